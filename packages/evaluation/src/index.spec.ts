@@ -1,0 +1,1 @@
+test('placeholder', () => expect(1).toBe(1));
