@@ -1,1 +1,13 @@
-export {};
+export { pixelMetrics, type PixelMetrics } from './pixel-metrics';
+export { labelComponents, type LabelResult } from './connected-components';
+export { dsbScore, DSB_THRESHOLDS, type DsbScore, type ThresholdScore } from './dsb-score';
+export {
+  evaluateImage,
+  evaluateImages,
+  reportFromRows,
+  formatReportTable,
+  type EvaluationItem,
+  type EvaluationRow,
+  type EvaluationMeans,
+  type EvaluationReport,
+} from './report';

@@ -1,1 +1,0 @@
-test('placeholder', () => expect(1).toBe(1));

@@ -1,0 +1,90 @@
+import { dsbScore } from './dsb-score';
+import { pixelMetrics } from './pixel-metrics';
+
+/** One image to judge: predicted and true label images of the same size. */
+export interface EvaluationItem {
+  id: string;
+  predLabels: Int32Array;
+  trueLabels: Int32Array;
+  width: number;
+  height: number;
+}
+
+export interface EvaluationRow {
+  id: string;
+  iou: number;
+  dice: number;
+  accuracy: number;
+  precision: number;
+  recall: number;
+  /** 2018 Data Science Bowl score of the instances. */
+  dsb: number;
+  ap50: number;
+  predCount: number;
+  trueCount: number;
+}
+
+export type EvaluationMeans = Omit<EvaluationRow, 'id' | 'predCount' | 'trueCount'>;
+
+/** Plain numbers and strings only, so `JSON.stringify` round-trips it. */
+export interface EvaluationReport {
+  imageCount: number;
+  rows: EvaluationRow[];
+  /** Unweighted means over images (as the competition averaged its score). */
+  mean: EvaluationMeans;
+}
+
+const MEAN_KEYS = ['iou', 'dice', 'accuracy', 'precision', 'recall', 'dsb', 'ap50'] as const;
+
+/** Score one image: pixel metrics on the foreground (label > 0) and the DSB score on instances. */
+export function evaluateImage(item: EvaluationItem): EvaluationRow {
+  const { id, predLabels, trueLabels, width, height } = item;
+  const n = width * height;
+  if (predLabels.length !== n || trueLabels.length !== n) {
+    throw new RangeError(
+      `evaluateImage(${id}): label images have ${predLabels.length} and ${trueLabels.length} pixels, expected ${width}x${height}=${n}`,
+    );
+  }
+  const predMask = new Uint8Array(n);
+  const trueMask = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    predMask[i] = predLabels[i] > 0 ? 1 : 0;
+    trueMask[i] = trueLabels[i] > 0 ? 1 : 0;
+  }
+  const px = pixelMetrics(predMask, trueMask);
+  const d = dsbScore(predLabels, trueLabels, width, height);
+  return { id, ...px, dsb: d.score, ap50: d.ap50, predCount: d.predCount, trueCount: d.trueCount };
+}
+
+/** Combine already-scored rows (e.g. computed one at a time to keep memory low) into a report. */
+export function reportFromRows(rows: EvaluationRow[]): EvaluationReport {
+  if (rows.length === 0) throw new RangeError('evaluateImages: no images to evaluate');
+  const mean = {} as EvaluationMeans;
+  for (const k of MEAN_KEYS) mean[k] = rows.reduce((s, r) => s + r[k], 0) / rows.length;
+  return { imageCount: rows.length, rows, mean };
+}
+
+/** Score every image and average. Throws on an empty list rather than reporting NaN means. */
+export function evaluateImages(items: EvaluationItem[]): EvaluationReport {
+  return reportFromRows(items.map(evaluateImage));
+}
+
+/** Aligned plain-text table of a report: one row per image, then the means. */
+export function formatReportTable(report: EvaluationReport): string {
+  const head = ['image', 'IoU', 'Dice', 'acc', 'prec', 'recall', 'DSB', 'AP50', 'pred', 'true'];
+  const f = (v: number) => v.toFixed(3);
+  const body = report.rows.map((r) => [
+    r.id, f(r.iou), f(r.dice), f(r.accuracy), f(r.precision), f(r.recall), f(r.dsb), f(r.ap50),
+    String(r.predCount), String(r.trueCount),
+  ]);
+  const m = report.mean;
+  const meanRow = [
+    `mean (${report.imageCount})`, f(m.iou), f(m.dice), f(m.accuracy), f(m.precision), f(m.recall), f(m.dsb), f(m.ap50), '', '',
+  ];
+  const all = [head, ...body, meanRow];
+  const widths = head.map((_, c) => Math.max(...all.map((r) => r[c].length)));
+  // Text column left-aligned, numbers right-aligned so the decimals line up.
+  const line = (r: string[]) => r.map((v, c) => (c === 0 ? v.padEnd(widths[c]) : v.padStart(widths[c]))).join('  ').trimEnd();
+  const rule = widths.map((w) => '-'.repeat(w)).join('  ');
+  return [line(head), rule, ...body.map(line), rule, line(meanRow)].join('\n');
+}
