@@ -1,1 +1,4 @@
-export {};
+export type { UNetConfig } from './config';
+export { PRESETS, DEFAULT_PRESET, resolveConfig, validateConfig, isPresetName, type PresetName } from './presets';
+export { buildUNet, compileUNet } from './unet';
+export { iou, IOU_METRIC_NAME } from './metrics';

@@ -1,0 +1,24 @@
+import * as tf from '@tensorflow/tfjs';
+
+/** Smoothing so an image with no nuclei predicted and none present scores 1, not NaN. */
+const EPSILON = 1e-7;
+
+/**
+ * Intersection over union of the masks thresholded at 0.5, per image (tfjs-layers averages over
+ * the batch). The function is named `iou` on purpose: tfjs-layers uses the function name as the
+ * metric name, so history shows `iou` / `val_iou`.
+ */
+export function iou(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const axes = Array.from({ length: yPred.rank - 1 }, (_, i) => i + 1);
+    const t = tf.cast(tf.greater(yTrue, 0.5), 'float32');
+    const p = tf.cast(tf.greater(yPred, 0.5), 'float32');
+    const intersection = tf.sum(tf.mul(t, p), axes);
+    const union = tf.sub(tf.add(tf.sum(t, axes), tf.sum(p, axes)), intersection);
+    return tf.div(tf.add(intersection, EPSILON), tf.add(union, EPSILON));
+  });
+}
+// Minifiers rename functions; the metric name must stay `iou`.
+Object.defineProperty(iou, 'name', { value: 'iou' });
+
+export const IOU_METRIC_NAME = 'iou';
