@@ -1,1 +1,17 @@
-export {};
+export type {
+  BatchLogs,
+  EpochLogs,
+  ResolvedTrainOptions,
+  StopReason,
+  TrainingCallback,
+  TrainingContext,
+  TrainingState,
+  TrainOptions,
+  TrainResult,
+} from './types';
+export { train, type TrainData } from './train';
+export { DEFAULT_OPTIONS } from './options';
+export { getLearningRate, setLearningRate } from './learning-rate';
+export { evaluateBatched } from './evaluate';
+export { EtaEstimator } from './eta';
+export { progress, type ProgressEvent } from './callbacks/progress';
