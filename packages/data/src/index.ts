@@ -1,1 +1,13 @@
-export {};
+export type { BinaryMask, LoadedDataset, LoadOptions, LoadProgress, RgbImage, Sample, SkippedSample } from './types';
+export { NucleiInputError } from './errors';
+export { readImageRgb, readMaskPng } from './decode';
+export { mergeMasks, masksToLabels } from './masks';
+export { resizeImage, resizeMask, resizeLabels } from './resize';
+export { createRng, seededShuffle, splitTrainVal } from './random';
+export { rleEncode, rleDecode } from './rle';
+export { listSampleIds } from './layout';
+export { loadDataset, loadSampleFullSize } from './dataset';
+export { defaultCacheDir } from './cache';
+export { augmentSample, type AugmentOptions } from './augment';
+export { samplesToTensors, batches } from './tensors';
+export { generateSyntheticDataset, generateSyntheticSample, type SyntheticStyle, type SyntheticSampleOptions } from './synthetic';

@@ -1,0 +1,195 @@
+import { createHash } from 'crypto';
+import { resolve } from 'path';
+import { cacheFilePath, CACHE_FORMAT_VERSION, cleanStaleTemps, defaultCacheDir, readCache, writeCache } from './cache';
+import { readGray8PngSync, readGrayWithSharp, readImageRgb } from './decode';
+import { NucleiInputError } from './errors';
+import { listSampleIds, scanSample, type SampleFiles } from './layout';
+import { labelInto, orInto } from './masks';
+import { resizeImage, resizeMask } from './resize';
+import type { LoadedDataset, LoadOptions, RgbImage, Sample, SkippedSample } from './types';
+
+const DEFAULT_SIZE = 128;
+const DEFAULT_CONCURRENCY = 8;
+
+/** Gray values of a mask: the fast PNG path, or sharp for other formats and for error messages. */
+async function readMaskGray(path: string): Promise<{ width: number; height: number; data: Uint8Array }> {
+  return readGray8PngSync(path) ?? (await readGrayWithSharp(path));
+}
+
+/**
+ * Decodes a sample's image and masks, checks every mask has the image's size, and hands each mask
+ * to `use` as soon as it is decoded so only one full-size mask is alive at a time.
+ */
+async function decodeSample(files: SampleFiles, use: (mask: Uint8Array, index: number, image: { width: number; height: number }) => void): Promise<RgbImage> {
+  // The image decodes on sharp's threads while the masks are read here.
+  const imagePromise = readImageRgb(files.imagePath);
+  imagePromise.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
+  let dims: { width: number; height: number } | undefined;
+  const pending: Array<{ data: Uint8Array; k: number }> = [];
+  for (let k = 0; k < files.maskPaths.length; k++) {
+    const path = files.maskPaths[k];
+    const m = await readMaskGray(path);
+    if (dims && (m.width !== dims.width || m.height !== dims.height)) {
+      throw new NucleiInputError(path, `mask is ${m.width}x${m.height} but the other masks of sample ${files.id} are ${dims.width}x${dims.height}`);
+    }
+    dims = { width: m.width, height: m.height };
+    // Until the image size is known, masks wait (the image usually arrives first).
+    pending.push({ data: m.data, k });
+    if (pending.length > 16) break;
+  }
+  const image = await imagePromise;
+  const check = (path: string, w: number, h: number): void => {
+    if (w !== image.width || h !== image.height) {
+      throw new NucleiInputError(path, `mask is ${w}x${h} but its image ${files.imagePath} is ${image.width}x${image.height}`);
+    }
+  };
+  for (const p of pending) {
+    check(files.maskPaths[p.k], dims!.width, dims!.height);
+    use(p.data, p.k, image);
+  }
+  for (let k = pending.length; k < files.maskPaths.length; k++) {
+    const path = files.maskPaths[k];
+    const m = await readMaskGray(path);
+    check(path, m.width, m.height);
+    use(m.data, k, image);
+  }
+  return image;
+}
+
+async function decodeToModelSize(files: SampleFiles, size: number): Promise<Sample> {
+  let union: Uint8Array | undefined;
+  const image = await decodeSample(files, (mask, _k, img) => {
+    union ??= new Uint8Array(img.width * img.height);
+    orInto(union, mask);
+  });
+  union ??= new Uint8Array(image.width * image.height);
+  return {
+    id: files.id,
+    image: resizeImage(image, size, size).data,
+    mask: resizeMask(union, image.width, image.height, size, size),
+    originalWidth: image.width,
+    originalHeight: image.height,
+  };
+}
+
+/** Runs `work` over `items` with at most `limit` in flight; stops starting new work after a failure. */
+async function runPool<T>(items: T[], limit: number, work: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const worker = async (): Promise<void> => {
+    while (!failed && next < items.length) {
+      const i = next++;
+      try {
+        await work(items[i], i);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+}
+
+function asInputError(err: unknown, fallbackPath: string): NucleiInputError {
+  if (err instanceof NucleiInputError) return err;
+  return new NucleiInputError(fallbackPath, err instanceof Error ? err.message : String(err));
+}
+
+/**
+ * Loads a DSB-layout dataset at model size: images resized (area average), masks merged then
+ * resized and cut at half. Decodes several samples at once and caches the result in one file
+ * keyed by the folder, the size and every file's size and mtime, so a changed file rebuilds it.
+ */
+export async function loadDataset(dir: string, options: LoadOptions = {}): Promise<LoadedDataset> {
+  const size = options.size ?? DEFAULT_SIZE;
+  if (!Number.isInteger(size) || size < 1) throw new RangeError(`size must be a positive integer, got ${size}`);
+  const skipInvalid = options.skipInvalid ?? false;
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  const progress = options.onProgress;
+  const absDir = resolve(dir);
+
+  const ids = listSampleIds(absDir);
+  if (ids.length === 0) throw new NucleiInputError(absDir, 'empty dataset: no sample folders (expected <id>/images/<id>.png and <id>/masks/*.png)');
+
+  const skipped: SkippedSample[] = [];
+  const skip = (err: NucleiInputError, id: string): void => {
+    if (!skipInvalid) throw err;
+    skipped.push({ id, path: err.path, reason: err.message });
+  };
+  const found: SampleFiles[] = [];
+  const key = createHash('sha256').update(`v${CACHE_FORMAT_VERSION}\0${absDir}\0${size}\0`);
+  ids.forEach((id, i) => {
+    try {
+      const files = scanSample(absDir, id);
+      found.push(files);
+      key.update(files.fingerprint);
+    } catch (err) {
+      if (!(err instanceof NucleiInputError)) throw err;
+      skip(err, id);
+      key.update(`${id}\0invalid\0${err.message}\n`);
+    }
+    progress?.({ phase: 'scan', done: i + 1, total: ids.length, id });
+  });
+  const cacheKey = key.digest('hex');
+
+  const cacheDir = options.cacheDir === undefined ? defaultCacheDir() : options.cacheDir;
+  const cacheFile = cacheDir === false ? undefined : cacheFilePath(cacheDir, absDir, size);
+  if (cacheFile) {
+    progress?.({ phase: 'cache', done: 0, total: 1 });
+    const cached = await readCache(cacheFile, cacheKey, size);
+    if (cached) {
+      progress?.({ phase: 'cache', done: 1, total: 1 });
+      // A cache built while skipping still holds the reasons; without skipInvalid they are errors.
+      if (!skipInvalid && cached.skipped.length) {
+        const first = cached.skipped[0];
+        throw new NucleiInputError(first.path, first.reason.startsWith(first.path) ? first.reason.slice(first.path.length + 2) : first.reason);
+      }
+      return finish(absDir, cached.samples, cached.skipped, size);
+    }
+  }
+
+  const decoded: Array<Sample | undefined> = new Array(found.length);
+  let done = 0;
+  await runPool(found, concurrency, async (files, i) => {
+    try {
+      decoded[i] = await decodeToModelSize(files, size);
+    } catch (err) {
+      skip(asInputError(err, files.imagePath), files.id);
+    }
+    done++;
+    progress?.({ phase: 'decode', done, total: found.length, id: files.id });
+  });
+  const samples = decoded.filter((s): s is Sample => s !== undefined);
+  skipped.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+
+  if (cacheFile) {
+    progress?.({ phase: 'cache', done: 0, total: 1 });
+    // The cache is an optimisation: failing to write it must not fail the load.
+    await writeCache(cacheFile, cacheKey, size, samples, skipped).catch(() => undefined);
+    await cleanStaleTemps(cacheFile);
+    progress?.({ phase: 'cache', done: 1, total: 1 });
+  }
+  return finish(absDir, samples, skipped, size);
+}
+
+function finish(absDir: string, samples: Sample[], skipped: SkippedSample[], size: number): LoadedDataset {
+  if (samples.length === 0) {
+    const why = skipped.length ? `; all ${skipped.length} skipped, first: ${skipped[0].reason}` : '';
+    throw new NucleiInputError(absDir, `empty dataset: no valid samples${why}`);
+  }
+  return { samples, skipped, size };
+}
+
+/**
+ * One sample at full size with instance labels (mask files in name order become labels 1..n),
+ * for evaluating predictions against the original-resolution truth.
+ */
+export async function loadSampleFullSize(dir: string, id: string): Promise<{ id: string; image: RgbImage; labels: Int32Array }> {
+  const files = scanSample(resolve(dir), id);
+  let labels: Int32Array | undefined;
+  const image = await decodeSample(files, (mask, k, img) => {
+    labels ??= new Int32Array(img.width * img.height);
+    labelInto(labels, mask, k + 1);
+  });
+  return { id, image, labels: labels ?? new Int32Array(image.width * image.height) };
+}

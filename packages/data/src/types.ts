@@ -1,0 +1,56 @@
+/** An 8-bit RGB image, row-major `height*width*3` (the shared convention of every package). */
+export interface RgbImage {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+/** A binary mask (`height*width`, values 0 or 1) with its size. */
+export interface BinaryMask {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+/** One training sample, already shrunk to the model size. */
+export interface Sample {
+  id: string;
+  /** `size*size*3`, 8-bit RGB. */
+  image: Uint8Array;
+  /** `size*size`, 0 or 1. */
+  mask: Uint8Array;
+  originalWidth: number;
+  originalHeight: number;
+}
+
+/** A sample left out by `loadDataset({ skipInvalid: true })`, with the reason. */
+export interface SkippedSample {
+  id: string;
+  path: string;
+  reason: string;
+}
+
+export interface LoadProgress {
+  phase: 'scan' | 'decode' | 'cache';
+  done: number;
+  total: number;
+  id?: string;
+}
+
+export interface LoadOptions {
+  /** Model size (square). Default 128. */
+  size?: number;
+  /** Where the decoded arrays are cached. Default `<os tmp>/nuclei-cache`; `false` disables. */
+  cacheDir?: string | false;
+  /** Samples decoded at once. Default 8. */
+  concurrency?: number;
+  /** Skip bad samples (returned in `skipped`) instead of throwing. Default false. */
+  skipInvalid?: boolean;
+  onProgress?: (p: LoadProgress) => void;
+}
+
+export interface LoadedDataset {
+  samples: Sample[];
+  skipped: SkippedSample[];
+  size: number;
+}
