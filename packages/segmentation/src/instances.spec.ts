@@ -1,0 +1,31 @@
+import { splitInstances } from './instances';
+import { drawEllipse, toMask } from './test-utils/shapes';
+
+describe('splitInstances', () => {
+  const W = 64;
+  const H = 32;
+  const truth = new Int32Array(W * H);
+  drawEllipse(truth, W, 12, 16, 9, 9, 1);
+  drawEllipse(truth, W, 28, 16, 9, 9, 2); // touches the first
+  drawEllipse(truth, W, 55, 5, 1.2, 1.2, 3); // a 4-pixel speck
+  const mask = toMask(truth);
+
+  it('splits touching nuclei with watershed (default) but not with components', () => {
+    expect(splitInstances(mask, W, H).count).toBe(3);
+    expect(splitInstances(mask, W, H, { split: 'components' }).count).toBe(2);
+  });
+
+  it('drops objects below minArea, renumbers, and reports areas', () => {
+    const r = splitInstances(mask, W, H, { split: 'components', minArea: 10 });
+    expect(r.count).toBe(1);
+    expect(r.areas).toHaveLength(1);
+    expect(r.areas[0]).toBe(mask.reduce((s, v) => s + v, 0) - 4);
+    expect(Math.max(...r.labels)).toBe(1);
+    const speck = splitInstances(mask, W, H, { split: 'components' });
+    expect(speck.areas).toEqual([4, r.areas[0]]); // raster order: the speck (top right) comes first
+  });
+
+  it('rejects an unknown split method', () => {
+    expect(() => splitInstances(mask, W, H, { split: 'magic' as never })).toThrow(/unknown split method "magic"/);
+  });
+});
