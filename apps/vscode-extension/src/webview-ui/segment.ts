@@ -1,0 +1,239 @@
+// Segmentation viewer: the image with the nuclei overlay (fill and outline), opacity, zoom
+// (wheel and buttons), pan (drag), count and mean area, and the id/area of the hovered nucleus.
+import { unpackLabels, type SegmentationPayload } from '../webview/messages';
+import { $, onMessage, post, showError, vscodeApi } from './api';
+
+interface ViewState { fill: boolean; outline: boolean; opacity: number }
+
+const stage = $('stage');
+const view = $('view') as HTMLCanvasElement;
+const fillBox = $('fill') as HTMLInputElement;
+const outlineBox = $('outline') as HTMLInputElement;
+const opacityRange = $('opacity') as HTMLInputElement;
+
+let payload: SegmentationPayload | undefined;
+let labels: Int32Array | undefined;
+let image: HTMLImageElement | undefined;
+let fillLayer: HTMLCanvasElement | undefined;
+let outlineLayer: HTMLCanvasElement | undefined;
+let scale = 1;
+let offsetX = 0;
+let offsetY = 0;
+let fitted = false;
+
+const saved = vscodeApi().getState() as ViewState | undefined;
+if (saved) {
+  fillBox.checked = saved.fill;
+  outlineBox.checked = saved.outline;
+  opacityRange.value = String(saved.opacity);
+}
+
+function remember(): void {
+  vscodeApi().setState({ fill: fillBox.checked, outline: outlineBox.checked, opacity: Number(opacityRange.value) } satisfies ViewState);
+}
+
+/** A distinct, saturated colour per nucleus id (golden-angle hues). */
+export function labelColour(id: number): [number, number, number] {
+  const h = ((id * 137.508) % 360) / 60;
+  const s = 0.85, l = 0.55;
+  const c = (1 - Math.abs(2 * l - 1)) * s;
+  const x = c * (1 - Math.abs((h % 2) - 1));
+  const m = l - c / 2;
+  const [r, g, b] = h < 1 ? [c, x, 0] : h < 2 ? [x, c, 0] : h < 3 ? [0, c, x] : h < 4 ? [0, x, c] : h < 5 ? [x, 0, c] : [c, 0, x];
+  return [Math.round((r + m) * 255), Math.round((g + m) * 255), Math.round((b + m) * 255)];
+}
+
+function buildLayers(width: number, height: number, lab: Int32Array): void {
+  const fill = document.createElement('canvas');
+  const outline = document.createElement('canvas');
+  fill.width = outline.width = width;
+  fill.height = outline.height = height;
+  const fctx = fill.getContext('2d')!;
+  const octx = outline.getContext('2d')!;
+  const fdata = fctx.createImageData(width, height);
+  const odata = octx.createImageData(width, height);
+  const colours = new Map<number, [number, number, number]>();
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = y * width + x;
+      const id = lab[i];
+      if (id <= 0) continue;
+      let col = colours.get(id);
+      if (!col) { col = labelColour(id); colours.set(id, col); }
+      const edge = x === 0 || y === 0 || x === width - 1 || y === height - 1 ||
+        lab[i - 1] !== id || lab[i + 1] !== id || lab[i - width] !== id || lab[i + width] !== id;
+      const target = edge ? odata : fdata;
+      target.data[i * 4] = edge ? 255 : col[0];
+      target.data[i * 4 + 1] = edge ? 255 : col[1];
+      target.data[i * 4 + 2] = edge ? 0 : col[2];
+      target.data[i * 4 + 3] = 255;
+      if (edge) {
+        // Edges belong to the fill too, so that turning the outline off leaves whole nuclei.
+        fdata.data[i * 4] = col[0]; fdata.data[i * 4 + 1] = col[1]; fdata.data[i * 4 + 2] = col[2]; fdata.data[i * 4 + 3] = 255;
+      }
+    }
+  }
+  fctx.putImageData(fdata, 0, 0);
+  octx.putImageData(odata, 0, 0);
+  fillLayer = fill;
+  outlineLayer = outline;
+}
+
+function resizeCanvas(): void {
+  const dpr = window.devicePixelRatio || 1;
+  const w = Math.max(1, Math.floor(stage.clientWidth * dpr));
+  const h = Math.max(1, Math.floor(stage.clientHeight * dpr));
+  if (view.width !== w || view.height !== h) {
+    view.width = w;
+    view.height = h;
+    view.style.width = `${stage.clientWidth}px`;
+    view.style.height = `${stage.clientHeight}px`;
+  }
+}
+
+function fit(): void {
+  if (!payload) return;
+  resizeCanvas();
+  scale = Math.min(view.width / payload.width, view.height / payload.height);
+  offsetX = (view.width - payload.width * scale) / 2;
+  offsetY = (view.height - payload.height * scale) / 2;
+  fitted = true;
+}
+
+function draw(): void {
+  resizeCanvas();
+  const ctx = view.getContext('2d')!;
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  ctx.clearRect(0, 0, view.width, view.height);
+  if (!payload) return;
+  if (!fitted) fit();
+  ctx.setTransform(scale, 0, 0, scale, offsetX, offsetY);
+  ctx.imageSmoothingEnabled = scale < 1;
+  if (image && image.complete && image.naturalWidth > 0) {
+    ctx.drawImage(image, 0, 0, payload.width, payload.height);
+  } else {
+    ctx.fillStyle = '#000';
+    ctx.fillRect(0, 0, payload.width, payload.height);
+  }
+  const alpha = Number(opacityRange.value) / 100;
+  ctx.globalAlpha = alpha;
+  if (fillBox.checked && fillLayer) ctx.drawImage(fillLayer, 0, 0);
+  if (outlineBox.checked && outlineLayer) ctx.drawImage(outlineLayer, 0, 0);
+  ctx.globalAlpha = 1;
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  $('zoom-value').textContent = `${Math.round(scale * 100)}%`;
+  $('opacity-value').textContent = `${opacityRange.value}%`;
+  // Exposed for tests and for debugging: how image pixels map to canvas pixels.
+  view.dataset.scale = String(scale);
+  view.dataset.offsetX = String(offsetX);
+  view.dataset.offsetY = String(offsetY);
+  document.body.dataset.state = image && image.complete && image.naturalWidth > 0 ? 'drawn' : 'drawn-no-image';
+}
+
+function zoomAt(factor: number, cx: number, cy: number): void {
+  const next = Math.min(64, Math.max(0.02, scale * factor));
+  offsetX = cx - ((cx - offsetX) * next) / scale;
+  offsetY = cy - ((cy - offsetY) * next) / scale;
+  scale = next;
+  draw();
+}
+
+function canvasPoint(event: MouseEvent): [number, number] {
+  const rect = view.getBoundingClientRect();
+  const dpr = view.width / Math.max(1, rect.width);
+  return [(event.clientX - rect.left) * dpr, (event.clientY - rect.top) * dpr];
+}
+
+function showHover(event: MouseEvent): void {
+  const hover = $('hover');
+  if (!payload || !labels) return;
+  const [cx, cy] = canvasPoint(event);
+  const x = Math.floor((cx - offsetX) / scale);
+  const y = Math.floor((cy - offsetY) / scale);
+  if (x < 0 || y < 0 || x >= payload.width || y >= payload.height) { hover.textContent = '\u00a0'; return; }
+  const id = labels[y * payload.width + x];
+  hover.textContent = id > 0
+    ? `Nucleus #${id}: ${payload.areas[id - 1] ?? '?'} px (x ${x}, y ${y})`
+    : `Background (x ${x}, y ${y})`;
+  hover.dataset.id = String(id);
+}
+
+function show(p: SegmentationPayload): void {
+  payload = p;
+  labels = unpackLabels(p.labels);
+  if (labels.length !== p.width * p.height) {
+    showError(`Label image has ${labels.length} pixels, expected ${p.width}x${p.height}.`);
+    return;
+  }
+  buildLayers(p.width, p.height, labels);
+  $('count').textContent = String(p.count);
+  $('mean-area').textContent = p.count > 0 ? p.meanArea.toFixed(1) : '0';
+  $('file-name').textContent = p.fileName;
+  document.title = `Nuclei: ${p.fileName}`;
+  fitted = false;
+  image = new Image();
+  image.onload = () => draw();
+  image.onerror = () => { showError(`Could not display ${p.fileName}; showing the overlay only.`); draw(); };
+  image.src = p.imageSrc;
+  draw();
+}
+
+// Controls.
+for (const el of [fillBox, outlineBox]) el.addEventListener('change', () => { remember(); draw(); });
+opacityRange.addEventListener('input', () => { remember(); draw(); });
+$('zoom-in').addEventListener('click', () => zoomAt(1.25, view.width / 2, view.height / 2));
+$('zoom-out').addEventListener('click', () => zoomAt(0.8, view.width / 2, view.height / 2));
+$('zoom-fit').addEventListener('click', () => { fit(); draw(); });
+view.addEventListener('wheel', (event) => {
+  event.preventDefault();
+  const [cx, cy] = canvasPoint(event);
+  zoomAt(event.deltaY < 0 ? 1.15 : 1 / 1.15, cx, cy);
+}, { passive: false });
+
+let drag: { x: number; y: number; ox: number; oy: number } | undefined;
+view.addEventListener('pointerdown', (event) => {
+  const [cx, cy] = canvasPoint(event);
+  drag = { x: cx, y: cy, ox: offsetX, oy: offsetY };
+  stage.classList.add('dragging');
+  view.setPointerCapture?.(event.pointerId);
+});
+view.addEventListener('pointermove', (event) => {
+  if (drag) {
+    const [cx, cy] = canvasPoint(event);
+    offsetX = drag.ox + cx - drag.x;
+    offsetY = drag.oy + cy - drag.y;
+    draw();
+  }
+  showHover(event);
+});
+const endDrag = () => { drag = undefined; stage.classList.remove('dragging'); };
+view.addEventListener('pointerup', endDrag);
+view.addEventListener('pointercancel', endDrag);
+view.addEventListener('pointerleave', () => { $('hover').textContent = '\u00a0'; });
+window.addEventListener('resize', () => draw());
+
+const saveButtons: Array<[string, 'mask' | 'labels' | 'overlay' | 'csv' | 'all', boolean]> = [
+  ['save-mask', 'mask', false], ['save-labels', 'labels', false], ['save-overlay', 'overlay', false],
+  ['save-csv', 'csv', false], ['save-all', 'all', false], ['save-pick', 'all', true],
+];
+for (const [id, what, pickLocation] of saveButtons) {
+  $(id).addEventListener('click', () => post({ type: 'save', what, pickLocation }));
+}
+
+onMessage((message) => {
+  switch (message.type) {
+    case 'segmentation':
+      show(message.payload);
+      break;
+    case 'saved':
+      $('saved').textContent = `Saved ${message.files.length} file(s): ${message.files.map((f) => f.split(/[\\/]/).pop()).join(', ')}`;
+      break;
+    case 'error':
+      showError(message.message);
+      break;
+    default:
+      break;
+  }
+});
+
+post({ type: 'ready' });

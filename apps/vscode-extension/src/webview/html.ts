@@ -1,0 +1,123 @@
+// The one function that builds every webview page: a strict content security policy with a
+// fresh nonce, one nonce'd script (the page's browser bundle from dist/webview) and no
+// remote content. Free of `vscode` imports so the browser test can call it directly.
+import { randomBytes } from 'crypto';
+import type { ViewKind } from './messages';
+
+export interface WebviewHtmlOptions {
+  view: ViewKind;
+  title: string;
+  /** `webview.cspSource` (the origin that serves the extension's and the image's files). */
+  cspSource: string;
+  /** `webview.asWebviewUri(dist/webview/<view>.js)` as a string. */
+  scriptUri: string;
+  /** A fresh nonce is made when omitted (tests pass one to check it). */
+  nonce?: string;
+}
+
+export function makeNonce(): string {
+  return randomBytes(18).toString('base64').replace(/[^A-Za-z0-9]/g, '');
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+const STYLE = `
+  :root { color-scheme: light dark; }
+  body { margin: 0; padding: 0; font-family: var(--vscode-font-family, sans-serif); font-size: var(--vscode-font-size, 13px);
+    color: var(--vscode-foreground, #222); background: var(--vscode-editor-background, #fff); }
+  header { display: flex; flex-wrap: wrap; gap: 6px 14px; align-items: center; padding: 6px 10px;
+    border-bottom: 1px solid var(--vscode-panel-border, #8884); }
+  header .group { display: flex; gap: 6px; align-items: center; }
+  button { font: inherit; padding: 2px 8px; cursor: pointer; color: var(--vscode-button-foreground, #fff);
+    background: var(--vscode-button-background, #0e639c); border: 0; border-radius: 2px; }
+  button.secondary { color: var(--vscode-button-secondaryForeground, #fff); background: var(--vscode-button-secondaryBackground, #5a5d5e); }
+  button:disabled { opacity: 0.5; cursor: default; }
+  .stat b { font-variant-numeric: tabular-nums; }
+  #stage { position: relative; overflow: hidden; height: calc(100vh - 92px); min-height: 200px; cursor: grab; }
+  #stage.dragging { cursor: grabbing; }
+  #stage canvas { position: absolute; left: 0; top: 0; image-rendering: pixelated; }
+  #hover { min-width: 16em; }
+  #status { padding: 6px 10px; }
+  .charts { display: flex; flex-wrap: wrap; gap: 12px; padding: 10px; }
+  .charts figure { margin: 0; }
+  .charts figcaption { font-weight: bold; margin-bottom: 4px; }
+  table { border-collapse: collapse; margin: 10px; font-variant-numeric: tabular-nums; }
+  th, td { border: 1px solid var(--vscode-panel-border, #8886); padding: 3px 8px; text-align: right; }
+  th:first-child, td:first-child { text-align: left; }
+  tr.mean td { font-weight: bold; }
+  .error { color: var(--vscode-errorForeground, #c00); padding: 6px 10px; }
+  .hidden { display: none; }
+`;
+
+const BODIES: Record<ViewKind, string> = {
+  segment: `
+  <header>
+    <span class="group"><label><input type="checkbox" id="fill" checked> Fill</label>
+      <label><input type="checkbox" id="outline" checked> Outline</label></span>
+    <span class="group"><label for="opacity">Opacity</label>
+      <input type="range" id="opacity" min="0" max="100" value="45"> <span id="opacity-value">45%</span></span>
+    <span class="group"><button id="zoom-out" class="secondary" title="Zoom out">&minus;</button>
+      <span id="zoom-value">100%</span>
+      <button id="zoom-in" class="secondary" title="Zoom in">+</button>
+      <button id="zoom-fit" class="secondary" title="Fit to window">Fit</button></span>
+    <span class="stat">Nuclei: <b id="count">&ndash;</b></span>
+    <span class="stat">Mean area: <b id="mean-area">&ndash;</b> px</span>
+    <span class="stat" id="hover">&nbsp;</span>
+  </header>
+  <header>
+    <span class="group">Save next to the image:
+      <button id="save-mask">Mask</button><button id="save-labels">Labels</button>
+      <button id="save-overlay">Overlay</button><button id="save-csv">CSV</button>
+      <button id="save-all">All</button>
+      <button id="save-pick" class="secondary">All to folder&hellip;</button></span>
+    <span id="saved"></span>
+    <span id="file-name"></span>
+  </header>
+  <div id="error" class="error hidden"></div>
+  <div id="stage"><canvas id="view"></canvas></div>`,
+  train: `
+  <header>
+    <span id="status">Waiting for training to start&hellip;</span>
+    <span class="stat">Epoch <b id="epoch">&ndash;</b></span>
+    <span class="stat">Batch <b id="batch">&ndash;</b></span>
+    <span class="stat">Loss <b id="loss">&ndash;</b></span>
+    <span class="stat">IoU <b id="iou">&ndash;</b></span>
+    <span class="stat">ETA <b id="eta">&ndash;</b></span>
+    <button id="cancel" class="secondary">Cancel</button>
+  </header>
+  <div id="error" class="error hidden"></div>
+  <div class="charts">
+    <figure><figcaption>Loss</figcaption><canvas id="chart-loss" width="520" height="260"></canvas></figure>
+    <figure><figcaption>IoU</figcaption><canvas id="chart-iou" width="520" height="260"></canvas></figure>
+  </div>`,
+  evaluate: `
+  <header><span id="status">Evaluating&hellip;</span></header>
+  <div id="error" class="error hidden"></div>
+  <table id="metrics"></table>`,
+};
+
+/** Builds the HTML of a webview page. */
+export function renderWebviewHtml(options: WebviewHtmlOptions): string {
+  const nonce = options.nonce ?? makeNonce();
+  const csp = [
+    `default-src 'none'`,
+    `img-src ${options.cspSource} data: blob:`,
+    `script-src 'nonce-${nonce}'`,
+    `style-src ${options.cspSource} 'nonce-${nonce}'`,
+  ].join('; ');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+  <meta charset="UTF-8">
+  <meta http-equiv="Content-Security-Policy" content="${csp.replace(/"/g, '&quot;')}">
+  <meta name="viewport" content="width=device-width, initial-scale=1.0">
+  <title>${escapeHtml(options.title)}</title>
+  <style nonce="${nonce}">${STYLE}</style>
+</head>
+<body data-view="${options.view}">${BODIES[options.view]}
+  <script nonce="${nonce}" src="${escapeHtml(options.scriptUri)}"></script>
+</body>
+</html>`;
+}

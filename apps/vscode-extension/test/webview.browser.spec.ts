@@ -1,0 +1,202 @@
+// The segmentation webview page in a real browser (Debian chromium via playwright-core): the
+// page from renderWebviewHtml with its real script bundle, a stub acquireVsCodeApi and a
+// synthetic image + label image. Skips when chromium is absent.
+import * as fs from 'fs';
+import * as http from 'http';
+import * as os from 'os';
+import * as path from 'path';
+import type { AddressInfo } from 'net';
+import { renderWebviewHtml } from '../src/webview/html';
+import { packLabels, type SegmentationPayload } from '../src/webview/messages';
+import { encodePng, makeSyntheticCase } from './fixtures';
+
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { buildWebviews } = require('../build.js') as { buildWebviews(outDir: string): string };
+
+const CHROMIUM = [process.env.NUCLEI_CHROMIUM, '/usr/lib/chromium/chromium', '/usr/bin/chromium']
+  .find((p): p is string => !!p && fs.existsSync(p));
+const describeBrowser = CHROMIUM ? describe : describe.skip;
+if (!CHROMIUM) {
+  // eslint-disable-next-line no-console
+  console.warn('SKIPPED webview browser test: chromium not found (apt-get install -y chromium, or set NUCLEI_CHROMIUM)');
+}
+
+type Rgba = [number, number, number, number];
+
+describeBrowser('segmentation webview page in chromium', () => {
+  jest.setTimeout(30_000);
+  const c = makeSyntheticCase();
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nuclei-webview-'));
+  let server: http.Server;
+  let origin = '';
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  let browser: any;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  let page: any;
+  const consoleErrors: string[] = [];
+
+  beforeAll(async () => {
+    const webviewDir = buildWebviews(path.join(tmp, 'webview'));
+    const png = await encodePng(c);
+    server = http.createServer((req, res) => {
+      const url = req.url ?? '/';
+      if (url === '/') {
+        res.setHeader('content-type', 'text/html');
+        res.end(renderWebviewHtml({ view: 'segment', title: 'test', cspSource: origin, scriptUri: `${origin}/webview/segment.js` }));
+      } else if (url === '/image.png') {
+        res.setHeader('content-type', 'image/png');
+        res.end(png);
+      } else if (url.startsWith('/webview/') && fs.existsSync(path.join(webviewDir, path.basename(url)))) {
+        res.setHeader('content-type', 'text/javascript');
+        res.end(fs.readFileSync(path.join(webviewDir, path.basename(url))));
+      } else if (url === '/favicon.ico') {
+        res.statusCode = 204;
+        res.end();
+      } else {
+        res.statusCode = 404;
+        res.end();
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update'],
+    });
+    page = await browser.newPage({ viewport: { width: 900, height: 560 }, deviceScaleFactor: 1 });
+    page.on('console', (m: { type(): string; text(): string }) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+    page.on('pageerror', (e: Error) => consoleErrors.push(e.message));
+    await page.addInitScript(() => {
+      const w = window as unknown as { __posted: unknown[]; __state: unknown; acquireVsCodeApi: () => unknown };
+      w.__posted = [];
+      w.__state = undefined;
+      w.acquireVsCodeApi = () => ({
+        postMessage: (m: unknown) => w.__posted.push(m),
+        getState: () => w.__state,
+        setState: (s: unknown) => { w.__state = s; },
+      });
+    });
+    await page.goto(`${origin}/`);
+    await page.waitForFunction(() => (window as unknown as { __posted: Array<{ type: string }> }).__posted.some((m) => m.type === 'ready'));
+    const payload: SegmentationPayload = {
+      fileName: 'synthetic.png', imageSrc: `${origin}/image.png`, width: c.width, height: c.height,
+      labels: packLabels(c.labels, c.areas.length), count: c.areas.length,
+      meanArea: c.areas.reduce((a, b) => a + b, 0) / c.areas.length, areas: c.areas,
+    };
+    await page.evaluate((p: SegmentationPayload) => window.postMessage({ type: 'segmentation', payload: p }, '*'), payload);
+    await page.waitForSelector('body[data-state="drawn"]');
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    server?.close();
+  });
+
+  /** Reads the view canvas pixel that shows image pixel (x, y). */
+  async function pixelAt(x: number, y: number): Promise<Rgba> {
+    return page.evaluate(([ix, iy]: [number, number]) => {
+      const canvas = document.getElementById('view') as HTMLCanvasElement;
+      const s = Number(canvas.dataset.scale), ox = Number(canvas.dataset.offsetX), oy = Number(canvas.dataset.offsetY);
+      const d = canvas.getContext('2d')!.getImageData(Math.floor(ox + (ix + 0.5) * s), Math.floor(oy + (iy + 0.5) * s), 1, 1).data;
+      return [d[0], d[1], d[2], d[3]];
+    }, [x, y]);
+  }
+
+  async function cssPointOf(x: number, y: number): Promise<[number, number]> {
+    return page.evaluate(([ix, iy]: [number, number]) => {
+      const canvas = document.getElementById('view') as HTMLCanvasElement;
+      const r = canvas.getBoundingClientRect();
+      const k = r.width / canvas.width;
+      const s = Number(canvas.dataset.scale), ox = Number(canvas.dataset.offsetX), oy = Number(canvas.dataset.offsetY);
+      return [r.left + (ox + (ix + 0.5) * s) * k, r.top + (oy + (iy + 0.5) * s) * k];
+    }, [x, y]);
+  }
+
+  const near = (a: number[], b: number[], tol = 3) => a.slice(0, 3).every((v, i) => Math.abs(v - b[i]) <= tol);
+  const setRange = (id: string, value: number) => page.evaluate(([i, v]: [string, number]) => {
+    const el = document.getElementById(i) as HTMLInputElement;
+    el.value = String(v);
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+  }, [id, value]);
+
+  it('draws the overlay inside nuclei and leaves the background alone', async () => {
+    const d = c.disks[1];
+    const inside = await pixelAt(d.x, d.y);
+    const outside = await pixelAt(5, 5);
+    expect(near(outside, c.background)).toBe(true);
+    expect(near(inside, c.nucleus)).toBe(false);
+    expect(await page.textContent('#count')).toBe(String(c.disks.length));
+    const mean = c.areas.reduce((a, b) => a + b, 0) / c.areas.length;
+    expect(await page.textContent('#mean-area')).toBe(mean.toFixed(1));
+    fs.mkdirSync(path.join(__dirname, '../test-output'), { recursive: true });
+    await page.screenshot({ path: path.join(tmp, 'segment-view.png') });
+    await page.screenshot({ path: path.join(__dirname, '../test-output/segment-view.png') });
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('fill toggle and opacity slider change the overlay', async () => {
+    const d = c.disks[3];
+    const before = await pixelAt(d.x, d.y);
+    await page.uncheck('#fill');
+    expect(near(await pixelAt(d.x, d.y), c.nucleus)).toBe(true);
+    await page.check('#fill');
+    expect(near(await pixelAt(d.x, d.y), before)).toBe(true);
+    await setRange('opacity', 100);
+    const full = await pixelAt(d.x, d.y);
+    await setRange('opacity', 0);
+    expect(near(await pixelAt(d.x, d.y), c.nucleus)).toBe(true);
+    await setRange('opacity', 45);
+    // At 100% the pixel is the label colour; at 45% it is between that and the image colour.
+    for (let k = 0; k < 3; k++) {
+      const expected = 0.45 * full[k] + 0.55 * c.nucleus[k];
+      expect(Math.abs(before[k] - expected)).toBeLessThanOrEqual(3);
+    }
+    expect(near(full, before)).toBe(false);
+    // The outline: a border pixel is yellow-ish when the outline is on, not when off.
+    const edge = await pixelAt(d.x + d.r, d.y);
+    await page.uncheck('#outline');
+    const edgeOff = await pixelAt(d.x + d.r, d.y);
+    await page.check('#outline');
+    expect(near(edge, edgeOff)).toBe(false);
+  });
+
+  it('hovering a nucleus shows its id and area', async () => {
+    const d = c.disks[4];
+    const [x, y] = await cssPointOf(d.x, d.y);
+    await page.mouse.move(x, y);
+    await page.waitForFunction((t: string) => document.getElementById('hover')!.textContent!.includes(t), `Nucleus #5: ${c.areas[4]} px`);
+    const [bx, by] = await cssPointOf(2, 2);
+    await page.mouse.move(bx, by);
+    await page.waitForFunction(() => document.getElementById('hover')!.textContent!.includes('Background'));
+  });
+
+  it('zoom buttons, wheel and drag change the view; save buttons post typed messages', async () => {
+    const scale0 = Number(await page.getAttribute('#view', 'data-scale'));
+    await page.click('#zoom-in');
+    const scale1 = Number(await page.getAttribute('#view', 'data-scale'));
+    expect(scale1).toBeCloseTo(scale0 * 1.25, 5);
+    const [x, y] = await cssPointOf(c.width / 2, c.height / 2);
+    await page.mouse.move(x, y);
+    await page.mouse.wheel(0, 200);
+    expect(Number(await page.getAttribute('#view', 'data-scale'))).toBeLessThan(scale1);
+    const ox = Number(await page.getAttribute('#view', 'data-offset-x'));
+    await page.mouse.down();
+    await page.mouse.move(x + 40, y, { steps: 4 });
+    await page.mouse.up();
+    expect(Number(await page.getAttribute('#view', 'data-offset-x'))).toBeCloseTo(ox + 40, 0);
+    await page.click('#zoom-fit');
+    expect(Number(await page.getAttribute('#view', 'data-scale'))).toBeCloseTo(scale0, 5);
+    await page.click('#save-mask');
+    await page.click('#save-pick');
+    const posted = await page.evaluate(() => (window as unknown as { __posted: unknown[] }).__posted);
+    expect(posted).toEqual(expect.arrayContaining([
+      { type: 'save', what: 'mask', pickLocation: false },
+      { type: 'save', what: 'all', pickLocation: true },
+    ]));
+    await page.evaluate(() => window.postMessage({ type: 'saved', files: ['/x/a_mask.png', '/x/a.csv'] }, '*'));
+    await page.waitForFunction(() => document.getElementById('saved')!.textContent!.includes('a_mask.png, a.csv'));
+    await page.screenshot({ path: path.join(__dirname, '../test-output/segment-view-zoomed.png') });
+  });
+});
