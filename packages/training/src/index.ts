@@ -15,3 +15,7 @@ export { getLearningRate, setLearningRate } from './learning-rate';
 export { evaluateBatched } from './evaluate';
 export { EtaEstimator } from './eta';
 export { progress, type ProgressEvent } from './callbacks/progress';
+export { earlyStopping, type EarlyStoppingOptions } from './callbacks/early-stopping';
+export { reduceLrOnPlateau, type ReduceLrOnPlateauOptions } from './callbacks/reduce-lr-on-plateau';
+export { historyLogger, HISTORY_CSV, HISTORY_JSONL } from './callbacks/history';
+export { resolveMode, isImprovement, type MonitorMode } from './monitor';
