@@ -26,3 +26,15 @@ export function drawEllipse(
 export function toMask(labels: Int32Array): Uint8Array {
   return Uint8Array.from(labels, (v) => (v > 0 ? 1 : 0));
 }
+
+/** An RGB image: bright (220) where labels > 0, dark (20) elsewhere, with a faint gradient. */
+export function imageFromLabels(labels: Int32Array, w: number, h: number): { width: number; height: number; data: Uint8Array } {
+  const data = new Uint8Array(w * h * 3);
+  for (let i = 0; i < w * h; i++) {
+    const v = labels[i] > 0 ? 220 : 20 + ((i % w) % 16);
+    data[i * 3] = v;
+    data[i * 3 + 1] = v;
+    data[i * 3 + 2] = Math.max(0, v - 10);
+  }
+  return { width: w, height: h, data };
+}

@@ -1,0 +1,113 @@
+import * as tf from '@tensorflow/tfjs';
+import { NucleiInputError } from '@nuclei/data';
+import { segment } from './segment';
+import { brightnessModel, brightnessProbability } from './test-utils/models';
+import { drawEllipse, imageFromLabels } from './test-utils/shapes';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+/** 150x100 scene: two touching discs and one lone ellipse. */
+function scene(w = 150, h = 100) {
+  const truth = new Int32Array(w * h);
+  drawEllipse(truth, w, 40, 50, 14, 14, 1);
+  drawEllipse(truth, w, 65, 50, 14, 14, 2);
+  drawEllipse(truth, w, 115, 30, 16, 8, 3, 0.5);
+  return { truth, image: imageFromLabels(truth, w, h) };
+}
+
+describe('segment (tile mode)', () => {
+  const model = brightnessModel(64);
+  afterAll(() => model.dispose());
+
+  it('matches per-pixel prediction exactly across tiles and overlaps, and splits touching nuclei', async () => {
+    const { image, truth } = scene();
+    const progress: [number, number][] = [];
+    const r = await segment(image, model, { batchSize: 3, onProgress: (d, t) => progress.push([d, t]) });
+    // 150 wide: ceil((150-64)/48)+1 = 3 columns; 100 high: 2 rows.
+    expect(r.tiles).toBe(6);
+    expect(progress).toEqual([[3, 6], [6, 6]]);
+    let worst = 0;
+    for (let i = 0; i < r.width * r.height; i++) {
+      const d = image.data;
+      worst = Math.max(worst, Math.abs(r.probability[i] - brightnessProbability(d[i * 3], d[i * 3 + 1], d[i * 3 + 2])));
+    }
+    expect(worst).toBeLessThan(1e-4);
+    expect(Array.from(r.mask)).toEqual(Array.from(truth, (v) => (v > 0 ? 1 : 0)));
+    expect(r).toMatchObject({ width: 150, height: 100, count: 3, mode: 'tile', split: 'watershed', threshold: 0.5 });
+    expect(r.areas).toHaveLength(3);
+    expect(r.meanArea).toBeCloseTo(r.areas.reduce((a, b) => a + b) / 3);
+  });
+
+  it('labels touching nuclei as one with split: components', async () => {
+    const r = await segment(scene().image, model, { split: 'components' });
+    expect(r.count).toBe(2);
+  });
+
+  it('reflect-pads an image smaller than a tile and returns its own size', async () => {
+    const { image, truth } = scene(40, 30);
+    const r = await segment(image, model);
+    expect(r.tiles).toBe(1);
+    expect(r.probability).toHaveLength(40 * 30);
+    expect(Array.from(r.mask)).toEqual(Array.from(truth, (v) => (v > 0 ? 1 : 0)));
+  });
+
+  it('gives the same answer whatever the batch size and overlap', async () => {
+    const { image } = scene();
+    const a = await segment(image, model, { batchSize: 1, overlap: 8 });
+    const b = await segment(image, model, { batchSize: 8, overlap: 0.5 });
+    expect(b.tiles).toBeGreaterThan(a.tiles);
+    for (let i = 0; i < a.probability.length; i += 37) expect(a.probability[i]).toBeCloseTo(b.probability[i], 4);
+  });
+
+  it('leaves no tensors behind', async () => {
+    const before = tf.memory().numTensors;
+    await segment(scene().image, model);
+    await segment(scene().image, model, { mode: 'resize' });
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('segment (resize mode)', () => {
+  it('squeezes to the model size and stretches the probability back', async () => {
+    const model = brightnessModel(64);
+    const { image } = scene(128, 128);
+    const r = await segment(image, model, { mode: 'resize' });
+    model.dispose();
+    expect(r).toMatchObject({ width: 128, height: 128, mode: 'resize', tiles: 1 });
+    expect(r.probability).toHaveLength(128 * 128);
+    // At half resolution the discs survive: still two blobs/three nuclei roughly where they were.
+    expect(r.count).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('segment input checks', () => {
+  const model = brightnessModel(32);
+  afterAll(() => model.dispose());
+
+  it('refuses an empty image, naming the source', async () => {
+    const err = await segment({ width: 0, height: 10, data: new Uint8Array(0) }, model, { source: 'empty.png' }).catch((e) => e);
+    expect(err).toBeInstanceOf(NucleiInputError);
+    expect(err.message).toMatch(/empty\.png: image is empty \(0x10/);
+  });
+
+  it('refuses a huge image before allocating anything', async () => {
+    const huge = { width: 20000, height: 20000, data: new Uint8Array(3) };
+    const err = await segment(huge, model, { source: 'big.tif' }).catch((e) => e);
+    expect(err).toBeInstanceOf(NucleiInputError);
+    expect(err.message).toMatch(/big\.tif: image is too large.*400\.0 megapixels, limit 100\.0/);
+  });
+
+  it('refuses inconsistent image data and unsupported models', async () => {
+    await expect(segment({ width: 2, height: 2, data: new Uint8Array(5) }, model)).rejects.toThrow(/<image>: image data has 5 bytes/);
+    const flexible = tf.sequential({ layers: [tf.layers.conv2d({ inputShape: [null, null, 3] as never, filters: 1, kernelSize: 1 })] });
+    await expect(segment(scene().image, flexible)).rejects.toThrow(/fixed size/);
+    flexible.dispose();
+  });
+
+  it('rejects an overlap as large as the tile and an unknown mode', async () => {
+    await expect(segment(scene().image, model, { overlap: 32 })).rejects.toThrow(/overlap must be below the tile size 32/);
+    await expect(segment(scene().image, model, { mode: 'zoom' as never })).rejects.toThrow(/unknown mode "zoom"/);
+  });
+});
