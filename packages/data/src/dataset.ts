@@ -1,7 +1,8 @@
 import { createHash } from 'crypto';
 import { resolve } from 'path';
 import { cacheFilePath, CACHE_FORMAT_VERSION, cleanStaleTemps, defaultCacheDir, readCache, writeCache } from './cache';
-import { readGray8PngSync, readGrayWithSharp, readImageRgb } from './decode';
+import { inflateGray8PngSync, readGrayWithSharp, readImageRgb } from './decode';
+import { forEachNonZeroRow } from './png-gray8';
 import { NucleiInputError } from './errors';
 import { listSampleIds, scanSample, type SampleFiles } from './layout';
 import { labelInto, orInto } from './masks';
@@ -11,58 +12,47 @@ import type { LoadedDataset, LoadOptions, RgbImage, Sample, SkippedSample } from
 const DEFAULT_SIZE = 128;
 const DEFAULT_CONCURRENCY = 8;
 
-/** Gray values of a mask: the fast PNG path, or sharp for other formats and for error messages. */
-async function readMaskGray(path: string): Promise<{ width: number; height: number; data: Uint8Array }> {
-  return readGray8PngSync(path) ?? (await readGrayWithSharp(path));
-}
-
 /**
- * Decodes a sample's image and masks, checks every mask has the image's size, and hands each mask
- * to `use` as soon as it is decoded so only one full-size mask is alive at a time.
+ * Decodes a sample's image, then each mask in turn, checking it has the image's size. `orRow`
+ * gets every non-empty row of mask k (the fast PNG path), `orMask` a whole mask (sharp fallback).
  */
-async function decodeSample(files: SampleFiles, use: (mask: Uint8Array, index: number, image: { width: number; height: number }) => void): Promise<RgbImage> {
-  // The image decodes on sharp's threads while the masks are read here.
-  const imagePromise = readImageRgb(files.imagePath);
-  imagePromise.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
-  let dims: { width: number; height: number } | undefined;
-  const pending: Array<{ data: Uint8Array; k: number }> = [];
-  for (let k = 0; k < files.maskPaths.length; k++) {
-    const path = files.maskPaths[k];
-    const m = await readMaskGray(path);
-    if (dims && (m.width !== dims.width || m.height !== dims.height)) {
-      throw new NucleiInputError(path, `mask is ${m.width}x${m.height} but the other masks of sample ${files.id} are ${dims.width}x${dims.height}`);
-    }
-    dims = { width: m.width, height: m.height };
-    // Until the image size is known, masks wait (the image usually arrives first).
-    pending.push({ data: m.data, k });
-    if (pending.length > 16) break;
-  }
-  const image = await imagePromise;
+async function decodeSample(
+  files: SampleFiles,
+  sinks: (image: RgbImage) => { row: (k: number, y: number, row: Uint8Array) => void; mask: (k: number, data: Uint8Array) => void },
+): Promise<RgbImage> {
+  const image = await readImageRgb(files.imagePath);
+  const sink = sinks(image);
   const check = (path: string, w: number, h: number): void => {
     if (w !== image.width || h !== image.height) {
       throw new NucleiInputError(path, `mask is ${w}x${h} but its image ${files.imagePath} is ${image.width}x${image.height}`);
     }
   };
-  for (const p of pending) {
-    check(files.maskPaths[p.k], dims!.width, dims!.height);
-    use(p.data, p.k, image);
-  }
-  for (let k = pending.length; k < files.maskPaths.length; k++) {
+  for (let k = 0; k < files.maskPaths.length; k++) {
     const path = files.maskPaths[k];
-    const m = await readMaskGray(path);
-    check(path, m.width, m.height);
-    use(m.data, k, image);
+    const png = inflateGray8PngSync(path);
+    if (png) {
+      check(path, png.width, png.height);
+      forEachNonZeroRow(png, (y, row) => sink.row(k, y, row));
+    } else {
+      const m = await readGrayWithSharp(path);
+      check(path, m.width, m.height);
+      sink.mask(k, m.data);
+    }
+    // Let other samples' callbacks run between masks of a crowded image.
+    if (k % 64 === 63) await new Promise<void>((r) => setImmediate(r));
   }
   return image;
 }
 
 async function decodeToModelSize(files: SampleFiles, size: number): Promise<Sample> {
-  let union: Uint8Array | undefined;
-  const image = await decodeSample(files, (mask, _k, img) => {
-    union ??= new Uint8Array(img.width * img.height);
-    orInto(union, mask);
+  let union = new Uint8Array(0);
+  const image = await decodeSample(files, (img) => {
+    union = new Uint8Array(img.width * img.height);
+    return {
+      row: (_k, y, row) => orInto(union.subarray(y * img.width, (y + 1) * img.width), row),
+      mask: (_k, data) => orInto(union, data),
+    };
   });
-  union ??= new Uint8Array(image.width * image.height);
   return {
     id: files.id,
     image: resizeImage(image, size, size).data,
@@ -186,10 +176,13 @@ function finish(absDir: string, samples: Sample[], skipped: SkippedSample[], siz
  */
 export async function loadSampleFullSize(dir: string, id: string): Promise<{ id: string; image: RgbImage; labels: Int32Array }> {
   const files = scanSample(resolve(dir), id);
-  let labels: Int32Array | undefined;
-  const image = await decodeSample(files, (mask, k, img) => {
-    labels ??= new Int32Array(img.width * img.height);
-    labelInto(labels, mask, k + 1);
+  let labels = new Int32Array(0);
+  const image = await decodeSample(files, (img) => {
+    labels = new Int32Array(img.width * img.height);
+    return {
+      row: (k, y, row) => labelInto(labels.subarray(y * img.width, (y + 1) * img.width), row, k + 1),
+      mask: (k, data) => labelInto(labels, data, k + 1),
+    };
   });
-  return { id, image, labels: labels ?? new Int32Array(image.width * image.height) };
+  return { id, image, labels };
 }

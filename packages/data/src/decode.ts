@@ -1,7 +1,7 @@
 import { readFileSync } from 'fs';
 import sharp from 'sharp';
 import { NucleiInputError } from './errors';
-import { decodeGray8Png } from './png-gray8';
+import { decodeGray8Png, inflateGray8Png, type Gray8Png } from './png-gray8';
 import type { BinaryMask, RgbImage } from './types';
 
 function describe(err: unknown): string {
@@ -45,6 +45,15 @@ function binarize(values: Uint8Array): Uint8Array {
 export function readGray8PngSync(path: string): { width: number; height: number; data: Uint8Array } | null {
   try {
     return decodeGray8Png(readFileSync(path));
+  } catch {
+    return null;
+  }
+}
+
+/** Inflated 8-bit gray PNG for row-wise decoding, or `null` when sharp must handle the file. */
+export function inflateGray8PngSync(path: string): Gray8Png | null {
+  try {
+    return inflateGray8Png(readFileSync(path));
   } catch {
     return null;
   }
