@@ -50,7 +50,7 @@ function conv2dBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; backend: un
   if (!isNHWC(attrs.dataFormat)) {
     throw new Error(`wasm Conv2DBackpropFilter supports dataFormat 'NHWC' only, got '${attrs.dataFormat}'`);
   }
-  const s = new Scope(backend);
+  const s = new Scope(backend, tf.Conv2DBackpropFilter);
   try {
     const out = conv2dBackpropFilterImpl(s, {
       x, dy, filterShape: attrs.filterShape, strides: attrs.strides, pad: attrs.pad, dimRoundingMode: attrs.dimRoundingMode,

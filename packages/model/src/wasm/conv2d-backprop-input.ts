@@ -38,7 +38,7 @@ export function conv2dBackpropInputImpl(s: Scope, a: BackpropInputArgs): TensorI
     const y = s.conv2d(dy, f, [1, 1], 'valid'); // [n, Ho, Wo, kh*kw*ci]
     s.free(f);
     s.free(ft);
-    return s.depthToSpace(y, kh);
+    return kh === 1 ? y : s.depthToSpace(y, kh);
   }
 
   let hd = ho, wd = wo;
@@ -74,7 +74,7 @@ function conv2dBackpropInput(args: { inputs: tf.NamedTensorInfoMap; backend: unk
     if (original) return original(args as unknown as Parameters<tf.KernelFunc>[0]) as TensorInfo;
     throw new Error(`wasm Conv2DBackpropInput supports dataFormat 'NHWC' only, got '${attrs.dataFormat}'`);
   }
-  const s = new Scope(backend);
+  const s = new Scope(backend, tf.Conv2DBackpropInput);
   try {
     const out = conv2dBackpropInputImpl(s, {
       dy, filter, inputShape: attrs.inputShape, strides: attrs.strides, pad: attrs.pad, dimRoundingMode: attrs.dimRoundingMode,
@@ -89,7 +89,7 @@ let original: tf.KernelFunc | undefined;
 
 /** The config replacing wasm's Conv2DBackpropInput; keeps the original setupFunc (and kernelFunc as fallback). */
 export function conv2dBackpropInputConfig(orig: tf.KernelConfig | undefined): tf.KernelConfig {
-  original = orig?.kernelFunc;
+  if (orig) original = orig.kernelFunc;
   return {
     kernelName: tf.Conv2DBackpropInput,
     backendName: 'wasm',

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input';
-import { setWasmKernel } from './kernel-utils';
+import { DATA_MOVEMENT_KERNELS, dataMovementConfig } from './data-movement';
 
 export { conv2dBackpropFilterImpl } from './conv2d-backprop-filter';
 export { conv2dBackpropInputImpl } from './conv2d-backprop-input';
@@ -17,33 +17,35 @@ function isOurs(name: string): boolean {
   return !!k && !!(k.kernelFunc as Marked)[OURS];
 }
 
-/** Register `config` for wasm, replacing any kernel of that name (whose setupFunc is kept). */
+/** wasm's own config for `name`, or undefined (never one of ours). */
+function original(name: string): tf.KernelConfig | undefined {
+  const k = tf.getKernel(name, 'wasm');
+  return k && !(k.kernelFunc as Marked)[OURS] ? k : undefined;
+}
+
+/** Register `config` for wasm, replacing any kernel of that name (its setupFunc is kept in `config`). */
 function install(config: tf.KernelConfig): void {
   (config.kernelFunc as Marked)[OURS] = true;
   if (tf.getKernel(config.kernelName, 'wasm')) tf.unregisterKernel(config.kernelName, 'wasm');
   tf.registerKernel(config);
 }
 
-let registered: string[] | undefined;
-
 /**
- * Registers (once; later calls return the same list) the wasm kernels a U-Net training step needs
- * that wasm lacks or runs slowly. Returns the kernel names.
+ * Registers the wasm kernels a U-Net training step needs that wasm lacks (Conv2DBackpropFilter)
+ * or runs slowly (Conv2DBackpropInput, DepthToSpace, SplitV, Concat, Sum). A replaced kernel keeps
+ * wasm's setupFunc and falls back to wasm's kernelFunc for cases it does not handle (NCHW, other
+ * dtypes). Idempotent: later calls register nothing new and return the same names.
  */
 export function registerWasmTrainingKernels(): string[] {
-  if (registered && registered.every(isOurs)) return [...registered];
-  const names: string[] = [];
-
-  if (!isOurs(tf.Conv2DBackpropFilter)) install(conv2dBackpropFilterConfig);
-  names.push(tf.Conv2DBackpropFilter);
-
-  if (!isOurs(tf.Conv2DBackpropInput)) {
-    const orig = tf.getKernel(tf.Conv2DBackpropInput, 'wasm');
-    if (orig) setWasmKernel('__orig__' + tf.Conv2DBackpropInput, orig.kernelFunc);
-    install(conv2dBackpropInputConfig(orig));
-  }
-  names.push(tf.Conv2DBackpropInput);
-
-  registered = names;
+  // Only kernels not yet ours get a config (built with wasm's original, which the config keeps).
+  const configs: Array<() => tf.KernelConfig> = [
+    () => conv2dBackpropFilterConfig,
+    () => conv2dBackpropInputConfig(original(tf.Conv2DBackpropInput)),
+    ...DATA_MOVEMENT_KERNELS.map((name) => () => dataMovementConfig(name, original(name))),
+  ];
+  const names = [tf.Conv2DBackpropFilter, tf.Conv2DBackpropInput, ...DATA_MOVEMENT_KERNELS];
+  names.forEach((name, i) => {
+    if (!isOurs(name)) install(configs[i]());
+  });
   return [...names];
 }

@@ -8,29 +8,39 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 export type TensorInfo = tf.TensorInfo;
 export type Pad4 = [[number, number], [number, number], [number, number], [number, number]];
 
-/** A kernelFunc as the wasm backend registered it, looked up when first used. */
-const cache = new Map<string, tf.KernelFunc>();
+/** The kernelFunc registered for wasm now (ours where we replaced one). */
 export function wasmKernel(name: string): tf.KernelFunc {
-  let f = cache.get(name);
-  if (!f) {
-    const k = tf.getKernel(name, 'wasm');
-    if (!k) throw new Error(`wasm backend has no ${name} kernel`);
-    f = k.kernelFunc;
-    cache.set(name, f);
-  }
-  return f;
+  const k = tf.getKernel(name, 'wasm');
+  if (!k) throw new Error(`wasm backend has no ${name} kernel`);
+  return k.kernelFunc;
 }
-/** Set a kernelFunc to use for `name` in compositions (the original of a kernel we replace). */
-export function setWasmKernel(name: string, f: tf.KernelFunc): void {
-  cache.set(name, f);
+
+/** When set, every composed op adds its wall time (ms) here under `outerKernel/op`. */
+let innerProfile: Map<string, number> | null = null;
+let outerName = '';
+export function setInnerProfile(m: Map<string, number> | null): void {
+  innerProfile = m;
+}
+export function setOuterKernel(name: string): void {
+  outerName = name;
 }
 
 export class Scope {
   private readonly owned: TensorInfo[] = [];
-  constructor(readonly backend: BackendWasm) {}
+  constructor(readonly backend: BackendWasm, kernelName = '') {
+    if (innerProfile) outerName = kernelName;
+  }
 
   private run(name: string, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap = {}): TensorInfo {
-    const out = wasmKernel(name)({ inputs, attrs, backend: this.backend }) as TensorInfo;
+    let out: TensorInfo;
+    if (innerProfile) {
+      const t0 = performance.now();
+      out = wasmKernel(name)({ inputs, attrs, backend: this.backend }) as TensorInfo;
+      const key = `${outerName}/${name}`;
+      innerProfile.set(key, (innerProfile.get(key) ?? 0) + performance.now() - t0);
+    } else {
+      out = wasmKernel(name)({ inputs, attrs, backend: this.backend }) as TensorInfo;
+    }
     this.owned.push(out);
     return out;
   }
@@ -106,7 +116,6 @@ export class Scope {
   }
 }
 
-/** Number of live tensors the wasm backend holds (for leak checks in tests). */
 export function isNHWC(dataFormat: string | undefined): boolean {
   return dataFormat === undefined || dataFormat === 'NHWC' || dataFormat === 'channelsLast';
 }

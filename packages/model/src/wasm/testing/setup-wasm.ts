@@ -7,6 +7,12 @@ import { registerWasmTrainingKernels } from '../index';
 
 export async function setUpWasm(): Promise<string[]> {
   setWasmPaths(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm')) + path.sep);
+  // The cpu backend (the reference in tests) warns once about tfjs-node on first use: do that quietly.
+  await tf.setBackend('cpu');
+  const warn = console.warn;
+  console.warn = () => undefined;
+  tf.tensor([1]).dispose();
+  console.warn = warn;
   const ok = await tf.setBackend('wasm');
   if (!ok) throw new Error('wasm backend did not initialise');
   return registerWasmTrainingKernels();
