@@ -14,3 +14,16 @@ export {
   type SelectBackendOptions,
 } from './backend';
 export { registerWasmTrainingKernels } from './wasm';
+export {
+  METADATA_FILE,
+  METADATA_FORMAT,
+  METADATA_VERSION,
+  makeMetadata,
+  parseMetadata,
+  type ModelMetadata,
+  type SaveMetadata,
+  type TrainingInfo,
+} from './metadata';
+export { fileSystemHandler, readArtifacts, MODEL_JSON, WEIGHTS_BIN, type FileHandlerOptions } from './io-handler';
+export { saveModel, type SaveModelOptions } from './save';
+export { loadModel, type LoadModelOptions, type LoadedModel } from './load';

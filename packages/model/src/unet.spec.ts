@@ -64,7 +64,8 @@ describe('buildUNet', () => {
     small.dispose();
   });
 
-  it('accepts partial configs (tiny nets) and trains one step with iou in history', async () => {
+  it('accepts partial configs (tiny nets), trains one step with iou in history, disposes everything', async () => {
+    const before = tf.memory().numTensors;
     const model = buildUNet({ inputSize: 16, depth: 3, baseFilters: 4 });
     expect(model.outputs[0].shape).toEqual([null, 16, 16, 1]);
     const x = tf.randomUniform([2, 16, 16, 3], 0, 255);
@@ -74,7 +75,9 @@ describe('buildUNet', () => {
     expect(h.history.iou[0]).toBeGreaterThanOrEqual(0);
     expect(h.history.iou[0]).toBeLessThanOrEqual(1);
     tf.dispose([x, y]);
-    model.dispose();
+    compileUNet(model, 1e-4); // recompiling frees the previous Adam state
+    model.dispose(); // and dispose frees the optimizer compileUNet created
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('compileUNet sets the learning rate', () => {

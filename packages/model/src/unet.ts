@@ -85,9 +85,15 @@ function convBlock(x: Sym, filters: number, dropout: number, name: string, c: UN
  * cross-entropy, metrics accuracy (`acc` in history) and `iou`.
  */
 export function compileUNet(model: tf.LayersModel, learningRate = 1e-3): void {
+  const owned = model as unknown as { isOptimizerOwned: boolean };
+  // A recompile replaces the optimizer: free the Adam moments of the one we created before.
+  if (model.optimizer && owned.isOptimizerOwned) model.optimizer.dispose();
   model.compile({
     optimizer: tf.train.adam(learningRate),
     loss: 'binaryCrossentropy',
     metrics: ['accuracy', iou],
   });
+  // tfjs-layers only disposes optimizers it created from a string name, and 'adam' by name cannot
+  // take a learning rate; mark ours as owned so model.dispose() frees its state too.
+  owned.isOptimizerOwned = true;
 }

@@ -1,0 +1,97 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import type * as tf from '@tensorflow/tfjs';
+import { fileSystemHandler, MODEL_JSON, writeFileSynced, type FileHandlerOptions } from './io-handler';
+import { makeMetadata, METADATA_FILE, type ModelMetadata, type SaveMetadata } from './metadata';
+
+export interface SaveModelOptions extends FileHandlerOptions {
+  /** Also save Adam's state (moments, iteration count) and the training config, to resume training. */
+  includeOptimizer?: boolean;
+}
+
+/**
+ * Save `model` to the folder `dir` as `model.json` + `weights.bin` + `nuclei-model.json`, atomically:
+ * everything is written and fsynced in a sibling temp folder, then swapped in with renames. A crash
+ * or error mid-write leaves the previous model at `dir` untouched. Returns the metadata written.
+ */
+export async function saveModel(
+  model: tf.LayersModel,
+  dir: string,
+  metadata: SaveMetadata = {},
+  options: SaveModelOptions = {},
+): Promise<ModelMetadata> {
+  const target = path.resolve(dir);
+  const parent = path.dirname(target);
+  const base = path.basename(target);
+  const meta = makeMetadata(model, metadata);
+  await assertReplaceable(target);
+  await fs.promises.mkdir(parent, { recursive: true });
+
+  // Sibling of the target so the final rename stays on one file system (renames are atomic there).
+  const tmp = await fs.promises.mkdtemp(path.join(parent, `.${base}.saving-`));
+  try {
+    await model.save(fileSystemHandler(tmp, options), { includeOptimizer: options.includeOptimizer ?? false });
+    await options.onWrite?.(METADATA_FILE);
+    // Metadata last: a folder with nuclei-model.json is complete.
+    await writeFileSynced(path.join(tmp, METADATA_FILE), JSON.stringify(meta, null, 2) + '\n');
+    await fsyncDir(tmp);
+  } catch (e) {
+    await fs.promises.rm(tmp, { recursive: true, force: true });
+    throw new Error(`Saving model to ${target} failed: ${(e as Error).message} (any previous model there is untouched)`);
+  }
+
+  // Two renames (no atomic directory exchange in Node): the old model moves aside only once the
+  // new one is complete, and comes back if the second rename fails.
+  let old: string | undefined;
+  if (await exists(target)) {
+    old = path.join(parent, `.${base}.old-${process.pid}-${Date.now()}`);
+    await fs.promises.rename(target, old);
+  }
+  try {
+    await fs.promises.rename(tmp, target);
+  } catch (e) {
+    if (old) await fs.promises.rename(old, target);
+    await fs.promises.rm(tmp, { recursive: true, force: true });
+    throw new Error(`Saving model to ${target} failed: ${(e as Error).message} (any previous model there is untouched)`);
+  }
+  await fsyncDir(parent);
+  if (old) await fs.promises.rm(old, { recursive: true, force: true });
+  return meta;
+}
+
+/** Never replace something that is not a saved model (a typo must not delete a user's folder). */
+async function assertReplaceable(target: string): Promise<void> {
+  let stat: fs.Stats;
+  try {
+    stat = await fs.promises.stat(target);
+  } catch {
+    return;
+  }
+  if (!stat.isDirectory()) throw new Error(`Cannot save model to ${target}: it exists and is not a folder`);
+  const entries = await fs.promises.readdir(target);
+  if (entries.length > 0 && !entries.includes(METADATA_FILE) && !entries.includes(MODEL_JSON)) {
+    throw new Error(`Cannot save model to ${target}: the folder is not empty and holds no saved model (refusing to replace it)`);
+  }
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await fs.promises.lstat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Persist the folder's entries (new names) on POSIX; Windows cannot open folders, and needs no such step. */
+async function fsyncDir(dir: string): Promise<void> {
+  let fh: fs.promises.FileHandle | undefined;
+  try {
+    fh = await fs.promises.open(dir, 'r');
+    await fh.sync();
+  } catch {
+    // best effort
+  } finally {
+    await fh?.close();
+  }
+}
