@@ -1,0 +1,159 @@
+import { mkdir, writeFile } from 'fs/promises';
+import { join } from 'path';
+import sharp from 'sharp';
+import { rleEncode, type RgbImage } from '@nuclei/data';
+import { renderOverlay, type OverlayOptions } from './overlay';
+import type { SegmentResult } from './segment';
+
+export interface NucleusInfo {
+  label: number;
+  area: number;
+  /** Mean pixel position [x, y] (pixel centres at integer + 0.5). */
+  centroid: [number, number];
+  bbox: { x: number; y: number; width: number; height: number };
+}
+
+export interface SegmentationSummary {
+  image: string | null;
+  width: number;
+  height: number;
+  count: number;
+  meanArea: number;
+  threshold: number;
+  mode: string;
+  split: string;
+  tiles: number;
+  model: unknown;
+  nuclei: NucleusInfo[];
+}
+
+export interface OutputInfo {
+  /** Path of the segmented image, recorded in the summary. */
+  imagePath?: string;
+  /** Anything describing the model (name, preset, metadata), recorded as is. */
+  model?: unknown;
+  /** ImageId column of the CSV. Default baseName. */
+  imageId?: string;
+  overlay?: OverlayOptions;
+}
+
+/** Area, centroid and bounding box of every label in one pass. */
+export function describeNuclei(labels: Int32Array, width: number, height: number, count: number): NucleusInfo[] {
+  const area = new Float64Array(count + 1);
+  const sx = new Float64Array(count + 1);
+  const sy = new Float64Array(count + 1);
+  const x0 = new Int32Array(count + 1).fill(width);
+  const y0 = new Int32Array(count + 1).fill(height);
+  const x1 = new Int32Array(count + 1).fill(-1);
+  const y1 = new Int32Array(count + 1).fill(-1);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const l = labels[y * width + x];
+      if (l <= 0) continue;
+      if (l > count) throw new RangeError(`label ${l} at (${x}, ${y}) exceeds the count ${count}`);
+      area[l]++;
+      sx[l] += x + 0.5;
+      sy[l] += y + 0.5;
+      if (x < x0[l]) x0[l] = x;
+      if (x > x1[l]) x1[l] = x;
+      if (y < y0[l]) y0[l] = y;
+      if (y > y1[l]) y1[l] = y;
+    }
+  }
+  const out: NucleusInfo[] = [];
+  for (let l = 1; l <= count; l++) {
+    if (area[l] === 0) continue;
+    const r = (v: number) => Math.round(v * 100) / 100;
+    out.push({
+      label: l,
+      area: area[l],
+      centroid: [r(sx[l] / area[l]), r(sy[l] / area[l])],
+      bbox: { x: x0[l], y: y0[l], width: x1[l] - x0[l] + 1, height: y1[l] - y0[l] + 1 },
+    });
+  }
+  return out;
+}
+
+/**
+ * Kaggle run-length code of one nucleus, computed on its bounding box only (rleEncode over the
+ * whole image per nucleus would cost pixels x nuclei). The crop gets one extra background row so
+ * a run can never wrap from one column into the next; starts are then shifted back to image
+ * coordinates (column-major, 1-based).
+ */
+export function nucleusRle(labels: Int32Array, width: number, height: number, n: NucleusInfo): string {
+  const { x: bx, y: by, width: bw, height: bh } = n.bbox;
+  const ch = bh + 1;
+  const crop = new Uint8Array(bw * ch);
+  for (let yy = 0; yy < bh; yy++) {
+    const row = (by + yy) * width + bx;
+    for (let xx = 0; xx < bw; xx++) if (labels[row + xx] === n.label) crop[yy * bw + xx] = 1;
+  }
+  const nums = rleEncode(crop, bw, ch).split(' ').map(Number);
+  for (let k = 0; k < nums.length; k += 2) {
+    const p = nums[k] - 1;
+    const xx = Math.floor(p / ch);
+    nums[k] = (bx + xx) * height + by + (p - xx * ch) + 1;
+  }
+  return nums.join(' ');
+}
+
+async function writePng(path: string, pixels: Uint8Array | Uint16Array, width: number, height: number, channels: 1 | 3): Promise<void> {
+  let img = sharp(pixels, { raw: { width, height, channels } });
+  // sharp would otherwise write one-channel input as sRGB; a Uint16Array input is read as 16-bit
+  // and grey16 keeps it 16-bit in the PNG.
+  if (channels === 1) img = img.toColourspace(pixels instanceof Uint16Array ? 'grey16' : 'b-w');
+  await img.png({ compressionLevel: 6 }).toFile(path);
+}
+
+/**
+ * Writes `<baseName>_mask.png` (0/255), `<baseName>_labels.png` (16-bit labels),
+ * `<baseName>_overlay.png`, `<baseName>.json` (summary) and `<baseName>.csv` (Kaggle RLE, one
+ * row per nucleus) into outDir, and returns their paths.
+ */
+export async function writeSegmentationOutputs(
+  result: SegmentResult,
+  image: RgbImage,
+  outDir: string,
+  baseName: string,
+  info: OutputInfo = {},
+): Promise<{ mask: string; labels: string; overlay: string; summary: string; csv: string }> {
+  const { width, height, labels, count } = result;
+  if (image.width !== width || image.height !== height) {
+    throw new RangeError(`writeSegmentationOutputs: image is ${image.width}x${image.height}, result is ${width}x${height}`);
+  }
+  if (count > 65535) throw new RangeError(`writeSegmentationOutputs: ${count} nuclei do not fit a 16-bit label PNG (max 65535)`);
+  await mkdir(outDir, { recursive: true });
+  const paths = {
+    mask: join(outDir, `${baseName}_mask.png`),
+    labels: join(outDir, `${baseName}_labels.png`),
+    overlay: join(outDir, `${baseName}_overlay.png`),
+    summary: join(outDir, `${baseName}.json`),
+    csv: join(outDir, `${baseName}.csv`),
+  };
+  const mask255 = new Uint8Array(width * height);
+  for (let i = 0; i < mask255.length; i++) mask255[i] = result.mask[i] ? 255 : 0;
+  const nuclei = describeNuclei(labels, width, height, count);
+  const imageId = info.imageId ?? baseName;
+  const csv = ['ImageId,EncodedPixels', ...nuclei.map((n) => `${imageId},${nucleusRle(labels, width, height, n)}`)].join('\n') + '\n';
+  const summary: SegmentationSummary = {
+    image: info.imagePath ?? null,
+    width,
+    height,
+    count,
+    meanArea: result.meanArea,
+    threshold: result.threshold,
+    mode: result.mode,
+    split: result.split,
+    tiles: result.tiles,
+    model: info.model ?? null,
+    nuclei,
+  };
+  await Promise.all([
+    writePng(paths.mask, mask255, width, height, 1),
+    writePng(paths.labels, Uint16Array.from(labels), width, height, 1),
+    writePng(paths.overlay, renderOverlay(image, labels, info.overlay).data, width, height, 3),
+    writeFile(paths.summary, JSON.stringify(summary, null, 2) + '\n'),
+    writeFile(paths.csv, csv),
+  ]);
+  return paths;
+}
