@@ -6,7 +6,7 @@ import type { BinaryMask, RgbImage } from './types';
 
 function describe(err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);
-  if (/ENOENT/.test(msg)) return 'file not found';
+  if (/ENOENT|Input file is missing/.test(msg)) return 'file not found';
   if (/unsupported image format|Input file contains unsupported/i.test(msg)) return 'not an image (unsupported or unrecognised format)';
   if (/truncat|premature|end of (file|stream)|Read error|unexpected end/i.test(msg)) return `corrupt or truncated image (${msg.split('\n')[0]})`;
   return `cannot decode image (${msg.split('\n')[0]})`;

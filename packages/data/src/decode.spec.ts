@@ -1,0 +1,151 @@
+import { writeFileSync } from 'fs';
+import { join } from 'path';
+import sharp from 'sharp';
+import { readImageRgb, readMaskPng } from './decode';
+import { NucleiInputError } from './errors';
+import { createRng } from './random';
+import { tempDirs } from './test-utils/tmp';
+
+const tmp = tempDirs();
+afterAll(() => tmp.cleanup());
+
+const W = 7;
+const H = 5;
+/** Random RGB pixels, so a channel mix-up or a transpose shows. */
+function randomRgb(seed: number): Uint8Array {
+  const rng = createRng(seed);
+  return Uint8Array.from({ length: W * H * 3 }, () => Math.floor(rng() * 256));
+}
+
+describe('readImageRgb', () => {
+  let dir: string;
+  beforeAll(() => (dir = tmp.make()));
+
+  it('reads RGB exactly', async () => {
+    const rgb = randomRgb(1);
+    const p = join(dir, 'rgb.png');
+    await sharp(Buffer.from(rgb), { raw: { width: W, height: H, channels: 3 } }).png().toFile(p);
+    const img = await readImageRgb(p);
+    expect([img.width, img.height]).toEqual([W, H]);
+    expect(Array.from(img.data)).toEqual(Array.from(rgb));
+  });
+
+  it('drops the alpha channel of RGBA', async () => {
+    const rgb = randomRgb(2);
+    const rgba = new Uint8Array(W * H * 4);
+    for (let i = 0; i < W * H; i++) {
+      rgba.set(rgb.subarray(3 * i, 3 * i + 3), 4 * i);
+      rgba[4 * i + 3] = 255;
+    }
+    const p = join(dir, 'rgba.png');
+    await sharp(Buffer.from(rgba), { raw: { width: W, height: H, channels: 4 } }).png().toFile(p);
+    const img = await readImageRgb(p);
+    expect(img.data.length).toBe(W * H * 3);
+    expect(Array.from(img.data)).toEqual(Array.from(rgb));
+  });
+
+  it('replicates 8-bit grayscale into 3 equal channels', async () => {
+    const gray = randomRgb(3).subarray(0, W * H);
+    const p = join(dir, 'gray.png');
+    await sharp(Buffer.from(gray), { raw: { width: W, height: H, channels: 1 } }).toColourspace('b-w').png().toFile(p);
+    const img = await readImageRgb(p);
+    for (let i = 0; i < W * H; i++) expect([img.data[3 * i], img.data[3 * i + 1], img.data[3 * i + 2]]).toEqual([gray[i], gray[i], gray[i]]);
+  });
+
+  it('scales 16-bit grayscale to 8-bit RGB', async () => {
+    const gray = randomRgb(4).subarray(0, W * H);
+    const g16 = new Uint16Array(W * H);
+    for (let i = 0; i < g16.length; i++) g16[i] = gray[i] * 257; // v8 -> v16 exactly
+    const p = join(dir, 'gray16.png');
+    // A Uint16Array input tells sharp the raw data is 16-bit.
+    await sharp(g16, { raw: { width: W, height: H, channels: 1 } })
+      .toColourspace('grey16')
+      .png()
+      .toFile(p);
+    expect((await sharp(p).metadata()).depth).toBe('ushort');
+    const img = await readImageRgb(p);
+    expect(img.data.length).toBe(W * H * 3);
+    for (let i = 0; i < W * H; i++) expect(Math.abs(img.data[3 * i + 1] - gray[i])).toBeLessThanOrEqual(1);
+  });
+
+  it('scales 16-bit RGB to 8-bit RGB', async () => {
+    const rgb = randomRgb(5);
+    const v16 = Uint16Array.from(rgb, (v) => v * 257);
+    const p = join(dir, 'rgb16.png');
+    await sharp(v16, { raw: { width: W, height: H, channels: 3 } }).toColourspace('rgb16').png().toFile(p);
+    expect((await sharp(p).metadata()).depth).toBe('ushort');
+    const img = await readImageRgb(p);
+    for (let i = 0; i < rgb.length; i++) expect(Math.abs(img.data[i] - rgb[i])).toBeLessThanOrEqual(1);
+  });
+
+  it('expands a palette PNG to RGB', async () => {
+    // Two colours only, so the palette quantiser keeps them exactly.
+    const colours = [
+      [200, 30, 90],
+      [10, 220, 40],
+    ];
+    const rgb = new Uint8Array(W * H * 3);
+    for (let i = 0; i < W * H; i++) rgb.set(colours[i % 2], 3 * i);
+    const p = join(dir, 'palette.png');
+    await sharp(Buffer.from(rgb), { raw: { width: W, height: H, channels: 3 } }).png({ palette: true, colours: 2, dither: 0 }).toFile(p);
+    expect((await sharp(p).metadata()).isPalette).toBe(true);
+    const img = await readImageRgb(p);
+    expect(Array.from(img.data)).toEqual(Array.from(rgb));
+  });
+
+  it('rejects a truncated PNG with an error naming the file', async () => {
+    const p = join(dir, 'whole.png');
+    await sharp(Buffer.from(randomRgb(6)), { raw: { width: W, height: H, channels: 3 } }).png().toFile(p);
+    const bytes = await sharp(p).toBuffer();
+    const cut = join(dir, 'truncated.png');
+    writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length / 2)));
+    const err = await readImageRgb(cut).catch((e) => e);
+    expect(err).toBeInstanceOf(NucleiInputError);
+    expect(err.path).toBe(cut);
+    expect(err.message).toContain(cut);
+  });
+
+  it('rejects a file that is not an image', async () => {
+    const p = join(dir, 'notes.png');
+    writeFileSync(p, 'this is not a PNG at all\n');
+    const err = await readImageRgb(p).catch((e) => e);
+    expect(err).toBeInstanceOf(NucleiInputError);
+    expect(err.message).toMatch(/notes\.png: .*(not an image|decode)/);
+  });
+
+  it('rejects a missing file', async () => {
+    const p = join(dir, 'absent.png');
+    await expect(readImageRgb(p)).rejects.toThrow(/absent\.png: file not found/);
+  });
+});
+
+describe('readMaskPng', () => {
+  it('reads a 0/255 mask as 0/1 (fast path and sharp fallback agree)', async () => {
+    const dir = tmp.make();
+    const rng = createRng(9);
+    const values = Uint8Array.from({ length: W * H }, () => (rng() < 0.4 ? 255 : 0));
+    const gray = join(dir, 'mask.png');
+    await sharp(Buffer.from(values), { raw: { width: W, height: H, channels: 1 } }).toColourspace('b-w').png().toFile(gray);
+    // RGBA masks are not 8-bit gray: they go through sharp.
+    const rgba = new Uint8Array(W * H * 4);
+    values.forEach((v, i) => rgba.set([v, v, v, 255], 4 * i));
+    const colour = join(dir, 'mask-rgba.png');
+    await sharp(Buffer.from(rgba), { raw: { width: W, height: H, channels: 4 } }).png().toFile(colour);
+    const expected = Array.from(values, (v) => (v ? 1 : 0));
+    for (const p of [gray, colour]) {
+      const m = await readMaskPng(p);
+      expect([m.width, m.height]).toEqual([W, H]);
+      expect(Array.from(m.data)).toEqual(expected);
+    }
+  });
+
+  it('rejects a corrupt mask with NucleiInputError', async () => {
+    const dir = tmp.make();
+    const p = join(dir, 'bad.png');
+    const good = await sharp(Buffer.alloc(W * H, 255), { raw: { width: W, height: H, channels: 1 } }).toColourspace('b-w').png().toBuffer();
+    const bad = Buffer.from(good);
+    for (let i = 40; i < bad.length - 12; i++) bad[i] ^= 0x5a; // scramble the compressed pixels
+    writeFileSync(p, bad);
+    await expect(readMaskPng(p)).rejects.toBeInstanceOf(NucleiInputError);
+  });
+});
