@@ -1,1 +1,26 @@
-export {};
+export {
+  segment,
+  predictTiled,
+  predictResized,
+  modelInputSize,
+  checkImage,
+  DEFAULT_MAX_PIXELS,
+  type SegmentOptions,
+  type SegmentResult,
+  type SegmentMode,
+} from './segment';
+export { readImageForSegmentation } from './read-input';
+export { splitInstances, dropSmall, type SplitMethod, type InstanceOptions, type Instances } from './instances';
+export { watershedSplit, gaussianBlur, DEFAULT_WATERSHED, type WatershedOptions } from './watershed';
+export { distanceTransform } from './distance-transform';
+export { tilePositions, blendWindow } from './tiling';
+export { renderOverlay, outlineOf, labelColour, type OverlayOptions } from './overlay';
+export {
+  writeSegmentationOutputs,
+  describeNuclei,
+  nucleusRle,
+  type NucleusInfo,
+  type SegmentationSummary,
+  type OutputInfo,
+} from './outputs';
+export { evaluateModelOnDataset, type EvaluateDatasetOptions } from './evaluate-dataset';

@@ -59,18 +59,22 @@ export function modelInputSize(model: tf.LayersModel): number {
   return h;
 }
 
+const pixels = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)} megapixels` : `${n} pixels`);
+
+export function tooLargeError(source: string, width: number, height: number, maxPixels: number): NucleiInputError {
+  return new NucleiInputError(
+    source,
+    `image is too large to segment: ${width}x${height} = ${pixels(width * height)}, limit ${pixels(maxPixels)} (split it into parts)`,
+  );
+}
+
 /** Checks an RgbImage before any work, with errors that name the source. */
 export function checkImage(image: RgbImage, maxPixels = DEFAULT_MAX_PIXELS, source = '<image>'): void {
   const { width, height } = image;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
     throw new NucleiInputError(source, `image is empty (${width}x${height} pixels)`);
   }
-  if (width * height > maxPixels) {
-    throw new NucleiInputError(
-      source,
-      `image is too large to segment: ${width}x${height} = ${(width * height / 1e6).toFixed(1)} megapixels, limit ${(maxPixels / 1e6).toFixed(1)} (split it into parts)`,
-    );
-  }
+  if (width * height > maxPixels) throw tooLargeError(source, width, height, maxPixels);
   if (image.data.length !== width * height * 3) {
     throw new NucleiInputError(source, `image data has ${image.data.length} bytes, expected ${width}x${height}x3`);
   }

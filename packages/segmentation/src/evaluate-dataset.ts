@@ -1,0 +1,36 @@
+import type * as tf from '@tensorflow/tfjs';
+import { listSampleIds, loadSampleFullSize } from '@nuclei/data';
+import { evaluateImage, reportFromRows, type EvaluationReport, type EvaluationRow } from '@nuclei/evaluation';
+import { segment, type SegmentOptions } from './segment';
+
+export interface EvaluateDatasetOptions extends Omit<SegmentOptions, 'onProgress' | 'source'> {
+  /** Only these samples (default: every sample folder, sorted). */
+  ids?: string[];
+  /** Called after each image with its row. */
+  onProgress?: (done: number, total: number, row: EvaluationRow) => void;
+}
+
+/**
+ * Segments every sample of a DSB-layout folder at native size and scores it against its
+ * full-size instance masks (never against masks shrunk to the model size, which would flatter
+ * the model and hide what resizing loses). Images are processed one at a time, so memory stays at
+ * one image's worth.
+ */
+export async function evaluateModelOnDataset(
+  dir: string,
+  model: tf.LayersModel,
+  options: EvaluateDatasetOptions = {},
+): Promise<EvaluationReport> {
+  const { ids: only, onProgress, ...segmentOptions } = options;
+  const ids = only ?? listSampleIds(dir);
+  const rows: EvaluationRow[] = [];
+  for (const id of ids) {
+    const sample = await loadSampleFullSize(dir, id);
+    const { width, height } = sample.image;
+    const result = await segment(sample.image, model, { ...segmentOptions, source: id });
+    const row = evaluateImage({ id, predLabels: result.labels, trueLabels: sample.labels, width, height });
+    rows.push(row);
+    onProgress?.(rows.length, ids.length, row);
+  }
+  return reportFromRows(rows);
+}
