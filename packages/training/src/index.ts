@@ -19,3 +19,5 @@ export { earlyStopping, type EarlyStoppingOptions } from './callbacks/early-stop
 export { reduceLrOnPlateau, type ReduceLrOnPlateauOptions } from './callbacks/reduce-lr-on-plateau';
 export { historyLogger, HISTORY_CSV, HISTORY_JSONL } from './callbacks/history';
 export { resolveMode, isImprovement, type MonitorMode } from './monitor';
+export { checkpoint, BEST_DIR, LAST_DIR, TRAINING_STATE_KEY, type CheckpointOptions } from './callbacks/checkpoint';
+export { resumeTraining, trainingStateOf, type ResumedTraining } from './resume';
