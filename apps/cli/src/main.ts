@@ -1,1 +1,60 @@
-console.log("nuclei");
+import { CliError } from './cli-error';
+import { runTrain } from './commands/train';
+import { runSegment } from './commands/segment';
+import { runEvaluate } from './commands/evaluate';
+import { runSynth } from './commands/synth';
+import { runDemo } from './commands/demo';
+import { runBackend } from './commands/backend';
+
+const USAGE = `nuclei: find cell nuclei in microscopy images with a U-Net
+
+Usage:
+  nuclei demo [--out DIR]                          synthetic data -> train briefly -> evaluate -> segment
+  nuclei train --data DIR --out DIR [options]      train a U-Net on a DSB-layout dataset
+  nuclei segment IMAGE... [--model DIR] --out DIR  masks, labels, overlays, CSV for each image
+  nuclei evaluate --data DIR [--model DIR]         pixel metrics and DSB score on full-size truth
+  nuclei synth --out DIR [--count N]               write a synthetic dataset
+  nuclei backend [--backend auto|gpu|node|wasm|cpu] show which TF.js backend loads
+
+Run "nuclei COMMAND --help" for a command's options.`;
+
+const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
+  train: runTrain,
+  segment: runSegment,
+  evaluate: runEvaluate,
+  synth: runSynth,
+  demo: runDemo,
+  backend: runBackend,
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    console.log(USAGE);
+    return 0;
+  }
+  const run = COMMANDS[command];
+  if (!run) {
+    console.error(`nuclei: unknown command "${command}"\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    await run(rest);
+    return 0;
+  } catch (e) {
+    const err = e as Error & { path?: string };
+    // Input errors (CliError, NucleiInputError and friends) carry a message meant for the user.
+    if (err instanceof CliError || err.name === 'NucleiInputError' || err.name === 'ModelLoadError') {
+      console.error(`nuclei ${command}: ${err.message}`);
+      return err instanceof CliError ? err.exitCode : 1;
+    }
+    console.error(`nuclei ${command} failed: ${err.stack ?? err}`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

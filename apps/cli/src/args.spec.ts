@@ -1,0 +1,19 @@
+import { choiceOption, intOption, numberOption, parseCommandArgs } from './args';
+import { CliError } from './cli-error';
+
+describe('argument parsing', () => {
+  test('unknown options are a CliError that names the command', () => {
+    expect(() => parseCommandArgs('train', ['--bogus'], {})).toThrow(CliError);
+    expect(() => parseCommandArgs('train', ['--bogus'], {})).toThrow(/nuclei train/);
+  });
+  test('integers, numbers and choices are validated', () => {
+    expect(intOption('epochs', '5', 20)).toBe(5);
+    expect(intOption('epochs', undefined, 20)).toBe(20);
+    expect(() => intOption('epochs', '0', 20)).toThrow(/--epochs must be an integer >= 1/);
+    expect(() => intOption('epochs', '2.5', 20)).toThrow(CliError);
+    expect(numberOption('threshold', '0.3', 0.5, 0, 1)).toBe(0.3);
+    expect(() => numberOption('threshold', '2', 0.5, 0, 1)).toThrow(/from 0 to 1/);
+    expect(choiceOption('mode', 'resize', ['tile', 'resize'] as const, 'tile')).toBe('resize');
+    expect(() => choiceOption('mode', 'x', ['tile', 'resize'] as const, 'tile')).toThrow(/one of tile, resize/);
+  });
+});

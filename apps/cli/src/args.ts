@@ -1,0 +1,37 @@
+import { parseArgs, ParseArgsConfig } from 'util';
+import { CliError } from './cli-error';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** node:util parseArgs with errors turned into CliError, naming the command. */
+export function parseCommandArgs(command: string, argv: string[], options: Options, allowPositionals = false): {
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
+} {
+  try {
+    const { values, positionals } = parseArgs({ args: argv, options: { help: { type: 'boolean', short: 'h' }, ...options }, allowPositionals, strict: true });
+    return { values: values as Record<string, string | boolean | undefined>, positionals };
+  } catch (e) {
+    throw new CliError(`nuclei ${command}: ${(e as Error).message}\nRun "nuclei ${command} --help" for usage.`);
+  }
+}
+
+export function intOption(name: string, value: unknown, fallback: number, min = 1): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new CliError(`--${name} must be an integer >= ${min}, got "${value}"`);
+  return n;
+}
+
+export function numberOption(name: string, value: unknown, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min || n > max) throw new CliError(`--${name} must be a number from ${min} to ${max}, got "${value}"`);
+  return n;
+}
+
+export function choiceOption<T extends string>(name: string, value: unknown, choices: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (!choices.includes(value as T)) throw new CliError(`--${name} must be one of ${choices.join(', ')}, got "${value}"`);
+  return value as T;
+}

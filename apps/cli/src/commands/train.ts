@@ -1,0 +1,140 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import type * as tf from '@tensorflow/tfjs';
+import { loadDataset } from '@nuclei/data';
+import { buildUNet, isPresetName, resolveConfig, PRESETS } from '@nuclei/model';
+import {
+  checkpoint, earlyStopping, historyLogger, progress, reduceLrOnPlateau, resumeTraining, train,
+  type ProgressEvent, type TrainingCallback, type TrainResult,
+} from '@nuclei/training';
+import { choiceOption, intOption, numberOption, parseCommandArgs } from '../args';
+import { CliError } from '../cli-error';
+import { createProgressBar, formatDuration } from '../progress-bar';
+import { activateBackend } from './backend';
+
+const HELP = `nuclei train --data DIR --out DIR [options]
+  Trains a U-Net on a dataset in the 2018 Data Science Bowl layout (DIR/<id>/images, DIR/<id>/masks).
+  Writes OUT/best (best on validation loss), OUT/last (every epoch, with optimizer state for --resume),
+  OUT/history.csv and OUT/history.jsonl. Ctrl-C stops after the current batch and keeps the checkpoints.
+Options (defaults are the seed's recipe):
+  --epochs 20  --batch 16  --size 128  --val 0.1  --seed 42
+  --preset ${Object.keys(PRESETS).join('|')} (default seed)   --lr 0.001
+  --augment            flips, 90-degree rotations and random crops
+  --patience N         early stopping after N epochs without val_loss improvement (default off)
+  --reduce-lr N        halve the learning rate after N epochs without improvement (default off)
+  --resume             continue from OUT/last (its weights, optimizer state, epoch and seed)
+  --no-cache           decode the dataset again instead of using the cache
+  --backend auto|gpu|node|wasm|cpu`;
+
+export function renderProgress(event: ProgressEvent, bar = createProgressBar('train')): void {
+  const pct = (v?: number) => (v === undefined ? '-' : v.toFixed(4));
+  switch (event.type) {
+    case 'train-begin':
+      console.log(`training ${event.trainSize} images, validating on ${event.valSize}; epochs ${event.initialEpoch + 1}..${event.epochs}, ${event.batchesPerEpoch} batches each`);
+      break;
+    case 'batch':
+      bar.update(event.batch + 1, event.batches,
+        `epoch ${event.epoch + 1}/${event.epochs} loss ${pct(event.loss)} acc ${pct(event.acc)} iou ${pct(event.iou)} ` +
+        `${event.imagesPerSecond.toFixed(2)} img/s ETA ${formatDuration(event.etaSeconds ?? NaN)}`);
+      break;
+    case 'epoch-end': {
+      const l = event.logs;
+      bar.done(`epoch ${event.epoch + 1}/${event.epochs}: loss ${pct(l.loss)} acc ${pct(l.acc)} iou ${pct(l.iou)} | ` +
+        `val_loss ${pct(l.val_loss)} val_acc ${pct(l.val_acc)} val_iou ${pct(l.val_iou)} | ${event.seconds.toFixed(1)} s, ETA ${formatDuration(event.etaSeconds ?? NaN)}`);
+      break;
+    }
+    case 'train-end':
+      console.log(`training ended (${event.stopReason}) after ${event.epochsCompleted} epochs in ${formatDuration(event.seconds)}`);
+      break;
+  }
+}
+
+export async function runTrain(argv: string[]): Promise<void> {
+  const { values } = parseCommandArgs('train', argv, {
+    data: { type: 'string', short: 'd' },
+    out: { type: 'string', short: 'o' },
+    epochs: { type: 'string', short: 'e' },
+    batch: { type: 'string' },
+    size: { type: 'string' },
+    val: { type: 'string' },
+    seed: { type: 'string' },
+    preset: { type: 'string' },
+    lr: { type: 'string' },
+    augment: { type: 'boolean' },
+    patience: { type: 'string' },
+    'reduce-lr': { type: 'string' },
+    resume: { type: 'boolean' },
+    'no-cache': { type: 'boolean' },
+    backend: { type: 'string', short: 'b' },
+  });
+  if (values.help) return void console.log(HELP);
+  if (!values.data) throw new CliError(`--data DIR is required\n\n${HELP}`);
+  if (!values.out) throw new CliError(`--out DIR is required\n\n${HELP}`);
+  const data = path.resolve(String(values.data));
+  const out = path.resolve(String(values.out));
+  if (!fs.existsSync(data)) throw new CliError(`${data}: no such folder`);
+  const preset = choiceOption('preset', values.preset, Object.keys(PRESETS) as string[], 'seed');
+  if (!isPresetName(preset)) throw new CliError(`unknown preset ${preset}`);
+  const size = intOption('size', values.size, 128, 16);
+  if (size % 16 !== 0) throw new CliError(`--size must be a multiple of 16 (four 2x2 poolings), got ${size}`);
+  const opts = {
+    epochs: intOption('epochs', values.epochs, 20),
+    batchSize: intOption('batch', values.batch, 16),
+    validationSplit: numberOption('val', values.val, 0.1, 0, 0.9),
+    seed: intOption('seed', values.seed, 42, 0),
+    augment: Boolean(values.augment),
+  };
+  const learningRate = numberOption('lr', values.lr, 1e-3, 1e-7, 1);
+  const backend = await activateBackend(values.backend);
+
+  const loadBar = createProgressBar('load');
+  const dataset = await loadDataset(data, {
+    size,
+    cacheDir: values['no-cache'] ? false : undefined,
+    onProgress: (p) => loadBar.update(p.done, p.total, p.phase),
+  });
+  loadBar.done(`loaded ${dataset.samples.length} images from ${data} at ${size}x${size}` +
+    (dataset.skipped.length ? ` (skipped ${dataset.skipped.length})` : ''));
+  for (const s of dataset.skipped) console.warn(`  skipped ${s.id}: ${s.reason}`);
+
+  const config = { ...resolveConfig(preset), inputSize: size, learningRate };
+  const bar = createProgressBar('train');
+  const callbacks: TrainingCallback[] = [
+    progress((e) => renderProgress(e, bar)),
+    historyLogger(out),
+    checkpoint(out, {
+      metadata: { preset: size === resolveConfig(preset).inputSize && learningRate === resolveConfig(preset).learningRate ? preset : 'custom', config, training: { dataset: data, backend } },
+    }),
+  ];
+  if (values.patience !== undefined) callbacks.push(earlyStopping({ patience: intOption('patience', values.patience, 5) }));
+  if (values['reduce-lr'] !== undefined) callbacks.push(reduceLrOnPlateau({ patience: intOption('reduce-lr', values['reduce-lr'], 3), factor: 0.5 }));
+
+  // First Ctrl-C: stop after the current batch (checkpoints stay). Second: exit at once.
+  const abort = new AbortController();
+  const onSigint = () => {
+    if (abort.signal.aborted) process.exit(130);
+    console.error('\nstopping after this batch (Ctrl-C again to quit now)...');
+    abort.abort();
+  };
+  process.on('SIGINT', onSigint);
+  fs.mkdirSync(out, { recursive: true });
+  let model: tf.LayersModel | undefined;
+  let result: TrainResult;
+  try {
+    if (values.resume) {
+      const resumed = await resumeTraining(out, dataset.samples, { ...opts, callbacks, signal: abort.signal });
+      model = resumed.model;
+      result = resumed;
+    } else {
+      model = buildUNet(config);
+      result = await train(model, dataset.samples, { ...opts, callbacks, signal: abort.signal });
+    }
+  } finally {
+    process.off('SIGINT', onSigint);
+    model?.dispose();
+  }
+  console.log(`best model: ${path.join(out, 'best')}`);
+  console.log(`last checkpoint: ${path.join(out, 'last')} (resume with --resume)`);
+  console.log(`history: ${path.join(out, 'history.csv')}`);
+  if (result.stopReason === 'aborted') process.exitCode = 130;
+}
