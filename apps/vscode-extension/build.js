@@ -42,6 +42,8 @@ function buildExtension() {
     // tfjs-node[-gpu] are optional native backends that selectBackend may try and skip.
     external: ['vscode', 'sharp', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'],
     tsconfig: path.join(repo, 'tsconfig.base.json'),
+    // @nuclei/model's defaultWasmDir() uses require.resolve; the extension always passes dist/wasm.
+    logOverride: { 'require-resolve-not-external': 'silent' },
     logLevel: 'warning',
   });
 }

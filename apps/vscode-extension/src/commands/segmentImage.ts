@@ -1,0 +1,188 @@
+// "Segment nuclei in image": picks the image (argument, active image editor, or a file dialog),
+// segments it with the configured model in a progress notification, and shows the overlay viewer.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { readConfig, resolveModelDir, wasmDir } from '../config';
+import { errorMessage, type Logger } from '../log';
+import { packLabels, type FromWebview, type SaveKind, type SegmentationPayload } from '../webview/messages';
+import { createNucleiPanel, type NucleiPanel } from '../webview/panel';
+import type { OutputPaths, RgbImage, Segmentation } from '../engine';
+
+export const IMAGE_EXTENSIONS = ['png', 'jpg', 'jpeg', 'tif', 'tiff'];
+const BROWSER_IMAGES = ['png', 'jpg', 'jpeg'];
+
+export function isSupportedImage(file: string): boolean {
+  return IMAGE_EXTENSIONS.includes(path.extname(file).slice(1).toLowerCase());
+}
+
+/** The image shown in the active editor tab (an image preview / custom editor, or a text editor). */
+export function activeImageUri(): vscode.Uri | undefined {
+  const input = vscode.window.tabGroups?.activeTabGroup?.activeTab?.input as { uri?: vscode.Uri } | undefined;
+  const candidates = [input?.uri, vscode.window.activeTextEditor?.document.uri];
+  return candidates.find((u): u is vscode.Uri => !!u && u.scheme === 'file' && isSupportedImage(u.fsPath));
+}
+
+export async function pickImage(arg?: unknown): Promise<vscode.Uri | undefined> {
+  if (arg instanceof vscode.Uri) return arg;
+  const active = activeImageUri();
+  if (active) return active;
+  const picked = await vscode.window.showOpenDialog({
+    canSelectMany: false,
+    openLabel: 'Segment nuclei',
+    title: 'Choose a microscopy image',
+    filters: { Images: IMAGE_EXTENSIONS },
+  });
+  return picked?.[0];
+}
+
+export interface SegmentationSession {
+  imagePath: string;
+  image: RgbImage;
+  result: Segmentation;
+  modelDir: string;
+}
+
+export async function segmentImageCommand(context: vscode.ExtensionContext, log: Logger, arg?: unknown): Promise<SegmentationSession | undefined> {
+  const uri = await pickImage(arg);
+  if (!uri) {
+    log.info('segment: no image chosen');
+    return undefined;
+  }
+  const file = uri.fsPath;
+  const name = path.basename(file);
+  if (!isSupportedImage(file)) {
+    void vscode.window.showErrorMessage(`Nuclei: ${name} is not a supported image (${IMAGE_EXTENSIONS.join(', ')}).`);
+    return undefined;
+  }
+  const config = readConfig();
+  const model = resolveModelDir(config, context.extensionPath);
+  log.info(`segment: ${file} with ${model.isDefault ? 'the bundled default model' : 'model'} ${model.dir}`);
+  try {
+    const session = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Nuclei: segmenting ${name}`, cancellable: false },
+      async (progress) => {
+        const engine = await import('../engine');
+        progress.report({ message: 'starting TF.js' });
+        const backend = await engine.ensureBackend(config.backend, wasmDir(context.extensionPath));
+        log.info(backend);
+        progress.report({ message: 'loading model', increment: 10 });
+        const loaded = await engine.loadModelCached(model.dir);
+        progress.report({ message: 'reading image', increment: 10 });
+        const image = await engine.readImage(file);
+        log.info(`segment: ${name} is ${image.width}x${image.height}; mode ${config.tiling}, threshold ${config.threshold}`);
+        progress.report({ message: 'running the U-Net', increment: 10 });
+        const started = Date.now();
+        let reported = 0;
+        const result = await engine.segmentImage(image, loaded.model, {
+          mode: config.tiling,
+          threshold: config.threshold,
+          source: file,
+          onProgress: (done, total) => {
+            const pct = total > 0 ? (60 * done) / total : 0;
+            progress.report({ message: `running the U-Net (${done}/${total})`, increment: Math.max(0, pct - reported) });
+            reported = pct;
+          },
+        });
+        log.info(`segment: ${result.count} nuclei, mean area ${result.meanArea.toFixed(1)} px, in ${Date.now() - started} ms`);
+        progress.report({ message: 'done', increment: 70 - reported });
+        return { imagePath: file, image, result, modelDir: model.dir };
+      },
+    );
+    await showSegmentation(context, log, session);
+    return session;
+  } catch (err) {
+    log.error(`segment: ${file} failed`, err);
+    const hint = model.isDefault ? '' : ` (model: ${model.dir})`;
+    void vscode.window.showErrorMessage(`Nuclei: could not segment ${name}: ${errorMessage(err)}${hint}`, 'Show log')
+      .then((choice) => { if (choice === 'Show log') log.show(); });
+    return undefined;
+  }
+}
+
+export async function buildPayload(panel: NucleiPanel, session: SegmentationSession): Promise<SegmentationPayload> {
+  const { imagePath, image, result } = session;
+  const ext = path.extname(imagePath).slice(1).toLowerCase();
+  let imageSrc: string;
+  if (BROWSER_IMAGES.includes(ext)) {
+    imageSrc = panel.panel.webview.asWebviewUri(vscode.Uri.file(imagePath)).toString();
+  } else {
+    const engine = await import('../engine');
+    imageSrc = `data:image/png;base64,${(await engine.encodePng(image)).toString('base64')}`;
+  }
+  return {
+    fileName: path.basename(imagePath),
+    imageSrc,
+    width: result.width,
+    height: result.height,
+    labels: packLabels(result.labels, result.count),
+    count: result.count,
+    meanArea: result.meanArea,
+    areas: result.areas,
+  };
+}
+
+export async function showSegmentation(context: vscode.ExtensionContext, log: Logger, session: SegmentationSession): Promise<NucleiPanel> {
+  const name = path.basename(session.imagePath);
+  const nucleiPanel = createNucleiPanel(
+    context.extensionUri,
+    'segment',
+    `Nuclei: ${name}`,
+    [vscode.Uri.file(path.dirname(session.imagePath))],
+    async (message: FromWebview, p) => {
+      if (message.type !== 'save') return;
+      try {
+        const files = await saveOutputs(session, message.what, message.pickLocation, log);
+        if (files.length > 0) {
+          p.send({ type: 'saved', files });
+          void vscode.window.showInformationMessage(`Nuclei: saved ${files.map((f) => path.basename(f)).join(', ')}`);
+        }
+      } catch (err) {
+        log.error(`save: ${name} failed`, err);
+        void vscode.window.showErrorMessage(`Nuclei: could not save the outputs of ${name}: ${errorMessage(err)}`);
+        p.send({ type: 'error', message: `Saving failed: ${errorMessage(err)}` });
+      }
+    },
+  );
+  nucleiPanel.send({ type: 'segmentation', payload: await buildPayload(nucleiPanel, session) });
+  return nucleiPanel;
+}
+
+const KIND_KEYS: Record<Exclude<SaveKind, 'all'>, keyof OutputPaths> = { mask: 'mask', labels: 'labels', overlay: 'overlay', csv: 'csv' };
+
+/**
+ * Writes the outputs next to the image (or into a folder the user picks). Single files are
+ * written to a temporary folder first and copied, since the writer makes all of them at once.
+ */
+export async function saveOutputs(session: SegmentationSession, what: SaveKind, pickLocation: boolean, log: Logger): Promise<string[]> {
+  const engine = await import('../engine');
+  const baseName = path.basename(session.imagePath, path.extname(session.imagePath));
+  let outDir = path.dirname(session.imagePath);
+  if (pickLocation) {
+    const picked = await vscode.window.showOpenDialog({
+      canSelectFiles: false, canSelectFolders: true, canSelectMany: false,
+      defaultUri: vscode.Uri.file(outDir), openLabel: 'Save here', title: `Save the outputs of ${path.basename(session.imagePath)}`,
+    });
+    if (!picked?.[0]) return [];
+    outDir = picked[0].fsPath;
+  }
+  const info = { imagePath: session.imagePath, model: session.modelDir };
+  if (what === 'all') {
+    const paths = await engine.writeOutputs(session.result, session.image, outDir, baseName, info);
+    const files = Object.values(paths);
+    log.info(`save: ${files.join(', ')}`);
+    return files;
+  }
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nuclei-save-'));
+  try {
+    const paths = await engine.writeOutputs(session.result, session.image, tmp, baseName, info);
+    const from = paths[KIND_KEYS[what]];
+    const to = path.join(outDir, path.basename(from));
+    fs.copyFileSync(from, to);
+    log.info(`save: ${to}`);
+    return [to];
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,57 @@
+// The `nuclei.*` settings and where the model comes from.
+import * as os from 'os';
+import * as path from 'path';
+import * as vscode from 'vscode';
+
+export type BackendSetting = 'auto' | 'gpu' | 'node' | 'wasm' | 'cpu';
+export type TilingSetting = 'tile' | 'resize';
+
+export interface NucleiConfig {
+  modelPath: string;
+  backend: BackendSetting;
+  epochs: number;
+  batchSize: number;
+  inputSize: number;
+  threshold: number;
+  tiling: TilingSetting;
+}
+
+export const SECTION = 'nuclei';
+
+export function readConfig(): NucleiConfig {
+  const c = vscode.workspace.getConfiguration(SECTION);
+  return {
+    modelPath: (c.get<string>('modelPath') ?? '').trim(),
+    backend: c.get<BackendSetting>('backend') ?? 'auto',
+    epochs: c.get<number>('epochs') ?? 20,
+    batchSize: c.get<number>('batchSize') ?? 8,
+    inputSize: c.get<number>('inputSize') ?? 128,
+    threshold: c.get<number>('threshold') ?? 0.5,
+    tiling: c.get<TilingSetting>('tiling') ?? 'tile',
+  };
+}
+
+/** The bundled default model inside the installed extension. */
+export function defaultModelDir(extensionPath: string): string {
+  return path.join(extensionPath, 'dist', 'models', 'default');
+}
+
+/** The folder of the TF.js wasm binaries copied by build.js. */
+export function wasmDir(extensionPath: string): string {
+  return path.join(extensionPath, 'dist', 'wasm');
+}
+
+/**
+ * The model folder to use: `nuclei.modelPath` when set (`~` and `${workspaceFolder}` expanded,
+ * relative paths taken from the first workspace folder), else the bundled default.
+ */
+export function resolveModelDir(config: NucleiConfig, extensionPath: string): { dir: string; isDefault: boolean } {
+  if (!config.modelPath) return { dir: defaultModelDir(extensionPath), isDefault: true };
+  const workspace = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  let p = config.modelPath.replace(/\$\{workspaceFolder\}/g, workspace ?? '');
+  if (p === '~' || p.startsWith('~/')) p = path.join(os.homedir(), p.slice(1));
+  if (!path.isAbsolute(p)) p = path.resolve(workspace ?? process.cwd(), p);
+  // A path to model.json means its folder.
+  if (path.basename(p) === 'model.json') p = path.dirname(p);
+  return { dir: p, isDefault: false };
+}

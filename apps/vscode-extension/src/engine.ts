@@ -1,0 +1,157 @@
+// The extension's one door to the nuclei packages (TF.js, sharp). Commands load it with a
+// dynamic import so that activation stays light, and unit tests replace it with jest.mock.
+import * as fs from 'fs';
+import * as path from 'path';
+import sharp from 'sharp';
+import { loadDataset, type LoadProgress, type RgbImage } from '@nuclei/data';
+import { buildUNet, compileUNet, loadModel, resolveConfig, selectBackend, type BackendPreference, type ModelMetadata } from '@nuclei/model';
+import {
+  evaluateModelOnDataset, readImageForSegmentation, segment, writeSegmentationOutputs, type SegmentResult,
+} from '@nuclei/segmentation';
+import { formatReportTable, type EvaluationReport } from '@nuclei/evaluation';
+import { BEST_DIR, checkpoint, historyLogger, LAST_DIR, progress, train, type ProgressEvent, type TrainResult } from '@nuclei/training';
+import type * as tf from '@tensorflow/tfjs';
+
+export type { RgbImage, EvaluationReport, ProgressEvent, LoadProgress };
+
+/** What `segment` returns (labels, areas, count, mean area, mask, probabilities). */
+export type Segmentation = SegmentResult;
+
+export interface OutputPaths {
+  mask: string;
+  labels: string;
+  overlay: string;
+  summary: string;
+  csv: string;
+}
+
+export interface LoadedModel {
+  model: tf.LayersModel;
+  metadata: ModelMetadata;
+  dir: string;
+}
+
+let backendFor: { preference: string; description: Promise<string> } | undefined;
+
+/** Selects the TF.js backend once per preference; returns `describe()` for the log. */
+export function ensureBackend(preference: BackendPreference, wasmDir: string): Promise<string> {
+  if (!backendFor || backendFor.preference !== preference) {
+    const description = selectBackend(preference, { wasmDir }).then((s) => s.describe());
+    description.catch(() => { if (backendFor?.description === description) backendFor = undefined; });
+    backendFor = { preference, description };
+  }
+  return backendFor.description;
+}
+
+const models = new Map<string, { stamp: number; loaded: Promise<LoadedModel> }>();
+
+/** Loads a saved model folder (model.json + weights + nuclei-model.json), cached until it changes. */
+export function loadModelCached(dir: string): Promise<LoadedModel> {
+  const file = path.join(dir, 'model.json');
+  if (!fs.existsSync(file)) {
+    return Promise.reject(new Error(`No model.json in ${dir}`));
+  }
+  const stamp = fs.statSync(file).mtimeMs;
+  const hit = models.get(dir);
+  if (hit && hit.stamp === stamp) return hit.loaded;
+  // Not compiled: the extension only predicts with loaded models (training builds its own).
+  const loaded = loadModel(dir, { compile: false }).then((m) => ({ model: m.model, metadata: m.metadata, dir }));
+  loaded.catch(() => models.delete(dir));
+  models.set(dir, { stamp, loaded });
+  return loaded;
+}
+
+/** Decodes an image (size checked from the header first); errors are NucleiInputError naming the file. */
+export function readImage(file: string): Promise<RgbImage> {
+  return readImageForSegmentation(file);
+}
+
+export function segmentImage(
+  image: RgbImage,
+  model: tf.LayersModel,
+  options: { mode: 'tile' | 'resize'; threshold: number; source?: string; onProgress?: (done: number, total: number) => void },
+): Promise<Segmentation> {
+  return segment(image, model, options);
+}
+
+export function writeOutputs(
+  result: Segmentation, image: RgbImage, outDir: string, baseName: string, info: { imagePath?: string; model?: unknown } = {},
+): Promise<OutputPaths> {
+  return writeSegmentationOutputs(result, image, outDir, baseName, info);
+}
+
+/** PNG of an RGB image, for showing formats a browser can't (TIFF) in the webview. */
+export function encodePng(image: RgbImage): Promise<Buffer> {
+  return sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength), {
+    raw: { width: image.width, height: image.height, channels: 3 },
+  }).png().toBuffer();
+}
+
+/** Checks that sharp's native module loads (logged at the first command). */
+export function sharpVersions(): Record<string, string | undefined> {
+  return sharp.versions as unknown as Record<string, string | undefined>;
+}
+
+export interface TrainRequest {
+  datasetDir: string;
+  outDir: string;
+  epochs: number;
+  batchSize: number;
+  inputSize: number;
+  signal: AbortSignal;
+  onLoad?: (p: LoadProgress) => void;
+  onStart?: (info: { samples: number; skipped: number }) => void;
+  onProgress: (e: ProgressEvent) => void;
+}
+
+export interface TrainOutcome {
+  result: TrainResult;
+  /** The folder of the model to use (best checkpoint, else the last). */
+  modelDir: string | undefined;
+}
+
+export async function trainModel(req: TrainRequest): Promise<TrainOutcome> {
+  const data = await loadDataset(req.datasetDir, { size: req.inputSize, onProgress: req.onLoad, skipInvalid: true });
+  if (data.samples.length === 0) throw new Error(`No usable samples in ${req.datasetDir} (expected <id>/images/<id>.png and <id>/masks/*.png)`);
+  req.onStart?.({ samples: data.samples.length, skipped: data.skipped.length });
+  const config = resolveConfig({ inputSize: req.inputSize });
+  const model = buildUNet(config);
+  compileUNet(model, config.learningRate);
+  fs.mkdirSync(req.outDir, { recursive: true });
+  try {
+    const result = await train(model, data.samples, {
+      epochs: req.epochs,
+      batchSize: req.batchSize,
+      signal: req.signal,
+      callbacks: [
+        progress(req.onProgress),
+        checkpoint(req.outDir, { metadata: { preset: req.inputSize === 128 ? 'seed' : 'custom', config } }),
+        historyLogger(req.outDir),
+      ],
+    });
+    return { result, modelDir: trainedModelDir(req.outDir) };
+  } finally {
+    model.dispose();
+  }
+}
+
+/** Where the checkpoint callback left a usable model: `best`, then `last`, then the folder itself. */
+export function trainedModelDir(outDir: string): string | undefined {
+  for (const dir of [path.join(outDir, BEST_DIR), path.join(outDir, LAST_DIR), outDir]) {
+    if (fs.existsSync(path.join(dir, 'model.json'))) return dir;
+  }
+  return undefined;
+}
+
+export async function evaluate(
+  datasetDir: string,
+  model: tf.LayersModel,
+  options: { mode: 'tile' | 'resize'; threshold: number },
+  onProgress?: (done: number, total: number, id?: string) => void,
+): Promise<{ report: EvaluationReport; text: string }> {
+  const report = await evaluateModelOnDataset(datasetDir, model, {
+    ...options,
+    onProgress: (done, total, row) => onProgress?.(done, total, row.id),
+  });
+  return { report, text: formatReportTable(report) };
+}

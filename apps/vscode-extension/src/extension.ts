@@ -1,0 +1,22 @@
+// Registers the commands; everything else lives in ./commands (and loads TF.js lazily).
+import * as vscode from 'vscode';
+import { evaluateModelCommand } from './commands/evaluateModel';
+import { segmentImageCommand } from './commands/segmentImage';
+import { trainModelCommand } from './commands/trainModel';
+import { createLogger } from './log';
+
+export function activate(context: vscode.ExtensionContext): void {
+  const channel = vscode.window.createOutputChannel('Nuclei');
+  const log = createLogger(channel);
+  log.info(`Nuclei extension ${context.extension?.packageJSON?.version ?? ''} activated from ${context.extensionPath}`);
+  context.subscriptions.push(
+    channel,
+    vscode.commands.registerCommand('nuclei.segmentImage', (uri?: vscode.Uri) => segmentImageCommand(context, log, uri)),
+    vscode.commands.registerCommand('nuclei.trainModel', (uri?: vscode.Uri) => trainModelCommand(context, log, uri)),
+    vscode.commands.registerCommand('nuclei.evaluateModel', (uri?: vscode.Uri) => evaluateModelCommand(context, log, uri)),
+  );
+}
+
+export function deactivate(): void {
+  // Nothing to release: panels and the channel are disposed through context.subscriptions.
+}

@@ -1,0 +1,57 @@
+// Creates a webview panel for one of the pages: scripts on, resources limited to the
+// extension's dist/webview (plus the given folders, e.g. the image's), HTML from renderWebviewHtml.
+// Messages sent before the page says 'ready' are held, and all are replayed when the page
+// reloads (a hidden webview is discarded and rebuilt), so the page always has the full story.
+import * as vscode from 'vscode';
+import { renderWebviewHtml } from './html';
+import { isFromWebview, type FromWebview, type ToWebview, type ViewKind } from './messages';
+
+export interface NucleiPanel {
+  panel: vscode.WebviewPanel;
+  /** Sends now if the page is ready, else when it is; kept for replay. */
+  send(message: ToWebview): void;
+  readonly disposed: boolean;
+}
+
+export function createNucleiPanel(
+  extensionUri: vscode.Uri,
+  view: ViewKind,
+  title: string,
+  extraRoots: vscode.Uri[],
+  onMessage: (message: FromWebview, panel: NucleiPanel) => void | Promise<void>,
+): NucleiPanel {
+  const scriptsDir = vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
+  const panel = vscode.window.createWebviewPanel(`nuclei.${view}`, title, vscode.ViewColumn.Active, {
+    enableScripts: true,
+    localResourceRoots: [scriptsDir, ...extraRoots],
+  });
+  const sent: ToWebview[] = [];
+  let ready = false;
+  let disposed = false;
+  const result: NucleiPanel = {
+    panel,
+    send(message) {
+      sent.push(message);
+      if (ready && !disposed) void panel.webview.postMessage(message);
+    },
+    get disposed() {
+      return disposed;
+    },
+  };
+  panel.onDidDispose(() => { disposed = true; });
+  panel.webview.html = renderWebviewHtml({
+    view,
+    title,
+    cspSource: panel.webview.cspSource,
+    scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(scriptsDir, `${view}.js`)).toString(),
+  });
+  panel.webview.onDidReceiveMessage(async (m: unknown) => {
+    if (!isFromWebview(m)) return;
+    if (m.type === 'ready') {
+      ready = true;
+      for (const message of sent) await panel.webview.postMessage(message);
+    }
+    await onMessage(m, result);
+  });
+  return result;
+}

@@ -1,0 +1,273 @@
+// Command logic against the vscode mock, with the engine (TF.js, sharp, the packages) mocked.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import * as mock from './vscode-mock';
+import { activate } from '../src/extension';
+import { segmentImageCommand } from '../src/commands/segmentImage';
+import { trainModelCommand } from '../src/commands/trainModel';
+import { evaluateModelCommand } from '../src/commands/evaluateModel';
+import { createLogger } from '../src/log';
+
+jest.mock('../src/engine', () => ({
+  ensureBackend: jest.fn(async () => 'backend: wasm (skipped gpu: @tensorflow/tfjs-node-gpu not installed)'),
+  loadModelCached: jest.fn(async (dir: string) => ({ model: { name: 'fake-model' }, metadata: {}, dir })),
+  readImage: jest.fn(async () => ({ width: 4, height: 2, data: new Uint8Array(24) })),
+  segmentImage: jest.fn(async () => ({
+    width: 4, height: 2, mask: Uint8Array.from([1, 1, 0, 0, 0, 0, 1, 0]), labels: Int32Array.from([1, 1, 0, 0, 0, 0, 2, 0]),
+    count: 2, areas: [2, 1], meanArea: 1.5,
+  })),
+  writeOutputs: jest.fn(async (_r: unknown, _i: unknown, outDir: string, base: string) => {
+    const files = {
+      mask: path.join(outDir, `${base}_mask.png`), labels: path.join(outDir, `${base}_labels.png`),
+      overlay: path.join(outDir, `${base}_overlay.png`), summary: path.join(outDir, `${base}.json`), csv: path.join(outDir, `${base}.csv`),
+    };
+    for (const f of Object.values(files)) fs.writeFileSync(f, f);
+    return files;
+  }),
+  encodePng: jest.fn(async () => Buffer.from('png!')),
+  trainModel: jest.fn(),
+  evaluate: jest.fn(),
+}));
+
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const engine = require('../src/engine') as Record<string, jest.Mock>;
+
+const EXT = '/ext/nuclei';
+const context = { extensionPath: EXT, extensionUri: vscode.Uri.file(EXT), subscriptions: [] as Array<{ dispose(): unknown }> } as unknown as vscode.ExtensionContext;
+let tmp: string;
+let log: ReturnType<typeof createLogger>;
+
+beforeEach(() => {
+  mock.resetMock();
+  jest.clearAllMocks();
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nuclei-cmd-'));
+  log = createLogger(mock.window.createOutputChannel('Nuclei') as unknown as vscode.OutputChannel);
+});
+afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function imageFile(name = 'cells.png'): string {
+  const f = path.join(tmp, name);
+  fs.writeFileSync(f, 'not read: the engine is mocked');
+  return f;
+}
+
+describe('activate', () => {
+  it('registers the three commands and the Nuclei output channel', () => {
+    activate(context);
+    expect([...mock.commands.registered.keys()].sort()).toEqual(['nuclei.evaluateModel', 'nuclei.segmentImage', 'nuclei.trainModel']);
+    expect(mock.window.createOutputChannel).toHaveBeenCalledWith('Nuclei');
+    expect(engine.ensureBackend).not.toHaveBeenCalled(); // TF.js loads on first use, not at activation
+  });
+
+  it('package.json contributes what the code registers, with resourceExtname menus and the settings', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '../package.json'), 'utf8'));
+    const ids = pkg.contributes.commands.map((c: { command: string }) => c.command).sort();
+    expect(ids).toEqual(['nuclei.evaluateModel', 'nuclei.segmentImage', 'nuclei.trainModel']);
+    const title = pkg.contributes.menus['editor/title'].find((m: { command: string }) => m.command === 'nuclei.segmentImage');
+    const explorer = pkg.contributes.menus['explorer/context'].find((m: { command: string }) => m.command === 'nuclei.segmentImage');
+    for (const when of [title.when, explorer.when]) {
+      const re = new RegExp(/resourceExtname =~ \/(.+)\/i/.exec(when)![1], 'i');
+      for (const ext of ['.png', '.jpg', '.jpeg', '.tif', '.tiff', '.PNG']) expect(re.test(ext)).toBe(true);
+      for (const ext of ['.json', '.pngx', '.gif']) expect(re.test(ext)).toBe(false);
+    }
+    expect(Object.keys(pkg.contributes.configuration.properties).sort()).toEqual(
+      ['nuclei.backend', 'nuclei.batchSize', 'nuclei.epochs', 'nuclei.inputSize', 'nuclei.modelPath', 'nuclei.threshold', 'nuclei.tiling'],
+    );
+    expect(pkg.contributes.configuration.properties['nuclei.backend'].enum).toEqual(['auto', 'gpu', 'node', 'wasm', 'cpu']);
+    expect(pkg.contributes.configuration.properties['nuclei.tiling'].enum).toEqual(['tile', 'resize']);
+  });
+});
+
+describe('Segment nuclei in image', () => {
+  it('asks for an image with a file picker when no image is active, and stops when none is picked', async () => {
+    const r = await segmentImageCommand(context, log);
+    expect(r).toBeUndefined();
+    expect(mock.window.showOpenDialog).toHaveBeenCalledTimes(1);
+    const options = mock.window.showOpenDialog.mock.calls[0][0] as { filters: Record<string, string[]> };
+    expect(Object.values(options.filters)[0]).toEqual(['png', 'jpg', 'jpeg', 'tif', 'tiff']);
+    expect(engine.readImage).not.toHaveBeenCalled();
+    expect(mock.window.createWebviewPanel).not.toHaveBeenCalled();
+  });
+
+  it('segments the picked file with the bundled default model when nuclei.modelPath is empty', async () => {
+    const file = imageFile();
+    mock.window.showOpenDialog.mockResolvedValueOnce([vscode.Uri.file(file)]);
+    const r = await segmentImageCommand(context, log);
+    expect(r?.result.count).toBe(2);
+    expect(engine.loadModelCached).toHaveBeenCalledWith(path.join(EXT, 'dist/models/default'));
+    expect(engine.ensureBackend).toHaveBeenCalledWith('auto', path.join(EXT, 'dist/wasm'));
+    expect(engine.readImage).toHaveBeenCalledWith(file);
+    expect(engine.segmentImage).toHaveBeenCalledWith(expect.anything(), { name: 'fake-model' }, expect.objectContaining({ mode: 'tile', threshold: 0.5, source: file }));
+    expect(mock.window.withProgress.mock.calls[0][0]).toMatchObject({ location: vscode.ProgressLocation.Notification });
+    expect(mock.outputLines.join('\n')).toContain('backend: wasm');
+    expect(mock.outputLines.join('\n')).toContain('2 nuclei');
+  });
+
+  it('uses the configured model path (relative to the workspace), backend, tiling and threshold', async () => {
+    mock.workspace.workspaceFolders = [{ uri: vscode.Uri.file(tmp), name: 'ws', index: 0 }];
+    Object.assign(mock.settings, { 'nuclei.modelPath': 'models/mine', 'nuclei.backend': 'cpu', 'nuclei.tiling': 'resize', 'nuclei.threshold': 0.3 });
+    await segmentImageCommand(context, log, vscode.Uri.file(imageFile()));
+    expect(mock.window.showOpenDialog).not.toHaveBeenCalled();
+    expect(engine.loadModelCached).toHaveBeenCalledWith(path.join(tmp, 'models/mine'));
+    expect(engine.ensureBackend).toHaveBeenCalledWith('cpu', expect.any(String));
+    expect(engine.segmentImage).toHaveBeenCalledWith(expect.anything(), expect.anything(), expect.objectContaining({ mode: 'resize', threshold: 0.3 }));
+  });
+
+  it('takes the image of the active editor tab (image preview) without asking', async () => {
+    const file = imageFile('active.tif');
+    mock.window.tabGroups.activeTabGroup.activeTab = { input: { uri: vscode.Uri.file(file) } };
+    await segmentImageCommand(context, log);
+    expect(mock.window.showOpenDialog).not.toHaveBeenCalled();
+    expect(engine.readImage).toHaveBeenCalledWith(file);
+  });
+
+  it('reports errors naming the file and leaves no panel', async () => {
+    const file = imageFile('broken.png');
+    engine.readImage.mockRejectedValueOnce(new Error(`${file}: not a PNG, JPEG or TIFF image`));
+    const r = await segmentImageCommand(context, log, vscode.Uri.file(file));
+    expect(r).toBeUndefined();
+    const message = mock.window.showErrorMessage.mock.calls[0][0];
+    expect(message).toContain('broken.png');
+    expect(message).toContain('not a PNG');
+    expect(mock.window.createWebviewPanel).not.toHaveBeenCalled();
+    expect(mock.outputLines.join('\n')).toMatch(/ERROR segment: .*broken\.png failed/);
+  });
+
+  it('refuses files that are not images, naming them', async () => {
+    await segmentImageCommand(context, log, vscode.Uri.file(path.join(tmp, 'notes.txt')));
+    expect(mock.window.showErrorMessage.mock.calls[0][0]).toContain('notes.txt is not a supported image');
+    expect(engine.readImage).not.toHaveBeenCalled();
+  });
+
+  it('opens a locked-down webview and sends the segmentation when the page is ready', async () => {
+    const file = imageFile();
+    await segmentImageCommand(context, log, vscode.Uri.file(file));
+    const panel = mock.createdPanels[0];
+    expect(panel.options.enableScripts).toBe(true);
+    expect(panel.options.localResourceRoots!.map((u) => u.fsPath)).toEqual([path.join(EXT, 'dist/webview'), tmp]);
+    expect(panel.webview.html).toContain(`src="vscode-resource://mock${path.join(EXT, 'dist/webview/segment.js')}"`);
+    expect(panel.webview.postMessage).not.toHaveBeenCalled();
+    await panel.receive({ type: 'ready' });
+    const msg = panel.webview.postMessage.mock.calls[0][0];
+    expect(msg).toMatchObject({ type: 'segmentation', payload: { fileName: 'cells.png', width: 4, height: 2, count: 2, meanArea: 1.5, areas: [2, 1] } });
+    expect(msg.payload.imageSrc).toBe(`vscode-resource://mock${file}`);
+    expect(msg.payload.labels.dtype).toBe('uint16');
+    // A reloaded page (hidden and shown again) gets the data again.
+    await panel.receive({ type: 'ready' });
+    expect(panel.webview.postMessage).toHaveBeenCalledTimes(2);
+  });
+
+  it('sends TIFF images to the page as PNG data (browsers cannot show TIFF)', async () => {
+    await segmentImageCommand(context, log, vscode.Uri.file(imageFile('cells.tiff')));
+    const panel = mock.createdPanels[0];
+    await panel.receive({ type: 'ready' });
+    expect(panel.webview.postMessage.mock.calls[0][0].payload.imageSrc).toBe(`data:image/png;base64,${Buffer.from('png!').toString('base64')}`);
+  });
+
+  it('saves one output or all of them next to the image, or into a picked folder', async () => {
+    const file = imageFile();
+    await segmentImageCommand(context, log, vscode.Uri.file(file));
+    const panel = mock.createdPanels[0];
+    await panel.receive({ type: 'ready' });
+    await panel.receive({ type: 'save', what: 'mask', pickLocation: false });
+    expect(fs.existsSync(path.join(tmp, 'cells_mask.png'))).toBe(true);
+    expect(fs.existsSync(path.join(tmp, 'cells_overlay.png'))).toBe(false);
+    expect(panel.webview.postMessage).toHaveBeenLastCalledWith({ type: 'saved', files: [path.join(tmp, 'cells_mask.png')] });
+
+    await panel.receive({ type: 'save', what: 'all', pickLocation: false });
+    expect(engine.writeOutputs).toHaveBeenLastCalledWith(expect.anything(), expect.anything(), tmp, 'cells', { imagePath: file, model: path.join(EXT, 'dist/models/default') });
+    expect(panel.webview.postMessage.mock.lastCall[0].files).toHaveLength(5);
+
+    const other = fs.mkdtempSync(path.join(os.tmpdir(), 'nuclei-out-'));
+    mock.window.showOpenDialog.mockResolvedValueOnce([vscode.Uri.file(other)]);
+    await panel.receive({ type: 'save', what: 'all', pickLocation: true });
+    expect(fs.readdirSync(other).sort()).toEqual(['cells.csv', 'cells.json', 'cells_labels.png', 'cells_mask.png', 'cells_overlay.png']);
+    fs.rmSync(other, { recursive: true, force: true });
+  });
+
+  it('reports a failed save naming the image', async () => {
+    await segmentImageCommand(context, log, vscode.Uri.file(imageFile('x.png')));
+    const panel = mock.createdPanels[0];
+    engine.writeOutputs.mockRejectedValueOnce(new Error('EACCES: permission denied'));
+    await panel.receive({ type: 'save', what: 'all', pickLocation: false });
+    expect(mock.window.showErrorMessage.mock.calls[0][0]).toMatch(/x\.png.*EACCES/);
+  });
+});
+
+describe('Train nuclei model', () => {
+  function trainResult(stopReason: string, modelDir?: string) {
+    return async (req: { onStart: (i: unknown) => void; onProgress: (e: unknown) => void; signal: AbortSignal }) => {
+      req.onStart({ samples: 10, skipped: 0 });
+      req.onProgress({ type: 'batch', epoch: 0, epochs: 2, batch: 0, batches: 3, loss: 0.5, iou: 0.4, etaSeconds: 75, fraction: 1 / 6, imagesPerSecond: 3 });
+      req.onProgress({ type: 'epoch-end', epoch: 0, epochs: 2, logs: { epoch: 0, loss: 0.45, val_iou: 0.5, lr: 1e-3, seconds: 2 }, seconds: 2, fraction: 0.5 });
+      return { result: { stopReason, epochsCompleted: 1, history: [], seconds: 2 }, modelDir };
+    };
+  }
+
+  it('asks for the dataset and the output folder, trains with the settings, and offers the new model', async () => {
+    const data = vscode.Uri.file(path.join(tmp, 'stage1_train'));
+    const out = vscode.Uri.file(path.join(tmp, 'out'));
+    mock.workspace.workspaceFolders = [{ uri: vscode.Uri.file(tmp), name: 'ws', index: 0 }];
+    Object.assign(mock.settings, { 'nuclei.epochs': 2, 'nuclei.batchSize': 4, 'nuclei.inputSize': 96 });
+    mock.window.showOpenDialog.mockResolvedValueOnce([data]).mockResolvedValueOnce([out]);
+    engine.trainModel.mockImplementationOnce(trainResult('completed', path.join(out.fsPath, 'best')));
+    mock.window.showInformationMessage.mockResolvedValueOnce('Use this model');
+    const r = await trainModelCommand(context, log);
+    expect(r).toEqual({ status: 'completed', modelDir: path.join(out.fsPath, 'best') });
+    expect(engine.trainModel).toHaveBeenCalledWith(expect.objectContaining({ datasetDir: data.fsPath, outDir: out.fsPath, epochs: 2, batchSize: 4, inputSize: 96 }));
+    expect(mock.window.withProgress.mock.calls[0][0]).toMatchObject({ cancellable: true });
+    expect(mock.configUpdates).toEqual([{ key: 'nuclei.modelPath', value: path.join(out.fsPath, 'best'), target: vscode.ConfigurationTarget.Workspace }]);
+    const panel = mock.createdPanels[0];
+    await panel.receive({ type: 'ready' });
+    const types = panel.webview.postMessage.mock.calls.map((c) => c[0].type);
+    expect(types).toEqual(['trainStart', 'trainProgress', 'trainEpoch', 'trainDone']);
+    expect(panel.webview.postMessage.mock.calls[1][0].progress).toEqual({ epoch: 1, epochs: 2, batch: 1, batches: 3, loss: 0.5, iou: 0.4, etaSeconds: 75 });
+    expect(mock.outputLines.join('\n')).toContain('epoch 1/2 loss 0.4500');
+  });
+
+  it('cancel (from the notification or the page) aborts the signal; the last checkpoint is kept', async () => {
+    mock.window.showOpenDialog.mockResolvedValueOnce([vscode.Uri.file(tmp)]).mockResolvedValueOnce([vscode.Uri.file(tmp)]);
+    let seen: AbortSignal | undefined;
+    engine.trainModel.mockImplementationOnce(async (req: { signal: AbortSignal }) => {
+      seen = req.signal;
+      await mock.createdPanels[0].receive({ type: 'cancelTraining' });
+      return { result: { stopReason: req.signal.aborted ? 'aborted' : 'completed', epochsCompleted: 1, history: [], seconds: 1 }, modelDir: path.join(tmp, 'last') };
+    });
+    const r = await trainModelCommand(context, log);
+    expect(seen?.aborted).toBe(true);
+    expect(r?.status).toBe('cancelled');
+    expect(mock.window.showInformationMessage.mock.calls[0][0]).toContain('last checkpoint');
+    expect(mock.configUpdates).toEqual([]);
+  });
+
+  it('stops quietly when no dataset folder is picked, and reports failures', async () => {
+    expect(await trainModelCommand(context, log)).toBeUndefined();
+    expect(engine.trainModel).not.toHaveBeenCalled();
+    mock.window.showOpenDialog.mockResolvedValueOnce([vscode.Uri.file(tmp)]).mockResolvedValueOnce([vscode.Uri.file(tmp)]);
+    engine.trainModel.mockRejectedValueOnce(new Error('No usable samples in /data'));
+    expect(await trainModelCommand(context, log)).toEqual({ status: 'failed' });
+    expect(mock.window.showErrorMessage.mock.calls[0][0]).toContain('No usable samples');
+  });
+});
+
+describe('Evaluate nuclei model', () => {
+  it('evaluates the configured model on the picked folder and shows the table', async () => {
+    mock.window.showOpenDialog.mockResolvedValueOnce([vscode.Uri.file(path.join(tmp, 'stage1_test'))]);
+    const row = { id: 'a', iou: 0.8, dice: 0.88, accuracy: 0.9, precision: 0.85, recall: 0.8, dsb: 0.6, ap50: 0.7, predCount: 5, trueCount: 6 };
+    engine.evaluate.mockResolvedValueOnce({
+      report: { imageCount: 1, rows: [row], mean: { iou: 0.8, dice: 0.88, accuracy: 0.9, precision: 0.85, recall: 0.8, dsb: 0.6, ap50: 0.7 } },
+      text: 'image IoU\na 0.800',
+    });
+    const table = await evaluateModelCommand(context, log);
+    expect(engine.loadModelCached).toHaveBeenCalledWith(path.join(EXT, 'dist/models/default'));
+    expect(table?.columns).toEqual(['IoU', 'Dice', 'accuracy', 'precision', 'recall', 'DSB score', 'AP@0.5', 'found', 'true']);
+    expect(table?.rows[0]).toEqual({ name: 'a', values: expect.objectContaining({ IoU: 0.8, 'DSB score': 0.6, found: 5 }) });
+    expect(table?.mean['found']).toBe(5);
+    const panel = mock.createdPanels[0];
+    await panel.receive({ type: 'ready' });
+    expect(panel.webview.postMessage.mock.calls[0][0]).toMatchObject({ type: 'evaluation', datasetName: 'stage1_test' });
+    expect(mock.outputLines.join('\n')).toContain('a 0.800');
+  });
+});

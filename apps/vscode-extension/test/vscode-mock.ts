@@ -1,0 +1,127 @@
+// A small stand-in for the `vscode` module (mapped by jest.config.js): just what the commands use.
+import * as path from 'path';
+
+export class Uri {
+  private constructor(readonly scheme: string, readonly path: string) {}
+  static file(p: string): Uri { return new Uri('file', path.resolve(p)); }
+  static parse(s: string): Uri { const m = /^([a-z-]+):\/\/(.*)$/.exec(s); return new Uri(m?.[1] ?? 'file', m?.[2] ?? s); }
+  static joinPath(base: Uri, ...parts: string[]): Uri { return new Uri(base.scheme, path.join(base.path, ...parts)); }
+  get fsPath(): string { return this.path; }
+  toString(): string { return `${this.scheme}://${this.path}`; }
+}
+
+export enum ProgressLocation { SourceControl = 1, Window = 10, Notification = 15 }
+export enum ViewColumn { Active = -1, Beside = -2, One = 1 }
+export enum ConfigurationTarget { Global = 1, Workspace = 2, WorkspaceFolder = 3 }
+
+type Listener<T> = (e: T) => unknown;
+class Emitter<T> {
+  private listeners: Listener<T>[] = [];
+  event = (l: Listener<T>) => { this.listeners.push(l); return { dispose: () => { this.listeners = this.listeners.filter((x) => x !== l); } }; };
+  async fire(e: T) { for (const l of this.listeners) await l(e); }
+}
+
+export interface MockPanel {
+  viewType: string;
+  title: string;
+  options: { enableScripts?: boolean; localResourceRoots?: Uri[] };
+  webview: {
+    html: string;
+    cspSource: string;
+    asWebviewUri(uri: Uri): Uri;
+    postMessage: jest.Mock;
+    onDidReceiveMessage: Emitter<unknown>['event'];
+  };
+  /** Simulates a message from the page. */
+  receive(message: unknown): Promise<void>;
+  onDidDispose: Emitter<void>['event'];
+  dispose(): void;
+}
+
+export const createdPanels: MockPanel[] = [];
+
+function createWebviewPanel(viewType: string, title: string, _column: unknown, options: MockPanel['options']): MockPanel {
+  const received = new Emitter<unknown>();
+  const disposed = new Emitter<void>();
+  const panel: MockPanel = {
+    viewType, title, options,
+    webview: {
+      html: '',
+      cspSource: 'vscode-resource://mock',
+      asWebviewUri: (uri: Uri) => Uri.parse(`vscode-resource://mock${uri.path}`),
+      postMessage: jest.fn(async () => true),
+      onDidReceiveMessage: received.event,
+    },
+    receive: (m) => received.fire(m),
+    onDidDispose: disposed.event,
+    dispose: () => { void disposed.fire(); },
+  };
+  createdPanels.push(panel);
+  return panel;
+}
+
+export const settings: Record<string, unknown> = {};
+export const configUpdates: Array<{ key: string; value: unknown; target: unknown }> = [];
+
+export const workspace = {
+  workspaceFolders: undefined as Array<{ uri: Uri; name: string; index: number }> | undefined,
+  getConfiguration: jest.fn((section: string) => ({
+    get: <T>(key: string, fallback?: T) => (`${section}.${key}` in settings ? settings[`${section}.${key}`] as T : fallback),
+    update: jest.fn(async (key: string, value: unknown, target: unknown) => {
+      settings[`${section}.${key}`] = value;
+      configUpdates.push({ key: `${section}.${key}`, value, target });
+    }),
+  })),
+};
+
+export const outputLines: string[] = [];
+
+export const window = {
+  activeTextEditor: undefined as { document: { uri: Uri } } | undefined,
+  tabGroups: { activeTabGroup: { activeTab: undefined as { input: unknown } | undefined } },
+  showOpenDialog: jest.fn(async (_options?: unknown): Promise<Uri[] | undefined> => undefined),
+  showSaveDialog: jest.fn(async (_options?: unknown): Promise<Uri | undefined> => undefined),
+  showErrorMessage: jest.fn(async (_message: string, ..._items: string[]): Promise<string | undefined> => undefined),
+  showWarningMessage: jest.fn(async (_message: string, ..._items: string[]): Promise<string | undefined> => undefined),
+  showInformationMessage: jest.fn(async (_message: string, ..._items: string[]): Promise<string | undefined> => undefined),
+  withProgress: jest.fn(async <R>(_options: unknown, task: (progress: { report: jest.Mock }, token: { isCancellationRequested: boolean; onCancellationRequested: (l: () => void) => void }) => Promise<R>) => {
+    const cancel = new Emitter<void>();
+    return task({ report: jest.fn() }, { isCancellationRequested: false, onCancellationRequested: (l) => { cancel.event(l); } });
+  }),
+  createWebviewPanel: jest.fn(createWebviewPanel),
+  createOutputChannel: jest.fn((_name: string) => ({
+    appendLine: (line: string) => outputLines.push(line),
+    append: (text: string) => outputLines.push(text),
+    show: jest.fn(),
+    dispose: jest.fn(),
+  })),
+};
+
+const registered = new Map<string, (...args: unknown[]) => unknown>();
+export const commands = {
+  registered,
+  registerCommand: jest.fn((id: string, fn: (...args: unknown[]) => unknown) => {
+    registered.set(id, fn);
+    return { dispose: (): boolean => registered.delete(id) };
+  }),
+  executeCommand: jest.fn(async (id: string, ...args: unknown[]): Promise<unknown> => registered.get(id)?.(...args)),
+};
+
+/** Puts the mock back to its first state (call in beforeEach). */
+export function resetMock(): void {
+  for (const k of Object.keys(settings)) delete settings[k];
+  configUpdates.length = 0;
+  outputLines.length = 0;
+  createdPanels.length = 0;
+  workspace.workspaceFolders = undefined;
+  window.activeTextEditor = undefined;
+  window.tabGroups.activeTabGroup.activeTab = undefined;
+  for (const fn of [window.showOpenDialog, window.showSaveDialog, window.showErrorMessage, window.showWarningMessage, window.showInformationMessage]) {
+    fn.mockReset();
+  }
+  window.showOpenDialog.mockResolvedValue(undefined);
+  window.showErrorMessage.mockResolvedValue(undefined);
+  window.showInformationMessage.mockResolvedValue(undefined);
+  window.showWarningMessage.mockResolvedValue(undefined);
+  commands.registered.clear();
+}
