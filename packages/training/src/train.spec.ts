@@ -74,6 +74,8 @@ describe('train', () => {
     const controller = new AbortController();
     const epochsEnded: number[] = [];
     let batchesAfterAbort = 0;
+    let tensorsAtEpochEnd = -1;
+    let tensorsAtTrainEnd = -2;
     const result = await train(model, data(), {
       epochs: 5,
       batchSize: 2,
@@ -83,7 +85,13 @@ describe('train', () => {
           if (controller.signal.aborted) batchesAfterAbort++;
           if (l.epoch === 1 && l.batch === 2) controller.abort();
         },
-        onEpochEnd: (l) => void epochsEnded.push(l.epoch),
+        onEpochEnd: (l) => {
+          epochsEnded.push(l.epoch);
+          tensorsAtEpochEnd = tf.memory().numTensors;
+        },
+        onTrainEnd: () => {
+          tensorsAtTrainEnd = tf.memory().numTensors;
+        },
       }],
     });
     model.dispose();
@@ -91,6 +99,8 @@ describe('train', () => {
     expect(batchesAfterAbort).toBe(0);
     expect(epochsEnded).toEqual([0]);
     expect(result.epochsCompleted).toBe(1);
+    // Leaving the batch loop early must not strand the current batch's tensors.
+    expect(tensorsAtTrainEnd).toBe(tensorsAtEpochEnd);
   });
 
   it('lets a callback stop training after the epoch', async () => {

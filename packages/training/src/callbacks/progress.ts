@@ -76,13 +76,15 @@ export function progress(onProgress: (event: ProgressEvent) => void, options: { 
     },
     onEpochEnd(logs) {
       eta.addValidation(logs.seconds - batchSeconds);
+      // This epoch (and its validation) is done: what is left is whole epochs.
+      const after = epochs - logs.epoch - 1;
       onProgress({
         type: 'epoch-end',
         epoch: logs.epoch,
         epochs,
         logs,
         seconds: logs.seconds,
-        etaSeconds: eta.totalSeconds(batchesPerEpoch, epochs - logs.epoch - 1),
+        etaSeconds: after > 0 ? eta.totalSeconds(0, after - 1) : 0,
         fraction: fraction(logs.epoch + 1, 0),
       });
     },
