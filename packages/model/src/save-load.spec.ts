@@ -18,7 +18,7 @@ let y: tf.Tensor;
 beforeAll(async () => {
   await tf.setBackend('cpu');
   x = tf.randomUniform([2, 16, 16, 3], 0, 255, 'float32', 1);
-  y = tf.cast(tf.greater(tf.randomUniform([2, 16, 16, 1], 0, 1, 'float32', 2), 0.5), 'float32');
+  y = tf.tidy(() => tf.cast(tf.greater(tf.randomUniform([2, 16, 16, 1], 0, 1, 'float32', 2), 0.5), 'float32'));
 });
 afterAll(() => tf.dispose([x, y]));
 beforeEach(() => {
@@ -77,6 +77,7 @@ describe('saveModel / loadModel', () => {
     expect(optB.length).toBe(optA.length);
     expect(optB[0].tensor.dataSync()[0]).toBe(2); // Adam's iteration count
     optA.forEach((w, i) => expect(Array.from(optB[i].tensor.dataSync())).toEqual(Array.from(w.tensor.dataSync())));
+    tf.dispose([optA[0].tensor, optB[0].tensor]); // getWeights makes a fresh tensor for the iteration count
 
     const c = await loadModel(withoutOpt);
     expect(c.optimizerRestored).toBe(false);
