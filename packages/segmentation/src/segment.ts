@@ -15,7 +15,7 @@ export interface SegmentOptions {
   overlap?: number;
   /** Tiles per model call. Default 8. */
   batchSize?: number;
-  /** Instance split. Default 'watershed' (it scored higher; see README of this package). */
+  /** Instance split. Default 'watershed': on synthetic touching pairs it scored DSB 0.745 vs 0.629 (see the segment bench). */
   split?: SplitMethod;
   watershed?: WatershedOptions;
   /** Drop nuclei smaller than this (px). Default 0. */

@@ -1,0 +1,122 @@
+// Segmentation end to end: read a PNG, predict (tiled, native resolution), split nuclei, write
+// mask/labels/overlay/JSON/CSV, for a 256x256 and a 1024x1024 synthetic image on wasm with the
+// seed U-Net (or models/default when present). Then the split decision: DSB score of watershed vs
+// connected components on synthetic images with touching pairs.
+// Not a test: it prints figures. Run: npm run bench -- segment [-- --runs 2 --split-images 24]
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import sharp from 'sharp';
+import * as tf from '@tensorflow/tfjs';
+import { generateSyntheticSample, masksToLabels } from '@nuclei/data';
+import { buildUNet, loadModel, selectBackend } from '@nuclei/model';
+import { dsbScore } from '@nuclei/evaluation';
+import {
+  gaussianBlur,
+  predictTiled,
+  readImageForSegmentation,
+  splitInstances,
+  writeSegmentationOutputs,
+  type SegmentResult,
+  type SplitMethod,
+} from '@nuclei/segmentation';
+
+function arg(name: string, def: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : def;
+}
+const runs = Number(arg('runs', '2'));
+const splitImages = Number(arg('split-images', '24'));
+const ms = (t0: number) => performance.now() - t0;
+const f = (v: number) => v.toFixed(0).padStart(6);
+
+async function timeOne(model: tf.LayersModel, trained: boolean, size: number, dir: string) {
+  const { image, masks } = generateSyntheticSample({ width: size, height: size, seed: size });
+  const file = path.join(dir, `synthetic_${size}.png`);
+  await sharp(image.data, { raw: { width: size, height: size, channels: 3 } }).png().toFile(file);
+  // An untrained U-Net outputs noise (tens of thousands of specks), so its mask is replaced by the
+  // synthetic truth for the split and write steps: realistic nucleus counts, same code path.
+  const truthMask = Uint8Array.from(masksToLabels(masks, size, size), (v) => (v > 0 ? 1 : 0));
+  for (let run = 1; run <= runs; run++) {
+    const t0 = performance.now();
+    const img = await readImageForSegmentation(file);
+    const tRead = ms(t0);
+    const t1 = performance.now();
+    const { probability, tiles } = await predictTiled(img, model);
+    const tPredict = ms(t1);
+    const t2 = performance.now();
+    const mask = trained ? Uint8Array.from(probability, (p) => (p >= 0.5 ? 1 : 0)) : truthMask;
+    const inst = splitInstances(mask, size, size, { split: 'watershed' });
+    const tSplit = ms(t2);
+    const result: SegmentResult = {
+      width: size, height: size, probability, mask, ...inst,
+      meanArea: inst.areas.reduce((a, b) => a + b, 0) / Math.max(1, inst.count),
+      mode: 'tile', tiles, threshold: 0.5, split: 'watershed',
+    };
+    const t3 = performance.now();
+    await writeSegmentationOutputs(result, img, path.join(dir, 'out'), `synthetic_${size}`, { imagePath: file });
+    const tWrite = ms(t3);
+    const total = tRead + tPredict + tSplit + tWrite;
+    console.log(
+      `${`${size}x${size}`.padEnd(10)} run ${run}  total ${f(total)} ms = read ${f(tRead)} + predict ${f(tPredict)} (${tiles} tiles, ${(tPredict / tiles).toFixed(0)} ms/tile) + split ${f(tSplit)} + write ${f(tWrite)}   nuclei ${inst.count}`,
+    );
+  }
+}
+
+/** Mean DSB of both split methods on masks from synthetic truth: exact, and rounded like a U-Net's. */
+function compareSplits() {
+  const methods: SplitMethod[] = ['components', 'watershed'];
+  const sums: Record<string, number> = {};
+  let pairs = 0;
+  for (let k = 0; k < splitImages; k++) {
+    const size = 256;
+    const { masks } = generateSyntheticSample({ width: size, height: size, seed: 1000 + k });
+    const truth = masksToLabels(masks, size, size);
+    const exact = Uint8Array.from(truth, (v) => (v > 0 ? 1 : 0));
+    // "Soft" masks: blurred truth cut at 0.5, whose rounded corners and filled necks are what a
+    // U-Net tends to output at touching nuclei.
+    const blurred = gaussianBlur(Float32Array.from(exact), size, size, 2);
+    const soft = Uint8Array.from(blurred, (v) => (v >= 0.5 ? 1 : 0));
+    for (const [name, mask] of [['exact', exact], ['soft', soft]] as const) {
+      for (const m of methods) {
+        const { labels } = splitInstances(mask, size, size, { split: m });
+        const key = `${name}/${m}`;
+        sums[key] = (sums[key] ?? 0) + dsbScore(labels, truth, size, size).score;
+      }
+    }
+    pairs += masks.length;
+  }
+  console.log(`\nsplit decision: mean DSB score over ${splitImages} synthetic 256x256 images (${pairs} nuclei)`);
+  for (const mask of ['exact', 'soft']) {
+    console.log(`  ${mask.padEnd(6)} mask   components ${(sums[`${mask}/components`] / splitImages).toFixed(4)}   watershed ${(sums[`${mask}/watershed`] / splitImages).toFixed(4)}`);
+  }
+}
+
+async function main() {
+  const sel = await selectBackend('wasm');
+  console.log(`${sel.describe()}; load average ${os.loadavg().map((v) => v.toFixed(1)).join(' ')} on ${os.cpus().length} cores`);
+  const modelDir = path.join(__dirname, '../../../models/default');
+  let model: tf.LayersModel;
+  let trained = false;
+  if (fs.existsSync(path.join(modelDir, 'model.json'))) {
+    model = (await loadModel(modelDir, { compile: false })).model;
+    trained = true;
+    console.log(`model: ${modelDir}`);
+  } else {
+    model = buildUNet('seed');
+    console.log('model: buildUNet("seed"), untrained: split and write run on the synthetic truth mask');
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nuclei-bench-seg-'));
+  try {
+    for (const size of [256, 1024]) await timeOne(model, trained, size, dir);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+    model.dispose();
+  }
+  compareSplits();
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
