@@ -119,8 +119,10 @@ async function tryTensorflow(moduleName: string, load: (name: string) => unknown
 
 /** Folder of the `.wasm` binaries shipped in @tensorflow/tfjs-backend-wasm/dist, resolved at run time. */
 export function defaultWasmDir(): string {
-  // `main` is dist/tf-backend-wasm.node.js, so its folder is dist/.
-  return path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
+  // `main` is dist/tf-backend-wasm.node.js, so its folder is dist/. The name is in a variable so
+  // bundlers leave the resolution to run time (the JS is bundled, the .wasm files are not).
+  const pkg = '@tensorflow/tfjs-backend-wasm';
+  return path.dirname(require.resolve(pkg));
 }
 
 async function tryWasm(wasmDir?: string): Promise<TryResult> {
