@@ -21,3 +21,4 @@ export { historyLogger, HISTORY_CSV, HISTORY_JSONL } from './callbacks/history';
 export { resolveMode, isImprovement, type MonitorMode } from './monitor';
 export { checkpoint, BEST_DIR, LAST_DIR, TRAINING_STATE_KEY, type CheckpointOptions } from './callbacks/checkpoint';
 export { resumeTraining, trainingStateOf, type ResumedTraining } from './resume';
+export { defaultCallbacks, type DefaultCallbacksOptions } from './callbacks/default-callbacks';
