@@ -40,9 +40,11 @@ describeBrowser('segmentation webview page in chromium', () => {
     const png = await encodePng(c);
     server = http.createServer((req, res) => {
       const url = req.url ?? '/';
-      if (url === '/') {
+      const view = /^\/(\?view=(\w+))?$/.exec(url);
+      if (view) {
+        const kind = (view[2] ?? 'segment') as 'segment' | 'train' | 'evaluate';
         res.setHeader('content-type', 'text/html');
-        res.end(renderWebviewHtml({ view: 'segment', title: 'test', cspSource: origin, scriptUri: `${origin}/webview/segment.js` }));
+        res.end(renderWebviewHtml({ view: kind, title: 'test', cspSource: origin, scriptUri: `${origin}/webview/${kind}.js` }));
       } else if (url === '/image.png') {
         res.setHeader('content-type', 'image/png');
         res.end(png);
@@ -198,5 +200,34 @@ describeBrowser('segmentation webview page in chromium', () => {
     await page.evaluate(() => window.postMessage({ type: 'saved', files: ['/x/a_mask.png', '/x/a.csv'] }, '*'));
     await page.waitForFunction(() => document.getElementById('saved')!.textContent!.includes('a_mask.png, a.csv'));
     await page.screenshot({ path: path.join(__dirname, '../test-output/segment-view-zoomed.png') });
+  });
+
+  it('training page draws live loss and IoU curves from progress messages', async () => {
+    const train = await browser.newPage({ viewport: { width: 1120, height: 380 } });
+    await train.addInitScript(() => {
+      const w = window as unknown as { __posted: unknown[]; acquireVsCodeApi: () => unknown };
+      w.__posted = [];
+      w.acquireVsCodeApi = () => ({ postMessage: (m: unknown) => w.__posted.push(m), getState: () => undefined, setState: () => undefined });
+    });
+    await train.goto(`${origin}/?view=train`);
+    await train.evaluate(() => {
+      window.postMessage({ type: 'trainStart', epochs: 4, datasetName: 'stage1_train', samples: 64 }, '*');
+      for (let e = 1; e <= 3; e++) {
+        for (let b = 1; b <= 8; b++) {
+          const t = e - 1 + b / 8;
+          window.postMessage({ type: 'trainProgress', progress: { epoch: e, epochs: 4, batch: b, batches: 8,
+            loss: 0.7 * Math.exp(-t / 1.5) + 0.05, iou: 0.8 * (1 - Math.exp(-t / 1.2)), etaSeconds: (32 - (e - 1) * 8 - b) * 2.5 } }, '*');
+        }
+      }
+    });
+    await train.waitForFunction(() => document.getElementById('chart-loss')!.dataset.points === '24');
+    expect(await train.getAttribute('#chart-iou', 'data-points')).toBe('24');
+    expect(await train.textContent('#epoch')).toBe('3/4');
+    expect(await train.textContent('#eta')).toBe('20 s');
+    await train.click('#cancel');
+    const posted = await train.evaluate(() => (window as unknown as { __posted: unknown[] }).__posted);
+    expect(posted).toEqual([{ type: 'ready' }, { type: 'cancelTraining' }]);
+    await train.screenshot({ path: path.join(__dirname, '../test-output/train-view.png') });
+    await train.close();
   });
 });

@@ -1,0 +1,94 @@
+// Loads an UNPACKED .vsix's dist/extension.js in plain Node with a minimal `vscode` stub,
+// runs "Segment nuclei in image" on an image and prints what the extension did as JSON.
+// This checks the package itself (bundle, shipped sharp, wasm binaries, model) without an editor.
+//   node host-runner.js <extensionDir> <image> [settings.json]
+const Module = require('module');
+const path = require('path');
+const fs = require('fs');
+
+const [extensionDir, imagePath, settingsFile] = process.argv.slice(2);
+const settings = settingsFile ? JSON.parse(fs.readFileSync(settingsFile, 'utf8')) : {};
+const output = [];
+const posted = [];
+const panels = [];
+const errors = [];
+
+class Uri {
+  constructor(scheme, p) { this.scheme = scheme; this.path = p; }
+  static file(p) { return new Uri('file', path.resolve(p)); }
+  static joinPath(b, ...parts) { return new Uri(b.scheme, path.join(b.path, ...parts)); }
+  get fsPath() { return this.path; }
+  toString() { return `${this.scheme}://${this.path}`; }
+}
+const emitter = () => { const ls = []; return { event: (l) => { ls.push(l); return { dispose() {} }; }, fire: (e) => Promise.all(ls.map((l) => l(e))) }; };
+
+const vscode = {
+  Uri,
+  ProgressLocation: { Notification: 15 },
+  ViewColumn: { Active: -1 },
+  ConfigurationTarget: { Global: 1, Workspace: 2 },
+  workspace: {
+    workspaceFolders: undefined,
+    getConfiguration: (section) => ({ get: (k, d) => settings[`${section}.${k}`] ?? d, update: async () => {} }),
+  },
+  window: {
+    activeTextEditor: undefined,
+    tabGroups: { activeTabGroup: { activeTab: undefined } },
+    createOutputChannel: () => ({ appendLine: (l) => output.push(l), append: (l) => output.push(l), show() {}, dispose() {} }),
+    showErrorMessage: async (m) => { errors.push(m); return undefined; },
+    showInformationMessage: async () => undefined,
+    showWarningMessage: async () => undefined,
+    showOpenDialog: async () => undefined,
+    withProgress: async (_o, task) => task({ report() {} }, { isCancellationRequested: false, onCancellationRequested() {} }),
+    createWebviewPanel: (viewType, title, _c, options) => {
+      const received = emitter();
+      const panel = {
+        viewType, title, options,
+        webview: {
+          html: '', cspSource: 'vscode-resource:',
+          asWebviewUri: (u) => new Uri('vscode-resource', u.path),
+          postMessage: async (m) => { posted.push(m); return true; },
+          onDidReceiveMessage: received.event,
+        },
+        onDidDispose: () => ({ dispose() {} }),
+        receive: received.fire,
+      };
+      panels.push(panel);
+      return panel;
+    },
+  },
+  commands: { registry: new Map(), registerCommand(id, fn) { this.registry.set(id, fn); return { dispose() {} }; } },
+};
+
+const resolve = Module._resolveFilename;
+Module._resolveFilename = function (request, ...rest) {
+  return request === 'vscode' ? 'vscode' : resolve.call(this, request, ...rest);
+};
+require.cache.vscode = { id: 'vscode', filename: 'vscode', loaded: true, exports: vscode };
+
+(async () => {
+  const started = Date.now();
+  const ext = require(path.join(extensionDir, 'dist/extension.js'));
+  const context = { extensionPath: extensionDir, extensionUri: Uri.file(extensionDir), subscriptions: [], extension: { packageJSON: require(path.join(extensionDir, 'package.json')) } };
+  ext.activate(context);
+  const session = await vscode.commands.registry.get('nuclei.segmentImage')(Uri.file(imagePath));
+  if (panels[0]) await panels[0].receive({ type: 'ready' });
+  const seg = posted.find((m) => m.type === 'segmentation');
+  if (panels[0] && session) {
+    await panels[0].receive({ type: 'save', what: 'all', pickLocation: false });
+  }
+  const result = {
+    ms: Date.now() - started,
+    commands: [...vscode.commands.registry.keys()],
+    errors,
+    output,
+    count: seg?.payload.count,
+    meanArea: seg?.payload.meanArea,
+    width: seg?.payload.width,
+    labelsDtype: seg?.payload.labels.dtype,
+    saved: posted.find((m) => m.type === 'saved')?.files ?? [],
+    html: panels[0]?.webview.html,
+    roots: panels[0]?.options.localResourceRoots?.map((u) => u.fsPath),
+  };
+  process.stdout.write(`\nRESULT ${JSON.stringify(result)}\n`);
+})().catch((e) => { process.stdout.write(`\nRESULT ${JSON.stringify({ fatal: String(e && e.stack || e), output, errors })}\n`); process.exitCode = 1; });
