@@ -9,6 +9,7 @@
 // - other strides: dY dilated with zeros (PadV2 on a [n,Ho,1,Wo,1,co] view), then as stride 1.
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { reverseSwapFilter } from './data-movement';
 import { Pad4, Scope, TensorInfo, isNHWC } from './kernel-utils';
 
 export interface BackpropInputArgs {
@@ -53,9 +54,7 @@ export function conv2dBackpropInputImpl(s: Scope, a: BackpropInputArgs): TensorI
     s.free(p);
   }
   // [kh,kw,ci,co] reversed spatially, in/out swapped -> [kh, kw, co, ci]
-  const fr = s.reverse(filter, [0, 1]);
-  const f = s.transpose(fr, [0, 1, 3, 2]);
-  s.free(fr);
+  const f = s.track(reverseSwapFilter(s.backend, filter));
   let top = kh - 1 - pt, left = kw - 1 - pl;
   let bottom = h - hd + kh - 1 - top, right = w - wd + kw - 1 - left;
   if (top < 0 || bottom < 0 || left < 0 || right < 0) {

@@ -33,6 +33,20 @@ export function depthToSpaceNHWC(backend: BackendWasm, x: TensorInfo, bs: number
   return out;
 }
 
+/** [kh,kw,ci,co] -> [kh,kw,co,ci] spatially reversed (one pass; wasm's Reverse is slow for this). */
+export function reverseSwapFilter(backend: BackendWasm, f: TensorInfo): TensorInfo {
+  const [kh, kw, ci, co] = f.shape;
+  const out = backend.makeOutput([kh, kw, co, ci], 'float32');
+  const src = backend.typedArrayFromHeap(f) as F32;
+  const dst = backend.typedArrayFromHeap(out) as F32;
+  const k = kh * kw, cc = ci * co;
+  for (let t = 0; t < k; t++) {
+    const s0 = (k - 1 - t) * cc, d0 = t * cc;
+    for (let i = 0; i < ci; i++) for (let o = 0; o < co; o++) dst[d0 + o * ci + i] = src[s0 + i * co + o];
+  }
+  return out;
+}
+
 function copyRuns(src: F32, sOff: number, sStride: number, dst: F32, dOff: number, dStride: number, rows: number, run: number): void {
   if (run >= 256) {
     for (let r = 0; r < rows; r++) dst.set(src.subarray(sOff + r * sStride, sOff + r * sStride + run), dOff + r * dStride);

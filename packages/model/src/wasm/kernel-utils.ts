@@ -45,6 +45,12 @@ export class Scope {
     return out;
   }
 
+  /** Track a result made outside `run` (e.g. by a JS loop over the heap). */
+  track(t: TensorInfo): TensorInfo {
+    this.owned.push(t);
+    return t;
+  }
+
   /** Stop tracking `t` (the kernel's result): the caller owns it. */
   keep(t: TensorInfo): TensorInfo {
     const i = this.owned.lastIndexOf(t);
