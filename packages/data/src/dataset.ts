@@ -18,7 +18,7 @@ const DEFAULT_CONCURRENCY = 8;
  */
 async function decodeSample(
   files: SampleFiles,
-  sinks: (image: RgbImage) => { row: (k: number, y: number, row: Uint8Array) => void; mask: (k: number, data: Uint8Array) => void },
+  sinks: (image: RgbImage) => { row: (k: number, y: number, row: Uint8Array, x0: number, x1: number) => void; mask: (k: number, data: Uint8Array) => void },
 ): Promise<RgbImage> {
   const image = await readImageRgb(files.imagePath);
   const sink = sinks(image);
@@ -32,7 +32,7 @@ async function decodeSample(
     const png = inflateGray8PngSync(path);
     if (png) {
       check(path, png.width, png.height);
-      forEachNonZeroRow(png, (y, row) => sink.row(k, y, row));
+      forEachNonZeroRow(png, (y, row, x0, x1) => sink.row(k, y, row, x0, x1));
     } else {
       const m = await readGrayWithSharp(path);
       check(path, m.width, m.height);
@@ -49,7 +49,7 @@ async function decodeToModelSize(files: SampleFiles, size: number): Promise<Samp
   const image = await decodeSample(files, (img) => {
     union = new Uint8Array(img.width * img.height);
     return {
-      row: (_k, y, row) => orInto(union.subarray(y * img.width, (y + 1) * img.width), row),
+      row: (_k, y, row, x0, x1) => orInto(union.subarray(y * img.width + x0, y * img.width + x1), row.subarray(x0, x1)),
       mask: (_k, data) => orInto(union, data),
     };
   });
@@ -180,7 +180,7 @@ export async function loadSampleFullSize(dir: string, id: string): Promise<{ id:
   const image = await decodeSample(files, (img) => {
     labels = new Int32Array(img.width * img.height);
     return {
-      row: (k, y, row) => labelInto(labels.subarray(y * img.width, (y + 1) * img.width), row, k + 1),
+      row: (k, y, row, x0, x1) => labelInto(labels.subarray(y * img.width + x0, y * img.width + x1), row.subarray(x0, x1), k + 1),
       mask: (k, data) => labelInto(labels, data, k + 1),
     };
   });

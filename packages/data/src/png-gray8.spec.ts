@@ -26,6 +26,17 @@ describe('decodeGray8Png', () => {
     expect(Buffer.from(decoded!.data).equals(Buffer.from(values))).toBe(true);
   });
 
+  it.each([false, true])('decodes a 0/255 nucleus on a large empty canvas exactly (adaptive filtering %s)', async (adaptiveFiltering) => {
+    const w = 300;
+    const h = 200;
+    const values = new Uint8Array(w * h);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (((x - 120) / 25) ** 2 + ((y - 90) / 14) ** 2 <= 1) values[y * w + x] = 255;
+    values[w * h - 1] = 255; // a lone pixel in the last row/column
+    const png = await sharp(Buffer.from(values), { raw: { width: w, height: h, channels: 1 } }).toColourspace('b-w').png({ adaptiveFiltering }).toBuffer();
+    const decoded = decodeGray8Png(png)!;
+    expect(Buffer.from(decoded.data).equals(Buffer.from(values))).toBe(true);
+  });
+
   it('declines formats it does not handle so the caller falls back to sharp', async () => {
     const rgb = await sharp(Buffer.alloc(12, 7), { raw: { width: 2, height: 2, channels: 3 } }).png().toBuffer();
     expect(inflateGray8Png(rgb)).toBeNull();

@@ -68,12 +68,17 @@ function zeroBuffer(n: number): Buffer {
 
 const BLOCK_ROWS = 16;
 
+/** Receives a non-empty row; `row[x]` is 0 outside `[x0, x1)`. `row` is reused between calls. */
+export type RowVisitor = (y: number, row: Uint8Array, x0: number, x1: number) => void;
+
 /**
- * Calls `visit(y, row)` for every row that may hold non-zero pixels, with the row unfiltered
- * (`row` is reused between calls). A filtered row of zeros following a zero row is zero under
- * every PNG filter, so whole blocks of such rows are skipped with one native comparison.
+ * Calls `visit` for every row holding non-zero pixels, with the row unfiltered and the span of
+ * its non-zero pixels. A filtered row of zeros following a zero row is zero under every PNG
+ * filter, so whole blocks of such rows are skipped with one native comparison; in unfiltered
+ * rows of 0/255 masks the span is found natively too. This keeps the per-mask cost near the
+ * nucleus size rather than the canvas size.
  */
-export function forEachNonZeroRow(png: Gray8Png, visit: (y: number, row: Uint8Array) => void): void {
+export function forEachNonZeroRow(png: Gray8Png, visit: RowVisitor): void {
   const { width, height, raw } = png;
   const stride = width + 1;
   const zero = zeroBuffer(stride * BLOCK_ROWS);
@@ -97,10 +102,27 @@ export function forEachNonZeroRow(png: Gray8Png, visit: (y: number, row: Uint8Ar
       y++;
       continue;
     }
+    if (filter === 0) {
+      cur.set(raw.subarray(ri, ri + width));
+      const first = raw.indexOf(255, ri);
+      const last = raw.lastIndexOf(255, ri + width - 1);
+      // Valid when everything outside [first, last] is zero (true for 0/255 masks).
+      if (
+        first >= ri &&
+        first < ri + width &&
+        raw.compare(zero, 0, first - ri, ri, first) === 0 &&
+        raw.compare(zero, 0, ri + width - 1 - last, last + 1, ri + width) === 0
+      ) {
+        prevZero = false;
+        visit(y, cur, first - ri, last + 1 - ri);
+        [prev, cur] = [cur, prev];
+        y++;
+        continue;
+      }
+    }
     switch (filter) {
       case 0:
-        cur.set(raw.subarray(ri, ri + width));
-        break;
+        break; // already copied above
       case 1: {
         let a = 0;
         for (let x = 0; x < width; x++) cur[x] = a = (raw[ri + x] + a) & 255;
@@ -127,10 +149,14 @@ export function forEachNonZeroRow(png: Gray8Png, visit: (y: number, row: Uint8Ar
       default:
         throw new Error(`bad PNG row filter ${filter} in row ${y}`);
     }
-    let any = 0;
-    for (let x = 0; x < width; x++) any |= cur[x];
-    prevZero = any === 0;
-    if (!prevZero) visit(y, cur);
+    let x0 = 0;
+    while (x0 < width && cur[x0] === 0) x0++;
+    prevZero = x0 === width;
+    if (!prevZero) {
+      let x1 = width;
+      while (cur[x1 - 1] === 0) x1--;
+      visit(y, cur, x0, x1);
+    }
     [prev, cur] = [cur, prev];
     y++;
   }
@@ -141,6 +167,6 @@ export function decodeGray8Png(buf: Uint8Array): { width: number; height: number
   const png = inflateGray8Png(buf);
   if (!png) return null;
   const data = new Uint8Array(png.width * png.height);
-  forEachNonZeroRow(png, (y, row) => data.set(row, y * png.width));
+  forEachNonZeroRow(png, (y, row, x0, x1) => data.set(row.subarray(x0, x1), y * png.width + x0));
   return { width: png.width, height: png.height, data };
 }
