@@ -3,6 +3,7 @@ export {
   predictTiled,
   predictResized,
   modelInputSize,
+  withInputSize,
   checkImage,
   DEFAULT_MAX_PIXELS,
   type SegmentOptions,

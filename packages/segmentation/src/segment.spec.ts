@@ -61,9 +61,20 @@ describe('segment (tile mode)', () => {
     for (let i = 0; i < a.probability.length; i += 37) expect(a.probability[i]).toBeCloseTo(b.probability[i], 4);
   });
 
+  it('runs a copy of the model at a larger tileSize with the same result and fewer tiles', async () => {
+    const { image } = scene();
+    const a = await segment(image, model);
+    const b = await segment(image, model, { tileSize: 160 });
+    expect(b.tiles).toBe(1);
+    expect(a.tiles).toBe(6);
+    for (let i = 0; i < a.probability.length; i += 13) expect(b.probability[i]).toBeCloseTo(a.probability[i], 4);
+    await expect(segment(image, model, { tileSize: 0.5 })).rejects.toThrow(/tileSize must be a positive integer/);
+  });
+
   it('leaves no tensors behind', async () => {
     const before = tf.memory().numTensors;
     await segment(scene().image, model);
+    await segment(scene().image, model, { tileSize: 96 });
     await segment(scene().image, model, { mode: 'resize' });
     expect(tf.memory().numTensors).toBe(before);
   });

@@ -13,6 +13,13 @@ export interface SegmentOptions {
   threshold?: number;
   /** Tile overlap: a fraction of the tile if < 1, else pixels. Default 1/4. */
   overlap?: number;
+  /**
+   * Tile side in px. Default: the model's input size. A larger tile (e.g. 512, a multiple of the
+   * U-Net's total downsampling) runs a copy of the fully convolutional model at that size: same
+   * cost per pixel, but far less overlap overhead (1024x1024 with 128-px tiles predicts 1.9x its
+   * pixels, with one 1024-px tile 1x) and more context per pixel.
+   */
+  tileSize?: number;
   /** Tiles per model call. Default 8. */
   batchSize?: number;
   /** Instance split. Default 'watershed': on synthetic touching pairs it scored DSB 0.745 vs 0.629 (see the segment bench). */
@@ -78,6 +85,28 @@ export function checkImage(image: RgbImage, maxPixels = DEFAULT_MAX_PIXELS, sour
   if (image.data.length !== width * height * 3) {
     throw new NucleiInputError(source, `image data has ${image.data.length} bytes, expected ${width}x${height}x3`);
   }
+}
+
+/**
+ * A copy of a fully convolutional model taking size x size inputs, sharing nothing with the
+ * original (dispose it). Built from the model's JSON topology with the input shape replaced.
+ */
+export async function withInputSize(model: tf.LayersModel, size: number): Promise<tf.LayersModel> {
+  if (!Number.isInteger(size) || size < 1) throw new RangeError(`segment: tileSize must be a positive integer, got ${size}`);
+  const topology = JSON.parse(model.toJSON(null, true) as string);
+  let replaced = 0;
+  for (const layer of topology.config?.layers ?? []) {
+    const shape = layer.config?.batch_input_shape;
+    if (Array.isArray(shape) && shape.length === 4) {
+      layer.config.batch_input_shape = [null, size, size, shape[3]];
+      replaced++;
+    }
+  }
+  if (replaced !== 1) throw new Error(`segment: cannot change the input size of this model (found ${replaced} image inputs)`);
+  const copy = await tf.models.modelFromJSON({ modelTopology: topology });
+  const weights = model.getWeights();
+  copy.setWeights(weights);
+  return copy;
 }
 
 /** Runs the model on a batch of float32 RGB tiles and returns the [n*s*s] probabilities. */
@@ -185,7 +214,15 @@ export async function segment(image: RgbImage, model: tf.LayersModel, options: S
   const split = options.split ?? 'watershed';
   let probability: Float32Array;
   let tiles = 1;
-  if (mode === 'tile') ({ probability, tiles } = await predictTiled(image, model, options));
+  if (mode === 'tile') {
+    const tileSize = options.tileSize;
+    const tiler = tileSize && tileSize !== modelInputSize(model) ? await withInputSize(model, tileSize) : model;
+    try {
+      ({ probability, tiles } = await predictTiled(image, tiler, options));
+    } finally {
+      if (tiler !== model) tiler.dispose();
+    }
+  }
   else if (mode === 'resize') {
     probability = await predictResized(image, model);
     options.onProgress?.(1, 1);

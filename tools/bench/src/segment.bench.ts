@@ -2,6 +2,7 @@
 // mask/labels/overlay/JSON/CSV, for a 256x256 and a 1024x1024 synthetic image on wasm with the
 // seed U-Net (or models/default when present). Then the split decision: DSB score of watershed vs
 // connected components on synthetic images with touching pairs.
+// Each size runs with the model's own tile size (default) and with the whole image as one tile.
 // Not a test: it prints figures. Run: npm run bench -- segment [-- --runs 2 --split-images 24]
 import * as fs from 'fs';
 import * as os from 'os';
@@ -15,7 +16,9 @@ import {
   gaussianBlur,
   predictTiled,
   readImageForSegmentation,
+  modelInputSize,
   splitInstances,
+  withInputSize,
   writeSegmentationOutputs,
   type SegmentResult,
   type SplitMethod,
@@ -30,7 +33,7 @@ const splitImages = Number(arg('split-images', '24'));
 const ms = (t0: number) => performance.now() - t0;
 const f = (v: number) => v.toFixed(0).padStart(6);
 
-async function timeOne(model: tf.LayersModel, trained: boolean, size: number, dir: string) {
+async function timeOne(model: tf.LayersModel, trained: boolean, size: number, dir: string, tileSize?: number) {
   const { image, masks } = generateSyntheticSample({ width: size, height: size, seed: size });
   const file = path.join(dir, `synthetic_${size}.png`);
   await sharp(image.data, { raw: { width: size, height: size, channels: 3 } }).png().toFile(file);
@@ -42,7 +45,10 @@ async function timeOne(model: tf.LayersModel, trained: boolean, size: number, di
     const img = await readImageForSegmentation(file);
     const tRead = ms(t0);
     const t1 = performance.now();
-    const { probability, tiles } = await predictTiled(img, model);
+    // What segment({ tileSize }) does: a copy of the model at the tile size (built inside the timing).
+    const tiler = tileSize ? await withInputSize(model, tileSize) : model;
+    const { probability, tiles } = await predictTiled(img, tiler);
+    if (tiler !== model) tiler.dispose();
     const tPredict = ms(t1);
     const t2 = performance.now();
     const mask = trained ? Uint8Array.from(probability, (p) => (p >= 0.5 ? 1 : 0)) : truthMask;
@@ -58,7 +64,7 @@ async function timeOne(model: tf.LayersModel, trained: boolean, size: number, di
     const tWrite = ms(t3);
     const total = tRead + tPredict + tSplit + tWrite;
     console.log(
-      `${`${size}x${size}`.padEnd(10)} run ${run}  total ${f(total)} ms = read ${f(tRead)} + predict ${f(tPredict)} (${tiles} tiles, ${(tPredict / tiles).toFixed(0)} ms/tile) + split ${f(tSplit)} + write ${f(tWrite)}   nuclei ${inst.count}`,
+      `${`${size}x${size}`.padEnd(10)} tile ${String(tileSize ?? modelInputSize(model)).padStart(4)}  run ${run}  total ${f(total)} ms = read ${f(tRead)} + predict ${f(tPredict)} (${tiles} tiles, ${(tPredict / tiles).toFixed(0)} ms/tile) + split ${f(tSplit)} + write ${f(tWrite)}   nuclei ${inst.count}`,
     );
   }
 }
@@ -108,7 +114,10 @@ async function main() {
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nuclei-bench-seg-'));
   try {
-    for (const size of [256, 1024]) await timeOne(model, trained, size, dir);
+    for (const size of [256, 1024]) {
+      await timeOne(model, trained, size, dir);
+      await timeOne(model, trained, size, dir, size); // the whole image as one tile
+    }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
     model.dispose();
