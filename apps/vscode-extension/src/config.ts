@@ -1,4 +1,5 @@
 // The `nuclei.*` settings and where the model comes from.
+import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
@@ -54,4 +55,12 @@ export function resolveModelDir(config: NucleiConfig, extensionPath: string): { 
   // A path to model.json means its folder.
   if (path.basename(p) === 'model.json') p = path.dirname(p);
   return { dir: p, isDefault: false };
+}
+
+/** Why the model folder can't be used (before TF.js is even loaded), or undefined when it looks fine. */
+export function modelProblem(model: { dir: string; isDefault: boolean }): string | undefined {
+  if (fs.existsSync(path.join(model.dir, 'model.json'))) return undefined;
+  return model.isDefault
+    ? `the bundled default model is missing (${model.dir}); set nuclei.modelPath to a trained model folder`
+    : `nuclei.modelPath points to ${model.dir}, which has no model.json`;
 }

@@ -34,7 +34,10 @@ jest.mock('../src/engine', () => ({
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const engine = require('../src/engine') as Record<string, jest.Mock>;
 
-const EXT = '/ext/nuclei';
+const EXT = fs.mkdtempSync(path.join(os.tmpdir(), 'nuclei-ext-'));
+fs.mkdirSync(path.join(EXT, 'dist/models/default'), { recursive: true });
+fs.writeFileSync(path.join(EXT, 'dist/models/default/model.json'), '{}');
+afterAll(() => fs.rmSync(EXT, { recursive: true, force: true }));
 const context = { extensionPath: EXT, extensionUri: vscode.Uri.file(EXT), subscriptions: [] as Array<{ dispose(): unknown }> } as unknown as vscode.ExtensionContext;
 let tmp: string;
 let log: ReturnType<typeof createLogger>;
@@ -107,12 +110,21 @@ describe('Segment nuclei in image', () => {
 
   it('uses the configured model path (relative to the workspace), backend, tiling and threshold', async () => {
     mock.workspace.workspaceFolders = [{ uri: vscode.Uri.file(tmp), name: 'ws', index: 0 }];
+    fs.mkdirSync(path.join(tmp, 'models/mine'), { recursive: true });
+    fs.writeFileSync(path.join(tmp, 'models/mine/model.json'), '{}');
     Object.assign(mock.settings, { 'nuclei.modelPath': 'models/mine', 'nuclei.backend': 'cpu', 'nuclei.tiling': 'resize', 'nuclei.threshold': 0.3 });
     await segmentImageCommand(context, log, vscode.Uri.file(imageFile()));
     expect(mock.window.showOpenDialog).not.toHaveBeenCalled();
     expect(engine.loadModelCached).toHaveBeenCalledWith(path.join(tmp, 'models/mine'));
     expect(engine.ensureBackend).toHaveBeenCalledWith('cpu', expect.any(String));
     expect(engine.segmentImage).toHaveBeenCalledWith(expect.anything(), expect.anything(), expect.objectContaining({ mode: 'resize', threshold: 0.3 }));
+  });
+
+  it('names the missing model before loading anything', async () => {
+    mock.settings['nuclei.modelPath'] = path.join(tmp, 'nope');
+    await segmentImageCommand(context, log, vscode.Uri.file(imageFile()));
+    expect(mock.window.showErrorMessage.mock.calls[0][0]).toBe(`Nuclei: cannot segment cells.png: nuclei.modelPath points to ${path.join(tmp, 'nope')}, which has no model.json.`);
+    expect(engine.ensureBackend).not.toHaveBeenCalled();
   });
 
   it('takes the image of the active editor tab (image preview) without asking', async () => {

@@ -188,6 +188,9 @@ describeBrowser('segmentation webview page in chromium', () => {
     await page.mouse.move(x + 40, y, { steps: 4 });
     await page.mouse.up();
     expect(Number(await page.getAttribute('#view', 'data-offset-x'))).toBeCloseTo(ox + 40, 0);
+    await page.click('#zoom-in');
+    await page.click('#zoom-in');
+    await page.screenshot({ path: path.join(__dirname, '../test-output/segment-view-zoomed.png') });
     await page.click('#zoom-fit');
     expect(Number(await page.getAttribute('#view', 'data-scale'))).toBeCloseTo(scale0, 5);
     await page.click('#save-mask');
@@ -199,7 +202,6 @@ describeBrowser('segmentation webview page in chromium', () => {
     ]));
     await page.evaluate(() => window.postMessage({ type: 'saved', files: ['/x/a_mask.png', '/x/a.csv'] }, '*'));
     await page.waitForFunction(() => document.getElementById('saved')!.textContent!.includes('a_mask.png, a.csv'));
-    await page.screenshot({ path: path.join(__dirname, '../test-output/segment-view-zoomed.png') });
   });
 
   it('training page draws live loss and IoU curves from progress messages', async () => {

@@ -2,7 +2,7 @@
 // (per image and mean) in a webview and in the output channel.
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { readConfig, resolveModelDir, wasmDir } from '../config';
+import { modelProblem, readConfig, resolveModelDir, wasmDir } from '../config';
 import { errorMessage, type Logger } from '../log';
 import type { MetricsTable } from '../webview/messages';
 import { createNucleiPanel } from '../webview/panel';
@@ -39,6 +39,12 @@ export async function evaluateModelCommand(context: vscode.ExtensionContext, log
   const model = resolveModelDir(config, context.extensionPath);
   const datasetName = path.basename(dataset.fsPath);
   log.info(`evaluate: ${model.dir} on ${dataset.fsPath}`);
+  const problem = modelProblem(model);
+  if (problem) {
+    log.error(`evaluate: ${problem}`);
+    void vscode.window.showErrorMessage(`Nuclei: cannot evaluate on ${datasetName}: ${problem}.`);
+    return undefined;
+  }
   const panel = createNucleiPanel(context.extensionUri, 'evaluate', `Nuclei evaluation: ${datasetName}`, [], () => undefined);
   try {
     const { report, text } = await vscode.window.withProgress(

@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { readConfig, resolveModelDir, wasmDir } from '../config';
+import { modelProblem, readConfig, resolveModelDir, wasmDir } from '../config';
 import { errorMessage, type Logger } from '../log';
 import { packLabels, type FromWebview, type SaveKind, type SegmentationPayload } from '../webview/messages';
 import { createNucleiPanel, type NucleiPanel } from '../webview/panel';
@@ -59,6 +59,12 @@ export async function segmentImageCommand(context: vscode.ExtensionContext, log:
   const config = readConfig();
   const model = resolveModelDir(config, context.extensionPath);
   log.info(`segment: ${file} with ${model.isDefault ? 'the bundled default model' : 'model'} ${model.dir}`);
+  const problem = modelProblem(model);
+  if (problem) {
+    log.error(`segment: ${problem}`);
+    void vscode.window.showErrorMessage(`Nuclei: cannot segment ${name}: ${problem}.`);
+    return undefined;
+  }
   try {
     const session = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Nuclei: segmenting ${name}`, cancellable: false },

@@ -64,7 +64,7 @@ const BODIES: Record<ViewKind, string> = {
       <button id="zoom-fit" class="secondary" title="Fit to window">Fit</button></span>
     <span class="stat">Nuclei: <b id="count">&ndash;</b></span>
     <span class="stat">Mean area: <b id="mean-area">&ndash;</b> px</span>
-    <span class="stat" id="hover">&nbsp;</span>
+    <span id="file-name"></span>
   </header>
   <header>
     <span class="group">Save next to the image:
@@ -73,7 +73,7 @@ const BODIES: Record<ViewKind, string> = {
       <button id="save-all">All</button>
       <button id="save-pick" class="secondary">All to folder&hellip;</button></span>
     <span id="saved"></span>
-    <span id="file-name"></span>
+    <span class="stat" id="hover">&nbsp;</span>
   </header>
   <div id="error" class="error hidden"></div>
   <div id="stage"><canvas id="view"></canvas></div>`,
