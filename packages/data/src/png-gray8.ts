@@ -81,13 +81,30 @@ export type RowVisitor = (y: number, row: Uint8Array, x0: number, x1: number) =>
 export function forEachNonZeroRow(png: Gray8Png, visit: RowVisitor): void {
   const { width, height, raw } = png;
   const stride = width + 1;
-  const zero = zeroBuffer(stride * BLOCK_ROWS);
   let prev = new Uint8Array(width);
   let cur = new Uint8Array(width);
   let prevZero = true;
-  for (let y = 0; y < height; ) {
+  // Shortcut for 0/255 masks: the first and last 255 bytes bound the rows worth visiting, if
+  // everything outside those rows is zero (checked natively; otherwise scan all rows).
+  let yStart = 0;
+  let yEnd = height;
+  const first = raw.indexOf(255);
+  if (first < 0) {
+    if (raw.compare(zeroBuffer(raw.length), 0, raw.length) === 0) return;
+  } else {
+    const last = raw.lastIndexOf(255);
+    const a = Math.floor(first / stride) * stride;
+    const b = (Math.floor(last / stride) + 1) * stride;
+    const z = zeroBuffer(Math.max(a, raw.length - b));
+    if (raw.compare(z, 0, a, 0, a) === 0 && raw.compare(z, 0, raw.length - b, b, raw.length) === 0) {
+      yStart = a / stride;
+      yEnd = b / stride;
+    }
+  }
+  const zero = zeroBuffer(stride * BLOCK_ROWS);
+  for (let y = yStart; y < yEnd; ) {
     if (prevZero) {
-      const n = Math.min(BLOCK_ROWS, height - y);
+      const n = Math.min(BLOCK_ROWS, yEnd - y);
       const off = y * stride;
       if (raw.compare(zero, 0, n * stride, off, off + n * stride) === 0) {
         y += n; // filter bytes are 0 too: these rows are all zero
