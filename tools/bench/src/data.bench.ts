@@ -1,10 +1,10 @@
 // Data loading benchmark (figures, not assertions): loads the DSB 2018 training set at 128x128
 // cold (fresh cache folder) and again from the cache. Data: $NUCLEI_DSB_DIR, else
 // ../shared/data/dsb2018-train resolved from the current directory (the repo root under npm).
-import { existsSync, mkdtempSync, rmSync } from 'fs';
-import { tmpdir } from 'os';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'fs';
+import { cpus, loadavg, tmpdir } from 'os';
 import { join, resolve } from 'path';
-import { loadDataset, type LoadProgress } from '@nuclei/data';
+import { listSampleIds, loadDataset, type LoadProgress } from '@nuclei/data';
 
 const SIZE = Number(process.env.NUCLEI_BENCH_SIZE ?? 128);
 
@@ -27,9 +27,10 @@ async function main(): Promise<void> {
         process.stdout.write(`  decode ${p.done}/${p.total}\n`);
       }
     };
-    const { listSampleIds } = await import('@nuclei/data');
-    const { readdirSync } = await import('fs');
-    for (const id of listSampleIds(dir)) maskFiles += readdirSync(join(dir, id, 'masks')).filter((n) => n.endsWith('.png')).length;
+    for (const id of listSampleIds(dir)) {
+      const masks = join(dir, id, 'masks');
+      if (existsSync(masks)) maskFiles += readdirSync(masks).filter((n) => n.endsWith('.png')).length;
+    }
 
     let t = process.hrtime.bigint();
     const cold = await loadDataset(dir, { size: SIZE, cacheDir, onProgress, skipInvalid: true });
@@ -42,7 +43,7 @@ async function main(): Promise<void> {
     const foreground = cold.samples.reduce((a, s) => a + s.mask.reduce((b, v) => b + v, 0), 0) / (cold.samples.length * SIZE * SIZE);
     console.log(`dataset      ${dir}`);
     console.log(`images       ${cold.samples.length} loaded, ${cold.skipped.length} skipped; mask files ${maskFiles}; size ${SIZE}x${SIZE}`);
-    console.log(`cold load    ${coldS.toFixed(2)} s`);
+    console.log(`cold load    ${coldS.toFixed(2)} s (${cpus().length} CPUs, load average ${loadavg()[0].toFixed(1)}: shared machines vary)`);
     console.log(`cached load  ${warmS.toFixed(2)} s (${warm.samples.length} images)`);
     console.log(`foreground   ${(100 * foreground).toFixed(1)}% of mask pixels`);
     console.log(`peak RSS     ${(peakRss / 2 ** 20).toFixed(0)} MiB`);
