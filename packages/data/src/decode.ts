@@ -4,12 +4,14 @@ import { NucleiInputError } from './errors';
 import { decodeGray8Png, inflateGray8Png, type Gray8Png } from './png-gray8';
 import type { BinaryMask, RgbImage } from './types';
 
-function describe(err: unknown): string {
+/** Turns a sharp/libvips error into a short statement of what is wrong with the file. */
+function describe(err: unknown, what: 'image' | 'mask'): string {
   const msg = err instanceof Error ? err.message : String(err);
+  const detail = msg.split('\n')[0].replace(/[:\s]+$/, '');
   if (/ENOENT|Input file is missing/.test(msg)) return 'file not found';
-  if (/unsupported image format|Input file contains unsupported/i.test(msg)) return 'not an image (unsupported or unrecognised format)';
-  if (/truncat|premature|end of (file|stream)|Read error|unexpected end/i.test(msg)) return `corrupt or truncated image (${msg.split('\n')[0]})`;
-  return `cannot decode image (${msg.split('\n')[0]})`;
+  if (/unsupported image format|Input file contains unsupported/i.test(msg)) return what === 'mask' ? 'not a PNG mask (unrecognised format)' : 'not an image (unsupported or unrecognised format)';
+  if (/truncat|premature|end of (file|stream)|read error|unexpected end|corrupt/i.test(msg)) return `corrupt or truncated ${what} file (${detail})`;
+  return `cannot decode ${what} (${detail})`;
 }
 
 /**
@@ -27,7 +29,7 @@ export async function readImageRgb(path: string): Promise<RgbImage> {
     if (info.channels !== 3) throw new Error(`unexpected channel count ${info.channels}`);
     return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
   } catch (err) {
-    throw new NucleiInputError(path, describe(err));
+    throw new NucleiInputError(path, describe(err, 'image'));
   }
 }
 
@@ -69,7 +71,7 @@ export async function readGrayWithSharp(path: string): Promise<{ width: number; 
       .toBuffer({ resolveWithObject: true });
     return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
   } catch (err) {
-    throw new NucleiInputError(path, describe(err));
+    throw new NucleiInputError(path, describe(err, 'mask'));
   }
 }
 
