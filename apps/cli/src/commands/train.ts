@@ -72,7 +72,6 @@ export async function runTrain(argv: string[]): Promise<void> {
   if (!values.out) throw new CliError(`--out DIR is required\n\n${HELP}`);
   const data = path.resolve(String(values.data));
   const out = path.resolve(String(values.out));
-  if (!fs.existsSync(data)) throw new CliError(`${data}: no such folder`);
   const preset = choiceOption('preset', values.preset, Object.keys(PRESETS) as string[], 'seed');
   if (!isPresetName(preset)) throw new CliError(`unknown preset ${preset}`);
   const size = intOption('size', values.size, 128, 16);
@@ -85,6 +84,7 @@ export async function runTrain(argv: string[]): Promise<void> {
     augment: Boolean(values.augment),
   };
   const learningRate = numberOption('lr', values.lr, 1e-3, 1e-7, 1);
+  if (!fs.existsSync(data)) throw new CliError(`${data}: no such folder`);
   const backend = await activateBackend(values.backend);
 
   const loadBar = createProgressBar('load');

@@ -1,0 +1,85 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { main } from './main';
+
+// One small end-to-end pass through the commands, on the wasm backend (with our training kernels) and a tiny network.
+jest.setTimeout(300_000);
+
+function capture() {
+  const lines: string[] = [];
+  const push = (...a: unknown[]) => void lines.push(a.map(String).join(' '));
+  const spies = [
+    jest.spyOn(console, 'log').mockImplementation(push),
+    jest.spyOn(console, 'warn').mockImplementation(push),
+    jest.spyOn(console, 'error').mockImplementation(push),
+    jest.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => (push(String(s)), true)),
+  ];
+  return { text: () => lines.join('\n'), restore: () => spies.forEach((s) => s.mockRestore()) };
+}
+
+async function run(args: string[]) {
+  const out = capture();
+  try {
+    const code = await main(args);
+    return { code, text: out.text() };
+  } finally {
+    out.restore();
+  }
+}
+
+describe('nuclei CLI', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'nuclei-cli-'));
+  const data = path.join(root, 'data');
+  const model = path.join(root, 'model');
+  afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  test('usage and unknown commands', async () => {
+    expect((await run([])).text).toMatch(/nuclei train --data DIR --out DIR/);
+    const bad = await run(['frobnicate']);
+    expect(bad.code).toBe(2);
+    expect(bad.text).toMatch(/unknown command "frobnicate"/);
+  });
+
+  test('bad arguments name the problem', async () => {
+    expect(await run(['train', '--out', model])).toMatchObject({ code: 2, text: expect.stringMatching(/--data DIR is required/) });
+    expect(await run(['train', '--data', data, '--out', model, '--epochs', 'many'])).toMatchObject({ code: 2, text: expect.stringMatching(/--epochs must be an integer/) });
+    expect(await run(['segment', path.join(root, 'missing.png'), '--out', root])).toMatchObject({ code: 2, text: expect.stringMatching(/missing\.png: no such file/) });
+    expect(await run(['backend', '--backend', 'tpu'])).toMatchObject({ code: 2, text: expect.stringMatching(/one of auto, gpu, node, wasm, cpu/) });
+  });
+
+  test('synth -> train -> resume -> evaluate -> segment', async () => {
+    const synth = await run(['synth', '--out', data, '--count', '10', '--size', '64', '--seed', '3']);
+    expect(synth.code).toBe(0);
+    expect(fs.readdirSync(data)).toHaveLength(10);
+
+    const common = ['--data', data, '--out', model, '--preset', 'small', '--size', '32', '--batch', '4', '--backend', 'wasm', '--no-cache'];
+    const trained = await run(['train', ...common, '--epochs', '1']);
+    expect(trained.code).toBe(0);
+    expect(trained.text).toMatch(/^backend: wasm/m);
+    expect(trained.text).toMatch(/epoch 1\/1: loss \d/);
+    for (const f of ['best/model.json', 'last/model.json', 'history.csv', 'history.jsonl']) expect(fs.existsSync(path.join(model, f))).toBe(true);
+    expect(fs.readFileSync(path.join(model, 'history.csv'), 'utf8').trim().split('\n')).toHaveLength(2);
+
+    const resumed = await run(['train', ...common, '--epochs', '2', '--resume']);
+    expect(resumed.code).toBe(0);
+    expect(resumed.text).toMatch(/epochs 2\.\.2/);
+    expect(fs.readFileSync(path.join(model, 'history.csv'), 'utf8').trim().split('\n')).toHaveLength(3);
+
+    const report = path.join(root, 'report.json');
+    const evaluated = await run(['evaluate', '--data', data, '--model', path.join(model, 'best'), '--out', report, '--limit', '2', '--backend', 'wasm']);
+    expect(evaluated.code).toBe(0);
+    expect(evaluated.text).toMatch(/mean \(2\)/);
+    const json = JSON.parse(fs.readFileSync(report, 'utf8'));
+    expect(json.rows).toHaveLength(2);
+
+    const id = fs.readdirSync(data).sort()[0];
+    const seg = await run(['segment', path.join(data, id, 'images', `${id}.png`), '--model', path.join(model, 'best'), '--out', path.join(root, 'seg'), '--backend', 'wasm']);
+    expect(seg.code).toBe(0);
+    for (const suffix of ['_mask.png', '_labels.png', '_overlay.png', '.json', '.csv']) {
+      expect(fs.existsSync(path.join(root, 'seg', `${id}${suffix}`))).toBe(true);
+    }
+    expect(tf.memory().numTensors).toBeLessThan(50); // models were disposed
+  });
+});
