@@ -2,6 +2,7 @@
 // backend that loads, the achieved GFLOP/s, and a per-kernel profile of one wasm training step.
 // Not a test: it prints figures. Run: npm run bench -- model [-- --batch 16 --steps 4 --backends wasm,cpu]
 // Timings on a shared machine are noisy: compare rows run back to back, not across runs.
+import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { buildUNet } from '@nuclei/model';
@@ -22,7 +23,7 @@ const steps = Number(arg('steps', '4'));
 const backends = arg('backends', 'tensorflow-gpu,tensorflow,wasm,cpu').split(',');
 const doProfile = arg('profile', 'yes') !== 'no';
 
-interface Row { backend: string; predict?: number; train?: number; note?: string }
+interface Row { backend: string; predict?: Rate; train?: Rate; note?: string }
 
 async function loadBackend(name: string): Promise<string | null> {
   try {
@@ -51,23 +52,33 @@ function batchData(n: number): { x: tf.Tensor4D; y: tf.Tensor4D } {
   });
 }
 
-async function timePredict(model: tf.LayersModel, x: tf.Tensor, reps: number): Promise<number> {
-  const run = async () => {
+/** images/s: mean over the timed steps, and of the best step (less disturbed by other load). */
+interface Rate { mean: number; best: number }
+
+async function timeSteps(step: () => Promise<void>, images: number, reps: number): Promise<Rate> {
+  await step(); // warm-up (XNNPACK operators, optimizer slots)
+  const ms: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    await step();
+    ms.push(performance.now() - t0);
+  }
+  const total = ms.reduce((a, b) => a + b, 0);
+  return { mean: (reps * images * 1000) / total, best: (images * 1000) / Math.min(...ms) };
+}
+
+function timePredict(model: tf.LayersModel, x: tf.Tensor, reps: number): Promise<Rate> {
+  return timeSteps(async () => {
     const p = model.predict(x, { batchSize: x.shape[0] }) as tf.Tensor;
     await p.data();
     p.dispose();
-  };
-  await run(); // warm-up
-  const t0 = performance.now();
-  for (let i = 0; i < reps; i++) await run();
-  return (reps * x.shape[0]) / ((performance.now() - t0) / 1000);
+  }, x.shape[0], reps);
 }
 
-async function timeTrain(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, reps: number): Promise<number> {
-  await model.trainOnBatch(x, y); // warm-up (creates optimizer slots)
-  const t0 = performance.now();
-  for (let i = 0; i < reps; i++) await model.trainOnBatch(x, y);
-  return (reps * x.shape[0]) / ((performance.now() - t0) / 1000);
+function timeTrain(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, reps: number): Promise<Rate> {
+  return timeSteps(async () => {
+    await model.trainOnBatch(x, y);
+  }, x.shape[0], reps);
 }
 
 async function profileTrainStep(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor): Promise<void> {
@@ -143,12 +154,15 @@ async function main(): Promise<void> {
     console.log(`  ${want}: done (tensors alive ${tf.memory().numTensors})`);
   }
   const f = (v: number | undefined, d = 2) => (v === undefined ? '-' : v.toFixed(d));
-  console.log(`\n| backend | predict img/s | predict GFLOP/s | train img/s | train GFLOP/s | train % of ${PEAK_GFLOPS} GFLOP/s | note |`);
+  const both = (r: Rate | undefined, scale: number, d: number) => (r === undefined ? '-' : `${f(r.mean * scale, d)} (best ${f(r.best * scale, d)})`);
+  console.log(`\nload average while running: ${os.loadavg().map((v) => v.toFixed(1)).join(' ')} on ${os.cpus().length} cores ` +
+    '(shared machine: compare rows run back to back; "best" = fastest single step)');
+  console.log(`| backend | predict img/s | predict GFLOP/s | train img/s | train GFLOP/s | train % of ${PEAK_GFLOPS} GFLOP/s | note |`);
   console.log('|---|---|---|---|---|---|---|');
   for (const r of rows) {
-    const pg = r.predict === undefined ? undefined : (r.predict * fwd) / 1e9;
-    const tg = r.train === undefined ? undefined : (r.train * trainFlops) / 1e9;
-    console.log(`| ${r.backend} | ${f(r.predict)} | ${f(pg, 1)} | ${f(r.train)} | ${f(tg, 1)} | ${tg === undefined ? '-' : ((100 * tg) / PEAK_GFLOPS).toFixed(1)} | ${r.note ?? ''} |`);
+    const tg = r.train === undefined ? undefined : (r.train.mean * trainFlops) / 1e9;
+    console.log(`| ${r.backend} | ${both(r.predict, 1, 2)} | ${both(r.predict, fwd / 1e9, 1)} | ${both(r.train, 1, 2)} | ` +
+      `${both(r.train, trainFlops / 1e9, 1)} | ${tg === undefined ? '-' : ((100 * tg) / PEAK_GFLOPS).toFixed(1)} | ${r.note ?? ''} |`);
   }
   console.log('(bar: PyTorch on this machine, 2 threads: train ~12 img/s, predict ~65 img/s)');
 }

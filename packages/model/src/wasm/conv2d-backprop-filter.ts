@@ -23,8 +23,8 @@ export function conv2dBackpropFilterImpl(s: Scope, a: BackpropFilterArgs): Tenso
   const info = tf.backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number], filterShape, a.strides, 1, a.pad, a.dimRoundingMode, false,
     'channelsLast');
-  const [n, h, w, ci] = x.shape;
-  const [, ho, wo, co] = dy.shape;
+  const [, h, w] = x.shape;
+  const [, ho, wo] = dy.shape;
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
   const pt = info.padInfo.top, pl = info.padInfo.left;
   // Rows (columns) after the input needed so that the result is exactly kh (kw) high (wide).
@@ -33,7 +33,6 @@ export function conv2dBackpropFilterImpl(s: Scope, a: BackpropFilterArgs): Tenso
 
   const xt = s.transpose(x, [3, 1, 2, 0]); // [ci, H, W, n]
   const f = s.transpose(dy, [1, 2, 0, 3]); // [Ho, Wo, n, co]
-  void n; void ci; void co;
   const pad: [[number, number], [number, number], [number, number], [number, number]] =
     [[0, 0], [pt, Math.max(0, pb)], [pl, Math.max(0, pr)], [0, 0]];
   let g = s.conv2d(xt, f, [1, 1], pad, [sh, sw]); // [ci, kh + max(0,-pb), kw + max(0,-pr), co]
