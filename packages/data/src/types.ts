@@ -12,7 +12,10 @@ export interface BinaryMask {
   data: Uint8Array;
 }
 
-/** One training sample, already shrunk to the model size. */
+/**
+ * One training sample, already shrunk to the model size. Arrays loaded from the cache are views
+ * into one shared buffer: copy them (`.slice()`) before modifying, never use `.buffer` directly.
+ */
 export interface Sample {
   id: string;
   /** `size*size*3`, 8-bit RGB. */
