@@ -63,6 +63,8 @@ export async function readCache(file: string, key: string, size: number): Promis
   }
 }
 
+let tempCounter = 0;
+
 /** Written to a temp file and renamed, so a reader never sees a half-written cache. */
 export async function writeCache(file: string, key: string, size: number, samples: Sample[], skipped: SkippedSample[]): Promise<void> {
   const header: CacheHeader = {
@@ -79,7 +81,8 @@ export async function writeCache(file: string, key: string, size: number, sample
   len.writeUInt32LE(json.length, 0);
   const dir = join(file, '..');
   await mkdir(dir, { recursive: true });
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  // Unique per writer, so concurrent loads of the same dataset never share a temp file.
+  const tmp = `${file}.${Date.now()}-${process.pid}-${tempCounter++}.tmp`;
   try {
     await writeFile(tmp, Buffer.concat([len, json, ...samples.map((s) => s.image), ...samples.map((s) => s.mask)]));
     await rename(tmp, file);
@@ -97,7 +100,7 @@ export async function cleanStaleTemps(file: string): Promise<void> {
   const hourAgo = Date.now() - 3600_000;
   await Promise.all(
     names
-      .filter((n) => n.startsWith(prefix) && n.endsWith('.tmp') && Number(n.split('.').slice(-2, -1)[0]) < hourAgo)
+      .filter((n) => n.startsWith(prefix) && n.endsWith('.tmp') && Number(n.slice(prefix.length).split('-')[0]) < hourAgo)
       .map((n) => unlink(join(dir, n)).catch(() => undefined)),
   );
 }

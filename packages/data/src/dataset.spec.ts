@@ -135,6 +135,18 @@ describe('loadDataset', () => {
       expect(other.result.samples[0].mask.length).toBe(16 * 16);
     });
 
+    it('survives concurrent loads of the same dataset and clears stale temp files', async () => {
+      const dir = copy();
+      const cacheDir = tmp.make();
+      const file = cacheFilePath(cacheDir, dir, SIZE);
+      const stale = `${file}.${Date.now() - 2 * 3600_000}-1-0.tmp`;
+      writeFileSync(stale, 'left by a killed process');
+      const [a, b] = await Promise.all([load(dir, cacheDir), load(dir, cacheDir)]);
+      expect(a.result.samples.map((s) => s.id)).toEqual(b.result.samples.map((s) => s.id));
+      expect(readdirSync(cacheDir)).toEqual([file.split('/').pop()]);
+      expect(phases((await load(dir, cacheDir)).events).has('decode')).toBe(false);
+    });
+
     it('ignores a damaged cache file and rebuilds it', async () => {
       const dir = copy();
       const cacheDir = tmp.make();
