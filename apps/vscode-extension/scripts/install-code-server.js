@@ -58,7 +58,7 @@ function ensureCodeServer() {
   fs.mkdirSync(tmp, { recursive: true });
   ripgrepCache(tmp);
   fs.mkdirSync(dir, { recursive: true });
-  if (!fs.existsSync(path.join(dir, 'package.json'))) fs.writeFileSync(path.join(dir, 'package.json'), '{ "private": true }\n');
+  if (!fs.existsSync(path.join(dir, 'package.json'))) fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ private: true, allowScripts: { 'code-server': true, argon2: true } }, null, 2) + '\n');
   const started = Date.now();
   console.error(`installing code-server@${VERSION} into ${dir} (about 1.5 min)`);
   sh('npm', ['install', '--no-audit', '--no-fund', '--no-save', '--no-package-lock', `code-server@${VERSION}`], {
