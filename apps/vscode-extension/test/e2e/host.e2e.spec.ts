@@ -9,11 +9,10 @@ import { E2E, makeWorkspace, packagedVsix, unpackVsix } from './support';
 
 const run = E2E ? describe : describe.skip;
 if (!E2E) {
-  // eslint-disable-next-line no-console
-  console.warn('SKIPPED packaged-extension host test: set NUCLEI_E2E=1 (npm run e2e -w nuclei-vscode)');
+  process.stderr.write('SKIPPED packaged-extension host test: set NUCLEI_E2E=1 (npm run e2e -w nuclei-vscode)\n');
 }
 
-run('packaged extension in a Node host', () => {
+run(`packaged extension in a Node host${E2E ? '' : ' (SKIPPED: set NUCLEI_E2E=1)'}`, () => {
   jest.setTimeout(180_000);
 
   it('segments an image with the shipped sharp and the wasm backend, and saves the outputs', async () => {
