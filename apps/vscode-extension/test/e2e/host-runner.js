@@ -1,13 +1,17 @@
 // Loads an UNPACKED .vsix's dist/extension.js in plain Node with a minimal `vscode` stub,
-// runs "Segment nuclei in image" on an image and prints what the extension did as JSON.
-// This checks the package itself (bundle, shipped sharp, wasm binaries, model) without an editor.
-//   node host-runner.js <extensionDir> <image> [settings.json]
+// runs one command and prints what the extension did as JSON. This checks the package itself
+// (bundle, shipped sharp, wasm binaries, model) without an editor.
+//   node host-runner.js <extensionDir> <settings.json> segment <image>
+//   node host-runner.js <extensionDir> <settings.json> train <datasetDir> <outDir>
+//   node host-runner.js <extensionDir> <settings.json> evaluate <datasetDir>
 const Module = require('module');
 const path = require('path');
 const fs = require('fs');
 
-const [extensionDir, imagePath, settingsFile] = process.argv.slice(2);
-const settings = settingsFile ? JSON.parse(fs.readFileSync(settingsFile, 'utf8')) : {};
+const [extensionDir, settingsFile, mode, ...paths] = process.argv.slice(2);
+const settings = JSON.parse(fs.readFileSync(settingsFile, 'utf8'));
+const dialogAnswers = mode === 'segment' ? [] : paths; // folders the open dialogs "pick", in order
+const updates = [];
 const output = [];
 const posted = [];
 const panels = [];
@@ -29,16 +33,19 @@ const vscode = {
   ConfigurationTarget: { Global: 1, Workspace: 2 },
   workspace: {
     workspaceFolders: undefined,
-    getConfiguration: (section) => ({ get: (k, d) => settings[`${section}.${k}`] ?? d, update: async () => {} }),
+    getConfiguration: (section) => ({
+      get: (k, d) => settings[`${section}.${k}`] ?? d,
+      update: async (k, v) => { settings[`${section}.${k}`] = v; updates.push({ key: `${section}.${k}`, value: v }); },
+    }),
   },
   window: {
     activeTextEditor: undefined,
     tabGroups: { activeTabGroup: { activeTab: undefined } },
     createOutputChannel: () => ({ appendLine: (l) => output.push(l), append: (l) => output.push(l), show() {}, dispose() {} }),
     showErrorMessage: async (m) => { errors.push(m); return undefined; },
-    showInformationMessage: async () => undefined,
+    showInformationMessage: async (m, ...items) => { output.push(`[info] ${m}`); return items.includes('Use this model') ? 'Use this model' : undefined; },
     showWarningMessage: async () => undefined,
-    showOpenDialog: async () => undefined,
+    showOpenDialog: async () => (dialogAnswers.length ? [Uri.file(dialogAnswers.shift())] : undefined),
     withProgress: async (_o, task) => task({ report() {} }, { isCancellationRequested: false, onCancellationRequested() {} }),
     createWebviewPanel: (viewType, title, _c, options) => {
       const received = emitter();
@@ -71,7 +78,9 @@ require.cache.vscode = { id: 'vscode', filename: 'vscode', loaded: true, exports
   const ext = require(path.join(extensionDir, 'dist/extension.js'));
   const context = { extensionPath: extensionDir, extensionUri: Uri.file(extensionDir), subscriptions: [], extension: { packageJSON: require(path.join(extensionDir, 'package.json')) } };
   ext.activate(context);
-  const session = await vscode.commands.registry.get('nuclei.segmentImage')(Uri.file(imagePath));
+  const command = { segment: 'nuclei.segmentImage', train: 'nuclei.trainModel', evaluate: 'nuclei.evaluateModel' }[mode];
+  const returned = await vscode.commands.registry.get(command)(mode === 'segment' ? Uri.file(paths[0]) : undefined);
+  const session = mode === 'segment' ? returned : undefined;
   if (panels[0]) await panels[0].receive({ type: 'ready' });
   const seg = posted.find((m) => m.type === 'segmentation');
   if (panels[0] && session) {
@@ -80,6 +89,10 @@ require.cache.vscode = { id: 'vscode', filename: 'vscode', loaded: true, exports
   const result = {
     ms: Date.now() - started,
     commands: [...vscode.commands.registry.keys()],
+    returned: mode === 'segment' ? undefined : returned,
+    updates,
+    messageTypes: posted.map((m) => m.type),
+    evaluation: posted.find((m) => m.type === 'evaluation'),
     errors,
     output,
     count: seg?.payload.count,

@@ -12,6 +12,14 @@ if (!E2E) {
   process.stderr.write('SKIPPED packaged-extension host test: set NUCLEI_E2E=1 (npm run e2e -w nuclei-vscode)\n');
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function runHost(ext: string, cwd: string, settings: string, mode: string, ...paths: string[]): any {
+  const stdout = execFileSync(process.execPath, [path.join(__dirname, 'host-runner.js'), ext, settings, mode, ...paths], {
+    cwd, env: { ...process.env, NODE_PATH: '' }, maxBuffer: 64 << 20,
+  }).toString();
+  return JSON.parse(stdout.split('\nRESULT ').pop()!);
+}
+
 run(`packaged extension in a Node host${E2E ? '' : ' (SKIPPED: set NUCLEI_E2E=1)'}`, () => {
   jest.setTimeout(180_000);
 
@@ -22,10 +30,7 @@ run(`packaged extension in a Node host${E2E ? '' : ' (SKIPPED: set NUCLEI_E2E=1)
     const ws = await makeWorkspace(tmp, !hasModel);
     const settings = path.join(tmp, 'settings.json');
     fs.writeFileSync(settings, JSON.stringify({ 'nuclei.backend': 'wasm', ...(ws.modelDir ? { 'nuclei.modelPath': ws.modelDir } : {}) }));
-    const stdout = execFileSync(process.execPath, [path.join(__dirname, 'host-runner.js'), ext, ws.image, settings], {
-      cwd: tmp, env: { ...process.env, NODE_PATH: '' }, maxBuffer: 64 << 20,
-    }).toString();
-    const result = JSON.parse(stdout.split('\nRESULT ').pop()!);
+    const result = runHost(ext, tmp, settings, 'segment', ws.image);
     // eslint-disable-next-line no-console
     console.log(`host run: ${result.ms} ms, ${result.count} nuclei, output:\n${(result.output ?? []).join('\n')}`);
     expect(result.fatal).toBeUndefined();
@@ -38,6 +43,37 @@ run(`packaged extension in a Node host${E2E ? '' : ' (SKIPPED: set NUCLEI_E2E=1)
     expect(result.saved.map((f: string) => path.basename(f)).sort()).toEqual(['cells.csv', 'cells.json', 'cells_labels.png', 'cells_mask.png', 'cells_overlay.png']);
     for (const f of result.saved) expect(fs.statSync(f).size).toBeGreaterThan(0);
     expect(result.roots).toEqual([path.join(ext, 'dist/webview'), ws.dir]);
+    fs.rmSync(path.dirname(ext), { recursive: true, force: true });
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('trains on a small synthetic DSB dataset (checkpoints, new model offered), then evaluates it', async () => {
+    const { vsix } = packagedVsix();
+    const ext = unpackVsix(vsix);
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nuclei-host-train-'));
+    const dataset = path.join(tmp, 'stage1_train');
+    const { generateSyntheticDataset } = await import('@nuclei/data');
+    await generateSyntheticDataset(dataset, { count: 6, width: 96, height: 96, seed: 3 });
+    const out = path.join(tmp, 'model-out');
+    const settings = path.join(tmp, 'settings.json');
+    fs.writeFileSync(settings, JSON.stringify({ 'nuclei.backend': 'wasm', 'nuclei.epochs': 1, 'nuclei.batchSize': 3, 'nuclei.inputSize': 64 }));
+    const trained = runHost(ext, tmp, settings, 'train', dataset, out);
+    process.stderr.write(`host train: ${trained.ms} ms\n${(trained.output ?? []).join('\n')}\n`);
+    expect(trained.fatal).toBeUndefined();
+    expect(trained.errors).toEqual([]);
+    expect(trained.returned.status).toBe('completed');
+    expect(fs.existsSync(path.join(trained.returned.modelDir, 'model.json'))).toBe(true);
+    expect(trained.updates).toEqual([{ key: 'nuclei.modelPath', value: trained.returned.modelDir }]);
+    expect(trained.messageTypes).toEqual(expect.arrayContaining(['trainStart', 'trainProgress', 'trainDone']));
+    expect(trained.output.join('\n')).toMatch(/epoch 1\/1 loss/);
+
+    fs.writeFileSync(settings, JSON.stringify({ 'nuclei.backend': 'wasm', 'nuclei.modelPath': trained.returned.modelDir }));
+    const evaluated = runHost(ext, tmp, settings, 'evaluate', dataset);
+    expect(evaluated.fatal).toBeUndefined();
+    expect(evaluated.errors).toEqual([]);
+    expect(evaluated.evaluation.table.rows).toHaveLength(6);
+    expect(evaluated.evaluation.table.columns).toContain('DSB score');
+    expect(evaluated.output.join('\n')).toMatch(/evaluate: stage1_train/);
     fs.rmSync(path.dirname(ext), { recursive: true, force: true });
     fs.rmSync(tmp, { recursive: true, force: true });
   });
