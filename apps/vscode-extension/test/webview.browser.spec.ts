@@ -232,4 +232,27 @@ describeBrowser(`segmentation webview page in chromium${CHROMIUM ? '' : ' (SKIPP
     await train.screenshot({ path: path.join(__dirname, '../test-output/train-view.png') });
     await train.close();
   });
+
+  it('evaluation page shows the per-image rows and the mean', async () => {
+    const ev = await browser.newPage({ viewport: { width: 900, height: 260 } });
+    await ev.addInitScript(() => {
+      (window as unknown as { acquireVsCodeApi: () => unknown }).acquireVsCodeApi = () => ({ postMessage: () => undefined, getState: () => undefined, setState: () => undefined });
+    });
+    await ev.goto(`${origin}/?view=evaluate`);
+    await ev.evaluate(() => window.postMessage({ type: 'evaluation', datasetName: 'stage1_test', table: {
+      columns: ['IoU', 'Dice', 'DSB score', 'found'],
+      rows: [{ name: 'img_a', values: { IoU: 0.81, Dice: 0.895, 'DSB score': 0.52, found: 14 } },
+        { name: 'img_b', values: { IoU: 0.7, Dice: 0.824, 'DSB score': 0.4, found: 9 } }],
+      mean: { IoU: 0.755, Dice: 0.8595, 'DSB score': 0.46, found: 11.5 } } }, '*'));
+    await ev.waitForSelector('body[data-state="done"]');
+    const cells = await ev.$$eval('#metrics tr', (trs) => trs.map((tr) => Array.from(tr.children).map((c) => c.textContent)));
+    expect(cells).toEqual([
+      ['image', 'IoU', 'Dice', 'DSB score', 'found'],
+      ['img_a', '0.810', '0.895', '0.520', '14'],
+      ['img_b', '0.700', '0.824', '0.400', '9'],
+      ['mean', '0.755', '0.860', '0.460', '11.500'],
+    ]);
+    await ev.screenshot({ path: path.join(__dirname, '../test-output/evaluate-view.png') });
+    await ev.close();
+  });
 });

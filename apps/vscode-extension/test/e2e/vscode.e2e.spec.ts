@@ -103,6 +103,15 @@ run(`VS Code (code-server) end to end${E2E ? '' : ' (SKIPPED: set NUCLEI_E2E=1)'
     // Open the image (VS Code's image preview), so the command takes it as the active image.
     await row.dblclick();
     await page.waitForSelector('.tab.active[aria-label*="cells.png"], .tab.active:has-text("cells.png")', { timeout: 30_000 });
+    // The command is offered in the title bar of the image preview (resourceExtname when clause)...
+    const titleAction = page.locator('.editor-actions .action-label[aria-label*="Segment nuclei in image"]');
+    await titleAction.first().waitFor({ timeout: 60_000 });
+    // ...and in the explorer context menu of the image.
+    await row.click({ button: 'right' });
+    const menuItem = page.locator('.context-view .monaco-menu .action-label', { hasText: 'Segment nuclei in image' });
+    await menuItem.first().waitFor({ timeout: 10_000 });
+    await page.keyboard.press('Escape');
+    await page.locator('.tab.active').first().click();
 
     const title = 'Segment nuclei in image';
     let ran = false;
