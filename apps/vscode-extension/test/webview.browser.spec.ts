@@ -245,7 +245,7 @@ describeBrowser(`segmentation webview page in chromium${CHROMIUM ? '' : ' (SKIPP
         { name: 'img_b', values: { IoU: 0.7, Dice: 0.824, 'DSB score': 0.4, found: 9 } }],
       mean: { IoU: 0.755, Dice: 0.8595, 'DSB score': 0.46, found: 11.5 } } }, '*'));
     await ev.waitForSelector('body[data-state="done"]');
-    const cells = await ev.$$eval('#metrics tr', (trs) => trs.map((tr) => Array.from(tr.children).map((c) => c.textContent)));
+    const cells = await ev.$$eval('#metrics tr', (trs: Element[]) => trs.map((tr) => Array.from(tr.children).map((c) => c.textContent)));
     expect(cells).toEqual([
       ['image', 'IoU', 'Dice', 'DSB score', 'found'],
       ['img_a', '0.810', '0.895', '0.520', '14'],
