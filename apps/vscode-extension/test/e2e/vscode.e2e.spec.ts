@@ -42,6 +42,43 @@ async function waitHealthy(url: string, ms: number): Promise<void> {
   }
 }
 
+/** Runs a command by its palette title; retries while the extension host is still registering it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+async function runFromPalette(page: any, title: string): Promise<boolean> {
+  for (let attempt = 0; attempt < 8; attempt++) {
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input.input');
+    await input.waitFor({ timeout: 10_000 });
+    await input.fill(`>${title}`);
+    const item = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: title });
+    try {
+      await item.first().waitFor({ timeout: 4_000 });
+      await page.keyboard.press('Enter');
+      return true;
+    } catch {
+      // The palette opened before the extension was registered: close it and try again.
+      await page.keyboard.press('Escape');
+      await page.waitForTimeout(1_500);
+    }
+  }
+  return false;
+}
+
+/** The frame of our segmentation page once it has drawn (the image preview is a webview too). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+async function segmentationFrame(page: any, ms = 120_000): Promise<any> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    for (const f of page.frames()) {
+      try {
+        if (await f.$('body[data-view="segment"][data-state^="drawn"]')) return f;
+      } catch { /* frame detached */ }
+    }
+    await page.waitForTimeout(500);
+  }
+  return undefined;
+}
+
 run(`VS Code (code-server) end to end${E2E ? '' : ' (SKIPPED: set NUCLEI_E2E=1)'}`, () => {
   jest.setTimeout(600_000);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nuclei-e2e-'));
@@ -114,37 +151,9 @@ run(`VS Code (code-server) end to end${E2E ? '' : ' (SKIPPED: set NUCLEI_E2E=1)'
     await page.locator('.tab.active').first().click();
 
     const title = 'Segment nuclei in image';
-    let ran = false;
-    for (let attempt = 0; attempt < 8 && !ran; attempt++) {
-      await page.keyboard.press('F1');
-      const input = page.locator('.quick-input-widget input.input');
-      await input.waitFor({ timeout: 10_000 });
-      await input.fill(`>${title}`);
-      const item = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: title });
-      try {
-        await item.first().waitFor({ timeout: 4_000 });
-        await page.keyboard.press('Enter');
-        ran = true;
-      } catch {
-        // The palette opened before the extension was registered: close it and try again.
-        await page.keyboard.press('Escape');
-        await page.waitForTimeout(1_500);
-      }
-    }
-    expect(ran).toBe(true);
+    expect(await runFromPalette(page, title)).toBe(true);
 
-    // Find the frame of our webview (the image preview is a webview too).
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    let frame: any;
-    const deadline = Date.now() + 120_000;
-    while (!frame && Date.now() < deadline) {
-      for (const f of page.frames()) {
-        try {
-          if (await f.$('body[data-view="segment"][data-state^="drawn"]')) { frame = f; break; }
-        } catch { /* frame detached */ }
-      }
-      if (!frame) await page.waitForTimeout(500);
-    }
+    const frame = await segmentationFrame(page);
     if (!frame) {
       await page.screenshot({ path: path.join(tmp, 'e2e-failure.png') });
       throw new Error(`the segmentation webview did not appear; server log:\n${serverLog.join('').slice(-3000)}`);
@@ -166,6 +175,23 @@ run(`VS Code (code-server) end to end${E2E ? '' : ' (SKIPPED: set NUCLEI_E2E=1)'
     fs.mkdirSync(outDir, { recursive: true });
     await page.screenshot({ path: path.join(tmp, 'vscode-segment.png') });
     await page.screenshot({ path: path.join(outDir, 'vscode-segment.png') });
+
+    // From the palette with no image open: the command asks with a file dialog (VS Code's own
+    // dialog in the browser: a path box in the quick input).
+    await runFromPalette(page, 'View: Close All Editors');
+    await page.waitForFunction(() => document.querySelectorAll('.tabs-container .tab').length === 0, undefined, { timeout: 15_000 });
+    expect(await runFromPalette(page, title)).toBe(true);
+    const pathBox = page.locator('.quick-input-widget input.input');
+    await page.waitForFunction(() => {
+      const el = document.querySelector('.quick-input-widget input.input') as HTMLInputElement | null;
+      return !!el && el.offsetParent !== null && el.value.startsWith('/');
+    }, undefined, { timeout: 20_000 });
+    await pathBox.fill(ws.image);
+    await page.keyboard.press('Enter');
+    const again = await segmentationFrame(page);
+    expect(again).toBeDefined();
+    expect(await again.textContent('#file-name')).toBe('cells.png');
+
     // eslint-disable-next-line no-console
     console.log(`e2e: installed in ${installedMs} ms; ${count} nuclei, mean area ${meanArea}; hover "${hover}"; ` +
       `model ${hasModel ? 'bundled default' : 'tiny untrained (package has no default model)'}; screenshot ${path.join(outDir, 'vscode-segment.png')}`);
