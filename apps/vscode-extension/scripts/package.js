@@ -17,15 +17,20 @@ const out = path.resolve(outArg >= 0 ? args[outArg + 1] : path.join(root, `${pkg
 function packageVsix() {
   if (!args.includes('--no-build')) require(path.join(root, 'build.js')).buildAll();
   const vsce = require.resolve('@vscode/vsce/vsce', { paths: [root] });
-  execFileSync(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license',
+  execFileSync(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository',
     '--target', target, '--out', out], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
   return out;
 }
 
-/** Unzips with Python's zipfile (always here) or unzip, into a fresh temporary folder. */
+/** Unzips with Python's zipfile, else unzip, into a fresh temporary folder. */
 function unpack(vsix) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nuclei-vsix-'));
-  execFileSync('python3', ['-c', 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])', vsix, dir]);
+  try {
+    execFileSync('python3', ['-c', 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])', vsix, dir]);
+  } catch (e) {
+    if (e.code !== 'ENOENT') throw e;
+    execFileSync('unzip', ['-q', vsix, '-d', dir]);
+  }
   return dir;
 }
 
