@@ -5,6 +5,7 @@ import { evaluateBatched } from './evaluate';
 import { getLearningRate, setLearningRate } from './learning-rate';
 import { namedMetrics, WeightedMeans } from './metric-names';
 import { resolveOptions, sampleSize } from './options';
+import { ParallelTrainer } from './parallel/pool';
 import type {
   BatchLogs,
   EpochLogs,
@@ -75,8 +76,16 @@ export async function train(model: tf.LayersModel, data: TrainData, options: Tra
   };
   const aborted = () => options.signal?.aborted === true;
 
+  const workers = options.workers ?? 1;
+  if (!Number.isInteger(workers) || workers < 1) throw new Error(`workers must be a positive integer, got ${workers}.`);
+
   await call('onTrainBegin');
   let stopReason: StopReason = 'completed';
+  let parallel: ParallelTrainer | undefined;
+  try {
+  if (workers > 1 && opts.initialEpoch < opts.epochs && !aborted()) {
+    parallel = await ParallelTrainer.start(model, { workers, workerScript: options.workerScript ?? __filename, wasmDir: options.workerWasmDir });
+  }
   for (let epoch = opts.initialEpoch; epoch < opts.epochs; epoch++) {
     if (aborted()) {
       stopReason = 'aborted';
@@ -98,7 +107,7 @@ export async function train(model: tf.LayersModel, data: TrainData, options: Tra
       const n = x.shape[0];
       let values: number | number[];
       try {
-        values = await model.trainOnBatch(x, y);
+        values = parallel ? await parallel.trainOnBatch(x, y) : await model.trainOnBatch(x, y);
       } finally {
         x.dispose();
         y.dispose();
@@ -130,6 +139,9 @@ export async function train(model: tf.LayersModel, data: TrainData, options: Tra
       stopReason = stopRequested;
       break;
     }
+  }
+  } finally {
+    await parallel?.close();
   }
   const result: TrainResult = { stopReason, epochsCompleted: history.length ? history[history.length - 1].epoch + 1 : opts.initialEpoch, history: [...history], seconds: now() - started };
   await call('onTrainEnd', result);

@@ -53,6 +53,19 @@ export interface TrainOptions extends Partial<ResolvedTrainOptions> {
   signal?: AbortSignal;
   /** Set by `resumeTraining`: the state stored in `<out>/last`. */
   resumeState?: TrainingState;
+  /**
+   * Data-parallel replicas: each batch is split between the main thread and `workers - 1` worker
+   * threads (one backend each), gradients are averaged and the model's optimizer applied once.
+   * Default 1: the single-thread loop (`trainOnBatch`).
+   */
+  workers?: number;
+  /**
+   * Script the worker threads run (default: this bundle's own file, `__filename`). Its entry must call
+   * `runTrainingWorker()` when `isTrainingWorker()`; an unbundled TypeScript file cannot be used.
+   */
+  workerScript?: string;
+  /** Folder of the tfjs-backend-wasm `.wasm` files for the workers (default: resolved from node_modules). */
+  workerWasmDir?: string;
 }
 
 export interface TrainResult {
