@@ -1,3 +1,4 @@
+import { isTrainingWorker, runTrainingWorker } from '@nuclei/training';
 import { CliError } from './cli-error';
 import { runTrain } from './commands/train';
 import { runSegment } from './commands/segment';
@@ -53,7 +54,10 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (require.main === module) {
+// `nuclei train --workers N` starts worker threads on this same bundle: they train, not parse argv.
+if (isTrainingWorker()) {
+  runTrainingWorker();
+} else if (require.main === module) {
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

@@ -24,7 +24,8 @@ Options (defaults are the seed's recipe):
   --reduce-lr N        halve the learning rate after N epochs without improvement (default off)
   --resume             continue from OUT/last (its weights, optimizer state, epoch and seed)
   --no-cache           decode the dataset again instead of using the cache
-  --backend auto|gpu|node|wasm|cpu`;
+  --backend auto|gpu|node|wasm|cpu
+  --workers N          split each batch over N threads (data-parallel; for wasm/cpu, default 1)`;
 
 export function renderProgress(event: ProgressEvent, bar = createProgressBar('train')): void {
   const pct = (v?: number) => (v === undefined ? '-' : v.toFixed(4));
@@ -66,6 +67,7 @@ export async function runTrain(argv: string[]): Promise<void> {
     resume: { type: 'boolean' },
     'no-cache': { type: 'boolean' },
     backend: { type: 'string', short: 'b' },
+    workers: { type: 'string' },
   });
   if (values.help) return void console.log(HELP);
   if (!values.data) throw new CliError(`--data DIR is required\n\n${HELP}`);
@@ -82,6 +84,7 @@ export async function runTrain(argv: string[]): Promise<void> {
     validationSplit: numberOption('val', values.val, 0.1, 0, 0.9),
     seed: intOption('seed', values.seed, 42, 0),
     augment: Boolean(values.augment),
+    workers: intOption('workers', values.workers, 1, 1),
   };
   const learningRate = numberOption('lr', values.lr, 1e-3, 1e-7, 1);
   if (!fs.existsSync(data)) throw new CliError(`${data}: no such folder`);
