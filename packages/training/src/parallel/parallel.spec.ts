@@ -1,28 +1,43 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { buildUNet } from '@nuclei/model';
+import { buildUNet, selectBackend } from '@nuclei/model';
 import { blobSamples } from '../test-utils/samples';
-import { useCpu } from '../test-utils/backend';
 import { train } from '../train';
 import type { BatchLogs, TrainingCallback } from '../types';
+import { shareGradients } from './gradients';
 import { ParallelTrainer, splitBatch } from './pool';
 import { buildTestWorker } from './test-utils/build-worker';
 
-// Worker threads start their own tfjs (cpu here, like the main thread): allow for a slow shared machine.
+// Worker threads start their own tfjs and wasm backend: allow for a slow shared machine.
 jest.setTimeout(120000);
 
 let worker: { script: string; remove: () => void };
 beforeAll(async () => {
-  await useCpu();
+  // The path the CLI takes: wasm with the training kernels, in the main thread and (by default) the workers.
+  // (The cpu backend also works but a U-Net step there takes seconds.)
+  // PROD, not IS_TEST, quiets tfjs: IS_TEST's per-kernel leak check misfires on wasm's fused conv gradients.
+  tf.env().set('PROD', true);
+  await selectBackend('wasm');
   worker = buildTestWorker();
 });
 afterAll(() => worker?.remove());
 afterEach(() => jest.restoreAllMocks());
 
 const SIZE = 32;
-const tinyUNet = (dropout: boolean) =>
-  buildUNet({ inputSize: SIZE, depth: 3, baseFilters: 4, learningRate: 0.01, ...(dropout ? {} : { encoderDropout: [0, 0, 0], decoderDropout: [0, 0] }) });
+const tinyUNet = (dropout: boolean, learningRate = 0.01) =>
+  buildUNet({ inputSize: SIZE, depth: 3, baseFilters: 4, learningRate, ...(dropout ? {} : { encoderDropout: [0, 0, 0], decoderDropout: [0, 0] }) });
+
+const maxAbs = (a: ArrayLike<number>) => {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
+  return m;
+};
+const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
+  return d;
+};
 
 describe('splitBatch', () => {
   it('splits evenly and gives the remainder to the workers', () => {
@@ -59,35 +74,79 @@ describe('train with workers', () => {
   });
 
   it('takes the same step as the single-thread loop when there is no dropout', async () => {
-    const samples = blobSamples(6, SIZE, 3);
-    const single = tinyUNet(false);
-    const parallel = tinyUNet(false);
+    const samples = blobSamples(5, SIZE, 3);
+    // The seed's learning rate. Adam's first step is ~lr * sign(g), so gradient entries near zero (sums
+    // of cancelling per-image terms, whose rounding depends on how the batch is split) can move by up
+    // to ~lr apart: at lr 1e-2 that exceeds 1e-4 of a weight tensor's scale, at 1e-3 it does not.
+    const single = tinyUNet(false, 1e-3);
+    const parallel = tinyUNet(false, 1e-3);
+    const initial = single.getWeights().map((w) => w.dataSync().slice());
     parallel.setWeights(single.getWeights());
     const logs: Record<string, BatchLogs[]> = { single: [], parallel: [] };
-    const opts = { epochs: 1, batchSize: 6, shuffle: false };
+    // One batch of 5: shares 2 (main) and 3 (worker), so a wrong weighting would show.
+    const opts = { epochs: 1, batchSize: 5, shuffle: false };
     await train(single, { train: samples, val: [] }, { ...opts, callbacks: [{ onBatchEnd: (l) => void logs.single.push(l) }] });
     await train(parallel, { train: samples, val: [] }, {
-      ...opts, workers: 3, workerScript: worker.script, callbacks: [{ onBatchEnd: (l) => void logs.parallel.push(l) }],
+      ...opts, workers: 2, workerScript: worker.script, callbacks: [{ onBatchEnd: (l) => void logs.parallel.push(l) }],
     });
-    const a = single.getWeights();
-    const b = parallel.getWeights();
-    const before = tinyUNet(false); // not needed for weights: just checks the step moved them
-    before.dispose();
+    const a = single.getWeights().map((w) => w.dataSync());
+    const b = parallel.getWeights().map((w) => w.dataSync());
     expect(b.length).toBe(a.length);
-    for (let i = 0; i < a.length; i++) {
-      const va = a[i].dataSync();
-      const vb = b[i].dataSync();
-      let scale = 0;
-      let diff = 0;
-      for (let j = 0; j < va.length; j++) {
-        scale = Math.max(scale, Math.abs(va[j]));
-        diff = Math.max(diff, Math.abs(va[j] - vb[j]));
-      }
-      expect(diff).toBeLessThanOrEqual(1e-4 * scale);
-    }
+    let moved = 0;
+    a.forEach((va, i) => {
+      expect(maxDiff(va, b[i])).toBeLessThanOrEqual(1e-4 * maxAbs(va));
+      moved = Math.max(moved, maxDiff(va, initial[i]) / maxAbs(va));
+    });
+    expect(moved).toBeGreaterThan(1e-3); // the step did change the weights
     for (const k of ['loss', 'acc', 'iou']) expect(logs.parallel[0][k]).toBeCloseTo(logs.single[0][k]!, 5);
     single.dispose();
     parallel.dispose();
+  });
+
+  it('averages the replicas\' gradients into the full-batch gradient (weighted by share)', async () => {
+    const model = tinyUNet(false);
+    const reference = tinyUNet(false);
+    reference.setWeights(model.getWeights());
+    const samples = blobSamples(7, SIZE, 7); // shares 2, 3, 2
+    const x = tf.tensor4d(Float32Array.from(samples.flatMap((s) => [...s.image])), [7, SIZE, SIZE, 3]);
+    const y = tf.tensor4d(Float32Array.from(samples.flatMap((s) => [...s.mask])), [7, SIZE, SIZE, 1]);
+    let applied: Float32Array[] = [];
+    jest.spyOn(model.optimizer, 'applyGradients').mockImplementation((g) => {
+      applied = (g as { tensor: tf.Tensor }[]).map(({ tensor }) => (tensor.dataSync() as Float32Array).slice());
+    });
+    const trainer = await ParallelTrainer.start(model, { workers: 3, workerScript: worker.script });
+    try {
+      const values = await trainer.trainOnBatch(x, y);
+      expect(applied.length).toBe(model.trainableWeights.length);
+      // (1) Exactly what the three shares give when computed here and weighted 2/7, 3/7, 2/7.
+      const parts = [[0, 2], [2, 3], [5, 2]].map(([at, k]) => {
+        const xs = x.slice(at, k);
+        const ys = y.slice(at, k);
+        const r = shareGradients(reference, xs, ys);
+        tf.dispose([xs, ys]);
+        return { k, ...r };
+      });
+      const split = tf.tidy(() => applied.map((_, i) => parts.map((p) => tf.mul(p.grads[i], p.k / 7)).reduce((a, b) => tf.add(a, b)).dataSync()));
+      split.forEach((want, i) => expect(maxDiff(applied[i], want)).toBeLessThanOrEqual(1e-6 * maxAbs(want)));
+      // (2) The full-batch gradient, up to float32 rounding: the filter gradients sum over all pixels of the
+      // share, so splitting changes the summation order, and entries that are sums of cancelling terms
+      // differ by up to ~4e-4 of the tensor's largest entry here. A wrong weighting would be off by ~10%.
+      const full = shareGradients(reference, x, y);
+      full.grads.forEach((g, i) => {
+        const want = g.dataSync();
+        if (process.env.DEBUG_PAR) console.log(i, g.shape.join('x'), (maxDiff(applied[i], want) / maxAbs(want)).toExponential(2));
+        expect(maxDiff(applied[i], want)).toBeLessThanOrEqual(2e-3 * maxAbs(want) + 1e-9);
+      });
+      expect(maxAbs(applied[0])).toBeGreaterThan(0);
+      values.forEach((v, i) => expect(v).toBeCloseTo(full.values[i], 5));
+      for (const p of parts) tf.dispose(p.grads);
+      tf.dispose(full.grads);
+    } finally {
+      await trainer.close();
+      tf.dispose([x, y]);
+      model.dispose();
+      reference.dispose();
+    }
   });
 
   it('stops on abort between batches and terminates its workers', async () => {
