@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { Worker } from 'worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { buildUNet, selectBackend } from '@nuclei/model';
 import { blobSamples } from '../test-utils/samples';
@@ -7,6 +8,7 @@ import { train } from '../train';
 import type { BatchLogs, TrainingCallback } from '../types';
 import { shareGradients } from './gradients';
 import { ParallelTrainer, splitBatch } from './pool';
+import type { StepMessage } from './protocol';
 import { buildTestWorker } from './test-utils/build-worker';
 
 // Worker threads start their own tfjs and wasm backend: allow for a slow shared machine.
@@ -178,6 +180,25 @@ describe('train with workers', () => {
     expect(tf.memory().numTensors).toBe(before);
     model.dispose();
     await expect(start.mock.results[0].value).rejects.toThrow();
+  });
+
+  it('fails the run when a worker fails mid-training, and terminates the workers', async () => {
+    const start = jest.spyOn(ParallelTrainer, 'start');
+    const post = Worker.prototype.postMessage;
+    let steps = 0;
+    jest.spyOn(Worker.prototype, 'postMessage').mockImplementation(function (this: Worker, msg: StepMessage, transfer?: readonly Transferable[]) {
+      // The second step's share arrives with a wrong shape: the worker's tf.tensor throws.
+      if (msg.type === 'step' && ++steps === 2) msg = { ...msg, xShape: [msg.xShape[0] + 5, ...msg.xShape.slice(1)] };
+      return post.call(this, msg, transfer as never);
+    });
+    const base = tf.memory().numTensors;
+    const model = tinyUNet(true);
+    await expect(train(model, blobSamples(12, SIZE, 8), { epochs: 2, batchSize: 4, validationSplit: 0, workers: 2, workerScript: worker.script }))
+      .rejects.toThrow(/Training worker failed/);
+    model.dispose(); // with its Adam moments: nothing else may be left
+    expect(tf.memory().numTensors).toBe(base);
+    const trainer = await start.mock.results[0].value as ParallelTrainer;
+    for (const t of trainer.threads) expect(t.threadId).toBe(-1);
   });
 
   it('rejects a bad workers count', async () => {
