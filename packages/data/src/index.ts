@@ -2,7 +2,7 @@ export type { BinaryMask, LoadedDataset, LoadOptions, LoadProgress, RgbImage, Sa
 export { NucleiInputError } from './errors';
 export { readImageRgb, readMaskPng } from './decode';
 export { mergeMasks, masksToLabels } from './masks';
-export { resizeImage, resizeMask, resizeLabels } from './resize';
+export { resizeImage, resizeMask, resizeLabels, resampleFloat } from './resize';
 export { createRng, seededShuffle, splitTrainVal } from './random';
 export { rleEncode, rleDecode } from './rle';
 export { listSampleIds } from './layout';

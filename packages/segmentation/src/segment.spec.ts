@@ -71,11 +71,26 @@ describe('segment (tile mode)', () => {
     await expect(segment(image, model, { tileSize: 0.5 })).rejects.toThrow(/tileSize must be a positive integer/);
   });
 
+  it('predicts on a scaled copy and maps the probability back to full size', async () => {
+    const { image, truth } = scene();
+    const r = await segment(image, model, { scale: 0.5 });
+    // 75x50 at half scale fits in 2 columns x 1 row of 64-px tiles.
+    expect(r.tiles).toBe(2);
+    expect(r.probability).toHaveLength(150 * 100);
+    // A per-pixel model: the mask at half scale and back still covers the nuclei, edges aside.
+    let agree = 0;
+    for (let i = 0; i < truth.length; i++) agree += (truth[i] > 0 ? 1 : 0) === r.mask[i] ? 1 : 0;
+    expect(agree / truth.length).toBeGreaterThan(0.97);
+    expect(r.count).toBe(3);
+    await expect(segment(image, model, { scale: 0 })).rejects.toThrow(/scale must be in/);
+  });
+
   it('leaves no tensors behind', async () => {
     const before = tf.memory().numTensors;
     await segment(scene().image, model);
     await segment(scene().image, model, { tileSize: 96 });
     await segment(scene().image, model, { mode: 'resize' });
+    await segment(scene().image, model, { scale: 0.5 });
     expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { NucleiInputError, resizeImage, type RgbImage } from '@nuclei/data';
+import { NucleiInputError, resampleFloat, resizeImage, type RgbImage } from '@nuclei/data';
 import { splitInstances, type SplitMethod } from './instances';
 import { blendWindow, reflectIndex, tilePositions } from './tiling';
 import type { WatershedOptions } from './watershed';
@@ -20,6 +20,13 @@ export interface SegmentOptions {
    * pixels, with one 1024-px tile 1x) and more context per pixel.
    */
   tileSize?: number;
+  /**
+   * Tile mode: predict on the image scaled by this factor, then scale the probability back.
+   * A model trained on whole images squeezed to its input size (the seed's recipe) saw nuclei
+   * smaller than at native resolution; scaling by about (input size / training image size)
+   * shows them at the size it learned. Default 1 (native resolution).
+   */
+  scale?: number;
   /** Tiles per model call. Default 8. */
   batchSize?: number;
   /** Instance split. Default 'watershed': on synthetic touching pairs it scored DSB 0.745 vs 0.629 (see the segment bench). */
@@ -218,7 +225,17 @@ export async function segment(image: RgbImage, model: tf.LayersModel, options: S
     const tileSize = options.tileSize;
     const tiler = tileSize && tileSize !== modelInputSize(model) ? await withInputSize(model, tileSize) : model;
     try {
-      ({ probability, tiles } = await predictTiled(image, tiler, options));
+      const scale = options.scale ?? 1;
+      if (!(scale > 0 && scale <= 4)) throw new RangeError(`segment: scale must be in (0, 4], got ${scale}`);
+      const w = Math.max(1, Math.round(image.width * scale));
+      const h = Math.max(1, Math.round(image.height * scale));
+      if (w === image.width && h === image.height) {
+        ({ probability, tiles } = await predictTiled(image, tiler, options));
+      } else {
+        const scaled = await predictTiled(resizeImage(image, h, w), tiler, options);
+        probability = resampleFloat(scaled.probability, w, h, image.width, image.height, 1);
+        tiles = scaled.tiles;
+      }
     } finally {
       if (tiler !== model) tiler.dispose();
     }

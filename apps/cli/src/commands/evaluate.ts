@@ -16,7 +16,7 @@ Options:
   --model DIR          model folder (default: the bundled model)
   --out FILE           JSON report (default: nuclei-evaluation.json)
   --limit N            only the first N images (sorted by id)
-  --mode tile|resize   --threshold 0.5   --split watershed|components
+  --mode tile|resize   --threshold 0.5   --split watershed|components   --scale 1   --tile-size N
   --backend auto|gpu|node|wasm|cpu`;
 
 export async function runEvaluate(argv: string[]): Promise<void> {
@@ -28,6 +28,8 @@ export async function runEvaluate(argv: string[]): Promise<void> {
     mode: { type: 'string' },
     threshold: { type: 'string' },
     split: { type: 'string' },
+    scale: { type: 'string' },
+    'tile-size': { type: 'string' },
     backend: { type: 'string', short: 'b' },
   });
   if (values.help) return void console.log(HELP);
@@ -38,6 +40,8 @@ export async function runEvaluate(argv: string[]): Promise<void> {
     mode: choiceOption('mode', values.mode, ['tile', 'resize'] as const, 'tile'),
     threshold: numberOption('threshold', values.threshold, 0.5, 0, 1),
     split: choiceOption('split', values.split, ['watershed', 'components'] as const, 'watershed'),
+    scale: numberOption('scale', values.scale, 1, 0.01, 4),
+    tileSize: values['tile-size'] === undefined ? undefined : intOption('tile-size', values['tile-size'], 128, 16),
   };
   const limit = values.limit === undefined ? undefined : intOption('limit', values.limit, 1);
   const ids = limit === undefined ? undefined : listSampleIds(data).slice(0, limit);

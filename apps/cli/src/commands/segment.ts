@@ -15,6 +15,9 @@ Options:
   --out DIR            output folder (created)
   --mode tile|resize   tile: overlapping tiles at native size (default); resize: squeeze to the model size (the seed)
   --threshold 0.5      probability threshold
+  --scale 1            tile mode: predict on the image scaled by this factor (a model trained on squeezed
+                       images sees nuclei at its training size at about model size / image size)
+  --tile-size N        tile side (default: the model's input size; larger = less overlap work)
   --split watershed|components  separate touching nuclei by watershed (default) or plain connected components
   --min-area N         drop objects smaller than N pixels (default 0 = keep all)
   --backend auto|gpu|node|wasm|cpu`;
@@ -26,6 +29,8 @@ export async function runSegment(argv: string[]): Promise<void> {
     mode: { type: 'string' },
     threshold: { type: 'string' },
     split: { type: 'string' },
+    scale: { type: 'string' },
+    'tile-size': { type: 'string' },
     'min-area': { type: 'string' },
     backend: { type: 'string', short: 'b' },
   }, true);
@@ -39,6 +44,8 @@ export async function runSegment(argv: string[]): Promise<void> {
     mode: choiceOption('mode', values.mode, ['tile', 'resize'] as const, 'tile'),
     threshold: numberOption('threshold', values.threshold, 0.5, 0, 1),
     split: choiceOption('split', values.split, ['watershed', 'components'] as const, 'watershed'),
+    scale: numberOption('scale', values.scale, 1, 0.01, 4),
+    tileSize: values['tile-size'] === undefined ? undefined : intOption('tile-size', values['tile-size'], 128, 16),
     minArea: intOption('min-area', values['min-area'], 0, 0),
   };
   const out = path.resolve(String(values.out));
