@@ -49,7 +49,9 @@ async function main(): Promise<void> {
       const step = trainer ? async () => void (await trainer.trainOnBatch(x, y)) : async () => void (await model.trainOnBatch(x, y));
       const rate = await timeSteps(step, batch, steps);
       rows.push({ workers, rate, tensors: tf.memory().numTensors });
-      console.log(`  workers ${workers}: ${rate.mean.toFixed(2)} img/s (steps ${rate.ms.map((m) => m.toFixed(0)).join(', ')} ms)`);
+      const split = trainer ? Object.entries(trainer.lastStep).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ') : '';
+      console.log(`  workers ${workers}: ${rate.mean.toFixed(2)} img/s (steps ${rate.ms.map((m) => m.toFixed(0)).join(', ')} ms)` +
+        (split ? `; last step on the main thread, ms: ${split}` : ''));
     } finally {
       await trainer?.close();
       x.dispose(); y.dispose(); model.dispose();

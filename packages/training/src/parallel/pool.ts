@@ -58,6 +58,8 @@ interface Replica {
 export class ParallelTrainer {
   private nextId = 0;
   private closed = false;
+  /** Where the last step's wall time went on the main thread, in ms (for benchmarks). */
+  lastStep = { send: 0, mainShare: 0, waitWorkers: 0, apply: 0 };
 
   private constructor(private readonly model: tf.LayersModel, private readonly replicas: Replica[]) {}
 
@@ -126,6 +128,7 @@ export class ParallelTrainer {
     if (this.closed) throw new Error('ParallelTrainer is closed.');
     for (const r of this.replicas) if (r.failure) throw r.failure;
     const model = this.model;
+    const t0 = performance.now();
     const n = x.shape[0];
     const shares = splitBatch(n, this.replicas.length + 1);
     const xPer = x.size / n;
@@ -159,6 +162,7 @@ export class ParallelTrainer {
       r.worker.postMessage(msg, [msg.weights.buffer, msg.x.buffer, msg.y.buffer] as ArrayBuffer[]);
     });
 
+    const t1 = performance.now();
     let main: { grads: tf.Tensor[]; values: number[] } | undefined;
     if (shares[0] > 0) {
       const xs = shares[0] === n ? x : x.slice(0, shares[0]);
@@ -170,8 +174,10 @@ export class ParallelTrainer {
         if (ys !== y) ys.dispose();
       }
     }
+    const t2 = performance.now();
     try {
       const others = await Promise.all(results);
+      const t3 = performance.now();
       const variables = model.trainableWeights;
       const values = new Array<number>((main?.values ?? others[0].values).length).fill(0);
       main?.values.forEach((v, m) => (values[m] += (v * shares[0]) / n));
@@ -187,6 +193,7 @@ export class ParallelTrainer {
         });
         model.optimizer.applyGradients(averaged);
       });
+      this.lastStep = { send: t1 - t0, mainShare: t2 - t1, waitWorkers: t3 - t2, apply: performance.now() - t3 };
       return values;
     } finally {
       if (main) tf.dispose(main.grads);
