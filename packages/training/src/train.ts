@@ -83,63 +83,63 @@ export async function train(model: tf.LayersModel, data: TrainData, options: Tra
   let stopReason: StopReason = 'completed';
   let parallel: ParallelTrainer | undefined;
   try {
-  if (workers > 1 && opts.initialEpoch < opts.epochs && !aborted()) {
-    parallel = await ParallelTrainer.start(model, { workers, workerScript: options.workerScript ?? __filename, wasmDir: options.workerWasmDir });
-  }
-  for (let epoch = opts.initialEpoch; epoch < opts.epochs; epoch++) {
-    if (aborted()) {
-      stopReason = 'aborted';
-      break;
+    if (workers > 1 && opts.initialEpoch < opts.epochs && !aborted()) {
+      parallel = await ParallelTrainer.start(model, { workers, workerScript: options.workerScript ?? __filename, wasmDir: options.workerWasmDir });
     }
-    await call('onEpochBegin', epoch);
-    const epochStart = now();
-    const lr = getLearningRate(model);
-    const means = new WeightedMeans();
-    let batch = 0;
-    let t = now();
-    const gen = batches(split.train, opts.batchSize, {
-      size: opts.size,
-      shuffleSeed: opts.shuffle ? epochSeed(opts.seed, epoch, 'shuffle') : undefined,
-      augment: opts.augment,
-      seed: epochSeed(opts.seed, epoch, 'augment'),
-    });
-    for (const { x, y } of gen) {
-      const n = x.shape[0];
-      let values: number | number[];
-      try {
-        values = parallel ? await parallel.trainOnBatch(x, y) : await model.trainOnBatch(x, y);
-      } finally {
-        x.dispose();
-        y.dispose();
+    for (let epoch = opts.initialEpoch; epoch < opts.epochs; epoch++) {
+      if (aborted()) {
+        stopReason = 'aborted';
+        break;
       }
-      const metrics = namedMetrics(model, values);
-      means.add(metrics, n);
-      const end = now();
-      const logs: BatchLogs = { epoch, batch, batches: ctx.batchesPerEpoch, size: n, seconds: end - t, loss: metrics.loss, ...metrics };
-      await call('onBatchEnd', logs);
-      batch++;
-      if (aborted() || stopRequested) break;
-      t = now();
+      await call('onEpochBegin', epoch);
+      const epochStart = now();
+      const lr = getLearningRate(model);
+      const means = new WeightedMeans();
+      let batch = 0;
+      let t = now();
+      const gen = batches(split.train, opts.batchSize, {
+        size: opts.size,
+        shuffleSeed: opts.shuffle ? epochSeed(opts.seed, epoch, 'shuffle') : undefined,
+        augment: opts.augment,
+        seed: epochSeed(opts.seed, epoch, 'augment'),
+      });
+      for (const { x, y } of gen) {
+        const n = x.shape[0];
+        let values: number | number[];
+        try {
+          values = parallel ? await parallel.trainOnBatch(x, y) : await model.trainOnBatch(x, y);
+        } finally {
+          x.dispose();
+          y.dispose();
+        }
+        const metrics = namedMetrics(model, values);
+        means.add(metrics, n);
+        const end = now();
+        const logs: BatchLogs = { epoch, batch, batches: ctx.batchesPerEpoch, size: n, seconds: end - t, loss: metrics.loss, ...metrics };
+        await call('onBatchEnd', logs);
+        batch++;
+        if (aborted() || stopRequested) break;
+        t = now();
+      }
+      // An interrupted epoch is not an epoch: no validation, no onEpochEnd, so no checkpoint of it.
+      if (aborted()) {
+        stopReason = 'aborted';
+        break;
+      }
+      if (stopRequested) {
+        stopReason = stopRequested;
+        break;
+      }
+      const val = await evaluateBatched(model, split.val, opts.batchSize, opts.size);
+      const train = means.means();
+      const logs: EpochLogs = { epoch, ...train, loss: train.loss, ...val, lr, seconds: now() - epochStart };
+      history.push(logs);
+      await call('onEpochEnd', logs);
+      if (stopRequested) {
+        stopReason = stopRequested;
+        break;
+      }
     }
-    // An interrupted epoch is not an epoch: no validation, no onEpochEnd, so no checkpoint of it.
-    if (aborted()) {
-      stopReason = 'aborted';
-      break;
-    }
-    if (stopRequested) {
-      stopReason = stopRequested;
-      break;
-    }
-    const val = await evaluateBatched(model, split.val, opts.batchSize, opts.size);
-    const train = means.means();
-    const logs: EpochLogs = { epoch, ...train, loss: train.loss, ...val, lr, seconds: now() - epochStart };
-    history.push(logs);
-    await call('onEpochEnd', logs);
-    if (stopRequested) {
-      stopReason = stopRequested;
-      break;
-    }
-  }
   } finally {
     await parallel?.close();
   }
