@@ -14,18 +14,20 @@ function arg(name: string, def: string): string {
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : def;
 }
 
-interface Rate { mean: number; best: number; ms: number[] }
+interface Rate { mean: number; best: number; ms: number[]; cpuPerImage: number }
 
 async function timeSteps(step: () => Promise<void>, images: number, reps: number): Promise<Rate> {
   await step(); // warm-up (XNNPACK operators, Adam slots, worker start-up of their kernels)
   const ms: number[] = [];
+  const cpu0 = process.cpuUsage(); // all threads of the process, workers included
   for (let i = 0; i < reps; i++) {
     const t0 = performance.now();
     await step();
     ms.push(performance.now() - t0);
   }
+  const cpu = process.cpuUsage(cpu0);
   const total = ms.reduce((a, b) => a + b, 0);
-  return { mean: (reps * images * 1000) / total, best: (images * 1000) / Math.min(...ms), ms };
+  return { mean: (reps * images * 1000) / total, best: (images * 1000) / Math.min(...ms), ms, cpuPerImage: (cpu.user + cpu.system) / 1e6 / (reps * images) };
 }
 
 async function main(): Promise<void> {
@@ -60,10 +62,12 @@ async function main(): Promise<void> {
   const base = rows.find((r) => r.workers === 1)?.rate.mean;
   console.log(`\nload average (1 min) before ${load0.toFixed(1)}, after ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores ` +
     '(other processes depress these figures; "best" = fastest single step)');
-  console.log('| replicas | train img/s | best step img/s | vs 1 |');
-  console.log('|---|---|---|---|');
+  // CPU seconds per image (all threads) hardly depend on other load: if they stay flat with more
+  // replicas, an otherwise idle machine gets ~replicas x the throughput, up to its core count.
+  console.log('| replicas | train img/s | best step img/s | vs 1 | CPU s/image (all threads) |');
+  console.log('|---|---|---|---|---|');
   for (const r of rows) {
-    console.log(`| ${r.workers} | ${r.rate.mean.toFixed(2)} | ${r.rate.best.toFixed(2)} | ${base ? (r.rate.mean / base).toFixed(2) + 'x' : '-'} |`);
+    console.log(`| ${r.workers} | ${r.rate.mean.toFixed(2)} | ${r.rate.best.toFixed(2)} | ${base ? (r.rate.mean / base).toFixed(2) + 'x' : '-'} | ${r.rate.cpuPerImage.toFixed(3)} |`);
   }
   console.log('(issue goal: >= 4 img/s; PyTorch on this machine, 2 threads: ~12 img/s)');
 }
