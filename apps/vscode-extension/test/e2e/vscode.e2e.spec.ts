@@ -58,25 +58,119 @@ async function runFromPalette(page: any, title: string): Promise<boolean> {
     } catch {
       // The palette opened before the extension was registered: close it and try again.
       await page.keyboard.press('Escape');
-      await page.waitForTimeout(1_500);
+      await input.waitFor({ state: 'hidden', timeout: 10_000 });
+      await page.waitForTimeout(1_000); // give the extension host a moment before asking again
     }
   }
   return false;
 }
 
-/** The frame of our segmentation page once it has drawn (the image preview is a webview too). */
+/**
+ * The frame of our segmentation page for `fileName` once it has drawn: waits for the editor tab
+ * "Nuclei: <fileName>" to be the active one, then for a live (attached) webview frame whose page
+ * is the segmentation view of that file in a drawn state. Frames in `stale` (an earlier page, the
+ * image preview) are never taken. Throws with what it saw when the time runs out.
+ */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-async function segmentationFrame(page: any, ms = 120_000): Promise<any> {
+async function segmentationFrame(page: any, fileName: string, stale: unknown[] = [], ms = 180_000): Promise<any> {
   const deadline = Date.now() + ms;
+  const tab = page.locator('.tabs-container .tab.active', { hasText: `Nuclei: ${fileName}` });
+  await tab.first().waitFor({ timeout: ms });
+  let seen = '';
   while (Date.now() < deadline) {
+    const states: string[] = [];
     for (const f of page.frames()) {
+      if (f.isDetached() || stale.includes(f)) continue;
       try {
-        if (await f.$('body[data-view="segment"][data-state^="drawn"]')) return f;
-      } catch { /* frame detached */ }
+        const body = await f.$('body[data-view="segment"]');
+        if (!body) continue;
+        const state = await body.getAttribute('data-state');
+        const name = await f.textContent('#file-name').catch(() => null);
+        states.push(`${name ?? '?'}:${state ?? 'no state'}`);
+        if (name === fileName && state?.startsWith('drawn')) return f;
+      } catch { /* frame detached meanwhile */ }
     }
-    await page.waitForTimeout(500);
+    seen = states.join(', ') || 'no segmentation page';
+    await page.waitForTimeout(250);
   }
-  return undefined;
+  throw new Error(`the segmentation page of ${fileName} did not draw within ${ms} ms (frames: ${seen})`);
+}
+
+/** What the quick input shows (title, value, rows, the active row), for failure messages. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+async function quickInputState(page: any): Promise<string> {
+  return page.evaluate(() => {
+    const w = document.querySelector('.quick-input-widget') as HTMLElement | null;
+    if (!w || w.style.display === 'none') return 'quick input hidden';
+    const input = w.querySelector('input.input') as HTMLInputElement | null;
+    const rows = Array.from(w.querySelectorAll('.quick-input-list .monaco-list-row')).map((r) =>
+      (r.classList.contains('focused') ? '*' : '') + (r.getAttribute('aria-label') ?? r.textContent ?? ''));
+    const title = w.querySelector('.quick-input-title')?.textContent ?? '';
+    const message = w.querySelector('.quick-input-message')?.textContent ?? '';
+    return `title "${title}", value "${input?.value}", message "${message}", rows [${rows.join(' | ')}]`;
+  });
+}
+
+/**
+ * Answers VS Code's own (browser) open dialog: a quick input titled `title` whose value is a path
+ * and whose list shows that folder's entries. The dialog lists its first folder asynchronously and,
+ * when that listing ends, puts the folder back into the box: a path typed before then is lost, and
+ * Enter then opens the folder or the active row instead of the file (this is how the test failed
+ * under load). So: type once the first listing is shown, press Enter only once the box still holds
+ * the path and the list is that of the file's folder (with no other row active), and type again if
+ * the dialog reset the box. Done when the dialog closes.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+async function answerOpenDialog(page: any, title: string, file: string, ms = 120_000): Promise<void> {
+  const dialog = page.locator('.quick-input-widget', { has: page.locator('.quick-input-title', { hasText: title }) });
+  const input = dialog.locator('input.input');
+  const base = path.basename(file);
+  const deadline = Date.now() + ms;
+  const state = (): Promise<{ value: string; rows: string[]; active?: string }> => page.evaluate(() => {
+    const w = document.querySelector('.quick-input-widget');
+    const rows = Array.from(w?.querySelectorAll('.quick-input-list .monaco-list-row') ?? []);
+    const label = (r: Element): string => r.querySelector('.label-name')?.textContent ?? r.getAttribute('aria-label') ?? '';
+    const active = rows.find((r) => r.classList.contains('focused'));
+    return { value: (w?.querySelector('input.input') as HTMLInputElement | null)?.value ?? '', rows: rows.map(label), active: active && label(active) };
+  });
+  try {
+    await input.waitFor({ state: 'visible', timeout: ms });
+    let typed = 0; let entered = 0;
+    while (Date.now() < deadline) {
+      const st = await state();
+      const listed = st.rows.length > 0;
+      if (st.value !== file) {
+        // Type once the dialog shows a listing (its first one, or after it reset the box).
+        if (listed && st.value.endsWith('/')) { await input.fill(file); typed++; }
+      } else if (st.rows.some((r) => r.trim() === base) && (!st.active || st.active.trim() === base)) {
+        await input.press('Enter');
+        entered++;
+        try {
+          await input.waitFor({ state: 'hidden', timeout: 15_000 });
+          return;
+        } catch { /* still open: look again */ }
+        continue;
+      }
+      await page.waitForTimeout(200);
+    }
+    throw new Error(`still open after ${ms} ms (typed ${typed}x, Enter ${entered}x)`);
+  } catch (e) {
+    throw new Error(`the open dialog "${title}" did not take ${file}: ${(e as Error).message.split('\n')[0]}; ${await quickInputState(page)}`);
+  }
+}
+
+/** The Nuclei output channel as code-server wrote it to its logs (for failure messages). */
+function nucleiLog(userData: string): string {
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    for (const e of fs.existsSync(d) ? fs.readdirSync(d, { withFileTypes: true }) : []) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/Nuclei\.log$/.test(e.name)) out.push(fs.readFileSync(p, 'utf8'));
+    }
+  };
+  walk(path.join(userData, 'logs'));
+  return out.join('\n').slice(-3000) || '(no Nuclei output channel log)';
 }
 
 run(`VS Code (code-server) end to end${E2E ? '' : ' (SKIPPED: set NUCLEI_E2E=1)'}`, () => {
@@ -133,64 +227,67 @@ run(`VS Code (code-server) end to end${E2E ? '' : ' (SKIPPED: set NUCLEI_E2E=1)'
       env: { ...process.env, HOME: home },
     });
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    await page.goto(`http://127.0.0.1:${port}/`);
-    await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
-    const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'cells.png' });
-    await row.waitFor({ timeout: 60_000 });
-    // Open the image (VS Code's image preview), so the command takes it as the active image.
-    await row.dblclick();
-    await page.waitForSelector('.tab.active[aria-label*="cells.png"], .tab.active:has-text("cells.png")', { timeout: 30_000 });
-    // The command is offered in the title bar of the image preview (resourceExtname when clause)...
-    const titleAction = page.locator('.editor-actions .action-label[aria-label*="Segment nuclei in image"]');
-    await titleAction.first().waitFor({ timeout: 60_000 });
-    // ...and in the explorer context menu of the image.
-    await row.click({ button: 'right' });
-    const menuItem = page.locator('.context-view .monaco-menu .action-label', { hasText: 'Segment nuclei in image' });
-    await menuItem.first().waitFor({ timeout: 10_000 });
-    await page.keyboard.press('Escape');
-    await page.locator('.tab.active').first().click();
-
-    const title = 'Segment nuclei in image';
-    expect(await runFromPalette(page, title)).toBe(true);
-
-    const frame = await segmentationFrame(page);
-    if (!frame) {
-      await page.screenshot({ path: path.join(tmp, 'e2e-failure.png') });
-      throw new Error(`the segmentation webview did not appear; server log:\n${serverLog.join('').slice(-3000)}`);
-    }
-    const count = Number(await frame.textContent('#count'));
-    const meanArea = await frame.textContent('#mean-area');
-    expect(Number.isInteger(count)).toBe(true);
-    if (hasModel) expect(count).toBeGreaterThan(0);
-    expect(await frame.textContent('#file-name')).toBe('cells.png');
-    // The overlay is drawn over a loaded image (state 'drawn', not 'drawn-no-image').
-    expect(await frame.getAttribute('body', 'data-state')).toBe('drawn');
-    // Hover over the canvas shows something (a nucleus or the background).
-    const canvas = frame.locator('#view');
-    const box = await canvas.boundingBox();
-    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-    await page.waitForTimeout(300);
-    const hover = await frame.textContent('#hover');
+    // On a failure: a screenshot, what the quick input shows, and the server's and extension's logs.
+    let count = 0; let meanArea: string | null = null; let hover: string | null = null;
     const outDir = path.join(APP, 'test-output');
-    fs.mkdirSync(outDir, { recursive: true });
-    await page.screenshot({ path: path.join(tmp, 'vscode-segment.png') });
-    await page.screenshot({ path: path.join(outDir, 'vscode-segment.png') });
+    try {
+      await page.goto(`http://127.0.0.1:${port}/`);
+      await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
+      const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'cells.png' });
+      await row.waitFor({ timeout: 60_000 });
+      // Open the image (VS Code's image preview), so the command takes it as the active image.
+      await row.dblclick();
+      await page.waitForSelector('.tab.active[aria-label*="cells.png"], .tab.active:has-text("cells.png")', { timeout: 30_000 });
+      // The command is offered in the title bar of the image preview (resourceExtname when clause)...
+      const titleAction = page.locator('.editor-actions .action-label[aria-label*="Segment nuclei in image"]');
+      await titleAction.first().waitFor({ timeout: 60_000 });
+      // ...and in the explorer context menu of the image.
+      await row.click({ button: 'right' });
+      const menuItem = page.locator('.context-view .monaco-menu .action-label', { hasText: 'Segment nuclei in image' });
+      await menuItem.first().waitFor({ timeout: 10_000 });
+      await page.keyboard.press('Escape');
+      await page.locator('.tab.active').first().click();
 
-    // From the palette with no image open: the command asks with a file dialog (VS Code's own
-    // dialog in the browser: a path box in the quick input).
-    await runFromPalette(page, 'View: Close All Editors');
-    await page.waitForFunction(() => document.querySelectorAll('.tabs-container .tab').length === 0, undefined, { timeout: 15_000 });
-    expect(await runFromPalette(page, title)).toBe(true);
-    const pathBox = page.locator('.quick-input-widget input.input');
-    await page.waitForFunction(() => {
-      const el = document.querySelector('.quick-input-widget input.input') as HTMLInputElement | null;
-      return !!el && el.offsetParent !== null && el.value.startsWith('/');
-    }, undefined, { timeout: 20_000 });
-    await pathBox.fill(ws.image);
-    await page.keyboard.press('Enter');
-    const again = await segmentationFrame(page);
-    expect(again).toBeDefined();
-    expect(await again.textContent('#file-name')).toBe('cells.png');
+      const title = 'Segment nuclei in image';
+      expect(await runFromPalette(page, title)).toBe(true);
+
+      const frame = await segmentationFrame(page, 'cells.png');
+      count = Number(await frame.textContent('#count'));
+      meanArea = await frame.textContent('#mean-area');
+      expect(Number.isInteger(count)).toBe(true);
+      if (hasModel) expect(count).toBeGreaterThan(0);
+      expect(await frame.textContent('#file-name')).toBe('cells.png');
+      // The overlay is drawn over a loaded image (state 'drawn', not 'drawn-no-image').
+      expect(await frame.getAttribute('body', 'data-state')).toBe('drawn');
+      // Hover over the canvas shows something (a nucleus or the background).
+      const canvas = frame.locator('#view');
+      const box = await canvas.boundingBox();
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      await frame.waitForFunction(() => (document.getElementById('hover')?.textContent ?? '').trim() !== '', undefined, { timeout: 10_000 });
+      hover = await frame.textContent('#hover');
+      fs.mkdirSync(outDir, { recursive: true });
+      await page.screenshot({ path: path.join(tmp, 'vscode-segment.png') });
+      await page.screenshot({ path: path.join(outDir, 'vscode-segment.png') });
+
+      // From the palette with no image open: the command asks with a file dialog (VS Code's own
+      // dialog in the browser: a path box in the quick input), answered with the image's path.
+      const before = page.frames();
+      expect(await runFromPalette(page, 'View: Close All Editors')).toBe(true);
+      await page.waitForFunction(() => document.querySelectorAll('.tabs-container .tab').length === 0, undefined, { timeout: 30_000 });
+      expect(await runFromPalette(page, title)).toBe(true);
+      await answerOpenDialog(page, 'Choose a microscopy image', ws.image);
+      const again = await segmentationFrame(page, 'cells.png', before);
+      expect(await again.textContent('#file-name')).toBe('cells.png');
+      expect(await again.getAttribute('body', 'data-state')).toBe('drawn');
+      expect(Number(await again.textContent('#count'))).toBe(count);
+    } catch (e) {
+      fs.mkdirSync(outDir, { recursive: true });
+      const shot = path.join(outDir, 'vscode-e2e-failure.png');
+      await page.screenshot({ path: shot }).catch(() => undefined);
+      const quick = await quickInputState(page).catch(() => 'quick input: page gone');
+      (e as Error).message += `\n\nscreenshot: ${shot}\n${quick}\n\nNuclei log:\n${nucleiLog(userData)}\n\ncode-server log (end):\n${serverLog.join('').slice(-2000)}`;
+      throw e;
+    }
 
     // eslint-disable-next-line no-console
     console.log(`e2e: installed in ${installedMs} ms; ${count} nuclei, mean area ${meanArea}; hover "${hover}"; ` +
