@@ -112,7 +112,7 @@ export async function runTrain(argv: string[]): Promise<void> {
   if (values.patience !== undefined) callbacks.push(earlyStopping({ patience: intOption('patience', values.patience, 5) }));
   if (values['reduce-lr'] !== undefined) callbacks.push(reduceLrOnPlateau({ patience: intOption('reduce-lr', values['reduce-lr'], 3), factor: 0.5 }));
 
-  // First Ctrl-C: stop after the current batch (checkpoints stay). Second: exit at once.
+  // First Ctrl-C (or SIGTERM): stop after the current batch (checkpoints stay). Second: exit at once.
   const abort = new AbortController();
   const onSigint = () => {
     if (abort.signal.aborted) process.exit(130);
@@ -120,6 +120,7 @@ export async function runTrain(argv: string[]): Promise<void> {
     abort.abort();
   };
   process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
   fs.mkdirSync(out, { recursive: true });
   let model: tf.LayersModel | undefined;
   let result: TrainResult;
@@ -134,6 +135,7 @@ export async function runTrain(argv: string[]): Promise<void> {
     }
   } finally {
     process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
     model?.dispose();
   }
   console.log(`best model: ${path.join(out, 'best')}`);
