@@ -30,9 +30,15 @@ function buildWebviews(outDir = path.join(dist, 'webview')) {
 }
 
 function buildExtension() {
+  buildNodeBundle('extension.ts', 'extension.js');
+  // Threads of data-parallel training run this bundle (see src/training-worker.ts).
+  buildNodeBundle('training-worker.ts', 'training-worker.js');
+}
+
+function buildNodeBundle(entry, out) {
   esbuild.buildSync({
-    entryPoints: [path.join(root, 'src/extension.ts')],
-    outfile: path.join(dist, 'extension.js'),
+    entryPoints: [path.join(root, 'src', entry)],
+    outfile: path.join(dist, out),
     bundle: true,
     platform: 'node',
     target: 'node20',

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
+import { spawnSync } from 'child_process';
 import { main } from './main';
 
 // One small end-to-end pass through the commands, on the wasm backend (with our training kernels) and a tiny network.
@@ -54,7 +55,7 @@ describe('nuclei CLI', () => {
     expect(synth.code).toBe(0);
     expect(fs.readdirSync(data)).toHaveLength(10);
 
-    const common = ['--data', data, '--out', model, '--preset', 'small', '--size', '32', '--batch', '4', '--backend', 'wasm', '--no-cache'];
+    const common = ['--data', data, '--out', model, '--preset', 'small', '--size', '32', '--batch', '4', '--backend', 'wasm', '--no-cache', '--workers', '1'];
     const trained = await run(['train', ...common, '--epochs', '1']);
     expect(trained.code).toBe(0);
     expect(trained.text).toMatch(/^backend: wasm/m);
@@ -81,5 +82,26 @@ describe('nuclei CLI', () => {
       expect(fs.existsSync(path.join(root, 'seg', `${id}${suffix}`))).toBe(true);
     }
     expect(tf.memory().numTensors).toBeLessThan(50); // models were disposed
+  });
+
+  test('the bundled CLI trains with two data-parallel replicas (worker threads run the bundle itself)', () => {
+    // Workers start on the running script, so this needs the real esbuild bundle, not ts sources.
+    const bundle = path.join(__dirname, '..', 'dist', `test-bundle-${process.pid}.js`);
+    const esbuild = require('esbuild');
+    esbuild.buildSync({
+      entryPoints: [path.join(__dirname, 'main.ts')], outfile: bundle, bundle: true, platform: 'node', target: 'node20',
+      format: 'cjs', external: ['@tensorflow/*', 'sharp'], tsconfig: path.join(__dirname, '../../../tsconfig.base.json'), logLevel: 'error',
+    });
+    try {
+      const out = path.join(root, 'parallel-model');
+      const r = spawnSync(process.execPath, [bundle, 'train', '--data', data, '--out', out, '--preset', 'small', '--size', '32',
+        '--batch', '4', '--epochs', '1', '--backend', 'wasm', '--workers', '2', '--no-cache'], { encoding: 'utf8', timeout: 240_000 });
+      expect(r.stderr + r.stdout).toMatch(/data-parallel: 2 replicas per batch/);
+      expect(r.status).toBe(0);
+      expect(r.stderr + r.stdout).toMatch(/epoch 1\/1: loss \d/);
+      expect(fs.existsSync(path.join(out, 'best', 'model.json'))).toBe(true);
+    } finally {
+      fs.rmSync(bundle, { force: true });
+    }
   });
 });

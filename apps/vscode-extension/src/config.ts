@@ -15,6 +15,8 @@ export interface NucleiConfig {
   inputSize: number;
   threshold: number;
   tiling: TilingSetting;
+  /** Data-parallel training replicas; 0 = one per core on wasm/cpu. */
+  trainingWorkers: number;
 }
 
 export const SECTION = 'nuclei';
@@ -29,12 +31,18 @@ export function readConfig(): NucleiConfig {
     inputSize: c.get<number>('inputSize') ?? 128,
     threshold: c.get<number>('threshold') ?? 0.5,
     tiling: c.get<TilingSetting>('tiling') ?? 'tile',
+    trainingWorkers: c.get<number>('trainingWorkers') ?? 0,
   };
 }
 
 /** The bundled default model inside the installed extension. */
 export function defaultModelDir(extensionPath: string): string {
   return path.join(extensionPath, 'dist', 'models', 'default');
+}
+
+/** The bundle that data-parallel training threads run (built by build.js). */
+export function trainingWorkerScript(extensionPath: string): string {
+  return path.join(extensionPath, 'dist', 'training-worker.js');
 }
 
 /** The folder of the TF.js wasm binaries copied by build.js. */

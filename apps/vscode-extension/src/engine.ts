@@ -9,8 +9,8 @@ import {
   evaluateModelOnDataset, readImageForSegmentation, segment, writeSegmentationOutputs, type SegmentResult,
 } from '@nuclei/segmentation';
 import { formatReportTable, type EvaluationReport } from '@nuclei/evaluation';
-import { BEST_DIR, checkpoint, historyLogger, LAST_DIR, progress, train, type ProgressEvent, type TrainResult } from '@nuclei/training';
-import type * as tf from '@tensorflow/tfjs';
+import { BEST_DIR, checkpoint, defaultWorkerCount, historyLogger, LAST_DIR, progress, train, type ProgressEvent, type TrainResult } from '@nuclei/training';
+import * as tf from '@tensorflow/tfjs';
 
 export type { RgbImage, EvaluationReport, ProgressEvent, LoadProgress };
 
@@ -98,6 +98,10 @@ export interface TrainRequest {
   epochs: number;
   batchSize: number;
   inputSize: number;
+  /** Replicas per batch (0 = one per core on wasm/cpu), the script their threads run, and its wasm files. */
+  workers: number;
+  workerScript: string;
+  wasmDir: string;
   signal: AbortSignal;
   onLoad?: (p: LoadProgress) => void;
   onStart?: (info: { samples: number; skipped: number }) => void;
@@ -122,6 +126,9 @@ export async function trainModel(req: TrainRequest): Promise<TrainOutcome> {
     const result = await train(model, data.samples, {
       epochs: req.epochs,
       batchSize: req.batchSize,
+      workers: req.workers || defaultWorkerCount(tf.getBackend()),
+      workerScript: req.workerScript,
+      workerWasmDir: req.wasmDir,
       signal: req.signal,
       callbacks: [
         progress(req.onProgress),

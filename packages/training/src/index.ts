@@ -22,4 +22,4 @@ export { resolveMode, isImprovement, type MonitorMode } from './monitor';
 export { checkpoint, BEST_DIR, LAST_DIR, TRAINING_STATE_KEY, type CheckpointOptions } from './callbacks/checkpoint';
 export { resumeTraining, trainingStateOf, type ResumedTraining } from './resume';
 export { defaultCallbacks, type DefaultCallbacksOptions } from './callbacks/default-callbacks';
-export { runTrainingWorker, isTrainingWorker, splitBatch } from './parallel';
+export { runTrainingWorker, isTrainingWorker, splitBatch, defaultWorkerCount } from './parallel';

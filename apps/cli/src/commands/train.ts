@@ -4,7 +4,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { loadDataset } from '@nuclei/data';
 import { buildUNet, isPresetName, resolveConfig, PRESETS } from '@nuclei/model';
 import {
-  checkpoint, earlyStopping, historyLogger, progress, reduceLrOnPlateau, resumeTraining, train,
+  checkpoint, defaultWorkerCount, earlyStopping, historyLogger, progress, reduceLrOnPlateau, resumeTraining, train,
   type ProgressEvent, type TrainingCallback, type TrainResult,
 } from '@nuclei/training';
 import { choiceOption, intOption, numberOption, parseCommandArgs } from '../args';
@@ -25,7 +25,8 @@ Options (defaults are the seed's recipe):
   --resume             continue from OUT/last (its weights, optimizer state, epoch and seed)
   --no-cache           decode the dataset again instead of using the cache
   --backend auto|gpu|node|wasm|cpu
-  --workers N          split each batch over N threads (data-parallel; for wasm/cpu, default 1)`;
+  --workers N|auto     split each batch over N threads (data-parallel); auto (default): one per core
+                       (up to 4) on wasm/cpu, 1 on tfjs-node whose kernels are multi-threaded already`;
 
 export function renderProgress(event: ProgressEvent, bar = createProgressBar('train')): void {
   const pct = (v?: number) => (v === undefined ? '-' : v.toFixed(4));
@@ -84,11 +85,11 @@ export async function runTrain(argv: string[]): Promise<void> {
     validationSplit: numberOption('val', values.val, 0.1, 0, 0.9),
     seed: intOption('seed', values.seed, 42, 0),
     augment: Boolean(values.augment),
-    workers: intOption('workers', values.workers, 1, 1),
   };
   const learningRate = numberOption('lr', values.lr, 1e-3, 1e-7, 1);
   if (!fs.existsSync(data)) throw new CliError(`${data}: no such folder`);
   const backend = await activateBackend(values.backend);
+  const workers = values.workers === undefined || values.workers === 'auto' ? defaultWorkerCount(backend) : intOption('workers', values.workers, 1, 1);
 
   const loadBar = createProgressBar('load');
   const dataset = await loadDataset(data, {
@@ -121,17 +122,18 @@ export async function runTrain(argv: string[]): Promise<void> {
   };
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
+  if (workers > 1) console.log(`data-parallel: ${workers} replicas per batch`);
   fs.mkdirSync(out, { recursive: true });
   let model: tf.LayersModel | undefined;
   let result: TrainResult;
   try {
     if (values.resume) {
-      const resumed = await resumeTraining(out, dataset.samples, { ...opts, callbacks, signal: abort.signal });
+      const resumed = await resumeTraining(out, dataset.samples, { ...opts, workers, callbacks, signal: abort.signal });
       model = resumed.model;
       result = resumed;
     } else {
       model = buildUNet(config);
-      result = await train(model, dataset.samples, { ...opts, callbacks, signal: abort.signal });
+      result = await train(model, dataset.samples, { ...opts, workers, callbacks, signal: abort.signal });
     }
   } finally {
     process.off('SIGINT', onSigint);

@@ -2,7 +2,7 @@
 // cancellable progress notification with live curves in a webview; offers to use the result.
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { readConfig, SECTION, wasmDir } from '../config';
+import { readConfig, SECTION, trainingWorkerScript, wasmDir } from '../config';
 import { errorMessage, type Logger } from '../log';
 import { createNucleiPanel } from '../webview/panel';
 import type { ProgressEvent } from '../engine';
@@ -63,6 +63,9 @@ export async function trainModelCommand(context: vscode.ExtensionContext, log: L
           epochs: config.epochs,
           batchSize: config.batchSize,
           inputSize: config.inputSize,
+          workers: config.trainingWorkers,
+          workerScript: trainingWorkerScript(context.extensionPath),
+          wasmDir: wasmDir(context.extensionPath),
           signal: abort.signal,
           onLoad: (p) => progress.report({ message: `loading the dataset: ${p.phase} ${p.done}/${p.total}` }),
           onStart: ({ samples, skipped }) => {

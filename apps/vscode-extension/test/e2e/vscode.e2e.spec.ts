@@ -48,8 +48,16 @@ async function runFromPalette(page: any, title: string): Promise<boolean> {
   for (let attempt = 0; attempt < 8; attempt++) {
     await page.keyboard.press('F1');
     const input = page.locator('.quick-input-widget input.input');
-    await input.waitFor({ timeout: 10_000 });
-    await input.fill(`>${title}`);
+    try {
+      await input.waitFor({ timeout: 10_000 });
+      await input.fill(`>${title}`, { timeout: 5_000 });
+    } catch {
+      // Under load the palette can close again before it takes input (focus moves while the
+      // workbench or the extension host is still starting): open it again.
+      await page.keyboard.press('Escape');
+      await page.waitForTimeout(1_000);
+      continue;
+    }
     const item = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: title });
     try {
       await item.first().waitFor({ timeout: 4_000 });
