@@ -5,7 +5,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 
 export type BackendSetting = 'auto' | 'gpu' | 'node' | 'wasm' | 'cpu';
-export type TilingSetting = 'tile' | 'resize';
+export type TilingSetting = 'auto' | 'tile' | 'resize';
 
 export interface NucleiConfig {
   modelPath: string;
@@ -30,7 +30,7 @@ export function readConfig(): NucleiConfig {
     batchSize: c.get<number>('batchSize') ?? 8,
     inputSize: c.get<number>('inputSize') ?? 128,
     threshold: c.get<number>('threshold') ?? 0.5,
-    tiling: c.get<TilingSetting>('tiling') ?? 'tile',
+    tiling: c.get<TilingSetting>('tiling') ?? 'auto',
     trainingWorkers: c.get<number>('trainingWorkers') ?? 0,
   };
 }

@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { loadDataset, type LoadProgress, type RgbImage } from '@nuclei/data';
 import { buildUNet, compileUNet, loadModel, resolveConfig, selectBackend, type BackendPreference, type ModelMetadata } from '@nuclei/model';
 import {
-  evaluateModelOnDataset, readImageForSegmentation, segment, writeSegmentationOutputs, type SegmentResult,
+  evaluateModelOnDataset, readImageForSegmentation, segment, segmentOptionsForModel, writeSegmentationOutputs, type SegmentResult,
 } from '@nuclei/segmentation';
 import { formatReportTable, type EvaluationReport } from '@nuclei/evaluation';
 import { BEST_DIR, checkpoint, defaultWorkerCount, historyLogger, LAST_DIR, progress, train, type ProgressEvent, type TrainResult } from '@nuclei/training';
@@ -66,12 +66,23 @@ export function readImage(file: string): Promise<RgbImage> {
   return readImageForSegmentation(file);
 }
 
+export interface SegmentSettings {
+  /** 'auto': what the model's metadata recommends (else tile). */
+  mode: 'auto' | 'tile' | 'resize';
+  threshold: number;
+}
+
+function optionsFor(metadata: ModelMetadata | undefined, { mode, threshold }: SegmentSettings) {
+  return segmentOptionsForModel(metadata, { mode: mode === 'auto' ? undefined : mode, threshold });
+}
+
 export function segmentImage(
   image: RgbImage,
   model: tf.LayersModel,
-  options: { mode: 'tile' | 'resize'; threshold: number; source?: string; onProgress?: (done: number, total: number) => void },
+  metadata: ModelMetadata | undefined,
+  settings: SegmentSettings & { source?: string; onProgress?: (done: number, total: number) => void },
 ): Promise<Segmentation> {
-  return segment(image, model, options);
+  return segment(image, model, { ...optionsFor(metadata, settings), source: settings.source, onProgress: settings.onProgress });
 }
 
 export function writeOutputs(
@@ -153,11 +164,12 @@ export function trainedModelDir(outDir: string): string | undefined {
 export async function evaluate(
   datasetDir: string,
   model: tf.LayersModel,
-  options: { mode: 'tile' | 'resize'; threshold: number },
+  metadata: ModelMetadata | undefined,
+  settings: SegmentSettings,
   onProgress?: (done: number, total: number, id?: string) => void,
 ): Promise<{ report: EvaluationReport; text: string }> {
   const report = await evaluateModelOnDataset(datasetDir, model, {
-    ...options,
+    ...optionsFor(metadata, settings),
     onProgress: (done, total, row) => onProgress?.(done, total, row.id),
   });
   return { report, text: formatReportTable(report) };

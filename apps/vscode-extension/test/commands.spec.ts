@@ -79,7 +79,7 @@ describe('activate', () => {
       ['nuclei.backend', 'nuclei.batchSize', 'nuclei.epochs', 'nuclei.inputSize', 'nuclei.modelPath', 'nuclei.threshold', 'nuclei.tiling', 'nuclei.trainingWorkers'],
     );
     expect(pkg.contributes.configuration.properties['nuclei.backend'].enum).toEqual(['auto', 'gpu', 'node', 'wasm', 'cpu']);
-    expect(pkg.contributes.configuration.properties['nuclei.tiling'].enum).toEqual(['tile', 'resize']);
+    expect(pkg.contributes.configuration.properties['nuclei.tiling'].enum).toEqual(['auto', 'tile', 'resize']);
   });
 });
 
@@ -102,7 +102,7 @@ describe('Segment nuclei in image', () => {
     expect(engine.loadModelCached).toHaveBeenCalledWith(path.join(EXT, 'dist/models/default'));
     expect(engine.ensureBackend).toHaveBeenCalledWith('auto', path.join(EXT, 'dist/wasm'));
     expect(engine.readImage).toHaveBeenCalledWith(file);
-    expect(engine.segmentImage).toHaveBeenCalledWith(expect.anything(), { name: 'fake-model' }, expect.objectContaining({ mode: 'tile', threshold: 0.5, source: file }));
+    expect(engine.segmentImage).toHaveBeenCalledWith(expect.anything(), { name: 'fake-model' }, expect.anything(), expect.objectContaining({ mode: 'auto', threshold: 0.5, source: file }));
     expect(mock.window.withProgress.mock.calls[0][0]).toMatchObject({ location: vscode.ProgressLocation.Notification });
     expect(mock.outputLines.join('\n')).toContain('backend: wasm');
     expect(mock.outputLines.join('\n')).toContain('2 nuclei');
@@ -117,7 +117,7 @@ describe('Segment nuclei in image', () => {
     expect(mock.window.showOpenDialog).not.toHaveBeenCalled();
     expect(engine.loadModelCached).toHaveBeenCalledWith(path.join(tmp, 'models/mine'));
     expect(engine.ensureBackend).toHaveBeenCalledWith('cpu', expect.any(String));
-    expect(engine.segmentImage).toHaveBeenCalledWith(expect.anything(), expect.anything(), expect.objectContaining({ mode: 'resize', threshold: 0.3 }));
+    expect(engine.segmentImage).toHaveBeenCalledWith(expect.anything(), expect.anything(), expect.anything(), expect.objectContaining({ mode: 'resize', threshold: 0.3 }));
   });
 
   it('names the missing model before loading anything', async () => {

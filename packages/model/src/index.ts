@@ -22,6 +22,7 @@ export {
   parseMetadata,
   type ModelMetadata,
   type SaveMetadata,
+  type SegmentationDefaults,
   type TrainingInfo,
 } from './metadata';
 export { fileSystemHandler, readArtifacts, MODEL_JSON, WEIGHTS_BIN, type FileHandlerOptions } from './io-handler';

@@ -19,6 +19,21 @@ export interface TrainingInfo {
   [key: string]: unknown;
 }
 
+/**
+ * How to segment full-size images with this model, as measured on its validation images at
+ * full size (a model trained on whole images squeezed to its input size does best on squeezed
+ * images; one trained on native-resolution crops, on native-resolution tiles).
+ */
+export interface SegmentationDefaults {
+  mode: 'tile' | 'resize';
+  /** Tile mode: scale the image by this factor first. */
+  scale?: number;
+  split?: 'watershed' | 'components';
+  threshold?: number;
+  /** What the choice rests on, e.g. "DSB 0.33 vs 0.18 on 60 held-out images". */
+  basis?: string;
+}
+
 /** Contents of `nuclei-model.json`, written beside the TF.js `model.json` / `weights.bin`. */
 export interface ModelMetadata {
   format: typeof METADATA_FORMAT;
@@ -35,6 +50,7 @@ export interface ModelMetadata {
   metrics?: Record<string, number>;
   /** Per-epoch history as tfjs-layers reports it (`loss`, `val_iou`, ...). */
   history?: Record<string, number[]>;
+  segmentation?: SegmentationDefaults;
   tfjsVersion: string;
 }
 
@@ -47,6 +63,7 @@ export interface SaveMetadata {
   training?: TrainingInfo;
   metrics?: Record<string, number>;
   history?: Record<string, number[]>;
+  segmentation?: SegmentationDefaults;
 }
 
 /** Complete the metadata for `model`, checking that the config describes the model's input. */
@@ -70,6 +87,7 @@ export function makeMetadata(model: tf.LayersModel, input: SaveMetadata = {}): M
     ...(input.training ? { training: input.training } : {}),
     ...(input.metrics ? { metrics: input.metrics } : {}),
     ...(input.history ? { history: input.history } : {}),
+    ...(input.segmentation ? { segmentation: input.segmentation } : {}),
     tfjsVersion: tf.version.tfjs,
   };
 }
@@ -95,5 +113,8 @@ export function parseMetadata(value: unknown, where: string): ModelMetadata {
     fail(`inputSize ${m.inputSize} does not match config.inputSize ${m.config!.inputSize}`);
   }
   if (m.preset !== 'custom' && !isPresetName(m.preset)) fail(`unknown preset ${JSON.stringify(m.preset)}`);
+  if (m.segmentation !== undefined && m.segmentation.mode !== 'tile' && m.segmentation.mode !== 'resize') {
+    fail(`segmentation.mode is ${JSON.stringify(m.segmentation.mode)}, expected "tile" or "resize"`);
+  }
   return m as ModelMetadata;
 }

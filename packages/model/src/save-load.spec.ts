@@ -127,6 +127,20 @@ describe('saveModel / loadModel', () => {
     [model, v1, v2].forEach((m) => m.dispose());
   });
 
+  it('keeps the segmentation defaults measured for the model, and rejects an unknown mode', async () => {
+    const model = buildUNet(TINY);
+    const dir = path.join(root, 'model');
+    const segmentation = { mode: 'resize' as const, split: 'watershed' as const, basis: 'DSB 0.33 vs 0.18' };
+    await saveModel(model, dir, { config: TINY, segmentation });
+    const loaded = await loadModel(dir);
+    expect(loaded.metadata.segmentation).toEqual(segmentation);
+    loaded.model.dispose();
+    const meta = JSON.parse(fs.readFileSync(path.join(dir, METADATA_FILE), 'utf8'));
+    fs.writeFileSync(path.join(dir, METADATA_FILE), JSON.stringify({ ...meta, segmentation: { mode: 'squash' } }));
+    await expect(loadModel(dir)).rejects.toThrow(/segmentation\.mode is "squash"/);
+    model.dispose();
+  });
+
   it('refuses to replace a folder that is not a model', async () => {
     const dir = path.join(root, 'photos');
     fs.mkdirSync(dir);

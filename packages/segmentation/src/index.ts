@@ -25,3 +25,4 @@ export {
   type OutputInfo,
 } from './outputs';
 export { evaluateModelOnDataset, type EvaluateDatasetOptions } from './evaluate-dataset';
+export { segmentOptionsForModel } from './model-defaults';

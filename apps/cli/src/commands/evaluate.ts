@@ -2,12 +2,12 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { listSampleIds } from '@nuclei/data';
 import { formatReportTable } from '@nuclei/evaluation';
-import { evaluateModelOnDataset } from '@nuclei/segmentation';
+import { evaluateModelOnDataset, segmentOptionsForModel } from '@nuclei/segmentation';
 import { choiceOption, intOption, numberOption, parseCommandArgs } from '../args';
 import { CliError } from '../cli-error';
 import { createProgressBar } from '../progress-bar';
 import { activateBackend } from './backend';
-import { loadModelOption } from './model-option';
+import { describeOptions, loadModelOption } from './model-option';
 
 const HELP = `nuclei evaluate --data DIR [options]
   Segments every image of a DSB-layout dataset at native size and scores it against the
@@ -16,6 +16,7 @@ Options:
   --model DIR          model folder (default: the bundled model)
   --out FILE           JSON report (default: nuclei-evaluation.json)
   --limit N            only the first N images (sorted by id)
+  Unset options take the values the model's metadata recommends, else the defaults.
   --mode tile|resize   --threshold 0.5   --split watershed|components   --scale 1   --tile-size N
   --backend auto|gpu|node|wasm|cpu`;
 
@@ -37,24 +38,26 @@ export async function runEvaluate(argv: string[]): Promise<void> {
   const data = path.resolve(String(values.data));
   if (!fs.existsSync(data)) throw new CliError(`${data}: no such folder`);
   const options = {
-    mode: choiceOption('mode', values.mode, ['tile', 'resize'] as const, 'tile'),
-    threshold: numberOption('threshold', values.threshold, 0.5, 0, 1),
-    split: choiceOption('split', values.split, ['watershed', 'components'] as const, 'watershed'),
-    scale: numberOption('scale', values.scale, 1, 0.01, 4),
+    mode: values.mode === undefined ? undefined : choiceOption('mode', values.mode, ['tile', 'resize'] as const, 'tile'),
+    threshold: values.threshold === undefined ? undefined : numberOption('threshold', values.threshold, 0.5, 0, 1),
+    split: values.split === undefined ? undefined : choiceOption('split', values.split, ['watershed', 'components'] as const, 'watershed'),
+    scale: values.scale === undefined ? undefined : numberOption('scale', values.scale, 1, 0.01, 4),
     tileSize: values['tile-size'] === undefined ? undefined : intOption('tile-size', values['tile-size'], 128, 16),
   };
   const limit = values.limit === undefined ? undefined : intOption('limit', values.limit, 1);
   const ids = limit === undefined ? undefined : listSampleIds(data).slice(0, limit);
   const out = path.resolve(String(values.out ?? 'nuclei-evaluation.json'));
   await activateBackend(values.backend);
-  const { model, dir } = await loadModelOption(values.model);
+  const { model, metadata, dir } = await loadModelOption(values.model);
+  const chosen = segmentOptionsForModel(metadata, options);
+  console.log(`segmentation: ${describeOptions(chosen)}`);
   try {
     const bar = createProgressBar('evaluate');
-    const report = await evaluateModelOnDataset(data, model, { ...options, ids, onProgress: (done, total, row) => bar.update(done, total, row.id) });
+    const report = await evaluateModelOnDataset(data, model, { ...chosen, ids, onProgress: (done, total, row) => bar.update(done, total, row.id) });
     bar.done();
     console.log(formatReportTable(report));
     fs.mkdirSync(path.dirname(out), { recursive: true });
-    fs.writeFileSync(out, JSON.stringify({ dataset: data, model: dir, options: { ...options, limit }, ...report }, null, 2));
+    fs.writeFileSync(out, JSON.stringify({ dataset: data, model: dir, options: { ...chosen, limit }, ...report }, null, 2));
     console.log(`report: ${out}`);
   } finally {
     model.dispose();

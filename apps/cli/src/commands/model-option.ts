@@ -1,5 +1,6 @@
 import * as path from 'path';
 import { loadModel } from '@nuclei/model';
+import type { SegmentOptions } from '@nuclei/segmentation';
 import { CliError } from '../cli-error';
 import { findDefaultModel } from '../default-model';
 
@@ -12,4 +13,11 @@ export async function loadModelOption(value: unknown) {
   const loaded = await loadModel(dir);
   console.log(`model: ${dir} (${loaded.metadata.preset ?? 'custom'}, input ${loaded.metadata.inputSize}x${loaded.metadata.inputSize})`);
   return { ...loaded, dir };
+}
+
+/** One line saying how images will be segmented (segment's own defaults for what is unset). */
+export function describeOptions(o: SegmentOptions): string {
+  const mode = o.mode ?? 'tile';
+  const scale = mode === 'tile' && o.scale !== undefined && o.scale !== 1 ? ` at scale ${o.scale}` : '';
+  return `${mode}${scale}, threshold ${o.threshold ?? 0.5}, split ${o.split ?? 'watershed'}`;
 }

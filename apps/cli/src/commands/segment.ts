@@ -1,11 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { readImageForSegmentation, segment, writeSegmentationOutputs } from '@nuclei/segmentation';
+import { readImageForSegmentation, segment, segmentOptionsForModel, writeSegmentationOutputs } from '@nuclei/segmentation';
 import { choiceOption, intOption, numberOption, parseCommandArgs } from '../args';
 import { CliError } from '../cli-error';
 import { createProgressBar } from '../progress-bar';
 import { activateBackend } from './backend';
-import { loadModelOption } from './model-option';
+import { describeOptions, loadModelOption } from './model-option';
 
 const HELP = `nuclei segment IMAGE... --out DIR [options]
   Segments each image at its native resolution and writes, per image: a binary mask PNG,
@@ -13,6 +13,8 @@ const HELP = `nuclei segment IMAGE... --out DIR [options]
 Options:
   --model DIR          model folder (default: the bundled model, or $NUCLEI_MODEL)
   --out DIR            output folder (created)
+  Unset options take the values the model's metadata recommends (measured on its validation
+  images at full size), else the defaults below.
   --mode tile|resize   tile: overlapping tiles at native size (default); resize: squeeze to the model size (the seed)
   --threshold 0.5      probability threshold
   --scale 1            tile mode: predict on the image scaled by this factor (a model trained on squeezed
@@ -41,21 +43,23 @@ export async function runSegment(argv: string[]): Promise<void> {
     if (!fs.existsSync(image)) throw new CliError(`${image}: no such file`);
   }
   const options = {
-    mode: choiceOption('mode', values.mode, ['tile', 'resize'] as const, 'tile'),
-    threshold: numberOption('threshold', values.threshold, 0.5, 0, 1),
-    split: choiceOption('split', values.split, ['watershed', 'components'] as const, 'watershed'),
-    scale: numberOption('scale', values.scale, 1, 0.01, 4),
+    mode: values.mode === undefined ? undefined : choiceOption('mode', values.mode, ['tile', 'resize'] as const, 'tile'),
+    threshold: values.threshold === undefined ? undefined : numberOption('threshold', values.threshold, 0.5, 0, 1),
+    split: values.split === undefined ? undefined : choiceOption('split', values.split, ['watershed', 'components'] as const, 'watershed'),
+    scale: values.scale === undefined ? undefined : numberOption('scale', values.scale, 1, 0.01, 4),
     tileSize: values['tile-size'] === undefined ? undefined : intOption('tile-size', values['tile-size'], 128, 16),
     minArea: intOption('min-area', values['min-area'], 0, 0),
   };
   const out = path.resolve(String(values.out));
   await activateBackend(values.backend);
   const { model, metadata, dir } = await loadModelOption(values.model);
+  const chosen = segmentOptionsForModel(metadata, options);
+  console.log(`segmentation: ${describeOptions(chosen)}`);
   try {
     for (const file of positionals) {
       const image = await readImageForSegmentation(file);
       const bar = createProgressBar(`segment ${path.basename(file)}`);
-      const result = await segment(image, model, { ...options, source: file, onProgress: (done, total) => bar.update(done, total, 'tiles') });
+      const result = await segment(image, model, { ...chosen, source: file, onProgress: (done, total) => bar.update(done, total, 'tiles') });
       bar.done();
       const base = path.basename(file).replace(/\.[^.]+$/, '');
       const paths = await writeSegmentationOutputs(result, image, out, base, { imagePath: path.resolve(file), model: { dir, preset: metadata.preset } });

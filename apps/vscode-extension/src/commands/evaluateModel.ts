@@ -55,7 +55,7 @@ export async function evaluateModelCommand(context: vscode.ExtensionContext, log
         progress.report({ message: 'loading model' });
         const loaded = await engine.loadModelCached(model.dir);
         let last = 0;
-        return engine.evaluate(dataset.fsPath, loaded.model, { mode: config.tiling, threshold: config.threshold }, (done, total, id) => {
+        return engine.evaluate(dataset.fsPath, loaded.model, loaded.metadata, { mode: config.tiling, threshold: config.threshold }, (done, total, id) => {
           const pct = total > 0 ? (done / total) * 100 : 0;
           progress.report({ message: `${done}/${total}${id ? ` ${id}` : ''}`, increment: Math.max(0, pct - last) });
           last = pct;

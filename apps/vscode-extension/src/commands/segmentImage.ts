@@ -81,7 +81,7 @@ export async function segmentImageCommand(context: vscode.ExtensionContext, log:
         progress.report({ message: 'running the U-Net', increment: 10 });
         const started = Date.now();
         let reported = 0;
-        const result = await engine.segmentImage(image, loaded.model, {
+        const result = await engine.segmentImage(image, loaded.model, loaded.metadata, {
           mode: config.tiling,
           threshold: config.threshold,
           source: file,
