@@ -68,6 +68,19 @@ describe('nuclei CLI', () => {
     expect(resumed.text).toMatch(/epochs 2\.\.2/);
     expect(fs.readFileSync(path.join(model, 'history.csv'), 'utf8').trim().split('\n')).toHaveLength(3);
 
+    const published = path.join(root, 'published');
+    const pub = await run(['publish', path.join(model, 'best'), '--out', published, '--backend', 'wasm']);
+    expect(pub.code).toBe(0);
+    expect(pub.text).toMatch(/scoring on 1 held-out images/);
+    const meta = JSON.parse(fs.readFileSync(path.join(published, 'nuclei-model.json'), 'utf8'));
+    expect(['tile', 'resize']).toContain(meta.segmentation.mode);
+    expect(meta.segmentation.basis).toMatch(/mean DSB [\d.]+ vs [\d.]+/);
+    expect(meta.metrics.fullsize_dsb).toBeGreaterThanOrEqual(0);
+    expect(meta.training.state).toBeUndefined(); // no resume state in a shipped model
+    // Shipped without Adam's moments: a third of the checkpoint's weight file.
+    expect(fs.statSync(path.join(published, 'weights.bin')).size * 2).toBeLessThan(fs.statSync(path.join(model, 'best', 'weights.bin')).size);
+    expect(fs.existsSync(path.join(published, 'history.csv'))).toBe(true);
+
     const report = path.join(root, 'report.json');
     const evaluated = await run(['evaluate', '--data', data, '--model', path.join(model, 'best'), '--out', report, '--limit', '2', '--backend', 'wasm']);
     expect(evaluated.code).toBe(0);
@@ -76,8 +89,9 @@ describe('nuclei CLI', () => {
     expect(json.rows).toHaveLength(2);
 
     const id = fs.readdirSync(data).sort()[0];
-    const seg = await run(['segment', path.join(data, id, 'images', `${id}.png`), '--model', path.join(model, 'best'), '--out', path.join(root, 'seg'), '--backend', 'wasm']);
+    const seg = await run(['segment', path.join(data, id, 'images', `${id}.png`), '--model', published, '--out', path.join(root, 'seg'), '--backend', 'wasm']);
     expect(seg.code).toBe(0);
+    expect(seg.text).toContain(`segmentation: ${meta.segmentation.mode}`); // the model's recommendation applies
     for (const suffix of ['_mask.png', '_labels.png', '_overlay.png', '.json', '.csv']) {
       expect(fs.existsSync(path.join(root, 'seg', `${id}${suffix}`))).toBe(true);
     }

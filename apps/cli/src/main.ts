@@ -6,6 +6,7 @@ import { runEvaluate } from './commands/evaluate';
 import { runSynth } from './commands/synth';
 import { runDemo } from './commands/demo';
 import { runBackend } from './commands/backend';
+import { runPublish } from './commands/publish';
 
 const USAGE = `nuclei: find cell nuclei in microscopy images with a U-Net
 
@@ -15,6 +16,7 @@ Usage:
   nuclei segment IMAGE... [--model DIR] --out DIR  masks, labels, overlays, CSV for each image
   nuclei evaluate --data DIR [--model DIR]         pixel metrics and DSB score on full-size truth
   nuclei synth --out DIR [--count N]               write a synthetic dataset
+  nuclei publish CHECKPOINT --out DIR              score on held-out images at full size, save a model to ship
   nuclei backend [--backend auto|gpu|node|wasm|cpu] show which TF.js backend loads
 
 Run "nuclei COMMAND --help" for a command's options.`;
@@ -26,6 +28,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   synth: runSynth,
   demo: runDemo,
   backend: runBackend,
+  publish: runPublish,
 };
 
 export async function main(argv: string[]): Promise<number> {

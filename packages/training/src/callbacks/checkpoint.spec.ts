@@ -42,6 +42,7 @@ describe('checkpoint', () => {
 
     const best = await loadModel(path.join(out, 'best'));
     expect(best.metadata.metrics?.val_loss).toBe(bestLoss);
+    expect(best.metadata.training?.validationIds).toEqual(data().val.map((s) => s.id));
     best.model.dispose();
   });
 

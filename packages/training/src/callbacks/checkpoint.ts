@@ -67,6 +67,8 @@ export function checkpoint(outDir: string, options: CheckpointOptions = {}): Tra
         batchSize: o.batchSize,
         validationSplit: o.validationSplit,
         seed: o.seed,
+        // The held-out images by id, so a published model can be scored on exactly those at full size.
+        validationIds: ctx.val.map((s) => s.id),
         ...(training ? { [TRAINING_STATE_KEY]: training } : {}),
       },
       metrics: finite(logs),
