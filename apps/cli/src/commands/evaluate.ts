@@ -3,11 +3,11 @@ import * as path from 'path';
 import { listSampleIds } from '@nuclei/data';
 import { formatReportTable } from '@nuclei/evaluation';
 import { evaluateModelOnDataset, segmentOptionsForModel } from '@nuclei/segmentation';
-import { choiceOption, intOption, numberOption, parseCommandArgs } from '../args';
+import { intOption, parseCommandArgs } from '../args';
 import { CliError } from '../cli-error';
 import { createProgressBar } from '../progress-bar';
 import { activateBackend } from './backend';
-import { describeOptions, loadModelOption } from './model-option';
+import { describeOptions, loadModelOption, SEGMENT_FLAGS, segmentOptionsFromFlags } from './model-options';
 
 const HELP = `nuclei evaluate --data DIR [options]
   Segments every image of a DSB-layout dataset at native size and scores it against the
@@ -26,24 +26,14 @@ export async function runEvaluate(argv: string[]): Promise<void> {
     model: { type: 'string', short: 'm' },
     out: { type: 'string', short: 'o' },
     limit: { type: 'string' },
-    mode: { type: 'string' },
-    threshold: { type: 'string' },
-    split: { type: 'string' },
-    scale: { type: 'string' },
-    'tile-size': { type: 'string' },
+    ...SEGMENT_FLAGS,
     backend: { type: 'string', short: 'b' },
   });
   if (values.help) return void console.log(HELP);
   if (!values.data) throw new CliError(`--data DIR is required\n\n${HELP}`);
   const data = path.resolve(String(values.data));
   if (!fs.existsSync(data)) throw new CliError(`${data}: no such folder`);
-  const options = {
-    mode: values.mode === undefined ? undefined : choiceOption('mode', values.mode, ['tile', 'resize'] as const, 'tile'),
-    threshold: values.threshold === undefined ? undefined : numberOption('threshold', values.threshold, 0.5, 0, 1),
-    split: values.split === undefined ? undefined : choiceOption('split', values.split, ['watershed', 'components'] as const, 'watershed'),
-    scale: values.scale === undefined ? undefined : numberOption('scale', values.scale, 1, 0.01, 4),
-    tileSize: values['tile-size'] === undefined ? undefined : intOption('tile-size', values['tile-size'], 128, 16),
-  };
+  const options = segmentOptionsFromFlags(values);
   const limit = values.limit === undefined ? undefined : intOption('limit', values.limit, 1);
   const ids = limit === undefined ? undefined : listSampleIds(data).slice(0, limit);
   const out = path.resolve(String(values.out ?? 'nuclei-evaluation.json'));

@@ -1,11 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { readImageForSegmentation, segment, segmentOptionsForModel, writeSegmentationOutputs } from '@nuclei/segmentation';
-import { choiceOption, intOption, numberOption, parseCommandArgs } from '../args';
+import { intOption, parseCommandArgs } from '../args';
 import { CliError } from '../cli-error';
 import { createProgressBar } from '../progress-bar';
 import { activateBackend } from './backend';
-import { describeOptions, loadModelOption } from './model-option';
+import { describeOptions, loadModelOption, SEGMENT_FLAGS, segmentOptionsFromFlags } from './model-options';
 
 const HELP = `nuclei segment IMAGE... --out DIR [options]
   Segments each image at its native resolution and writes, per image: a binary mask PNG,
@@ -28,11 +28,7 @@ export async function runSegment(argv: string[]): Promise<void> {
   const { values, positionals } = parseCommandArgs('segment', argv, {
     model: { type: 'string', short: 'm' },
     out: { type: 'string', short: 'o' },
-    mode: { type: 'string' },
-    threshold: { type: 'string' },
-    split: { type: 'string' },
-    scale: { type: 'string' },
-    'tile-size': { type: 'string' },
+    ...SEGMENT_FLAGS,
     'min-area': { type: 'string' },
     backend: { type: 'string', short: 'b' },
   }, true);
@@ -42,14 +38,7 @@ export async function runSegment(argv: string[]): Promise<void> {
   for (const image of positionals) {
     if (!fs.existsSync(image)) throw new CliError(`${image}: no such file`);
   }
-  const options = {
-    mode: values.mode === undefined ? undefined : choiceOption('mode', values.mode, ['tile', 'resize'] as const, 'tile'),
-    threshold: values.threshold === undefined ? undefined : numberOption('threshold', values.threshold, 0.5, 0, 1),
-    split: values.split === undefined ? undefined : choiceOption('split', values.split, ['watershed', 'components'] as const, 'watershed'),
-    scale: values.scale === undefined ? undefined : numberOption('scale', values.scale, 1, 0.01, 4),
-    tileSize: values['tile-size'] === undefined ? undefined : intOption('tile-size', values['tile-size'], 128, 16),
-    minArea: intOption('min-area', values['min-area'], 0, 0),
-  };
+  const options = { ...segmentOptionsFromFlags(values), minArea: intOption('min-area', values['min-area'], 0, 0) };
   const out = path.resolve(String(values.out));
   await activateBackend(values.backend);
   const { model, metadata, dir } = await loadModelOption(values.model);

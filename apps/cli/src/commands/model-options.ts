@@ -1,6 +1,7 @@
 import * as path from 'path';
 import { loadModel } from '@nuclei/model';
 import type { SegmentOptions } from '@nuclei/segmentation';
+import { choiceOption, intOption, numberOption } from '../args';
 import { CliError } from '../cli-error';
 import { findDefaultModel } from '../default-model';
 
@@ -20,4 +21,25 @@ export function describeOptions(o: SegmentOptions): string {
   const mode = o.mode ?? 'tile';
   const scale = mode === 'tile' && o.scale !== undefined && o.scale !== 1 ? ` at scale ${o.scale}` : '';
   return `${mode}${scale}, threshold ${o.threshold ?? 0.5}, split ${o.split ?? 'watershed'}`;
+}
+
+/** The segmentation flags shared by `segment` and `evaluate`. */
+export const SEGMENT_FLAGS = {
+  mode: { type: 'string' },
+  threshold: { type: 'string' },
+  split: { type: 'string' },
+  scale: { type: 'string' },
+  'tile-size': { type: 'string' },
+} as const;
+
+/** Only what the user set: the rest comes from the model's recommendation, then segment's defaults. */
+export function segmentOptionsFromFlags(values: Record<string, string | boolean | undefined>): SegmentOptions {
+  const set = (name: string) => values[name] !== undefined;
+  return {
+    mode: set('mode') ? choiceOption('mode', values.mode, ['tile', 'resize'] as const, 'tile') : undefined,
+    threshold: set('threshold') ? numberOption('threshold', values.threshold, 0.5, 0, 1) : undefined,
+    split: set('split') ? choiceOption('split', values.split, ['watershed', 'components'] as const, 'watershed') : undefined,
+    scale: set('scale') ? numberOption('scale', values.scale, 1, 0.01, 4) : undefined,
+    tileSize: set('tile-size') ? intOption('tile-size', values['tile-size'], 128, 16) : undefined,
+  };
 }
