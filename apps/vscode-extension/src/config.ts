@@ -27,7 +27,7 @@ export function readConfig(): NucleiConfig {
     modelPath: (c.get<string>('modelPath') ?? '').trim(),
     backend: c.get<BackendSetting>('backend') ?? 'auto',
     epochs: c.get<number>('epochs') ?? 20,
-    batchSize: c.get<number>('batchSize') ?? 8,
+    batchSize: c.get<number>('batchSize') ?? 16,
     inputSize: c.get<number>('inputSize') ?? 128,
     threshold: c.get<number>('threshold') ?? 0.5,
     tiling: c.get<TilingSetting>('tiling') ?? 'auto',
