@@ -74,7 +74,7 @@ describe('nuclei CLI', () => {
     expect(pub.text).toMatch(/scoring on 1 held-out images/);
     const meta = JSON.parse(fs.readFileSync(path.join(published, 'nuclei-model.json'), 'utf8'));
     expect(['tile', 'resize']).toContain(meta.segmentation.mode);
-    expect(meta.segmentation.basis).toMatch(/mean DSB [\d.]+ vs [\d.]+/);
+    expect(meta.segmentation.basis).toMatch(/mean DSB [\d.]+, best other [\d.]+/);
     expect(meta.metrics.fullsize_dsb).toBeGreaterThanOrEqual(0);
     expect(meta.training.state).toBeUndefined(); // no resume state in a shipped model
     // Shipped without Adam's moments: a third of the checkpoint's weight file.
