@@ -2,7 +2,8 @@
 // mask/labels/overlay/JSON/CSV, for a 256x256 and a 1024x1024 synthetic image on wasm with the
 // seed U-Net (or models/default when present). Then the split decision: DSB score of watershed vs
 // connected components on synthetic images with touching pairs.
-// Each size runs with the model's own tile size (default) and with the whole image as one tile.
+// Each size runs with the model's own tile size (default) and with the whole image as one tile,
+// then (with models/default) end to end through segment() with the options the model recommends.
 // Not a test: it prints figures. Run: npm run bench -- segment [-- --runs 2 --split-images 24]
 import * as fs from 'fs';
 import * as os from 'os';
@@ -10,11 +11,13 @@ import * as path from 'path';
 import sharp from 'sharp';
 import * as tf from '@tensorflow/tfjs';
 import { generateSyntheticSample, masksToLabels } from '@nuclei/data';
-import { buildUNet, loadModel, selectBackend } from '@nuclei/model';
+import { buildUNet, loadModel, selectBackend, type ModelMetadata } from '@nuclei/model';
 import { dsbScore } from '@nuclei/evaluation';
 import {
   gaussianBlur,
   predictTiled,
+  segment,
+  segmentOptionsForModel,
   readImageForSegmentation,
   modelInputSize,
   splitInstances,
@@ -69,6 +72,21 @@ async function timeOne(model: tf.LayersModel, trained: boolean, size: number, di
   }
 }
 
+/** What `nuclei segment` does with the model's own recommended options: read, segment(), write. */
+async function timeRecommended(model: tf.LayersModel, metadata: ModelMetadata, size: number, dir: string) {
+  const { image } = generateSyntheticSample({ width: size, height: size, seed: size });
+  const file = path.join(dir, `recommended_${size}.png`);
+  await sharp(image.data, { raw: { width: size, height: size, channels: 3 } }).png().toFile(file);
+  const options = segmentOptionsForModel(metadata);
+  for (let run = 1; run <= runs; run++) {
+    const t0 = performance.now();
+    const img = await readImageForSegmentation(file);
+    const result = await segment(img, model, options);
+    await writeSegmentationOutputs(result, img, path.join(dir, 'out'), `recommended_${size}`, { imagePath: file });
+    console.log(`${`${size}x${size}`.padEnd(10)} model's defaults (${JSON.stringify(options)})  run ${run}  total ${f(ms(t0))} ms  (${result.tiles} tiles, nuclei ${result.count})`);
+  }
+}
+
 /** Mean DSB of both split methods on masks from synthetic truth: exact, and rounded like a U-Net's. */
 function compareSplits() {
   const methods: SplitMethod[] = ['components', 'watershed'];
@@ -103,9 +121,10 @@ async function main() {
   console.log(`${sel.describe()}; load average ${os.loadavg().map((v) => v.toFixed(1)).join(' ')} on ${os.cpus().length} cores`);
   const modelDir = path.join(__dirname, '../../../models/default');
   let model: tf.LayersModel;
+  let metadata: ModelMetadata | undefined;
   let trained = false;
   if (fs.existsSync(path.join(modelDir, 'model.json'))) {
-    model = (await loadModel(modelDir, { compile: false })).model;
+    ({ model, metadata } = await loadModel(modelDir, { compile: false }));
     trained = true;
     console.log(`model: ${modelDir}`);
   } else {
@@ -118,6 +137,7 @@ async function main() {
       await timeOne(model, trained, size, dir);
       await timeOne(model, trained, size, dir, size); // the whole image as one tile
     }
+    if (metadata) for (const size of [256, 1024]) await timeRecommended(model, metadata, size, dir);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
     model.dispose();
