@@ -8,7 +8,7 @@ import { runSegment } from './segment';
 import { runSynth } from './synth';
 import { runTrain } from './train';
 
-const HELP = `nuclei demo [--out nuclei-demo] [--count 40] [--epochs 3] [--backend auto]
+const HELP = `nuclei demo [--out nuclei-demo] [--count 40] [--epochs 12] [--backend auto]
   The whole job on built-in data, in a few minutes: writes a synthetic dataset, trains the seed
   U-Net on it briefly, evaluates it on the held-out images at full size, and segments one of them
   with the bundled default model (or the fresh one if none is bundled). Prints where everything is.`;
@@ -23,7 +23,7 @@ export async function runDemo(argv: string[]): Promise<void> {
   if (values.help) return void console.log(HELP);
   const out = path.resolve(String(values.out ?? 'nuclei-demo'));
   const count = intOption('count', values.count, 40, 10);
-  const epochs = intOption('epochs', values.epochs, 3);
+  const epochs = intOption('epochs', values.epochs, 12);
   const backend = ['--backend', String(values.backend ?? 'auto')];
   const data = path.join(out, 'data');
   const modelDir = path.join(out, 'model');
