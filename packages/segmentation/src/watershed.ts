@@ -1,4 +1,4 @@
-import { labelComponents } from '@nuclei/evaluation';
+import { findRoot, labelComponents } from '@nuclei/evaluation';
 import { distanceTransform } from './distance-transform';
 
 export interface WatershedOptions {
@@ -72,16 +72,7 @@ function floodBasins(inside: Uint8Array, dist: Float32Array, w: number, h: numbe
   for (let i = 0; i < n; i++) if (inside[i]) order[start[maxQ - q[i]]++] = i;
 
   const parent = new Int32Array(n).fill(-1);
-  const find = (a: number): number => {
-    let r = a;
-    while (parent[r] !== r) r = parent[r];
-    while (parent[a] !== r) {
-      const up = parent[a];
-      parent[a] = r;
-      a = up;
-    }
-    return r;
-  };
+  const find = (a: number): number => findRoot(parent, a);
   const minD2 = opt.minDistance * opt.minDistance;
   const roots: number[] = [];
   for (let o = 0; o < count; o++) {
