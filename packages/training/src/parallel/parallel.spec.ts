@@ -52,7 +52,9 @@ describe('splitBatch', () => {
 
 describe('train with workers', () => {
   it('lowers the loss, reports batch metrics and keeps main-thread tensors constant between epochs', async () => {
-    const model = tinyUNet(true);
+    // No dropout and a moderate rate, so the loss falls steadily on these few blobs (with dropout and
+    // lr 0.01 a 4-epoch run sometimes ended above where it started).
+    const model = tinyUNet(false, 0.003);
     const tensors: number[] = [];
     const batchLogs: BatchLogs[] = [];
     const cb: TrainingCallback = {
@@ -60,19 +62,19 @@ describe('train with workers', () => {
       onEpochEnd: () => void tensors.push(tf.memory().numTensors),
     };
     const result = await train(model, { train: blobSamples(10, SIZE, 1), val: blobSamples(2, SIZE, 2) }, {
-      epochs: 4, batchSize: 4, workers: 2, workerScript: worker.script, callbacks: [cb],
+      epochs: 6, batchSize: 4, workers: 2, workerScript: worker.script, callbacks: [cb],
     });
     model.dispose();
     expect(result.stopReason).toBe('completed');
     const losses = result.history.map((h) => h.loss);
-    expect(losses[3]).toBeLessThan(losses[0]);
+    expect(Math.min(losses[4], losses[5])).toBeLessThan(0.95 * losses[0]);
     // 10 samples in batches of 4: 4, 4, 2; every batch has loss, acc and iou.
     expect(batchLogs.slice(0, 3).map((l) => [l.batch, l.batches, l.size])).toEqual([[0, 3, 4], [1, 3, 4], [2, 3, 2]]);
     for (const l of batchLogs) for (const k of ['loss', 'acc', 'iou']) expect(Number.isFinite(l[k])).toBe(true);
-    expect(typeof result.history[3].val_loss).toBe('number');
+    expect(typeof result.history[5].val_loss).toBe('number');
     // Adam creates its moments on the first step, so compare from epoch 1 on.
     expect(tensors[1]).toBe(tensors[0]);
-    expect(tensors[3]).toBe(tensors[1]);
+    expect(tensors[5]).toBe(tensors[1]);
   });
 
   it('takes the same step as the single-thread loop when there is no dropout', async () => {
@@ -155,7 +157,9 @@ describe('train with workers', () => {
     const start = jest.spyOn(ParallelTrainer, 'start');
     const abort = new AbortController();
     const batches: number[] = [];
-    const model = tinyUNet(true);
+    // No dropout and a moderate rate, so the loss falls steadily on these few blobs (with dropout and
+    // lr 0.01 a 4-epoch run sometimes ended above where it started).
+    const model = tinyUNet(false, 0.003);
     const result = await train(model, blobSamples(12, SIZE, 4), {
       epochs: 3, batchSize: 4, validationSplit: 0, workers: 2, workerScript: worker.script, signal: abort.signal,
       callbacks: [{ onBatchEnd: (l) => { batches.push(l.batch); abort.abort(); } }],
@@ -173,7 +177,9 @@ describe('train with workers', () => {
     const script = path.join(dir, 'plain.js');
     fs.writeFileSync(script, '// not a training worker\n');
     const start = jest.spyOn(ParallelTrainer, 'start');
-    const model = tinyUNet(true);
+    // No dropout and a moderate rate, so the loss falls steadily on these few blobs (with dropout and
+    // lr 0.01 a 4-epoch run sometimes ended above where it started).
+    const model = tinyUNet(false, 0.003);
     const before = tf.memory().numTensors;
     await expect(train(model, blobSamples(4, SIZE, 5), { epochs: 1, batchSize: 4, validationSplit: 0, workers: 2, workerScript: script }))
       .rejects.toThrow(/runTrainingWorker\(\)/);
@@ -192,7 +198,9 @@ describe('train with workers', () => {
       return post.call(this, msg, transfer as never);
     });
     const base = tf.memory().numTensors;
-    const model = tinyUNet(true);
+    // No dropout and a moderate rate, so the loss falls steadily on these few blobs (with dropout and
+    // lr 0.01 a 4-epoch run sometimes ended above where it started).
+    const model = tinyUNet(false, 0.003);
     await expect(train(model, blobSamples(12, SIZE, 8), { epochs: 2, batchSize: 4, validationSplit: 0, workers: 2, workerScript: worker.script }))
       .rejects.toThrow(/Training worker failed/);
     model.dispose(); // with its Adam moments: nothing else may be left
@@ -202,7 +210,9 @@ describe('train with workers', () => {
   });
 
   it('rejects a bad workers count', async () => {
-    const model = tinyUNet(true);
+    // No dropout and a moderate rate, so the loss falls steadily on these few blobs (with dropout and
+    // lr 0.01 a 4-epoch run sometimes ended above where it started).
+    const model = tinyUNet(false, 0.003);
     await expect(train(model, blobSamples(4, SIZE, 6), { epochs: 1, workers: 0 })).rejects.toThrow(/workers/);
     model.dispose();
   });
