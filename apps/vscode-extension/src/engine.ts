@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import sharp from 'sharp';
 import { loadDataset, type LoadProgress, type RgbImage } from '@nuclei/data';
-import { buildUNet, compileUNet, loadModel, resolveConfig, selectBackend, type BackendPreference, type ModelMetadata } from '@nuclei/model';
+import { buildUNet, loadModel, resolveConfig, selectBackend, type BackendPreference, type ModelMetadata } from '@nuclei/model';
 import {
   evaluateModelOnDataset, readImageForSegmentation, segment, segmentOptionsForModel, writeSegmentationOutputs, type SegmentResult,
 } from '@nuclei/segmentation';
@@ -115,7 +115,7 @@ export interface TrainRequest {
   wasmDir: string;
   signal: AbortSignal;
   onLoad?: (p: LoadProgress) => void;
-  onStart?: (info: { samples: number; skipped: number }) => void;
+  onStart?: (info: { samples: number; skipped: number; workers: number }) => void;
   onProgress: (e: ProgressEvent) => void;
 }
 
@@ -128,16 +128,16 @@ export interface TrainOutcome {
 export async function trainModel(req: TrainRequest): Promise<TrainOutcome> {
   const data = await loadDataset(req.datasetDir, { size: req.inputSize, onProgress: req.onLoad, skipInvalid: true });
   if (data.samples.length === 0) throw new Error(`No usable samples in ${req.datasetDir} (expected <id>/images/<id>.png and <id>/masks/*.png)`);
-  req.onStart?.({ samples: data.samples.length, skipped: data.skipped.length });
+  const workers = req.workers || defaultWorkerCount(tf.getBackend());
+  req.onStart?.({ samples: data.samples.length, skipped: data.skipped.length, workers });
   const config = resolveConfig({ inputSize: req.inputSize });
-  const model = buildUNet(config);
-  compileUNet(model, config.learningRate);
+  const model = buildUNet(config); // compiled with the config's learning rate
   fs.mkdirSync(req.outDir, { recursive: true });
   try {
     const result = await train(model, data.samples, {
       epochs: req.epochs,
       batchSize: req.batchSize,
-      workers: req.workers || defaultWorkerCount(tf.getBackend()),
+      workers,
       workerScript: req.workerScript,
       workerWasmDir: req.wasmDir,
       signal: req.signal,

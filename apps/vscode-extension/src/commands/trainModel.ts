@@ -68,8 +68,8 @@ export async function trainModelCommand(context: vscode.ExtensionContext, log: L
           wasmDir: wasmDir(context.extensionPath),
           signal: abort.signal,
           onLoad: (p) => progress.report({ message: `loading the dataset: ${p.phase} ${p.done}/${p.total}` }),
-          onStart: ({ samples, skipped }) => {
-            log.info(`train: ${samples} samples${skipped ? `, ${skipped} skipped (see the data loader's reasons)` : ''}`);
+          onStart: ({ samples, skipped, workers }) => {
+            log.info(`train: ${samples} samples${skipped ? `, ${skipped} skipped (see the data loader's reasons)` : ''}; ${workers} replica${workers > 1 ? 's (data-parallel threads)' : ''} per batch`);
             panel.send({ type: 'trainStart', epochs: config.epochs, datasetName, samples });
           },
           onProgress: (e: ProgressEvent) => {

@@ -66,6 +66,9 @@ run(`packaged extension in a Node host${E2E ? '' : ' (SKIPPED: set NUCLEI_E2E=1)
     expect(trained.updates).toEqual([{ key: 'nuclei.modelPath', value: trained.returned.modelDir }]);
     expect(trained.messageTypes).toEqual(expect.arrayContaining(['trainStart', 'trainProgress', 'trainDone']));
     expect(trained.output.join('\n')).toMatch(/epoch 1\/1 loss/);
+    // On wasm the packaged extension trains with one replica per core (dist/training-worker.js).
+    const replicas = Math.min(4, require('os').cpus().length);
+    expect(trained.output.join('\n')).toMatch(replicas > 1 ? new RegExp(`${replicas} replicas \\(data-parallel threads\\) per batch`) : /1 replica per batch/);
 
     fs.writeFileSync(settings, JSON.stringify({ 'nuclei.backend': 'wasm', 'nuclei.modelPath': trained.returned.modelDir }));
     const evaluated = runHost(ext, tmp, settings, 'evaluate', dataset);
