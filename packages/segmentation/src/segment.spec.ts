@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { NucleiInputError } from '@nuclei/data';
-import { segment } from './segment';
+import { flipTiles, segment } from './segment';
 import { brightnessModel, brightnessProbability } from './test-utils/models';
 import { drawEllipse, imageFromLabels } from './test-utils/shapes';
 
@@ -85,12 +85,24 @@ describe('segment (tile mode)', () => {
     await expect(segment(image, model, { scale: 0 })).rejects.toThrow(/scale must be in/);
   });
 
+  it('with tta averages mirrored predictions mapped back to place (a per-pixel model gives the same answer)', async () => {
+    const { image } = scene();
+    const plain = await segment(image, model);
+    const tta = await segment(image, model, { tta: true });
+    // The scene is not symmetric, so a flip left un-mirrored would move nuclei and change this.
+    let worst = 0;
+    for (let i = 0; i < plain.probability.length; i++) worst = Math.max(worst, Math.abs(plain.probability[i] - tta.probability[i]));
+    expect(worst).toBeLessThan(1e-5);
+    expect(tta.count).toBe(plain.count);
+  });
+
   it('leaves no tensors behind', async () => {
     const before = tf.memory().numTensors;
     await segment(scene().image, model);
     await segment(scene().image, model, { tileSize: 96 });
     await segment(scene().image, model, { mode: 'resize' });
     await segment(scene().image, model, { scale: 0.5 });
+    await segment(scene().image, model, { tta: true });
     expect(tf.memory().numTensors).toBe(before);
   });
 });
@@ -135,5 +147,18 @@ describe('segment input checks', () => {
   it('rejects an overlap as large as the tile and an unknown mode', async () => {
     await expect(segment(scene().image, model, { overlap: 32 })).rejects.toThrow(/overlap must be below the tile size 32/);
     await expect(segment(scene().image, model, { mode: 'zoom' as never })).rejects.toThrow(/unknown mode "zoom"/);
+  });
+});
+
+describe('flipTiles', () => {
+  it('mirrors each tile on its own, per channel, and twice is the identity', () => {
+    // Two 2x2 tiles, 1 channel: [1 2; 3 4] and [5 6; 7 8].
+    const src = Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(Array.from(flipTiles(src, 2, 2, 1, true, false))).toEqual([2, 1, 4, 3, 6, 5, 8, 7]);
+    expect(Array.from(flipTiles(src, 2, 2, 1, false, true))).toEqual([3, 4, 1, 2, 7, 8, 5, 6]);
+    expect(Array.from(flipTiles(src, 2, 2, 1, true, true))).toEqual([4, 3, 2, 1, 8, 7, 6, 5]);
+    const rgb = Float32Array.from({ length: 3 * 3 * 3 }, (_, i) => i);
+    expect(Array.from(flipTiles(flipTiles(rgb, 1, 3, 3, true, true), 1, 3, 3, true, true))).toEqual(Array.from(rgb));
+    expect(Array.from(flipTiles(rgb, 1, 3, 3, true, false).subarray(0, 3))).toEqual([6, 7, 8]); // pixel (0,0) <- (2,0), channels kept together
   });
 });

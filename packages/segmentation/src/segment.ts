@@ -27,6 +27,11 @@ export interface SegmentOptions {
    * shows them at the size it learned. Default 1 (native resolution).
    */
   scale?: number;
+  /**
+   * Test-time augmentation: also predict each tile flipped left-right, top-bottom and both, and
+   * average the four (un-flipped) probabilities. Four times the prediction work.
+   */
+  tta?: boolean;
   /** Tiles per model call. Default 8. */
   batchSize?: number;
   /** Instance split. Default 'watershed': on synthetic touching pairs it scored DSB 0.745 vs 0.629 (see the segment bench). */
@@ -129,6 +134,36 @@ async function predictBatch(model: tf.LayersModel, buf: Float32Array, n: number,
   }
 }
 
+/** Mirrors each of n square s x s tiles of `channels` values per pixel, left-right and/or top-bottom. */
+export function flipTiles(src: Float32Array, n: number, s: number, channels: number, flipX: boolean, flipY: boolean): Float32Array {
+  const out = new Float32Array(n * s * s * channels);
+  for (let t = 0; t < n; t++) {
+    const base = t * s * s * channels;
+    for (let y = 0; y < s; y++) {
+      const sy = flipY ? s - 1 - y : y;
+      for (let x = 0; x < s; x++) {
+        const sx = flipX ? s - 1 - x : x;
+        const o = base + (y * s + x) * channels;
+        const i = base + (sy * s + sx) * channels;
+        for (let c = 0; c < channels; c++) out[o + c] = src[i + c];
+      }
+    }
+  }
+  return out;
+}
+
+/** The mean of the predictions of the tiles as they are and mirrored three ways (each mirrored back). */
+async function predictFlipAveraged(model: tf.LayersModel, buf: Float32Array, n: number, s: number): Promise<Float32Array> {
+  const sum = new Float32Array(n * s * s);
+  for (const [fx, fy] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+    const input = fx || fy ? flipTiles(buf, n, s, 3, fx, fy) : buf;
+    const prob = await predictBatch(model, input, n, s);
+    const back = fx || fy ? flipTiles(prob, n, s, 1, fx, fy) : prob;
+    for (let i = 0; i < sum.length; i++) sum[i] += back[i] / 4;
+  }
+  return sum;
+}
+
 /**
  * Foreground probability at native resolution. The image (reflect-padded if smaller than a tile)
  * is covered by overlapping tiles of the model size, predicted in batches, and blended with a
@@ -139,7 +174,7 @@ async function predictBatch(model: tf.LayersModel, buf: Float32Array, n: number,
 export async function predictTiled(
   image: RgbImage,
   model: tf.LayersModel,
-  options: Pick<SegmentOptions, 'overlap' | 'batchSize' | 'onProgress'> = {},
+  options: Pick<SegmentOptions, 'overlap' | 'batchSize' | 'onProgress' | 'tta'> = {},
 ): Promise<{ probability: Float32Array; tiles: number }> {
   const s = modelInputSize(model);
   const { width: W, height: H, data } = image;
@@ -176,7 +211,7 @@ export async function predictTiled(
         }
       }
     });
-    const prob = await predictBatch(model, buf, batch.length, s);
+    const prob = options.tta ? await predictFlipAveraged(model, buf, batch.length, s) : await predictBatch(model, buf, batch.length, s);
     batch.forEach(([x0, y0], k) => {
       const base = k * s * s;
       for (let ty = 0; ty < s && y0 + ty < H; ty++) {

@@ -17,7 +17,7 @@ Options:
   --out FILE           JSON report (default: nuclei-evaluation.json)
   --limit N            only the first N images (sorted by id)
   Unset options take the values the model's metadata recommends, else the defaults.
-  --mode tile|resize   --threshold 0.5   --split watershed|components   --scale 1   --tile-size N
+  --mode tile|resize   --threshold 0.5   --split watershed|components   --scale 1   --tile-size N   --tta
   --backend auto|gpu|node|wasm|cpu`;
 
 export async function runEvaluate(argv: string[]): Promise<void> {

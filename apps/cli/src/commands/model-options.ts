@@ -20,7 +20,7 @@ export async function loadModelOption(value: unknown) {
 export function describeOptions(o: SegmentOptions): string {
   const mode = o.mode ?? 'tile';
   const scale = mode === 'tile' && o.scale !== undefined && o.scale !== 1 ? ` at scale ${o.scale}` : '';
-  return `${mode}${scale}, threshold ${o.threshold ?? 0.5}, split ${o.split ?? 'watershed'}`;
+  return `${mode}${scale}, threshold ${o.threshold ?? 0.5}, split ${o.split ?? 'watershed'}${o.tta ? ', flip-averaged (tta)' : ''}`;
 }
 
 /** The segmentation flags shared by `segment` and `evaluate`. */
@@ -30,6 +30,7 @@ export const SEGMENT_FLAGS = {
   split: { type: 'string' },
   scale: { type: 'string' },
   'tile-size': { type: 'string' },
+  tta: { type: 'boolean' },
 } as const;
 
 /** Only what the user set: the rest comes from the model's recommendation, then segment's defaults. */
@@ -41,5 +42,6 @@ export function segmentOptionsFromFlags(values: Record<string, string | boolean 
     split: set('split') ? choiceOption('split', values.split, ['watershed', 'components'] as const, 'watershed') : undefined,
     scale: set('scale') ? numberOption('scale', values.scale, 1, 0.01, 4) : undefined,
     tileSize: set('tile-size') ? intOption('tile-size', values['tile-size'], 128, 16) : undefined,
+    tta: values.tta ? true : undefined,
   };
 }

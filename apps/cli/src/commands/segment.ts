@@ -20,6 +20,7 @@ Options:
   --scale 1            tile mode: predict on the image scaled by this factor (a model trained on squeezed
                        images sees nuclei at its training size at about model size / image size)
   --tile-size N        tile side (default: the model's input size; larger = less overlap work)
+  --tta                tiles also predicted mirrored three ways and averaged (4x the work)
   --split watershed|components  separate touching nuclei by watershed (default) or plain connected components
   --min-area N         drop objects smaller than N pixels (default 0 = keep all)
   --backend auto|gpu|node|wasm|cpu`;
