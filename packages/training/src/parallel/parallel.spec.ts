@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import * as tf from '@tensorflow/tfjs';
-import { buildUNet, selectBackend } from '@nuclei/model';
+import { buildUNet, iou, selectBackend } from '@nuclei/model';
 import { blobSamples } from '../test-utils/samples';
 import { train } from '../train';
 import type { BatchLogs, TrainingCallback } from '../types';
@@ -79,11 +79,15 @@ describe('train with workers', () => {
 
   it('takes the same step as the single-thread loop when there is no dropout', async () => {
     const samples = blobSamples(5, SIZE, 3);
-    // The seed's learning rate. Adam's first step is ~lr * sign(g), so gradient entries near zero (sums
-    // of cancelling per-image terms, whose rounding depends on how the batch is split) can move by up
-    // to ~lr apart: at lr 1e-2 that exceeds 1e-4 of a weight tensor's scale, at 1e-3 it does not.
-    const single = tinyUNet(false, 1e-3);
-    const parallel = tinyUNet(false, 1e-3);
+    // Plain SGD: its step is linear in the gradient. Adam's first step is ~lr * sign(g), so a gradient
+    // entry near zero (a sum of cancelling per-image terms, whose float rounding depends on how the
+    // batch is split) can flip sign and move ~2 lr apart: with Adam this test failed now and then.
+    const sgd = (m: tf.LayersModel) => {
+      m.compile({ optimizer: tf.train.sgd(0.5), loss: 'binaryCrossentropy', metrics: ['accuracy', iou] });
+      return m;
+    };
+    const single = sgd(tinyUNet(false));
+    const parallel = sgd(tinyUNet(false));
     const initial = single.getWeights().map((w) => w.dataSync().slice());
     parallel.setWeights(single.getWeights());
     const logs: Record<string, BatchLogs[]> = { single: [], parallel: [] };
@@ -98,7 +102,9 @@ describe('train with workers', () => {
     expect(b.length).toBe(a.length);
     let moved = 0;
     a.forEach((va, i) => {
-      expect(maxDiff(va, b[i])).toBeLessThanOrEqual(1e-4 * maxAbs(va));
+      // Float32 sums over all pixels differ with how the batch is split (up to ~4e-4 of a gradient,
+      // see the next test); a wrong weighting of the shares would be off by ~10%.
+      expect(maxDiff(va, b[i])).toBeLessThanOrEqual(2e-3 * maxAbs(va));
       moved = Math.max(moved, maxDiff(va, initial[i]) / maxAbs(va));
     });
     expect(moved).toBeGreaterThan(1e-3); // the step did change the weights
