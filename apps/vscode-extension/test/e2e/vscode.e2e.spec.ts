@@ -265,7 +265,9 @@ run(`VS Code (code-server) end to end${E2E ? '' : ' (SKIPPED: set NUCLEI_E2E=1)'
       expect(Number.isInteger(count)).toBe(true);
       if (hasModel) expect(count).toBeGreaterThan(0);
       expect(await frame.textContent('#file-name')).toBe('cells.png');
-      // The overlay is drawn over a loaded image (state 'drawn', not 'drawn-no-image').
+      // The overlay is drawn over the loaded image: 'drawn', not 'drawn-no-image'. The page draws the
+      // overlay as soon as it arrives and again when the image has loaded, so wait for that.
+      await frame.waitForFunction(() => document.body.dataset.state === 'drawn', undefined, { timeout: 30_000 });
       expect(await frame.getAttribute('body', 'data-state')).toBe('drawn');
       // Hover over the canvas shows something (a nucleus or the background).
       const canvas = frame.locator('#view');
@@ -286,6 +288,7 @@ run(`VS Code (code-server) end to end${E2E ? '' : ' (SKIPPED: set NUCLEI_E2E=1)'
       await answerOpenDialog(page, 'Choose a microscopy image', ws.image);
       const again = await segmentationFrame(page, 'cells.png', before);
       expect(await again.textContent('#file-name')).toBe('cells.png');
+      await again.waitForFunction(() => document.body.dataset.state === 'drawn', undefined, { timeout: 30_000 });
       expect(await again.getAttribute('body', 'data-state')).toBe('drawn');
       expect(Number(await again.textContent('#count'))).toBe(count);
     } catch (e) {
