@@ -9,7 +9,7 @@ import {
   evaluateModelOnDataset, readImageForSegmentation, segment, segmentOptionsForModel, writeSegmentationOutputs, type SegmentResult,
 } from '@nuclei/segmentation';
 import { formatReportTable, type EvaluationReport } from '@nuclei/evaluation';
-import { BEST_DIR, checkpoint, defaultWorkerCount, historyLogger, LAST_DIR, progress, train, type ProgressEvent, type TrainResult } from '@nuclei/training';
+import { BEST_DIR, defaultCallbacks, defaultWorkerCount, LAST_DIR, train, type ProgressEvent, type TrainResult } from '@nuclei/training';
 import * as tf from '@tensorflow/tfjs';
 
 export type { RgbImage, EvaluationReport, ProgressEvent, LoadProgress };
@@ -141,11 +141,10 @@ export async function trainModel(req: TrainRequest): Promise<TrainOutcome> {
       workerScript: req.workerScript,
       workerWasmDir: req.wasmDir,
       signal: req.signal,
-      callbacks: [
-        progress(req.onProgress),
-        checkpoint(req.outDir, { metadata: { preset: req.inputSize === 128 ? 'seed' : 'custom', config } }),
-        historyLogger(req.outDir),
-      ],
+      callbacks: defaultCallbacks(req.outDir, {
+        onProgress: req.onProgress,
+        metadata: { preset: req.inputSize === 128 ? 'seed' : 'custom', config, training: { dataset: req.datasetDir, backend: tf.getBackend() } },
+      }),
     });
     return { result, modelDir: trainedModelDir(req.outDir) };
   } finally {

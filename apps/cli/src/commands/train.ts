@@ -4,8 +4,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { loadDataset } from '@nuclei/data';
 import { buildUNet, isPresetName, resolveConfig, PRESETS } from '@nuclei/model';
 import {
-  checkpoint, defaultWorkerCount, earlyStopping, historyLogger, progress, reduceLrOnPlateau, resumeTraining, train,
-  type ProgressEvent, type TrainingCallback, type TrainResult,
+  defaultCallbacks, defaultWorkerCount, resumeTraining, train, type ProgressEvent, type TrainResult,
 } from '@nuclei/training';
 import { choiceOption, intOption, numberOption, parseCommandArgs } from '../args';
 import { CliError } from '../cli-error';
@@ -101,17 +100,19 @@ export async function runTrain(argv: string[]): Promise<void> {
     (dataset.skipped.length ? ` (skipped ${dataset.skipped.length})` : ''));
   for (const s of dataset.skipped) console.warn(`  skipped ${s.id}: ${s.reason}`);
 
-  const config = { ...resolveConfig(preset), inputSize: size, learningRate };
+  const base = resolveConfig(preset);
+  const config = { ...base, inputSize: size, learningRate };
   const bar = createProgressBar('train');
-  const callbacks: TrainingCallback[] = [
-    progress((e) => renderProgress(e, bar)),
-    historyLogger(out),
-    checkpoint(out, {
-      metadata: { preset: size === resolveConfig(preset).inputSize && learningRate === resolveConfig(preset).learningRate ? preset : 'custom', config, training: { dataset: data, backend } },
-    }),
-  ];
-  if (values.patience !== undefined) callbacks.push(earlyStopping({ patience: intOption('patience', values.patience, 5) }));
-  if (values['reduce-lr'] !== undefined) callbacks.push(reduceLrOnPlateau({ patience: intOption('reduce-lr', values['reduce-lr'], 3), factor: 0.5 }));
+  const callbacks = defaultCallbacks(out, {
+    onProgress: (e) => renderProgress(e, bar),
+    metadata: {
+      preset: size === base.inputSize && learningRate === base.learningRate ? preset : 'custom',
+      config,
+      training: { dataset: data, backend },
+    },
+    earlyStopping: values.patience === undefined ? undefined : { patience: intOption('patience', values.patience, 5) },
+    reduceLr: values['reduce-lr'] === undefined ? undefined : { patience: intOption('reduce-lr', values['reduce-lr'], 3), factor: 0.5 },
+  });
 
   // First Ctrl-C (or SIGTERM): stop after the current batch (checkpoints stay). Second: exit at once.
   const abort = new AbortController();
