@@ -186,3 +186,40 @@ export async function loadSampleFullSize(dir: string, id: string): Promise<{ id:
   });
   return { id, image, labels };
 }
+
+/** A sample at its own size with instance labels (training on native-resolution crops). */
+export interface FullSizeSample {
+  id: string;
+  image: RgbImage;
+  labels: Int32Array;
+}
+
+/**
+ * Every sample of a DSB-layout dataset at full size, decoded once (crops are then cut from memory,
+ * never decoded again per epoch). Bad samples throw, or with `skipInvalid` are listed in `skipped`.
+ */
+export async function loadFullSizeDataset(
+  dir: string,
+  options: Pick<LoadOptions, 'concurrency' | 'skipInvalid' | 'onProgress'> = {},
+): Promise<{ samples: FullSizeSample[]; skipped: SkippedSample[] }> {
+  const absDir = resolve(dir);
+  const ids = listSampleIds(absDir);
+  if (ids.length === 0) throw new NucleiInputError(absDir, 'empty dataset: no sample folders (expected <id>/images/<id>.png and <id>/masks/*.png)');
+  const skipped: SkippedSample[] = [];
+  const decoded: Array<FullSizeSample | undefined> = new Array(ids.length);
+  let done = 0;
+  await runPool(ids, options.concurrency ?? DEFAULT_CONCURRENCY, async (id, i) => {
+    try {
+      decoded[i] = await loadSampleFullSize(absDir, id);
+    } catch (err) {
+      const e = asInputError(err, resolve(absDir, id));
+      if (!options.skipInvalid) throw e;
+      skipped.push({ id, path: e.path, reason: e.message });
+    }
+    done++;
+    options.onProgress?.({ phase: 'decode', done, total: ids.length, id });
+  });
+  const samples = decoded.filter((s): s is FullSizeSample => s !== undefined);
+  if (samples.length === 0) throw new NucleiInputError(absDir, `empty dataset: no valid samples${skipped.length ? `; first: ${skipped[0].reason}` : ''}`);
+  return { samples, skipped };
+}

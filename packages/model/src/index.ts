@@ -1,6 +1,16 @@
 export type { UNetConfig } from './config';
 export { PRESETS, DEFAULT_PRESET, resolveConfig, validateConfig, isPresetName, type PresetName } from './presets';
-export { buildUNet, compileUNet } from './unet';
+export { buildUNet, compileUNet, type BuildOptions } from './unet';
+export { bceDice, lossFor, lossNameOf } from './losses';
+export {
+  DEFAULT_PREPROCESSING,
+  imageNormalisation,
+  normalisedValue,
+  preprocessImage,
+  preprocessedChannels,
+  type ImageNormalisation,
+  type Preprocessing,
+} from './preprocessing';
 export { iou, IOU_METRIC_NAME } from './metrics';
 export { modelFlops } from './flops';
 export {

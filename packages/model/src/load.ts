@@ -56,7 +56,7 @@ export async function loadModel(dir: string, options: LoadModelOptions = {}): Pr
     // compile here with the saved learning rate (it may have been lowered during training).
     const optimizerConfig = artifacts.trainingConfig?.optimizer_config as { config?: { learningRate?: number } } | undefined;
     const savedLr = optimizerConfig?.config?.learningRate;
-    compileUNet(model, savedLr ?? metadata.config.learningRate);
+    compileUNet(model, savedLr ?? metadata.config.learningRate, metadata.config.loss);
     if (optimizerWeights.length > 0) {
       // Adam matches its moments to the variables by position, which the identical topology preserves.
       await model.optimizer.setWeights(optimizerWeights);

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { UNetConfig } from './config';
+import { preprocessedChannels, validatePreprocessing, type Preprocessing } from './preprocessing';
 import { isPresetName, resolveConfig, validateConfig, type PresetName } from './presets';
 
 export const METADATA_FILE = 'nuclei-model.json';
@@ -28,8 +29,15 @@ export interface SegmentationDefaults {
   mode: 'tile' | 'resize';
   /** Tile mode: scale the image by this factor first. */
   scale?: number;
-  split?: 'watershed' | 'components';
+  split?: 'watershed' | 'components' | 'markers';
+  /** Mask probability cut (t1). */
   threshold?: number;
+  /** Marker split: a marker is (mask > threshold) and (border < borderThreshold) (t2). */
+  borderThreshold?: number;
+  /** Marker split: markers smaller than this many pixels (at full size) are dropped. */
+  minMarker?: number;
+  /** Average the predictions of mirrored tiles. */
+  tta?: boolean;
   /** What the choice rests on, e.g. "DSB 0.33 vs 0.18 on 60 held-out images". */
   basis?: string;
 }
@@ -51,6 +59,8 @@ export interface ModelMetadata {
   /** Per-epoch history as tfjs-layers reports it (`loss`, `val_iou`, ...). */
   history?: Record<string, number[]>;
   segmentation?: SegmentationDefaults;
+  /** How images are normalised before they reach the network; absent: 8-bit RGB as is (seed models). */
+  preprocessing?: Preprocessing;
   tfjsVersion: string;
 }
 
@@ -64,6 +74,7 @@ export interface SaveMetadata {
   metrics?: Record<string, number>;
   history?: Record<string, number[]>;
   segmentation?: SegmentationDefaults;
+  preprocessing?: Preprocessing;
 }
 
 /** Complete the metadata for `model`, checking that the config describes the model's input. */
@@ -77,6 +88,9 @@ export function makeMetadata(model: tf.LayersModel, input: SaveMetadata = {}): M
         `but the model input is ${h}x${w}x${ch}; pass the config the model was built with`,
     );
   }
+  if (preprocessedChannels(input.preprocessing) !== config.inputChannels) {
+    throw new Error(`Model metadata: the preprocessing gives ${preprocessedChannels(input.preprocessing)} channels but the model takes ${config.inputChannels}`);
+  }
   return {
     format: METADATA_FORMAT,
     version: METADATA_VERSION,
@@ -88,6 +102,7 @@ export function makeMetadata(model: tf.LayersModel, input: SaveMetadata = {}): M
     ...(input.metrics ? { metrics: input.metrics } : {}),
     ...(input.history ? { history: input.history } : {}),
     ...(input.segmentation ? { segmentation: input.segmentation } : {}),
+    ...(input.preprocessing ? { preprocessing: input.preprocessing } : {}),
     tfjsVersion: tf.version.tfjs,
   };
 }
@@ -116,5 +131,6 @@ export function parseMetadata(value: unknown, where: string): ModelMetadata {
   if (m.segmentation !== undefined && m.segmentation.mode !== 'tile' && m.segmentation.mode !== 'resize') {
     fail(`segmentation.mode is ${JSON.stringify(m.segmentation.mode)}, expected "tile" or "resize"`);
   }
+  if (m.preprocessing !== undefined) validatePreprocessing(m.preprocessing, where);
   return m as ModelMetadata;
 }

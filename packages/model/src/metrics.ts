@@ -10,6 +10,14 @@ const EPSILON = 1e-7;
  */
 export function iou(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
+    // Models with more outputs (touching borders) are scored on the mask, channel 0.
+    const channels = yPred.shape[yPred.rank - 1] ?? 1;
+    if (channels > 1) {
+      const begin = yPred.shape.map(() => 0);
+      const size = yPred.shape.map((d, i) => (i === yPred.rank - 1 ? 1 : d ?? -1));
+      yTrue = tf.slice(yTrue, begin, size);
+      yPred = tf.slice(yPred, begin, size);
+    }
     const axes = Array.from({ length: yPred.rank - 1 }, (_, i) => i + 1);
     const t = tf.cast(tf.greater(yTrue, 0.5), 'float32');
     const p = tf.cast(tf.greater(yPred, 0.5), 'float32');

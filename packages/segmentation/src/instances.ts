@@ -1,7 +1,7 @@
 import { labelComponents } from '@nuclei/evaluation';
 import { watershedSplit, type WatershedOptions } from './watershed';
 
-export type SplitMethod = 'watershed' | 'components';
+export type SplitMethod = 'watershed' | 'components' | 'markers';
 
 export interface InstanceOptions {
   split?: SplitMethod;

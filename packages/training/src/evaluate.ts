@@ -14,8 +14,13 @@ export async function evaluateBatched(
   size: number,
 ): Promise<Record<string, number>> {
   if (samples.length === 0) return {};
+  return evaluateBatches(model, batches(samples as Sample[], batchSize, { size }), batchSize);
+}
+
+/** The same over batches from any source (e.g. fixed validation crops); disposes each batch. */
+export async function evaluateBatches(model: tf.LayersModel, source: Iterable<{ x: tf.Tensor; y: tf.Tensor }>, batchSize: number): Promise<Record<string, number>> {
   const means = new WeightedMeans();
-  for (const { x, y } of batches(samples as Sample[], batchSize, { size })) {
+  for (const { x, y } of source) {
     try {
       const out = model.evaluate(x, y, { batchSize }) as tf.Scalar | tf.Scalar[];
       const scalars = Array.isArray(out) ? out : [out];

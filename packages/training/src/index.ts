@@ -9,7 +9,9 @@ export type {
   TrainOptions,
   TrainResult,
 } from './types';
-export { train, type TrainData } from './train';
+export { train, type TrainData, type CropData } from './train';
+export { CropSampler, cropBatches, DEFAULT_CROP_OPTIONS, type CropOptions } from './crops';
+export { cosineSchedule, type CosineScheduleOptions } from './callbacks/cosine-schedule';
 export { DEFAULT_OPTIONS } from './options';
 export { getLearningRate, setLearningRate } from './learning-rate';
 export { evaluateBatched } from './evaluate';

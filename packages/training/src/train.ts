@@ -1,7 +1,8 @@
 import type * as tf from '@tensorflow/tfjs';
-import { batches, splitTrainVal, type Sample } from '@nuclei/data';
+import { batches, splitTrainVal, type FullSizeSample, type Sample } from '@nuclei/data';
+import { CropSampler, cropBatches, type CropOptions } from './crops';
 import { epochSeed } from './epoch-seed';
-import { evaluateBatched } from './evaluate';
+import { evaluateBatches } from './evaluate';
 import { getLearningRate, setLearningRate } from './learning-rate';
 import { namedMetrics, WeightedMeans } from './metric-names';
 import { resolveOptions, sampleSize } from './options';
@@ -17,7 +18,75 @@ import type {
   TrainResult,
 } from './types';
 
-export type TrainData = { train: Sample[]; val: Sample[] } | Sample[];
+/**
+ * Whole samples already at model size (the seed's recipe), or full-size samples to cut random
+ * model-size crops from (`crops`; on resume the stored crop options win).
+ */
+export type TrainData = { train: Sample[]; val: Sample[] } | Sample[] | CropData;
+
+export interface CropData {
+  kind: 'crops';
+  samples: FullSizeSample[];
+  /** Crop side = the model input size. */
+  size: number;
+  crops: CropOptions;
+}
+
+function isCropData(data: TrainData): data is CropData {
+  return !Array.isArray(data) && (data as CropData).kind === 'crops';
+}
+
+interface Source {
+  train: readonly { id: string }[];
+  val: readonly { id: string }[];
+  size: number;
+  crops?: CropOptions;
+  perEpoch: number;
+  trainBatches(epoch: number, opts: { batchSize: number; seed: number; shuffle: boolean; augment: boolean }): Iterable<{ x: tf.Tensor4D; y: tf.Tensor4D }>;
+  valBatches(batchSize: number): Iterable<{ x: tf.Tensor4D; y: tf.Tensor4D }>;
+}
+
+function sourceOf(data: TrainData, validationSplit: number, seed: number, state: TrainingState | undefined): Source {
+  if (isCropData(data)) {
+    const crops = state?.options.crops ?? data.crops;
+    const split = splitTrainVal(data.samples, validationSplit, seed);
+    const train = new CropSampler(split.train, data.size, crops);
+    const val = new CropSampler(split.val, data.size, crops);
+    return {
+      train: split.train,
+      val: split.val,
+      size: data.size,
+      crops,
+      perEpoch: split.train.length * crops.cropsPerImage,
+      trainBatches: (epoch, o) =>
+        cropBatches(train, o.batchSize, {
+          shuffleSeed: o.shuffle ? epochSeed(o.seed, epoch, 'shuffle') : undefined,
+          seed: epochSeed(o.seed, epoch, 'augment'),
+          augment: crops.augment && o.augment,
+          perImage: crops.cropsPerImage,
+        }),
+      // The same validation crops every epoch (seeded, unaugmented, scale 1).
+      valBatches: (batchSize) => cropBatches(val, batchSize, { seed: seed ^ 0x5a17, augment: false, perImage: crops.valCropsPerImage }),
+    };
+  }
+  const split = Array.isArray(data) ? splitTrainVal(data, validationSplit, seed) : data;
+  const size = sampleSize(split.train);
+  if (split.val.length > 0 && sampleSize(split.val) !== size) throw new Error('Validation samples differ in size from training samples.');
+  return {
+    train: split.train,
+    val: split.val,
+    size,
+    perEpoch: split.train.length,
+    trainBatches: (epoch, o) =>
+      batches(split.train, o.batchSize, {
+        size,
+        shuffleSeed: o.shuffle ? epochSeed(o.seed, epoch, 'shuffle') : undefined,
+        augment: o.augment,
+        seed: epochSeed(o.seed, epoch, 'augment'),
+      }),
+    valBatches: (batchSize) => batches(split.val, batchSize, { size }),
+  };
+}
 
 const now = () => performance.now() / 1000;
 
@@ -29,11 +98,9 @@ const now = () => performance.now() / 1000;
 export async function train(model: tf.LayersModel, data: TrainData, options: TrainOptions = {}): Promise<TrainResult> {
   const started = now();
   const state = options.resumeState;
-  const split = Array.isArray(data)
-    ? splitTrainVal(data, options.validationSplit ?? state?.options.validationSplit ?? 0.1, state?.seed ?? options.seed ?? 42)
-    : data;
-  const opts = resolveOptions(options, sampleSize(split.train));
-  if (split.val.length > 0 && sampleSize(split.val) !== opts.size) throw new Error('Validation samples differ in size from training samples.');
+  const split = sourceOf(data, options.validationSplit ?? state?.options.validationSplit ?? 0.1, state?.seed ?? options.seed ?? 42, state);
+  const opts = resolveOptions(options, split.size);
+  if (split.crops) opts.crops = split.crops;
 
   // Stable sort by order: checkpointing runs last so it snapshots the state other callbacks left.
   const callbacks = (options.callbacks ?? []).map((cb, i) => ({ cb, i }))
@@ -51,7 +118,7 @@ export async function train(model: tf.LayersModel, data: TrainData, options: Tra
     options: opts,
     train: split.train,
     val: split.val,
-    batchesPerEpoch: Math.ceil(split.train.length / opts.batchSize),
+    batchesPerEpoch: Math.ceil(split.perEpoch / opts.batchSize),
     history,
     resumeState: state,
     get stopRequested() {
@@ -97,12 +164,7 @@ export async function train(model: tf.LayersModel, data: TrainData, options: Tra
       const means = new WeightedMeans();
       let batch = 0;
       let t = now();
-      const gen = batches(split.train, opts.batchSize, {
-        size: opts.size,
-        shuffleSeed: opts.shuffle ? epochSeed(opts.seed, epoch, 'shuffle') : undefined,
-        augment: opts.augment,
-        seed: epochSeed(opts.seed, epoch, 'augment'),
-      });
+      const gen = split.trainBatches(epoch, opts);
       for (const { x, y } of gen) {
         const n = x.shape[0];
         let values: number | number[];
@@ -130,7 +192,7 @@ export async function train(model: tf.LayersModel, data: TrainData, options: Tra
         stopReason = stopRequested;
         break;
       }
-      const val = await evaluateBatched(model, split.val, opts.batchSize, opts.size);
+      const val = split.val.length ? await evaluateBatches(model, split.valBatches(opts.batchSize), opts.batchSize) : {};
       const train = means.means();
       const logs: EpochLogs = { epoch, ...train, loss: train.loss, ...val, lr, seconds: now() - epochStart };
       history.push(logs);

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { Sample } from '@nuclei/data';
+import type { CropOptions } from './crops';
 
 /** Why `train` returned. */
 export type StopReason = 'completed' | 'aborted' | 'early-stopping';
@@ -45,6 +45,8 @@ export interface ResolvedTrainOptions {
   augment: boolean;
   initialEpoch: number;
   size: number;
+  /** Set when the run trains on crops of full-size images. */
+  crops?: CropOptions;
 }
 
 export interface TrainOptions extends Partial<ResolvedTrainOptions> {
@@ -96,8 +98,9 @@ export interface TrainingState {
 export interface TrainingContext {
   readonly model: tf.LayersModel;
   readonly options: Readonly<ResolvedTrainOptions>;
-  readonly train: readonly Sample[];
-  readonly val: readonly Sample[];
+  /** The training and validation samples (whole samples or full-size images crops are cut from). */
+  readonly train: readonly { id: string }[];
+  readonly val: readonly { id: string }[];
   readonly batchesPerEpoch: number;
   /** Completed epochs so far (including resumed ones). */
   readonly history: readonly EpochLogs[];

@@ -1,24 +1,39 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type * as tf from '@tensorflow/tfjs';
-import { loadDataset } from '@nuclei/data';
-import { buildUNet, isPresetName, resolveConfig, PRESETS } from '@nuclei/model';
+import { loadDataset, loadFullSizeDataset } from '@nuclei/data';
+import { buildUNet, DEFAULT_PREPROCESSING, isPresetName, resolveConfig, PRESETS, type PresetName } from '@nuclei/model';
 import {
-  defaultCallbacks, defaultWorkerCount, resumeTraining, train, type ProgressEvent, type TrainResult,
+  DEFAULT_CROP_OPTIONS, defaultCallbacks, defaultWorkerCount, resumeTraining, train, type ProgressEvent, type TrainData, type TrainResult,
 } from '@nuclei/training';
 import { choiceOption, intOption, numberOption, parseCommandArgs } from '../args';
 import { CliError } from '../cli-error';
 import { createProgressBar, formatDuration } from '../progress-bar';
 import { activateBackend } from './backend';
 
+/**
+ * The two ways to train. 'nuclei' (default): normalised input, a mask and a touching-border output,
+ * BCE + Dice, random native-resolution crops with scale / flip / rotation / intensity augmentation,
+ * cosine learning rate. 'seed': the Kaggle seed notebook (whole images squeezed to 128x128, BCE).
+ */
+export const RECIPES = {
+  nuclei: { preset: 'nuclei' as PresetName, epochs: 30, crops: true },
+  seed: { preset: 'seed' as PresetName, epochs: 20, crops: false },
+};
+
 const HELP = `nuclei train --data DIR --out DIR [options]
   Trains a U-Net on a dataset in the 2018 Data Science Bowl layout (DIR/<id>/images, DIR/<id>/masks).
   Writes OUT/best (best on validation loss), OUT/last (every epoch, with optimizer state for --resume),
   OUT/history.csv and OUT/history.jsonl. Ctrl-C stops after the current batch and keeps the checkpoints.
-Options (defaults are the seed's recipe):
-  --epochs 20  --batch 16  --size 128  --val 0.1  --seed 42
-  --preset ${Object.keys(PRESETS).join('|')} (default seed)   --lr 0.001
-  --augment            flips, 90-degree rotations and random crops
+Options:
+  --recipe nuclei|seed   nuclei (default): percentile-normalised input (light backgrounds inverted),
+                       mask + touching-border outputs, BCE + Dice, --crops random 128x128 crops per
+                       image per epoch at scale 0.6-2.0 with flips, rotations and intensity jitter,
+                       cosine learning rate, 30 epochs. seed: the Kaggle seed notebook's recipe
+                       (whole images squeezed to the model size, BCE, 20 epochs, no augmentation)
+  --epochs N  --batch 16  --size 128  --val 0.1  --seed 42  --crops 4 (nuclei recipe)
+  --preset ${Object.keys(PRESETS).join('|')} (default: the recipe's)   --lr 0.001
+  --augment            seed recipe: flips, 90-degree rotations and random crops
   --patience N         early stopping after N epochs without val_loss improvement (default off)
   --reduce-lr N        halve the learning rate after N epochs without improvement (default off)
   --resume             continue from OUT/last (its weights, optimizer state, epoch and seed)
@@ -60,6 +75,8 @@ export async function runTrain(argv: string[]): Promise<void> {
     val: { type: 'string' },
     seed: { type: 'string' },
     preset: { type: 'string' },
+    recipe: { type: 'string' },
+    crops: { type: 'string' },
     lr: { type: 'string' },
     augment: { type: 'boolean' },
     patience: { type: 'string' },
@@ -74,42 +91,62 @@ export async function runTrain(argv: string[]): Promise<void> {
   if (!values.out) throw new CliError(`--out DIR is required\n\n${HELP}`);
   const data = path.resolve(String(values.data));
   const out = path.resolve(String(values.out));
-  const preset = choiceOption('preset', values.preset, Object.keys(PRESETS) as string[], 'seed');
+  const recipeName = choiceOption('recipe', values.recipe, Object.keys(RECIPES), 'nuclei') as keyof typeof RECIPES;
+  const recipe = RECIPES[recipeName];
+  const preset = choiceOption('preset', values.preset, Object.keys(PRESETS) as string[], recipe.preset);
   if (!isPresetName(preset)) throw new CliError(`unknown preset ${preset}`);
   const size = intOption('size', values.size, 128, 16);
   if (size % 16 !== 0) throw new CliError(`--size must be a multiple of 16 (four 2x2 poolings), got ${size}`);
   const opts = {
-    epochs: intOption('epochs', values.epochs, 20),
+    epochs: intOption('epochs', values.epochs, recipe.epochs),
     batchSize: intOption('batch', values.batch, 16),
     validationSplit: numberOption('val', values.val, 0.1, 0, 0.9),
     seed: intOption('seed', values.seed, 42, 0),
-    augment: Boolean(values.augment),
+    augment: recipe.crops || Boolean(values.augment),
   };
+  const cropsPerImage = intOption('crops', values.crops, DEFAULT_CROP_OPTIONS.cropsPerImage, 1);
   const learningRate = numberOption('lr', values.lr, 1e-3, 1e-7, 1);
   if (!fs.existsSync(data)) throw new CliError(`${data}: no such folder`);
   const backend = await activateBackend(values.backend);
   const workers = values.workers === undefined || values.workers === 'auto' ? defaultWorkerCount(backend) : intOption('workers', values.workers, 1, 1);
 
-  const loadBar = createProgressBar('load');
-  const dataset = await loadDataset(data, {
-    size,
-    cacheDir: values['no-cache'] ? false : undefined,
-    onProgress: (p) => loadBar.update(p.done, p.total, p.phase),
-  });
-  loadBar.done(`loaded ${dataset.samples.length} images from ${data} at ${size}x${size}` +
-    (dataset.skipped.length ? ` (skipped ${dataset.skipped.length})` : ''));
-  for (const s of dataset.skipped) console.warn(`  skipped ${s.id}: ${s.reason}`);
-
   const base = resolveConfig(preset);
   const config = { ...base, inputSize: size, learningRate };
+  const preprocessing = config.inputScale === 1 ? DEFAULT_PREPROCESSING : undefined;
+  if (recipe.crops && !preprocessing) throw new CliError(`--recipe nuclei needs a preset that takes normalised input (nuclei, nuclei-small), not ${preset}`);
+
+  const loadBar = createProgressBar('load');
+  const onProgress = (p: { done: number; total: number; phase: string }) => loadBar.update(p.done, p.total, p.phase);
+  let trainData: TrainData;
+  let skipped: { id: string; reason: string }[];
+  if (recipe.crops) {
+    const full = await loadFullSizeDataset(data, { onProgress });
+    trainData = {
+      kind: 'crops',
+      samples: full.samples,
+      size,
+      crops: { ...DEFAULT_CROP_OPTIONS, cropsPerImage, preprocessing: preprocessing!, outputs: config.outputChannels },
+    };
+    skipped = full.skipped;
+    loadBar.done(`loaded ${full.samples.length} full-size images from ${data}; ${cropsPerImage} ${size}x${size} crops per image per epoch`);
+  } else {
+    const dataset = await loadDataset(data, { size, cacheDir: values['no-cache'] ? false : undefined, onProgress });
+    trainData = dataset.samples;
+    skipped = dataset.skipped;
+    loadBar.done(`loaded ${dataset.samples.length} images from ${data} at ${size}x${size}`);
+  }
+  if (skipped.length) console.warn(`skipped ${skipped.length} samples`);
+  for (const s of skipped) console.warn(`  skipped ${s.id}: ${s.reason}`);
   const bar = createProgressBar('train');
   const callbacks = defaultCallbacks(out, {
     onProgress: (e) => renderProgress(e, bar),
     metadata: {
       preset: size === base.inputSize && learningRate === base.learningRate ? preset : 'custom',
       config,
-      training: { dataset: data, backend },
+      training: { dataset: data, backend, recipe: recipeName },
+      ...(preprocessing ? { preprocessing } : {}),
     },
+    cosine: recipe.crops ? {} : undefined,
     earlyStopping: values.patience === undefined ? undefined : { patience: intOption('patience', values.patience, 5) },
     reduceLr: values['reduce-lr'] === undefined ? undefined : { patience: intOption('reduce-lr', values['reduce-lr'], 3), factor: 0.5 },
   });
@@ -129,12 +166,12 @@ export async function runTrain(argv: string[]): Promise<void> {
   let result: TrainResult;
   try {
     if (values.resume) {
-      const resumed = await resumeTraining(out, dataset.samples, { ...opts, workers, callbacks, signal: abort.signal });
+      const resumed = await resumeTraining(out, trainData, { ...opts, workers, callbacks, signal: abort.signal });
       model = resumed.model;
       result = resumed;
     } else {
-      model = buildUNet(config);
-      result = await train(model, dataset.samples, { ...opts, workers, callbacks, signal: abort.signal });
+      model = buildUNet(config, { seed: opts.seed });
+      result = await train(model, trainData, { ...opts, workers, callbacks, signal: abort.signal });
     }
   } finally {
     process.off('SIGINT', onSigint);

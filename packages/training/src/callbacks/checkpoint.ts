@@ -79,7 +79,10 @@ export function checkpoint(outDir: string, options: CheckpointOptions = {}): Tra
     name: 'checkpoint',
     order: 100,
     onTrainBegin(ctx) {
-      if (options.metadata) state.metadata = { preset: options.metadata.preset, config: options.metadata.config };
+      if (options.metadata) {
+        const { preset, config, preprocessing } = options.metadata;
+        state.metadata = { preset, config, ...(preprocessing ? { preprocessing } : {}) };
+      }
       // Fail now on a config that does not match the model, not after the first epoch's work.
       makeMetadata(ctx.model, options.metadata ?? state.metadata ?? {});
     },

@@ -1,6 +1,7 @@
 import type { SaveMetadata } from '@nuclei/model';
 import type { TrainingCallback } from '../types';
 import { checkpoint } from './checkpoint';
+import { cosineSchedule, type CosineScheduleOptions } from './cosine-schedule';
 import { earlyStopping, type EarlyStoppingOptions } from './early-stopping';
 import { historyLogger } from './history';
 import { progress, type ProgressEvent } from './progress';
@@ -13,6 +14,8 @@ export interface DefaultCallbacksOptions {
   /** Off unless given (the seed trains a fixed number of epochs). */
   earlyStopping?: EarlyStoppingOptions;
   reduceLr?: ReduceLrOnPlateauOptions;
+  /** Cosine learning-rate decay over the run (off unless given). */
+  cosine?: CosineScheduleOptions;
 }
 
 /**
@@ -24,6 +27,7 @@ export function defaultCallbacks(outDir: string, options: DefaultCallbacksOption
     ...(options.onProgress ? [progress(options.onProgress)] : []),
     historyLogger(outDir),
     ...(options.earlyStopping ? [earlyStopping(options.earlyStopping)] : []),
+    ...(options.cosine ? [cosineSchedule(options.cosine)] : []),
     ...(options.reduceLr ? [reduceLrOnPlateau(options.reduceLr)] : []),
     checkpoint(outDir, { metadata: options.metadata }),
   ];

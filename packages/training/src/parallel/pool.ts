@@ -1,6 +1,6 @@
 import { Worker } from 'worker_threads';
 import * as tf from '@tensorflow/tfjs';
-import { iou, type BackendPreference } from '@nuclei/model';
+import { iou, lossNameOf, type BackendPreference } from '@nuclei/model';
 import { shareGradients } from './gradients';
 import { WORKER_FLAG, type FromWorker, type StepMessage, type WorkerInit } from './protocol';
 import { readWeights } from './worker';
@@ -31,15 +31,15 @@ function backendOfMainThread(): BackendPreference {
   throw new Error(`Parallel training cannot start workers on the '${name}' backend.`);
 }
 
-function compiledNames(model: tf.LayersModel): { loss: string; metrics: string[] } {
-  if (typeof model.loss !== 'string') throw new Error('Parallel training needs a model compiled with a loss given by name.');
+function compiledNames(model: tf.LayersModel): { loss: 'bce' | 'bceDice'; metrics: string[] } {
+  const loss = lossNameOf(model.loss);
   const raw = model.metrics === undefined ? [] : Array.isArray(model.metrics) ? model.metrics : [model.metrics];
   const metrics = raw.map((m) => {
     if (typeof m === 'string') return m;
     if (m === iou) return 'iou';
     throw new Error(`Parallel training cannot send the metric function '${(m as { name?: string }).name}' to workers (only named metrics and iou).`);
   });
-  return { loss: model.loss, metrics };
+  return { loss, metrics };
 }
 
 interface Replica {

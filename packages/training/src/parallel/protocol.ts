@@ -11,8 +11,8 @@ export interface WorkerInit {
   wasmDir?: string;
   /** `model.toJSON()`: the topology (no weights, no training config). */
   modelJson: string;
-  /** The compiled loss, by name (`model.loss`). */
-  loss: string;
+  /** The compiled loss, by its config name (see lossNameOf). */
+  loss: 'bce' | 'bceDice';
   /** The compiled metrics: names, or 'iou' for the @nuclei/model IoU function. */
   metrics: string[];
 }

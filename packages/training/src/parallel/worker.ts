@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'worker_threads';
 import * as tf from '@tensorflow/tfjs';
-import { iou, selectBackend } from '@nuclei/model';
+import { iou, lossFor, selectBackend } from '@nuclei/model';
 import { shareGradients } from './gradients';
 import { isTrainingWorker, type FromWorker, type StepMessage, type ToWorker, type WorkerInit } from './protocol';
 
@@ -70,7 +70,7 @@ export function runTrainingWorker(): void {
     tf.env().set('PROD', true);
     await selectBackend(init.backend, { wasmDir: init.wasmDir });
     const m = await tf.models.modelFromJSON({ modelTopology: JSON.parse(init.modelJson) });
-    m.compile({ optimizer: tf.train.sgd(0), loss: init.loss, metrics: init.metrics.map((name) => METRICS[name] ?? name) });
+    m.compile({ optimizer: tf.train.sgd(0), loss: lossFor(init.loss), metrics: init.metrics.map((name) => METRICS[name] ?? name) });
     model = m;
     post({ type: 'ready' });
   })();

@@ -1,0 +1,179 @@
+import * as tf from '@tensorflow/tfjs';
+import { createRng, seededShuffle, touchingBorders, type FullSizeSample } from '@nuclei/data';
+import { imageNormalisation, normalisedValue, preprocessedChannels, type ImageNormalisation, type Preprocessing } from '@nuclei/model';
+
+/** How training crops are cut from full-size images (stored with a run so a resume cuts the same way). */
+export interface CropOptions {
+  preprocessing: Preprocessing;
+  /** Target channels: 1 = mask, 2 = mask and touching borders. */
+  outputs: number;
+  /** Crops per training image per epoch. */
+  cropsPerImage: number;
+  /** Crops per validation image (fixed: the same crops every epoch). */
+  valCropsPerImage: number;
+  /** Scale range (log-uniform): a crop covers `size / scale` source pixels. */
+  scale: [number, number];
+  /** Touching-border radius in source pixels. */
+  borderRadius: number;
+  /** Flips, 90-degree rotations, brightness / contrast jitter, channel shuffle and gray (RGB input). */
+  augment: boolean;
+}
+
+export const DEFAULT_CROP_OPTIONS: Omit<CropOptions, 'preprocessing' | 'outputs'> = {
+  cropsPerImage: 4,
+  valCropsPerImage: 4,
+  scale: [0.6, 2.0],
+  borderRadius: 2,
+  augment: true,
+};
+
+interface Prepared {
+  id: string;
+  width: number;
+  height: number;
+  rgb: Uint8Array;
+  norm: ImageNormalisation;
+  /** `outputs` planes of `width*height`: mask, then touching borders. */
+  targets: Uint8Array[];
+}
+
+/** One crop's geometry and intensity change, drawn from an rng. */
+interface CropDraw {
+  scale: number;
+  x0: number;
+  y0: number;
+  flipX: boolean;
+  flipY: boolean;
+  turns: number;
+  gain: number;
+  offset: number;
+  perm: number[];
+  gray: boolean;
+}
+
+/**
+ * Cuts model-size crops, with their exact targets, from full-size images held in memory: image
+ * values are bilinear samples of the normalised image, targets nearest-neighbour samples of the
+ * full-resolution planes (never interpolated), both through the same geometry.
+ */
+export class CropSampler {
+  readonly channels: number;
+  private readonly images: Prepared[];
+
+  constructor(samples: readonly FullSizeSample[], readonly size: number, readonly options: CropOptions) {
+    if (!(options.outputs === 1 || options.outputs === 2)) throw new Error(`crop outputs must be 1 or 2, got ${options.outputs}`);
+    const [lo, hi] = options.scale;
+    if (!(lo > 0 && hi >= lo)) throw new Error(`crop scale range must satisfy 0 < min <= max, got ${lo}..${hi}`);
+    this.channels = preprocessedChannels(options.preprocessing);
+    this.images = samples.map((s) => {
+      const { width, height, data } = s.image;
+      const mask = new Uint8Array(width * height);
+      for (let i = 0; i < mask.length; i++) mask[i] = s.labels[i] > 0 ? 1 : 0;
+      const targets = options.outputs === 2 ? [mask, touchingBorders(s.labels, width, height, options.borderRadius)] : [mask];
+      return { id: s.id, width, height, rgb: data, norm: imageNormalisation(data, options.preprocessing), targets };
+    });
+  }
+
+  get count(): number {
+    return this.images.length;
+  }
+
+  private draw(index: number, rng: () => number, augment: boolean): CropDraw {
+    const img = this.images[index];
+    const [lo, hi] = this.options.scale;
+    const scale = augment ? Math.exp(Math.log(lo) + rng() * (Math.log(hi) - Math.log(lo))) : 1;
+    const side = this.size / scale;
+    // A window larger than the image is centred on it (the rest is padding).
+    const x0 = img.width > side ? rng() * (img.width - side) : (img.width - side) / 2;
+    const y0 = img.height > side ? rng() * (img.height - side) : (img.height - side) / 2;
+    if (!augment) return { scale, x0, y0, flipX: false, flipY: false, turns: 0, gain: 1, offset: 0, perm: [0, 1, 2], gray: false };
+    const perm = this.channels === 3 && rng() < 0.5 ? seededShuffle([0, 1, 2], Math.floor(rng() * 2 ** 31)) : [0, 1, 2];
+    return {
+      scale,
+      x0,
+      y0,
+      flipX: rng() < 0.5,
+      flipY: rng() < 0.5,
+      turns: Math.floor(rng() * 4),
+      gain: Math.exp((rng() * 2 - 1) * Math.log(1.3)),
+      offset: (rng() * 2 - 1) * 0.1,
+      perm,
+      gray: this.channels === 3 && rng() < 0.2,
+    };
+  }
+
+  /** Writes crop `index` into `x` (`size*size*channels` at `xo`) and `y` (`size*size*outputs` at `yo`). */
+  cropInto(index: number, rng: () => number, augment: boolean, x: Float32Array, xo: number, y: Float32Array, yo: number): CropDraw {
+    const img = this.images[index];
+    const d = this.draw(index, rng, augment);
+    const { size, channels } = this;
+    const outputs = this.options.outputs;
+    const last = size - 1;
+    const inv = 1 / d.scale;
+    const px = new Float32Array(channels);
+    for (let oy = 0; oy < size; oy++) {
+      for (let ox = 0; ox < size; ox++) {
+        // Output pixel -> unrotated, unflipped crop pixel -> source coordinates (pixel centres).
+        let u = ox;
+        let v = oy;
+        for (let r = 0; r < d.turns; r++) [u, v] = [v, last - u];
+        if (d.flipX) u = last - u;
+        if (d.flipY) v = last - v;
+        const sx = d.x0 + (u + 0.5) * inv - 0.5;
+        const sy = d.y0 + (v + 0.5) * inv - 0.5;
+        this.bilinear(img, sx, sy, px);
+        const o = xo + (oy * size + ox) * channels;
+        if (d.gray) {
+          const g = ((px[0] + px[1] + px[2]) / 3) * d.gain + d.offset;
+          x[o] = x[o + 1] = x[o + 2] = g;
+        } else for (let c = 0; c < channels; c++) x[o + c] = px[d.perm[c]] * d.gain + d.offset;
+        const nx = Math.round(sx);
+        const ny = Math.round(sy);
+        const inside = nx >= 0 && ny >= 0 && nx < img.width && ny < img.height;
+        for (let k = 0; k < outputs; k++) y[yo + (oy * size + ox) * outputs + k] = inside ? img.targets[k][ny * img.width + nx] : 0;
+      }
+    }
+    return d;
+  }
+
+  /** Normalised value at a source position; outside the image, 0 (the normalised background). */
+  private bilinear(img: Prepared, sx: number, sy: number, out: Float32Array): void {
+    const x0 = Math.floor(sx);
+    const y0 = Math.floor(sy);
+    const fx = sx - x0;
+    const fy = sy - y0;
+    out.fill(0);
+    for (let j = 0; j < 2; j++) {
+      const yy = y0 + j;
+      if (yy < 0 || yy >= img.height) continue;
+      const wy = j ? fy : 1 - fy;
+      for (let i = 0; i < 2; i++) {
+        const xx = x0 + i;
+        if (xx < 0 || xx >= img.width) continue;
+        const w = wy * (i ? fx : 1 - fx);
+        if (w === 0) continue;
+        const p = yy * img.width + xx;
+        for (let c = 0; c < this.channels; c++) out[c] += w * normalisedValue(img.norm, img.rgb, p, c);
+      }
+    }
+  }
+
+  /** A batch of the crops `order` (image indices), as tensors; the caller disposes them. */
+  batch(order: readonly number[], rng: () => number, augment: boolean): { x: tf.Tensor4D; y: tf.Tensor4D } {
+    const { size, channels } = this;
+    const outputs = this.options.outputs;
+    const x = new Float32Array(order.length * size * size * channels);
+    const y = new Float32Array(order.length * size * size * outputs);
+    order.forEach((index, i) => this.cropInto(index, rng, augment, x, i * size * size * channels, y, i * size * size * outputs));
+    return { x: tf.tensor4d(x, [order.length, size, size, channels]), y: tf.tensor4d(y, [order.length, size, size, outputs]) };
+  }
+}
+
+/** Training batches of one epoch: every image `cropsPerImage` times, in an order shuffled by `shuffleSeed`. */
+export function* cropBatches(sampler: CropSampler, batchSize: number, opts: { shuffleSeed?: number; seed: number; augment: boolean; perImage: number }): Generator<{ x: tf.Tensor4D; y: tf.Tensor4D }> {
+  const all: number[] = [];
+  for (let k = 0; k < opts.perImage; k++) for (let i = 0; i < sampler.count; i++) all.push(i);
+  const order = opts.shuffleSeed === undefined ? all : seededShuffle(all, opts.shuffleSeed);
+  const rng = createRng(opts.seed);
+  for (let i = 0; i < order.length; i += batchSize) yield sampler.batch(order.slice(i, i + batchSize), rng, opts.augment);
+}
