@@ -13,7 +13,8 @@ export interface NucleiConfig {
   epochs: number;
   batchSize: number;
   inputSize: number;
-  threshold: number;
+  /** Unset: the model's recommendation. */
+  threshold: number | undefined;
   tiling: TilingSetting;
   /** Data-parallel training replicas; 0 = one per core on wasm/cpu. */
   trainingWorkers: number;
@@ -29,7 +30,7 @@ export function readConfig(): NucleiConfig {
     epochs: c.get<number>('epochs') ?? 20,
     batchSize: c.get<number>('batchSize') ?? 16,
     inputSize: c.get<number>('inputSize') ?? 128,
-    threshold: c.get<number>('threshold') ?? 0.5,
+    threshold: c.get<number | null>('threshold') ?? undefined,
     tiling: c.get<TilingSetting>('tiling') ?? 'auto',
     trainingWorkers: c.get<number>('trainingWorkers') ?? 0,
   };

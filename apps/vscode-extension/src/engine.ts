@@ -69,7 +69,8 @@ export function readImage(file: string): Promise<RgbImage> {
 export interface SegmentSettings {
   /** 'auto': what the model's metadata recommends (else tile). */
   mode: 'auto' | 'tile' | 'resize';
-  threshold: number;
+  /** Unset: the model's recommendation. */
+  threshold: number | undefined;
 }
 
 function optionsFor(metadata: ModelMetadata | undefined, { mode, threshold }: SegmentSettings) {

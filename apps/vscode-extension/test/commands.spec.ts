@@ -102,7 +102,7 @@ describe('Segment nuclei in image', () => {
     expect(engine.loadModelCached).toHaveBeenCalledWith(path.join(EXT, 'dist/models/default'));
     expect(engine.ensureBackend).toHaveBeenCalledWith('auto', path.join(EXT, 'dist/wasm'));
     expect(engine.readImage).toHaveBeenCalledWith(file);
-    expect(engine.segmentImage).toHaveBeenCalledWith(expect.anything(), { name: 'fake-model' }, expect.anything(), expect.objectContaining({ mode: 'auto', threshold: 0.5, source: file }));
+    expect(engine.segmentImage).toHaveBeenCalledWith(expect.anything(), { name: 'fake-model' }, expect.anything(), expect.objectContaining({ mode: 'auto', threshold: undefined, source: file }));
     expect(mock.window.withProgress.mock.calls[0][0]).toMatchObject({ location: vscode.ProgressLocation.Notification });
     expect(mock.outputLines.join('\n')).toContain('backend: wasm');
     expect(mock.outputLines.join('\n')).toContain('2 nuclei');

@@ -4,7 +4,10 @@ import sharp from 'sharp';
 import { createRng } from './random';
 import type { RgbImage } from './types';
 
-export type SyntheticStyle = 'fluorescent' | 'stained';
+/** Gray bright-on-dark fluorescence, purple-on-pink stain, or gray dark-on-light bright-field. */
+export type SyntheticStyle = 'fluorescent' | 'stained' | 'brightfield';
+
+export const SYNTHETIC_STYLES: readonly SyntheticStyle[] = ['fluorescent', 'stained', 'brightfield'];
 
 export interface SyntheticSampleOptions {
   width: number;
@@ -58,14 +61,15 @@ function boxBlur(f: Float32Array, w: number, h: number): Float32Array {
 /**
  * A synthetic microscopy image with its per-nucleus masks: elliptical nuclei of varied size and
  * orientation, some in touching pairs (the hard case for instance splitting), blurred and noisy,
- * either gray fluorescence (bright on dark) or stained (dark purple on light). Masks never overlap.
+ * as gray fluorescence (bright on dark), stained (dark purple on light pink) or bright-field (gray,
+ * dark nuclei with a faint light halo on a light, uneven background). Masks never overlap.
  * Deterministic for a seed.
  */
 export function generateSyntheticSample(options: SyntheticSampleOptions): { image: RgbImage; masks: Uint8Array[] } {
   const { width: w, height: h, seed } = options;
   if (!(w >= 8 && h >= 8)) throw new RangeError(`synthetic image must be at least 8x8, got ${w}x${h}`);
   const rng = createRng(seed);
-  const style: SyntheticStyle = options.style ?? (rng() < 0.5 ? 'fluorescent' : 'stained');
+  const style: SyntheticStyle = options.style ?? SYNTHETIC_STYLES[Math.floor(rng() * SYNTHETIC_STYLES.length)];
   const labels = new Int32Array(w * h);
   const intensity = new Float32Array(w * h);
   const masks: Uint8Array[] = [];
@@ -132,6 +136,18 @@ export function generateSyntheticSample(options: SyntheticSampleOptions): { imag
       const v = bg + gain * f[i] + 4 * gaussian(rng);
       data[3 * i] = data[3 * i + 1] = data[3 * i + 2] = Math.max(0, Math.min(255, Math.round(v)));
     }
+  } else if (style === 'brightfield') {
+    const bg = 170 + 50 * rng();
+    const depth = 70 + 50 * rng();
+    const halo = boxBlur(boxBlur(f, w, h), w, h);
+    for (let i = 0; i < w * h; i++) {
+      const x = i % w;
+      const y = Math.floor(i / w);
+      const shade = 12 * Math.sin((x / w) * 3 + (y / h) * 2); // uneven illumination
+      const ring = Math.max(0, halo[i] - f[i]) * 60;
+      const v = bg + shade + ring - depth * f[i] + 4 * gaussian(rng);
+      data[3 * i] = data[3 * i + 1] = data[3 * i + 2] = Math.max(0, Math.min(255, Math.round(v)));
+    }
   } else {
     const bgc = [220 + 20 * rng(), 205 + 20 * rng(), 220 + 20 * rng()];
     const nuc = [80 + 30 * rng(), 40 + 25 * rng(), 110 + 30 * rng()];
@@ -166,7 +182,7 @@ export async function writeSample(dir: string, id: string, image: RgbImage, mask
 
 /**
  * Writes a small synthetic dataset in the DSB layout (used by tests and the demo). Styles
- * alternate so both appear even in tiny sets. Returns the sample ids.
+ * take turns so all three appear even in tiny sets. Returns the sample ids.
  */
 export async function generateSyntheticDataset(
   outDir: string,
@@ -176,7 +192,7 @@ export async function generateSyntheticDataset(
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
     const id = `synthetic_${String(i).padStart(3, '0')}`;
-    const sample = generateSyntheticSample({ width, height, seed: seed * 100003 + i, style: i % 2 === 0 ? 'fluorescent' : 'stained' });
+    const sample = generateSyntheticSample({ width, height, seed: seed * 100003 + i, style: SYNTHETIC_STYLES[i % SYNTHETIC_STYLES.length] });
     await writeSample(outDir, id, sample.image, sample.masks);
     ids.push(id);
     onProgress?.(i + 1, count);

@@ -5,6 +5,7 @@ export {
   evaluateImage,
   evaluateImages,
   reportFromRows,
+  formatKindTable,
   formatReportTable,
   type EvaluationItem,
   type EvaluationRow,

@@ -22,9 +22,11 @@ export interface EvaluationRow {
   ap50: number;
   predCount: number;
   trueCount: number;
+  /** Kind of image (fluorescence, brightfield, stained), when the caller knows it. */
+  kind?: string;
 }
 
-export type EvaluationMeans = Omit<EvaluationRow, 'id' | 'predCount' | 'trueCount'>;
+export type EvaluationMeans = Omit<EvaluationRow, 'id' | 'predCount' | 'trueCount' | 'kind'>;
 
 /** Plain numbers and strings only, so `JSON.stringify` round-trips it. */
 export interface EvaluationReport {
@@ -32,6 +34,8 @@ export interface EvaluationReport {
   rows: EvaluationRow[];
   /** Unweighted means over images (as the competition averaged its score). */
   mean: EvaluationMeans;
+  /** The same means per kind of image, for rows that carry a kind. */
+  byKind?: Record<string, { imageCount: number; mean: EvaluationMeans }>;
 }
 
 const MEAN_KEYS = ['iou', 'dice', 'accuracy', 'precision', 'recall', 'dsb', 'ap50'] as const;
@@ -59,9 +63,29 @@ export function evaluateImage(item: EvaluationItem): EvaluationRow {
 /** Combine already-scored rows (e.g. computed one at a time to keep memory low) into a report. */
 export function reportFromRows(rows: EvaluationRow[]): EvaluationReport {
   if (rows.length === 0) throw new RangeError('evaluateImages: no images to evaluate');
-  const mean = {} as EvaluationMeans;
-  for (const k of MEAN_KEYS) mean[k] = rows.reduce((s, r) => s + r[k], 0) / rows.length;
-  return { imageCount: rows.length, rows, mean };
+  const meanOf = (rs: EvaluationRow[]) => {
+    const mean = {} as EvaluationMeans;
+    for (const k of MEAN_KEYS) mean[k] = rs.reduce((s, r) => s + r[k], 0) / rs.length;
+    return mean;
+  };
+  const report: EvaluationReport = { imageCount: rows.length, rows, mean: meanOf(rows) };
+  const kinds = [...new Set(rows.map((r) => r.kind).filter((k): k is string => k !== undefined))].sort();
+  if (kinds.length) {
+    report.byKind = {};
+    for (const kind of kinds) {
+      const rs = rows.filter((r) => r.kind === kind);
+      report.byKind[kind] = { imageCount: rs.length, mean: meanOf(rs) };
+    }
+  }
+  return report;
+}
+
+/** One line per kind of image: count, DSB, AP50, IoU. Empty when the report has no kinds. */
+export function formatKindTable(report: EvaluationReport): string {
+  if (!report.byKind) return '';
+  const f = (v: number) => v.toFixed(3);
+  const lines = Object.entries(report.byKind).map(([k, v]) => `${k.padEnd(13)} ${String(v.imageCount).padStart(4)} images  DSB ${f(v.mean.dsb)}  AP50 ${f(v.mean.ap50)}  IoU ${f(v.mean.iou)}`);
+  return lines.join('\n');
 }
 
 /** Score every image and average. Throws on an empty list rather than reporting NaN means. */

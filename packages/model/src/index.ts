@@ -11,7 +11,7 @@ export {
   type ImageNormalisation,
   type Preprocessing,
 } from './preprocessing';
-export { iou, IOU_METRIC_NAME } from './metrics';
+export { acc, iou, IOU_METRIC_NAME } from './metrics';
 export { modelFlops } from './flops';
 export {
   selectBackend,

@@ -30,3 +30,20 @@ export function iou(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
 Object.defineProperty(iou, 'name', { value: 'iou' });
 
 export const IOU_METRIC_NAME = 'iou';
+
+/**
+ * Pixel accuracy of the mask (channel 0) cut at 0.5. tfjs' 'accuracy' turns into categorical
+ * accuracy (an argmax over channels) for a loss given as a function, which means nothing for a
+ * mask + border output; this keeps `acc` the mask's accuracy. Named `acc` for the history key.
+ */
+export function acc(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const begin = yPred.shape.map(() => 0);
+    const size = yPred.shape.map((d, i) => (i === yPred.rank - 1 ? 1 : d ?? -1));
+    const t = tf.greater(tf.slice(yTrue, begin, size), 0.5);
+    const p = tf.greater(tf.slice(yPred, begin, size), 0.5);
+    const axes = Array.from({ length: yPred.rank - 1 }, (_, i) => i + 1);
+    return tf.mean(tf.cast(tf.equal(t, p), 'float32'), axes);
+  });
+}
+Object.defineProperty(acc, 'name', { value: 'acc' });

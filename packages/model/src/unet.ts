@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { UNetConfig } from './config';
 import { lossFor } from './losses';
-import { iou } from './metrics';
+import { acc, iou } from './metrics';
 import { resolveConfig, type PresetName } from './presets';
 
 type Sym = tf.SymbolicTensor;
@@ -127,7 +127,8 @@ export function compileUNet(model: tf.LayersModel, learningRate = 1e-3, loss: UN
   model.compile({
     optimizer: tf.train.adam(learningRate),
     loss: lossFor(loss),
-    metrics: ['accuracy', iou],
+    // Seed models keep tfjs' 'accuracy' (binary for BCE); function losses need the mask's own.
+    metrics: loss === 'bceDice' ? [acc, iou] : ['accuracy', iou],
   });
   // tfjs-layers only disposes optimizers it created from a string name, and 'adam' by name cannot
   // take a learning rate; mark ours as owned so model.dispose() frees its state too.

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import { listSampleIds, loadSampleFullSize } from '@nuclei/data';
+import { imageKind, listSampleIds, loadSampleFullSize } from '@nuclei/data';
 import { evaluateImage, reportFromRows, type EvaluationReport, type EvaluationRow } from '@nuclei/evaluation';
 import { segment, type SegmentOptions } from './segment';
 
@@ -28,7 +28,7 @@ export async function evaluateModelOnDataset(
     const sample = await loadSampleFullSize(dir, id);
     const { width, height } = sample.image;
     const result = await segment(sample.image, model, { ...segmentOptions, source: id });
-    const row = evaluateImage({ id, predLabels: result.labels, trueLabels: sample.labels, width, height });
+    const row = { ...evaluateImage({ id, predLabels: result.labels, trueLabels: sample.labels, width, height }), kind: imageKind(sample.image.data) };
     rows.push(row);
     onProgress?.(rows.length, ids.length, row);
   }

@@ -1,15 +1,26 @@
 export {
   segment,
-  predictTiled,
-  predictResized,
+  instancesFromPrediction,
   modelInputSize,
-  withInputSize,
   checkImage,
   DEFAULT_MAX_PIXELS,
   type SegmentOptions,
   type SegmentResult,
   type SegmentMode,
 } from './segment';
+export {
+  predictImage,
+  predictTiled,
+  predictResized,
+  withInputSize,
+  modelShape,
+  toModelInput,
+  flipTiles,
+  type ModelInput,
+  type Prediction,
+  type PredictOptions,
+} from './predict';
+export { markerWatershed, DEFAULT_MARKERS, type MarkerOptions } from './markers';
 export { readImageForSegmentation } from './read-input';
 export { splitInstances, dropSmall, type SplitMethod, type InstanceOptions, type Instances } from './instances';
 export { watershedSplit, gaussianBlur, DEFAULT_WATERSHED, type WatershedOptions } from './watershed';
@@ -26,3 +37,4 @@ export {
 } from './outputs';
 export { evaluateModelOnDataset, type EvaluateDatasetOptions } from './evaluate-dataset';
 export { segmentOptionsForModel } from './model-defaults';
+export { tuneSegmentation, describeOptions, type TuneSample, type TuneCandidate, type TuneResult, type TuneOptions } from './tune';

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { NucleiInputError } from '@nuclei/data';
-import { flipTiles, segment } from './segment';
+import { segment } from './segment';
+import { flipTiles } from './predict';
 import { brightnessModel, brightnessProbability } from './test-utils/models';
 import { drawEllipse, imageFromLabels } from './test-utils/shapes';
 

@@ -1,7 +1,9 @@
-import * as tf from '@tensorflow/tfjs';
-import { NucleiInputError, resampleFloat, resizeImage, type RgbImage } from '@nuclei/data';
-import { splitInstances, type SplitMethod } from './instances';
-import { blendWindow, reflectIndex, tilePositions } from './tiling';
+import type * as tf from '@tensorflow/tfjs';
+import { NucleiInputError, type RgbImage } from '@nuclei/data';
+import type { Preprocessing } from '@nuclei/model';
+import { dropSmall, splitInstances, type Instances, type SplitMethod } from './instances';
+import { markerWatershed } from './markers';
+import { modelShape, predictImage, type Prediction } from './predict';
 import type { WatershedOptions } from './watershed';
 
 export type SegmentMode = 'tile' | 'resize';
@@ -34,8 +36,17 @@ export interface SegmentOptions {
   tta?: boolean;
   /** Tiles per model call. Default 8. */
   batchSize?: number;
-  /** Instance split. Default 'watershed': on synthetic touching pairs it scored DSB 0.745 vs 0.629 (see the segment bench). */
+  /**
+   * Instance split. Default: 'markers' for models with a touching-border output, else 'watershed'
+   * (on synthetic touching pairs it scored DSB 0.745 vs 0.629 against components; see the segment bench).
+   */
   split?: SplitMethod;
+  /** Marker split: border probability below this makes a marker (t2). Default 0.5. */
+  borderThreshold?: number;
+  /** Marker split: smallest marker in px. Default 4. */
+  minMarker?: number;
+  /** The model's input normalisation (its metadata's `preprocessing`; segmentOptionsForModel sets it). */
+  preprocessing?: Preprocessing;
   watershed?: WatershedOptions;
   /** Drop nuclei smaller than this (px). Default 0. */
   minArea?: number;
@@ -52,6 +63,8 @@ export interface SegmentResult {
   height: number;
   /** Per-pixel foreground probability, height*width. */
   probability: Float32Array;
+  /** Per-pixel touching-border probability, for models with that output. */
+  border?: Float32Array;
   /** probability >= threshold, 0/1. */
   mask: Uint8Array;
   labels: Int32Array;
@@ -68,14 +81,9 @@ export interface SegmentResult {
 
 export const DEFAULT_MAX_PIXELS = 100_000_000;
 
-/** Square input size of a model taking [n, s, s, 3], with a clear error for anything else. */
+/** Square input size of a model taking [n, s, s, c]. */
 export function modelInputSize(model: tf.LayersModel): number {
-  const shape = model.inputs[0]?.shape;
-  const [, h, w, c] = shape ?? [];
-  if (!shape || shape.length !== 4 || typeof h !== 'number' || h !== w || c !== 3) {
-    throw new Error(`segment: the model must take [n, s, s, 3] images with a fixed size s, got ${JSON.stringify(shape)}`);
-  }
-  return h;
+  return modelShape(model).size;
 }
 
 const pixels = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)} megapixels` : `${n} pixels`);
@@ -100,190 +108,46 @@ export function checkImage(image: RgbImage, maxPixels = DEFAULT_MAX_PIXELS, sour
 }
 
 /**
- * A copy of a fully convolutional model taking size x size inputs, sharing nothing with the
- * original (dispose it). Built from the model's JSON topology with the input shape replaced.
+ * Label image from a prediction: the foreground cut at `threshold`, split into nuclei by the
+ * marker watershed (two-output models, default there), the distance-transform watershed (default
+ * for one-output models) or connected components.
  */
-export async function withInputSize(model: tf.LayersModel, size: number): Promise<tf.LayersModel> {
-  if (!Number.isInteger(size) || size < 1) throw new RangeError(`segment: tileSize must be a positive integer, got ${size}`);
-  const topology = JSON.parse(model.toJSON(null, true) as string);
-  let replaced = 0;
-  for (const layer of topology.config?.layers ?? []) {
-    const shape = layer.config?.batch_input_shape;
-    if (Array.isArray(shape) && shape.length === 4) {
-      layer.config.batch_input_shape = [null, size, size, shape[3]];
-      replaced++;
-    }
-  }
-  if (replaced !== 1) throw new Error(`segment: cannot change the input size of this model (found ${replaced} image inputs)`);
-  const copy = await tf.models.modelFromJSON({ modelTopology: topology });
-  const weights = model.getWeights();
-  copy.setWeights(weights);
-  return copy;
-}
-
-/** Runs the model on a batch of float32 RGB tiles and returns the [n*s*s] probabilities. */
-async function predictBatch(model: tf.LayersModel, buf: Float32Array, n: number, s: number): Promise<Float32Array> {
-  const out = tf.tidy(() => model.predict(tf.tensor4d(buf.subarray(0, n * s * s * 3), [n, s, s, 3])) as tf.Tensor);
-  try {
-    if (out.shape.length !== 4 || out.shape[1] !== s || out.shape[2] !== s || out.shape[3] !== 1) {
-      throw new Error(`segment: the model must output [n, ${s}, ${s}, 1] probabilities, got [${out.shape}]`);
-    }
-    return (await out.data()) as Float32Array;
-  } finally {
-    out.dispose();
-  }
-}
-
-/** Mirrors each of n square s x s tiles of `channels` values per pixel, left-right and/or top-bottom. */
-export function flipTiles(src: Float32Array, n: number, s: number, channels: number, flipX: boolean, flipY: boolean): Float32Array {
-  const out = new Float32Array(n * s * s * channels);
-  for (let t = 0; t < n; t++) {
-    const base = t * s * s * channels;
-    for (let y = 0; y < s; y++) {
-      const sy = flipY ? s - 1 - y : y;
-      for (let x = 0; x < s; x++) {
-        const sx = flipX ? s - 1 - x : x;
-        const o = base + (y * s + x) * channels;
-        const i = base + (sy * s + sx) * channels;
-        for (let c = 0; c < channels; c++) out[o + c] = src[i + c];
-      }
-    }
-  }
-  return out;
-}
-
-/** The mean of the predictions of the tiles as they are and mirrored three ways (each mirrored back). */
-async function predictFlipAveraged(model: tf.LayersModel, buf: Float32Array, n: number, s: number): Promise<Float32Array> {
-  const sum = new Float32Array(n * s * s);
-  for (const [fx, fy] of [[false, false], [true, false], [false, true], [true, true]] as const) {
-    const input = fx || fy ? flipTiles(buf, n, s, 3, fx, fy) : buf;
-    const prob = await predictBatch(model, input, n, s);
-    const back = fx || fy ? flipTiles(prob, n, s, 1, fx, fy) : prob;
-    for (let i = 0; i < sum.length; i++) sum[i] += back[i] / 4;
-  }
-  return sum;
-}
-
-/**
- * Foreground probability at native resolution. The image (reflect-padded if smaller than a tile)
- * is covered by overlapping tiles of the model size, predicted in batches, and blended with a
- * raised-cosine window. Only two image-sized Float32Arrays are ever held (the sum, reused as the
- * result, and nothing per tile beyond the batch), never a tensor of the whole image. The weight
- * sum is separable (a grid of identical windows), so it is two 1-D arrays.
- */
-export async function predictTiled(
-  image: RgbImage,
-  model: tf.LayersModel,
-  options: Pick<SegmentOptions, 'overlap' | 'batchSize' | 'onProgress' | 'tta'> = {},
-): Promise<{ probability: Float32Array; tiles: number }> {
-  const s = modelInputSize(model);
-  const { width: W, height: H, data } = image;
-  const ov = options.overlap ?? 0.25;
-  const overlapPx = Math.round(ov < 1 ? ov * s : ov);
-  if (!(overlapPx >= 0 && overlapPx < s)) throw new RangeError(`segment: overlap must be below the tile size ${s}, got ${ov}`);
-  const batchSize = Math.max(1, Math.floor(options.batchSize ?? 8));
-  const xs = tilePositions(Math.max(W, s), s, overlapPx);
-  const ys = tilePositions(Math.max(H, s), s, overlapPx);
-  const win = blendWindow(s, overlapPx);
-  const sumX = new Float32Array(W);
-  const sumY = new Float32Array(H);
-  for (const x0 of xs) for (let i = 0; i < s && x0 + i < W; i++) sumX[x0 + i] += win[i];
-  for (const y0 of ys) for (let i = 0; i < s && y0 + i < H; i++) sumY[y0 + i] += win[i];
-  // Reflect-padding maps for images smaller than a tile.
-  const mapX = new Int32Array(Math.max(W, s)).map((_, i) => reflectIndex(i, W));
-  const mapY = new Int32Array(Math.max(H, s)).map((_, i) => reflectIndex(i, H));
-
-  const acc = new Float32Array(W * H);
-  const tiles: [number, number][] = [];
-  for (const y0 of ys) for (const x0 of xs) tiles.push([x0, y0]);
-  const buf = new Float32Array(batchSize * s * s * 3);
-  for (let b = 0; b < tiles.length; b += batchSize) {
-    const batch = tiles.slice(b, b + batchSize);
-    batch.forEach(([x0, y0], k) => {
-      let o = k * s * s * 3;
-      for (let ty = 0; ty < s; ty++) {
-        const row = mapY[y0 + ty] * W;
-        for (let tx = 0; tx < s; tx++) {
-          const p = (row + mapX[x0 + tx]) * 3;
-          buf[o++] = data[p];
-          buf[o++] = data[p + 1];
-          buf[o++] = data[p + 2];
-        }
-      }
-    });
-    const prob = options.tta ? await predictFlipAveraged(model, buf, batch.length, s) : await predictBatch(model, buf, batch.length, s);
-    batch.forEach(([x0, y0], k) => {
-      const base = k * s * s;
-      for (let ty = 0; ty < s && y0 + ty < H; ty++) {
-        const wy = win[ty];
-        const row = (y0 + ty) * W;
-        const src = base + ty * s;
-        for (let tx = 0; tx < s && x0 + tx < W; tx++) acc[row + x0 + tx] += prob[src + tx] * wy * win[tx];
-      }
-    });
-    options.onProgress?.(Math.min(b + batchSize, tiles.length), tiles.length);
-  }
-  for (let y = 0; y < H; y++) {
-    const row = y * W;
-    for (let x = 0; x < W; x++) acc[row + x] /= sumY[y] * sumX[x];
-  }
-  return { probability: acc, tiles: tiles.length };
-}
-
-/** The seed's way: squeeze the whole image to the model size, predict once, stretch back bilinearly. */
-export async function predictResized(image: RgbImage, model: tf.LayersModel): Promise<Float32Array> {
-  const s = modelInputSize(model);
-  const small = resizeImage(image, s, s);
-  const prob = await predictBatch(model, Float32Array.from(small.data), 1, s);
-  if (image.width === s && image.height === s) return prob;
-  // Bilinear with half-pixel centres, as the seed's skimage resize; one image-sized tensor is
-  // acceptable here since this mode exists to reproduce the seed, not for huge images.
-  const big = tf.tidy(() =>
-    tf.image.resizeBilinear(tf.tensor4d(prob, [1, s, s, 1]), [image.height, image.width], false, true),
-  );
-  try {
-    return (await big.data()) as Float32Array;
-  } finally {
-    big.dispose();
-  }
+export function instancesFromPrediction(pred: Prediction, options: Pick<SegmentOptions, 'threshold' | 'split' | 'borderThreshold' | 'minMarker' | 'minArea' | 'watershed'> = {}): { mask: Uint8Array; split: SplitMethod; threshold: number } & Instances {
+  const { width, height, planes } = pred;
+  const threshold = options.threshold ?? 0.5;
+  const split = options.split ?? (planes.length > 1 ? 'markers' : 'watershed');
+  const probability = planes[0];
+  const mask = new Uint8Array(width * height);
+  for (let i = 0; i < mask.length; i++) mask[i] = probability[i] >= threshold ? 1 : 0;
+  let inst: Instances;
+  if (split === 'markers') {
+    if (planes.length < 2) throw new RangeError('segment: split "markers" needs a model with a touching-border output (this one has only the mask)');
+    const raw = markerWatershed(probability, planes[1], width, height, { threshold, borderThreshold: options.borderThreshold, minMarker: options.minMarker });
+    inst = dropSmall(raw.labels, raw.count, options.minArea ?? 0);
+  } else inst = splitInstances(mask, width, height, { split, minArea: options.minArea, watershed: options.watershed });
+  return { mask, split, threshold, ...inst };
 }
 
 /** Segments one image into nuclei: probability, binary mask, instance labels and their areas. */
 export async function segment(image: RgbImage, model: tf.LayersModel, options: SegmentOptions = {}): Promise<SegmentResult> {
   checkImage(image, options.maxPixels, options.source);
   const mode = options.mode ?? 'tile';
-  const threshold = options.threshold ?? 0.5;
-  const split = options.split ?? 'watershed';
-  let probability: Float32Array;
-  let tiles = 1;
-  if (mode === 'tile') {
-    const tileSize = options.tileSize;
-    const tiler = tileSize && tileSize !== modelInputSize(model) ? await withInputSize(model, tileSize) : model;
-    try {
-      const scale = options.scale ?? 1;
-      if (!(scale > 0 && scale <= 4)) throw new RangeError(`segment: scale must be in (0, 4], got ${scale}`);
-      const w = Math.max(1, Math.round(image.width * scale));
-      const h = Math.max(1, Math.round(image.height * scale));
-      if (w === image.width && h === image.height) {
-        ({ probability, tiles } = await predictTiled(image, tiler, options));
-      } else {
-        const scaled = await predictTiled(resizeImage(image, h, w), tiler, options);
-        probability = resampleFloat(scaled.probability, w, h, image.width, image.height, 1);
-        tiles = scaled.tiles;
-      }
-    } finally {
-      if (tiler !== model) tiler.dispose();
-    }
-  }
-  else if (mode === 'resize') {
-    probability = await predictResized(image, model);
-    options.onProgress?.(1, 1);
-  } else throw new RangeError(`segment: unknown mode "${mode}" (use "tile" or "resize")`);
-
-  const { width, height } = image;
-  const mask = new Uint8Array(width * height);
-  for (let i = 0; i < mask.length; i++) mask[i] = probability[i] >= threshold ? 1 : 0;
-  const inst = splitInstances(mask, width, height, { split, minArea: options.minArea, watershed: options.watershed });
+  const pred = await predictImage(image, model, options);
+  const inst = instancesFromPrediction(pred, options);
   const meanArea = inst.count ? inst.areas.reduce((a, b) => a + b, 0) / inst.count : 0;
-  return { width, height, probability, mask, ...inst, meanArea, mode, tiles, threshold, split };
+  return {
+    width: pred.width,
+    height: pred.height,
+    probability: pred.planes[0],
+    ...(pred.planes[1] ? { border: pred.planes[1] } : {}),
+    mask: inst.mask,
+    labels: inst.labels,
+    count: inst.count,
+    areas: inst.areas,
+    meanArea,
+    mode,
+    tiles: pred.tiles,
+    threshold: inst.threshold,
+    split: inst.split,
+  };
 }

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { listSampleIds } from '@nuclei/data';
-import { formatReportTable } from '@nuclei/evaluation';
+import { formatKindTable, formatReportTable } from '@nuclei/evaluation';
 import { evaluateModelOnDataset, segmentOptionsForModel } from '@nuclei/segmentation';
 import { intOption, parseCommandArgs } from '../args';
 import { CliError } from '../cli-error';
@@ -17,7 +17,8 @@ Options:
   --out FILE           JSON report (default: nuclei-evaluation.json)
   --limit N            only the first N images (sorted by id)
   Unset options take the values the model's metadata recommends, else the defaults.
-  --mode tile|resize   --threshold 0.5   --split watershed|components   --scale 1   --tile-size N   --tta
+  --mode tile|resize   --threshold 0.5   --split markers|watershed|components   --border-threshold 0.5
+  --min-marker 4   --scale 1   --tile-size N   --tta
   --backend auto|gpu|node|wasm|cpu`;
 
 export async function runEvaluate(argv: string[]): Promise<void> {
@@ -46,6 +47,8 @@ export async function runEvaluate(argv: string[]): Promise<void> {
     const report = await evaluateModelOnDataset(data, model, { ...chosen, ids, onProgress: (done, total, row) => bar.update(done, total, row.id) });
     bar.done();
     console.log(formatReportTable(report));
+    const kinds = formatKindTable(report);
+    if (kinds) console.log(`per kind of image:\n${kinds}`);
     fs.mkdirSync(path.dirname(out), { recursive: true });
     fs.writeFileSync(out, JSON.stringify({ dataset: data, model: dir, options: { ...chosen, limit }, ...report }, null, 2));
     console.log(`report: ${out}`);

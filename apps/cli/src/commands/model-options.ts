@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { loadModel } from '@nuclei/model';
-import type { SegmentOptions } from '@nuclei/segmentation';
+import { describeOptions as describeSegmentation, type SegmentOptions } from '@nuclei/segmentation';
 import { choiceOption, intOption, numberOption } from '../args';
 import { CliError } from '../cli-error';
 import { findDefaultModel } from '../default-model';
@@ -18,9 +18,7 @@ export async function loadModelOption(value: unknown) {
 
 /** One line saying how images will be segmented (segment's own defaults for what is unset). */
 export function describeOptions(o: SegmentOptions): string {
-  const mode = o.mode ?? 'tile';
-  const scale = mode === 'tile' && o.scale !== undefined && o.scale !== 1 ? ` at scale ${o.scale}` : '';
-  return `${mode}${scale}, threshold ${o.threshold ?? 0.5}, split ${o.split ?? 'watershed'}${o.tta ? ', flip-averaged (tta)' : ''}`;
+  return describeSegmentation(o) + (o.preprocessing ? `; input normalised (percentiles ${o.preprocessing.low}-${o.preprocessing.high}, ${o.preprocessing.channels}, invert ${o.preprocessing.invert})` : '');
 }
 
 /** The segmentation flags shared by `segment` and `evaluate`. */
@@ -31,15 +29,25 @@ export const SEGMENT_FLAGS = {
   scale: { type: 'string' },
   'tile-size': { type: 'string' },
   tta: { type: 'boolean' },
+  'border-threshold': { type: 'string' },
+  'min-marker': { type: 'string' },
 } as const;
 
 /** Only what the user set: the rest comes from the model's recommendation, then segment's defaults. */
 export function segmentOptionsFromFlags(values: Record<string, string | boolean | undefined>): SegmentOptions {
   const set = (name: string) => values[name] !== undefined;
+  const mode = set('mode') ? choiceOption('mode', values.mode, ['tile', 'resize'] as const, 'tile') : undefined;
+  if (mode === 'resize') {
+    // Resize mode predicts one squeezed image: tiles, their scale and their mirroring do not apply.
+    const ignored = ['scale', 'tile-size', 'tta'].filter((f) => values[f] !== undefined);
+    if (ignored.length) throw new CliError(`--mode resize squeezes the whole image into one model input; ${ignored.map((f) => `--${f}`).join(', ')} only apply to --mode tile`);
+  }
   return {
-    mode: set('mode') ? choiceOption('mode', values.mode, ['tile', 'resize'] as const, 'tile') : undefined,
+    mode,
     threshold: set('threshold') ? numberOption('threshold', values.threshold, 0.5, 0, 1) : undefined,
-    split: set('split') ? choiceOption('split', values.split, ['watershed', 'components'] as const, 'watershed') : undefined,
+    split: set('split') ? choiceOption('split', values.split, ['markers', 'watershed', 'components'] as const, 'watershed') : undefined,
+    borderThreshold: set('border-threshold') ? numberOption('border-threshold', values['border-threshold'], 0.5, 0, 1) : undefined,
+    minMarker: set('min-marker') ? intOption('min-marker', values['min-marker'], 4, 1) : undefined,
     scale: set('scale') ? numberOption('scale', values.scale, 1, 0.01, 4) : undefined,
     tileSize: set('tile-size') ? intOption('tile-size', values['tile-size'], 128, 16) : undefined,
     tta: values.tta ? true : undefined,

@@ -1,8 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { listSampleIds, splitTrainVal } from '@nuclei/data';
+import { listSampleIds, loadSampleFullSize, splitTrainVal } from '@nuclei/data';
+import { formatKindTable } from '@nuclei/evaluation';
 import { loadModel, saveModel, type SegmentationDefaults } from '@nuclei/model';
-import { evaluateModelOnDataset, type SegmentOptions } from '@nuclei/segmentation';
+import { tuneSegmentation, type TuneSample } from '@nuclei/segmentation';
 import { TRAINING_STATE_KEY } from '@nuclei/training';
 import { intOption, parseCommandArgs } from '../args';
 import { CliError } from '../cli-error';
@@ -11,26 +12,14 @@ import { activateBackend } from './backend';
 
 const HELP = `nuclei publish CHECKPOINT --out DIR [--data DIR] [--limit N]
   Turns a training checkpoint (e.g. OUT/best) into a model to ship: scores it on the images held out
-  from its training, at full size against the full-size truth, with each way of segmenting (tile at
-  native size, tile at half size, the seed's resize), keeps the best as the model's recommended
-  segmentation defaults, records the full-size figures, and saves it without optimizer state.
+  from its training, at full size against the full-size truth, with each way of segmenting (models
+  with a touching-border output: prediction scale x1 / x1.5 / x2, then the marker watershed's mask
+  threshold t1, border threshold t2 and smallest marker, then test-time augmentation; seed models:
+  tiles at x1 and x0.5 and the seed's resize, watershed or components), keeps the best as the
+  model's recommended segmentation defaults, records the full-size figures overall and per kind of
+  image, and saves it without optimizer state.
   --data DIR   the training dataset (default: the one recorded in the checkpoint)
   --limit N    score only the first N held-out images`;
-
-/**
- * The ways of segmenting compared, in order of preference: within TIE of the best DSB score the
- * earlier one wins, because tiles keep nuclei at one scale and memory bounded on images of any size
- * while resize squeezes a whole image (however large) into one model input. Watershed vs
- * components is then compared on the chosen way.
- */
-const TIE = 0.01;
-const CANDIDATES: SegmentOptions[] = [
-  { mode: 'tile', scale: 1 },
-  { mode: 'tile', scale: 0.5 },
-  { mode: 'resize' },
-];
-
-const label = (o: SegmentOptions) => `${o.mode}${o.mode === 'tile' ? ` x${o.scale ?? 1}` : ''}, ${o.split ?? 'watershed'}`;
 
 export async function runPublish(argv: string[]): Promise<void> {
   const { values, positionals } = parseCommandArgs('publish', argv, {
@@ -60,47 +49,49 @@ export async function runPublish(argv: string[]): Promise<void> {
     if (values.limit !== undefined) ids = ids.slice(0, intOption('limit', values.limit, 1));
     if (ids.length === 0) throw new CliError(`${from}: no held-out images to score it on`);
 
-    const score = async (options: SegmentOptions) => {
-      const bar = createProgressBar(label(options));
-      const report = await evaluateModelOnDataset(data, model, { ...options, ids, onProgress: (d, t) => bar.update(d, t) });
-      bar.done(`${label(options).padEnd(26)} IoU ${report.mean.iou.toFixed(3)}  Dice ${report.mean.dice.toFixed(3)}  DSB ${report.mean.dsb.toFixed(3)}  AP50 ${report.mean.ap50.toFixed(3)}`);
-      return { options, report };
-    };
     console.log(`scoring on ${ids.length} held-out images of ${data} at full size`);
-    type Scored = Awaited<ReturnType<typeof score>>;
-    // First in preference order within TIE of the top score.
-    const pick = (rs: Scored[]) => {
-      const top = Math.max(...rs.map((r) => r.report.mean.dsb));
-      return rs.find((r) => r.report.mean.dsb >= top - TIE)!;
-    };
-    const ways: Scored[] = [];
-    for (const c of CANDIDATES) ways.push(await score({ ...c, split: 'watershed' }));
-    const way = pick(ways);
-    const plain = await score({ ...way.options, split: 'components' });
-    const best = pick([way, plain]);
-    const results = [...ways, plain];
-    const runnerUp = results.filter((r) => r !== best).sort((a, b) => b.report.mean.dsb - a.report.mean.dsb)[0];
-    const segmentation: SegmentationDefaults = {
-      mode: best.options.mode ?? 'tile',
-      ...(best.options.mode === 'tile' ? { scale: best.options.scale ?? 1 } : {}),
-      split: best.options.split,
-      basis: `mean DSB ${best.report.mean.dsb.toFixed(3)}, best other ${runnerUp.report.mean.dsb.toFixed(3)} (${label(runnerUp.options)}), on ${ids.length} held-out images at full size; ties within ${TIE} go to tiles`,
-    };
+    const loadBar = createProgressBar('load');
+    const samples: TuneSample[] = [];
+    for (const id of ids) {
+      samples.push(await loadSampleFullSize(data, id));
+      loadBar.update(samples.length, ids.length);
+    }
+    loadBar.done(`loaded ${samples.length} held-out images`);
+    let bar = createProgressBar('predict');
+    const tuned = await tuneSegmentation(samples, model, {
+      preprocessing: metadata.preprocessing,
+      onProgress: (what, done, total) => bar.update(done, total, what),
+      onCandidate: (c) => {
+        const m = c.report.mean;
+        bar.done(`${c.label.padEnd(40)} IoU ${m.iou.toFixed(3)}  DSB ${m.dsb.toFixed(3)}  AP50 ${m.ap50.toFixed(3)}`);
+        bar = createProgressBar('predict');
+      },
+    });
+    const best = tuned.best;
+    const segmentation: SegmentationDefaults = tuned.defaults;
     const { [TRAINING_STATE_KEY]: _state, ...trainingInfo } = training;
     const m = best.report.mean;
+    const perKind: Record<string, number> = {};
+    for (const [kind, v] of Object.entries(best.report.byKind ?? {})) {
+      perKind[`fullsize_dsb_${kind}`] = v.mean.dsb;
+      perKind[`fullsize_ap50_${kind}`] = v.mean.ap50;
+    }
     await saveModel(model, out, {
       preset: metadata.preset,
       config: metadata.config,
       createdAt: metadata.createdAt,
       training: { ...trainingInfo, publishedFrom: from },
-      metrics: { ...metadata.metrics, fullsize_iou: m.iou, fullsize_dice: m.dice, fullsize_dsb: m.dsb, fullsize_ap50: m.ap50 },
+      metrics: { ...metadata.metrics, fullsize_iou: m.iou, fullsize_dice: m.dice, fullsize_dsb: m.dsb, fullsize_ap50: m.ap50, ...perKind },
       history: metadata.history,
       segmentation,
+      ...(metadata.preprocessing ? { preprocessing: metadata.preprocessing } : {}),
     });
     const history = path.join(path.dirname(from), 'history.csv');
     if (fs.existsSync(history)) fs.copyFileSync(history, path.join(out, 'history.csv'));
-    fs.writeFileSync(path.join(out, 'evaluation.json'), JSON.stringify({ dataset: data, ids, candidates: results.map((r) => ({ options: r.options, ...r.report })) }, null, 2));
-    console.log(`recommended: ${label(best.options)} (${segmentation.basis})`);
+    fs.writeFileSync(path.join(out, 'evaluation.json'), JSON.stringify({ dataset: path.basename(data), ids, best: { label: best.label, options: best.options, ...best.report }, candidates: tuned.candidates.map((c) => ({ label: c.label, options: c.options, mean: c.report.mean, byKind: c.report.byKind })) }, null, 2));
+    console.log(`recommended: ${best.label} (${segmentation.basis})`);
+    const kinds = formatKindTable(best.report);
+    if (kinds) console.log(`per kind of image:\n${kinds}`);
     console.log(`published: ${out}`);
   } finally {
     model.dispose();

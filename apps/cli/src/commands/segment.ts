@@ -16,12 +16,16 @@ Options:
   Unset options take the values the model's metadata recommends (measured on its validation
   images at full size), else the defaults below.
   --mode tile|resize   tile: overlapping tiles at native size (default); resize: squeeze to the model size (the seed)
-  --threshold 0.5      probability threshold
+  --threshold 0.5      mask probability threshold (t1)
   --scale 1            tile mode: predict on the image scaled by this factor (a model trained on squeezed
                        images sees nuclei at its training size at about model size / image size)
   --tile-size N        tile side (default: the model's input size; larger = less overlap work)
   --tta                tiles also predicted mirrored three ways and averaged (4x the work)
-  --split watershed|components  separate touching nuclei by watershed (default) or plain connected components
+  --split markers|watershed|components  separate touching nuclei: markers (default for models with a
+                       touching-border output: marker watershed), watershed (distance transform; default
+                       for mask-only models) or plain connected components
+  --border-threshold 0.5  markers: border probability below this makes a marker (t2)
+  --min-marker 4       markers: smallest marker in pixels
   --min-area N         drop objects smaller than N pixels (default 0 = keep all)
   --backend auto|gpu|node|wasm|cpu`;
 

@@ -1,6 +1,6 @@
 import { Worker } from 'worker_threads';
 import * as tf from '@tensorflow/tfjs';
-import { iou, lossNameOf, type BackendPreference } from '@nuclei/model';
+import { acc, iou, lossNameOf, type BackendPreference } from '@nuclei/model';
 import { shareGradients } from './gradients';
 import { WORKER_FLAG, type FromWorker, type StepMessage, type WorkerInit } from './protocol';
 import { readWeights } from './worker';
@@ -37,7 +37,8 @@ function compiledNames(model: tf.LayersModel): { loss: 'bce' | 'bceDice'; metric
   const metrics = raw.map((m) => {
     if (typeof m === 'string') return m;
     if (m === iou) return 'iou';
-    throw new Error(`Parallel training cannot send the metric function '${(m as { name?: string }).name}' to workers (only named metrics and iou).`);
+    if (m === acc) return 'acc';
+    throw new Error(`Parallel training cannot send the metric function '${(m as { name?: string }).name}' to workers (only named metrics, iou and acc).`);
   });
   return { loss, metrics };
 }

@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'worker_threads';
 import * as tf from '@tensorflow/tfjs';
-import { iou, lossFor, selectBackend } from '@nuclei/model';
+import { acc, iou, lossFor, selectBackend } from '@nuclei/model';
 import { shareGradients } from './gradients';
 import { isTrainingWorker, type FromWorker, type StepMessage, type ToWorker, type WorkerInit } from './protocol';
 
@@ -46,7 +46,7 @@ export function readWeights(model: tf.LayersModel): Float32Array {
   return flat;
 }
 
-const METRICS: Record<string, string | ((a: tf.Tensor, b: tf.Tensor) => tf.Tensor)> = { iou };
+const METRICS: Record<string, string | ((a: tf.Tensor, b: tf.Tensor) => tf.Tensor)> = { iou, acc };
 
 /**
  * Body of a training worker thread: one backend and one model replica that, for every step

@@ -1,0 +1,259 @@
+import * as tf from '@tensorflow/tfjs';
+import { resampleFloat, resizeImage, type RgbImage } from '@nuclei/data';
+import { preprocessImage, preprocessedChannels, type Preprocessing } from '@nuclei/model';
+import { blendWindow, reflectIndex, tilePositions } from './tiling';
+
+/** An image as the network takes it: `height*width*channels` float32, row-major. */
+export interface ModelInput {
+  width: number;
+  height: number;
+  channels: number;
+  data: Float32Array;
+}
+
+/** Per-pixel network outputs at the image's size: `planes[0]` the mask probability, `planes[1]` touching borders (if the model has them). */
+export interface Prediction {
+  width: number;
+  height: number;
+  planes: Float32Array[];
+  /** Model calls' worth of tiles (1 in resize mode). */
+  tiles: number;
+}
+
+export interface PredictOptions {
+  /** 'tile' (default): native resolution with overlapping tiles. 'resize': the seed's squeeze-predict-stretch. */
+  mode?: 'tile' | 'resize';
+  /** Tile overlap: a fraction of the tile if < 1, else pixels. Default 1/4. */
+  overlap?: number;
+  /** Tile side in px; default the model's input size (a larger one runs a copy of the fully convolutional model). */
+  tileSize?: number;
+  /** Tile mode: predict on the image scaled by this factor, then scale the outputs back. Default 1. */
+  scale?: number;
+  /** Also predict each tile mirrored three ways and average (four times the work). */
+  tta?: boolean;
+  /** Tiles per model call. Default 8. */
+  batchSize?: number;
+  /** The model's input normalisation (from its metadata); absent: 8-bit RGB values as is (seed models). */
+  preprocessing?: Preprocessing;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Input side, input channels and output channels of a model taking `[n, s, s, c]`, with a clear error for anything else. */
+export function modelShape(model: tf.LayersModel): { size: number; channels: number; outputs: number } {
+  const shape = model.inputs[0]?.shape;
+  const [, h, w, c] = shape ?? [];
+  if (!shape || shape.length !== 4 || typeof h !== 'number' || h !== w || typeof c !== 'number') {
+    throw new Error(`segment: the model must take [n, s, s, c] images with a fixed size s, got ${JSON.stringify(shape)}`);
+  }
+  const out = model.outputs[0]?.shape;
+  const k = out?.[3];
+  if (!out || out.length !== 4 || typeof k !== 'number' || k < 1 || k > 2) throw new Error(`segment: the model must output [n, s, s, 1 or 2], got ${JSON.stringify(out)}`);
+  return { size: h, channels: c, outputs: k };
+}
+
+/** The whole image normalised as the model expects (before tiling, so all tiles share one normalisation). */
+export function toModelInput(image: RgbImage, preprocessing: Preprocessing | undefined): ModelInput {
+  return { width: image.width, height: image.height, channels: preprocessedChannels(preprocessing), data: preprocessImage(image.data, preprocessing) };
+}
+
+function rgbInput(image: RgbImage): ModelInput {
+  return { width: image.width, height: image.height, channels: 3, data: Float32Array.from(image.data) };
+}
+
+/** Runs the model on n tiles and returns `[n*s*s*k]` outputs. */
+async function predictBatch(model: tf.LayersModel, buf: Float32Array, n: number, s: number, c: number, k: number): Promise<Float32Array> {
+  const out = tf.tidy(() => model.predict(tf.tensor4d(buf.subarray(0, n * s * s * c), [n, s, s, c])) as tf.Tensor);
+  try {
+    if (out.shape.length !== 4 || out.shape[1] !== s || out.shape[2] !== s || out.shape[3] !== k) {
+      throw new Error(`segment: the model must output [n, ${s}, ${s}, ${k}] probabilities, got [${out.shape}]`);
+    }
+    const values = (await out.data()) as Float32Array;
+    for (let i = 0; i < values.length; i++) {
+      if (!Number.isFinite(values[i])) throw new Error('segment: the model predicted NaN or infinite values (are its weights broken?)');
+    }
+    return values;
+  } finally {
+    out.dispose();
+  }
+}
+
+/** Mirrors each of n square s x s tiles of `channels` values per pixel, left-right and/or top-bottom. */
+export function flipTiles(src: Float32Array, n: number, s: number, channels: number, flipX: boolean, flipY: boolean): Float32Array {
+  const out = new Float32Array(n * s * s * channels);
+  for (let t = 0; t < n; t++) {
+    const base = t * s * s * channels;
+    for (let y = 0; y < s; y++) {
+      const sy = flipY ? s - 1 - y : y;
+      for (let x = 0; x < s; x++) {
+        const sx = flipX ? s - 1 - x : x;
+        const o = base + (y * s + x) * channels;
+        const i = base + (sy * s + sx) * channels;
+        for (let c = 0; c < channels; c++) out[o + c] = src[i + c];
+      }
+    }
+  }
+  return out;
+}
+
+/** The mean of the predictions of the tiles as they are and mirrored three ways (each mirrored back). */
+async function predictFlipAveraged(model: tf.LayersModel, buf: Float32Array, n: number, s: number, c: number, k: number): Promise<Float32Array> {
+  const sum = new Float32Array(n * s * s * k);
+  for (const [fx, fy] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+    const input = fx || fy ? flipTiles(buf, n, s, c, fx, fy) : buf;
+    const prob = await predictBatch(model, input, n, s, c, k);
+    const back = fx || fy ? flipTiles(prob, n, s, k, fx, fy) : prob;
+    for (let i = 0; i < sum.length; i++) sum[i] += back[i] / 4;
+  }
+  return sum;
+}
+
+/**
+ * Outputs at native resolution. The input (reflect-padded if smaller than a tile) is covered by
+ * overlapping tiles of the model size, predicted in batches, and blended with a raised-cosine
+ * window. Only the output planes are image-sized; the weight sum is separable (a grid of
+ * identical windows), so it is two 1-D arrays.
+ */
+export async function predictTiled(
+  image: ModelInput | RgbImage,
+  model: tf.LayersModel,
+  options: Pick<PredictOptions, 'overlap' | 'batchSize' | 'onProgress' | 'tta'> = {},
+): Promise<{ probability: Float32Array; planes: Float32Array[]; tiles: number }> {
+  const input = 'channels' in image ? image : rgbInput(image);
+  const { size: s, channels: c, outputs: k } = modelShape(model);
+  const { width: W, height: H, data } = input;
+  if (input.channels !== c) throw new Error(`segment: the model takes ${c} channels, the prepared image has ${input.channels}`);
+  const ov = options.overlap ?? 0.25;
+  const overlapPx = Math.round(ov < 1 ? ov * s : ov);
+  if (!(overlapPx >= 0 && overlapPx < s)) throw new RangeError(`segment: overlap must be below the tile size ${s}, got ${ov}`);
+  const batchSize = Math.max(1, Math.floor(options.batchSize ?? 8));
+  const xs = tilePositions(Math.max(W, s), s, overlapPx);
+  const ys = tilePositions(Math.max(H, s), s, overlapPx);
+  const win = blendWindow(s, overlapPx);
+  const sumX = new Float32Array(W);
+  const sumY = new Float32Array(H);
+  for (const x0 of xs) for (let i = 0; i < s && x0 + i < W; i++) sumX[x0 + i] += win[i];
+  for (const y0 of ys) for (let i = 0; i < s && y0 + i < H; i++) sumY[y0 + i] += win[i];
+  // Reflect-padding maps for images smaller than a tile.
+  const mapX = new Int32Array(Math.max(W, s)).map((_, i) => reflectIndex(i, W));
+  const mapY = new Int32Array(Math.max(H, s)).map((_, i) => reflectIndex(i, H));
+
+  const planes = Array.from({ length: k }, () => new Float32Array(W * H));
+  const tiles: [number, number][] = [];
+  for (const y0 of ys) for (const x0 of xs) tiles.push([x0, y0]);
+  const buf = new Float32Array(batchSize * s * s * c);
+  for (let b = 0; b < tiles.length; b += batchSize) {
+    const batch = tiles.slice(b, b + batchSize);
+    batch.forEach(([x0, y0], t) => {
+      let o = t * s * s * c;
+      for (let ty = 0; ty < s; ty++) {
+        const row = mapY[y0 + ty] * W;
+        for (let tx = 0; tx < s; tx++) {
+          const p = (row + mapX[x0 + tx]) * c;
+          for (let ch = 0; ch < c; ch++) buf[o++] = data[p + ch];
+        }
+      }
+    });
+    const prob = options.tta ? await predictFlipAveraged(model, buf, batch.length, s, c, k) : await predictBatch(model, buf, batch.length, s, c, k);
+    batch.forEach(([x0, y0], t) => {
+      const base = t * s * s;
+      for (let ty = 0; ty < s && y0 + ty < H; ty++) {
+        const wy = win[ty];
+        const row = (y0 + ty) * W;
+        const src = base + ty * s;
+        for (let tx = 0; tx < s && x0 + tx < W; tx++) {
+          const w = wy * win[tx];
+          for (let q = 0; q < k; q++) planes[q][row + x0 + tx] += prob[(src + tx) * k + q] * w;
+        }
+      }
+    });
+    options.onProgress?.(Math.min(b + batchSize, tiles.length), tiles.length);
+  }
+  for (const acc of planes) {
+    for (let y = 0; y < H; y++) {
+      const row = y * W;
+      for (let x = 0; x < W; x++) acc[row + x] /= sumY[y] * sumX[x];
+    }
+  }
+  return { probability: planes[0], planes, tiles: tiles.length };
+}
+
+/** Splits interleaved `n*k` values into k planes. */
+function deinterleave(values: Float32Array, k: number): Float32Array[] {
+  if (k === 1) return [values];
+  const n = values.length / k;
+  return Array.from({ length: k }, (_, q) => {
+    const p = new Float32Array(n);
+    for (let i = 0; i < n; i++) p[i] = values[i * k + q];
+    return p;
+  });
+}
+
+/** The seed's way: squeeze the whole image to the model size, predict once, stretch the outputs back bilinearly. */
+export async function predictResized(image: RgbImage, model: tf.LayersModel, preprocessing?: Preprocessing): Promise<Float32Array[]> {
+  const { size: s, channels: c, outputs: k } = modelShape(model);
+  // Seed models: the squeezed 8-bit image, as the seed did. Normalised models: normalise at full size, then squeeze.
+  const small = preprocessing
+    ? resampleFloat(toModelInput(image, preprocessing).data, image.width, image.height, s, s, c)
+    : Float32Array.from(resizeImage(image, s, s).data);
+  const prob = await predictBatch(model, small, 1, s, c, k);
+  if (image.width === s && image.height === s) return deinterleave(prob, k);
+  // Bilinear with half-pixel centres, as the seed's skimage resize.
+  const big = tf.tidy(() => tf.image.resizeBilinear(tf.tensor4d(prob, [1, s, s, k]), [image.height, image.width], false, true));
+  try {
+    return deinterleave((await big.data()) as Float32Array, k);
+  } finally {
+    big.dispose();
+  }
+}
+
+/**
+ * A copy of a fully convolutional model taking size x size inputs, sharing nothing with the
+ * original (dispose it). Built from the model's JSON topology with the input shape replaced.
+ */
+export async function withInputSize(model: tf.LayersModel, size: number): Promise<tf.LayersModel> {
+  if (!Number.isInteger(size) || size < 1) throw new RangeError(`segment: tileSize must be a positive integer, got ${size}`);
+  const topology = JSON.parse(model.toJSON(null, true) as string);
+  let replaced = 0;
+  for (const layer of topology.config?.layers ?? []) {
+    const shape = layer.config?.batch_input_shape;
+    if (Array.isArray(shape) && shape.length === 4) {
+      layer.config.batch_input_shape = [null, size, size, shape[3]];
+      replaced++;
+    }
+  }
+  if (replaced !== 1) throw new Error(`segment: cannot change the input size of this model (found ${replaced} image inputs)`);
+  const copy = await tf.models.modelFromJSON({ modelTopology: topology });
+  copy.setWeights(model.getWeights());
+  return copy;
+}
+
+/** The model's outputs for a full-size image, in the chosen mode, at the image's own size. */
+export async function predictImage(image: RgbImage, model: tf.LayersModel, options: PredictOptions = {}): Promise<Prediction> {
+  const mode = options.mode ?? 'tile';
+  const { width, height } = image;
+  if (mode === 'resize') {
+    const planes = await predictResized(image, model, options.preprocessing);
+    options.onProgress?.(1, 1);
+    return { width, height, planes, tiles: 1 };
+  }
+  if (mode !== 'tile') throw new RangeError(`segment: unknown mode "${mode}" (use "tile" or "resize")`);
+  const scale = options.scale ?? 1;
+  if (!(scale > 0 && scale <= 4)) throw new RangeError(`segment: scale must be in (0, 4], got ${scale}`);
+  const tileSize = options.tileSize;
+  const tiler = tileSize && tileSize !== modelShape(model).size ? await withInputSize(model, tileSize) : model;
+  try {
+    const w = Math.max(1, Math.round(width * scale));
+    const h = Math.max(1, Math.round(height * scale));
+    const same = w === width && h === height;
+    let input: ModelInput;
+    if (!options.preprocessing) input = rgbInput(same ? image : resizeImage(image, h, w));
+    else {
+      const full = toModelInput(image, options.preprocessing);
+      input = same ? full : { width: w, height: h, channels: full.channels, data: resampleFloat(full.data, width, height, w, h, full.channels) };
+    }
+    const { planes, tiles } = await predictTiled(input, tiler, options);
+    return { width, height, planes: same ? planes : planes.map((p) => resampleFloat(p, w, h, width, height, 1)), tiles };
+  } finally {
+    if (tiler !== model) tiler.dispose();
+  }
+}

@@ -1,0 +1,146 @@
+import type * as tf from '@tensorflow/tfjs';
+import { imageKind, type RgbImage } from '@nuclei/data';
+import { evaluateImage, reportFromRows, type EvaluationReport } from '@nuclei/evaluation';
+import type { Preprocessing, SegmentationDefaults } from '@nuclei/model';
+import { modelShape, predictImage, type Prediction, type PredictOptions } from './predict';
+import { instancesFromPrediction, type SegmentOptions } from './segment';
+
+/** A held-out image with its full-size truth. */
+export interface TuneSample {
+  id: string;
+  image: RgbImage;
+  labels: Int32Array;
+}
+
+export interface TuneCandidate {
+  label: string;
+  options: SegmentOptions;
+  report: EvaluationReport;
+}
+
+export interface TuneResult {
+  best: TuneCandidate;
+  /** Every setting scored, in the order tried. */
+  candidates: TuneCandidate[];
+  defaults: SegmentationDefaults;
+}
+
+export interface TuneOptions {
+  preprocessing?: Preprocessing;
+  /** Scores within this of the best go to the earlier (cheaper, simpler) candidate. Default 0.005. */
+  tie?: number;
+  /** Told after each candidate is scored. */
+  onCandidate?: (c: TuneCandidate) => void;
+  /** Told while predictions run: the images done of a pass. */
+  onProgress?: (label: string, done: number, total: number) => void;
+  /** Scales tried for two-output models. Default [1, 1.5, 2]. */
+  scales?: number[];
+}
+
+type Split = Pick<SegmentOptions, 'split' | 'threshold' | 'borderThreshold' | 'minMarker'>;
+
+export function describeOptions(o: SegmentOptions): string {
+  const way = o.mode === 'resize' ? 'resize' : `tile x${o.scale ?? 1}${o.tta ? ' tta' : ''}`;
+  const split = o.split === 'markers' ? `markers t1 ${o.threshold ?? 0.5} t2 ${o.borderThreshold ?? 0.5} min ${o.minMarker ?? 4}` : `${o.split ?? 'watershed'}${o.threshold !== undefined && o.threshold !== 0.5 ? ` t ${o.threshold}` : ''}`;
+  return `${way}, ${split}`;
+}
+
+/**
+ * Chooses how to segment with a model on held-out images at full size (what `nuclei publish`
+ * records as the model's defaults). Predictions are made once per way of predicting (mode, scale,
+ * TTA) and every split setting is scored on them, so the grid costs little beyond the predictions.
+ * Two-output models: the scale first (marker split at its defaults), then t1 x t2 x smallest
+ * marker (and the distance watershed on the mask alone), then TTA if it helps. One-output models:
+ * tiles at x1 and x0.5 and the seed's resize, then watershed against components, as before.
+ */
+export async function tuneSegmentation(samples: readonly TuneSample[], model: tf.LayersModel, options: TuneOptions = {}): Promise<TuneResult> {
+  if (samples.length === 0) throw new RangeError('tuneSegmentation: no held-out images');
+  const tie = options.tie ?? 0.005;
+  const kinds = samples.map((s) => imageKind(s.image.data));
+  const candidates: TuneCandidate[] = [];
+
+  const predictAll = async (p: PredictOptions): Promise<Prediction[]> => {
+    const out: Prediction[] = [];
+    for (const s of samples) {
+      out.push(await predictImage(s.image, model, { ...p, preprocessing: options.preprocessing }));
+      options.onProgress?.(describeOptions(p), out.length, samples.length);
+    }
+    return out;
+  };
+  const score = (preds: Prediction[], p: PredictOptions, split: Split): TuneCandidate => {
+    const rows = preds.map((pred, i) => {
+      const inst = instancesFromPrediction(pred, split);
+      const { width, height } = pred;
+      return { ...evaluateImage({ id: samples[i].id, predLabels: inst.labels, trueLabels: samples[i].labels, width, height }), kind: kinds[i] };
+    });
+    const chosen: SegmentOptions = { ...p, ...split };
+    const c = { label: describeOptions(chosen), options: chosen, report: reportFromRows(rows) };
+    candidates.push(c);
+    options.onCandidate?.(c);
+    return c;
+  };
+  // The first of `cs` within `tie` of the best.
+  const pick = (cs: TuneCandidate[]) => {
+    const top = Math.max(...cs.map((c) => c.report.mean.dsb));
+    return cs.find((c) => c.report.mean.dsb >= top - tie)!;
+  };
+
+  let best: TuneCandidate;
+  if (modelShape(model).outputs > 1) {
+    const ways: { p: PredictOptions; preds: Prediction[]; c: TuneCandidate }[] = [];
+    for (const scale of options.scales ?? [1, 1.5, 2]) {
+      const p: PredictOptions = { mode: 'tile', scale };
+      const preds = await predictAll(p);
+      ways.push({ p, preds, c: score(preds, p, { split: 'markers' }) });
+      // Keep only the best way's predictions in memory.
+      const bestWay = pick(ways.map((w) => w.c));
+      for (const w of ways) if (w.c !== bestWay) w.preds = [];
+    }
+    const way = ways.find((w) => w.c === pick(ways.map((x) => x.c)))!;
+    const grid: TuneCandidate[] = [way.c];
+    for (const threshold of [0.3, 0.4, 0.5, 0.6]) {
+      for (const borderThreshold of [0.2, 0.35, 0.5, 0.7]) {
+        for (const minMarker of [1, 4, 12]) {
+          if (threshold === 0.5 && borderThreshold === 0.5 && minMarker === 4) continue;
+          grid.push(score(way.preds, way.p, { split: 'markers', threshold, borderThreshold, minMarker }));
+        }
+      }
+    }
+    grid.push(score(way.preds, way.p, { split: 'watershed' }));
+    best = pick(grid);
+    const split: Split = { split: best.options.split, threshold: best.options.threshold, borderThreshold: best.options.borderThreshold, minMarker: best.options.minMarker };
+    const ttaP: PredictOptions = { ...way.p, tta: true };
+    way.preds = [];
+    const tta = score(await predictAll(ttaP), ttaP, split);
+    // TTA costs four times the prediction: keep it only if it clearly helps.
+    if (tta.report.mean.dsb > best.report.mean.dsb + tie) best = tta;
+  } else {
+    const ways: TuneCandidate[] = [];
+    const preds: Record<string, Prediction[]> = {};
+    for (const p of [{ mode: 'tile', scale: 1 }, { mode: 'tile', scale: 0.5 }, { mode: 'resize' }] as PredictOptions[]) {
+      const ps = await predictAll(p);
+      const c = score(ps, p, { split: 'watershed' });
+      preds[c.label] = ps;
+      ways.push(c);
+    }
+    const way = pick(ways);
+    const { split: _s, threshold: _t, borderThreshold: _b, minMarker: _m, ...p } = way.options;
+    best = pick([way, score(preds[way.label], p, { split: 'components' })]);
+  }
+  const runnerUp = candidates.filter((c) => c !== best).sort((a, b) => b.report.mean.dsb - a.report.mean.dsb)[0];
+  const o = best.options;
+  const defaults: SegmentationDefaults = {
+    mode: o.mode ?? 'tile',
+    ...(o.mode !== 'resize' ? { scale: o.scale ?? 1 } : {}),
+    split: o.split,
+    ...(o.threshold !== undefined ? { threshold: o.threshold } : {}),
+    ...(o.borderThreshold !== undefined ? { borderThreshold: o.borderThreshold } : {}),
+    ...(o.minMarker !== undefined ? { minMarker: o.minMarker } : {}),
+    ...(o.tta ? { tta: true } : {}),
+    basis:
+      `mean DSB ${best.report.mean.dsb.toFixed(3)}` +
+      (runnerUp ? `, best other ${runnerUp.report.mean.dsb.toFixed(3)} (${runnerUp.label})` : '') +
+      `, on ${samples.length} held-out images at full size; ${candidates.length} settings tried, ties within ${tie} go to the cheaper`,
+  };
+  return { best, candidates, defaults };
+}
