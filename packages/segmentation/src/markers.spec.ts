@@ -1,0 +1,56 @@
+import { touchingBorders } from '@nuclei/data';
+import { dsbScore, labelComponents } from '@nuclei/evaluation';
+import { markerWatershed } from './markers';
+
+/** Touching pairs of discs (each pair shares a straight contact line), as truth labels. */
+function touchingPairs(w: number, h: number): Int32Array {
+  const labels = new Int32Array(w * h);
+  let next = 1;
+  for (let cy = 12; cy + 12 <= h; cy += 26) {
+    for (let cx = 12; cx + 30 <= w; cx += 44) {
+      const a = next++;
+      const b = next++;
+      for (let y = 0; y < h; y++) {
+        for (let x = 0; x < w; x++) {
+          const inA = (x - cx) ** 2 + (y - cy) ** 2 <= 81;
+          const inB = (x - cx - 16) ** 2 + (y - cy) ** 2 <= 81;
+          if (inA || inB) labels[y * w + x] = x < cx + 8 ? (inA ? a : b) : inB ? b : a;
+        }
+      }
+    }
+  }
+  return labels;
+}
+
+describe('markerWatershed', () => {
+  const w = 140;
+  const h = 80;
+  const truth = touchingPairs(w, h);
+  // A model's view of it: the mask, and the touching borders, as probabilities.
+  const mask = Float32Array.from(truth, (v) => (v ? 0.95 : 0.05));
+  const border = Float32Array.from(touchingBorders(truth, w, h, 2), (v) => (v ? 0.9 : 0.05));
+
+  it('splits touching pairs that connected components merge (DSB against components)', () => {
+    const split = markerWatershed(mask, border, w, h);
+    const merged = labelComponents(Uint8Array.from(mask, (v) => (v >= 0.5 ? 1 : 0)), w, h, 8);
+    const pairs = Math.max(...truth) / 2;
+    expect(merged.count).toBe(pairs);
+    expect(split.count).toBe(2 * pairs);
+    const dSplit = dsbScore(split.labels, truth, w, h).score;
+    const dMerged = dsbScore(merged.labels, truth, w, h).score;
+    expect(dSplit).toBeGreaterThan(0.85);
+    expect(dMerged).toBeLessThan(0.1);
+  });
+
+  it('keeps foreground without a marker as one nucleus, and drops markers below minMarker', () => {
+    // Borders everywhere: no marker survives, each pair stays one nucleus.
+    const allBorder = new Float32Array(w * h).fill(0.9);
+    const none = markerWatershed(mask, allBorder, w, h);
+    expect(none.count).toBe(Math.max(...truth) / 2);
+    // A huge minMarker drops every marker: the same.
+    expect(markerWatershed(mask, border, w, h, { minMarker: 10_000 }).count).toBe(Math.max(...truth) / 2);
+    // Every foreground pixel is labelled, nothing else.
+    const r = markerWatershed(mask, border, w, h);
+    for (let i = 0; i < w * h; i++) expect(r.labels[i] > 0).toBe(truth[i] > 0);
+  });
+});
