@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { NucleiInputError } from '@nuclei/data';
 import { segment } from './segment';
 import { flipTiles } from './predict';
-import { brightnessModel, brightnessProbability } from './test-utils/models';
+import { DEFAULT_PREPROCESSING } from '@nuclei/model';
+import { brightnessModel, brightnessProbability, normalisedTwoOutputModel } from './test-utils/models';
 import { drawEllipse, imageFromLabels } from './test-utils/shapes';
 
 beforeAll(async () => {
@@ -161,5 +162,46 @@ describe('flipTiles', () => {
     const rgb = Float32Array.from({ length: 3 * 3 * 3 }, (_, i) => i);
     expect(Array.from(flipTiles(flipTiles(rgb, 1, 3, 3, true, true), 1, 3, 3, true, true))).toEqual(Array.from(rgb));
     expect(Array.from(flipTiles(rgb, 1, 3, 3, true, false).subarray(0, 3))).toEqual([6, 7, 8]); // pixel (0,0) <- (2,0), channels kept together
+  });
+});
+
+describe('segment with a normalised two-output model', () => {
+  const model = normalisedTwoOutputModel(32);
+  afterAll(() => model.dispose());
+  const p = { ...DEFAULT_PREPROCESSING, low: 0, high: 100 };
+
+  it('splits by markers by default and returns the border plane', async () => {
+    const { image } = scene();
+    const r = await segment(image, model, { preprocessing: p });
+    expect(r.split).toBe('markers');
+    expect(r.border).toHaveLength(150 * 100);
+    expect(r.count).toBeGreaterThanOrEqual(2);
+  });
+
+  it('segments a light-background image (auto-inverted) as its dark twin', async () => {
+    const { image } = scene();
+    const light = { ...image, data: image.data.map((v) => 255 - v) };
+    const dark = await segment(image, model, { preprocessing: p, split: 'components' });
+    const inverted = await segment(light, model, { preprocessing: p, split: 'components' });
+    let worst = 0;
+    for (let i = 0; i < dark.probability.length; i++) worst = Math.max(worst, Math.abs(dark.probability[i] - inverted.probability[i]));
+    expect(worst).toBeLessThan(1e-4);
+    expect(inverted.count).toBe(dark.count);
+    // Without the model's normalisation the light image would be all foreground.
+    const raw = await segment(light, brightnessModel(32), { split: 'components' });
+    expect(raw.count).toBeLessThan(dark.count);
+  });
+
+  it('normalises once per image: tiles, scale and TTA keep one normalisation', async () => {
+    const { image } = scene();
+    const a = await segment(image, model, { preprocessing: p, tta: true });
+    const b = await segment(image, model, { preprocessing: p, tileSize: 64 });
+    let worst = 0;
+    for (let i = 0; i < a.probability.length; i++) worst = Math.max(worst, Math.abs(a.probability[i] - b.probability[i]));
+    expect(worst).toBeLessThan(1e-4);
+  });
+
+  it('refuses the marker split for a mask-only model', async () => {
+    await expect(segment(scene().image, brightnessModel(32), { split: 'markers' })).rejects.toThrow(/touching-border output/);
   });
 });
