@@ -21,7 +21,7 @@ Usage:
 
 Run "nuclei COMMAND --help" for a command's options.`;
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
+const COMMANDS: Record<string, (argv: string[]) => Promise<unknown>> = {
   train: runTrain,
   segment: runSegment,
   evaluate: runEvaluate,

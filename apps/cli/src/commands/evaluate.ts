@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { listSampleIds } from '@nuclei/data';
-import { formatKindTable, formatReportTable } from '@nuclei/evaluation';
+import { formatKindTable, formatReportTable, type EvaluationReport } from '@nuclei/evaluation';
 import { evaluateModelOnDataset, segmentOptionsForModel } from '@nuclei/segmentation';
 import { intOption, parseCommandArgs } from '../args';
 import { CliError } from '../cli-error';
@@ -21,7 +21,8 @@ Options:
   --min-marker 4   --scale 1   --tile-size N   --tta
   --backend auto|gpu|node|wasm|cpu`;
 
-export async function runEvaluate(argv: string[]): Promise<void> {
+/** Runs `nuclei evaluate`; returns the report (undefined for --help). */
+export async function runEvaluate(argv: string[]): Promise<EvaluationReport | undefined> {
   const { values } = parseCommandArgs('evaluate', argv, {
     data: { type: 'string', short: 'd' },
     model: { type: 'string', short: 'm' },
@@ -30,7 +31,10 @@ export async function runEvaluate(argv: string[]): Promise<void> {
     ...SEGMENT_FLAGS,
     backend: { type: 'string', short: 'b' },
   });
-  if (values.help) return void console.log(HELP);
+  if (values.help) {
+    console.log(HELP);
+    return undefined;
+  }
   if (!values.data) throw new CliError(`--data DIR is required\n\n${HELP}`);
   const data = path.resolve(String(values.data));
   if (!fs.existsSync(data)) throw new CliError(`${data}: no such folder`);
@@ -52,6 +56,7 @@ export async function runEvaluate(argv: string[]): Promise<void> {
     fs.mkdirSync(path.dirname(out), { recursive: true });
     fs.writeFileSync(out, JSON.stringify({ dataset: data, model: dir, options: { ...chosen, limit }, ...report }, null, 2));
     console.log(`report: ${out}`);
+    return report;
   } finally {
     model.dispose();
   }
