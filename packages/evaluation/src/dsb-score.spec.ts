@@ -88,9 +88,8 @@ describe('dsbScore', () => {
         }
       }
     }
-    const start = Date.now();
+    // Its speed is measured in the evaluation benchmark (npm run bench -- evaluation), not asserted here.
     const r = dsbScore(pred, truth, w, h);
-    expect(Date.now() - start).toBeLessThan(1000);
     expect(r.predCount).toBe(400);
     expect(r.trueCount).toBe(400);
     expect(r.perThreshold.map((x) => x.tp)).toEqual([400, 400, 400, 400, 400, 400, 400, 200, 200, 200]);

@@ -68,8 +68,8 @@ describe('buildUNet', () => {
     const before = tf.memory().numTensors;
     const model = buildUNet({ inputSize: 16, depth: 3, baseFilters: 4 });
     expect(model.outputs[0].shape).toEqual([null, 16, 16, 1]);
-    const x = tf.randomUniform([2, 16, 16, 3], 0, 255);
-    const y = tf.tidy(() => tf.cast(tf.greater(tf.randomUniform([2, 16, 16, 1]), 0.5), 'float32'));
+    const x = tf.randomUniform([2, 16, 16, 3], 0, 255, 'float32', 1);
+    const y = tf.tidy(() => tf.cast(tf.greater(tf.randomUniform([2, 16, 16, 1], 0, 1, 'float32', 2), 0.5), 'float32'));
     const h = await model.fit(x, y, { epochs: 1, batchSize: 2, validationData: [x, y], verbose: 0 });
     expect(Object.keys(h.history).sort()).toEqual(['acc', 'iou', 'loss', 'val_acc', 'val_iou', 'val_loss']);
     expect(h.history.iou[0]).toBeGreaterThanOrEqual(0);

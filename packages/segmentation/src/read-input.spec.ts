@@ -1,43 +1,10 @@
 import { mkdtemp, rm, writeFile } from 'fs/promises';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { deflateSync } from 'zlib';
 import sharp from 'sharp';
 import { NucleiInputError } from '@nuclei/data';
 import { readImageForSegmentation } from './read-input';
-
-function crc32(buf: Buffer): number {
-  let c = ~0;
-  for (const b of buf) {
-    c ^= b;
-    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
-  }
-  return ~c >>> 0;
-}
-
-function chunk(type: string, data: Buffer): Buffer {
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(data.length);
-  const td = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(td));
-  return Buffer.concat([len, td, crc]);
-}
-
-/** A tiny PNG whose header claims w x h (the pixel data is a stub): reading its size is cheap. */
-function pngHeaderOnly(w: number, h: number): Buffer {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(w, 0);
-  ihdr.writeUInt32BE(h, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 0; // gray
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(Buffer.alloc(10))),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
+import { pngHeaderOnly } from './test-utils/png';
 
 describe('readImageForSegmentation', () => {
   let dir: string;
@@ -73,10 +40,10 @@ describe('readImageForSegmentation', () => {
   it('refuses a huge image from its header, before decoding', async () => {
     const p = join(dir, 'huge.png');
     await writeFile(p, pngHeaderOnly(30000, 20000));
-    const start = Date.now();
+    // A 600-megapixel decode would take minutes and gigabytes; the header check is what makes this
+    // test finish at all. Its time is measured in the data benchmark, not asserted here.
     const err = await fails(p);
     expect(err.message).toMatch(/too large to segment: 30000x20000 = 600\.0 megapixels/);
-    expect(Date.now() - start).toBeLessThan(2000);
   });
 
   it('honours a lower pixel limit', async () => {
