@@ -69,7 +69,6 @@ async function main(): Promise<void> {
   for (const r of rows) {
     console.log(`| ${r.workers} | ${r.rate.mean.toFixed(2)} | ${r.rate.best.toFixed(2)} | ${base ? (r.rate.mean / base).toFixed(2) + 'x' : '-'} | ${r.rate.cpuPerImage.toFixed(3)} |`);
   }
-  console.log('(issue goal: >= 4 img/s; PyTorch on this machine, 2 threads: ~12 img/s)');
 }
 
 if (isTrainingWorker()) {
