@@ -55,7 +55,7 @@ describe('nuclei CLI', () => {
     expect(synth.code).toBe(0);
     expect(fs.readdirSync(data)).toHaveLength(10);
 
-    const common = ['--data', data, '--out', model, '--preset', 'small', '--size', '32', '--batch', '4', '--backend', 'wasm', '--no-cache', '--workers', '1'];
+    const common = ['--data', data, '--out', model, '--recipe', 'seed', '--preset', 'small', '--size', '32', '--batch', '4', '--backend', 'wasm', '--no-cache', '--workers', '1'];
     const trained = await run(['train', ...common, '--epochs', '1']);
     expect(trained.code).toBe(0);
     expect(trained.text).toMatch(/^backend: wasm/m);
@@ -98,6 +98,38 @@ describe('nuclei CLI', () => {
     expect(tf.memory().numTensors).toBeLessThan(50); // models were disposed
   });
 
+  test('the default recipe: crops, two outputs, resume keeps the run, publish tunes the marker split', async () => {
+    const out = path.join(root, 'nuclei-model');
+    const common = ['--data', data, '--out', out, '--preset', 'nuclei-small', '--size', '32', '--batch', '4', '--backend', 'wasm', '--workers', '1', '--val', '0.2', '--crops', '2'];
+    const trained = await run(['train', ...common, '--epochs', '1']);
+    expect(trained.code).toBe(0);
+    expect(trained.text).toMatch(/loaded 10 full-size images .*; 2 32x32 crops per image per epoch/);
+    const last = JSON.parse(fs.readFileSync(path.join(out, 'last', 'nuclei-model.json'), 'utf8'));
+    expect(last.preprocessing).toMatchObject({ kind: 'percentile', low: 1, high: 99.8 });
+    expect(last.training.state.options).toMatchObject({ validationSplit: 0.2, batchSize: 4, crops: { cropsPerImage: 2 } });
+    expect(last.training.validationIds).toHaveLength(2);
+
+    // A flag that would change the run is refused, naming both values; no flags continue it as it was.
+    const changed = await run(['train', '--data', data, '--out', out, '--resume', '--val', '0.3', '--epochs', '2', '--backend', 'wasm']);
+    expect(changed.code).toBe(2);
+    expect(changed.text).toMatch(/--val 0.3 differs from the run in .* \(val 0.2\)/);
+    const resumed = await run(['train', '--data', data, '--out', out, '--resume', '--epochs', '2', '--backend', 'wasm', '--workers', '1']);
+    expect(resumed.code).toBe(0);
+    const again = JSON.parse(fs.readFileSync(path.join(out, 'last', 'nuclei-model.json'), 'utf8'));
+    expect(again.training.validationIds).toEqual(last.training.validationIds);
+    expect(again.training.state.options).toMatchObject({ validationSplit: 0.2, batchSize: 4, epochs: 2, crops: { cropsPerImage: 2 } });
+    expect(again.preprocessing).toEqual(last.preprocessing);
+
+    const published = path.join(root, 'nuclei-published');
+    const pub = await run(['publish', path.join(out, 'best'), '--out', published, '--backend', 'wasm']);
+    expect(pub.code).toBe(0);
+    expect(pub.text).toMatch(/tile x1\.5, markers t1 0\.5 t2 0\.5 min 4/);
+    const meta = JSON.parse(fs.readFileSync(path.join(published, 'nuclei-model.json'), 'utf8'));
+    expect(meta.preprocessing).toEqual(last.preprocessing);
+    expect(['markers', 'watershed']).toContain(meta.segmentation.split);
+    expect(Object.keys(meta.metrics).some((k) => k.startsWith('fullsize_dsb_'))).toBe(true);
+  });
+
   test('the bundled CLI trains with two data-parallel replicas (worker threads run the bundle itself)', () => {
     // Workers start on the running script, so this needs the real esbuild bundle, not ts sources.
     const bundle = path.join(__dirname, '..', 'dist', `test-bundle-${process.pid}.js`);
@@ -108,7 +140,7 @@ describe('nuclei CLI', () => {
     });
     try {
       const out = path.join(root, 'parallel-model');
-      const r = spawnSync(process.execPath, [bundle, 'train', '--data', data, '--out', out, '--preset', 'small', '--size', '32',
+      const r = spawnSync(process.execPath, [bundle, 'train', '--data', data, '--out', out, '--preset', 'nuclei-small', '--size', '32', '--crops', '2',
         '--batch', '4', '--epochs', '1', '--backend', 'wasm', '--workers', '2', '--no-cache'], { encoding: 'utf8', timeout: 240_000 });
       expect(r.stderr + r.stdout).toMatch(/data-parallel: 2 replicas per batch/);
       expect(r.status).toBe(0);

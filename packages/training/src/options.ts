@@ -31,6 +31,16 @@ export function sampleSize(samples: readonly Sample[]): number {
  */
 export function resolveOptions(options: TrainOptions, size: number): ResolvedTrainOptions {
   const state = options.resumeState;
+  if (state) {
+    // A resumed run is the run it resumes: settings that shape its data and steps cannot change
+    // (a new validation split would train on images that were held out). Only epochs may.
+    for (const k of ['batchSize', 'validationSplit', 'shuffle', 'augment'] as const) {
+      const given = options[k];
+      if (given !== undefined && given !== state.options[k]) {
+        throw new Error(`cannot resume with ${k} ${given}: the run was started with ${k} ${state.options[k]} (leave it out to keep the run's value)`);
+      }
+    }
+  }
   const pick = <K extends keyof ResolvedTrainOptions>(k: K, fallback: ResolvedTrainOptions[K]): ResolvedTrainOptions[K] =>
     (options[k] as ResolvedTrainOptions[K] | undefined) ?? state?.options[k] ?? fallback;
   const resolved: ResolvedTrainOptions = {

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { saveModel } from '@nuclei/model';
+import { buildUNet, resolveConfig, saveModel } from '@nuclei/model';
 import { checkpoint } from './callbacks/checkpoint';
 import { historyLogger } from './callbacks/history';
 import { resumeTraining } from './resume';
@@ -10,6 +10,7 @@ import { tinyModel } from './test-utils/tiny-model';
 import { TINY_UNET } from './test-utils/tiny-unet';
 import { useCpu } from './test-utils/backend';
 import { train } from './train';
+import type { TrainingContext } from './types';
 
 beforeAll(useCpu);
 
@@ -65,6 +66,39 @@ describe('resumeTraining', () => {
     });
     const csv = fs.readFileSync(path.join(out, 'history.csv'), 'utf8').trim().split('\n');
     expect(csv.slice(1).map((r) => r.split(',')[0])).toEqual(['0', '1', '2']);
+  });
+
+  it('resumes a seed U-Net (with dropout) run started with non-default options on its own split and options', async () => {
+    const config = resolveConfig({ inputSize: 16, depth: 2, baseFilters: 4, learningRate: 0.003 }); // seed dropout kept
+    const opts = { batchSize: 3, validationSplit: 0.3, seed: 5, augment: true };
+    const seen: { val: string[]; options: unknown }[] = [];
+    const spy = { onTrainBegin: (ctx: TrainingContext) => void seen.push({ val: ctx.val.map((v) => v.id), options: { ...ctx.options, initialEpoch: 0 } }) };
+    const straightModel = buildUNet(config, { seed: 2 });
+    const straight = await train(straightModel, samples, { ...opts, epochs: 4, callbacks: [spy] });
+    straightModel.dispose();
+
+    const out = tmp();
+    const firstModel = buildUNet(config, { seed: 2 });
+    const ctrl = new AbortController();
+    const first = await train(firstModel, samples, {
+      ...opts,
+      epochs: 4,
+      signal: ctrl.signal,
+      callbacks: [checkpoint(out, { metadata: { config } }), { onBatchEnd: (l) => (l.epoch === 2 ? ctrl.abort() : undefined) }],
+    });
+    firstModel.dispose();
+    // Differing options are refused, naming both values.
+    await expect(resumeTraining(out, samples, { validationSplit: 0.1 })).rejects.toThrow(/validationSplit 0.1: the run was started with validationSplit 0.3/);
+    await expect(resumeTraining(out, samples, { batchSize: 16 })).rejects.toThrow(/batchSize 16: the run was started with batchSize 3/);
+    const resumed = await resumeTraining(out, samples, { callbacks: [spy] });
+    resumed.model.dispose();
+    expect(seen[1]).toEqual(seen[0]); // the same held-out ids and options as the uninterrupted run
+    expect(resumed.history.map((h) => h.epoch)).toEqual([0, 1, 2, 3]);
+    // The epochs before the interrupt are the interrupted run's; dropout (unseeded in tfjs) makes
+    // any two runs differ a little, but the resumed one follows the uninterrupted curve.
+    expect(resumed.history.slice(0, 2)).toEqual(first.history);
+    resumed.history.forEach((h, i) => expect(Math.abs(h.loss - straight.history[i].loss)).toBeLessThan(0.25 * straight.history[i].loss));
+    expect(resumed.history[3].loss).toBeLessThan(resumed.history[0].loss);
   });
 
   it('refuses a folder saved without training state', async () => {

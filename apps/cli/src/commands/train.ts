@@ -2,9 +2,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type * as tf from '@tensorflow/tfjs';
 import { loadDataset, loadFullSizeDataset } from '@nuclei/data';
-import { buildUNet, DEFAULT_PREPROCESSING, isPresetName, resolveConfig, PRESETS, type PresetName } from '@nuclei/model';
 import {
-  DEFAULT_CROP_OPTIONS, defaultCallbacks, defaultWorkerCount, resumeTraining, train, type ProgressEvent, type TrainData, type TrainResult,
+  buildUNet, DEFAULT_PREPROCESSING, isPresetName, METADATA_FILE, parseMetadata, resolveConfig, PRESETS, type ModelMetadata, type PresetName, type UNetConfig,
+} from '@nuclei/model';
+import {
+  DEFAULT_CROP_OPTIONS, defaultCallbacks, defaultWorkerCount, LAST_DIR, resumeTraining, train, trainingStateOf, type ProgressEvent, type TrainData, type TrainResult,
 } from '@nuclei/training';
 import { choiceOption, intOption, numberOption, parseCommandArgs } from '../args';
 import { CliError } from '../cli-error';
@@ -91,26 +93,46 @@ export async function runTrain(argv: string[]): Promise<void> {
   if (!values.out) throw new CliError(`--out DIR is required\n\n${HELP}`);
   const data = path.resolve(String(values.data));
   const out = path.resolve(String(values.out));
-  const recipeName = choiceOption('recipe', values.recipe, Object.keys(RECIPES), 'nuclei') as keyof typeof RECIPES;
+  // --resume continues the stored run: its recipe, network, split and steps. A flag that says
+  // otherwise is refused, naming both values; only --epochs (and --workers, --backend) may change.
+  const stored = values.resume ? storedRun(out) : undefined;
+  if (stored) {
+    const given: Record<string, [unknown, unknown]> = {
+      recipe: [values.recipe, stored.recipe],
+      preset: [values.preset === undefined || presetMatches(String(values.preset), stored.config) ? undefined : values.preset, stored.preset],
+      size: [values.size === undefined ? undefined : Number(values.size), stored.size],
+      lr: [values.lr === undefined ? undefined : Number(values.lr), stored.learningRate],
+      crops: [values.crops === undefined ? undefined : Number(values.crops), stored.cropsPerImage],
+      batch: [values.batch === undefined ? undefined : Number(values.batch), stored.batchSize],
+      val: [values.val === undefined ? undefined : Number(values.val), stored.validationSplit],
+      seed: [values.seed === undefined ? undefined : Number(values.seed), stored.seed],
+      augment: [values.augment ? true : undefined, stored.augment],
+    };
+    for (const [flag, [mine, theirs]] of Object.entries(given)) {
+      if (mine !== undefined && mine !== theirs) throw new CliError(`--resume: --${flag} ${mine} differs from the run in ${out} (${flag} ${theirs}); leave it out to continue that run`);
+    }
+  }
+  const recipeName = (stored?.recipe ?? choiceOption('recipe', values.recipe, Object.keys(RECIPES), 'nuclei')) as keyof typeof RECIPES;
   const recipe = RECIPES[recipeName];
-  const preset = choiceOption('preset', values.preset, Object.keys(PRESETS) as string[], recipe.preset);
-  if (!isPresetName(preset)) throw new CliError(`unknown preset ${preset}`);
-  const size = intOption('size', values.size, 128, 16);
+  const preset = stored?.preset ?? choiceOption('preset', values.preset, Object.keys(PRESETS) as string[], recipe.preset);
+  if (!isPresetName(preset) && preset !== 'custom') throw new CliError(`unknown preset ${preset}`);
+  const size = stored?.size ?? intOption('size', values.size, 128, 16);
   if (size % 16 !== 0) throw new CliError(`--size must be a multiple of 16 (four 2x2 poolings), got ${size}`);
+  // On resume, leave the run's own values to the stored state (the library refuses changes too).
   const opts = {
-    epochs: intOption('epochs', values.epochs, recipe.epochs),
-    batchSize: intOption('batch', values.batch, 16),
-    validationSplit: numberOption('val', values.val, 0.1, 0, 0.9),
-    seed: intOption('seed', values.seed, 42, 0),
-    augment: recipe.crops || Boolean(values.augment),
+    epochs: intOption('epochs', values.epochs, stored?.epochs ?? recipe.epochs),
+    batchSize: stored ? undefined : intOption('batch', values.batch, 16),
+    validationSplit: stored ? undefined : numberOption('val', values.val, 0.1, 0, 0.9),
+    seed: stored ? undefined : intOption('seed', values.seed, 42, 0),
+    augment: stored ? undefined : recipe.crops || Boolean(values.augment),
   };
-  const cropsPerImage = intOption('crops', values.crops, DEFAULT_CROP_OPTIONS.cropsPerImage, 1);
-  const learningRate = numberOption('lr', values.lr, 1e-3, 1e-7, 1);
+  const cropsPerImage = stored?.cropsPerImage ?? intOption('crops', values.crops, DEFAULT_CROP_OPTIONS.cropsPerImage, 1);
+  const learningRate = stored?.learningRate ?? numberOption('lr', values.lr, 1e-3, 1e-7, 1);
   if (!fs.existsSync(data)) throw new CliError(`${data}: no such folder`);
   const backend = await activateBackend(values.backend);
   const workers = values.workers === undefined || values.workers === 'auto' ? defaultWorkerCount(backend) : intOption('workers', values.workers, 1, 1);
 
-  const base = resolveConfig(preset);
+  const base = stored?.config ?? resolveConfig(preset as PresetName);
   const config = { ...base, inputSize: size, learningRate };
   const preprocessing = config.inputScale === 1 ? DEFAULT_PREPROCESSING : undefined;
   if (recipe.crops && !preprocessing) throw new CliError(`--recipe nuclei needs a preset that takes normalised input (nuclei, nuclei-small), not ${preset}`);
@@ -141,7 +163,7 @@ export async function runTrain(argv: string[]): Promise<void> {
   const callbacks = defaultCallbacks(out, {
     onProgress: (e) => renderProgress(e, bar),
     metadata: {
-      preset: size === base.inputSize && learningRate === base.learningRate ? preset : 'custom',
+      preset: stored ? stored.preset : size === base.inputSize && learningRate === base.learningRate ? (preset as PresetName) : 'custom',
       config,
       training: { dataset: data, backend, recipe: recipeName },
       ...(preprocessing ? { preprocessing } : {}),
@@ -170,7 +192,7 @@ export async function runTrain(argv: string[]): Promise<void> {
       model = resumed.model;
       result = resumed;
     } else {
-      model = buildUNet(config, { seed: opts.seed });
+      model = buildUNet(config, { seed: opts.seed! });
       result = await train(model, trainData, { ...opts, workers, callbacks, signal: abort.signal });
     }
   } finally {
@@ -182,4 +204,38 @@ export async function runTrain(argv: string[]): Promise<void> {
   console.log(`last checkpoint: ${path.join(out, 'last')} (resume with --resume)`);
   console.log(`history: ${path.join(out, 'history.csv')}`);
   if (result.stopReason === 'aborted') process.exitCode = 130;
+}
+
+/** What a run in `out` was started with, from `out/last` (for --resume). */
+function storedRun(out: string) {
+  const file = path.join(out, LAST_DIR, METADATA_FILE);
+  if (!fs.existsSync(file)) throw new CliError(`--resume: ${file} does not exist (no run to resume in ${out})`);
+  let metadata: ModelMetadata;
+  try {
+    metadata = parseMetadata(JSON.parse(fs.readFileSync(file, 'utf8')), file);
+  } catch (e) {
+    throw new CliError(`--resume: ${(e as Error).message}`);
+  }
+  const state = trainingStateOf(metadata, path.dirname(file));
+  return {
+    // Runs from before recipes existed used the seed's.
+    recipe: (metadata.training?.recipe as string | undefined) ?? 'seed',
+    preset: metadata.preset,
+    config: metadata.config,
+    size: metadata.config.inputSize,
+    learningRate: metadata.config.learningRate,
+    cropsPerImage: state.options.crops?.cropsPerImage,
+    batchSize: state.options.batchSize,
+    validationSplit: state.options.validationSplit,
+    seed: state.seed,
+    augment: state.options.augment,
+    epochs: state.options.epochs,
+  };
+}
+
+/** Whether `--preset name` describes the stored network (size and learning rate aside: they have their own flags). */
+function presetMatches(name: string, stored: UNetConfig): boolean {
+  if (!isPresetName(name)) return false;
+  const canon = (c: UNetConfig) => JSON.stringify(Object.entries({ ...c, inputSize: 0, learningRate: 0 }).sort(([a], [b]) => (a < b ? -1 : 1)));
+  return canon(resolveConfig(name)) === canon(stored);
 }
