@@ -7,6 +7,7 @@ import { runSynth } from './commands/synth';
 import { runDemo } from './commands/demo';
 import { runBackend } from './commands/backend';
 import { runPublish } from './commands/publish';
+import { runVerify } from './commands/verify';
 
 const USAGE = `nuclei: find cell nuclei in microscopy images with a U-Net
 
@@ -17,6 +18,7 @@ Usage:
   nuclei evaluate --data DIR [--model DIR]         pixel metrics and DSB score on full-size truth
   nuclei synth --out DIR [--count N]               write a synthetic dataset
   nuclei publish CHECKPOINT --out DIR              score on held-out images at full size, save a model to ship
+  nuclei verify [--model DIR]                      re-score a published model on its held-out images; fail if its figures moved
   nuclei backend [--backend auto|gpu|node|wasm|cpu] show which TF.js backend loads
 
 Run "nuclei COMMAND --help" for a command's options.`;
@@ -29,13 +31,15 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<unknown>> = {
   demo: runDemo,
   backend: runBackend,
   publish: runPublish,
+  verify: runVerify,
 };
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === '--help' || command === '-h' || command === 'help') {
     console.log(USAGE);
-    return 0;
+    // Asked for help: success. Called with nothing to do: a usage error.
+    return command ? 0 : 2;
   }
   const run = COMMANDS[command];
   if (!run) {
@@ -43,8 +47,9 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    await run(rest);
-    return 0;
+    // A command may return its exit code (a training run stopped by Ctrl-C returns 130).
+    const code = await run(rest);
+    return typeof code === 'number' ? code : 0;
   } catch (e) {
     const err = e as Error & { path?: string };
     // Input errors (CliError, NucleiInputError and friends) carry a message meant for the user.

@@ -67,7 +67,8 @@ export function renderProgress(event: ProgressEvent, bar = createProgressBar('tr
   }
 }
 
-export async function runTrain(argv: string[]): Promise<void> {
+/** Runs `nuclei train`; returns the exit code (130 when stopped by Ctrl-C or SIGTERM). */
+export async function runTrain(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs('train', argv, {
     data: { type: 'string', short: 'd' },
     out: { type: 'string', short: 'o' },
@@ -88,7 +89,10 @@ export async function runTrain(argv: string[]): Promise<void> {
     backend: { type: 'string', short: 'b' },
     workers: { type: 'string' },
   });
-  if (values.help) return void console.log(HELP);
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
   if (!values.data) throw new CliError(`--data DIR is required\n\n${HELP}`);
   if (!values.out) throw new CliError(`--out DIR is required\n\n${HELP}`);
   const data = path.resolve(String(values.data));
@@ -203,7 +207,11 @@ export async function runTrain(argv: string[]): Promise<void> {
   console.log(`best model: ${path.join(out, 'best')}`);
   console.log(`last checkpoint: ${path.join(out, 'last')} (resume with --resume)`);
   console.log(`history: ${path.join(out, 'history.csv')}`);
-  if (result.stopReason === 'aborted') process.exitCode = 130;
+  if (result.stopReason === 'aborted') {
+    console.error(`training stopped before epoch ${result.epochsCompleted + 1} of ${opts.epochs}; continue it with --resume`);
+    return 130;
+  }
+  return 0;
 }
 
 /** What a run in `out` was started with, from `out/last` (for --resume). */

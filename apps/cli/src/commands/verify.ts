@@ -1,0 +1,84 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { loadSampleFullSize } from '@nuclei/data';
+import { evaluateImage, reportFromRows, type EvaluationRow } from '@nuclei/evaluation';
+import { imageKind } from '@nuclei/data';
+import { segment, segmentOptionsForModel } from '@nuclei/segmentation';
+import { intOption, parseCommandArgs } from '../args';
+import { CliError } from '../cli-error';
+import { createProgressBar } from '../progress-bar';
+import { activateBackend } from './backend';
+import { describeOptions, loadModelOption } from './model-options';
+
+const HELP = `nuclei verify [--model DIR] [--data DIR] [--limit N]
+  Re-scores a published model (default: the bundled one) on the held-out images its metadata
+  records, with its recorded segmentation, and checks the figures against those it was published
+  with: per image against evaluation.json (all images, or the first N), and the means. Exits 1 if
+  any moved by more than 0.001.
+  --data DIR   the dataset (default: $NUCLEI_DSB_DIR, the recorded one, or ../shared/data/<its name>)`;
+
+const TOLERANCE = 0.001;
+
+/** The dataset a model was published from, found on this machine. */
+function findData(given: unknown, recorded: string | undefined): string {
+  const candidates = [given, process.env.NUCLEI_DSB_DIR, recorded, recorded && path.join('..', 'shared', 'data', path.basename(recorded))].filter(Boolean).map((p) => path.resolve(String(p)));
+  const found = candidates.find((p) => fs.existsSync(p));
+  if (!found) throw new CliError(`no dataset found for this model (tried ${candidates.join(', ')}): pass --data DIR`);
+  return found;
+}
+
+export async function runVerify(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs('verify', argv, {
+    model: { type: 'string', short: 'm' },
+    data: { type: 'string', short: 'd' },
+    limit: { type: 'string' },
+    backend: { type: 'string', short: 'b' },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  await activateBackend(values.backend);
+  const { model, metadata, dir } = await loadModelOption(values.model);
+  try {
+    const ids = metadata.training?.validationIds as string[] | undefined;
+    if (!ids?.length) throw new CliError(`${dir}: its metadata records no validation ids (publish it again with this version)`);
+    const evaluationFile = path.join(dir, 'evaluation.json');
+    const published = fs.existsSync(evaluationFile) ? (JSON.parse(fs.readFileSync(evaluationFile, 'utf8')).best?.rows as EvaluationRow[] | undefined) : undefined;
+    const data = findData(values.data, metadata.training?.dataset as string | undefined);
+    const limit = values.limit === undefined ? ids.length : intOption('limit', values.limit, ids.length);
+    const chosen = segmentOptionsForModel(metadata);
+    console.log(`verifying ${dir} on ${Math.min(limit, ids.length)} of its ${ids.length} held-out images in ${data}; segmentation: ${describeOptions(chosen)}`);
+    const bar = createProgressBar('verify');
+    const rows: EvaluationRow[] = [];
+    const problems: string[] = [];
+    for (const id of ids.slice(0, limit)) {
+      const s = await loadSampleFullSize(data, id);
+      const r = await segment(s.image, model, { ...chosen, source: id });
+      const row = { ...evaluateImage({ id, predLabels: r.labels, trueLabels: s.labels, width: s.image.width, height: s.image.height }), kind: imageKind(s.image.data) };
+      rows.push(row);
+      const was = published?.find((p) => p.id === id);
+      if (was && Math.abs(was.dsb - row.dsb) > TOLERANCE) problems.push(`${id}: DSB ${row.dsb.toFixed(4)}, published ${was.dsb.toFixed(4)}`);
+      bar.update(rows.length, Math.min(limit, ids.length), id);
+    }
+    bar.done();
+    const now = reportFromRows(rows).mean;
+    if (limit >= ids.length) {
+      for (const k of ['dsb', 'ap50', 'iou'] as const) {
+        const recorded = metadata.metrics?.[`fullsize_${k}`];
+        if (recorded === undefined) continue;
+        console.log(`${k.padEnd(5)} now ${now[k].toFixed(4)}, recorded ${recorded.toFixed(4)}`);
+        if (Math.abs(recorded - now[k]) > TOLERANCE) problems.push(`mean ${k} ${now[k].toFixed(4)}, recorded ${recorded.toFixed(4)}`);
+      }
+    } else console.log(`mean DSB of these ${rows.length}: ${now.dsb.toFixed(4)}${published ? '' : ' (no evaluation.json rows to compare per image)'}`);
+    if (!published && limit < ids.length) problems.push(`${evaluationFile} has no per-image rows: verify all images instead`);
+    if (problems.length) {
+      console.error(`figures moved (more than ${TOLERANCE}):\n  ${problems.join('\n  ')}`);
+      return 1;
+    }
+    console.log(`figures hold: ${rows.length} images within ${TOLERANCE} of what was published`);
+    return 0;
+  } finally {
+    model.dispose();
+  }
+}
