@@ -12,7 +12,8 @@ export function parseCommandArgs(command: string, argv: string[], options: Optio
     const { values, positionals } = parseArgs({ args: argv, options: { help: { type: 'boolean', short: 'h' }, ...options }, allowPositionals, strict: true });
     return { values: values as Record<string, string | boolean | undefined>, positionals };
   } catch (e) {
-    throw new CliError(`nuclei ${command}: ${(e as Error).message}\nRun "nuclei ${command} --help" for usage.`);
+    // main() prefixes the command name once.
+    throw new CliError(`${(e as Error).message}\nRun "nuclei ${command} --help" for usage.`);
   }
 }
 

@@ -21,7 +21,9 @@ Usage:
   nuclei verify [--model DIR]                      re-score a published model on its held-out images; fail if its figures moved
   nuclei backend [--backend auto|gpu|node|wasm|cpu] show which TF.js backend loads
 
-Run "nuclei COMMAND --help" for a command's options.`;
+Run "nuclei COMMAND --help" for a command's options. --verbose shows an error's stack trace.
+Exit codes: 0 done, 1 unexpected error, 2 bad usage, 3 bad input (image, dataset, model),
+4 an output that cannot be written, 130 stopped by Ctrl-C / SIGTERM.`;
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<unknown>> = {
   train: runTrain,
@@ -46,20 +48,31 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`nuclei: unknown command "${command}"\n\n${USAGE}`);
     return 2;
   }
+  const verbose = rest.includes('--verbose');
   try {
     // A command may return its exit code (a training run stopped by Ctrl-C returns 130).
-    const code = await run(rest);
+    const code = await run(rest.filter((a) => a !== '--verbose'));
     return typeof code === 'number' ? code : 0;
   } catch (e) {
-    const err = e as Error & { path?: string };
-    // Input errors (CliError, NucleiInputError and friends) carry a message meant for the user.
-    if (err instanceof CliError || err.name === 'NucleiInputError' || err.name === 'ModelLoadError') {
-      console.error(`nuclei ${command}: ${err.message}`);
-      return err instanceof CliError ? err.exitCode : 1;
-    }
-    console.error(`nuclei ${command} failed: ${err.stack ?? err}`);
-    return 1;
+    const err = e as Error & { path?: string; code?: string };
+    // One line naming the file and the problem; the trace only with --verbose.
+    // Usage errors may carry the command's help after their first line; other errors are one line.
+    const message = err instanceof CliError ? err.message : (err.message ?? String(err)).split('\n')[0];
+    console.error(`nuclei ${command}: ${message}`);
+    if (verbose) console.error(err.stack ?? err);
+    return exitCodeOf(err);
   }
+}
+
+/**
+ * Exit codes: 2 usage (bad flags), 3 bad input (an image, a dataset or a model folder), 4 an
+ * output that cannot be written (read-only, full disk), 1 anything else (a bug: --verbose shows where).
+ */
+export function exitCodeOf(err: Error & { code?: string }): number {
+  if (err instanceof CliError) return err.exitCode;
+  if (err.name === 'NucleiInputError' || err.name === 'ModelLoadError') return 3;
+  if (err.code && ['EACCES', 'EROFS', 'ENOSPC', 'EDQUOT', 'EPERM'].includes(err.code)) return 4;
+  return 1;
 }
 
 // `nuclei train --workers N` starts worker threads on this same bundle: they train, not parse argv.

@@ -37,4 +37,4 @@ export {
 } from './metadata';
 export { fileSystemHandler, readArtifacts, MODEL_JSON, WEIGHTS_BIN, type FileHandlerOptions } from './io-handler';
 export { saveModel, type SaveModelOptions } from './save';
-export { loadModel, type LoadModelOptions, type LoadedModel } from './load';
+export { loadModel, ModelLoadError, type LoadModelOptions, type LoadedModel } from './load';

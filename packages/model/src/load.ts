@@ -25,6 +25,22 @@ export interface LoadedModel {
  */
 export async function loadModel(dir: string, options: LoadModelOptions = {}): Promise<LoadedModel> {
   const target = path.resolve(dir);
+  try {
+    return await load(target, options);
+  } catch (e) {
+    throw e instanceof ModelLoadError ? e : new ModelLoadError(target, (e as Error).message);
+  }
+}
+
+/** Any failure to load a model folder, with the folder's path; the message names the file and problem. */
+export class ModelLoadError extends Error {
+  constructor(readonly path: string, message: string) {
+    super(message.includes(path) ? message : `${path}: ${message}`);
+    this.name = 'ModelLoadError';
+  }
+}
+
+async function load(target: string, options: LoadModelOptions): Promise<LoadedModel> {
   await assertFolder(target);
   const metadata = await readMetadata(target);
   if (options.expectedInputSize !== undefined && metadata.inputSize !== options.expectedInputSize) {
@@ -48,6 +64,17 @@ export async function loadModel(dir: string, options: LoadModelOptions = {}): Pr
     model.dispose();
     tf.dispose(optimizerWeights.map((v) => v.tensor));
     throw new Error(`Model at ${target}: ${METADATA_FILE} says inputSize ${metadata.inputSize} but ${MODEL_JSON} has input ${h}x${w}`);
+  }
+
+  // A weights.bin of the right size but broken contents (NaN, random bytes) must not load and
+  // quietly find 0 nuclei.
+  for (const w of model.weights) {
+    const bad = tf.tidy(() => tf.logicalNot(tf.all(tf.isFinite(w.read()))).dataSync()[0]);
+    if (bad) {
+      model.dispose();
+      tf.dispose(optimizerWeights.map((v) => v.tensor));
+      throw new ModelLoadError(target, `${path.join(target, 'weights.bin')}: weight ${w.name} holds NaN or infinite values (the file is corrupt)`);
+    }
   }
 
   let optimizerRestored = false;

@@ -1,3 +1,4 @@
+import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import type * as tf from '@tensorflow/tfjs';
@@ -27,8 +28,11 @@ export async function saveModel(
   await assertReplaceable(target);
   await fs.promises.mkdir(parent, { recursive: true });
 
+  await removeStaleSaves(parent, base);
   // Sibling of the target so the final rename stays on one file system (renames are atomic there).
-  const tmp = await fs.promises.mkdtemp(path.join(parent, `.${base}.saving-`));
+  // mkdir (not mkdtemp, which makes 0700 folders) so the model gets the user's umask like any file.
+  const tmp = path.join(parent, `.${base}.saving-${process.pid}-${randomBytes(4).toString('hex')}`);
+  await fs.promises.mkdir(tmp);
   try {
     await model.save(fileSystemHandler(tmp, options), { includeOptimizer: options.includeOptimizer ?? false });
     await options.onWrite?.(METADATA_FILE);
@@ -57,6 +61,38 @@ export async function saveModel(
   await fsyncDir(parent);
   if (old) await fs.promises.rm(old, { recursive: true, force: true });
   return meta;
+}
+
+/**
+ * Removes the temp folders of saves that were killed midway (`.NAME.saving-PID-*`, `.NAME.old-PID-*`
+ * whose process is gone; older unnamed ones from before pids were recorded once a day old).
+ */
+async function removeStaleSaves(parent: string, base: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await fs.promises.readdir(parent);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(`.${base}.saving-`) && !name.startsWith(`.${base}.old-`)) continue;
+    const pid = /^\.[^]*\.(?:saving|old)-(\d+)-/.exec(name)?.[1];
+    const full = path.join(parent, name);
+    let stale: boolean;
+    if (pid) stale = !isAlive(Number(pid));
+    else stale = Date.now() - (await fs.promises.stat(full)).mtimeMs > 86_400_000;
+    if (stale) await fs.promises.rm(full, { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Never replace something that is not a saved model (a typo must not delete a user's folder). */

@@ -1,7 +1,7 @@
-import { mkdir, writeFile } from 'fs/promises';
+import { mkdir } from 'fs/promises';
 import { join } from 'path';
 import sharp from 'sharp';
-import { rleEncode, type RgbImage } from '@nuclei/data';
+import { cleanStaleTempFiles, rleEncode, writeFileAtomic, type RgbImage } from '@nuclei/data';
 import { renderOverlay, type OverlayOptions } from './overlay';
 import type { SegmentResult } from './segment';
 
@@ -102,13 +102,14 @@ async function writePng(path: string, pixels: Uint8Array | Uint16Array, width: n
   // sharp would otherwise write one-channel input as sRGB; a Uint16Array input is read as 16-bit
   // and grey16 keeps it 16-bit in the PNG.
   if (channels === 1) img = img.toColourspace(pixels instanceof Uint16Array ? 'grey16' : 'b-w');
-  await img.png({ compressionLevel: 6 }).toFile(path);
+  await writeFileAtomic(path, await img.png({ compressionLevel: 6 }).toBuffer());
 }
 
 /**
  * Writes `<baseName>_mask.png` (0/255), `<baseName>_labels.png` (16-bit labels),
  * `<baseName>_overlay.png`, `<baseName>.json` (summary) and `<baseName>.csv` (Kaggle RLE, one
- * row per nucleus) into outDir, and returns their paths.
+ * row per nucleus) into outDir, and returns their paths. Each file is written atomically (a
+ * kill or a full disk leaves the earlier file or none, never a truncated one).
  */
 export async function writeSegmentationOutputs(
   result: SegmentResult,
@@ -123,6 +124,7 @@ export async function writeSegmentationOutputs(
   }
   if (count > 65535) throw new RangeError(`writeSegmentationOutputs: ${count} nuclei do not fit a 16-bit label PNG (max 65535)`);
   await mkdir(outDir, { recursive: true });
+  await cleanStaleTempFiles(outDir);
   const paths = {
     mask: join(outDir, `${baseName}_mask.png`),
     labels: join(outDir, `${baseName}_labels.png`),
@@ -152,8 +154,8 @@ export async function writeSegmentationOutputs(
     writePng(paths.mask, mask255, width, height, 1),
     writePng(paths.labels, Uint16Array.from(labels), width, height, 1),
     writePng(paths.overlay, renderOverlay(image, labels, info.overlay).data, width, height, 3),
-    writeFile(paths.summary, JSON.stringify(summary, null, 2) + '\n'),
-    writeFile(paths.csv, csv),
+    writeFileAtomic(paths.summary, JSON.stringify(summary, null, 2) + '\n'),
+    writeFileAtomic(paths.csv, csv),
   ]);
   return paths;
 }

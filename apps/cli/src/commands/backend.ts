@@ -1,5 +1,6 @@
 import { selectBackend } from '@nuclei/model';
 import { choiceOption, parseCommandArgs } from '../args';
+import { CliError } from '../cli-error';
 
 export const BACKEND_CHOICES = ['auto', 'gpu', 'node', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
@@ -11,7 +12,13 @@ export async function activateBackend(value: unknown): Promise<string> {
   const preference = choiceOption('backend', value, BACKEND_CHOICES, 'auto');
   // The demo runs several commands in one process: select (and print) once.
   if (active?.preference === preference) return active.backend;
-  const selection = await selectBackend(preference);
+  let selection: Awaited<ReturnType<typeof selectBackend>>;
+  try {
+    selection = await selectBackend(preference);
+  } catch (e) {
+    // An explicitly requested backend that does not load is the user's to fix (install it or pick another).
+    throw new CliError(`--backend ${preference}: ${(e as Error).message.split('\n')[0]}`, 3);
+  }
   console.log(selection.describe());
   active = { preference, backend: selection.backend };
   return selection.backend;

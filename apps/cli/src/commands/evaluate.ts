@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { listSampleIds } from '@nuclei/data';
+import { assertWritableDir, listSampleIds, writeFileAtomic } from '@nuclei/data';
 import { formatKindTable, formatReportTable, type EvaluationReport } from '@nuclei/evaluation';
 import { evaluateModelOnDataset, segmentOptionsForModel } from '@nuclei/segmentation';
 import { intOption, parseCommandArgs } from '../args';
@@ -42,6 +42,7 @@ export async function runEvaluate(argv: string[]): Promise<EvaluationReport | un
   const limit = values.limit === undefined ? undefined : intOption('limit', values.limit, 1);
   const ids = limit === undefined ? undefined : listSampleIds(data).slice(0, limit);
   const out = path.resolve(String(values.out ?? 'nuclei-evaluation.json'));
+  await assertWritableDir(path.dirname(out));
   await activateBackend(values.backend);
   const { model, metadata, dir } = await loadModelOption(values.model);
   const chosen = segmentOptionsForModel(metadata, options);
@@ -53,8 +54,7 @@ export async function runEvaluate(argv: string[]): Promise<EvaluationReport | un
     console.log(formatReportTable(report));
     const kinds = formatKindTable(report);
     if (kinds) console.log(`per kind of image:\n${kinds}`);
-    fs.mkdirSync(path.dirname(out), { recursive: true });
-    fs.writeFileSync(out, JSON.stringify({ dataset: data, model: dir, options: { ...chosen, limit }, ...report }, null, 2));
+    await writeFileAtomic(out, JSON.stringify({ dataset: data, model: dir, options: { ...chosen, limit }, ...report }, null, 2));
     console.log(`report: ${out}`);
     return report;
   } finally {

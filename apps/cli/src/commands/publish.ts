@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { listSampleIds, loadSampleFullSize, splitTrainVal } from '@nuclei/data';
+import { assertWritableDir, listSampleIds, loadSampleFullSize, splitTrainVal, writeFileAtomic } from '@nuclei/data';
 import { formatKindTable } from '@nuclei/evaluation';
 import { loadModel, saveModel, type SegmentationDefaults } from '@nuclei/model';
 import { tuneSegmentation, type TuneSample } from '@nuclei/segmentation';
@@ -33,6 +33,8 @@ export async function runPublish(argv: string[]): Promise<void> {
   if (!values.out) throw new CliError(`--out DIR is required\n\n${HELP}`);
   const from = path.resolve(positionals[0]);
   const out = path.resolve(String(values.out));
+  // Fail before the scoring, not after it.
+  await assertWritableDir(path.dirname(out));
   await activateBackend(values.backend);
   const { model, metadata } = await loadModel(from);
   try {
@@ -87,8 +89,8 @@ export async function runPublish(argv: string[]): Promise<void> {
       ...(metadata.preprocessing ? { preprocessing: metadata.preprocessing } : {}),
     });
     const history = path.join(path.dirname(from), 'history.csv');
-    if (fs.existsSync(history)) fs.copyFileSync(history, path.join(out, 'history.csv'));
-    fs.writeFileSync(path.join(out, 'evaluation.json'), JSON.stringify({ dataset: path.basename(data), ids, best: { label: best.label, options: best.options, ...best.report }, candidates: tuned.candidates.map((c) => ({ label: c.label, options: c.options, mean: c.report.mean, byKind: c.report.byKind })) }, null, 2));
+    if (fs.existsSync(history)) await writeFileAtomic(path.join(out, 'history.csv'), fs.readFileSync(history));
+    await writeFileAtomic(path.join(out, 'evaluation.json'), JSON.stringify({ dataset: path.basename(data), ids, best: { label: best.label, options: best.options, ...best.report }, candidates: tuned.candidates.map((c) => ({ label: c.label, options: c.options, mean: c.report.mean, byKind: c.report.byKind })) }, null, 2));
     console.log(`recommended: ${best.label} (${segmentation.basis})`);
     const kinds = formatKindTable(best.report);
     if (kinds) console.log(`per kind of image:\n${kinds}`);

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { assertWritableDir } from '@nuclei/data';
 import { readImageForSegmentation, segment, segmentOptionsForModel, writeSegmentationOutputs } from '@nuclei/segmentation';
 import { intOption, parseCommandArgs } from '../args';
 import { CliError } from '../cli-error';
@@ -29,7 +30,7 @@ Options:
   --min-area N         drop objects smaller than N pixels (default 0 = keep all)
   --backend auto|gpu|node|wasm|cpu`;
 
-export async function runSegment(argv: string[]): Promise<void> {
+export async function runSegment(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs('segment', argv, {
     model: { type: 'string', short: 'm' },
     out: { type: 'string', short: 'o' },
@@ -37,30 +38,61 @@ export async function runSegment(argv: string[]): Promise<void> {
     'min-area': { type: 'string' },
     backend: { type: 'string', short: 'b' },
   }, true);
-  if (values.help) return void console.log(HELP);
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
   if (positionals.length === 0) throw new CliError(`no IMAGE given\n\n${HELP}`);
   if (!values.out) throw new CliError(`--out DIR is required\n\n${HELP}`);
   for (const image of positionals) {
     if (!fs.existsSync(image)) throw new CliError(`${image}: no such file`);
+    // Only regular files: a FIFO or a device would block or never end.
+    if (!fs.statSync(image).isFile()) throw new CliError(`${image}: not a regular file`);
+  }
+  // Outputs are named after the input's file name: two inputs with one name would overwrite each other.
+  const bases = new Map<string, string>();
+  for (const image of positionals) {
+    const base = outputBase(image);
+    const other = bases.get(base);
+    if (other !== undefined) throw new CliError(`${other} and ${image} would both write ${base}_* outputs; segment them into different --out folders`);
+    bases.set(base, image);
   }
   const options = { ...segmentOptionsFromFlags(values), minArea: intOption('min-area', values['min-area'], 0, 0) };
   const out = path.resolve(String(values.out));
+  await assertWritableDir(out);
   await activateBackend(values.backend);
   const { model, metadata, dir } = await loadModelOption(values.model);
   const chosen = segmentOptionsForModel(metadata, options);
   console.log(`segmentation: ${describeOptions(chosen)}`);
+  // One bad image does not stop the others: each failure is reported, and the exit code says so.
+  const failed: string[] = [];
   try {
     for (const file of positionals) {
-      const image = await readImageForSegmentation(file);
-      const bar = createProgressBar(`segment ${path.basename(file)}`);
-      const result = await segment(image, model, { ...chosen, source: file, onProgress: (done, total) => bar.update(done, total, 'tiles') });
-      bar.done();
-      const base = path.basename(file).replace(/\.[^.]+$/, '');
-      const paths = await writeSegmentationOutputs(result, image, out, base, { imagePath: path.resolve(file), model: { dir, preset: metadata.preset } });
-      console.log(`${file}: ${result.count} nuclei, mean area ${result.meanArea.toFixed(1)} px`);
-      for (const [kind, p] of Object.entries(paths)) console.log(`  ${kind.padEnd(8)} ${p}`);
+      try {
+        const image = await readImageForSegmentation(file);
+        const bar = createProgressBar(`segment ${path.basename(file)}`);
+        const result = await segment(image, model, { ...chosen, source: file, onProgress: (done, total) => bar.update(done, total, 'tiles') });
+        bar.done();
+        const paths = await writeSegmentationOutputs(result, image, out, outputBase(file), { imagePath: path.resolve(file), model: { dir, preset: metadata.preset } });
+        console.log(`${file}: ${result.count} nuclei, mean area ${result.meanArea.toFixed(1)} px`);
+        for (const [kind, p] of Object.entries(paths)) console.log(`  ${kind.padEnd(8)} ${p}`);
+      } catch (e) {
+        const message = (e as Error).message;
+        failed.push(file);
+        console.error(`nuclei segment: ${message.includes(file) ? message : `${file}: ${message}`}`);
+      }
     }
   } finally {
     model.dispose();
   }
+  if (failed.length) {
+    console.error(`${failed.length} of ${positionals.length} images failed: ${failed.join(', ')}`);
+    return 1;
+  }
+  return 0;
+}
+
+/** Output file stem of an input: its file name without the extension. */
+function outputBase(file: string): string {
+  return path.basename(file).replace(/\.[^.]+$/, '');
 }

@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import * as path from 'path';
 import { generateSyntheticDataset } from '@nuclei/data';
 import { intOption, parseCommandArgs } from '../args';
@@ -6,7 +7,8 @@ import { createProgressBar } from '../progress-bar';
 
 const HELP = `nuclei synth --out DIR [--count 32] [--size 256] [--seed 1]
   Writes a synthetic dataset in the 2018 Data Science Bowl layout (DIR/<id>/images, DIR/<id>/masks):
-  elliptical nuclei of varied size, touching pairs, blur and noise, fluorescent and stained styles.`;
+  elliptical nuclei of varied size, touching pairs, blur and noise, fluorescent, stained and
+  bright-field styles. The folder must be new or empty.`;
 
 export async function runSynth(argv: string[]): Promise<void> {
   const { values } = parseCommandArgs('synth', argv, {
@@ -21,6 +23,8 @@ export async function runSynth(argv: string[]): Promise<void> {
   const size = intOption('size', values.size, 256, 32);
   const seed = intOption('seed', values.seed, 1, 0);
   const out = path.resolve(String(values.out));
+  // Writing into an existing dataset would leave its other masks beside the new images: wrong truth.
+  if (fs.existsSync(out) && fs.readdirSync(out).length > 0) throw new CliError(`${out} is not empty: give a new or empty --out folder`);
   const bar = createProgressBar('synth');
   const ids = await generateSyntheticDataset(out, {
     count, width: size, height: size, seed,

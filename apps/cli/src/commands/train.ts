@@ -1,7 +1,8 @@
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import type * as tf from '@tensorflow/tfjs';
-import { loadDataset, loadFullSizeDataset } from '@nuclei/data';
+import { isAlive, loadDataset, loadFullSizeDataset } from '@nuclei/data';
 import {
   buildUNet, DEFAULT_PREPROCESSING, isPresetName, METADATA_FILE, parseMetadata, resolveConfig, PRESETS, type ModelMetadata, type PresetName, type UNetConfig,
 } from '@nuclei/model';
@@ -38,7 +39,9 @@ Options:
   --augment            seed recipe: flips, 90-degree rotations and random crops
   --patience N         early stopping after N epochs without val_loss improvement (default off)
   --reduce-lr N        halve the learning rate after N epochs without improvement (default off)
-  --resume             continue from OUT/last (its weights, optimizer state, epoch and seed)
+  --resume             continue from OUT/last (its weights, optimizer state, epoch, seed and settings;
+                       only --epochs may change)
+  --overwrite          start a new run in an OUT that holds one (refused otherwise)
   --no-cache           decode the dataset again instead of using the cache
   --backend auto|gpu|node|wasm|cpu
   --workers N|auto     split each batch over N threads (data-parallel); auto (default): one per core
@@ -86,6 +89,7 @@ export async function runTrain(argv: string[]): Promise<number> {
     'reduce-lr': { type: 'string' },
     resume: { type: 'boolean' },
     'no-cache': { type: 'boolean' },
+    overwrite: { type: 'boolean' },
     backend: { type: 'string', short: 'b' },
     workers: { type: 'string' },
   });
@@ -97,6 +101,7 @@ export async function runTrain(argv: string[]): Promise<number> {
   if (!values.out) throw new CliError(`--out DIR is required\n\n${HELP}`);
   const data = path.resolve(String(values.data));
   const out = path.resolve(String(values.out));
+  checkOutputFolder(data, out, Boolean(values.resume), Boolean(values.overwrite));
   // --resume continues the stored run: its recipe, network, split and steps. A flag that says
   // otherwise is refused, naming both values; only --epochs (and --workers, --backend) may change.
   const stored = values.resume ? storedRun(out) : undefined;
@@ -122,6 +127,7 @@ export async function runTrain(argv: string[]): Promise<number> {
   if (!isPresetName(preset) && preset !== 'custom') throw new CliError(`unknown preset ${preset}`);
   const size = stored?.size ?? intOption('size', values.size, 128, 16);
   if (size % 16 !== 0) throw new CliError(`--size must be a multiple of 16 (four 2x2 poolings), got ${size}`);
+  if (size > 512) throw new CliError(`--size ${size} is too large to train on this backend (at most 512; 128 is the default)`);
   // On resume, leave the run's own values to the stored state (the library refuses changes too).
   const opts = {
     epochs: intOption('epochs', values.epochs, stored?.epochs ?? recipe.epochs),
@@ -135,6 +141,8 @@ export async function runTrain(argv: string[]): Promise<number> {
   if (!fs.existsSync(data)) throw new CliError(`${data}: no such folder`);
   const backend = await activateBackend(values.backend);
   const workers = values.workers === undefined || values.workers === 'auto' ? defaultWorkerCount(backend) : intOption('workers', values.workers, 1, 1);
+  const cores = os.cpus().length;
+  if (workers > cores) throw new CliError(`--workers ${workers} is more than this machine's ${cores} cores (replicas beyond the cores only slow each other down)`);
 
   const base = stored?.config ?? resolveConfig(preset as PresetName);
   const config = { ...base, inputSize: size, learningRate };
@@ -188,6 +196,7 @@ export async function runTrain(argv: string[]): Promise<number> {
   process.on('SIGTERM', onSigint);
   if (workers > 1) console.log(`data-parallel: ${workers} replicas per batch`);
   fs.mkdirSync(out, { recursive: true });
+  const releaseLock = takeLock(out);
   let model: tf.LayersModel | undefined;
   let result: TrainResult;
   try {
@@ -203,6 +212,7 @@ export async function runTrain(argv: string[]): Promise<number> {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
     model?.dispose();
+    releaseLock();
   }
   console.log(`best model: ${path.join(out, 'best')}`);
   console.log(`last checkpoint: ${path.join(out, 'last')} (resume with --resume)`);
@@ -246,4 +256,42 @@ function presetMatches(name: string, stored: UNetConfig): boolean {
   if (!isPresetName(name)) return false;
   const canon = (c: UNetConfig) => JSON.stringify(Object.entries({ ...c, inputSize: 0, learningRate: 0 }).sort(([a], [b]) => (a < b ? -1 : 1)));
   return canon(resolveConfig(name)) === canon(stored);
+}
+
+/** Refuses outputs that would lose or corrupt something: a finished run, or the dataset itself. */
+function checkOutputFolder(data: string, out: string, resume: boolean, overwrite: boolean): void {
+  const inside = (a: string, b: string) => a === b || a.startsWith(b + path.sep);
+  if (inside(out, data)) throw new CliError(`--out ${out} is inside the dataset ${data}: checkpoints there would be read as samples; choose a folder outside it`);
+  if (inside(data, out)) throw new CliError(`the dataset ${data} is inside --out ${out}: choose an output folder that does not contain the data`);
+  if (resume || overwrite) return;
+  const existing = ['last', 'best', 'history.csv'].filter((f) => fs.existsSync(path.join(out, f)));
+  if (existing.length) throw new CliError(`${out} already holds a training run (${existing.join(', ')}): add --resume to continue it or --overwrite to start again`);
+}
+
+/**
+ * One run per output folder: OUT/.nuclei-train.lock holds the pid. A lock of a process that is
+ * gone is taken over; a live one is refused, naming its pid. Returns the release function.
+ */
+function takeLock(out: string): () => void {
+  const lock = path.join(out, '.nuclei-train.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(lock, `${process.pid}\n`, { flag: 'wx' });
+      const release = () => {
+        try {
+          if (fs.readFileSync(lock, 'utf8').trim() === String(process.pid)) fs.rmSync(lock, { force: true });
+        } catch {
+          // already gone
+        }
+      };
+      process.once('exit', release);
+      return release;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const pid = Number(fs.readFileSync(lock, 'utf8').trim());
+      if (pid && isAlive(pid)) throw new CliError(`${out} is in use by another training run (pid ${pid}); wait for it or stop it first`);
+      fs.rmSync(lock, { force: true }); // left by a killed run
+    }
+  }
+  throw new CliError(`${out}: could not take the training lock`);
 }
