@@ -149,3 +149,29 @@ describe('readMaskPng', () => {
     await expect(readMaskPng(p)).rejects.toBeInstanceOf(NucleiInputError);
   });
 });
+
+describe('readImageRgb: more than 8 bits', () => {
+  it('stretches 12-bit data in a 16-bit PNG to 8 bits instead of reading it nearly black, and says so', async () => {
+    const { mkdtemp, rm } = await import('fs/promises');
+    const { tmpdir } = await import('os');
+    const { join } = await import('path');
+    const sharp = (await import('sharp')).default;
+    const dir = await mkdtemp(join(tmpdir(), 'nuclei-16-'));
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const w = 8;
+      const u = new Uint16Array(w * w);
+      for (let i = 0; i < u.length; i++) u[i] = (i % 8) * 585; // 0..4095
+      const file = join(dir, 'twelve.png');
+      await sharp(u, { raw: { width: w, height: w, channels: 1 } }).toColourspace('grey16').png().toFile(file);
+      const img = await readImageRgb(file);
+      expect(Math.max(...img.data)).toBe(255);
+      expect(img.data[3 * 7]).toBe(255); // value 4095 at x = 7
+      expect(img.data[3 * 1]).toBe(Math.round((585 / 4095) * 255));
+      expect(warn).toHaveBeenCalledWith(expect.stringMatching(/twelve\.png: 12-bit data in a ushort file \(max 4095\); scaled from 0\.\.4095/));
+    } finally {
+      warn.mockRestore();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,5 +1,5 @@
 import { readFileSync } from 'fs';
-import sharp from 'sharp';
+import sharp, { type Metadata } from 'sharp';
 import { NucleiInputError } from './errors';
 import { decodeGray8Png, inflateGray8Png, type Gray8Png } from './png-gray8';
 import type { BinaryMask, RgbImage } from './types';
@@ -20,6 +20,15 @@ function describe(err: unknown, what: 'image' | 'mask'): string {
  * are expanded. Damaged or non-image files raise NucleiInputError naming the file.
  */
 export async function readImageRgb(path: string): Promise<RgbImage> {
+  let meta: Metadata;
+  try {
+    meta = await sharp(path, { failOn: 'truncated' }).metadata();
+  } catch (err) {
+    throw new NucleiInputError(path, describe(err, 'image'));
+  }
+  // Never silently wrong: say when the file holds more than the 8-bit RGB view uses.
+  if ((meta.pages ?? 1) > 1) console.warn(`warning: ${path}: ${meta.pages} pages; using page 1 only`);
+  if (meta.depth && meta.depth !== 'uchar' && meta.depth !== 'char') return readStretched(path, meta);
   try {
     const { data, info } = await sharp(path, { failOn: 'truncated' })
       .removeAlpha()
@@ -30,6 +39,72 @@ export async function readImageRgb(path: string): Promise<RgbImage> {
     return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
   } catch (err) {
     throw new NucleiInputError(path, describe(err, 'image'));
+  }
+}
+
+/**
+ * 16-bit, 32-bit and float images, scaled to 8 bits without losing them: integer data that fills
+ * its type is divided by the type's maximum (65535 -> 255, as sharp would); integer data that
+ * uses fewer bits (12-bit cameras write 0..4095 into 16-bit files) is scaled by its own bit depth
+ * instead of reading nearly black; float data in 0..1 is multiplied by 255, other float ranges are
+ * stretched from their min..max. Whatever is not the plain type range is said in a warning.
+ */
+async function readStretched(path: string, meta: Metadata): Promise<RgbImage> {
+  const depth = meta.depth!;
+  try {
+    let pipeline = sharp(path, { failOn: 'truncated' }).removeAlpha();
+    // Keep 16-bit values as they are (sharp's default sRGB step would rescale them).
+    if (depth === 'ushort') pipeline = pipeline.toColourspace((meta.channels ?? 1) - (meta.hasAlpha ? 1 : 0) >= 3 ? 'rgb16' : 'grey16');
+    const { data, info } = await pipeline.raw({ depth: depth as 'ushort' }).toBuffer({ resolveWithObject: true });
+    const n = info.width * info.height;
+    const c = info.channels;
+    const values = typedView(data, depth);
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (Number.isFinite(v)) {
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+    }
+    if (!Number.isFinite(lo)) lo = hi = 0;
+    let offset = 0;
+    let range: number;
+    const typeBits = { ushort: 16, short: 15, uint: 32, int: 31 }[depth as 'ushort'];
+    if (typeBits !== undefined) {
+      const bits = Math.max(8, Math.ceil(Math.log2(Math.max(hi, 0) + 1)));
+      range = bits < typeBits - 2 ? 2 ** bits - 1 : 2 ** typeBits - 1;
+      if (bits < typeBits - 2) console.warn(`warning: ${path}: ${bits}-bit data in a ${depth} file (max ${hi}); scaled from 0..${range}`);
+    } else if (lo >= 0 && hi <= 1) range = 1;
+    else {
+      offset = lo;
+      range = hi > lo ? hi - lo : 1;
+      console.warn(`warning: ${path}: ${depth} samples (range ${+lo.toPrecision(6)}..${+hi.toPrecision(6)}) stretched to 8 bits`);
+    }
+    const out = new Uint8Array(n * 3);
+    for (let i = 0; i < n; i++) {
+      for (let k = 0; k < 3; k++) {
+        const v = values[i * c + Math.min(k, c - 1)];
+        out[i * 3 + k] = Number.isFinite(v) ? Math.max(0, Math.min(255, Math.round(((v - offset) / range) * 255))) : 0;
+      }
+    }
+    return { width: info.width, height: info.height, data: out };
+  } catch (err) {
+    throw new NucleiInputError(path, describe(err, 'image'));
+  }
+}
+
+function typedView(buf: Buffer, depth: string): ArrayLike<number> {
+  const b = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length);
+  switch (depth) {
+    case 'ushort': return new Uint16Array(b);
+    case 'short': return new Int16Array(b);
+    case 'uint': return new Uint32Array(b);
+    case 'int': return new Int32Array(b);
+    case 'float': return new Float32Array(b);
+    case 'double': return new Float64Array(b);
+    default: throw new Error(`unsupported sample format ${depth}`);
   }
 }
 

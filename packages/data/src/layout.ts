@@ -1,4 +1,4 @@
-import { readdirSync, statSync, type Dirent } from 'fs';
+import { existsSync, readdirSync, statSync, type Dirent } from 'fs';
 import { extname, join } from 'path';
 import { NucleiInputError } from './errors';
 
@@ -31,9 +31,11 @@ const isHidden = (name: string): boolean => name.startsWith('.');
 
 /**
  * Sample ids of a DSB-layout dataset: the sorted names of its sub-folders. Hidden entries and
- * plain files at the top level (a README, a labels CSV, .DS_Store) are ignored.
+ * plain files at the top level (a README, a labels CSV, .DS_Store) are ignored, and so are
+ * folders that are not samples (neither images/ nor masks/ inside, e.g. __MACOSX from a zip),
+ * each told to `onIgnored` (default: a warning on stderr).
  */
-export function listSampleIds(dir: string): string[] {
+export function listSampleIds(dir: string, onIgnored: (path: string, reason: string) => void = warnIgnored): string[] {
   const entries = readDir(dir, 'dataset');
   const ids: string[] = [];
   for (const e of entries) {
@@ -46,9 +48,19 @@ export function listSampleIds(dir: string): string[] {
         isDir = false;
       }
     }
-    if (isDir) ids.push(e.name);
+    if (!isDir) continue;
+    const sub = join(dir, e.name);
+    if (e.name === '__MACOSX' || (!existsSync(join(sub, 'images')) && !existsSync(join(sub, 'masks')))) {
+      onIgnored(sub, 'not a sample folder (no images/ or masks/ inside); skipped');
+      continue;
+    }
+    ids.push(e.name);
   }
   return ids.sort();
+}
+
+function warnIgnored(path: string, reason: string): void {
+  console.warn(`warning: ${path}: ${reason}`);
 }
 
 function stamp(path: string, name: string): string {

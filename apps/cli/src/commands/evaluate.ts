@@ -15,6 +15,7 @@ const HELP = `nuclei evaluate --data DIR [options]
 Options:
   --model DIR          model folder (default: the bundled model)
   --out FILE           JSON report (default: nuclei-evaluation.json)
+  --skip-invalid       skip samples that fail to load (each listed with the reason)
   --limit N            only the first N images (sorted by id)
   Unset options take the values the model's metadata recommends, else the defaults.
   --mode tile|resize   --threshold 0.5   --split markers|watershed|components   --border-threshold 0.5
@@ -28,6 +29,7 @@ export async function runEvaluate(argv: string[]): Promise<EvaluationReport | un
     model: { type: 'string', short: 'm' },
     out: { type: 'string', short: 'o' },
     limit: { type: 'string' },
+    'skip-invalid': { type: 'boolean' },
     ...SEGMENT_FLAGS,
     backend: { type: 'string', short: 'b' },
   });
@@ -49,7 +51,13 @@ export async function runEvaluate(argv: string[]): Promise<EvaluationReport | un
   console.log(`segmentation: ${describeOptions(chosen)}`);
   try {
     const bar = createProgressBar('evaluate');
-    const report = await evaluateModelOnDataset(data, model, { ...chosen, ids, onProgress: (done, total, row) => bar.update(done, total, row.id) });
+    const report = await evaluateModelOnDataset(data, model, {
+      ...chosen,
+      ids,
+      skipInvalid: Boolean(values['skip-invalid']),
+      onSkip: (id, reason) => console.warn(`skipped ${id}: ${reason}`),
+      onProgress: (done, total, row) => bar.update(done, total, row.id),
+    });
     bar.done();
     console.log(formatReportTable(report));
     const kinds = formatKindTable(report);

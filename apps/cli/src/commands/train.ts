@@ -42,6 +42,7 @@ Options:
   --resume             continue from OUT/last (its weights, optimizer state, epoch, seed and settings;
                        only --epochs may change)
   --overwrite          start a new run in an OUT that holds one (refused otherwise)
+  --skip-invalid       skip bad samples (listed with the reason) instead of stopping at the first
   --no-cache           decode the dataset again instead of using the cache
   --backend auto|gpu|node|wasm|cpu
   --workers N|auto     split each batch over N threads (data-parallel); auto (default): one per core
@@ -90,6 +91,7 @@ export async function runTrain(argv: string[]): Promise<number> {
     resume: { type: 'boolean' },
     'no-cache': { type: 'boolean' },
     overwrite: { type: 'boolean' },
+    'skip-invalid': { type: 'boolean' },
     backend: { type: 'string', short: 'b' },
     workers: { type: 'string' },
   });
@@ -154,7 +156,7 @@ export async function runTrain(argv: string[]): Promise<number> {
   let trainData: TrainData;
   let skipped: { id: string; reason: string }[];
   if (recipe.crops) {
-    const full = await loadFullSizeDataset(data, { onProgress });
+    const full = await loadFullSizeDataset(data, { onProgress, skipInvalid: Boolean(values['skip-invalid']) });
     trainData = {
       kind: 'crops',
       samples: full.samples,
@@ -164,7 +166,7 @@ export async function runTrain(argv: string[]): Promise<number> {
     skipped = full.skipped;
     loadBar.done(`loaded ${full.samples.length} full-size images from ${data}; ${cropsPerImage} ${size}x${size} crops per image per epoch`);
   } else {
-    const dataset = await loadDataset(data, { size, cacheDir: values['no-cache'] ? false : undefined, onProgress });
+    const dataset = await loadDataset(data, { size, cacheDir: values['no-cache'] ? false : undefined, onProgress, skipInvalid: Boolean(values['skip-invalid']) });
     trainData = dataset.samples;
     skipped = dataset.skipped;
     loadBar.done(`loaded ${dataset.samples.length} images from ${data} at ${size}x${size}`);
