@@ -225,3 +225,20 @@ describe('loadModel errors', () => {
     model.dispose();
   });
 });
+
+describe('saveModel and the file system', () => {
+  it("gives the model folder the user's umask (not mkdtemp's 0700) and removes dead saves' temp folders", async () => {
+    const model = buildUNet(TINY);
+    const probe = path.join(root, 'probe');
+    fs.mkdirSync(probe);
+    const stale = path.join(root, '.m.saving-999999999-0badc0de');
+    const live = path.join(root, `.m.saving-${process.ppid}-00000000`);
+    fs.mkdirSync(stale);
+    fs.mkdirSync(live);
+    await saveModel(model, path.join(root, 'm'), { config: TINY });
+    model.dispose();
+    expect(fs.statSync(path.join(root, 'm')).mode & 0o777).toBe(fs.statSync(probe).mode & 0o777);
+    expect(fs.existsSync(stale)).toBe(false); // its process is gone
+    expect(fs.existsSync(live)).toBe(true); // a live process may still be saving
+  });
+});
