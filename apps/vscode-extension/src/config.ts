@@ -18,6 +18,8 @@ export interface NucleiConfig {
   tiling: TilingSetting;
   /** Data-parallel training replicas; 0 = one per core on wasm/cpu. */
   trainingWorkers: number;
+  /** 'nuclei' (default) or 'seed': the same recipes as `nuclei train --recipe`. */
+  trainingRecipe: 'nuclei' | 'seed';
 }
 
 export const SECTION = 'nuclei';
@@ -33,6 +35,7 @@ export function readConfig(): NucleiConfig {
     threshold: c.get<number | null>('threshold') ?? undefined,
     tiling: c.get<TilingSetting>('tiling') ?? 'auto',
     trainingWorkers: c.get<number>('trainingWorkers') ?? 0,
+    trainingRecipe: c.get<'nuclei' | 'seed'>('trainingRecipe') ?? 'nuclei',
   };
 }
 

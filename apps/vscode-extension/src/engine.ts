@@ -3,13 +3,15 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import sharp from 'sharp';
-import { loadDataset, type LoadProgress, type RgbImage } from '@nuclei/data';
+import { type LoadProgress, type RgbImage } from '@nuclei/data';
 import { buildUNet, loadModel, resolveConfig, selectBackend, type BackendPreference, type ModelMetadata } from '@nuclei/model';
 import {
   evaluateModelOnDataset, readImageForSegmentation, segment, segmentOptionsForModel, writeSegmentationOutputs, type SegmentResult,
 } from '@nuclei/segmentation';
 import { formatReportTable, type EvaluationReport } from '@nuclei/evaluation';
-import { BEST_DIR, defaultCallbacks, defaultWorkerCount, LAST_DIR, train, type ProgressEvent, type TrainResult } from '@nuclei/training';
+import {
+  BEST_DIR, DEFAULT_RECIPE, defaultCallbacks, defaultWorkerCount, LAST_DIR, prepareRecipe, RECIPES, train, type ProgressEvent, type RecipeName, type TrainResult,
+} from '@nuclei/training';
 import * as tf from '@tensorflow/tfjs';
 
 export type { RgbImage, EvaluationReport, ProgressEvent, LoadProgress };
@@ -110,6 +112,8 @@ export interface TrainRequest {
   epochs: number;
   batchSize: number;
   inputSize: number;
+  /** Default 'nuclei' (crops, two outputs); 'seed' the seed notebook's recipe. */
+  recipe?: RecipeName;
   /** Replicas per batch (0 = one per core on wasm/cpu), the script their threads run, and its wasm files. */
   workers: number;
   workerScript: string;
@@ -127,15 +131,20 @@ export interface TrainOutcome {
 }
 
 export async function trainModel(req: TrainRequest): Promise<TrainOutcome> {
-  const data = await loadDataset(req.datasetDir, { size: req.inputSize, onProgress: req.onLoad, skipInvalid: true });
-  if (data.samples.length === 0) throw new Error(`No usable samples in ${req.datasetDir} (expected <id>/images/<id>.png and <id>/masks/*.png)`);
+  // The same recipes as `nuclei train` (one definition in @nuclei/training).
+  const recipe = req.recipe ?? DEFAULT_RECIPE;
+  const prepared = await prepareRecipe(req.datasetDir, { recipe, size: req.inputSize, onProgress: req.onLoad, skipInvalid: true });
+  if (prepared.samples === 0) throw new Error(`No usable samples in ${req.datasetDir} (expected <id>/images/<id>.png and <id>/masks/*.png)`);
   const workers = req.workers || defaultWorkerCount(tf.getBackend());
-  req.onStart?.({ samples: data.samples.length, skipped: data.skipped.length, workers });
-  const config = resolveConfig({ inputSize: req.inputSize });
-  const model = buildUNet(config); // compiled with the config's learning rate
+  req.onStart?.({ samples: prepared.samples, skipped: prepared.skipped.length, workers });
+  const { config, preprocessing } = prepared;
+  const seed = 42;
+  const model = buildUNet(config, { seed }); // compiled with the config's learning rate
   fs.mkdirSync(req.outDir, { recursive: true });
+  const preset = RECIPES[recipe].preset;
   try {
-    const result = await train(model, data.samples, {
+    const result = await train(model, prepared.data, {
+      seed,
       epochs: req.epochs,
       batchSize: req.batchSize,
       workers,
@@ -144,7 +153,13 @@ export async function trainModel(req: TrainRequest): Promise<TrainOutcome> {
       signal: req.signal,
       callbacks: defaultCallbacks(req.outDir, {
         onProgress: req.onProgress,
-        metadata: { preset: req.inputSize === 128 ? 'seed' : 'custom', config, training: { dataset: req.datasetDir, backend: tf.getBackend() } },
+        metadata: {
+          preset: req.inputSize === resolveConfig(preset).inputSize ? preset : 'custom',
+          config,
+          training: { dataset: req.datasetDir, backend: tf.getBackend(), recipe },
+          ...(preprocessing ? { preprocessing } : {}),
+        },
+        cosine: prepared.cosine ? {} : undefined,
       }),
     });
     return { result, modelDir: trainedModelDir(req.outDir) };

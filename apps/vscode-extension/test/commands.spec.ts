@@ -76,7 +76,7 @@ describe('activate', () => {
       for (const ext of ['.json', '.pngx', '.gif']) expect(re.test(ext)).toBe(false);
     }
     expect(Object.keys(pkg.contributes.configuration.properties).sort()).toEqual(
-      ['nuclei.backend', 'nuclei.batchSize', 'nuclei.epochs', 'nuclei.inputSize', 'nuclei.modelPath', 'nuclei.threshold', 'nuclei.tiling', 'nuclei.trainingWorkers'],
+      ['nuclei.backend', 'nuclei.batchSize', 'nuclei.epochs', 'nuclei.inputSize', 'nuclei.modelPath', 'nuclei.threshold', 'nuclei.tiling', 'nuclei.trainingRecipe', 'nuclei.trainingWorkers'],
     );
     expect(pkg.contributes.configuration.properties['nuclei.backend'].enum).toEqual(['auto', 'gpu', 'node', 'wasm', 'cpu']);
     expect(pkg.contributes.configuration.properties['nuclei.tiling'].enum).toEqual(['auto', 'tile', 'resize']);

@@ -10,6 +10,7 @@ export type {
   TrainResult,
 } from './types';
 export { train, type TrainData, type CropData } from './train';
+export { RECIPES, DEFAULT_RECIPE, isRecipeName, prepareRecipe, type RecipeName, type RecipeRequest, type PreparedRecipe } from './recipes';
 export { CropSampler, cropBatches, DEFAULT_CROP_OPTIONS, type CropOptions } from './crops';
 export { cosineSchedule, type CosineScheduleOptions } from './callbacks/cosine-schedule';
 export { DEFAULT_OPTIONS } from './options';

@@ -2,27 +2,17 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type * as tf from '@tensorflow/tfjs';
-import { isAlive, loadDataset, loadFullSizeDataset } from '@nuclei/data';
+import { isAlive } from '@nuclei/data';
 import {
-  buildUNet, DEFAULT_PREPROCESSING, isPresetName, METADATA_FILE, parseMetadata, resolveConfig, PRESETS, type ModelMetadata, type PresetName, type UNetConfig,
+  buildUNet, isPresetName, METADATA_FILE, parseMetadata, resolveConfig, PRESETS, type ModelMetadata, type PresetName, type UNetConfig,
 } from '@nuclei/model';
 import {
-  DEFAULT_CROP_OPTIONS, defaultCallbacks, defaultWorkerCount, LAST_DIR, resumeTraining, train, trainingStateOf, type ProgressEvent, type TrainData, type TrainResult,
+  DEFAULT_CROP_OPTIONS, defaultCallbacks, defaultWorkerCount, LAST_DIR, prepareRecipe, RECIPES, resumeTraining, train, trainingStateOf, type ProgressEvent, type TrainResult,
 } from '@nuclei/training';
 import { choiceOption, intOption, numberOption, parseCommandArgs } from '../args';
 import { CliError } from '../cli-error';
 import { createProgressBar, formatDuration } from '../progress-bar';
 import { activateBackend } from './backend';
-
-/**
- * The two ways to train. 'nuclei' (default): normalised input, a mask and a touching-border output,
- * BCE + Dice, random native-resolution crops with scale / flip / rotation / intensity augmentation,
- * cosine learning rate. 'seed': the Kaggle seed notebook (whole images squeezed to 128x128, BCE).
- */
-export const RECIPES = {
-  nuclei: { preset: 'nuclei' as PresetName, epochs: 30, crops: true },
-  seed: { preset: 'seed' as PresetName, epochs: 20, crops: false },
-};
 
 const HELP = `nuclei train --data DIR --out DIR [options]
   Trains a U-Net on a dataset in the 2018 Data Science Bowl layout (DIR/<id>/images, DIR/<id>/masks).
@@ -146,31 +136,24 @@ export async function runTrain(argv: string[]): Promise<number> {
   const cores = os.cpus().length;
   if (workers > cores) throw new CliError(`--workers ${workers} is more than this machine's ${cores} cores (replicas beyond the cores only slow each other down)`);
 
-  const base = stored?.config ?? resolveConfig(preset as PresetName);
-  const config = { ...base, inputSize: size, learningRate };
-  const preprocessing = config.inputScale === 1 ? DEFAULT_PREPROCESSING : undefined;
-  if (recipe.crops && !preprocessing) throw new CliError(`--recipe nuclei needs a preset that takes normalised input (nuclei, nuclei-small), not ${preset}`);
-
   const loadBar = createProgressBar('load');
-  const onProgress = (p: { done: number; total: number; phase: string }) => loadBar.update(p.done, p.total, p.phase);
-  let trainData: TrainData;
-  let skipped: { id: string; reason: string }[];
-  if (recipe.crops) {
-    const full = await loadFullSizeDataset(data, { onProgress, skipInvalid: Boolean(values['skip-invalid']) });
-    trainData = {
-      kind: 'crops',
-      samples: full.samples,
-      size,
-      crops: { ...DEFAULT_CROP_OPTIONS, cropsPerImage, preprocessing: preprocessing!, outputs: config.outputChannels },
-    };
-    skipped = full.skipped;
-    loadBar.done(`loaded ${full.samples.length} full-size images from ${data}; ${cropsPerImage} ${size}x${size} crops per image per epoch`);
-  } else {
-    const dataset = await loadDataset(data, { size, cacheDir: values['no-cache'] ? false : undefined, onProgress, skipInvalid: Boolean(values['skip-invalid']) });
-    trainData = dataset.samples;
-    skipped = dataset.skipped;
-    loadBar.done(`loaded ${dataset.samples.length} images from ${data} at ${size}x${size}`);
-  }
+  const prepared = await prepareRecipe(data, {
+    recipe: recipeName,
+    ...(stored ? { config: stored.config } : { preset: preset as PresetName }),
+    size,
+    learningRate,
+    cropsPerImage,
+    skipInvalid: Boolean(values['skip-invalid']),
+    cacheDir: values['no-cache'] ? false : undefined,
+    onProgress: (p) => loadBar.update(p.done, p.total, p.phase),
+  }).catch((e: Error) => {
+    throw e.name === 'NucleiInputError' ? e : new CliError(e.message);
+  });
+  const { data: trainData, config, preprocessing, skipped } = prepared;
+  loadBar.done(recipe.crops
+    ? `loaded ${prepared.samples} full-size images from ${data}; ${cropsPerImage} ${size}x${size} crops per image per epoch`
+    : `loaded ${prepared.samples} images from ${data} at ${size}x${size}`);
+  const base = resolveConfig(isPresetName(preset) ? preset : recipe.preset);
   if (skipped.length) console.warn(`skipped ${skipped.length} samples`);
   for (const s of skipped) console.warn(`  skipped ${s.id}: ${s.reason}`);
   const bar = createProgressBar('train');
@@ -182,7 +165,7 @@ export async function runTrain(argv: string[]): Promise<number> {
       training: { dataset: data, backend, recipe: recipeName },
       ...(preprocessing ? { preprocessing } : {}),
     },
-    cosine: recipe.crops ? {} : undefined,
+    cosine: prepared.cosine ? {} : undefined,
     earlyStopping: values.patience === undefined ? undefined : { patience: intOption('patience', values.patience, 5) },
     reduceLr: values['reduce-lr'] === undefined ? undefined : { patience: intOption('reduce-lr', values['reduce-lr'], 3), factor: 0.5 },
   });

@@ -33,7 +33,7 @@ export async function trainModelCommand(context: vscode.ExtensionContext, log: L
   if (!out) return undefined;
   const config = readConfig();
   const datasetName = path.basename(dataset.fsPath);
-  log.info(`train: dataset ${dataset.fsPath} -> ${out.fsPath}; epochs ${config.epochs}, batch ${config.batchSize}, size ${config.inputSize}`);
+  log.info(`train: dataset ${dataset.fsPath} -> ${out.fsPath}; recipe ${config.trainingRecipe}, epochs ${config.epochs}, batch ${config.batchSize}, size ${config.inputSize}`);
 
   const abort = new AbortController();
   const panel = createNucleiPanel(context.extensionUri, 'train', `Nuclei training: ${datasetName}`, [], (m) => {
@@ -63,6 +63,7 @@ export async function trainModelCommand(context: vscode.ExtensionContext, log: L
           epochs: config.epochs,
           batchSize: config.batchSize,
           inputSize: config.inputSize,
+          recipe: config.trainingRecipe,
           workers: config.trainingWorkers,
           workerScript: trainingWorkerScript(context.extensionPath),
           wasmDir: wasmDir(context.extensionPath),
