@@ -15,13 +15,13 @@ import { buildUNet, loadModel, selectBackend, type ModelMetadata } from '@nuclei
 import { dsbScore } from '@nuclei/evaluation';
 import {
   gaussianBlur,
-  predictTiled,
+  instancesFromPrediction,
+  predictImage,
   segment,
   segmentOptionsForModel,
   readImageForSegmentation,
   modelInputSize,
   splitInstances,
-  withInputSize,
   writeSegmentationOutputs,
   type SegmentResult,
   type SplitMethod,
@@ -36,7 +36,8 @@ const splitImages = Number(arg('split-images', '24'));
 const ms = (t0: number) => performance.now() - t0;
 const f = (v: number) => v.toFixed(0).padStart(6);
 
-async function timeOne(model: tf.LayersModel, trained: boolean, size: number, dir: string, tileSize?: number) {
+async function timeOne(model: tf.LayersModel, metadata: ModelMetadata | undefined, size: number, dir: string, tileSize?: number) {
+  const trained = metadata !== undefined;
   const { image, masks } = generateSyntheticSample({ width: size, height: size, seed: size });
   const file = path.join(dir, `synthetic_${size}.png`);
   await sharp(image.data, { raw: { width: size, height: size, channels: 3 } }).png().toFile(file);
@@ -48,19 +49,20 @@ async function timeOne(model: tf.LayersModel, trained: boolean, size: number, di
     const img = await readImageForSegmentation(file);
     const tRead = ms(t0);
     const t1 = performance.now();
-    // What segment({ tileSize }) does: a copy of the model at the tile size (built inside the timing).
-    const tiler = tileSize ? await withInputSize(model, tileSize) : model;
-    const { probability, tiles } = await predictTiled(img, tiler);
-    if (tiler !== model) tiler.dispose();
+    // What segment({ tileSize }) does, with the model's own input normalisation (a copy of the
+    // model at the tile size is built inside the timing).
+    const pred = await predictImage(img, model, { tileSize, preprocessing: metadata?.preprocessing });
+    const { tiles } = pred;
+    const probability = pred.planes[0];
     const tPredict = ms(t1);
     const t2 = performance.now();
-    const mask = trained ? Uint8Array.from(probability, (p) => (p >= 0.5 ? 1 : 0)) : truthMask;
-    const inst = splitInstances(mask, size, size, { split: 'watershed' });
+    const split = trained ? instancesFromPrediction(pred, {}) : { ...splitInstances(truthMask, size, size, { split: 'watershed' }), mask: truthMask, split: 'watershed' as SplitMethod };
+    const inst = split;
     const tSplit = ms(t2);
     const result: SegmentResult = {
-      width: size, height: size, probability, mask, ...inst,
+      width: size, height: size, probability, mask: split.mask, labels: inst.labels, count: inst.count, areas: inst.areas,
       meanArea: inst.areas.reduce((a, b) => a + b, 0) / Math.max(1, inst.count),
-      mode: 'tile', tiles, threshold: 0.5, split: 'watershed',
+      mode: 'tile', tiles, threshold: 0.5, split: split.split,
     };
     const t3 = performance.now();
     await writeSegmentationOutputs(result, img, path.join(dir, 'out'), `synthetic_${size}`, { imagePath: file });
@@ -122,10 +124,8 @@ async function main() {
   const modelDir = path.join(__dirname, '../../../models/default');
   let model: tf.LayersModel;
   let metadata: ModelMetadata | undefined;
-  let trained = false;
   if (fs.existsSync(path.join(modelDir, 'model.json'))) {
     ({ model, metadata } = await loadModel(modelDir, { compile: false }));
-    trained = true;
     console.log(`model: ${modelDir}`);
   } else {
     model = buildUNet('seed');
@@ -134,8 +134,8 @@ async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nuclei-bench-seg-'));
   try {
     for (const size of [256, 1024]) {
-      await timeOne(model, trained, size, dir);
-      await timeOne(model, trained, size, dir, size); // the whole image as one tile
+      await timeOne(model, metadata, size, dir);
+      await timeOne(model, metadata, size, dir, size); // the whole image as one tile
     }
     if (metadata) for (const size of [256, 1024]) await timeRecommended(model, metadata, size, dir);
   } finally {
