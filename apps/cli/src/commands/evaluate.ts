@@ -2,12 +2,12 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { assertWritableDir, listSampleIds, writeFileAtomic } from '@nuclei/data';
 import { formatKindTable, formatReportTable, type EvaluationReport } from '@nuclei/evaluation';
-import { evaluateModelOnDataset, segmentOptionsForModel } from '@nuclei/segmentation';
+import { evaluateModelOnDataset } from '@nuclei/segmentation';
 import { intOption, parseCommandArgs } from '../args';
 import { CliError } from '../cli-error';
 import { createProgressBar } from '../progress-bar';
 import { activateBackend } from './backend';
-import { describeOptions, loadModelOption, SEGMENT_FLAGS, segmentOptionsFromFlags } from './model-options';
+import { chooseOptions, describeOptions, loadModelOption, SEGMENT_FLAGS, segmentOptionsFromFlags } from './model-options';
 
 const HELP = `nuclei evaluate --data DIR [options]
   Segments every image of a DSB-layout dataset at native size and scores it against the
@@ -47,7 +47,7 @@ export async function runEvaluate(argv: string[]): Promise<EvaluationReport | un
   await assertWritableDir(path.dirname(out));
   await activateBackend(values.backend);
   const { model, metadata, dir } = await loadModelOption(values.model);
-  const chosen = segmentOptionsForModel(metadata, options);
+  const chosen = chooseOptions(metadata, options);
   console.log(`segmentation: ${describeOptions(chosen)}`);
   try {
     const bar = createProgressBar('evaluate');

@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { loadModel } from '@nuclei/model';
-import { describeOptions as describeSegmentation, type SegmentOptions } from '@nuclei/segmentation';
+import { describeOptions as describeSegmentation, segmentOptionsForModel, type SegmentOptions } from '@nuclei/segmentation';
 import { choiceOption, intOption, numberOption } from '../args';
 import { CliError } from '../cli-error';
 import { findDefaultModel } from '../default-model';
@@ -63,4 +63,18 @@ function tileSizeOption(value: unknown): number {
   if (v % 16 !== 0) throw new CliError(`--tile-size must be a multiple of 16 (the U-Net halves the size four times), got ${v}`);
   if (v > 2048) throw new CliError(`--tile-size ${v} is too large (at most 2048: larger tiles need many gigabytes)`);
   return v;
+}
+
+/**
+ * The options for a model, refusing flags that would not change anything with it (the marker
+ * split's thresholds when the split is not the marker split).
+ */
+export function chooseOptions(metadata: Parameters<typeof segmentOptionsForModel>[0], flags: SegmentOptions): SegmentOptions {
+  const chosen = segmentOptionsForModel(metadata, flags);
+  const split = chosen.split ?? 'watershed';
+  if (split !== 'markers') {
+    const ignored = [flags.borderThreshold !== undefined && '--border-threshold', flags.minMarker !== undefined && '--min-marker'].filter(Boolean);
+    if (ignored.length) throw new CliError(`${ignored.join(' and ')} only apply to --split markers (this run splits by ${split})`);
+  }
+  return chosen;
 }

@@ -1,12 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { assertWritableDir } from '@nuclei/data';
-import { readImageForSegmentation, segment, segmentOptionsForModel, writeSegmentationOutputs } from '@nuclei/segmentation';
+import { readImageForSegmentation, segment, writeSegmentationOutputs } from '@nuclei/segmentation';
 import { intOption, parseCommandArgs } from '../args';
 import { CliError } from '../cli-error';
 import { createProgressBar } from '../progress-bar';
 import { activateBackend } from './backend';
-import { describeOptions, loadModelOption, SEGMENT_FLAGS, segmentOptionsFromFlags } from './model-options';
+import { chooseOptions, describeOptions, loadModelOption, SEGMENT_FLAGS, segmentOptionsFromFlags } from './model-options';
 
 const HELP = `nuclei segment IMAGE... --out DIR [options]
   Segments each image at its native resolution and writes, per image: a binary mask PNG,
@@ -62,7 +62,7 @@ export async function runSegment(argv: string[]): Promise<number> {
   await assertWritableDir(out);
   await activateBackend(values.backend);
   const { model, metadata, dir } = await loadModelOption(values.model);
-  const chosen = segmentOptionsForModel(metadata, options);
+  const chosen = chooseOptions(metadata, options);
   console.log(`segmentation: ${describeOptions(chosen)}`);
   // One bad image does not stop the others: each failure is reported, and the exit code says so.
   const failed: string[] = [];

@@ -128,6 +128,8 @@ export async function runTrain(argv: string[]): Promise<number> {
     seed: stored ? undefined : intOption('seed', values.seed, 42, 0),
     augment: stored ? undefined : recipe.crops || Boolean(values.augment),
   };
+  if (!recipe.crops && values.crops !== undefined) throw new CliError(`--crops only applies to the crop recipe (nuclei); the seed recipe trains on whole images`);
+  if (recipe.crops && values.augment) throw new CliError(`--augment is part of the nuclei recipe already (flips, rotations, scale and intensity jitter); it only applies to --recipe seed`);
   const cropsPerImage = stored?.cropsPerImage ?? intOption('crops', values.crops, DEFAULT_CROP_OPTIONS.cropsPerImage, 1);
   const learningRate = stored?.learningRate ?? numberOption('lr', values.lr, 1e-3, 1e-7, 1);
   if (!fs.existsSync(data)) throw new CliError(`${data}: no such folder`);

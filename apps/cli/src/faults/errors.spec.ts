@@ -40,6 +40,8 @@ const cases: Array<[string, () => string[], number, RegExp]> = [
   ['a huge tile size', () => ['segment', image(), '--out', path.join(root, 'o5'), '--tile-size', '100000'], 2, /too large/],
   ['too many workers', () => ['train', '--data', data, '--out', path.join(root, 'w'), '--workers', '64', '--backend', 'wasm'], 2, /more than this machine's \d+ cores/],
   ['a FIFO as the image', () => { const f = path.join(root, 'fifo.png'); require('child_process').spawnSync('mkfifo', [f]); return ['segment', f, '--out', path.join(root, 'o6')]; }, 2, /not a regular file/],
+  ['a marker flag with a watershed model', () => ['segment', image(), '--out', path.join(root, 'o9'), '--model', path.join(root, 'run', 'best'), '--min-marker', '3', '--backend', 'wasm'], 2, /--min-marker only apply to --split markers/],
+  ['--crops with the seed recipe', () => ['train', '--data', data, '--out', path.join(root, 'c'), '--recipe', 'seed', '--crops', '3'], 2, /--crops only applies to the crop recipe/],
   ['resize mode with tile flags', () => ['segment', image(), '--out', path.join(root, 'o7'), '--mode', 'resize', '--tta'], 2, /--tta only apply to --mode tile/],
 ];
 
