@@ -130,6 +130,20 @@ describe('nuclei CLI', () => {
     expect(Object.keys(meta.metrics).some((k) => k.startsWith('fullsize_dsb_'))).toBe(true);
   });
 
+  test('the nuclei recipe with one gray input channel trains and segments', async () => {
+    const out = path.join(root, 'gray-model');
+    const r = await run(['train', '--data', data, '--out', out, '--preset', 'nuclei-small', '--size', '32', '--batch', '4', '--epochs', '1', '--crops', '1', '--input', 'gray', '--loss', 'bce', '--backend', 'wasm', '--workers', '1']);
+    expect(r.code).toBe(0);
+    const meta = JSON.parse(fs.readFileSync(path.join(out, 'best', 'nuclei-model.json'), 'utf8'));
+    expect(meta.preprocessing.channels).toBe('gray');
+    expect(meta.config).toMatchObject({ inputChannels: 1, loss: 'bce' });
+    expect(meta.preset).toBe('custom');
+    const id = fs.readdirSync(data).sort()[0];
+    const seg = await run(['segment', path.join(data, id, 'images', `${id}.png`), '--model', path.join(out, 'best'), '--out', path.join(root, 'gray-seg'), '--backend', 'wasm']);
+    expect(seg.code).toBe(0);
+    expect(seg.text).toMatch(/gray, invert auto/);
+  });
+
   test('the bundled CLI trains with two data-parallel replicas (worker threads run the bundle itself)', () => {
     // Workers start on the running script, so this needs the real esbuild bundle, not ts sources.
     const bundle = path.join(__dirname, '..', 'dist', `test-bundle-${process.pid}.js`);

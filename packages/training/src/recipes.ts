@@ -32,6 +32,10 @@ export interface RecipeRequest {
   learningRate?: number;
   /** Crops per image per epoch (crop recipes). */
   cropsPerImage?: number;
+  /** Crop recipes: 'rgb' (default, colour kept for stained images) or 'gray' (one intensity channel). */
+  channels?: 'rgb' | 'gray';
+  /** Loss (default the preset's: bceDice for nuclei presets). */
+  loss?: 'bce' | 'bceDice';
   skipInvalid?: boolean;
   /** Seed recipe: the dataset cache (false disables). */
   cacheDir?: string | false;
@@ -53,8 +57,15 @@ export interface PreparedRecipe {
 export async function prepareRecipe(dir: string, req: RecipeRequest): Promise<PreparedRecipe> {
   const recipe = RECIPES[req.recipe];
   const base = req.config ?? resolveConfig(req.preset ?? recipe.preset);
-  const config: UNetConfig = { ...base, inputSize: req.size ?? base.inputSize, learningRate: req.learningRate ?? base.learningRate };
-  const preprocessing = config.inputScale === 1 ? DEFAULT_PREPROCESSING : undefined;
+  const channels = req.channels ?? (req.config && req.config.inputChannels === 1 ? 'gray' : 'rgb');
+  const config: UNetConfig = {
+    ...base,
+    inputSize: req.size ?? base.inputSize,
+    learningRate: req.learningRate ?? base.learningRate,
+    ...(base.inputScale === 1 ? { inputChannels: channels === 'gray' ? 1 : 3 } : {}),
+    ...(req.loss ? { loss: req.loss } : {}),
+  };
+  const preprocessing = config.inputScale === 1 ? { ...DEFAULT_PREPROCESSING, channels } : undefined;
   if (recipe.crops) {
     if (!preprocessing) throw new Error(`recipe ${req.recipe} needs a network that takes normalised input (preset nuclei or nuclei-small)`);
     const full = await loadFullSizeDataset(dir, { onProgress: req.onProgress, skipInvalid: req.skipInvalid });

@@ -25,6 +25,8 @@ Options:
                        cosine learning rate, 30 epochs. seed: the Kaggle seed notebook's recipe
                        (whole images squeezed to the model size, BCE, 20 epochs, no augmentation)
   --epochs N  --batch 16  --size 128  --val 0.1  --seed 42  --crops 4 (nuclei recipe)
+  --input rgb|gray     nuclei recipe: keep colour (default; per-channel percentiles) or one intensity channel
+  --loss bce|bceDice   default: bceDice (binary cross-entropy + 1 - soft Dice, per output) for nuclei presets
   --preset ${Object.keys(PRESETS).join('|')} (default: the recipe's)   --lr 0.001
   --augment            seed recipe: flips, 90-degree rotations and random crops
   --patience N         early stopping after N epochs without val_loss improvement (default off)
@@ -74,6 +76,8 @@ export async function runTrain(argv: string[]): Promise<number> {
     preset: { type: 'string' },
     recipe: { type: 'string' },
     crops: { type: 'string' },
+    input: { type: 'string' },
+    loss: { type: 'string' },
     lr: { type: 'string' },
     augment: { type: 'boolean' },
     patience: { type: 'string' },
@@ -128,6 +132,8 @@ export async function runTrain(argv: string[]): Promise<number> {
     seed: stored ? undefined : intOption('seed', values.seed, 42, 0),
     augment: stored ? undefined : recipe.crops || Boolean(values.augment),
   };
+  if (stored && (values.input !== undefined || values.loss !== undefined)) throw new CliError('--resume continues the stored network: --input and --loss cannot change');
+  if (!recipe.crops && values.input !== undefined) throw new CliError('--input applies to the nuclei recipe (the seed recipe takes 8-bit RGB)');
   if (!recipe.crops && values.crops !== undefined) throw new CliError(`--crops only applies to the crop recipe (nuclei); the seed recipe trains on whole images`);
   if (recipe.crops && values.augment) throw new CliError(`--augment is part of the nuclei recipe already (flips, rotations, scale and intensity jitter); it only applies to --recipe seed`);
   const cropsPerImage = stored?.cropsPerImage ?? intOption('crops', values.crops, DEFAULT_CROP_OPTIONS.cropsPerImage, 1);
@@ -145,6 +151,10 @@ export async function runTrain(argv: string[]): Promise<number> {
     size,
     learningRate,
     cropsPerImage,
+    ...(stored ? {} : {
+      channels: values.input === undefined ? undefined : choiceOption('input', values.input, ['rgb', 'gray'] as const, 'rgb'),
+      loss: values.loss === undefined ? undefined : choiceOption('loss', values.loss, ['bce', 'bceDice'] as const, 'bceDice'),
+    }),
     skipInvalid: Boolean(values['skip-invalid']),
     cacheDir: values['no-cache'] ? false : undefined,
     onProgress: (p) => loadBar.update(p.done, p.total, p.phase),
@@ -162,7 +172,7 @@ export async function runTrain(argv: string[]): Promise<number> {
   const callbacks = defaultCallbacks(out, {
     onProgress: (e) => renderProgress(e, bar),
     metadata: {
-      preset: stored ? stored.preset : size === base.inputSize && learningRate === base.learningRate ? (preset as PresetName) : 'custom',
+      preset: stored ? stored.preset : isPresetName(preset) && presetMatches(preset, config) && size === base.inputSize && learningRate === base.learningRate ? preset : 'custom',
       config,
       training: { dataset: data, backend, recipe: recipeName },
       ...(preprocessing ? { preprocessing } : {}),
