@@ -92,9 +92,14 @@ describe('nuclei CLI', () => {
     const seg = await run(['segment', path.join(data, id, 'images', `${id}.png`), '--model', published, '--out', path.join(root, 'seg'), '--backend', 'wasm']);
     expect(seg.code).toBe(0);
     expect(seg.text).toContain(`segmentation: ${meta.segmentation.mode}`); // the model's recommendation applies
-    for (const suffix of ['_mask.png', '_labels.png', '_overlay.png', '.json', '.csv']) {
+    for (const suffix of ['_mask.png', '_labels.png', '_overlay.png', '.json', '.csv', '_measurements.csv', '_rois.zip', '.geojson']) {
       expect(fs.existsSync(path.join(root, 'seg', `${id}${suffix}`))).toBe(true);
     }
+    const only = await run(['segment', path.join(data, id, 'images', `${id}.png`), '--model', published, '--out', path.join(root, 'seg-some'), '--outputs', 'labels,measurements', '--pixel-size', '0.5', '--backend', 'wasm']);
+    expect(only.code).toBe(0);
+    expect(fs.readdirSync(path.join(root, 'seg-some')).sort()).toEqual([`${id}_labels.png`, `${id}_measurements.csv`]);
+    expect(fs.readFileSync(path.join(root, 'seg-some', `${id}_measurements.csv`), 'utf8')).toMatch(/^label,area_um2,perimeter_um,/);
+    expect((await run(['segment', path.join(data, id, 'images', `${id}.png`), '--out', root, '--outputs', 'labels,pdf'])).text).toMatch(/unknown kind "pdf"/);
     expect(tf.memory().numTensors).toBeLessThan(50); // models were disposed
   });
 

@@ -25,6 +25,9 @@ export interface OutputPaths {
   overlay: string;
   summary: string;
   csv: string;
+  measurements?: string;
+  rois?: string;
+  geojson?: string;
 }
 
 export interface LoadedModel {
@@ -91,7 +94,8 @@ export function segmentImage(
 export function writeOutputs(
   result: Segmentation, image: RgbImage, outDir: string, baseName: string, info: { imagePath?: string; model?: unknown } = {},
 ): Promise<OutputPaths> {
-  return writeSegmentationOutputs(result, image, outDir, baseName, info);
+  // Without `outputs` every kind is written, so every path is there.
+  return writeSegmentationOutputs(result, image, outDir, baseName, info) as Promise<OutputPaths>;
 }
 
 /** PNG of an RGB image, for showing formats a browser can't (TIFF) in the webview. */

@@ -29,12 +29,18 @@ export { tilePositions, blendWindow } from './tiling';
 export { renderOverlay, outlineOf, labelColour, type OverlayOptions } from './overlay';
 export {
   writeSegmentationOutputs,
+  OUTPUT_KINDS,
+  type OutputKind,
+  type OutputPaths,
   describeNuclei,
   nucleusRle,
   type NucleusInfo,
   type SegmentationSummary,
   type OutputInfo,
 } from './outputs';
+export { measureNuclei, measurementsCsv, type NucleusMeasurements } from './measurements';
+export { traceOutline, polygonArea } from './outline';
+export { outlines, encodeRoi, roiSetZip, zipStore, nucleiGeoJson } from './rois';
 export { evaluateModelOnDataset, type EvaluateDatasetOptions } from './evaluate-dataset';
 export { segmentOptionsForModel } from './model-defaults';
 export { tuneSegmentation, describeOptions, type TuneSample, type TuneCandidate, type TuneResult, type TuneOptions } from './tune';

@@ -67,25 +67,25 @@ describe('writeSegmentationOutputs', () => {
     const p = await writeSegmentationOutputs(result, image, join(dir, 'sub'), 'img1', { imagePath: '/data/img1.png', model: { preset: 'seed' } });
     expect(p.mask).toBe(join(dir, 'sub', 'img1_mask.png'));
 
-    expect(await sharp(p.mask).metadata()).toMatchObject({ width: W, height: H, channels: 1, depth: 'uchar' });
-    const mask = await sharp(p.mask).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+    expect(await sharp(p.mask!).metadata()).toMatchObject({ width: W, height: H, channels: 1, depth: 'uchar' });
+    const mask = await sharp(p.mask!).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
     expect(Array.from(mask.data)).toEqual(Array.from(labels, (v) => (v ? 255 : 0)));
 
-    expect((await sharp(p.labels).metadata()).depth).toBe('ushort');
-    const lab = await sharp(p.labels).toColourspace('grey16').raw({ depth: 'ushort' }).toBuffer();
+    expect((await sharp(p.labels!).metadata()).depth).toBe('ushort');
+    const lab = await sharp(p.labels!).toColourspace('grey16').raw({ depth: 'ushort' }).toBuffer();
     expect(Array.from(new Uint16Array(lab.buffer, lab.byteOffset, lab.length / 2))).toEqual(Array.from(labels));
 
-    const ov = await sharp(p.overlay).raw().toBuffer({ resolveWithObject: true });
+    const ov = await sharp(p.overlay!).raw().toBuffer({ resolveWithObject: true });
     expect(ov.info).toMatchObject({ width: W, height: H, channels: 3 });
     expect(Buffer.compare(ov.data, Buffer.from(image.data))).not.toBe(0);
     expect(ov.data[0]).toBe(image.data[0]); // background untouched
 
-    const summary = JSON.parse(await readFile(p.summary, 'utf8'));
+    const summary = JSON.parse(await readFile(p.summary!, 'utf8'));
     expect(summary).toMatchObject({ image: '/data/img1.png', width: W, height: H, count: 3, threshold: 0.5, mode: 'tile', model: { preset: 'seed' } });
     expect(summary.nuclei).toHaveLength(3);
     expect(summary.nuclei[2]).toMatchObject({ label: 3, bbox: { x: 54, width: 12 } });
 
-    const rows = (await readFile(p.csv, 'utf8')).trimEnd().split('\n');
+    const rows = (await readFile(p.csv!, 'utf8')).trimEnd().split('\n');
     expect(rows[0]).toBe('ImageId,EncodedPixels');
     expect(rows).toHaveLength(4);
     rows.slice(1).forEach((row, k) => {

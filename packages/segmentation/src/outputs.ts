@@ -2,7 +2,9 @@ import { mkdir } from 'fs/promises';
 import { join } from 'path';
 import sharp from 'sharp';
 import { cleanStaleTempFiles, rleEncode, writeFileAtomic, type RgbImage } from '@nuclei/data';
+import { measureNuclei, measurementsCsv, type NucleusMeasurements } from './measurements';
 import { renderOverlay, type OverlayOptions } from './overlay';
+import { nucleiGeoJson, outlines, roiSetZip } from './rois';
 import type { SegmentResult } from './segment';
 
 export interface NucleusInfo {
@@ -25,6 +27,30 @@ export interface SegmentationSummary {
   tiles: number;
   model: unknown;
   nuclei: NucleusInfo[];
+  /** Unit of the measurement means ('px' or 'um'). */
+  measurementsUnit?: string;
+  /** Means over nuclei of the per-nucleus measurements (the rows are in NAME_measurements.csv). */
+  measurementMeans?: Record<string, number>;
+}
+
+/** One nucleus's measurements as flat numbers (GeoJSON properties, means). */
+function flatMeasurements(m: NucleusMeasurements): Record<string, number> {
+  const { intensity, label: _label, ...shape } = m;
+  const out: Record<string, number> = { ...shape };
+  intensity.forEach((s, c) => {
+    const suffix = intensity.length === 1 ? '' : ['R', 'G', 'B'][c];
+    out[`meanIntensity${suffix}`] = s.mean;
+    out[`minIntensity${suffix}`] = s.min;
+    out[`maxIntensity${suffix}`] = s.max;
+    out[`integratedIntensity${suffix}`] = s.integrated;
+  });
+  return out;
+}
+
+function means(rows: NucleusMeasurements[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of rows) for (const [k, v] of Object.entries(flatMeasurements(r))) out[k] = (out[k] ?? 0) + v / rows.length;
+  return out;
 }
 
 export interface OutputInfo {
@@ -35,7 +61,18 @@ export interface OutputInfo {
   /** ImageId column of the CSV. Default baseName. */
   imageId?: string;
   overlay?: OverlayOptions;
+  /** Which files to write (default all of OUTPUT_KINDS). */
+  outputs?: readonly OutputKind[];
+  /** Microns per pixel for the measurements (default: lengths in pixels). */
+  pixelSize?: number;
 }
+
+/** Every file writeSegmentationOutputs can write, by the name `--outputs` uses. */
+export const OUTPUT_KINDS = ['mask', 'labels', 'overlay', 'json', 'csv', 'measurements', 'rois', 'geojson'] as const;
+export type OutputKind = (typeof OUTPUT_KINDS)[number];
+
+/** Paths of the files written, by kind (the JSON summary is `summary`). */
+export type OutputPaths = Partial<Record<Exclude<OutputKind, 'json'> | 'summary', string>>;
 
 /** Area, centroid and bounding box of every label in one pass. */
 export function describeNuclei(labels: Int32Array, width: number, height: number, count: number): NucleusInfo[] {
@@ -107,8 +144,10 @@ async function writePng(path: string, pixels: Uint8Array | Uint16Array, width: n
 
 /**
  * Writes `<baseName>_mask.png` (0/255), `<baseName>_labels.png` (16-bit labels),
- * `<baseName>_overlay.png`, `<baseName>.json` (summary) and `<baseName>.csv` (Kaggle RLE, one
- * row per nucleus) into outDir, and returns their paths. Each file is written atomically (a
+ * `<baseName>_overlay.png`, `<baseName>.json` (summary), `<baseName>.csv` (Kaggle RLE, one row per
+ * nucleus), `<baseName>_measurements.csv` (regionprops per nucleus), `<baseName>_rois.zip` (ImageJ
+ * ROI Manager polygons) and `<baseName>.geojson` (QuPath detections) into outDir, or the subset in
+ * `info.outputs`, and returns their paths. Each file is written atomically (a
  * kill or a full disk leaves the earlier file or none, never a truncated one).
  */
 export async function writeSegmentationOutputs(
@@ -117,7 +156,7 @@ export async function writeSegmentationOutputs(
   outDir: string,
   baseName: string,
   info: OutputInfo = {},
-): Promise<{ mask: string; labels: string; overlay: string; summary: string; csv: string }> {
+): Promise<OutputPaths> {
   const { width, height, labels, count } = result;
   if (image.width !== width || image.height !== height) {
     throw new RangeError(`writeSegmentationOutputs: image is ${image.width}x${image.height}, result is ${width}x${height}`);
@@ -125,37 +164,61 @@ export async function writeSegmentationOutputs(
   if (count > 65535) throw new RangeError(`writeSegmentationOutputs: ${count} nuclei do not fit a 16-bit label PNG (max 65535)`);
   await mkdir(outDir, { recursive: true });
   await cleanStaleTempFiles(outDir);
-  const paths = {
+  const want = new Set<OutputKind>(info.outputs ?? OUTPUT_KINDS);
+  const all: Record<OutputKind, string> = {
     mask: join(outDir, `${baseName}_mask.png`),
     labels: join(outDir, `${baseName}_labels.png`),
     overlay: join(outDir, `${baseName}_overlay.png`),
-    summary: join(outDir, `${baseName}.json`),
+    json: join(outDir, `${baseName}.json`),
     csv: join(outDir, `${baseName}.csv`),
+    measurements: join(outDir, `${baseName}_measurements.csv`),
+    rois: join(outDir, `${baseName}_rois.zip`),
+    geojson: join(outDir, `${baseName}.geojson`),
   };
-  const mask255 = new Uint8Array(width * height);
-  for (let i = 0; i < mask255.length; i++) mask255[i] = result.mask[i] ? 255 : 0;
+  const picked: Partial<Record<OutputKind, string>> = {};
+  for (const k of OUTPUT_KINDS) if (want.has(k)) picked[k] = all[k];
+  // The JSON summary is `summary` in the returned paths (as before `--outputs` existed).
+  const { json, ...rest } = picked;
+  const paths: OutputPaths = { ...rest, ...(json ? { summary: json } : {}) };
   const nuclei = describeNuclei(labels, width, height, count);
-  const imageId = info.imageId ?? baseName;
-  const csv = ['ImageId,EncodedPixels', ...nuclei.map((n) => `${imageId},${nucleusRle(labels, width, height, n)}`)].join('\n') + '\n';
-  const summary: SegmentationSummary = {
-    image: info.imagePath ?? null,
-    width,
-    height,
-    count,
-    meanArea: result.meanArea,
-    threshold: result.threshold,
-    mode: result.mode,
-    split: result.split,
-    tiles: result.tiles,
-    model: info.model ?? null,
-    nuclei,
-  };
-  await Promise.all([
-    writePng(paths.mask, mask255, width, height, 1),
-    writePng(paths.labels, Uint16Array.from(labels), width, height, 1),
-    writePng(paths.overlay, renderOverlay(image, labels, info.overlay).data, width, height, 3),
-    writeFileAtomic(paths.summary, JSON.stringify(summary, null, 2) + '\n'),
-    writeFileAtomic(paths.csv, csv),
-  ]);
+  const unit = info.pixelSize ? 'um' : 'px';
+  const measured = want.has('measurements') || want.has('geojson') || want.has('json') ? measureNuclei(labels, width, height, count, image, info.pixelSize ?? 1) : [];
+  const polygons = want.has('rois') || want.has('geojson') ? outlines(labels, width, height, count) : new Map<number, [number, number][]>();
+  const writes: Promise<void>[] = [];
+  if (paths.mask) {
+    const mask255 = new Uint8Array(width * height);
+    for (let i = 0; i < mask255.length; i++) mask255[i] = result.mask[i] ? 255 : 0;
+    writes.push(writePng(paths.mask, mask255, width, height, 1));
+  }
+  if (paths.labels) writes.push(writePng(paths.labels, Uint16Array.from(labels), width, height, 1));
+  if (paths.overlay) writes.push(writePng(paths.overlay, renderOverlay(image, labels, info.overlay).data, width, height, 3));
+  if (paths.summary) {
+    const summary: SegmentationSummary = {
+      image: info.imagePath ?? null,
+      width,
+      height,
+      count,
+      meanArea: result.meanArea,
+      threshold: result.threshold,
+      mode: result.mode,
+      split: result.split,
+      tiles: result.tiles,
+      model: info.model ?? null,
+      nuclei,
+      ...(measured.length ? { measurementsUnit: unit, measurementMeans: means(measured) } : {}),
+    };
+    writes.push(writeFileAtomic(paths.summary, JSON.stringify(summary, null, 2) + '\n'));
+  }
+  if (paths.csv) {
+    const imageId = info.imageId ?? baseName;
+    writes.push(writeFileAtomic(paths.csv, ['ImageId,EncodedPixels', ...nuclei.map((n) => `${imageId},${nucleusRle(labels, width, height, n)}`)].join('\n') + '\n'));
+  }
+  if (paths.measurements) writes.push(writeFileAtomic(paths.measurements, measurementsCsv(measured, unit)));
+  if (paths.rois) writes.push(writeFileAtomic(paths.rois, roiSetZip(polygons)));
+  if (paths.geojson) {
+    const props = new Map(measured.map((m) => [m.label, flatMeasurements(m)]));
+    writes.push(writeFileAtomic(paths.geojson, nucleiGeoJson(polygons, props)));
+  }
+  await Promise.all(writes);
   return paths;
 }

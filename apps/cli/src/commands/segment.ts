@@ -1,16 +1,20 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { assertWritableDir } from '@nuclei/data';
-import { readImageForSegmentation, segment, writeSegmentationOutputs } from '@nuclei/segmentation';
-import { intOption, parseCommandArgs } from '../args';
+import { OUTPUT_KINDS, readImageForSegmentation, segment, type OutputKind, writeSegmentationOutputs } from '@nuclei/segmentation';
+import { intOption, numberOption, parseCommandArgs } from '../args';
 import { CliError } from '../cli-error';
 import { createProgressBar } from '../progress-bar';
 import { activateBackend } from './backend';
 import { chooseOptions, describeOptions, loadModelOption, SEGMENT_FLAGS, segmentOptionsFromFlags } from './model-options';
 
 const HELP = `nuclei segment IMAGE... --out DIR [options]
-  Segments each image at its native resolution and writes, per image: a binary mask PNG,
-  a 16-bit label PNG, an overlay PNG, a JSON summary and Kaggle run-length CSV rows.
+  Segments each image at its native resolution and writes, per image: NAME_mask.png (binary),
+  NAME_labels.png (16-bit), NAME_overlay.png, NAME.json (summary), NAME.csv (Kaggle run-length rows),
+  NAME_measurements.csv (per nucleus: area, perimeter, centroid, box, equivalent diameter, axes,
+  eccentricity, orientation, solidity, intensities; scikit-image regionprops definitions, pixel
+  centres at integers: ImageJ's are +0.5), NAME_rois.zip (ImageJ ROI Manager polygons) and
+  NAME.geojson (QuPath detections).
 Options:
   --model DIR          model folder (default: the bundled model, or $NUCLEI_MODEL)
   --out DIR            output folder (created)
@@ -28,6 +32,8 @@ Options:
   --border-threshold 0.5  markers: border probability below this makes a marker (t2)
   --min-marker 4       markers: smallest marker in pixels
   --min-area N         drop objects smaller than N pixels (default 0 = keep all)
+  --outputs LIST       which files, comma-separated: mask,labels,overlay,json,csv,measurements,rois,geojson (default all)
+  --pixel-size UM      microns per pixel: measurements in microns instead of pixels
   --backend auto|gpu|node|wasm|cpu`;
 
 export async function runSegment(argv: string[]): Promise<number> {
@@ -36,6 +42,8 @@ export async function runSegment(argv: string[]): Promise<number> {
     out: { type: 'string', short: 'o' },
     ...SEGMENT_FLAGS,
     'min-area': { type: 'string' },
+    outputs: { type: 'string' },
+    'pixel-size': { type: 'string' },
     backend: { type: 'string', short: 'b' },
   }, true);
   if (values.help) {
@@ -58,6 +66,10 @@ export async function runSegment(argv: string[]): Promise<number> {
     bases.set(base, image);
   }
   const options = { ...segmentOptionsFromFlags(values), minArea: intOption('min-area', values['min-area'], 0, 0) };
+  const outputs = values.outputs === undefined ? undefined : String(values.outputs).split(',').map((k) => k.trim()).filter(Boolean);
+  for (const k of outputs ?? []) if (!(OUTPUT_KINDS as readonly string[]).includes(k)) throw new CliError(`--outputs: unknown kind "${k}" (choose from ${OUTPUT_KINDS.join(',')})`);
+  if (outputs && outputs.length === 0) throw new CliError(`--outputs needs at least one of ${OUTPUT_KINDS.join(',')}`);
+  const pixelSize = values['pixel-size'] === undefined ? undefined : numberOption('pixel-size', values['pixel-size'], 1, 1e-6, 1e6);
   const out = path.resolve(String(values.out));
   await assertWritableDir(out);
   await activateBackend(values.backend);
@@ -73,7 +85,7 @@ export async function runSegment(argv: string[]): Promise<number> {
         const bar = createProgressBar(`segment ${path.basename(file)}`);
         const result = await segment(image, model, { ...chosen, source: file, onProgress: (done, total) => bar.update(done, total, 'tiles') });
         bar.done();
-        const paths = await writeSegmentationOutputs(result, image, out, outputBase(file), { imagePath: path.resolve(file), model: { dir, preset: metadata.preset } });
+        const paths = await writeSegmentationOutputs(result, image, out, outputBase(file), { imagePath: path.resolve(file), model: { dir, preset: metadata.preset }, outputs: outputs as OutputKind[] | undefined, pixelSize });
         console.log(`${file}: ${result.count} nuclei, mean area ${result.meanArea.toFixed(1)} px`);
         for (const [kind, p] of Object.entries(paths)) console.log(`  ${kind.padEnd(8)} ${p}`);
       } catch (e) {

@@ -8,7 +8,7 @@ import { modelProblem, readConfig, resolveModelDir, wasmDir } from '../config';
 import { errorMessage, type Logger } from '../log';
 import { packLabels, type FromWebview, type SaveKind, type SegmentationPayload } from '../webview/messages';
 import { createNucleiPanel, type NucleiPanel } from '../webview/panel';
-import type { OutputPaths, RgbImage, Segmentation } from '../engine';
+import type { RgbImage, Segmentation } from '../engine';
 
 export const IMAGE_EXTENSIONS = ['png', 'jpg', 'jpeg', 'tif', 'tiff'];
 const BROWSER_IMAGES = ['png', 'jpg', 'jpeg'];
@@ -155,7 +155,7 @@ export async function showSegmentation(context: vscode.ExtensionContext, log: Lo
   return nucleiPanel;
 }
 
-const KIND_KEYS: Record<Exclude<SaveKind, 'all'>, keyof OutputPaths> = { mask: 'mask', labels: 'labels', overlay: 'overlay', csv: 'csv' };
+const KIND_KEYS: Record<Exclude<SaveKind, 'all'>, 'mask' | 'labels' | 'overlay' | 'csv'> = { mask: 'mask', labels: 'labels', overlay: 'overlay', csv: 'csv' };
 
 /**
  * Writes the outputs next to the image (or into a folder the user picks). Single files are
@@ -176,7 +176,7 @@ export async function saveOutputs(session: SegmentationSession, what: SaveKind, 
   const info = { imagePath: session.imagePath, model: session.modelDir };
   if (what === 'all') {
     const paths = await engine.writeOutputs(session.result, session.image, outDir, baseName, info);
-    const files = Object.values(paths);
+    const files = Object.values(paths).filter((f): f is string => typeof f === 'string');
     log.info(`save: ${files.join(', ')}`);
     return files;
   }
