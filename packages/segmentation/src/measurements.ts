@@ -1,4 +1,5 @@
 import type { RgbImage } from '@nuclei/data';
+import { labelStats } from './label-stats';
 
 /**
  * Per-nucleus measurements with scikit-image's `regionprops` definitions. Coordinates follow
@@ -114,21 +115,7 @@ function insideConvex(hull: [number, number][], x: number, y: number): boolean {
  */
 export function measureNuclei(labels: Int32Array, width: number, height: number, count: number, image?: RgbImage, pixelSize = 1): NucleusMeasurements[] {
   if (labels.length !== width * height) throw new RangeError(`measureNuclei: labels have ${labels.length} pixels, expected ${width}x${height}`);
-  const x0 = new Int32Array(count + 1).fill(width);
-  const y0 = new Int32Array(count + 1).fill(height);
-  const x1 = new Int32Array(count + 1).fill(-1);
-  const y1 = new Int32Array(count + 1).fill(-1);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const l = labels[y * width + x];
-      if (l <= 0) continue;
-      if (l > count) throw new RangeError(`measureNuclei: label ${l} exceeds the count ${count}`);
-      if (x < x0[l]) x0[l] = x;
-      if (x > x1[l]) x1[l] = x;
-      if (y < y0[l]) y0[l] = y;
-      if (y > y1[l]) y1[l] = y;
-    }
-  }
+  const { x0, y0, x1, y1 } = labelStats(labels, width, height, count);
   let channels = 0;
   if (image) {
     if (image.width !== width || image.height !== height) throw new RangeError(`measureNuclei: image is ${image.width}x${image.height}, labels ${width}x${height}`);

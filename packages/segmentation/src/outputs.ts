@@ -2,6 +2,7 @@ import { mkdir } from 'fs/promises';
 import { join } from 'path';
 import sharp from 'sharp';
 import { cleanStaleTempFiles, rleEncode, writeFileAtomic, type RgbImage } from '@nuclei/data';
+import { labelStats } from './label-stats';
 import { measureNuclei, measurementsCsv, type NucleusMeasurements } from './measurements';
 import { renderOverlay, type OverlayOptions } from './overlay';
 import { nucleiGeoJson, outlines, roiSetZip } from './rois';
@@ -74,29 +75,9 @@ export type OutputKind = (typeof OUTPUT_KINDS)[number];
 /** Paths of the files written, by kind (the JSON summary is `summary`). */
 export type OutputPaths = Partial<Record<Exclude<OutputKind, 'json'> | 'summary', string>>;
 
-/** Area, centroid and bounding box of every label in one pass. */
+/** Area, centroid (pixel centres at +0.5, as ImageJ) and bounding box of every label in one pass. */
 export function describeNuclei(labels: Int32Array, width: number, height: number, count: number): NucleusInfo[] {
-  const area = new Float64Array(count + 1);
-  const sx = new Float64Array(count + 1);
-  const sy = new Float64Array(count + 1);
-  const x0 = new Int32Array(count + 1).fill(width);
-  const y0 = new Int32Array(count + 1).fill(height);
-  const x1 = new Int32Array(count + 1).fill(-1);
-  const y1 = new Int32Array(count + 1).fill(-1);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const l = labels[y * width + x];
-      if (l <= 0) continue;
-      if (l > count) throw new RangeError(`label ${l} at (${x}, ${y}) exceeds the count ${count}`);
-      area[l]++;
-      sx[l] += x + 0.5;
-      sy[l] += y + 0.5;
-      if (x < x0[l]) x0[l] = x;
-      if (x > x1[l]) x1[l] = x;
-      if (y < y0[l]) y0[l] = y;
-      if (y > y1[l]) y1[l] = y;
-    }
-  }
+  const { area, sumX, sumY, x0, y0, x1, y1 } = labelStats(labels, width, height, count);
   const out: NucleusInfo[] = [];
   for (let l = 1; l <= count; l++) {
     if (area[l] === 0) continue;
@@ -104,7 +85,7 @@ export function describeNuclei(labels: Int32Array, width: number, height: number
     out.push({
       label: l,
       area: area[l],
-      centroid: [r(sx[l] / area[l]), r(sy[l] / area[l])],
+      centroid: [r(sumX[l] / area[l] + 0.5), r(sumY[l] / area[l] + 0.5)],
       bbox: { x: x0[l], y: y0[l], width: x1[l] - x0[l] + 1, height: y1[l] - y0[l] + 1 },
     });
   }

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { createRng } from '@nuclei/data';
 
 /**
  * The CLI as users run it (one esbuild bundle, so worker threads and `kill -9` behave as in
@@ -15,14 +16,5 @@ export function buildCliBundle(name: string): { file: string; remove: () => void
   return { file, remove: () => fs.rmSync(file, { force: true }) };
 }
 
-/** A deterministic stream of numbers in [0, 1) (mulberry32), so fault trials repeat. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A deterministic stream of numbers in [0, 1), so fault trials repeat. */
+export const seeded = createRng;
