@@ -175,3 +175,33 @@ describe('readImageRgb: more than 8 bits', () => {
     }
   });
 });
+
+describe('readImageRgb: channels and pages', () => {
+  it('reads one colour channel as gray, or one page of a multi-page TIFF, and refuses one out of range', async () => {
+    const { mkdtemp, rm } = await import('fs/promises');
+    const { tmpdir } = await import('os');
+    const { join } = await import('path');
+    const sharp = (await import('sharp')).default;
+    const dir = await mkdtemp(join(tmpdir(), 'nuclei-ch-'));
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const rgb = Uint8Array.from({ length: 4 * 4 * 3 }, (_, i) => [10, 20, 30][i % 3]);
+      const png = join(dir, 'rgb.png');
+      await sharp(rgb, { raw: { width: 4, height: 4, channels: 3 } }).png().toFile(png);
+      expect(Array.from((await readImageRgb(png, { channel: 1 })).data.subarray(0, 3))).toEqual([20, 20, 20]);
+      await expect(readImageRgb(png, { channel: 3 })).rejects.toThrow(/rgb\.png: channel 3 is out of range: the image has 3 channels/);
+      // Two pages (as an ImageJ stack of two channels): 50 and 200.
+      const pages = Buffer.concat([Buffer.alloc(16, 50), Buffer.alloc(16, 200)]);
+      const two = join(dir, 'two.tif');
+      await sharp(pages, { raw: { width: 4, height: 8, channels: 1, pageHeight: 4 } as never }).tiff({ compression: 'none' }).toFile(two);
+      expect((await sharp(two).metadata()).pages).toBe(2);
+      expect((await readImageRgb(two, { channel: 1 })).data[0]).toBe(200);
+      expect((await readImageRgb(two)).data[0]).toBe(50);
+      expect(warn).toHaveBeenCalledWith(expect.stringMatching(/two\.tif: 2 pages; using page 0 only/));
+      await expect(readImageRgb(two, { channel: 2 })).rejects.toThrow(/2 pages \(channels\)/);
+    } finally {
+      warn.mockRestore();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

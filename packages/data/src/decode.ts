@@ -14,23 +14,57 @@ function describe(err: unknown, what: 'image' | 'mask'): string {
   return `cannot decode ${what} (${detail})`;
 }
 
+export interface ReadImageOptions {
+  /**
+   * The nuclear channel, 0-based: the page of a multi-page file (ImageJ hyperstacks and OME-TIFF
+   * store channels as pages), else the colour channel of an RGB image. It is read as gray.
+   * Default: an RGB image as it is, page 0 of a multi-page file (with a warning).
+   */
+  channel?: number;
+}
+
 /**
  * Reads any image sharp understands as 8-bit RGB: alpha is dropped (DSB images are RGBA with
  * an opaque alpha), grayscale is replicated to 3 channels, 16-bit is scaled to 8-bit, palettes
- * are expanded. Damaged or non-image files raise NucleiInputError naming the file.
+ * are expanded; 16-bit and float data are scaled by their own range (see readStretched), and
+ * `channel` picks one channel or page. Damaged or non-image files raise NucleiInputError naming the file.
  */
-export async function readImageRgb(path: string): Promise<RgbImage> {
+export async function readImageRgb(path: string, options: ReadImageOptions = {}): Promise<RgbImage> {
   let meta: Metadata;
   try {
     meta = await sharp(path, { failOn: 'truncated' }).metadata();
   } catch (err) {
     throw new NucleiInputError(path, describe(err, 'image'));
   }
-  // Never silently wrong: say when the file holds more than the 8-bit RGB view uses.
-  if ((meta.pages ?? 1) > 1) console.warn(`warning: ${path}: ${meta.pages} pages; using page 1 only`);
-  if (meta.depth && meta.depth !== 'uchar' && meta.depth !== 'char') return readStretched(path, meta);
+  const pages = meta.pages ?? 1;
+  const colours = (meta.channels ?? 3) - (meta.hasAlpha ? 1 : 0);
+  const { channel } = options;
+  if (channel !== undefined) {
+    const available = pages > 1 ? pages : colours;
+    if (!Number.isInteger(channel) || channel < 0 || channel >= available) {
+      throw new NucleiInputError(path, `channel ${channel} is out of range: the image has ${available} ${pages > 1 ? 'pages (channels)' : 'channels'} (0..${available - 1})`);
+    }
+  } else if (pages > 1) {
+    // Never silently wrong: say when the file holds more than the view uses.
+    console.warn(`warning: ${path}: ${pages} pages; using page 0 only (--channel N picks another)`);
+  }
+  const page = pages > 1 ? (channel ?? 0) : 0;
+  const pick = pages > 1 ? undefined : channel;
+  const image = meta.depth && meta.depth !== 'uchar' && meta.depth !== 'char' ? await readStretched(path, meta, page) : await read8(path, page);
+  return pick === undefined ? image : grayFrom(image, pick);
+}
+
+/** One channel of an RGB image as gray (replicated to three channels). */
+function grayFrom(image: RgbImage, c: number): RgbImage {
+  const n = image.width * image.height;
+  const out = new Uint8Array(n * 3);
+  for (let i = 0; i < n; i++) out.fill(image.data[3 * i + c], 3 * i, 3 * i + 3);
+  return { ...image, data: out };
+}
+
+async function read8(path: string, page: number): Promise<RgbImage> {
   try {
-    const { data, info } = await sharp(path, { failOn: 'truncated' })
+    const { data, info } = await sharp(path, { failOn: 'truncated', page })
       .removeAlpha()
       .toColourspace('srgb')
       .raw({ depth: 'uchar' })
@@ -49,10 +83,10 @@ export async function readImageRgb(path: string): Promise<RgbImage> {
  * instead of reading nearly black; float data in 0..1 is multiplied by 255, other float ranges are
  * stretched from their min..max. Whatever is not the plain type range is said in a warning.
  */
-async function readStretched(path: string, meta: Metadata): Promise<RgbImage> {
+async function readStretched(path: string, meta: Metadata, page: number): Promise<RgbImage> {
   const depth = meta.depth!;
   try {
-    let pipeline = sharp(path, { failOn: 'truncated' }).removeAlpha();
+    let pipeline = sharp(path, { failOn: 'truncated', page }).removeAlpha();
     // Keep 16-bit values as they are (sharp's default sRGB step would rescale them).
     if (depth === 'ushort') pipeline = pipeline.toColourspace((meta.channels ?? 1) - (meta.hasAlpha ? 1 : 0) >= 3 ? 'rgb16' : 'grey16');
     const { data, info } = await pipeline.raw({ depth: depth as 'ushort' }).toBuffer({ resolveWithObject: true });

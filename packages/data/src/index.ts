@@ -1,6 +1,6 @@
 export type { BinaryMask, LoadedDataset, LoadOptions, LoadProgress, RgbImage, Sample, SkippedSample } from './types';
 export { NucleiInputError } from './errors';
-export { readImageRgb, readMaskPng } from './decode';
+export { readImageRgb, readMaskPng, type ReadImageOptions } from './decode';
 export { mergeMasks, masksToLabels } from './masks';
 export { resizeImage, resizeMask, resizeLabels, resampleFloat } from './resize';
 export { createRng, seededShuffle, splitTrainVal } from './random';

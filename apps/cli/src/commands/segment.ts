@@ -34,6 +34,9 @@ Options:
   --min-area N         drop objects smaller than N pixels (default 0 = keep all)
   --outputs LIST       which files, comma-separated: mask,labels,overlay,json,csv,measurements,rois,geojson (default all)
   --pixel-size UM      microns per pixel: measurements in microns instead of pixels
+  --channel N          the nuclear channel (0-based): a page of a multi-page TIFF (ImageJ hyperstack /
+                       OME-TIFF channels) or a colour channel, read as gray. Default: RGB as it is,
+                       page 0 of a multi-page file (with a warning)
   --backend auto|gpu|node|wasm|cpu`;
 
 export async function runSegment(argv: string[]): Promise<number> {
@@ -43,6 +46,7 @@ export async function runSegment(argv: string[]): Promise<number> {
     ...SEGMENT_FLAGS,
     'min-area': { type: 'string' },
     outputs: { type: 'string' },
+    channel: { type: 'string' },
     'pixel-size': { type: 'string' },
     backend: { type: 'string', short: 'b' },
   }, true);
@@ -69,6 +73,7 @@ export async function runSegment(argv: string[]): Promise<number> {
   const outputs = values.outputs === undefined ? undefined : String(values.outputs).split(',').map((k) => k.trim()).filter(Boolean);
   for (const k of outputs ?? []) if (!(OUTPUT_KINDS as readonly string[]).includes(k)) throw new CliError(`--outputs: unknown kind "${k}" (choose from ${OUTPUT_KINDS.join(',')})`);
   if (outputs && outputs.length === 0) throw new CliError(`--outputs needs at least one of ${OUTPUT_KINDS.join(',')}`);
+  const channel = values.channel === undefined ? undefined : intOption('channel', values.channel, 0, 0);
   const pixelSize = values['pixel-size'] === undefined ? undefined : numberOption('pixel-size', values['pixel-size'], 1, 1e-6, 1e6);
   const out = path.resolve(String(values.out));
   await assertWritableDir(out);
@@ -81,7 +86,7 @@ export async function runSegment(argv: string[]): Promise<number> {
   try {
     for (const file of positionals) {
       try {
-        const image = await readImageForSegmentation(file);
+        const image = await readImageForSegmentation(file, undefined, { channel });
         const bar = createProgressBar(`segment ${path.basename(file)}`);
         const result = await segment(image, model, { ...chosen, source: file, onProgress: (done, total) => bar.update(done, total, 'tiles') });
         bar.done();
