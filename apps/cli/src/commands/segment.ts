@@ -92,7 +92,7 @@ export async function runSegment(argv: string[]): Promise<number> {
         bar.done();
         const paths = await writeSegmentationOutputs(result, image, out, outputBase(file), { imagePath: path.resolve(file), model: { dir, preset: metadata.preset }, outputs: outputs as OutputKind[] | undefined, pixelSize });
         console.log(`${file}: ${result.count} nuclei, mean area ${result.meanArea.toFixed(1)} px`);
-        for (const [kind, p] of Object.entries(paths)) console.log(`  ${kind.padEnd(8)} ${p}`);
+        for (const [kind, p] of Object.entries(paths)) console.log(`  ${kind.padEnd(12)} ${p}`);
       } catch (e) {
         const message = (e as Error).message;
         failed.push(file);
