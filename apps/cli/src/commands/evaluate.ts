@@ -14,7 +14,7 @@ const HELP = `nuclei evaluate --data DIR [options]
   full-size truth: IoU, Dice, accuracy, precision, recall and the 2018 DSB score, per image and mean.
 Options:
   --model DIR          model folder (default: the bundled model)
-  --out FILE           JSON report (default: nuclei-evaluation.json)
+  --out FILE           also write the JSON report (per image, means, per kind) to FILE
   --skip-invalid       skip samples that fail to load (each listed with the reason)
   --limit N            only the first N images (sorted by id)
   Unset options take the values the model's metadata recommends, else the defaults.
@@ -43,8 +43,9 @@ export async function runEvaluate(argv: string[]): Promise<EvaluationReport | un
   const options = segmentOptionsFromFlags(values);
   const limit = values.limit === undefined ? undefined : intOption('limit', values.limit, 1);
   const ids = limit === undefined ? undefined : listSampleIds(data).slice(0, limit);
-  const out = path.resolve(String(values.out ?? 'nuclei-evaluation.json'));
-  await assertWritableDir(path.dirname(out));
+  // No --out: the table is printed and nothing is left behind in the working directory.
+  const out = values.out === undefined ? undefined : path.resolve(String(values.out));
+  if (out) await assertWritableDir(path.dirname(out));
   await activateBackend(values.backend);
   const { model, metadata, dir } = await loadModelOption(values.model);
   const chosen = chooseOptions(metadata, options);
@@ -62,8 +63,10 @@ export async function runEvaluate(argv: string[]): Promise<EvaluationReport | un
     console.log(formatReportTable(report));
     const kinds = formatKindTable(report);
     if (kinds) console.log(`per kind of image:\n${kinds}`);
-    await writeFileAtomic(out, JSON.stringify({ dataset: data, model: dir, options: { ...chosen, limit }, ...report }, null, 2));
-    console.log(`report: ${out}`);
+    if (out) {
+      await writeFileAtomic(out, JSON.stringify({ dataset: data, model: dir, options: { ...chosen, limit }, ...report }, null, 2));
+      console.log(`report: ${out}`);
+    }
     return report;
   } finally {
     model.dispose();
