@@ -224,6 +224,15 @@ describeBrowser(`segmentation webview page in chromium${CHROMIUM ? '' : ' (SKIPP
     });
     await train.waitForFunction(() => document.getElementById('chart-loss')!.dataset.points === '24');
     expect(await train.getAttribute('#chart-iou', 'data-points')).toBe('24');
+    // Validation per epoch: drawn, and the best (lowest validation loss) epoch marked.
+    await train.evaluate(() => {
+      [[1, 0.5, 0.6], [2, 0.3, 0.7], [3, 0.35, 0.72]].forEach(([epoch, valLoss, valIou]) =>
+        window.postMessage({ type: 'trainEpoch', epoch, loss: 0.4, iou: 0.7, valLoss, valIou }, '*'));
+    });
+    await train.waitForFunction(() => document.getElementById('chart-loss')!.dataset.validation === '3');
+    expect(await train.getAttribute('#chart-loss', 'data-best')).toBe('2');
+    expect(await train.getAttribute('#chart-iou', 'data-validation')).toBe('3');
+    expect(await train.textContent('#val')).toBe('loss 0.3500, IoU 0.720 (best epoch 2)');
     expect(await train.textContent('#epoch')).toBe('3/4');
     expect(await train.textContent('#eta')).toBe('20 s');
     await train.click('#cancel');

@@ -92,7 +92,7 @@ export async function trainModelCommand(context: vscode.ExtensionContext, log: L
                 (l.iou !== undefined ? ` iou ${l.iou.toFixed(3)}` : '') +
                 (l.val_loss !== undefined ? ` val_loss ${l.val_loss.toFixed(4)}` : '') +
                 (l.val_iou !== undefined ? ` val_iou ${l.val_iou.toFixed(3)}` : '') + ` (${e.seconds.toFixed(1)} s)`);
-              panel.send({ type: 'trainEpoch', epoch: e.epoch + 1, loss: l.loss, iou: l.val_iou ?? l.iou });
+              panel.send({ type: 'trainEpoch', epoch: e.epoch + 1, loss: l.loss, iou: l.iou, valLoss: l.val_loss, valIou: l.val_iou });
             } else if (e.type === 'train-end') {
               log.info(`train: ${e.stopReason} after ${e.epochsCompleted} epoch(s) in ${e.seconds.toFixed(1)} s`);
             }

@@ -3,9 +3,16 @@ import type { TrainProgress } from '../webview/messages';
 import { $, onMessage, post, showError } from './api';
 
 interface Point { x: number; y: number }
+/** A curve: its points, colour and whether it is dashed (validation). */
+interface Series { points: Point[]; colour: string; dashed?: boolean; label: string }
 const loss: Point[] = [];
 const iou: Point[] = [];
+// Validation, one point per completed epoch (at the epoch's end on the x axis).
+const valLoss: Point[] = [];
+const valIou: Point[] = [];
 let epochs = 1;
+/** The epoch `best/` holds: the lowest validation loss so far (as the checkpoint callback chooses). */
+let bestEpoch: number | undefined;
 
 function formatEta(seconds?: number): string {
   if (seconds === undefined || !isFinite(seconds)) return '\u2013';
@@ -14,7 +21,8 @@ function formatEta(seconds?: number): string {
   return m > 0 ? `${m} min ${s % 60} s` : `${s} s`;
 }
 
-export function drawChart(canvas: HTMLCanvasElement, points: Point[], colour: string, fixedMax?: number): void {
+export function drawChart(canvas: HTMLCanvasElement, series: Series[], fixedMax?: number, best?: number): void {
+  const points = series.flatMap((s) => s.points);
   const ctx = canvas.getContext('2d')!;
   const w = canvas.width, h = canvas.height, pad = 34;
   ctx.clearRect(0, 0, w, h);
@@ -31,20 +39,66 @@ export function drawChart(canvas: HTMLCanvasElement, points: Point[], colour: st
   for (let e = 0; e <= maxX; e += Math.max(1, Math.ceil(maxX / 10))) {
     ctx.fillText(String(e), pad + ((w - pad - 8) * e) / maxX - 3, h - pad + 14);
   }
-  if (points.length === 0) return;
-  ctx.strokeStyle = colour; ctx.lineWidth = 2; ctx.beginPath();
-  points.forEach((p, i) => {
-    const x = pad + ((w - pad - 8) * p.x) / maxX;
-    const y = 8 + (h - pad - 8) * (1 - p.y / maxY);
-    if (i === 0) ctx.moveTo(x, y); else ctx.lineTo(x, y);
+  const at = (p: Point) => [pad + ((w - pad - 8) * p.x) / maxX, 8 + (h - pad - 8) * (1 - p.y / maxY)];
+  // Legend, top right.
+  series.forEach((s, k) => {
+    const lx = w - 150, ly = 20 + 14 * k;
+    ctx.strokeStyle = s.colour; ctx.lineWidth = 2; ctx.setLineDash(s.dashed ? [5, 3] : []);
+    ctx.beginPath(); ctx.moveTo(lx, ly - 4); ctx.lineTo(lx + 18, ly - 4); ctx.stroke();
+    ctx.fillStyle = fg; ctx.fillText(s.label, lx + 24, ly);
   });
-  ctx.stroke();
+  for (const s of series) {
+    if (s.points.length === 0) continue;
+    ctx.strokeStyle = s.colour; ctx.lineWidth = 2; ctx.setLineDash(s.dashed ? [5, 3] : []); ctx.beginPath();
+    s.points.forEach((p, i) => {
+      const [x, y] = at(p);
+      if (i === 0) ctx.moveTo(x, y); else ctx.lineTo(x, y);
+    });
+    ctx.stroke();
+    if (s.dashed) for (const p of s.points) { const [x, y] = at(p); ctx.fillStyle = s.colour; ctx.fillRect(x - 2, y - 2, 4, 4); }
+  }
+  ctx.setLineDash([]);
+  if (best !== undefined) {
+    // The best epoch (what best/ holds): a vertical marker at the end of that epoch.
+    const [x] = at({ x: best, y: 0 });
+    ctx.strokeStyle = fg; ctx.globalAlpha = 0.6; ctx.setLineDash([2, 3]);
+    ctx.beginPath(); ctx.moveTo(x, 8); ctx.lineTo(x, h - pad); ctx.stroke();
+    ctx.setLineDash([]); ctx.globalAlpha = 1; ctx.fillStyle = fg;
+    ctx.fillText(`best ${best}`, Math.min(x + 3, w - 50), h - pad - 4);
+  }
   canvas.dataset.points = String(points.length);
+  canvas.dataset.validation = String(series.filter((s) => s.dashed).reduce((n, s) => n + s.points.length, 0));
+  if (best !== undefined) canvas.dataset.best = String(best);
+}
+
+/** A colour of the theme's chart palette (VS Code's --vscode-charts-*), else a fallback. */
+function chartColour(name: string, fallback: string): string {
+  return getComputedStyle(document.body).getPropertyValue(`--vscode-charts-${name}`).trim() || fallback;
 }
 
 function redraw(): void {
-  drawChart($('chart-loss') as HTMLCanvasElement, loss, '#e0533d');
-  drawChart($('chart-iou') as HTMLCanvasElement, iou, '#2e9e5b', 1);
+  const red = chartColour('red', '#e0533d');
+  const blue = chartColour('blue', '#3b8eea');
+  const green = chartColour('green', '#2e9e5b');
+  drawChart($('chart-loss') as HTMLCanvasElement, [
+    { points: loss, colour: red, label: 'train loss' },
+    { points: valLoss, colour: blue, dashed: true, label: 'validation loss' },
+  ], undefined, bestEpoch);
+  drawChart($('chart-iou') as HTMLCanvasElement, [
+    { points: iou, colour: green, label: 'train IoU' },
+    { points: valIou, colour: blue, dashed: true, label: 'validation IoU' },
+  ], 1, bestEpoch);
+}
+
+function onEpoch(epoch: number, vLoss?: number, vIou?: number): void {
+  if (vLoss !== undefined) {
+    valLoss.push({ x: epoch, y: vLoss });
+    const min = Math.min(...valLoss.map((p) => p.y));
+    bestEpoch = valLoss.find((p) => p.y === min)!.x;
+  }
+  if (vIou !== undefined) valIou.push({ x: epoch, y: vIou });
+  $('val').textContent = vLoss === undefined ? '\u2013' : `loss ${vLoss.toFixed(4)}${vIou === undefined ? '' : `, IoU ${vIou.toFixed(3)}`} (best epoch ${bestEpoch})`;
+  redraw();
 }
 
 function onProgress(p: TrainProgress): void {
@@ -75,6 +129,9 @@ onMessage((message) => {
       break;
     case 'trainProgress':
       onProgress(message.progress);
+      break;
+    case 'trainEpoch':
+      onEpoch(message.epoch, message.valLoss, message.valIou);
       break;
     case 'trainDone':
       ($('cancel') as HTMLButtonElement).disabled = true;

@@ -85,12 +85,13 @@ const BODIES: Record<ViewKind, string> = {
     <span class="stat">Loss <b id="loss">&ndash;</b></span>
     <span class="stat">IoU <b id="iou">&ndash;</b></span>
     <span class="stat">ETA <b id="eta">&ndash;</b></span>
+    <span class="stat">Validation <b id="val">&ndash;</b></span>
     <button id="cancel" class="secondary">Cancel</button>
   </header>
   <div id="error" class="error hidden"></div>
   <div class="charts">
-    <figure><figcaption>Loss</figcaption><canvas id="chart-loss" width="520" height="260"></canvas></figure>
-    <figure><figcaption>IoU</figcaption><canvas id="chart-iou" width="520" height="260"></canvas></figure>
+    <figure><figcaption>Loss per epoch (dotted line: the best epoch, which best/ holds)</figcaption><canvas id="chart-loss" width="520" height="260" role="img" aria-label="Training and validation loss per epoch"></canvas></figure>
+    <figure><figcaption>IoU per epoch (train, validation)</figcaption><canvas id="chart-iou" width="520" height="260" role="img" aria-label="Training and validation IoU per epoch"></canvas></figure>
   </div>`,
   evaluate: `
   <header><span id="status">Evaluating&hellip;</span></header>

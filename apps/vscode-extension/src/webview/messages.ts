@@ -53,7 +53,8 @@ export type ToWebview =
   | { type: 'saved'; files: string[] }
   | { type: 'trainStart'; epochs: number; datasetName: string; samples: number }
   | { type: 'trainProgress'; progress: TrainProgress }
-  | { type: 'trainEpoch'; epoch: number; loss: number; iou?: number }
+  /** One completed epoch (1-based): train means and validation figures. */
+  | { type: 'trainEpoch'; epoch: number; loss: number; iou?: number; valLoss?: number; valIou?: number }
   | { type: 'trainDone'; status: 'completed' | 'cancelled' | 'failed'; modelDir?: string; message?: string }
   | { type: 'evaluation'; datasetName: string; table: MetricsTable; text?: string }
   | { type: 'error'; message: string };
