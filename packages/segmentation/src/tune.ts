@@ -37,6 +37,11 @@ export interface TuneOptions {
   scales?: number[];
 }
 
+/** The grid publish scores: mask threshold t1, border threshold t2 (low values too: a border output can be faint), smallest marker. */
+export const MASK_THRESHOLDS = [0.4, 0.5, 0.6, 0.7];
+export const BORDER_THRESHOLDS = [0.05, 0.1, 0.2, 0.35, 0.5];
+export const MIN_MARKERS = [1, 4, 12];
+
 type Split = Pick<SegmentOptions, 'split' | 'threshold' | 'borderThreshold' | 'minMarker'>;
 
 export function describeOptions(o: SegmentOptions): string {
@@ -98,15 +103,16 @@ export async function tuneSegmentation(samples: readonly TuneSample[], model: tf
     }
     const way = ways.find((w) => w.c === pick(ways.map((x) => x.c)))!;
     const grid: TuneCandidate[] = [way.c];
-    for (const threshold of [0.3, 0.4, 0.5, 0.6]) {
-      for (const borderThreshold of [0.2, 0.35, 0.5, 0.7]) {
-        for (const minMarker of [1, 4, 12]) {
+    for (const threshold of MASK_THRESHOLDS) {
+      for (const borderThreshold of BORDER_THRESHOLDS) {
+        for (const minMarker of MIN_MARKERS) {
           if (threshold === 0.5 && borderThreshold === 0.5 && minMarker === 4) continue;
           grid.push(score(way.preds, way.p, { split: 'markers', threshold, borderThreshold, minMarker }));
         }
       }
     }
-    grid.push(score(way.preds, way.p, { split: 'watershed' }));
+    // The distance watershed on the mask alone: what a model whose border output says little needs.
+    for (const threshold of MASK_THRESHOLDS) grid.push(score(way.preds, way.p, { split: 'watershed', threshold }));
     best = pick(grid);
     const split: Split = { split: best.options.split, threshold: best.options.threshold, borderThreshold: best.options.borderThreshold, minMarker: best.options.minMarker };
     const ttaP: PredictOptions = { ...way.p, tta: true };
