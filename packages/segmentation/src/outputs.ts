@@ -200,6 +200,10 @@ export async function writeSegmentationOutputs(
     const props = new Map(measured.map((m) => [m.label, flatMeasurements(m)]));
     writes.push(writeFileAtomic(paths.geojson, nucleiGeoJson(polygons, props)));
   }
-  await Promise.all(writes);
+  // Wait for every write before reporting a failure, so no temp file is still being written (or
+  // left) when the caller sees the error.
+  const settled = await Promise.allSettled(writes);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
   return paths;
 }

@@ -36,19 +36,22 @@ function result(width: number, height: number, seed: number): { image: ReturnTyp
     const filler = path.join(mountPoint, 'filler');
     const free = () => Number(spawnSync('df', ['-B1', '--output=avail', mountPoint], { encoding: 'utf8' }).stdout.trim().split('\n')[1]);
     fs.writeFileSync(filler, Buffer.alloc(Math.max(0, free() - 6 * 1024)));
-    const second = result(400, 400, 2);
-    await expect(writeSegmentationOutputs(second.r, second.image, out, 'img')).rejects.toThrow(/img.*: could not write it \(ENOSPC\); any earlier file there is unchanged/);
-    for (const f of fs.readdirSync(out)) {
-      expect(f.endsWith('.tmp')).toBe(false); // failed temps are removed
-      const now = fs.readFileSync(path.join(out, f));
-      if (f.endsWith('.png')) {
-        const meta = await sharp(now).metadata(); // decodes: complete
-        expect([96, 400]).toContain(meta.width);
-      } else if (f.endsWith('.json')) JSON.parse(now.toString());
-      if (now.equals(before[f])) continue;
-      expect(f.endsWith('.csv') || f.endsWith('.json') || f.endsWith('.png')).toBe(true); // a complete new file
+    try {
+      const second = result(400, 400, 2);
+      await expect(writeSegmentationOutputs(second.r, second.image, out, 'img')).rejects.toThrow(/img.*: could not write it \(ENOSPC\); any earlier file there is unchanged/);
+      for (const f of fs.readdirSync(out)) {
+        expect(f.endsWith('.tmp')).toBe(false); // failed temps are removed
+        const now = fs.readFileSync(path.join(out, f));
+        if (f.endsWith('.png')) {
+          const meta = await sharp(now).metadata(); // decodes: complete
+          expect([96, 400]).toContain(meta.width);
+        } else if (f.endsWith('.json')) JSON.parse(now.toString());
+        if (now.equals(before[f])) continue;
+        expect(f.endsWith('.csv') || f.endsWith('.json') || f.endsWith('.png')).toBe(true); // a complete new file
+      }
+    } finally {
+      fs.rmSync(filler, { force: true });
     }
-    fs.rmSync(filler);
   });
 
   it('writeFileAtomic leaves the old file when the new one does not fit', async () => {
