@@ -40,7 +40,7 @@ run(`packaged extension in a Node host${E2E ? '' : ' (SKIPPED: set NUCLEI_E2E=1)
     expect(result.width).toBe(192);
     expect(typeof result.count).toBe('number');
     if (hasModel) expect(result.count).toBeGreaterThan(0);
-    expect(result.saved.map((f: string) => path.basename(f)).sort()).toEqual(['cells.csv', 'cells.json', 'cells_labels.png', 'cells_mask.png', 'cells_overlay.png']);
+    expect(result.saved.map((f: string) => path.basename(f)).sort()).toEqual(['cells.csv', 'cells.geojson', 'cells.json', 'cells_labels.png', 'cells_mask.png', 'cells_measurements.csv', 'cells_overlay.png', 'cells_rois.zip']);
     for (const f of result.saved) expect(fs.statSync(f).size).toBeGreaterThan(0);
     expect(result.roots).toEqual([path.join(ext, 'dist/webview'), ws.dir]);
     fs.rmSync(path.dirname(ext), { recursive: true, force: true });
