@@ -152,11 +152,7 @@ describe('readMaskPng', () => {
 
 describe('readImageRgb: more than 8 bits', () => {
   it('stretches 12-bit data in a 16-bit PNG to 8 bits instead of reading it nearly black, and says so', async () => {
-    const { mkdtemp, rm } = await import('fs/promises');
-    const { tmpdir } = await import('os');
-    const { join } = await import('path');
-    const sharp = (await import('sharp')).default;
-    const dir = await mkdtemp(join(tmpdir(), 'nuclei-16-'));
+    const dir = tmp.make();
     const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
     try {
       const w = 8;
@@ -171,18 +167,13 @@ describe('readImageRgb: more than 8 bits', () => {
       expect(warn).toHaveBeenCalledWith(expect.stringMatching(/twelve\.png: 12-bit data in a ushort file \(max 4095\); scaled from 0\.\.4095/));
     } finally {
       warn.mockRestore();
-      await rm(dir, { recursive: true, force: true });
     }
   });
 });
 
 describe('readImageRgb: channels and pages', () => {
   it('reads one colour channel as gray, or one page of a multi-page TIFF, and refuses one out of range', async () => {
-    const { mkdtemp, rm } = await import('fs/promises');
-    const { tmpdir } = await import('os');
-    const { join } = await import('path');
-    const sharp = (await import('sharp')).default;
-    const dir = await mkdtemp(join(tmpdir(), 'nuclei-ch-'));
+    const dir = tmp.make();
     const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
     try {
       const rgb = Uint8Array.from({ length: 4 * 4 * 3 }, (_, i) => [10, 20, 30][i % 3]);
@@ -201,7 +192,6 @@ describe('readImageRgb: channels and pages', () => {
       await expect(readImageRgb(two, { channel: 2 })).rejects.toThrow(/2 pages \(channels\)/);
     } finally {
       warn.mockRestore();
-      await rm(dir, { recursive: true, force: true });
     }
   });
 });

@@ -1,9 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { loadSampleFullSize } from '@nuclei/data';
-import { evaluateImage, reportFromRows, type EvaluationRow } from '@nuclei/evaluation';
-import { imageKind } from '@nuclei/data';
-import { segment, segmentOptionsForModel } from '@nuclei/segmentation';
+import type { EvaluationRow } from '@nuclei/evaluation';
+import { evaluateModelOnDataset, segmentOptionsForModel } from '@nuclei/segmentation';
 import { intOption, parseCommandArgs } from '../args';
 import { CliError } from '../cli-error';
 import { createProgressBar } from '../progress-bar';
@@ -50,19 +48,14 @@ export async function runVerify(argv: string[]): Promise<number> {
     const chosen = segmentOptionsForModel(metadata);
     console.log(`verifying ${dir} on ${Math.min(limit, ids.length)} of its ${ids.length} held-out images in ${data}; segmentation: ${describeOptions(chosen)}`);
     const bar = createProgressBar('verify');
-    const rows: EvaluationRow[] = [];
-    const problems: string[] = [];
-    for (const id of ids.slice(0, limit)) {
-      const s = await loadSampleFullSize(data, id);
-      const r = await segment(s.image, model, { ...chosen, source: id });
-      const row = { ...evaluateImage({ id, predLabels: r.labels, trueLabels: s.labels, width: s.image.width, height: s.image.height }), kind: imageKind(s.image.data) };
-      rows.push(row);
-      const was = published?.find((p) => p.id === id);
-      if (was && Math.abs(was.dsb - row.dsb) > TOLERANCE) problems.push(`${id}: DSB ${row.dsb.toFixed(4)}, published ${was.dsb.toFixed(4)}`);
-      bar.update(rows.length, Math.min(limit, ids.length), id);
-    }
+    const report = await evaluateModelOnDataset(data, model, { ...chosen, ids: ids.slice(0, limit), onProgress: (done, total, row) => bar.update(done, total, row.id) });
     bar.done();
-    const now = reportFromRows(rows).mean;
+    const { rows, mean: now } = report;
+    const problems: string[] = [];
+    for (const row of rows) {
+      const was = published?.find((p) => p.id === row.id);
+      if (was && Math.abs(was.dsb - row.dsb) > TOLERANCE) problems.push(`${row.id}: DSB ${row.dsb.toFixed(4)}, published ${was.dsb.toFixed(4)}`);
+    }
     if (limit >= ids.length) {
       for (const k of ['dsb', 'ap50', 'iou'] as const) {
         const recorded = metadata.metrics?.[`fullsize_${k}`];
