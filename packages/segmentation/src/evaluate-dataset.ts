@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { imageKind, listSampleIds, loadSampleFullSize, NucleiInputError } from '@nuclei/data';
 import { evaluateImage, reportFromRows, type EvaluationReport, type EvaluationRow } from '@nuclei/evaluation';
+import type { TilePredictor } from '@nuclei/model';
 import { segment, type SegmentOptions } from './segment';
 
 export interface EvaluateDatasetOptions extends Omit<SegmentOptions, 'onProgress' | 'source'> {
@@ -21,7 +22,7 @@ export interface EvaluateDatasetOptions extends Omit<SegmentOptions, 'onProgress
  */
 export async function evaluateModelOnDataset(
   dir: string,
-  model: tf.LayersModel,
+  model: tf.LayersModel | TilePredictor,
   options: EvaluateDatasetOptions = {},
 ): Promise<EvaluationReport> {
   const { ids: only, onProgress, skipInvalid, onSkip, ...segmentOptions } = options;

@@ -12,14 +12,13 @@ export {
   predictImage,
   predictTiled,
   predictResized,
-  withInputSize,
-  modelShape,
   toModelInput,
   flipTiles,
   type ModelInput,
   type Prediction,
   type PredictOptions,
 } from './predict';
+export { modelShape, withInputSize, tfjsPredictor, type TilePredictor } from '@nuclei/model';
 export { markerWatershed, DEFAULT_MARKERS, type MarkerOptions } from './markers';
 export { readImageForSegmentation } from './read-input';
 export { splitInstances, dropSmall, type SplitMethod, type InstanceOptions, type Instances } from './instances';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { resampleFloat, resizeImage, type RgbImage } from '@nuclei/data';
-import { preprocessImage, preprocessedChannels, type Preprocessing } from '@nuclei/model';
+import { isTilePredictor, preprocessImage, preprocessedChannels, tfjsPredictor, type Preprocessing, type TilePredictor } from '@nuclei/model';
 import { blendWindow, reflectIndex, tilePositions } from './tiling';
 
 /** An image as the network takes it: `height*width*channels` float32, row-major. */
@@ -38,19 +38,6 @@ export interface PredictOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-/** Input side, input channels and output channels of a model taking `[n, s, s, c]`, with a clear error for anything else. */
-export function modelShape(model: tf.LayersModel): { size: number; channels: number; outputs: number } {
-  const shape = model.inputs[0]?.shape;
-  const [, h, w, c] = shape ?? [];
-  if (!shape || shape.length !== 4 || typeof h !== 'number' || h !== w || typeof c !== 'number') {
-    throw new Error(`segment: the model must take [n, s, s, c] images with a fixed size s, got ${JSON.stringify(shape)}`);
-  }
-  const out = model.outputs[0]?.shape;
-  const k = out?.[3];
-  if (!out || out.length !== 4 || typeof k !== 'number' || k < 1 || k > 2) throw new Error(`segment: the model must output [n, s, s, 1 or 2], got ${JSON.stringify(out)}`);
-  return { size: h, channels: c, outputs: k };
-}
-
 /** The whole image normalised as the model expects (before tiling, so all tiles share one normalisation). */
 export function toModelInput(image: RgbImage, preprocessing: Preprocessing | undefined): ModelInput {
   return { width: image.width, height: image.height, channels: preprocessedChannels(preprocessing), data: preprocessImage(image.data, preprocessing) };
@@ -58,23 +45,6 @@ export function toModelInput(image: RgbImage, preprocessing: Preprocessing | und
 
 function rgbInput(image: RgbImage): ModelInput {
   return { width: image.width, height: image.height, channels: 3, data: Float32Array.from(image.data) };
-}
-
-/** Runs the model on n tiles and returns `[n*s*s*k]` outputs. */
-async function predictBatch(model: tf.LayersModel, buf: Float32Array, n: number, s: number, c: number, k: number): Promise<Float32Array> {
-  const out = tf.tidy(() => model.predict(tf.tensor4d(buf.subarray(0, n * s * s * c), [n, s, s, c])) as tf.Tensor);
-  try {
-    if (out.shape.length !== 4 || out.shape[1] !== s || out.shape[2] !== s || out.shape[3] !== k) {
-      throw new Error(`segment: the model must output [n, ${s}, ${s}, ${k}] probabilities, got [${out.shape}]`);
-    }
-    const values = (await out.data()) as Float32Array;
-    for (let i = 0; i < values.length; i++) {
-      if (!Number.isFinite(values[i])) throw new Error('segment: the model predicted NaN or infinite values (are its weights broken?)');
-    }
-    return values;
-  } finally {
-    out.dispose();
-  }
 }
 
 /** Mirrors each of n square s x s tiles of `channels` values per pixel, left-right and/or top-bottom. */
@@ -96,11 +66,11 @@ export function flipTiles(src: Float32Array, n: number, s: number, channels: num
 }
 
 /** The mean of the predictions of the tiles as they are and mirrored three ways (each mirrored back). */
-async function predictFlipAveraged(model: tf.LayersModel, buf: Float32Array, n: number, s: number, c: number, k: number): Promise<Float32Array> {
+async function predictFlipAveraged(predictor: TilePredictor, buf: Float32Array, n: number, s: number, c: number, k: number): Promise<Float32Array> {
   const sum = new Float32Array(n * s * s * k);
   for (const [fx, fy] of [[false, false], [true, false], [false, true], [true, true]] as const) {
     const input = fx || fy ? flipTiles(buf, n, s, c, fx, fy) : buf;
-    const prob = await predictBatch(model, input, n, s, c, k);
+    const prob = await predictor.predict(input, n, s);
     const back = fx || fy ? flipTiles(prob, n, s, k, fx, fy) : prob;
     for (let i = 0; i < sum.length; i++) sum[i] += back[i] / 4;
   }
@@ -115,11 +85,25 @@ async function predictFlipAveraged(model: tf.LayersModel, buf: Float32Array, n: 
  */
 export async function predictTiled(
   image: ModelInput | RgbImage,
-  model: tf.LayersModel,
-  options: Pick<PredictOptions, 'overlap' | 'batchSize' | 'onProgress' | 'tta'> = {},
+  model: tf.LayersModel | TilePredictor,
+  options: Pick<PredictOptions, 'overlap' | 'batchSize' | 'onProgress' | 'tta' | 'tileSize'> = {},
 ): Promise<{ probability: Float32Array; planes: Float32Array[]; tiles: number }> {
-  const input = 'channels' in image ? image : rgbInput(image);
-  const { size: s, channels: c, outputs: k } = modelShape(model);
+  const predictor = isTilePredictor(model) ? model : tfjsPredictor(model);
+  try {
+    return await tiled('channels' in image ? image : rgbInput(image), predictor, options);
+  } finally {
+    if (predictor !== model) predictor.dispose();
+  }
+}
+
+async function tiled(
+  input: ModelInput,
+  predictor: TilePredictor,
+  options: Pick<PredictOptions, 'overlap' | 'batchSize' | 'onProgress' | 'tta' | 'tileSize'>,
+): Promise<{ probability: Float32Array; planes: Float32Array[]; tiles: number }> {
+  const { channels: c, outputs: k } = predictor;
+  const s = options.tileSize ?? predictor.size;
+  if (!Number.isInteger(s) || s < 1) throw new RangeError(`segment: tileSize must be a positive integer, got ${s}`);
   const { width: W, height: H, data } = input;
   if (input.channels !== c) throw new Error(`segment: the model takes ${c} channels, the prepared image has ${input.channels}`);
   const ov = options.overlap ?? 0.25;
@@ -153,7 +137,7 @@ export async function predictTiled(
         }
       }
     });
-    const prob = options.tta ? await predictFlipAveraged(model, buf, batch.length, s, c, k) : await predictBatch(model, buf, batch.length, s, c, k);
+    const prob = options.tta ? await predictFlipAveraged(predictor, buf, batch.length, s, c, k) : await predictor.predict(buf, batch.length, s);
     batch.forEach(([x0, y0], t) => {
       const base = t * s * s;
       for (let ty = 0; ty < s && y0 + ty < H; ty++) {
@@ -189,13 +173,15 @@ function deinterleave(values: Float32Array, k: number): Float32Array[] {
 }
 
 /** The seed's way: squeeze the whole image to the model size, predict once, stretch the outputs back bilinearly. */
-export async function predictResized(image: RgbImage, model: tf.LayersModel, preprocessing?: Preprocessing): Promise<Float32Array[]> {
-  const { size: s, channels: c, outputs: k } = modelShape(model);
+export async function predictResized(image: RgbImage, model: tf.LayersModel | TilePredictor, preprocessing?: Preprocessing): Promise<Float32Array[]> {
+  const predictor = isTilePredictor(model) ? model : tfjsPredictor(model);
+  const { size: s, channels: c, outputs: k } = predictor;
   // Seed models: the squeezed 8-bit image, as the seed did. Normalised models: normalise at full size, then squeeze.
   const small = preprocessing
     ? resampleFloat(toModelInput(image, preprocessing).data, image.width, image.height, s, s, c)
     : Float32Array.from(resizeImage(image, s, s).data);
-  const prob = await predictBatch(model, small, 1, s, c, k);
+  const prob = await predictor.predict(small, 1, s);
+  if (predictor !== model) predictor.dispose();
   if (image.width === s && image.height === s) return deinterleave(prob, k);
   // Bilinear with half-pixel centres, as the seed's skimage resize.
   const big = tf.tidy(() => tf.image.resizeBilinear(tf.tensor4d(prob, [1, s, s, k]), [image.height, image.width], false, true));
@@ -206,29 +192,8 @@ export async function predictResized(image: RgbImage, model: tf.LayersModel, pre
   }
 }
 
-/**
- * A copy of a fully convolutional model taking size x size inputs, sharing nothing with the
- * original (dispose it). Built from the model's JSON topology with the input shape replaced.
- */
-export async function withInputSize(model: tf.LayersModel, size: number): Promise<tf.LayersModel> {
-  if (!Number.isInteger(size) || size < 1) throw new RangeError(`segment: tileSize must be a positive integer, got ${size}`);
-  const topology = JSON.parse(model.toJSON(null, true) as string);
-  let replaced = 0;
-  for (const layer of topology.config?.layers ?? []) {
-    const shape = layer.config?.batch_input_shape;
-    if (Array.isArray(shape) && shape.length === 4) {
-      layer.config.batch_input_shape = [null, size, size, shape[3]];
-      replaced++;
-    }
-  }
-  if (replaced !== 1) throw new Error(`segment: cannot change the input size of this model (found ${replaced} image inputs)`);
-  const copy = await tf.models.modelFromJSON({ modelTopology: topology });
-  copy.setWeights(model.getWeights());
-  return copy;
-}
-
 /** The model's outputs for a full-size image, in the chosen mode, at the image's own size. */
-export async function predictImage(image: RgbImage, model: tf.LayersModel, options: PredictOptions = {}): Promise<Prediction> {
+export async function predictImage(image: RgbImage, model: tf.LayersModel | TilePredictor, options: PredictOptions = {}): Promise<Prediction> {
   const mode = options.mode ?? 'tile';
   const { width, height } = image;
   if (mode === 'resize') {
@@ -239,21 +204,15 @@ export async function predictImage(image: RgbImage, model: tf.LayersModel, optio
   if (mode !== 'tile') throw new RangeError(`segment: unknown mode "${mode}" (use "tile" or "resize")`);
   const scale = options.scale ?? 1;
   if (!(scale > 0 && scale <= 4)) throw new RangeError(`segment: scale must be in (0, 4], got ${scale}`);
-  const tileSize = options.tileSize;
-  const tiler = tileSize && tileSize !== modelShape(model).size ? await withInputSize(model, tileSize) : model;
-  try {
-    const w = Math.max(1, Math.round(width * scale));
-    const h = Math.max(1, Math.round(height * scale));
-    const same = w === width && h === height;
-    let input: ModelInput;
-    if (!options.preprocessing) input = rgbInput(same ? image : resizeImage(image, h, w));
-    else {
-      const full = toModelInput(image, options.preprocessing);
-      input = same ? full : { width: w, height: h, channels: full.channels, data: resampleFloat(full.data, width, height, w, h, full.channels) };
-    }
-    const { planes, tiles } = await predictTiled(input, tiler, options);
-    return { width, height, planes: same ? planes : planes.map((p) => resampleFloat(p, w, h, width, height, 1)), tiles };
-  } finally {
-    if (tiler !== model) tiler.dispose();
+  const w = Math.max(1, Math.round(width * scale));
+  const h = Math.max(1, Math.round(height * scale));
+  const same = w === width && h === height;
+  let input: ModelInput;
+  if (!options.preprocessing) input = rgbInput(same ? image : resizeImage(image, h, w));
+  else {
+    const full = toModelInput(image, options.preprocessing);
+    input = same ? full : { width: w, height: h, channels: full.channels, data: resampleFloat(full.data, width, height, w, h, full.channels) };
   }
+  const { planes, tiles } = await predictTiled(input, model, options);
+  return { width, height, planes: same ? planes : planes.map((p) => resampleFloat(p, w, h, width, height, 1)), tiles };
 }

@@ -1,9 +1,9 @@
 import type * as tf from '@tensorflow/tfjs';
 import { NucleiInputError, type RgbImage } from '@nuclei/data';
-import type { Preprocessing } from '@nuclei/model';
+import { modelShape, type Preprocessing, type TilePredictor } from '@nuclei/model';
 import { dropSmall, splitInstances, type Instances, type SplitMethod } from './instances';
 import { markerWatershed } from './markers';
-import { modelShape, predictImage, type Prediction } from './predict';
+import { predictImage, type Prediction } from './predict';
 import type { WatershedOptions } from './watershed';
 
 export type SegmentMode = 'tile' | 'resize';
@@ -82,7 +82,7 @@ export interface SegmentResult {
 export const DEFAULT_MAX_PIXELS = 100_000_000;
 
 /** Square input size of a model taking [n, s, s, c]. */
-export function modelInputSize(model: tf.LayersModel): number {
+export function modelInputSize(model: tf.LayersModel | TilePredictor): number {
   return modelShape(model).size;
 }
 
@@ -129,7 +129,7 @@ export function instancesFromPrediction(pred: Prediction, options: Pick<SegmentO
 }
 
 /** Segments one image into nuclei: probability, binary mask, instance labels and their areas. */
-export async function segment(image: RgbImage, model: tf.LayersModel, options: SegmentOptions = {}): Promise<SegmentResult> {
+export async function segment(image: RgbImage, model: tf.LayersModel | TilePredictor, options: SegmentOptions = {}): Promise<SegmentResult> {
   checkImage(image, options.maxPixels, options.source);
   const mode = options.mode ?? 'tile';
   const pred = await predictImage(image, model, options);

@@ -1,8 +1,8 @@
 import type * as tf from '@tensorflow/tfjs';
 import { imageKind, type RgbImage } from '@nuclei/data';
 import { evaluateImage, reportFromRows, type EvaluationReport } from '@nuclei/evaluation';
-import type { Preprocessing, SegmentationDefaults } from '@nuclei/model';
-import { modelShape, predictImage, type Prediction, type PredictOptions } from './predict';
+import { modelShape, type Preprocessing, type SegmentationDefaults, type TilePredictor } from '@nuclei/model';
+import { predictImage, type Prediction, type PredictOptions } from './predict';
 import { instancesFromPrediction, type SegmentOptions } from './segment';
 
 /** A held-out image with its full-size truth. */
@@ -58,7 +58,7 @@ export function describeOptions(o: SegmentOptions): string {
  * marker (and the distance watershed on the mask alone), then TTA if it helps. One-output models:
  * tiles at x1 and x0.5 and the seed's resize, then watershed against components, as before.
  */
-export async function tuneSegmentation(samples: readonly TuneSample[], model: tf.LayersModel, options: TuneOptions = {}): Promise<TuneResult> {
+export async function tuneSegmentation(samples: readonly TuneSample[], model: tf.LayersModel | TilePredictor, options: TuneOptions = {}): Promise<TuneResult> {
   if (samples.length === 0) throw new RangeError('tuneSegmentation: no held-out images');
   const tie = options.tie ?? 0.005;
   const kinds = samples.map((s) => imageKind(s.image.data));
