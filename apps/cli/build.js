@@ -1,5 +1,5 @@
 // Bundles the CLI from the packages' TypeScript sources (tsconfig paths), leaving
-// TF.js and sharp external: they carry native or wasm binaries that must load from node_modules.
+// TF.js, sharp and ONNX Runtime external: they carry native or wasm binaries that must load from node_modules.
 const esbuild = require('esbuild');
 const path = require('path');
 esbuild.buildSync({
@@ -11,7 +11,7 @@ esbuild.buildSync({
   format: 'cjs',
   sourcemap: true,
   banner: { js: '#!/usr/bin/env node' },
-  external: ['@tensorflow/*', 'sharp'],
+  external: ['@tensorflow/*', 'sharp', 'onnxruntime-node'],
   tsconfig: path.join(__dirname, '../../tsconfig.base.json'),
   logLevel: 'warning',
 });

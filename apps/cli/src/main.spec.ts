@@ -80,6 +80,17 @@ describe('nuclei CLI', () => {
     // Shipped without Adam's moments: a third of the checkpoint's weight file.
     expect(fs.statSync(path.join(published, 'weights.bin')).size * 2).toBeLessThan(fs.statSync(path.join(model, 'best', 'weights.bin')).size);
     expect(fs.existsSync(path.join(published, 'history.csv'))).toBe(true);
+    // The ONNX graph ships beside the TF.js files, with the model's metadata inside.
+    const onnxBytes = fs.readFileSync(path.join(published, 'model.onnx'));
+    expect(onnxBytes.toString('latin1')).toContain('nuclei-preprocessing');
+    expect(pub.text).toMatch(/^engine: onnx \(onnxruntime-node [\d.]+ cpu, \d threads?\)$/m);
+
+    const onnxFile = path.join(root, 'exported.onnx');
+    const exported = await run(['export', published, '--format', 'onnx', '--out', onnxFile, '--backend', 'wasm']);
+    expect(exported).toMatchObject({ code: 0, text: expect.stringMatching(/wrote .*exported\.onnx/) });
+    expect(fs.statSync(onnxFile).size).toBe(onnxBytes.length);
+    expect(await run(['export', published, '--format', 'onnx', '--out', onnxFile])).toMatchObject({ code: 2, text: expect.stringMatching(/already exists: add --overwrite/) });
+    expect(await run(['export', published, '--format', 'pt', '--out', onnxFile])).toMatchObject({ code: 2, text: expect.stringMatching(/--format must be one of onnx/) });
 
     const report = path.join(root, 'report.json');
     const evaluated = await run(['evaluate', '--data', data, '--model', path.join(model, 'best'), '--out', report, '--limit', '2', '--backend', 'wasm']);
@@ -92,6 +103,11 @@ describe('nuclei CLI', () => {
     const seg = await run(['segment', path.join(data, id, 'images', `${id}.png`), '--model', published, '--out', path.join(root, 'seg'), '--backend', 'wasm']);
     expect(seg.code).toBe(0);
     expect(seg.text).toContain(`segmentation: ${meta.segmentation.mode}`); // the model's recommendation applies
+    const tfjsSeg = await run(['segment', path.join(data, id, 'images', `${id}.png`), '--model', published, '--out', path.join(root, 'seg-tfjs'), '--backend', 'wasm', '--engine', 'tfjs']);
+    expect(tfjsSeg.text).toMatch(/^engine: tfjs \(tfjs wasm\)$/m);
+    // Same nuclei on either engine (the count line is the same).
+    expect(tfjsSeg.text.match(/: \d+ nuclei, mean area [\d.]+ px/)?.[0]).toBe(seg.text.match(/: \d+ nuclei, mean area [\d.]+ px/)?.[0]);
+    expect(await run(['segment', path.join(data, id, 'images', `${id}.png`), '--model', published, '--out', path.join(root, 'seg-x'), '--engine', 'tpu'])).toMatchObject({ code: 2, text: expect.stringMatching(/--engine must be one of auto, onnx, tfjs/) });
     for (const suffix of ['_mask.png', '_labels.png', '_overlay.png', '.json', '.csv', '_measurements.csv', '_rois.zip', '.geojson']) {
       expect(fs.existsSync(path.join(root, 'seg', `${id}${suffix}`))).toBe(true);
     }
@@ -155,7 +171,7 @@ describe('nuclei CLI', () => {
     const esbuild = require('esbuild');
     esbuild.buildSync({
       entryPoints: [path.join(__dirname, 'main.ts')], outfile: bundle, bundle: true, platform: 'node', target: 'node20',
-      format: 'cjs', external: ['@tensorflow/*', 'sharp'], tsconfig: path.join(__dirname, '../../../tsconfig.base.json'), logLevel: 'error',
+      format: 'cjs', external: ['@tensorflow/*', 'sharp', 'onnxruntime-node'], tsconfig: path.join(__dirname, '../../../tsconfig.base.json'), logLevel: 'error',
     });
     try {
       const out = path.join(root, 'parallel-model');

@@ -8,6 +8,7 @@ import { runDemo } from './commands/demo';
 import { runBackend } from './commands/backend';
 import { runPublish } from './commands/publish';
 import { runVerify } from './commands/verify';
+import { runExport } from './commands/export';
 
 const USAGE = `nuclei: find cell nuclei in microscopy images with a U-Net
 
@@ -19,6 +20,7 @@ Usage:
   nuclei synth --out DIR [--count N]               write a synthetic dataset
   nuclei publish CHECKPOINT --out DIR              score on held-out images at full size, save a model to ship
   nuclei verify [--model DIR]                      re-score a published model on its held-out images; fail if its figures moved
+  nuclei export [MODEL] --format onnx --out FILE   write a model as ONNX for ONNX Runtime and other tools
   nuclei backend [--backend auto|gpu|node|wasm|cpu] show which TF.js backend loads
 
 Run "nuclei COMMAND --help" for a command's options. --verbose shows an error's stack trace.
@@ -34,6 +36,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<unknown>> = {
   backend: runBackend,
   publish: runPublish,
   verify: runVerify,
+  export: runExport,
 };
 
 export async function main(argv: string[]): Promise<number> {

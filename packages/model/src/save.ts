@@ -8,6 +8,8 @@ import { makeMetadata, METADATA_FILE, type ModelMetadata, type SaveMetadata } fr
 export interface SaveModelOptions extends FileHandlerOptions {
   /** Also save Adam's state (moments, iteration count) and the training config, to resume training. */
   includeOptimizer?: boolean;
+  /** More files of the model folder, made from the metadata being written (e.g. `model.onnx`), saved in the same atomic swap. */
+  extraFiles?: (metadata: ModelMetadata) => Record<string, Uint8Array | string>;
 }
 
 /**
@@ -35,6 +37,11 @@ export async function saveModel(
   await fs.promises.mkdir(tmp);
   try {
     await model.save(fileSystemHandler(tmp, options), { includeOptimizer: options.includeOptimizer ?? false });
+    for (const [name, content] of Object.entries(options.extraFiles?.(meta) ?? {})) {
+      if (name.includes('/') || name.includes('\\') || name === METADATA_FILE || name === MODEL_JSON) throw new Error(`extra file name "${name}" is not allowed`);
+      await options.onWrite?.(name);
+      await writeFileSynced(path.join(tmp, name), content);
+    }
     await options.onWrite?.(METADATA_FILE);
     // Metadata last: a folder with nuclei-model.json is complete.
     await writeFileSynced(path.join(tmp, METADATA_FILE), JSON.stringify(meta, null, 2) + '\n');

@@ -284,3 +284,15 @@ const int = (name: string, i: number): onnx.IAttributeProto => ({ name, type: At
 const ints = (name: string, v: number[]): onnx.IAttributeProto => ({ name, type: AttributeType.INTS, ints: v });
 const float = (name: string, f: number): onnx.IAttributeProto => ({ name, type: AttributeType.FLOAT, f });
 const str = (name: string, s: string): onnx.IAttributeProto => ({ name, type: AttributeType.STRING, s: new TextEncoder().encode(s) });
+
+/** The ONNX file of a model folder (written by `nuclei publish` and `nuclei export`). */
+export const ONNX_FILE = 'model.onnx';
+
+/** `metadata_props` for a model: its nuclei metadata as JSON, and its normalisation on its own for other tools. */
+export function onnxMetadata(meta: { preprocessing?: unknown; inputSize?: number } & object): Record<string, string> {
+  return {
+    'nuclei-model': JSON.stringify(meta),
+    // The graph takes the image already normalised (per image, before tiling): what to do to it first.
+    'nuclei-preprocessing': JSON.stringify(meta.preprocessing ?? { kind: 'none', note: '8-bit RGB values 0..255 as they are (the graph scales them)' }),
+  };
+}

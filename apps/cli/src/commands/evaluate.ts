@@ -7,6 +7,7 @@ import { intOption, parseCommandArgs } from '../args';
 import { CliError } from '../cli-error';
 import { createProgressBar } from '../progress-bar';
 import { activateBackend } from './backend';
+import { activateEngine, ENGINE_FLAGS, ENGINE_HELP, engineFlags } from './engine';
 import { chooseOptions, describeOptions, loadModelOption, SEGMENT_FLAGS, segmentOptionsFromFlags } from './model-options';
 
 const HELP = `nuclei evaluate --data DIR [options]
@@ -20,6 +21,7 @@ Options:
   Unset options take the values the model's metadata recommends, else the defaults.
   --mode tile|resize   --threshold 0.5   --split markers|watershed|components   --border-threshold 0.5
   --min-marker 4   --scale 1   --tile-size N   --tta
+${ENGINE_HELP}
   --backend auto|gpu|node|wasm|cpu`;
 
 /** Runs `nuclei evaluate`; returns the report (undefined for --help). */
@@ -32,6 +34,7 @@ export async function runEvaluate(argv: string[]): Promise<EvaluationReport | un
     'skip-invalid': { type: 'boolean' },
     ...SEGMENT_FLAGS,
     backend: { type: 'string', short: 'b' },
+    ...ENGINE_FLAGS,
   });
   if (values.help) {
     console.log(HELP);
@@ -46,13 +49,18 @@ export async function runEvaluate(argv: string[]): Promise<EvaluationReport | un
   // No --out: the table is printed and nothing is left behind in the working directory.
   const out = values.out === undefined ? undefined : path.resolve(String(values.out));
   if (out) await assertWritableDir(path.dirname(out));
+  const engine = engineFlags(values);
   await activateBackend(values.backend);
   const { model, metadata, dir } = await loadModelOption(values.model);
+  const predictor = await activateEngine(model, engine).catch((e) => {
+    model.dispose();
+    throw e;
+  });
   const chosen = chooseOptions(metadata, options);
   console.log(`segmentation: ${describeOptions(chosen)}`);
   try {
     const bar = createProgressBar('evaluate');
-    const report = await evaluateModelOnDataset(data, model, {
+    const report = await evaluateModelOnDataset(data, predictor, {
       ...chosen,
       ids,
       skipInvalid: Boolean(values['skip-invalid']),
@@ -69,6 +77,7 @@ export async function runEvaluate(argv: string[]): Promise<EvaluationReport | un
     }
     return report;
   } finally {
+    predictor.dispose();
     model.dispose();
   }
 }

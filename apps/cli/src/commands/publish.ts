@@ -3,12 +3,14 @@ import * as path from 'path';
 import { assertWritableDir, listSampleIds, loadSampleFullSize, splitTrainVal, writeFileAtomic } from '@nuclei/data';
 import { formatKindTable } from '@nuclei/evaluation';
 import { loadModel, saveModel, type SegmentationDefaults } from '@nuclei/model';
+import { exportOnnx, ONNX_FILE, onnxMetadata } from '@nuclei/onnx';
 import { tuneSegmentation, type TuneSample } from '@nuclei/segmentation';
 import { TRAINING_STATE_KEY } from '@nuclei/training';
 import { intOption, parseCommandArgs } from '../args';
 import { CliError } from '../cli-error';
 import { createProgressBar } from '../progress-bar';
 import { activateBackend } from './backend';
+import { activateEngine, ENGINE_FLAGS, ENGINE_HELP, engineFlags } from './engine';
 
 const HELP = `nuclei publish CHECKPOINT --out DIR [--data DIR] [--limit N]
   Turns a training checkpoint (e.g. OUT/best) into a model to ship: scores it on the images held out
@@ -17,9 +19,11 @@ const HELP = `nuclei publish CHECKPOINT --out DIR [--data DIR] [--limit N]
   threshold t1, border threshold t2 and smallest marker, then test-time augmentation; seed models:
   tiles at x1 and x0.5 and the seed's resize, watershed or components), keeps the best as the
   model's recommended segmentation defaults, records the full-size figures overall and per kind of
-  image, and saves it without optimizer state.
+  image, and saves it without optimizer state, with model.onnx (the same network as ONNX, for ONNX
+  Runtime and other tools) beside the TF.js files.
   --data DIR   the training dataset (default: the one recorded in the checkpoint)
-  --limit N    score only the first N held-out images`;
+  --limit N    score only the first N held-out images
+${ENGINE_HELP}`;
 
 export async function runPublish(argv: string[]): Promise<void> {
   const { values, positionals } = parseCommandArgs('publish', argv, {
@@ -27,6 +31,7 @@ export async function runPublish(argv: string[]): Promise<void> {
     data: { type: 'string', short: 'd' },
     limit: { type: 'string' },
     backend: { type: 'string', short: 'b' },
+    ...ENGINE_FLAGS,
   }, true);
   if (values.help) return void console.log(HELP);
   if (positionals.length !== 1) throw new CliError(`give one CHECKPOINT folder\n\n${HELP}`);
@@ -35,8 +40,13 @@ export async function runPublish(argv: string[]): Promise<void> {
   const out = path.resolve(String(values.out));
   // Fail before the scoring, not after it.
   await assertWritableDir(path.dirname(out));
+  const engine = engineFlags(values);
   await activateBackend(values.backend);
   const { model, metadata } = await loadModel(from);
+  const predictor = await activateEngine(model, engine).catch((e) => {
+    model.dispose();
+    throw e;
+  });
   try {
     const training = metadata.training ?? {};
     const data = path.resolve(String(values.data ?? training.dataset ?? ''));
@@ -60,7 +70,7 @@ export async function runPublish(argv: string[]): Promise<void> {
     }
     loadBar.done(`loaded ${samples.length} held-out images`);
     let bar = createProgressBar('predict');
-    const tuned = await tuneSegmentation(samples, model, {
+    const tuned = await tuneSegmentation(samples, predictor, {
       preprocessing: metadata.preprocessing,
       onProgress: (what, done, total) => bar.update(done, total, what),
       onCandidate: (c) => {
@@ -87,7 +97,7 @@ export async function runPublish(argv: string[]): Promise<void> {
       history: metadata.history,
       segmentation,
       ...(metadata.preprocessing ? { preprocessing: metadata.preprocessing } : {}),
-    });
+    }, { extraFiles: (meta) => ({ [ONNX_FILE]: exportOnnx(model, { metadata: onnxMetadata(meta) }) }) });
     const history = path.join(path.dirname(from), 'history.csv');
     if (fs.existsSync(history)) await writeFileAtomic(path.join(out, 'history.csv'), fs.readFileSync(history));
     await writeFileAtomic(path.join(out, 'evaluation.json'), JSON.stringify({ dataset: path.basename(data), ids, best: { label: best.label, options: best.options, ...best.report }, candidates: tuned.candidates.map((c) => ({ label: c.label, options: c.options, mean: c.report.mean, byKind: c.report.byKind })) }, null, 2));
@@ -96,6 +106,7 @@ export async function runPublish(argv: string[]): Promise<void> {
     if (kinds) console.log(`per kind of image:\n${kinds}`);
     console.log(`published: ${out}`);
   } finally {
+    predictor.dispose();
     model.dispose();
   }
 }

@@ -6,6 +6,7 @@ import { intOption, numberOption, parseCommandArgs } from '../args';
 import { CliError } from '../cli-error';
 import { createProgressBar } from '../progress-bar';
 import { activateBackend } from './backend';
+import { activateEngine, ENGINE_FLAGS, ENGINE_HELP, engineFlags } from './engine';
 import { chooseOptions, describeOptions, loadModelOption, SEGMENT_FLAGS, segmentOptionsFromFlags } from './model-options';
 
 const HELP = `nuclei segment IMAGE... --out DIR [options]
@@ -37,7 +38,8 @@ Options:
   --channel N          the nuclear channel (0-based): a page of a multi-page TIFF (ImageJ hyperstack /
                        OME-TIFF channels) or a colour channel, read as gray. Default: RGB as it is,
                        page 0 of a multi-page file (with a warning)
-  --backend auto|gpu|node|wasm|cpu`;
+${ENGINE_HELP}
+  --backend auto|gpu|node|wasm|cpu  the TF.js backend (for --engine tfjs, and loading)`;
 
 export async function runSegment(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs('segment', argv, {
@@ -49,6 +51,7 @@ export async function runSegment(argv: string[]): Promise<number> {
     channel: { type: 'string' },
     'pixel-size': { type: 'string' },
     backend: { type: 'string', short: 'b' },
+    ...ENGINE_FLAGS,
   }, true);
   if (values.help) {
     console.log(HELP);
@@ -77,8 +80,13 @@ export async function runSegment(argv: string[]): Promise<number> {
   const pixelSize = values['pixel-size'] === undefined ? undefined : numberOption('pixel-size', values['pixel-size'], 1, 1e-6, 1e6);
   const out = path.resolve(String(values.out));
   await assertWritableDir(out);
+  const engine = engineFlags(values);
   await activateBackend(values.backend);
   const { model, metadata, dir } = await loadModelOption(values.model);
+  const predictor = await activateEngine(model, engine).catch((e) => {
+    model.dispose();
+    throw e;
+  });
   const chosen = chooseOptions(metadata, options);
   console.log(`segmentation: ${describeOptions(chosen)}`);
   // One bad image does not stop the others: each failure is reported, and the exit code says so.
@@ -88,7 +96,7 @@ export async function runSegment(argv: string[]): Promise<number> {
       try {
         const image = await readImageForSegmentation(file, undefined, { channel });
         const bar = createProgressBar(`segment ${path.basename(file)}`);
-        const result = await segment(image, model, { ...chosen, source: file, onProgress: (done, total) => bar.update(done, total, 'tiles') });
+        const result = await segment(image, predictor, { ...chosen, source: file, onProgress: (done, total) => bar.update(done, total, 'tiles') });
         bar.done();
         const paths = await writeSegmentationOutputs(result, image, out, outputBase(file), { imagePath: path.resolve(file), model: { dir, preset: metadata.preset }, outputs: outputs as OutputKind[] | undefined, pixelSize });
         console.log(`${file}: ${result.count} nuclei, mean area ${result.meanArea.toFixed(1)} px`);
@@ -100,6 +108,7 @@ export async function runSegment(argv: string[]): Promise<number> {
       }
     }
   } finally {
+    predictor.dispose();
     model.dispose();
   }
   if (failed.length) {

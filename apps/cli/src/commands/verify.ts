@@ -6,6 +6,7 @@ import { intOption, parseCommandArgs } from '../args';
 import { CliError } from '../cli-error';
 import { createProgressBar } from '../progress-bar';
 import { activateBackend } from './backend';
+import { activateEngine, ENGINE_FLAGS, ENGINE_HELP, engineFlags } from './engine';
 import { describeOptions, loadModelOption } from './model-options';
 
 const HELP = `nuclei verify [--model DIR] [--data DIR] [--limit N]
@@ -13,7 +14,8 @@ const HELP = `nuclei verify [--model DIR] [--data DIR] [--limit N]
   records, with its recorded segmentation, and checks the figures against those it was published
   with: per image against evaluation.json (all images, or the first N), and the means. Exits 1 if
   any moved by more than 0.001.
-  --data DIR   the dataset (default: $NUCLEI_DSB_DIR, the recorded one, or ../shared/data/<its name>)`;
+  --data DIR   the dataset (default: $NUCLEI_DSB_DIR, the recorded one, or ../shared/data/<its name>)
+${ENGINE_HELP}`;
 
 const TOLERANCE = 0.001;
 
@@ -31,13 +33,19 @@ export async function runVerify(argv: string[]): Promise<number> {
     data: { type: 'string', short: 'd' },
     limit: { type: 'string' },
     backend: { type: 'string', short: 'b' },
+    ...ENGINE_FLAGS,
   });
   if (values.help) {
     console.log(HELP);
     return 0;
   }
+  const engine = engineFlags(values);
   await activateBackend(values.backend);
   const { model, metadata, dir } = await loadModelOption(values.model);
+  const predictor = await activateEngine(model, engine).catch((e) => {
+    model.dispose();
+    throw e;
+  });
   try {
     const ids = metadata.training?.validationIds as string[] | undefined;
     if (!ids?.length) throw new CliError(`${dir}: its metadata records no validation ids (publish it again with this version)`);
@@ -48,7 +56,7 @@ export async function runVerify(argv: string[]): Promise<number> {
     const chosen = segmentOptionsForModel(metadata);
     console.log(`verifying ${dir} on ${Math.min(limit, ids.length)} of its ${ids.length} held-out images in ${data}; segmentation: ${describeOptions(chosen)}`);
     const bar = createProgressBar('verify');
-    const report = await evaluateModelOnDataset(data, model, { ...chosen, ids: ids.slice(0, limit), onProgress: (done, total, row) => bar.update(done, total, row.id) });
+    const report = await evaluateModelOnDataset(data, predictor, { ...chosen, ids: ids.slice(0, limit), onProgress: (done, total, row) => bar.update(done, total, row.id) });
     bar.done();
     const { rows, mean: now } = report;
     const problems: string[] = [];
@@ -72,6 +80,7 @@ export async function runVerify(argv: string[]): Promise<number> {
     console.log(`figures hold: ${rows.length} images within ${TOLERANCE} of what was published`);
     return 0;
   } finally {
+    predictor.dispose();
     model.dispose();
   }
 }

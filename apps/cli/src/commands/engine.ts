@@ -1,0 +1,40 @@
+import type * as tf from '@tensorflow/tfjs';
+import type { TilePredictor } from '@nuclei/model';
+import { describeEngine, ENGINES, selectEngine, type EnginePreference } from '@nuclei/onnx';
+import { choiceOption, intOption } from '../args';
+import { CliError } from '../cli-error';
+
+/** The prediction-engine flags of the commands that segment (segment, evaluate, verify, publish). */
+export const ENGINE_FLAGS = {
+  engine: { type: 'string' },
+  threads: { type: 'string' },
+} as const;
+
+export const ENGINE_HELP = `  --engine auto|onnx|tfjs  what predicts: ONNX Runtime (auto's choice when it loads; about 6x TF.js wasm)
+                       or TF.js on --backend. Training always uses TF.js.
+  --threads N          ONNX Runtime threads (default: the number of cores)`;
+
+export interface EngineFlags {
+  engine: EnginePreference;
+  threads?: number;
+}
+
+/** --engine and --threads, checked before anything is loaded. */
+export function engineFlags(values: Record<string, unknown>): EngineFlags {
+  return {
+    engine: choiceOption('engine', values.engine, ENGINES, 'auto'),
+    threads: values.threads === undefined ? undefined : intOption('threads', values.threads, 1, 1),
+  };
+}
+
+/** The predictor for a loaded model, after printing which engine runs it (and why ONNX Runtime was not used). */
+export async function activateEngine(model: tf.LayersModel, { engine, threads }: EngineFlags): Promise<TilePredictor> {
+  try {
+    const selection = await selectEngine(model, engine, { threads });
+    console.log(describeEngine(selection));
+    return selection.predictor;
+  } catch (e) {
+    // Asked for explicitly: the user's to fix (install onnxruntime-node, or choose tfjs).
+    throw new CliError(`--engine ${engine}: ${(e as Error).message.split('\n')[0]}`, 3);
+  }
+}
