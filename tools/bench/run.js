@@ -22,7 +22,7 @@ for (const name of chosen) {
   const outfile = path.join(outDir, `${name}.bench.js`);
   esbuild.buildSync({
     entryPoints: [path.join(srcDir, `${name}.bench.ts`)], outfile, bundle: true, platform: 'node',
-    target: 'node20', format: 'cjs', external: ['@tensorflow/*', 'sharp'],
+    target: 'node20', format: 'cjs', external: ['@tensorflow/*', 'sharp', 'onnxruntime-node'],
     tsconfig: path.join(__dirname, '../../tsconfig.base.json'), logLevel: 'warning',
   });
   console.log(`\n=== bench: ${name}`);

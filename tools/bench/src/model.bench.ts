@@ -1,11 +1,13 @@
 // Model throughput: predict and train images/s of the seed U-Net (128x128, batch 16) on every
-// backend that loads, the achieved GFLOP/s, and a per-kernel profile of one wasm training step.
-// Not a test: it prints figures. Run: npm run bench -- model [-- --batch 16 --steps 4 --backends wasm,cpu]
+// backend that loads, ONNX Runtime's prediction (the same network exported, 2 threads and 1), the
+// achieved GFLOP/s, and a per-kernel profile of one wasm training step.
+// Not a test: it prints figures. Run: npm run bench -- model [-- --batch 16 --steps 4 --backends wasm,onnx,cpu]
 // Timings on a shared machine are noisy: compare rows run back to back, not across runs.
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { buildUNet } from '@nuclei/model';
+import { exportOnnx, onnxPredictor } from '@nuclei/onnx';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from '../../../packages/model/src/wasm';
 import { setInnerProfile } from '../../../packages/model/src/wasm/kernel-utils';
@@ -20,7 +22,7 @@ function arg(name: string, def: string): string {
 const batch = Number(arg('batch', '16'));
 const size = Number(arg('size', '128'));
 const steps = Number(arg('steps', '4'));
-const backends = arg('backends', 'tensorflow-gpu,tensorflow,wasm,cpu').split(',');
+const backends = arg('backends', 'tensorflow-gpu,tensorflow,wasm,onnx,cpu').split(',');
 const doProfile = arg('profile', 'yes') !== 'no';
 
 interface Row { backend: string; predict?: Rate; train?: Rate; note?: string }
@@ -122,6 +124,29 @@ async function profileTrainStep(model: tf.LayersModel, x: tf.Tensor, y: tf.Tenso
   }
 }
 
+/** ONNX Runtime predicting the seed network exported from TF.js: all cores, then one thread. */
+async function onnxRows(): Promise<Row[]> {
+  const rows: Row[] = [];
+  await loadBackend('cpu');
+  const model = buildUNet({ inputSize: size });
+  const bytes = exportOnnx(model);
+  model.dispose();
+  const input = tf.tidy(() => tf.randomUniform([batch, size, size, 3], 0, 255, 'float32', 1).dataSync() as Float32Array);
+  for (const threads of [...new Set([os.cpus().length, 1])]) {
+    try {
+      const p = await onnxPredictor(bytes, { size, channels: 3, outputs: 1 }, { threads });
+      const predict = await timeSteps(async () => void (await p.predict(input, batch, size)), batch, steps);
+      rows.push({ backend: `onnx (${threads} thread${threads > 1 ? 's' : ''})`, predict, note: `${p.description}; predict only (training stays on TF.js)` });
+      p.dispose();
+    } catch (e) {
+      rows.push({ backend: 'onnx', note: `not available (${(e as Error).message.split('\n')[0]})` });
+      break;
+    }
+  }
+  console.log('  onnx: done');
+  return rows;
+}
+
 async function main(): Promise<void> {
   const fwd = seedUNetFlops(size);
   const trainFlops = 3 * fwd;
@@ -130,6 +155,10 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   let profiled = false;
   for (const want of backends) {
+    if (want === 'onnx') {
+      rows.push(...(await onnxRows()));
+      continue;
+    }
     const name = await loadBackend(want);
     if (!name) { rows.push({ backend: want, note: 'not available' }); continue; }
     const model = buildUNet({ inputSize: size });

@@ -3,15 +3,17 @@
 // seed U-Net (or models/default when present). Then the split decision: DSB score of watershed vs
 // connected components on synthetic images with touching pairs.
 // Each size runs with the model's own tile size (default) and with the whole image as one tile,
-// then (with models/default) end to end through segment() with the options the model recommends.
-// Not a test: it prints figures. Run: npm run bench -- segment [-- --runs 2 --split-images 24]
+// then (with models/default) end to end through segment() with the options the model recommends,
+// on each engine (TF.js wasm, ONNX Runtime).
+// Not a test: it prints figures. Run: npm run bench -- segment [-- --runs 2 --split-images 24 --engines tfjs,onnx]
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import sharp from 'sharp';
 import * as tf from '@tensorflow/tfjs';
 import { generateSyntheticSample, masksToLabels } from '@nuclei/data';
-import { buildUNet, loadModel, selectBackend, type ModelMetadata } from '@nuclei/model';
+import { buildUNet, loadModel, selectBackend, type ModelMetadata, type TilePredictor } from '@nuclei/model';
+import { selectEngine, type EnginePreference } from '@nuclei/onnx';
 import { dsbScore } from '@nuclei/evaluation';
 import {
   gaussianBlur,
@@ -33,10 +35,11 @@ function arg(name: string, def: string): string {
 }
 const runs = Number(arg('runs', '2'));
 const splitImages = Number(arg('split-images', '24'));
+const engines = arg('engines', 'tfjs,onnx').split(',') as EnginePreference[];
 const ms = (t0: number) => performance.now() - t0;
 const f = (v: number) => v.toFixed(0).padStart(6);
 
-async function timeOne(model: tf.LayersModel, metadata: ModelMetadata | undefined, size: number, dir: string, tileSize?: number) {
+async function timeOne(model: TilePredictor, metadata: ModelMetadata | undefined, size: number, dir: string, tileSize?: number) {
   const trained = metadata !== undefined;
   const { image, masks } = generateSyntheticSample({ width: size, height: size, seed: size });
   const file = path.join(dir, `synthetic_${size}.png`);
@@ -69,13 +72,13 @@ async function timeOne(model: tf.LayersModel, metadata: ModelMetadata | undefine
     const tWrite = ms(t3);
     const total = tRead + tPredict + tSplit + tWrite;
     console.log(
-      `${`${size}x${size}`.padEnd(10)} tile ${String(tileSize ?? modelInputSize(model)).padStart(4)}  run ${run}  total ${f(total)} ms = read ${f(tRead)} + predict ${f(tPredict)} (${tiles} tiles, ${(tPredict / tiles).toFixed(0)} ms/tile) + split ${f(tSplit)} + write ${f(tWrite)}   nuclei ${inst.count}`,
+      `${model.engine.padEnd(5)} ${`${size}x${size}`.padEnd(10)} tile ${String(tileSize ?? modelInputSize(model)).padStart(4)}  run ${run}  total ${f(total)} ms = read ${f(tRead)} + predict ${f(tPredict)} (${tiles} tiles, ${(tPredict / tiles).toFixed(0)} ms/tile) + split ${f(tSplit)} + write ${f(tWrite)}   nuclei ${inst.count}`,
     );
   }
 }
 
 /** What `nuclei segment` does with the model's own recommended options: read, segment(), write. */
-async function timeRecommended(model: tf.LayersModel, metadata: ModelMetadata, size: number, dir: string) {
+async function timeRecommended(model: TilePredictor, metadata: ModelMetadata, size: number, dir: string) {
   const { image } = generateSyntheticSample({ width: size, height: size, seed: size });
   const file = path.join(dir, `recommended_${size}.png`);
   await sharp(image.data, { raw: { width: size, height: size, channels: 3 } }).png().toFile(file);
@@ -85,7 +88,7 @@ async function timeRecommended(model: tf.LayersModel, metadata: ModelMetadata, s
     const img = await readImageForSegmentation(file);
     const result = await segment(img, model, options);
     await writeSegmentationOutputs(result, img, path.join(dir, 'out'), `recommended_${size}`, { imagePath: file });
-    console.log(`${`${size}x${size}`.padEnd(10)} model's defaults (${JSON.stringify(options)})  run ${run}  total ${f(ms(t0))} ms  (${result.tiles} tiles, nuclei ${result.count})`);
+    console.log(`${model.engine.padEnd(5)} ${`${size}x${size}`.padEnd(10)} model's defaults (${JSON.stringify(options)})  run ${run}  total ${f(ms(t0))} ms  (${result.tiles} tiles, nuclei ${result.count})`);
   }
 }
 
@@ -133,11 +136,19 @@ async function main() {
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nuclei-bench-seg-'));
   try {
-    for (const size of [256, 1024]) {
-      await timeOne(model, metadata, size, dir);
-      await timeOne(model, metadata, size, dir, size); // the whole image as one tile
+    for (const engine of engines) {
+      const { predictor } = await selectEngine(model, engine);
+      console.log(`\nengine: ${predictor.engine} (${predictor.description})`);
+      try {
+        for (const size of [256, 1024]) {
+          await timeOne(predictor, metadata, size, dir);
+          await timeOne(predictor, metadata, size, dir, size); // the whole image as one tile
+        }
+        if (metadata) for (const size of [256, 1024]) await timeRecommended(predictor, metadata, size, dir);
+      } finally {
+        predictor.dispose();
+      }
     }
-    if (metadata) for (const size of [256, 1024]) await timeRecommended(model, metadata, size, dir);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
     model.dispose();
