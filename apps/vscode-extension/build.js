@@ -2,7 +2,8 @@
 //   dist/extension.js       extension host bundle (CJS, `vscode` external), packages bundled from source
 //   dist/webview/<view>.js  one browser bundle per webview page
 //   dist/wasm/*.wasm        TF.js wasm backend binaries (passed to selectBackend as wasmDir)
-//   dist/node_modules/...   sharp and its platform packages (native: kept external and shipped)
+//   dist/node_modules/...   sharp and its platform packages, onnxruntime-node with this platform's binary
+//                           only (native: kept external and shipped)
 //   dist/models/default     the bundled default model, when <repo>/models/default exists
 // `node build.js --webview` builds only the webview bundles (used by the browser test).
 const esbuild = require('esbuild');
@@ -44,9 +45,9 @@ function buildNodeBundle(entry, out) {
     target: 'node20',
     format: 'cjs',
     sourcemap: true,
-    // vscode is provided by the host; sharp is native (shipped in dist/node_modules);
-    // tfjs-node[-gpu] are optional native backends that selectBackend may try and skip.
-    external: ['vscode', 'sharp', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'],
+    // vscode is provided by the host; sharp and onnxruntime-node are native (shipped in
+    // dist/node_modules); tfjs-node[-gpu] are optional native backends that selectBackend may try and skip.
+    external: ['vscode', 'sharp', 'onnxruntime-node', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'],
     tsconfig: path.join(repo, 'tsconfig.base.json'),
     // @nuclei/model's defaultWasmDir() uses require.resolve; the extension always passes dist/wasm.
     logOverride: { 'require-resolve-not-external': 'silent' },
@@ -90,23 +91,40 @@ function findPackage(name, fromDir) {
 /**
  * Copies package `name` (resolved from `fromDir`) and, recursively, its dependencies and the
  * optional dependencies that are installed (sharp's `@img/sharp-<platform>` packages) into
- * dist/node_modules, flat. Only sharp's tree is shipped, so flat is unambiguous.
+ * dist/node_modules, flat. Only sharp's and ONNX Runtime's trees are shipped, so flat is unambiguous.
  */
-function shipPackage(name, fromDir, shipped = new Map()) {
+function shipPackage(name, fromDir, shipped = new Map(), options = {}) {
   if (shipped.has(name)) return shipped;
   const dir = findPackage(name, fromDir);
   if (!dir) return shipped; // an optional dependency for another platform
   const target = path.join(dist, 'node_modules', name);
+  const skip = options.skip ?? (() => false);
   copyDir(dir, target, (src, entry) =>
     (entry.isDirectory() && entry.name === 'node_modules' && path.dirname(src) === dir) ||
     (entry.isDirectory() && src === path.join(dir, 'src')) ||
-    /\.(md|ts|mts|cts|map)$/.test(entry.name) && !/^LICENSE/i.test(entry.name));
+    /\.(md|ts|mts|cts|map)$/.test(entry.name) && !/^LICENSE/i.test(entry.name) ||
+    skip(path.relative(dir, src), entry));
   const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
   shipped.set(name, pkg.version);
-  for (const dep of [...Object.keys(pkg.dependencies || {}), ...Object.keys(pkg.optionalDependencies || {})]) {
+  const deps = Object.keys(pkg.dependencies || {}).filter((d) => !(options.installOnly ?? []).includes(d));
+  for (const dep of [...deps, ...Object.keys(pkg.optionalDependencies || {})]) {
     shipPackage(dep, dir, shipped);
   }
   return shipped;
+}
+
+/**
+ * onnxruntime-node carries every platform's binaries (288 MB); ship this platform's only, and
+ * leave out its install script and what only that script needs (it downloads CUDA libraries).
+ */
+function shipOnnxRuntime(shipped) {
+  const mine = path.join('bin', 'napi-v6', process.platform, process.arch);
+  return shipPackage('onnxruntime-node', repo, shipped, {
+    installOnly: ['adm-zip', 'global-agent'],
+    skip: (rel, entry) =>
+      rel === 'script' ||
+      (rel.startsWith(`bin${path.sep}`) && entry.isDirectory() && !mine.startsWith(rel) && !rel.startsWith(mine)),
+  });
 }
 
 function copyModel() {
@@ -125,7 +143,7 @@ function buildAll() {
   buildExtension();
   buildWebviews();
   const wasm = copyWasm();
-  const shipped = shipPackage('sharp', repo);
+  const shipped = shipOnnxRuntime(shipPackage('sharp', repo));
   const model = copyModel();
   console.log(`build: dist/extension.js, dist/webview/{${VIEWS.join(',')}}.js, ${wasm.length} wasm files, ` +
     `node_modules: ${[...shipped].map(([n, v]) => `${n}@${v}`).join(' ')}${model ? ', default model' : ''}`);

@@ -1,6 +1,6 @@
-// Builds and packages the extension as a platform-specific .vsix (sharp's native binaries are
-// for this platform), then checks the package: sources/tests left out, and sharp loading from
-// the unpacked extension alone (outside this repository's node_modules).
+// Builds and packages the extension as a platform-specific .vsix (sharp's and ONNX Runtime's
+// native binaries are for this platform), then checks the package: sources/tests left out, and
+// sharp and ONNX Runtime loading from the unpacked extension alone (outside this repository's node_modules).
 //   node scripts/package.js [--out FILE.vsix] [--no-build]
 const { execFileSync } = require('child_process');
 const fs = require('fs');
@@ -52,8 +52,19 @@ function checkPackage(vsix) {
     const probe = `const s = require(${JSON.stringify(path.join(ext, 'dist/node_modules/sharp'))});` +
       `s({create:{width:2,height:2,channels:3,background:'#f00'}}).png().toBuffer().then(b => console.log('sharp', s.versions.sharp, 'libvips', s.versions.vips, 'png', b.length, 'bytes'))`;
     const said = execFileSync(process.execPath, ['-e', probe], { cwd: dir, env: { ...process.env, NODE_PATH: '' } }).toString().trim();
+    // ONNX Runtime from the unpacked extension: a session on the bundled model's model.onnx, one prediction.
+    const onnxFile = path.join(ext, 'dist/models/default/model.onnx');
+    const ortProbe = `const ort = require(${JSON.stringify(path.join(ext, 'dist/node_modules/onnxruntime-node'))});` +
+      (fs.existsSync(onnxFile)
+        ? `ort.InferenceSession.create(${JSON.stringify(onnxFile)}).then(async (s) => { const n = s.inputNames[0]; ` +
+          `const r = await s.run({ [n]: new ort.Tensor('float32', new Float32Array(3 * 64 * 64), [1, 3, 64, 64]) }); ` +
+          `console.log('onnxruntime-node', ort.env.versions.node, 'ran model.onnx: output', r[s.outputNames[0]].dims.join('x')); })`
+        : `console.log('onnxruntime-node', ort.env.versions.node, 'loads (no model.onnx to run)')`);
+    const ortSaid = execFileSync(process.execPath, ['-e', ortProbe], { cwd: dir, env: { ...process.env, NODE_PATH: '' } }).toString().trim();
+    const otherPlatforms = files.filter((f) => f.startsWith('dist/node_modules/onnxruntime-node/bin/') && !f.includes(`/${process.platform}/${process.arch}/`));
+    if (otherPlatforms.length) throw new Error(`package holds other platforms' ONNX Runtime binaries: ${otherPlatforms[0]}`);
     const size = (fs.statSync(vsix).size / 1e6).toFixed(1);
-    console.log(`package: ${path.basename(vsix)} (${size} MB, ${files.length} files${hasModel ? ', default model' : ', NO default model'}); ${said}`);
+    console.log(`package: ${path.basename(vsix)} (${size} MB, ${files.length} files${hasModel ? ', default model' : ', NO default model'}); ${said}; ${ortSaid}`);
     return { files, hasModel };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

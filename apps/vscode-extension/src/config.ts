@@ -6,10 +6,13 @@ import * as vscode from 'vscode';
 
 export type BackendSetting = 'auto' | 'gpu' | 'node' | 'wasm' | 'cpu';
 export type TilingSetting = 'auto' | 'tile' | 'resize';
+export type EngineSetting = 'auto' | 'onnx' | 'tfjs';
 
 export interface NucleiConfig {
   modelPath: string;
   backend: BackendSetting;
+  /** What predicts: ONNX Runtime when it loads ('auto'), only it, or TF.js on `backend`. */
+  engine: EngineSetting;
   epochs: number;
   batchSize: number;
   inputSize: number;
@@ -29,6 +32,7 @@ export function readConfig(): NucleiConfig {
   return {
     modelPath: (c.get<string>('modelPath') ?? '').trim(),
     backend: c.get<BackendSetting>('backend') ?? 'auto',
+    engine: c.get<EngineSetting>('engine') ?? 'auto',
     epochs: c.get<number>('epochs') ?? 20,
     batchSize: c.get<number>('batchSize') ?? 16,
     inputSize: c.get<number>('inputSize') ?? 128,

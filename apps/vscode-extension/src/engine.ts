@@ -4,7 +4,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import sharp from 'sharp';
 import { type LoadProgress, type RgbImage } from '@nuclei/data';
-import { buildUNet, loadModel, resolveConfig, selectBackend, type BackendPreference, type ModelMetadata } from '@nuclei/model';
+import { buildUNet, loadModel, resolveConfig, selectBackend, type BackendPreference, type ModelMetadata, type TilePredictor } from '@nuclei/model';
+import { describeEngine, selectEngine, type EnginePreference } from '@nuclei/onnx';
 import {
   evaluateModelOnDataset, readImageForSegmentation, segment, segmentOptionsForModel, writeSegmentationOutputs, type SegmentResult,
 } from '@nuclei/segmentation';
@@ -34,6 +35,10 @@ export interface LoadedModel {
   model: tf.LayersModel;
   metadata: ModelMetadata;
   dir: string;
+  /** What predicts with it: ONNX Runtime when it loads (and `nuclei.engine` allows), else TF.js. */
+  predictor: TilePredictor;
+  /** The log line saying which engine that is. */
+  engineLine: string;
 }
 
 let backendFor: { preference: string; description: Promise<string> } | undefined;
@@ -50,20 +55,36 @@ export function ensureBackend(preference: BackendPreference, wasmDir: string): P
 
 const models = new Map<string, { stamp: number; loaded: Promise<LoadedModel> }>();
 
-/** Loads a saved model folder (model.json + weights + nuclei-model.json), cached until it changes. */
-export function loadModelCached(dir: string): Promise<LoadedModel> {
+/**
+ * Loads a saved model folder (model.json + weights + nuclei-model.json) and its predictor (one
+ * ONNX Runtime session per model, reused for every image), cached until the folder changes.
+ */
+export function loadModelCached(dir: string, enginePreference: EnginePreference = 'auto'): Promise<LoadedModel> {
   const file = path.join(dir, 'model.json');
   if (!fs.existsSync(file)) {
     return Promise.reject(new Error(`No model.json in ${dir}`));
   }
   const stamp = fs.statSync(file).mtimeMs;
-  const hit = models.get(dir);
+  const key = `${enginePreference}:${dir}`;
+  const hit = models.get(key);
   if (hit && hit.stamp === stamp) return hit.loaded;
+  if (hit) void hit.loaded.then(release, () => undefined);
   // Not compiled: the extension only predicts with loaded models (training builds its own).
-  const loaded = loadModel(dir, { compile: false }).then((m) => ({ model: m.model, metadata: m.metadata, dir }));
-  loaded.catch(() => models.delete(dir));
-  models.set(dir, { stamp, loaded });
+  const loaded = loadModel(dir, { compile: false }).then(async (m) => {
+    const selection = await selectEngine(m.model, enginePreference).catch((e) => {
+      m.model.dispose();
+      throw e;
+    });
+    return { model: m.model, metadata: m.metadata, dir, predictor: selection.predictor, engineLine: describeEngine(selection) };
+  });
+  loaded.catch(() => models.delete(key));
+  models.set(key, { stamp, loaded });
   return loaded;
+}
+
+function release(m: LoadedModel): void {
+  m.predictor.dispose();
+  m.model.dispose();
 }
 
 /** Decodes an image (size checked from the header first); errors are NucleiInputError naming the file. */
@@ -84,7 +105,7 @@ function optionsFor(metadata: ModelMetadata | undefined, { mode, threshold }: Se
 
 export function segmentImage(
   image: RgbImage,
-  model: tf.LayersModel,
+  model: tf.LayersModel | TilePredictor,
   metadata: ModelMetadata | undefined,
   settings: SegmentSettings & { source?: string; onProgress?: (done: number, total: number) => void },
 ): Promise<Segmentation> {
@@ -182,7 +203,7 @@ export function trainedModelDir(outDir: string): string | undefined {
 
 export async function evaluate(
   datasetDir: string,
-  model: tf.LayersModel,
+  model: tf.LayersModel | TilePredictor,
   metadata: ModelMetadata | undefined,
   settings: SegmentSettings,
   onProgress?: (done: number, total: number, id?: string) => void,

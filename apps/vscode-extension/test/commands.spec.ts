@@ -12,7 +12,7 @@ import { createLogger } from '../src/log';
 
 jest.mock('../src/engine', () => ({
   ensureBackend: jest.fn(async () => 'backend: wasm (skipped gpu: @tensorflow/tfjs-node-gpu not installed)'),
-  loadModelCached: jest.fn(async (dir: string) => ({ model: { name: 'fake-model' }, metadata: {}, dir })),
+  loadModelCached: jest.fn(async (dir: string) => ({ model: { name: 'fake-model' }, predictor: { engine: 'fake' }, metadata: {}, dir, engineLine: 'engine: fake' })),
   readImage: jest.fn(async () => ({ width: 4, height: 2, data: new Uint8Array(24) })),
   segmentImage: jest.fn(async () => ({
     width: 4, height: 2, mask: Uint8Array.from([1, 1, 0, 0, 0, 0, 1, 0]), labels: Int32Array.from([1, 1, 0, 0, 0, 0, 2, 0]),
@@ -76,9 +76,10 @@ describe('activate', () => {
       for (const ext of ['.json', '.pngx', '.gif']) expect(re.test(ext)).toBe(false);
     }
     expect(Object.keys(pkg.contributes.configuration.properties).sort()).toEqual(
-      ['nuclei.backend', 'nuclei.batchSize', 'nuclei.epochs', 'nuclei.inputSize', 'nuclei.modelPath', 'nuclei.threshold', 'nuclei.tiling', 'nuclei.trainingRecipe', 'nuclei.trainingWorkers'],
+      ['nuclei.backend', 'nuclei.batchSize', 'nuclei.engine', 'nuclei.epochs', 'nuclei.inputSize', 'nuclei.modelPath', 'nuclei.threshold', 'nuclei.tiling', 'nuclei.trainingRecipe', 'nuclei.trainingWorkers'],
     );
     expect(pkg.contributes.configuration.properties['nuclei.backend'].enum).toEqual(['auto', 'gpu', 'node', 'wasm', 'cpu']);
+    expect(pkg.contributes.configuration.properties['nuclei.engine'].enum).toEqual(['auto', 'onnx', 'tfjs']);
     expect(pkg.contributes.configuration.properties['nuclei.tiling'].enum).toEqual(['auto', 'tile', 'resize']);
   });
 });
@@ -99,10 +100,10 @@ describe('Segment nuclei in image', () => {
     mock.window.showOpenDialog.mockResolvedValueOnce([vscode.Uri.file(file)]);
     const r = await segmentImageCommand(context, log);
     expect(r?.result.count).toBe(2);
-    expect(engine.loadModelCached).toHaveBeenCalledWith(path.join(EXT, 'dist/models/default'));
+    expect(engine.loadModelCached).toHaveBeenCalledWith(path.join(EXT, 'dist/models/default'), 'auto');
     expect(engine.ensureBackend).toHaveBeenCalledWith('auto', path.join(EXT, 'dist/wasm'));
     expect(engine.readImage).toHaveBeenCalledWith(file);
-    expect(engine.segmentImage).toHaveBeenCalledWith(expect.anything(), { name: 'fake-model' }, expect.anything(), expect.objectContaining({ mode: 'auto', threshold: undefined, source: file }));
+    expect(engine.segmentImage).toHaveBeenCalledWith(expect.anything(), { engine: 'fake' }, expect.anything(), expect.objectContaining({ mode: 'auto', threshold: undefined, source: file }));
     expect(mock.window.withProgress.mock.calls[0][0]).toMatchObject({ location: vscode.ProgressLocation.Notification });
     expect(mock.outputLines.join('\n')).toContain('backend: wasm');
     expect(mock.outputLines.join('\n')).toContain('2 nuclei');
@@ -115,7 +116,7 @@ describe('Segment nuclei in image', () => {
     Object.assign(mock.settings, { 'nuclei.modelPath': 'models/mine', 'nuclei.backend': 'cpu', 'nuclei.tiling': 'resize', 'nuclei.threshold': 0.3 });
     await segmentImageCommand(context, log, vscode.Uri.file(imageFile()));
     expect(mock.window.showOpenDialog).not.toHaveBeenCalled();
-    expect(engine.loadModelCached).toHaveBeenCalledWith(path.join(tmp, 'models/mine'));
+    expect(engine.loadModelCached).toHaveBeenCalledWith(path.join(tmp, 'models/mine'), 'auto');
     expect(engine.ensureBackend).toHaveBeenCalledWith('cpu', expect.any(String));
     expect(engine.segmentImage).toHaveBeenCalledWith(expect.anything(), expect.anything(), expect.anything(), expect.objectContaining({ mode: 'resize', threshold: 0.3 }));
   });
@@ -273,7 +274,7 @@ describe('Evaluate nuclei model', () => {
       text: 'image IoU\na 0.800',
     });
     const table = await evaluateModelCommand(context, log);
-    expect(engine.loadModelCached).toHaveBeenCalledWith(path.join(EXT, 'dist/models/default'));
+    expect(engine.loadModelCached).toHaveBeenCalledWith(path.join(EXT, 'dist/models/default'), 'auto');
     expect(table?.columns).toEqual(['IoU', 'Dice', 'accuracy', 'precision', 'recall', 'DSB score', 'AP@0.5', 'found', 'true']);
     expect(table?.rows[0]).toEqual({ name: 'a', values: expect.objectContaining({ IoU: 0.8, 'DSB score': 0.6, found: 5 }) });
     expect(table?.mean['found']).toBe(5);

@@ -53,9 +53,10 @@ export async function evaluateModelCommand(context: vscode.ExtensionContext, log
         const engine = await import('../engine');
         log.info(await engine.ensureBackend(config.backend, wasmDir(context.extensionPath)));
         progress.report({ message: 'loading model' });
-        const loaded = await engine.loadModelCached(model.dir);
+        const loaded = await engine.loadModelCached(model.dir, config.engine);
+        log.info(loaded.engineLine);
         let last = 0;
-        return engine.evaluate(dataset.fsPath, loaded.model, loaded.metadata, { mode: config.tiling, threshold: config.threshold }, (done, total, id) => {
+        return engine.evaluate(dataset.fsPath, loaded.predictor, loaded.metadata, { mode: config.tiling, threshold: config.threshold }, (done, total, id) => {
           const pct = total > 0 ? (done / total) * 100 : 0;
           progress.report({ message: `${done}/${total}${id ? ` ${id}` : ''}`, increment: Math.max(0, pct - last) });
           last = pct;

@@ -74,14 +74,15 @@ export async function segmentImageCommand(context: vscode.ExtensionContext, log:
         const backend = await engine.ensureBackend(config.backend, wasmDir(context.extensionPath));
         log.info(backend);
         progress.report({ message: 'loading model', increment: 10 });
-        const loaded = await engine.loadModelCached(model.dir);
+        const loaded = await engine.loadModelCached(model.dir, config.engine);
+        log.info(loaded.engineLine);
         progress.report({ message: 'reading image', increment: 10 });
         const image = await engine.readImage(file);
         log.info(`segment: ${name} is ${image.width}x${image.height}; mode ${config.tiling}, threshold ${config.threshold}`);
         progress.report({ message: 'running the U-Net', increment: 10 });
         const started = Date.now();
         let reported = 0;
-        const result = await engine.segmentImage(image, loaded.model, loaded.metadata, {
+        const result = await engine.segmentImage(image, loaded.predictor, loaded.metadata, {
           mode: config.tiling,
           threshold: config.threshold,
           source: file,
