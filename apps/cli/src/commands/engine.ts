@@ -8,15 +8,18 @@ import { CliError } from '../cli-error';
 export const ENGINE_FLAGS = {
   engine: { type: 'string' },
   threads: { type: 'string' },
+  device: { type: 'string' },
 } as const;
 
 export const ENGINE_HELP = `  --engine auto|onnx|tfjs  what predicts: ONNX Runtime (auto's choice when it loads; about 6x TF.js wasm)
                        or TF.js on --backend. Training always uses TF.js.
-  --threads N          ONNX Runtime threads (default: the number of cores)`;
+  --threads N          ONNX Runtime threads (default: the number of cores)
+  --device cpu|cuda    ONNX Runtime's execution provider (cuda: see the README for its libraries)`;
 
 export interface EngineFlags {
   engine: EnginePreference;
   threads?: number;
+  device?: 'cpu' | 'cuda';
 }
 
 /** --engine and --threads, checked before anything is loaded. */
@@ -24,13 +27,14 @@ export function engineFlags(values: Record<string, unknown>): EngineFlags {
   return {
     engine: choiceOption('engine', values.engine, ENGINES, 'auto'),
     threads: values.threads === undefined ? undefined : intOption('threads', values.threads, 1, 1),
+    device: values.device === undefined ? undefined : choiceOption('device', values.device, ['cpu', 'cuda'] as const, 'cpu'),
   };
 }
 
 /** The predictor for a loaded model, after printing which engine runs it (and why ONNX Runtime was not used). */
-export async function activateEngine(model: tf.LayersModel, { engine, threads }: EngineFlags): Promise<TilePredictor> {
+export async function activateEngine(model: tf.LayersModel, { engine, threads, device }: EngineFlags): Promise<TilePredictor> {
   try {
-    const selection = await selectEngine(model, engine, { threads });
+    const selection = await selectEngine(model, engine, { threads, device });
     console.log(describeEngine(selection));
     return selection.predictor;
   } catch (e) {
