@@ -15,10 +15,11 @@ beforeAll(async () => {
 function randomise(model: tf.LayersModel, seed: number): void {
   const weights = model.weights.map((w, i) => {
     const name = w.originalName;
+    const shape = w.shape as number[];
     if (name.endsWith('kernel')) return w.read().clone();
-    if (name.endsWith('moving_variance')) return tf.randomUniform(w.shape, 0.5, 1.5, 'float32', seed + i);
-    if (name.endsWith('gamma')) return tf.randomUniform(w.shape, 0.5, 1.5, 'float32', seed + i);
-    return tf.randomNormal(w.shape, 0, 0.1, 'float32', seed + i);
+    if (name.endsWith('moving_variance')) return tf.randomUniform(shape, 0.5, 1.5, 'float32', seed + i);
+    if (name.endsWith('gamma')) return tf.randomUniform(shape, 0.5, 1.5, 'float32', seed + i);
+    return tf.randomNormal(shape, 0, 0.1, 'float32', seed + i);
   });
   model.setWeights(weights);
   tf.dispose(weights);

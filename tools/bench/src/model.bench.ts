@@ -11,7 +11,7 @@ import { exportOnnx, onnxPredictor } from '@nuclei/onnx';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from '../../../packages/model/src/wasm';
 import { setInnerProfile } from '../../../packages/model/src/wasm/kernel-utils';
-import { seedUNetFlops } from '../../../packages/model/src/wasm/testing/seed-unet';
+import { seedUNetFlops } from '../../../packages/model/src/wasm/test-utils/seed-unet';
 import { measurePeak } from './peak';
 
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { randomValues, relError, runOn, setUpWasm } from './testing/setup-wasm';
+import { randomValues, relError, runOn, setUpWasm } from './test-utils/setup-wasm';
 
 type Pad = 'same' | 'valid' | number[][];
 interface Case { x: [number, number, number, number]; k: [number, number]; co: number; s: number; pad: Pad }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { randomValues, relError, setUpWasm } from './testing/setup-wasm';
+import { randomValues, relError, setUpWasm } from './test-utils/setup-wasm';
 
 beforeAll(async () => {
   await setUpWasm();

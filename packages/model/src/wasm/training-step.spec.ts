@@ -1,8 +1,8 @@
 // One training step of a small U-Net-like model (same layer kinds as the seed U-Net) on wasm.
 import * as tf from '@tensorflow/tfjs';
 import { registerWasmTrainingKernels } from './index';
-import { buildSeedUNet, seedUNetFlops } from './testing/seed-unet';
-import { randomValues, setUpWasm } from './testing/setup-wasm';
+import { buildSeedUNet, seedUNetFlops } from './test-utils/seed-unet';
+import { randomValues, setUpWasm } from './test-utils/setup-wasm';
 
 let names: string[] = [];
 beforeAll(async () => {
