@@ -1,5 +1,5 @@
-import * as fs from 'fs';
 import * as path from 'path';
+import { isModelDir } from '@nuclei/model';
 
 /** Where the bundled default model lives, relative to the repository (or package) root. */
 export const DEFAULT_MODEL_SUBDIR = path.join('models', 'default');
@@ -12,7 +12,7 @@ export function findDefaultModel(start = __dirname, env = process.env): string |
   if (env.NUCLEI_MODEL) return path.resolve(env.NUCLEI_MODEL);
   for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
     const candidate = path.join(dir, DEFAULT_MODEL_SUBDIR);
-    if (fs.existsSync(path.join(candidate, 'model.json'))) return candidate;
+    if (isModelDir(candidate)) return candidate;
     if (path.dirname(dir) === dir) return undefined;
   }
 }

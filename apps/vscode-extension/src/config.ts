@@ -73,7 +73,10 @@ export function resolveModelDir(config: NucleiConfig, extensionPath: string): { 
   return { dir: p, isDefault: false };
 }
 
-/** Why the model folder can't be used (before TF.js is even loaded), or undefined when it looks fine. */
+/**
+ * Why the model folder can't be used (before TF.js is even loaded), or undefined when it looks fine.
+ * The model.json test is @nuclei/model's isModelDir, repeated here so activation does not load TF.js.
+ */
 export function modelProblem(model: { dir: string; isDefault: boolean }): string | undefined {
   if (fs.existsSync(path.join(model.dir, 'model.json'))) return undefined;
   return model.isDefault

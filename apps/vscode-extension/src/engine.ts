@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import sharp from 'sharp';
 import { type LoadProgress, type RgbImage } from '@nuclei/data';
-import { buildUNet, loadModel, resolveConfig, selectBackend, type BackendPreference, type ModelMetadata, type TilePredictor } from '@nuclei/model';
+import { buildUNet, isModelDir, loadModel, resolveConfig, selectBackend, type BackendPreference, type ModelMetadata, type TilePredictor } from '@nuclei/model';
 import { describeEngine, selectEngine, type EnginePreference } from '@nuclei/onnx';
 import {
   evaluateModelOnDataset, readImageForSegmentation, segment, segmentOptionsForModel, writeSegmentationOutputs, type SegmentResult,
@@ -61,7 +61,7 @@ const models = new Map<string, { stamp: number; loaded: Promise<LoadedModel> }>(
  */
 export function loadModelCached(dir: string, enginePreference: EnginePreference = 'auto'): Promise<LoadedModel> {
   const file = path.join(dir, 'model.json');
-  if (!fs.existsSync(file)) {
+  if (!isModelDir(dir)) {
     return Promise.reject(new Error(`No model.json in ${dir}`));
   }
   const stamp = fs.statSync(file).mtimeMs;
@@ -196,7 +196,7 @@ export async function trainModel(req: TrainRequest): Promise<TrainOutcome> {
 /** Where the checkpoint callback left a usable model: `best`, then `last`, then the folder itself. */
 export function trainedModelDir(outDir: string): string | undefined {
   for (const dir of [path.join(outDir, BEST_DIR), path.join(outDir, LAST_DIR), outDir]) {
-    if (fs.existsSync(path.join(dir, 'model.json'))) return dir;
+    if (isModelDir(dir)) return dir;
   }
   return undefined;
 }

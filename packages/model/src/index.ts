@@ -37,5 +37,5 @@ export {
 } from './metadata';
 export { fileSystemHandler, readArtifacts, MODEL_JSON, WEIGHTS_BIN, type FileHandlerOptions } from './io-handler';
 export { saveModel, type SaveModelOptions } from './save';
-export { loadModel, ModelLoadError, type LoadModelOptions, type LoadedModel } from './load';
+export { loadModel, isModelDir, ModelLoadError, type LoadModelOptions, type LoadedModel } from './load';
 export { modelShape, isTilePredictor, tfjsPredictor, withInputSize, checkFinite, type TilePredictor } from './predictor';

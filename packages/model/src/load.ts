@@ -5,6 +5,11 @@ import { MODEL_JSON, readArtifacts, weightByteLength } from './io-handler';
 import { METADATA_FILE, parseMetadata, type ModelMetadata } from './metadata';
 import { compileUNet } from './unet';
 
+/** True when `dir` holds a saved TF.js model (`model.json`): the one test of "is this a model folder". */
+export function isModelDir(dir: string): boolean {
+  return fs.existsSync(path.join(dir, MODEL_JSON));
+}
+
 export interface LoadModelOptions {
   /** Fail unless the model's input side is this many pixels. */
   expectedInputSize?: number;
@@ -127,7 +132,7 @@ async function readMetadata(target: string): Promise<ModelMetadata> {
     text = await fs.promises.readFile(file, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`Cannot read ${file}: ${(e as Error).message}`);
-    const hasModelJson = fs.existsSync(path.join(target, MODEL_JSON));
+    const hasModelJson = isModelDir(target);
     throw new Error(
       hasModelJson
         ? `${target} is not a nuclei model: ${MODEL_JSON} is there but ${METADATA_FILE} is missing`
