@@ -92,7 +92,9 @@ export async function runPublish(argv: string[]): Promise<void> {
       preset: metadata.preset,
       config: metadata.config,
       createdAt: metadata.createdAt,
-      training: { ...trainingInfo, publishedFrom: from },
+      // A shipped model names its data and checkpoint without this machine's paths (verify finds the
+      // data by name: $NUCLEI_DSB_DIR, ../shared/data/<name>).
+      training: { ...trainingInfo, dataset: path.basename(data), publishedFrom: path.basename(path.dirname(from)) + '/' + path.basename(from) },
       metrics: { ...metadata.metrics, fullsize_iou: m.iou, fullsize_dice: m.dice, fullsize_dsb: m.dsb, fullsize_ap50: m.ap50, ...perKind },
       history: metadata.history,
       segmentation,
