@@ -7,6 +7,7 @@ import { getLearningRate, setLearningRate } from './learning-rate';
 import { namedMetrics, WeightedMeans } from './metric-names';
 import { resolveOptions, sampleSize } from './options';
 import { ParallelTrainer } from './parallel/pool';
+import { defaultWorkerScript } from './worker-script';
 import type {
   BatchLogs,
   EpochLogs,
@@ -151,7 +152,7 @@ export async function train(model: tf.LayersModel, data: TrainData, options: Tra
   let parallel: ParallelTrainer | undefined;
   try {
     if (workers > 1 && opts.initialEpoch < opts.epochs && !aborted()) {
-      parallel = await ParallelTrainer.start(model, { workers, workerScript: options.workerScript ?? __filename, wasmDir: options.workerWasmDir });
+      parallel = await ParallelTrainer.start(model, { workers, workerScript: options.workerScript ?? defaultWorkerScript(), wasmDir: options.workerWasmDir });
     }
     for (let epoch = opts.initialEpoch; epoch < opts.epochs; epoch++) {
       if (aborted()) {

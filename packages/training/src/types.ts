@@ -62,8 +62,9 @@ export interface TrainOptions extends Partial<ResolvedTrainOptions> {
    */
   workers?: number;
   /**
-   * Script the worker threads run (default: this bundle's own file, `__filename`). Its entry must call
-   * `runTrainingWorker()` when `isTrainingWorker()`; an unbundled TypeScript file cannot be used.
+   * Script the worker threads run. Default: the installed package's `worker-entry.js`, or in a
+   * bundle the bundle itself (whose entry must call `runTrainingWorker()` when `isTrainingWorker()`).
+   * An unbundled TypeScript file cannot be used.
    */
   workerScript?: string;
   /** Folder of the tfjs-backend-wasm `.wasm` files for the workers (default: resolved from node_modules). */
