@@ -90,7 +90,12 @@ describe('nuclei CLI', () => {
     expect(exported).toMatchObject({ code: 0, text: expect.stringMatching(/wrote .*exported\.onnx/) });
     expect(fs.statSync(onnxFile).size).toBe(onnxBytes.length);
     expect(await run(['export', published, '--format', 'onnx', '--out', onnxFile])).toMatchObject({ code: 2, text: expect.stringMatching(/already exists: add --overwrite/) });
-    expect(await run(['export', published, '--format', 'pt', '--out', onnxFile])).toMatchObject({ code: 2, text: expect.stringMatching(/--format must be one of onnx/) });
+    expect(await run(['export', published, '--format', 'pt', '--out', onnxFile])).toMatchObject({ code: 2, text: expect.stringMatching(/--format must be one of onnx, bioimageio/) });
+    const bioimageio = path.join(root, 'model.bioimageio.zip');
+    const packaged = await run(['export', published, '--format', 'bioimageio', '--out', bioimageio, '--name', 'tiny test model']);
+    expect(packaged).toMatchObject({ code: 0, text: expect.stringMatching(/bioimage\.io 0\.5\.7: weights\.onnx, tfjs_layers_model\.zip, test_input\.npy, test_output\.npy/) });
+    expect(fs.readFileSync(bioimageio).toString('latin1')).toContain('name: "tiny test model"');
+    expect(await run(['export', published, '--format', 'bioimageio', '--out', path.join(root, 'x.tar')])).toMatchObject({ code: 2, text: expect.stringMatching(/writes a \.zip package/) });
 
     const report = path.join(root, 'report.json');
     const evaluated = await run(['evaluate', '--data', data, '--model', path.join(model, 'best'), '--out', report, '--limit', '2', '--backend', 'wasm']);

@@ -20,7 +20,7 @@ Usage:
   nuclei synth --out DIR [--count N]               write a synthetic dataset
   nuclei publish CHECKPOINT --out DIR              score on held-out images at full size, save a model to ship
   nuclei verify [--model DIR]                      re-score a published model on its held-out images; fail if its figures moved
-  nuclei export [MODEL] --format onnx --out FILE   write a model as ONNX for ONNX Runtime and other tools
+  nuclei export [MODEL] --format onnx|bioimageio --out FILE  a model as ONNX, or a bioimage.io package
   nuclei backend [--backend auto|gpu|node|wasm|cpu] show which TF.js backend loads
 
 Run "nuclei COMMAND --help" for a command's options. --verbose shows an error's stack trace.

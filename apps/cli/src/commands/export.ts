@@ -1,18 +1,25 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { assertWritableDir, writeFileAtomic } from '@nuclei/data';
-import { exportOnnx, onnxMetadata } from '@nuclei/onnx';
+import * as tf from '@tensorflow/tfjs';
+import { exportOnnx, onnxMetadata, selectEngine } from '@nuclei/onnx';
+import { zipStore } from '@nuclei/segmentation';
+import { BIOIMAGEIO_FORMAT, bioimageioFiles } from '../bioimageio/package';
 import { choiceOption, parseCommandArgs } from '../args';
 import { CliError } from '../cli-error';
 import { activateBackend } from './backend';
 import { loadModelOption } from './model-options';
 
-const HELP = `nuclei export [MODEL] --format onnx --out FILE [--overwrite]
+const HELP = `nuclei export [MODEL] --format onnx|bioimageio --out FILE [--overwrite]
   Writes a model (default: the bundled one) in a format other tools read.
   --format onnx   ONNX (opset 13, NCHW float32: input [batch, channels, height, width], output
                   [batch, outputs, height, width]; height and width any multiple of 16). The graph
                   takes the image normalised as the model's metadata says (kept in the file's
                   metadata_props "nuclei-preprocessing"); seed models take 8-bit RGB values.
+  --format bioimageio  a bioimage.io model package (FILE.zip; rdf.yaml format ${BIOIMAGEIO_FORMAT}): ONNX
+                  weights, the TF.js model as a second weights format, test input and output
+                  tensors (.npy), cover, README; the normalisation as scale_range
+  --name TEXT     bioimageio: the model's name
   --out FILE      the file to write (refused if it exists, unless --overwrite)`;
 
 export async function runExport(argv: string[]): Promise<void> {
@@ -21,23 +28,38 @@ export async function runExport(argv: string[]): Promise<void> {
     out: { type: 'string', short: 'o' },
     model: { type: 'string', short: 'm' },
     overwrite: { type: 'boolean' },
+    name: { type: 'string' },
     backend: { type: 'string', short: 'b' },
   }, true);
   if (values.help) return void console.log(HELP);
   if (positionals.length > 1) throw new CliError(`give at most one MODEL folder\n\n${HELP}`);
   if (values.format === undefined) throw new CliError(`--format is required\n\n${HELP}`);
-  choiceOption('format', values.format, ['onnx'] as const, 'onnx');
+  const format = choiceOption('format', values.format, ['onnx', 'bioimageio'] as const, 'onnx');
   if (!values.out) throw new CliError(`--out FILE is required\n\n${HELP}`);
   const out = path.resolve(String(values.out));
   if (fs.existsSync(out) && !values.overwrite) throw new CliError(`${out} already exists: add --overwrite to replace it`);
   if (fs.existsSync(out) && fs.statSync(out).isDirectory()) throw new CliError(`${out} is a folder: --out names the file to write`);
   await assertWritableDir(path.dirname(out));
   await activateBackend(values.backend);
-  const { model, metadata } = await loadModelOption(positionals[0] ?? values.model);
+  if (format === 'bioimageio' && !out.endsWith('.zip')) throw new CliError(`--format bioimageio writes a .zip package: name --out FILE.zip (got ${out})`);
+  const { model, metadata, dir } = await loadModelOption(positionals[0] ?? values.model);
   try {
-    const bytes = exportOnnx(model, { metadata: onnxMetadata(metadata) });
-    await writeFileAtomic(out, bytes);
-    console.log(`wrote ${out} (${(bytes.length / 1e6).toFixed(1)} MB, ONNX opset 13)`);
+    if (format === 'onnx') {
+      const bytes = exportOnnx(model, { metadata: onnxMetadata(metadata) });
+      await writeFileAtomic(out, bytes);
+      console.log(`wrote ${out} (${(bytes.length / 1e6).toFixed(1)} MB, ONNX opset 13)`);
+      return;
+    }
+    // The test output is what the ONNX weights give: made by ONNX Runtime when it loads, else TF.js (same within 1e-4).
+    const { predictor } = await selectEngine(model, 'auto', { threads: 1 });
+    try {
+      const files = await bioimageioFiles({ dir, model, metadata, predictor, name: values.name === undefined ? undefined : String(values.name), tfjsVersion: tf.version.tfjs });
+      const zip = zipStore([...files].map(([name, data]) => ({ name, data })));
+      await writeFileAtomic(out, zip);
+      console.log(`wrote ${out} (${(zip.length / 1e6).toFixed(1)} MB; bioimage.io ${BIOIMAGEIO_FORMAT}: ${[...files.keys()].join(', ')}; test outputs by ${predictor.engine})`);
+    } finally {
+      predictor.dispose();
+    }
   } finally {
     model.dispose();
   }

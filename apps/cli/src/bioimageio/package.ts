@@ -1,0 +1,162 @@
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import sharp from 'sharp';
+import type * as tf from '@tensorflow/tfjs';
+import { generateSyntheticSample } from '@nuclei/data';
+import { MODEL_JSON, WEIGHTS_BIN, modelShape, type ModelMetadata, type TilePredictor } from '@nuclei/model';
+import { ONNX_OPSET, exportOnnx, onnxMetadata } from '@nuclei/onnx';
+import { instancesFromPrediction, renderOverlay, segmentOptionsForModel, predictImage, zipStore } from '@nuclei/segmentation';
+import { npyFloat32 } from './npy';
+import { scaleRange } from './scale-range';
+import { toYaml } from './yaml';
+
+/** The bioimage.io model description format written (spec-bioimage-io's latest 0.5.x). */
+export const BIOIMAGEIO_FORMAT = '0.5.7';
+/** Test image side: a multiple of 16 the network takes whole. */
+const TEST_SIDE = 256;
+/** Output pixels next to a tile edge that see padding, not image: cropped by tilers (our tiles overlap by 32). */
+const HALO = 16;
+
+export interface BioimageioOptions {
+  /** The model folder (its model.json and weights.bin become the TF.js weights). */
+  dir: string;
+  model: tf.LayersModel;
+  metadata: ModelMetadata;
+  /** Runs the test input (ONNX Runtime on the exported graph, so the test output is what the ONNX weights give). */
+  predictor: TilePredictor;
+  name?: string;
+  tfjsVersion: string;
+}
+
+const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+/**
+ * The files of a bioimage.io model package (rdf.yaml and what it names): ONNX weights, the TF.js
+ * layers model zipped as a second format, test input/output tensors (.npy, NCHW) made from a
+ * synthetic fluorescence image, a sample image, a cover and a README. The preprocessing is
+ * `scale_range` with the model's percentiles; light-background inversion cannot be described there
+ * and is stated in the description.
+ */
+export async function bioimageioFiles(o: BioimageioOptions): Promise<Map<string, Uint8Array>> {
+  const { model, metadata, predictor } = o;
+  const { channels, outputs } = modelShape(model);
+  const p = metadata.preprocessing;
+  const files = new Map<string, Uint8Array>();
+  const onnx = exportOnnx(model, { metadata: onnxMetadata(metadata) });
+  files.set('weights.onnx', onnx);
+  const tfjs = zipStore([
+    { name: MODEL_JSON, data: fs.readFileSync(path.join(o.dir, MODEL_JSON)) },
+    { name: WEIGHTS_BIN, data: fs.readFileSync(path.join(o.dir, WEIGHTS_BIN)) },
+  ]);
+  files.set('tfjs_layers_model.zip', tfjs);
+
+  // Test tensors: the raw image as the description's input (gray models: the channel mean), and the
+  // output of the ONNX graph on it after exactly the described preprocessing.
+  const { image } = generateSyntheticSample({ width: TEST_SIDE, height: TEST_SIDE, seed: 2018, style: 'fluorescent' });
+  const plane = TEST_SIDE * TEST_SIDE;
+  const raw = new Float32Array(channels * plane);
+  for (let i = 0; i < plane; i++) {
+    if (channels === 1) raw[i] = (image.data[3 * i] + image.data[3 * i + 1] + image.data[3 * i + 2]) / 3;
+    else for (let c = 0; c < 3; c++) raw[c * plane + i] = image.data[3 * i + c];
+  }
+  const modelInput = p ? scaleRange(raw, channels, p.low, p.high) : raw;
+  const nhwc = new Float32Array(plane * channels);
+  for (let i = 0; i < plane; i++) for (let c = 0; c < channels; c++) nhwc[i * channels + c] = modelInput[c * plane + i];
+  const out = await predictor.predict(nhwc, 1, TEST_SIDE);
+  const nchwOut = new Float32Array(outputs * plane);
+  for (let i = 0; i < plane; i++) for (let q = 0; q < outputs; q++) nchwOut[q * plane + i] = out[i * outputs + q];
+  files.set('test_input.npy', npyFloat32(raw, [1, channels, TEST_SIDE, TEST_SIDE]));
+  files.set('test_output.npy', npyFloat32(nchwOut, [1, outputs, TEST_SIDE, TEST_SIDE]));
+  files.set('sample_input.png', await sharp(Buffer.from(image.data), { raw: { width: TEST_SIDE, height: TEST_SIDE, channels: 3 } }).png().toBuffer());
+
+  // Cover: the sample image beside its segmentation overlay (2:1), as the model's defaults make it.
+  const options = segmentOptionsForModel(metadata);
+  const pred = await predictImage(image, predictor, options);
+  const { labels } = instancesFromPrediction(pred, options);
+  const overlay = renderOverlay(image, labels);
+  const cover = await sharp({ create: { width: 2 * TEST_SIDE, height: TEST_SIDE, channels: 3, background: '#000' } })
+    .composite([
+      { input: Buffer.from(image.data), raw: { width: TEST_SIDE, height: TEST_SIDE, channels: 3 }, left: 0, top: 0 },
+      { input: Buffer.from(overlay.data), raw: { width: TEST_SIDE, height: TEST_SIDE, channels: 3 }, left: TEST_SIDE, top: 0 },
+    ])
+    .png()
+    .toBuffer();
+  files.set('cover.png', cover);
+
+  const figures = metadata.metrics?.fullsize_dsb === undefined ? '' : `\nOn its held-out images at full size: DSB score ${metadata.metrics.fullsize_dsb.toFixed(3)}, AP@0.5 ${(metadata.metrics.fullsize_ap50 ?? NaN).toFixed(3)}, pixel IoU ${(metadata.metrics.fullsize_iou ?? NaN).toFixed(3)}.`;
+  const invertNote = p?.invert === 'auto' ? ' Nuclei must be bright on a dark background: invert bright-field and stained (light-background) images first (nuclei does this itself when the median of the normalised image is above 0.5).' : '';
+  const readme = `# ${o.name ?? 'nuclei U-Net'}
+
+A U-Net trained with nuclei (TypeScript, TF.js) to find cell nuclei in
+microscopy images. Output channel 0 is the nucleus probability${outputs > 1 ? ', channel 1 the probability of a touching border (a nucleus pixel within 2 px of another nucleus), which separates touching nuclei by a marker watershed' : ''}.
+${p ? `Input: ${channels === 1 ? 'one gray channel (the mean of R, G, B)' : 'RGB'}, each channel scaled by its ${p.low} and ${p.high} percentiles over the whole image (before any tiling).${invertNote}` : 'Input: 8-bit RGB values 0..255 as they are (the network scales them).'}
+${figures}
+
+## Validation
+Test tensors: a synthetic fluorescence image (test_input.npy) and the ONNX weights' output on it
+after the described preprocessing (test_output.npy). The TF.js weights (tfjs_layers_model.zip) are
+the same network; bioimage.io's Python runner does not run TF.js, so test with \`--weight-format onnx\`.
+
+Training record: ${JSON.stringify({ recipe: metadata.training?.recipe, epochs: metadata.training?.epochs, dataset: metadata.training?.dataset }).replace(/"/g, '')}.
+`;
+  files.set('README.md', new TextEncoder().encode(readme));
+
+  const axesIn = [
+    { type: 'batch' },
+    { type: 'channel', channel_names: channels === 1 ? ['gray'] : ['r', 'g', 'b'] },
+    { type: 'space', id: 'y', size: { min: 64, step: 16 } },
+    { type: 'space', id: 'x', size: { min: 64, step: 16 } },
+  ];
+  const axesOut = [
+    { type: 'batch' },
+    { type: 'channel', channel_names: outputs > 1 ? ['mask', 'border'] : ['mask'] },
+    { type: 'space', id: 'y', size: { tensor_id: 'input', axis_id: 'y' }, halo: HALO },
+    { type: 'space', id: 'x', size: { tensor_id: 'input', axis_id: 'x' }, halo: HALO },
+  ];
+  const rdf = {
+    type: 'model',
+    format_version: BIOIMAGEIO_FORMAT,
+    name: sanitiseName(o.name ?? `nuclei U-Net (${metadata.preset} preset)`),
+    description: `U-Net for cell nuclei in 2D microscopy images (${metadata.preset} preset, ${outputs === 2 ? 'mask and touching-border outputs' : 'mask output'}).${invertNote}`.slice(0, 1024),
+    authors: [{ name: 'nuclei' }],
+    cite: [{ text: 'Ronneberger, O., Fischer, P., Brox, T. U-Net: Convolutional Networks for Biomedical Image Segmentation. MICCAI 2015.', doi: '10.1007/978-3-319-24574-4_28' }],
+    license: 'MIT',
+    documentation: 'README.md',
+    covers: ['cover.png'],
+    tags: ['unet', '2d', 'nuclei', 'instance-segmentation', 'fluorescence-light-microscopy', 'onnx', 'tensorflow.js'],
+    timestamp: metadata.createdAt,
+    inputs: [
+      {
+        id: 'input',
+        description: p ? 'image; percentile-normalised per channel' : '8-bit RGB image, values 0..255',
+        axes: axesIn,
+        data: { type: 'float32' },
+        test_tensor: { source: 'test_input.npy', sha256: sha256(files.get('test_input.npy')!) },
+        sample_tensor: { source: 'sample_input.png', sha256: sha256(files.get('sample_input.png')!) },
+        ...(p ? { preprocessing: [{ id: 'scale_range', kwargs: { axes: ['y', 'x'], min_percentile: p.low, max_percentile: p.high, eps: 1e-6 } }] } : {}),
+      },
+    ],
+    outputs: [
+      {
+        id: 'output',
+        description: outputs > 1 ? 'probabilities: nucleus, touching border' : 'nucleus probability',
+        axes: axesOut,
+        data: { type: 'float32', range: [0, 1] },
+        test_tensor: { source: 'test_output.npy', sha256: sha256(files.get('test_output.npy')!) },
+      },
+    ],
+    weights: {
+      onnx: { source: 'weights.onnx', sha256: sha256(onnx), opset_version: ONNX_OPSET, parent: 'tensorflow_js', comment: 'Exported from the TF.js weights by nuclei (same network; max abs difference <= 1e-4 in its tests).' },
+      tensorflow_js: { source: 'tfjs_layers_model.zip', sha256: sha256(tfjs), tensorflow_version: o.tfjsVersion, comment: 'The TF.js layers model (model.json + weights.bin) the model was trained as.' },
+    },
+  };
+  files.set('rdf.yaml', new TextEncoder().encode(toYaml(rdf) + '\n'));
+  return files;
+}
+
+/** bioimage.io names: 5..128 characters of letters, digits, space, _ + - ( ). */
+export function sanitiseName(name: string): string {
+  const clean = name.replace(/[^A-Za-z0-9_+\- ()]/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 128);
+  return clean.length >= 5 ? clean : `${clean} model`.trim().padEnd(5, '_');
+}
