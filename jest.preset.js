@@ -6,6 +6,7 @@ module.exports = {
   transform: { '^.+\\.tsx?$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
   moduleNameMapper: {
     '^@nuclei/(data|model|training|evaluation|segmentation|onnx)$': path.join(__dirname, 'packages/$1/src/index.ts'),
+    '^@nuclei/segmentation/label-colours$': path.join(__dirname, 'packages/segmentation/src/label-colours.ts'),
   },
   testMatch: ['**/*.spec.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],

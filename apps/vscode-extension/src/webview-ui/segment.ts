@@ -1,6 +1,7 @@
 // Segmentation viewer: the image with the nuclei overlay (fill and outline), opacity, zoom
 // (wheel and buttons), pan (drag), count and mean area, and the id/area of the hovered nucleus.
 import { unpackLabels, type SegmentationPayload } from '../webview/messages';
+import { labelColour, outlineOf } from '@nuclei/segmentation/label-colours';
 import { $, onMessage, post, showError, vscodeApi } from './api';
 
 interface ViewState { fill: boolean; outline: boolean; opacity: number }
@@ -32,17 +33,6 @@ function remember(): void {
   vscodeApi().setState({ fill: fillBox.checked, outline: outlineBox.checked, opacity: Number(opacityRange.value) } satisfies ViewState);
 }
 
-/** A distinct, saturated colour per nucleus id (golden-angle hues). */
-export function labelColour(id: number): [number, number, number] {
-  const h = ((id * 137.508) % 360) / 60;
-  const s = 0.85, l = 0.55;
-  const c = (1 - Math.abs(2 * l - 1)) * s;
-  const x = c * (1 - Math.abs((h % 2) - 1));
-  const m = l - c / 2;
-  const [r, g, b] = h < 1 ? [c, x, 0] : h < 2 ? [x, c, 0] : h < 3 ? [0, c, x] : h < 4 ? [0, x, c] : h < 5 ? [x, 0, c] : [c, 0, x];
-  return [Math.round((r + m) * 255), Math.round((g + m) * 255), Math.round((b + m) * 255)];
-}
-
 function buildLayers(width: number, height: number, lab: Int32Array): void {
   const fill = document.createElement('canvas');
   const outline = document.createElement('canvas');
@@ -53,6 +43,8 @@ function buildLayers(width: number, height: number, lab: Int32Array): void {
   const fdata = fctx.createImageData(width, height);
   const odata = octx.createImageData(width, height);
   const colours = new Map<number, [number, number, number]>();
+  // The saved overlay's colours and edge rule (nucleus pixels next to another label; the image border is not an edge).
+  const edges = outlineOf(lab, width, height);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const i = y * width + x;
@@ -60,8 +52,7 @@ function buildLayers(width: number, height: number, lab: Int32Array): void {
       if (id <= 0) continue;
       let col = colours.get(id);
       if (!col) { col = labelColour(id); colours.set(id, col); }
-      const edge = x === 0 || y === 0 || x === width - 1 || y === height - 1 ||
-        lab[i - 1] !== id || lab[i + 1] !== id || lab[i - width] !== id || lab[i + width] !== id;
+      const edge = edges[i] === 1;
       const target = edge ? odata : fdata;
       target.data[i * 4] = edge ? 255 : col[0];
       target.data[i * 4 + 1] = edge ? 255 : col[1];
