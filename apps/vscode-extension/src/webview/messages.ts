@@ -5,11 +5,11 @@
 /** Which page a webview shows. */
 export type ViewKind = 'segment' | 'train' | 'evaluate';
 
-/** A label image, packed for postMessage: base64 of little-endian Uint16 or Int32 values. */
-export interface PackedLabels {
-  dtype: 'uint16' | 'int32';
-  base64: string;
-}
+/**
+ * A label image for postMessage: the typed array itself (VS Code transfers typed arrays in webview
+ * messages as binary, no text codec), Uint16 when every label fits, else Int32.
+ */
+export type PackedLabels = Uint16Array | Int32Array;
 
 export interface SegmentationPayload {
   fileName: string;
@@ -76,50 +76,16 @@ export function isFromWebview(value: unknown): value is FromWebview {
   return false;
 }
 
-/** Packs a label image for a message: Uint16 when every label fits, else Int32. */
+/** Packs a label image for a message: Uint16 when every label fits, else Int32 (the array itself). */
 export function packLabels(labels: Int32Array, count: number): PackedLabels {
-  if (count < 65536) {
-    const u16 = new Uint16Array(labels.length);
-    for (let i = 0; i < labels.length; i++) u16[i] = labels[i];
-    return { dtype: 'uint16', base64: bytesToBase64(new Uint8Array(u16.buffer)) };
-  }
-  return { dtype: 'int32', base64: bytesToBase64(new Uint8Array(labels.buffer, labels.byteOffset, labels.byteLength)) };
+  return count < 65536 ? Uint16Array.from(labels) : labels;
 }
 
+/** The label image of a message as Int32; anything but a typed array is refused. */
 export function unpackLabels(packed: PackedLabels): Int32Array {
-  const bytes = base64ToBytes(packed.base64);
-  const buf = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
-  if (packed.dtype === 'uint16') return Int32Array.from(new Uint16Array(buf));
-  return new Int32Array(buf);
-}
-
-const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-
-export function bytesToBase64(bytes: Uint8Array): string {
-  const out: string[] = [];
-  let chunk = '';
-  for (let i = 0; i < bytes.length; i += 3) {
-    const a = bytes[i], b = bytes[i + 1], c = bytes[i + 2];
-    const n = (a << 16) | ((b ?? 0) << 8) | (c ?? 0);
-    chunk += B64[(n >> 18) & 63] + B64[(n >> 12) & 63] + (b === undefined ? '=' : B64[(n >> 6) & 63]) + (c === undefined ? '=' : B64[n & 63]);
-    if (chunk.length > 8192) { out.push(chunk); chunk = ''; }
-  }
-  out.push(chunk);
-  return out.join('');
-}
-
-export function base64ToBytes(text: string): Uint8Array {
-  const lookup = new Int16Array(128).fill(-1);
-  for (let i = 0; i < B64.length; i++) lookup[B64.charCodeAt(i)] = i;
-  const clean = text.replace(/[^A-Za-z0-9+/]/g, '');
-  const out = new Uint8Array(Math.floor((clean.length * 3) / 4));
-  let o = 0;
-  for (let i = 0; i < clean.length; i += 4) {
-    const n = (lookup[clean.charCodeAt(i)] << 18) | (lookup[clean.charCodeAt(i + 1)] << 12) |
-      ((i + 2 < clean.length ? lookup[clean.charCodeAt(i + 2)] : 0) << 6) | (i + 3 < clean.length ? lookup[clean.charCodeAt(i + 3)] : 0);
-    if (o < out.length) out[o++] = (n >> 16) & 255;
-    if (o < out.length) out[o++] = (n >> 8) & 255;
-    if (o < out.length) out[o++] = n & 255;
-  }
-  return out;
+  // By tag, not instanceof: a cloned array may come from another realm (another window, a test sandbox).
+  const tag = Object.prototype.toString.call(packed);
+  if (tag === '[object Int32Array]') return packed instanceof Int32Array ? packed : Int32Array.from(packed);
+  if (tag === '[object Uint16Array]') return Int32Array.from(packed);
+  throw new TypeError('labels did not arrive as a typed array');
 }
