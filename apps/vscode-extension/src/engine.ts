@@ -107,9 +107,9 @@ export function segmentImage(
   image: RgbImage,
   model: tf.LayersModel | TilePredictor,
   metadata: ModelMetadata | undefined,
-  settings: SegmentSettings & { source?: string; onProgress?: (done: number, total: number) => void },
+  settings: SegmentSettings & { source?: string; onProgress?: (done: number, total: number) => void; signal?: AbortSignal },
 ): Promise<Segmentation> {
-  return segment(image, model, { ...optionsFor(metadata, settings), source: settings.source, onProgress: settings.onProgress });
+  return segment(image, model, { ...optionsFor(metadata, settings), source: settings.source, onProgress: settings.onProgress, signal: settings.signal });
 }
 
 export function writeOutputs(
@@ -207,9 +207,11 @@ export async function evaluate(
   metadata: ModelMetadata | undefined,
   settings: SegmentSettings,
   onProgress?: (done: number, total: number, id?: string) => void,
+  signal?: AbortSignal,
 ): Promise<{ report: EvaluationReport; text: string }> {
   const report = await evaluateModelOnDataset(datasetDir, model, {
     ...optionsFor(metadata, settings),
+    signal,
     onProgress: (done, total, row) => onProgress?.(done, total, row.id),
   });
   return { report, text: formatReportTable(report) };

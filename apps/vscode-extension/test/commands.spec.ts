@@ -109,6 +109,26 @@ describe('Segment nuclei in image', () => {
     expect(mock.outputLines.join('\n')).toContain('2 nuclei');
   });
 
+  it('can be cancelled from the notification: the signal aborts, nothing is shown but a note', async () => {
+    mock.window.withProgress.mockImplementationOnce(async (_o: unknown, task: (p: never, t: never) => Promise<unknown>) => {
+      let cancel: () => void = () => undefined;
+      const run = task({ report: jest.fn() } as never, { isCancellationRequested: false, onCancellationRequested: (l: () => void) => { cancel = l; } } as never);
+      cancel(); // the user presses Cancel while the U-Net runs
+      return run;
+    });
+    engine.segmentImage.mockImplementationOnce(async (_i: unknown, _m: unknown, _d: unknown, settings: { signal: AbortSignal }) => {
+      await new Promise((r) => setTimeout(r, 5));
+      if (settings.signal.aborted) throw Object.assign(new Error('segmentation cancelled'), { name: 'AbortError' });
+      throw new Error('the signal was not aborted');
+    });
+    const r = await segmentImageCommand(context, log, vscode.Uri.file(imageFile()));
+    expect(r).toBeUndefined();
+    expect(mock.window.withProgress.mock.calls[0][0]).toMatchObject({ cancellable: true });
+    expect(mock.window.showInformationMessage).toHaveBeenCalledWith(expect.stringMatching(/segmentation of .* cancelled/));
+    expect(mock.window.showErrorMessage).not.toHaveBeenCalled();
+    expect(mock.window.createWebviewPanel).not.toHaveBeenCalled();
+  });
+
   it('uses the configured model path (relative to the workspace), backend, tiling and threshold', async () => {
     mock.workspace.workspaceFolders = [{ uri: vscode.Uri.file(tmp), name: 'ws', index: 0 }];
     fs.mkdirSync(path.join(tmp, 'models/mine'), { recursive: true });
@@ -166,7 +186,8 @@ describe('Segment nuclei in image', () => {
     const msg = panel.webview.postMessage.mock.calls[0][0];
     expect(msg).toMatchObject({ type: 'segmentation', payload: { fileName: 'cells.png', width: 4, height: 2, count: 2, meanArea: 1.5, areas: [2, 1] } });
     expect(msg.payload.imageSrc).toBe(`vscode-resource://mock${file}`);
-    expect(msg.payload.labels.dtype).toBe('uint16');
+    expect(msg.payload.labels).toBeInstanceOf(Uint16Array); // binary, no text codec
+    expect(Array.from(msg.payload.labels)).toEqual([1, 1, 0, 0, 0, 0, 2, 0]);
     // A reloaded page (hidden and shown again) gets the data again.
     await panel.receive({ type: 'ready' });
     expect(panel.webview.postMessage).toHaveBeenCalledTimes(2);

@@ -2,6 +2,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { imageKind, listSampleIds, loadSampleFullSize, NucleiInputError } from '@nuclei/data';
 import { evaluateImage, reportFromRows, type EvaluationReport, type EvaluationRow } from '@nuclei/evaluation';
 import type { TilePredictor } from '@nuclei/model';
+import { throwIfAborted } from './predict';
 import { segment, type SegmentOptions } from './segment';
 
 export interface EvaluateDatasetOptions extends Omit<SegmentOptions, 'onProgress' | 'source'> {
@@ -29,6 +30,7 @@ export async function evaluateModelOnDataset(
   const ids = only ?? listSampleIds(dir);
   const rows: EvaluationRow[] = [];
   for (const id of ids) {
+    throwIfAborted(segmentOptions.signal);
     let sample: Awaited<ReturnType<typeof loadSampleFullSize>>;
     try {
       sample = await loadSampleFullSize(dir, id);

@@ -14,6 +14,7 @@ export {
   predictResized,
   toModelInput,
   flipTiles,
+  throwIfAborted,
   type ModelInput,
   type Prediction,
   type PredictOptions,

@@ -36,6 +36,13 @@ export interface PredictOptions {
   /** The model's input normalisation (from its metadata); absent: 8-bit RGB values as is (seed models). */
   preprocessing?: Preprocessing;
   onProgress?: (done: number, total: number) => void;
+  /** Stops between tile batches with an AbortError (a cancelled segmentation). */
+  signal?: AbortSignal;
+}
+
+/** Throws the signal's AbortError if it has been aborted. */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw Object.assign(new Error('segmentation cancelled'), { name: 'AbortError' });
 }
 
 /** The whole image normalised as the model expects (before tiling, so all tiles share one normalisation). */
@@ -86,7 +93,7 @@ async function predictFlipAveraged(predictor: TilePredictor, buf: Float32Array, 
 export async function predictTiled(
   image: ModelInput | RgbImage,
   model: tf.LayersModel | TilePredictor,
-  options: Pick<PredictOptions, 'overlap' | 'batchSize' | 'onProgress' | 'tta' | 'tileSize'> = {},
+  options: Pick<PredictOptions, 'overlap' | 'batchSize' | 'onProgress' | 'tta' | 'tileSize' | 'signal'> = {},
 ): Promise<{ probability: Float32Array; planes: Float32Array[]; tiles: number }> {
   const predictor = isTilePredictor(model) ? model : tfjsPredictor(model);
   try {
@@ -99,7 +106,7 @@ export async function predictTiled(
 async function tiled(
   input: ModelInput,
   predictor: TilePredictor,
-  options: Pick<PredictOptions, 'overlap' | 'batchSize' | 'onProgress' | 'tta' | 'tileSize'>,
+  options: Pick<PredictOptions, 'overlap' | 'batchSize' | 'onProgress' | 'tta' | 'tileSize' | 'signal'>,
 ): Promise<{ probability: Float32Array; planes: Float32Array[]; tiles: number }> {
   const { channels: c, outputs: k } = predictor;
   const s = options.tileSize ?? predictor.size;
@@ -126,6 +133,7 @@ async function tiled(
   for (const y0 of ys) for (const x0 of xs) tiles.push([x0, y0]);
   const buf = new Float32Array(batchSize * s * s * c);
   for (let b = 0; b < tiles.length; b += batchSize) {
+    throwIfAborted(options.signal);
     const batch = tiles.slice(b, b + batchSize);
     batch.forEach(([x0, y0], t) => {
       let o = t * s * s * c;
@@ -196,6 +204,7 @@ export async function predictResized(image: RgbImage, model: tf.LayersModel | Ti
 export async function predictImage(image: RgbImage, model: tf.LayersModel | TilePredictor, options: PredictOptions = {}): Promise<Prediction> {
   const mode = options.mode ?? 'tile';
   const { width, height } = image;
+  throwIfAborted(options.signal);
   if (mode === 'resize') {
     const planes = await predictResized(image, model, options.preprocessing);
     options.onProgress?.(1, 1);

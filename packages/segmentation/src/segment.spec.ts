@@ -98,6 +98,19 @@ describe('segment (tile mode)', () => {
     expect(tta.count).toBe(plain.count);
   });
 
+  it('stops between tile batches when its signal is aborted, leaving no tensors', async () => {
+    const { image } = scene();
+    const before = tf.memory().numTensors;
+    const controller = new AbortController();
+    const batches: number[] = [];
+    const run = segment(image, model, { batchSize: 1, signal: controller.signal, onProgress: (d) => { batches.push(d); if (d === 2) controller.abort(); } });
+    await expect(run).rejects.toMatchObject({ name: 'AbortError' });
+    expect(batches).toEqual([1, 2]); // 6 tiles, stopped after the second
+    expect(tf.memory().numTensors).toBe(before);
+    const aborted = AbortSignal.abort();
+    await expect(segment(image, model, { signal: aborted })).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
   it('leaves no tensors behind', async () => {
     const before = tf.memory().numTensors;
     await segment(scene().image, model);

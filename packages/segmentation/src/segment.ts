@@ -36,6 +36,8 @@ export interface SegmentOptions {
   tta?: boolean;
   /** Tiles per model call. Default 8. */
   batchSize?: number;
+  /** Cancels between tile batches (and between images of a dataset): the promise rejects with an AbortError. */
+  signal?: AbortSignal;
   /**
    * Instance split. Default: 'markers' for models with a touching-border output, else 'watershed'
    * (on synthetic touching pairs it scored DSB 0.745 vs 0.629 against components; see the segment bench).

@@ -48,8 +48,10 @@ export async function evaluateModelCommand(context: vscode.ExtensionContext, log
   const panel = createNucleiPanel(context.extensionUri, 'evaluate', `Nuclei evaluation: ${datasetName}`, [], () => undefined);
   try {
     const { report, text } = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Nuclei: evaluating on ${datasetName}`, cancellable: false },
-      async (progress) => {
+      { location: vscode.ProgressLocation.Notification, title: `Nuclei: evaluating on ${datasetName}`, cancellable: true },
+      async (progress, token) => {
+        const controller = new AbortController();
+        token.onCancellationRequested(() => controller.abort());
         const engine = await import('../engine');
         log.info(await engine.ensureBackend(config.backend, wasmDir(context.extensionPath)));
         progress.report({ message: 'loading model' });
@@ -60,7 +62,7 @@ export async function evaluateModelCommand(context: vscode.ExtensionContext, log
           const pct = total > 0 ? (done / total) * 100 : 0;
           progress.report({ message: `${done}/${total}${id ? ` ${id}` : ''}`, increment: Math.max(0, pct - last) });
           last = pct;
-        });
+        }, controller.signal);
       },
     );
     log.info(`evaluate: ${datasetName}\n${text}`);
@@ -68,6 +70,11 @@ export async function evaluateModelCommand(context: vscode.ExtensionContext, log
     panel.send({ type: 'evaluation', datasetName, table, text });
     return table;
   } catch (err) {
+    if ((err as Error).name === 'AbortError') {
+      log.info(`evaluate: ${datasetName} cancelled`);
+      panel.send({ type: 'error', message: 'Evaluation cancelled.' });
+      return undefined;
+    }
     log.error(`evaluate: ${dataset.fsPath} failed`, err);
     panel.send({ type: 'error', message: `Evaluation failed: ${errorMessage(err)}` });
     void vscode.window.showErrorMessage(`Nuclei: could not evaluate on ${datasetName}: ${errorMessage(err)}`);

@@ -67,8 +67,10 @@ export async function segmentImageCommand(context: vscode.ExtensionContext, log:
   }
   try {
     const session = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Nuclei: segmenting ${name}`, cancellable: false },
-      async (progress) => {
+      { location: vscode.ProgressLocation.Notification, title: `Nuclei: segmenting ${name}`, cancellable: true },
+      async (progress, token) => {
+        const controller = new AbortController();
+        token.onCancellationRequested(() => controller.abort());
         const engine = await import('../engine');
         progress.report({ message: 'starting TF.js' });
         const backend = await engine.ensureBackend(config.backend, wasmDir(context.extensionPath));
@@ -86,6 +88,7 @@ export async function segmentImageCommand(context: vscode.ExtensionContext, log:
           mode: config.tiling,
           threshold: config.threshold,
           source: file,
+          signal: controller.signal,
           onProgress: (done, total) => {
             const pct = total > 0 ? (60 * done) / total : 0;
             progress.report({ message: `running the U-Net (${done}/${total})`, increment: Math.max(0, pct - reported) });
@@ -100,6 +103,11 @@ export async function segmentImageCommand(context: vscode.ExtensionContext, log:
     await showSegmentation(context, log, session);
     return session;
   } catch (err) {
+    if ((err as Error).name === 'AbortError') {
+      log.info(`segment: ${name} cancelled`);
+      void vscode.window.showInformationMessage(`Nuclei: segmentation of ${name} cancelled.`);
+      return undefined;
+    }
     log.error(`segment: ${file} failed`, err);
     const hint = model.isDefault ? '' : ` (model: ${model.dir})`;
     void vscode.window.showErrorMessage(`Nuclei: could not segment ${name}: ${errorMessage(err)}${hint}`, 'Show log')
