@@ -2,8 +2,10 @@
 import * as vscode from 'vscode';
 import { evaluateModelCommand } from './commands/evaluateModel';
 import { segmentImageCommand } from './commands/segmentImage';
+import { selectModelCommand } from './commands/selectModel';
 import { trainModelCommand } from './commands/trainModel';
 import { createLogger } from './log';
+import { createModelStatus } from './model-status';
 
 export function activate(context: vscode.ExtensionContext): void {
   const channel = vscode.window.createOutputChannel('Nuclei');
@@ -14,7 +16,9 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('nuclei.segmentImage', (uri?: vscode.Uri) => segmentImageCommand(context, log, uri)),
     vscode.commands.registerCommand('nuclei.trainModel', (uri?: vscode.Uri) => trainModelCommand(context, log, uri)),
     vscode.commands.registerCommand('nuclei.evaluateModel', (uri?: vscode.Uri) => evaluateModelCommand(context, log, uri)),
+    vscode.commands.registerCommand('nuclei.selectModel', () => selectModelCommand(context, log)),
   );
+  createModelStatus(context);
 }
 
 export function deactivate(): void {

@@ -8,6 +8,7 @@ import { activate } from '../src/extension';
 import { segmentImageCommand } from '../src/commands/segmentImage';
 import { trainModelCommand } from '../src/commands/trainModel';
 import { evaluateModelCommand } from '../src/commands/evaluateModel';
+import { selectModelCommand } from '../src/commands/selectModel';
 import { createLogger } from '../src/log';
 
 jest.mock('../src/engine', () => ({
@@ -38,7 +39,11 @@ const EXT = fs.mkdtempSync(path.join(os.tmpdir(), 'nuclei-ext-'));
 fs.mkdirSync(path.join(EXT, 'dist/models/default'), { recursive: true });
 fs.writeFileSync(path.join(EXT, 'dist/models/default/model.json'), '{}');
 afterAll(() => fs.rmSync(EXT, { recursive: true, force: true }));
-const context = { extensionPath: EXT, extensionUri: vscode.Uri.file(EXT), subscriptions: [] as Array<{ dispose(): unknown }> } as unknown as vscode.ExtensionContext;
+const globalState = new Map<string, unknown>();
+const context = {
+  extensionPath: EXT, extensionUri: vscode.Uri.file(EXT), subscriptions: [] as Array<{ dispose(): unknown }>,
+  globalState: { get: (k: string) => globalState.get(k), update: async (k: string, v: unknown) => void globalState.set(k, v) },
+} as unknown as vscode.ExtensionContext;
 let tmp: string;
 let log: ReturnType<typeof createLogger>;
 
@@ -57,9 +62,12 @@ function imageFile(name = 'cells.png'): string {
 }
 
 describe('activate', () => {
-  it('registers the three commands and the Nuclei output channel', () => {
+  it('registers the commands, the Nuclei output channel and the model in the status bar', () => {
     activate(context);
-    expect([...mock.commands.registered.keys()].sort()).toEqual(['nuclei.evaluateModel', 'nuclei.segmentImage', 'nuclei.trainModel']);
+    expect([...mock.commands.registered.keys()].sort()).toEqual(['nuclei.evaluateModel', 'nuclei.segmentImage', 'nuclei.selectModel', 'nuclei.trainModel']);
+    const item = mock.statusBarItems[0];
+    expect(item).toMatchObject({ visible: true, command: 'nuclei.selectModel', text: '$(symbol-color) Nuclei: bundled model' });
+    expect(item.tooltip).toContain(path.join(EXT, 'dist/models/default'));
     expect(mock.window.createOutputChannel).toHaveBeenCalledWith('Nuclei');
     expect(engine.ensureBackend).not.toHaveBeenCalled(); // TF.js loads on first use, not at activation
   });
@@ -67,7 +75,8 @@ describe('activate', () => {
   it('package.json contributes what the code registers, with resourceExtname menus and the settings', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '../package.json'), 'utf8'));
     const ids = pkg.contributes.commands.map((c: { command: string }) => c.command).sort();
-    expect(ids).toEqual(['nuclei.evaluateModel', 'nuclei.segmentImage', 'nuclei.trainModel']);
+    expect(ids).toEqual(['nuclei.evaluateModel', 'nuclei.segmentImage', 'nuclei.selectModel', 'nuclei.trainModel']);
+    expect(pkg.activationEvents).toEqual(['onStartupFinished']); // the status bar shows the model from the start
     const title = pkg.contributes.menus['editor/title'].find((m: { command: string }) => m.command === 'nuclei.segmentImage');
     const explorer = pkg.contributes.menus['explorer/context'].find((m: { command: string }) => m.command === 'nuclei.segmentImage');
     for (const when of [title.when, explorer.when]) {
@@ -81,6 +90,46 @@ describe('activate', () => {
     expect(pkg.contributes.configuration.properties['nuclei.backend'].enum).toEqual(['auto', 'gpu', 'node', 'wasm', 'cpu']);
     expect(pkg.contributes.configuration.properties['nuclei.engine'].enum).toEqual(['auto', 'onnx', 'tfjs']);
     expect(pkg.contributes.configuration.properties['nuclei.tiling'].enum).toEqual(['auto', 'tile', 'resize']);
+  });
+});
+
+describe('Select model', () => {
+  function modelDir(name: string, dsb?: number): string {
+    const dir = path.join(tmp, name);
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'model.json'), '{}');
+    fs.writeFileSync(path.join(dir, 'nuclei-model.json'), JSON.stringify({ preset: 'nuclei', inputSize: 128, metrics: dsb === undefined ? {} : { fullsize_dsb: dsb, fullsize_ap50: 0.7 } }));
+    return dir;
+  }
+
+  it('a chosen folder becomes nuclei.modelPath, is remembered, and the status bar follows', async () => {
+    activate(context);
+    const dir = modelDir('runs/mine/best', 0.61);
+    mock.window.showQuickPick.mockImplementationOnce(async (items: unknown) => (items as Array<{ browse?: boolean }>).find((i) => i.browse));
+    mock.window.showOpenDialog.mockResolvedValueOnce([vscode.Uri.file(dir)]);
+    expect(await selectModelCommand(context, log)).toBe(dir);
+    expect(mock.settings['nuclei.modelPath']).toBe(dir);
+    const item = mock.statusBarItems[mock.statusBarItems.length - 1];
+    expect(item.text).toBe('$(symbol-color) Nuclei: mine/best');
+    expect(item.tooltip).toContain('DSB 0.610, AP@0.5 0.700');
+    // Next time it is offered among the recent models, marked as in use; the bundled model is first.
+    mock.window.showQuickPick.mockImplementationOnce(async (items: unknown) => {
+      const list = items as Array<{ label: string; description?: string; dir?: string }>;
+      expect(list[0].label).toContain('Bundled model');
+      expect(list.find((i) => i.dir === dir)?.description).toMatch(/^\(in use\) nuclei preset/);
+      return list[0];
+    });
+    expect(await selectModelCommand(context, log)).toBe('');
+    expect(item.text).toBe('$(symbol-color) Nuclei: bundled model');
+  });
+
+  it('refuses a folder without a model and changes nothing', async () => {
+    fs.mkdirSync(path.join(tmp, 'empty'));
+    mock.window.showQuickPick.mockImplementationOnce(async (items: unknown) => (items as Array<{ browse?: boolean }>).find((i) => i.browse));
+    mock.window.showOpenDialog.mockResolvedValueOnce([vscode.Uri.file(path.join(tmp, 'empty'))]);
+    expect(await selectModelCommand(context, log)).toBeUndefined();
+    expect(mock.window.showErrorMessage).toHaveBeenCalledWith(expect.stringContaining('model.json'));
+    expect(mock.configUpdates).toEqual([]);
   });
 });
 

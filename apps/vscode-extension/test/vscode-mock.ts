@@ -13,6 +13,8 @@ export class Uri {
 export enum ProgressLocation { SourceControl = 1, Window = 10, Notification = 15 }
 export enum ViewColumn { Active = -1, Beside = -2, One = 1 }
 export enum ConfigurationTarget { Global = 1, Workspace = 2, WorkspaceFolder = 3 }
+export enum StatusBarAlignment { Left = 1, Right = 2 }
+export enum QuickPickItemKind { Separator = -1, Default = 0 }
 
 type Listener<T> = (e: T) => unknown;
 class Emitter<T> {
@@ -63,20 +65,37 @@ function createWebviewPanel(viewType: string, title: string, _column: unknown, o
 export const settings: Record<string, unknown> = {};
 export const configUpdates: Array<{ key: string; value: unknown; target: unknown }> = [];
 
+/** Fired (with the changed key) by every configuration update, as VS Code does. */
+const configChanged = new Emitter<{ affectsConfiguration(section: string): boolean }>();
+
 export const workspace = {
   workspaceFolders: undefined as Array<{ uri: Uri; name: string; index: number }> | undefined,
+  onDidChangeConfiguration: configChanged.event,
   getConfiguration: jest.fn((section: string) => ({
     get: <T>(key: string, fallback?: T) => (`${section}.${key}` in settings ? settings[`${section}.${key}`] as T : fallback),
     update: jest.fn(async (key: string, value: unknown, target: unknown) => {
       settings[`${section}.${key}`] = value;
       configUpdates.push({ key: `${section}.${key}`, value, target });
+      await configChanged.fire({ affectsConfiguration: (s: string) => `${section}.${key}` === s || `${section}.${key}`.startsWith(`${s}.`) });
     }),
   })),
 };
 
 export const outputLines: string[] = [];
 
+export interface MockStatusBarItem {
+  id: string; alignment: StatusBarAlignment; text: string; tooltip?: string; command?: string; name?: string;
+  accessibilityInformation?: { label: string }; visible: boolean; show(): void; hide(): void; dispose(): void;
+}
+export const statusBarItems: MockStatusBarItem[] = [];
+
 export const window = {
+  createStatusBarItem: jest.fn((id: string, alignment: StatusBarAlignment) => {
+    const item: MockStatusBarItem = { id, alignment, text: '', visible: false, show() { item.visible = true; }, hide() { item.visible = false; }, dispose() { item.visible = false; } };
+    statusBarItems.push(item);
+    return item;
+  }),
+  showQuickPick: jest.fn(async <T>(_items: T[], _options?: unknown): Promise<T | undefined> => undefined),
   activeTextEditor: undefined as { document: { uri: Uri } } | undefined,
   tabGroups: { activeTabGroup: { activeTab: undefined as { input: unknown } | undefined } },
   showOpenDialog: jest.fn(async (_options?: unknown): Promise<Uri[] | undefined> => undefined),
@@ -113,6 +132,8 @@ export function resetMock(): void {
   configUpdates.length = 0;
   outputLines.length = 0;
   createdPanels.length = 0;
+  statusBarItems.length = 0;
+  window.showQuickPick.mockReset();
   workspace.workspaceFolders = undefined;
   window.activeTextEditor = undefined;
   window.tabGroups.activeTabGroup.activeTab = undefined;

@@ -2,6 +2,7 @@
 // cancellable progress notification with live curves in a webview; offers to use the result.
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { rememberModel } from './selectModel';
 import { readConfig, SECTION, trainingWorkerScript, wasmDir } from '../config';
 import { errorMessage, type Logger } from '../log';
 import { createNucleiPanel } from '../webview/panel';
@@ -115,6 +116,7 @@ export async function trainModelCommand(context: vscode.ExtensionContext, log: L
     return result;
   }
   log.info(`train: model in ${result.modelDir}`);
+  await rememberModel(context, result.modelDir);
   const verb = result.status === 'cancelled' ? 'Training cancelled; the last checkpoint is' : 'Training finished; the model is';
   const choice = await vscode.window.showInformationMessage(`Nuclei: ${verb} in ${result.modelDir}. Use it for segmentation?`, 'Use this model', 'Not now');
   if (choice === 'Use this model') {

@@ -1,0 +1,53 @@
+// "Nuclei: Select model...": the bundled model, recently trained or chosen ones, or a folder.
+import * as vscode from 'vscode';
+import { modelProblem, readConfig, resolveModelDir, SECTION } from '../config';
+import type { Logger } from '../log';
+import { describeModelDir } from '../model-status';
+
+const RECENT_KEY = 'nuclei.recentModels';
+const MAX_RECENT = 8;
+
+/** Remembers a model folder at the top of the recent list (training runs and picked folders). */
+export async function rememberModel(context: vscode.ExtensionContext, dir: string): Promise<void> {
+  const recent = (context.globalState.get<string[]>(RECENT_KEY) ?? []).filter((d) => d !== dir);
+  await context.globalState.update(RECENT_KEY, [dir, ...recent].slice(0, MAX_RECENT));
+}
+
+interface Choice extends vscode.QuickPickItem {
+  dir?: string;
+  browse?: boolean;
+}
+
+export async function selectModelCommand(context: vscode.ExtensionContext, log: Logger): Promise<string | undefined> {
+  const current = resolveModelDir(readConfig(), context.extensionPath);
+  const bundled = resolveModelDir({ ...readConfig(), modelPath: '' }, context.extensionPath);
+  const choices: Choice[] = [
+    { label: '$(package) Bundled model', description: describeModelDir(bundled.dir, true).detail, dir: '' },
+  ];
+  const recent = (context.globalState.get<string[]>(RECENT_KEY) ?? []).filter((d) => !modelProblem({ dir: d, isDefault: false }));
+  if (recent.length) choices.push({ label: 'Recent', kind: vscode.QuickPickItemKind.Separator });
+  for (const dir of recent) {
+    const { label, detail } = describeModelDir(dir, false);
+    choices.push({ label: `$(history) ${label}`, description: detail, detail: dir, dir });
+  }
+  choices.push({ label: '$(folder-opened) Choose a model folder...', browse: true });
+  for (const c of choices) if (c.dir !== undefined && (c.dir || bundled.dir) === current.dir) c.description = `(in use) ${c.description ?? ''}`;
+  const picked = await vscode.window.showQuickPick(choices, { title: 'Nuclei: model for segmentation and evaluation', placeHolder: `In use: ${current.dir}` });
+  if (!picked) return undefined;
+  let dir = picked.dir;
+  if (picked.browse) {
+    const uris = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Use this model', title: 'A model folder (model.json, weights.bin, nuclei-model.json)' });
+    if (!uris?.length) return undefined;
+    dir = uris[0].fsPath;
+    const problem = modelProblem({ dir, isDefault: false });
+    if (problem) {
+      void vscode.window.showErrorMessage(`Nuclei: ${problem}.`);
+      return undefined;
+    }
+  }
+  const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+  await vscode.workspace.getConfiguration(SECTION).update('modelPath', dir, target);
+  if (dir) await rememberModel(context, dir);
+  log.info(`model: nuclei.modelPath = ${dir || '(the bundled model)'}`);
+  return dir;
+}
