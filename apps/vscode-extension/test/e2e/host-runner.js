@@ -16,6 +16,7 @@ const output = [];
 const posted = [];
 const panels = [];
 const errors = [];
+const statusBar = [];
 
 class Uri {
   constructor(scheme, p) { this.scheme = scheme; this.path = p; }
@@ -31,14 +32,18 @@ const vscode = {
   ProgressLocation: { Notification: 15 },
   ViewColumn: { Active: -1 },
   ConfigurationTarget: { Global: 1, Workspace: 2 },
+  StatusBarAlignment: { Left: 1, Right: 2 },
+  QuickPickItemKind: { Separator: -1, Default: 0 },
   workspace: {
     workspaceFolders: undefined,
+    onDidChangeConfiguration: () => ({ dispose() {} }),
     getConfiguration: (section) => ({
       get: (k, d) => settings[`${section}.${k}`] ?? d,
       update: async (k, v) => { settings[`${section}.${k}`] = v; updates.push({ key: `${section}.${k}`, value: v }); },
     }),
   },
   window: {
+    createStatusBarItem: () => { const item = { text: '', show() { statusBar.push(item.text); }, hide() {}, dispose() {} }; return item; },
     activeTextEditor: undefined,
     tabGroups: { activeTabGroup: { activeTab: undefined } },
     createOutputChannel: () => ({ appendLine: (l) => output.push(l), append: (l) => output.push(l), show() {}, dispose() {} }),
@@ -76,7 +81,7 @@ require.cache.vscode = { id: 'vscode', filename: 'vscode', loaded: true, exports
 (async () => {
   const started = Date.now();
   const ext = require(path.join(extensionDir, 'dist/extension.js'));
-  const context = { extensionPath: extensionDir, extensionUri: Uri.file(extensionDir), subscriptions: [], extension: { packageJSON: require(path.join(extensionDir, 'package.json')) } };
+  const context = { extensionPath: extensionDir, extensionUri: Uri.file(extensionDir), subscriptions: [], globalState: { get: () => undefined, update: async () => undefined }, extension: { packageJSON: require(path.join(extensionDir, 'package.json')) } };
   ext.activate(context);
   const command = { segment: 'nuclei.segmentImage', train: 'nuclei.trainModel', evaluate: 'nuclei.evaluateModel' }[mode];
   const returned = await vscode.commands.registry.get(command)(mode === 'segment' ? Uri.file(paths[0]) : undefined);
@@ -89,6 +94,7 @@ require.cache.vscode = { id: 'vscode', filename: 'vscode', loaded: true, exports
   const result = {
     ms: Date.now() - started,
     commands: [...vscode.commands.registry.keys()],
+    statusBar,
     returned: mode === 'segment' ? undefined : returned,
     updates,
     messageTypes: posted.map((m) => m.type),

@@ -35,8 +35,11 @@ run(`packaged extension in a Node host${E2E ? '' : ' (SKIPPED: set NUCLEI_E2E=1)
     console.log(`host run: ${result.ms} ms, ${result.count} nuclei, output:\n${(result.output ?? []).join('\n')}`);
     expect(result.fatal).toBeUndefined();
     expect(result.errors).toEqual([]);
-    expect(result.commands.sort()).toEqual(['nuclei.evaluateModel', 'nuclei.segmentImage', 'nuclei.trainModel']);
+    expect(result.commands.sort()).toEqual(['nuclei.evaluateModel', 'nuclei.segmentImage', 'nuclei.selectModel', 'nuclei.trainModel']);
+    expect(result.statusBar[0]).toMatch(/^\$\(symbol-color\) Nuclei: /);
     expect(result.output.join('\n')).toMatch(/backend: wasm/);
+    // Prediction ran on the ONNX Runtime shipped inside the .vsix.
+    expect(result.output.join('\n')).toMatch(/engine: onnx \(onnxruntime-node [\d.]+ cpu/);
     expect(result.width).toBe(192);
     expect(typeof result.count).toBe('number');
     if (hasModel) expect(result.count).toBeGreaterThan(0);
