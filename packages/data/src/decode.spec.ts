@@ -165,9 +165,27 @@ describe('readImageRgb: more than 8 bits', () => {
       expect(img.data[3 * 7]).toBe(255); // value 4095 at x = 7
       expect(img.data[3 * 1]).toBe(Math.round((585 / 4095) * 255));
       expect(warn).toHaveBeenCalledWith(expect.stringMatching(/twelve\.png: 12-bit data in a ushort file \(max 4095\); scaled from 0\.\.4095/));
+      // The original 16-bit values travel with the 8-bit view, for normalisation and measurements.
+      expect(img.source).toMatchObject({ channels: 1, depth: 'ushort' });
+      expect(Array.from(img.source!.data.subarray(0, 8))).toEqual([0, 585, 1170, 1755, 2340, 2925, 3510, 4095]);
+      const rgb16 = join(dir, 'rgb16.png');
+      await sharp(Uint16Array.from({ length: 4 * 4 * 3 }, (_, i) => [1000, 2000, 40000][i % 3]), { raw: { width: 4, height: 4, channels: 3 } }).toColourspace('rgb16').png().toFile(rgb16);
+      const colour = await readImageRgb(rgb16);
+      expect(colour.source?.channels).toBe(3);
+      expect(Array.from(colour.source!.data.subarray(0, 3))).toEqual([1000, 2000, 40000]);
+      // One channel picked: its original values, as one channel.
+      const picked = await readImageRgb(rgb16, { channel: 2 });
+      expect(picked.source).toMatchObject({ channels: 1 });
+      expect(picked.source!.data[0]).toBe(40000);
     } finally {
       warn.mockRestore();
     }
+  });
+
+  it('8-bit files carry no source values (the 8-bit data is the original)', async () => {
+    const p = join(tmp.make(), 'plain8.png');
+    await sharp(randomRgb(6), { raw: { width: W, height: H, channels: 3 } }).png().toFile(p);
+    expect((await readImageRgb(p)).source).toBeUndefined();
   });
 });
 

@@ -59,7 +59,12 @@ function grayFrom(image: RgbImage, c: number): RgbImage {
   const n = image.width * image.height;
   const out = new Uint8Array(n * 3);
   for (let i = 0; i < n; i++) out.fill(image.data[3 * i + c], 3 * i, 3 * i + 3);
-  return { ...image, data: out };
+  const src = image.source;
+  if (!src) return { width: image.width, height: image.height, data: out };
+  const values = new Float32Array(n);
+  const k = Math.min(c, src.channels - 1);
+  for (let i = 0; i < n; i++) values[i] = src.data[i * src.channels + k];
+  return { width: image.width, height: image.height, data: out, source: { channels: 1, data: values, depth: src.depth } };
 }
 
 async function read8(path: string, page: number): Promise<RgbImage> {
@@ -123,7 +128,14 @@ async function readStretched(path: string, meta: Metadata, page: number): Promis
         out[i * 3 + k] = Number.isFinite(v) ? Math.max(0, Math.min(255, Math.round(((v - offset) / range) * 255))) : 0;
       }
     }
-    return { width: info.width, height: info.height, data: out };
+    // The original values travel with the 8-bit view (normalisation and measurements use them).
+    const sc = c >= 3 ? 3 : 1;
+    const source = new Float32Array(n * sc);
+    for (let i = 0; i < n; i++) for (let k = 0; k < sc; k++) {
+      const v = values[i * c + k];
+      source[i * sc + k] = Number.isFinite(v) ? v : 0;
+    }
+    return { width: info.width, height: info.height, data: out, source: { channels: sc, data: source, depth } };
   } catch (err) {
     throw new NucleiInputError(path, describe(err, 'image'));
   }

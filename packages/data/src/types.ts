@@ -2,7 +2,19 @@
 export interface RgbImage {
   width: number;
   height: number;
+  /** The 8-bit RGB view: what is displayed and overlaid (and what 8-bit files hold). */
   data: Uint8Array;
+  /** 16-bit and float files: the original values, for the model's normalisation and intensity measurements. */
+  source?: SourceValues;
+}
+
+/** An image's original sample values (16-bit, 32-bit or float files), `height*width*channels` row-major. */
+export interface SourceValues {
+  /** 1 (gray, or one channel picked) or 3 (RGB). */
+  channels: number;
+  data: Float32Array;
+  /** sharp's sample format: 'ushort', 'float', ... */
+  depth: string;
 }
 
 /** A binary mask (`height*width`, values 0 or 1) with its size. */

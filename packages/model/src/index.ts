@@ -10,6 +10,7 @@ export {
   preprocessedChannels,
   type ImageNormalisation,
   type Preprocessing,
+  type SourceSamples,
 } from './preprocessing';
 export { acc, iou, IOU_METRIC_NAME } from './metrics';
 export { modelFlops } from './flops';

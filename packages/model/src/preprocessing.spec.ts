@@ -75,3 +75,38 @@ describe('percentile preprocessing', () => {
     expect(validatePreprocessing(DEFAULT_PREPROCESSING, 'x')).toEqual(DEFAULT_PREPROCESSING);
   });
 });
+
+describe('preprocessImage on original (16-bit) values', () => {
+  it('takes the percentiles on the source values, not on the 8-bit view', () => {
+    // 100 pixels: background 100, nuclei 1000..1099 (one per value), one hot pixel at 65535.
+    const n = 200;
+    const values = new Float32Array(n).fill(100);
+    for (let i = 0; i < 99; i++) values[100 + i] = 1000 + i;
+    values[199] = 65535;
+    const view = new Uint8Array(n * 3); // the 8-bit view is not used for the numbers
+    const p = { ...DEFAULT_PREPROCESSING, channels: 'gray' as const, low: 1, high: 99 };
+    const out = preprocessImage(view, p, { channels: 1, data: values });
+    // Percentile 1 = 100 (background), 99 = the value at rank 0.99 * 199 = 197.01 -> sorted[197] = 1097.
+    expect(out[0]).toBeCloseTo(0, 6);
+    expect(out[100]).toBeCloseTo((1000 - 100) / (1097 - 100), 6);
+    expect(out[101] - out[100]).toBeCloseTo(1 / 997, 6); // every 16-bit level stays distinct
+    // The 8-bit view of the same data would have put all nuclei into one or two grey levels.
+  });
+
+  it('RGB models get each source channel normalised; a one-channel source fills all three', () => {
+    const values = Float32Array.from({ length: 300 }, (_, i) => i);
+    const out = preprocessImage(new Uint8Array(300 * 3), { ...DEFAULT_PREPROCESSING, invert: 'never' }, { channels: 1, data: values });
+    expect(out.length).toBe(900);
+    expect(out[3 * 150]).toBe(out[3 * 150 + 2]);
+    expect(out[3 * 150]).toBeGreaterThan(0.4);
+    expect(out[3 * 150]).toBeLessThan(0.6);
+  });
+
+  it('inverts a light background on source values too', () => {
+    const values = new Float32Array(100).fill(50000);
+    for (let i = 0; i < 10; i++) values[i] = 1000; // dark nuclei on a light background
+    const out = preprocessImage(new Uint8Array(300), { ...DEFAULT_PREPROCESSING, channels: 'gray', low: 0, high: 100 }, { channels: 1, data: values });
+    expect(out[0]).toBeCloseTo(1, 5); // nuclei become bright
+    expect(out[50]).toBeCloseTo(0, 5);
+  });
+});

@@ -86,16 +86,89 @@ export function normalisedValue(norm: ImageNormalisation, data: Uint8Array, i: n
   return norm.channels === 1 ? norm.luts[0][data[3 * i] + data[3 * i + 1] + data[3 * i + 2]] : norm.luts[c][data[3 * i + c]];
 }
 
+/** Original sample values of an image (16-bit, float files), `n*channels` interleaved; see `SourceValues` in @nuclei/data. */
+export interface SourceSamples {
+  channels: number;
+  data: Float32Array;
+}
+
 /**
  * The whole image as model input, `w*h*channels` float32. Without preprocessing (legacy models)
- * the 8-bit RGB values themselves (the model scales them).
+ * the 8-bit RGB values themselves (the model scales them). With `source` (16-bit and float files)
+ * the percentiles are taken on the original values, not on the 8-bit view, so nothing is lost
+ * to 8-bit quantisation (a few hot pixels no longer squeeze the nuclei into a few grey levels).
  */
-export function preprocessImage(data: Uint8Array, p: Preprocessing | undefined): Float32Array {
+export function preprocessImage(data: Uint8Array, p: Preprocessing | undefined, source?: SourceSamples): Float32Array {
   if (!p) return Float32Array.from(data);
+  if (source) return preprocessSource(source, p);
   const norm = imageNormalisation(data, p);
   const n = data.length / 3;
   const out = new Float32Array(n * norm.channels);
   for (let i = 0; i < n; i++) for (let c = 0; c < norm.channels; c++) out[i * norm.channels + c] = normalisedValue(norm, data, i, c);
+  return out;
+}
+
+/** Percentile of a channel's values from a 65536-bin histogram over its range (exact for 16-bit integers). */
+function channelPercentiles(values: Float32Array, stride: number, offset: number, qs: number[]): number[] {
+  const n = values.length / stride;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const v = values[i * stride + offset];
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  if (!(hi > lo)) return qs.map(() => lo);
+  const integer = Number.isInteger(lo) && Number.isInteger(hi);
+  const bins = 65536;
+  const step = integer ? Math.max(1, Math.ceil((hi - lo + 1) / bins)) : (hi - lo) / (bins - 1);
+  const hist = new Float64Array(bins);
+  for (let i = 0; i < n; i++) hist[Math.min(bins - 1, Math.round((values[i * stride + offset] - lo) / step))]++;
+  return qs.map((q) => lo + percentileOfHistogram(hist, n, q) * step);
+}
+
+function preprocessSource(source: SourceSamples, p: Preprocessing): Float32Array {
+  const { channels: sc, data } = source;
+  const n = data.length / sc;
+  const channels = preprocessedChannels(p);
+  // The values each model channel is made of: gray = the mean of the source channels; RGB from one source channel repeats it.
+  let planes: Float32Array;
+  let stride: number;
+  if (channels === 1 && sc > 1) {
+    planes = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      let sum = 0;
+      for (let c = 0; c < sc; c++) sum += data[i * sc + c];
+      planes[i] = sum / sc;
+    }
+    stride = 1;
+  } else {
+    planes = data;
+    stride = sc;
+  }
+  const scale: Array<[number, number]> = [];
+  for (let c = 0; c < Math.min(channels, stride); c++) {
+    const [lo, hiRaw] = channelPercentiles(planes, stride, c, [p.low, p.high]);
+    const hi = hiRaw > lo ? hiRaw : lo + 1;
+    scale.push([lo, hi]);
+  }
+  const out = new Float32Array(n * channels);
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < channels; c++) {
+      const k = Math.min(c, stride - 1);
+      const [lo, hi] = scale[k];
+      out[i * channels + c] = (planes[i * stride + k] - lo) / (hi - lo);
+    }
+  }
+  if (p.invert === 'auto') {
+    const mh = new Float64Array(256);
+    for (let i = 0; i < n; i++) {
+      let sum = 0;
+      for (let c = 0; c < channels; c++) sum += out[i * channels + c];
+      mh[Math.max(0, Math.min(255, Math.round((sum / channels) * 255)))]++;
+    }
+    if (percentileOfHistogram(mh, n, 50) / 255 > 0.5) for (let i = 0; i < out.length; i++) out[i] = 1 - out[i];
+  }
   return out;
 }
 

@@ -44,6 +44,17 @@ describe('measureNuclei', () => {
     expect(r.intensity[0].integrated).toBeCloseTo(ref.mean * ref.area, 4);
   });
 
+  it('measures intensities on the original 16-bit values when the image carries them', () => {
+    // The same pattern x 1000 in the source: the 8-bit view (all zeros here) is not what is measured.
+    const source = { channels: 1, data: Float32Array.from({ length: W * H }, (_, i) => (labels[i] * 40 + ((i % W) % 3)) * 1000), depth: 'ushort' };
+    const deep = measureNuclei(labels, W, H, 3, { width: W, height: H, data: new Uint8Array(W * H * 3), source });
+    for (const ref of SKIMAGE) {
+      const r = deep.find((m) => m.label === ref.label)!;
+      expect(r.intensity[0].mean).toBeCloseTo(ref.mean * 1000, 2);
+      expect([r.intensity[0].min, r.intensity[0].max]).toEqual([ref.min * 1000, ref.max * 1000]);
+    }
+  });
+
   it('scales lengths and areas by the pixel size', () => {
     const [r] = measureNuclei(labels, W, H, 3, undefined, 0.5);
     expect(r.area).toBe(3); // 12 px x 0.25 um^2

@@ -117,14 +117,22 @@ export function measureNuclei(labels: Int32Array, width: number, height: number,
   if (labels.length !== width * height) throw new RangeError(`measureNuclei: labels have ${labels.length} pixels, expected ${width}x${height}`);
   const { x0, y0, x1, y1 } = labelStats(labels, width, height, count);
   let channels = 0;
+  // Intensities on the original values: a 16-bit or float file's own samples, else the 8-bit image.
+  let values: ArrayLike<number> = new Uint8Array(0);
+  let stride = 3;
   if (image) {
     if (image.width !== width || image.height !== height) throw new RangeError(`measureNuclei: image is ${image.width}x${image.height}, labels ${width}x${height}`);
-    channels = 1;
-    const d = image.data;
-    for (let i = 0; i < width * height; i++) {
-      if (d[3 * i] !== d[3 * i + 1] || d[3 * i] !== d[3 * i + 2]) {
-        channels = 3;
-        break;
+    if (image.source) {
+      ({ channels, data: values } = image.source);
+      stride = channels;
+    } else {
+      channels = 1;
+      const d = (values = image.data);
+      for (let i = 0; i < width * height; i++) {
+        if (d[3 * i] !== d[3 * i + 1] || d[3 * i] !== d[3 * i + 2]) {
+          channels = 3;
+          break;
+        }
       }
     }
   }
@@ -148,7 +156,7 @@ export function measureNuclei(labels: Int32Array, width: number, height: number,
         sx += x;
         sy += y;
         for (let c = 0; c < channels; c++) {
-          const v = image!.data[3 * i + c];
+          const v = values[stride * i + c];
           const s = stats[c];
           if (v < s.min) s.min = v;
           if (v > s.max) s.max = v;

@@ -47,7 +47,7 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
 
 /** The whole image normalised as the model expects (before tiling, so all tiles share one normalisation). */
 export function toModelInput(image: RgbImage, preprocessing: Preprocessing | undefined): ModelInput {
-  return { width: image.width, height: image.height, channels: preprocessedChannels(preprocessing), data: preprocessImage(image.data, preprocessing) };
+  return { width: image.width, height: image.height, channels: preprocessedChannels(preprocessing), data: preprocessImage(image.data, preprocessing, image.source) };
 }
 
 function rgbInput(image: RgbImage): ModelInput {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { NucleiInputError } from '@nuclei/data';
 import { segment } from './segment';
-import { flipTiles } from './predict';
+import { flipTiles, toModelInput } from './predict';
 import { DEFAULT_PREPROCESSING } from '@nuclei/model';
 import { brightnessModel, brightnessProbability, normalisedTwoOutputModel } from './test-utils/models';
 import { drawEllipse, imageFromLabels } from './test-utils/shapes';
@@ -216,5 +216,20 @@ describe('segment with a normalised two-output model', () => {
 
   it('refuses the marker split for a mask-only model', async () => {
     await expect(segment(scene().image, brightnessModel(32), { split: 'markers' })).rejects.toThrow(/touching-border output/);
+  });
+});
+
+describe('toModelInput', () => {
+  it("normalises a 16-bit image's original values, not its 8-bit view", () => {
+    const n = 64;
+    const data = new Uint8Array(n * 3).fill(7); // a flat 8-bit view
+    const values = Float32Array.from({ length: n }, (_, i) => 1000 + i * 10);
+    const p = { ...DEFAULT_PREPROCESSING, channels: 'gray' as const, invert: 'never' as const, low: 0, high: 100 };
+    const deep = toModelInput({ width: 8, height: 8, data, source: { channels: 1, data: values, depth: 'ushort' } }, p);
+    expect(deep.data[0]).toBeCloseTo(0, 6);
+    expect(deep.data[63]).toBeCloseTo(1, 6);
+    expect(new Set(deep.data).size).toBe(64);
+    const flat = toModelInput({ width: 8, height: 8, data }, p);
+    expect(new Set(flat.data).size).toBe(1);
   });
 });
