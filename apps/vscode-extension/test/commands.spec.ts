@@ -5,7 +5,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import * as mock from './vscode-mock';
 import { activate } from '../src/extension';
-import { segmentImageCommand } from '../src/commands/segmentImage';
+import { runFolder, segmentImageCommand } from '../src/commands/segmentImage';
 import { trainModelCommand } from '../src/commands/trainModel';
 import { evaluateModelCommand } from '../src/commands/evaluateModel';
 import { selectModelCommand } from '../src/commands/selectModel';
@@ -249,25 +249,38 @@ describe('Segment nuclei in image', () => {
     expect(panel.webview.postMessage.mock.calls[0][0].payload.imageSrc).toBe(`data:image/png;base64,${Buffer.from('png!').toString('base64')}`);
   });
 
-  it('saves one output or all of them next to the image, or into a picked folder', async () => {
+  it('saves one output or all of them into a folder named after the image and the model, or a picked folder', async () => {
     const file = imageFile();
     await segmentImageCommand(context, log, vscode.Uri.file(file));
     const panel = mock.createdPanels[0];
     await panel.receive({ type: 'ready' });
+    const run = path.join(tmp, 'cells.nuclei-default');
     await panel.receive({ type: 'save', what: 'mask', pickLocation: false });
-    expect(fs.existsSync(path.join(tmp, 'cells_mask.png'))).toBe(true);
-    expect(fs.existsSync(path.join(tmp, 'cells_overlay.png'))).toBe(false);
-    expect(panel.webview.postMessage).toHaveBeenLastCalledWith({ type: 'saved', files: [path.join(tmp, 'cells_mask.png')] });
+    expect(fs.readdirSync(run)).toEqual(['cells_mask.png']);
+    expect(panel.webview.postMessage).toHaveBeenLastCalledWith({ type: 'saved', files: [path.join(run, 'cells_mask.png')] });
+    expect(mock.window.showInformationMessage).toHaveBeenLastCalledWith(expect.stringContaining(`saved cells_mask.png in ${run}`), 'Reveal in File Explorer', 'Open Folder');
 
+    // Saving all again would replace the mask: asked first; declining writes nothing.
+    mock.window.showWarningMessage.mockResolvedValueOnce(undefined);
     await panel.receive({ type: 'save', what: 'all', pickLocation: false });
-    expect(engine.writeOutputs).toHaveBeenLastCalledWith(expect.anything(), expect.anything(), tmp, 'cells', { imagePath: file, model: path.join(EXT, 'dist/models/default') });
-    expect(panel.webview.postMessage.mock.lastCall[0].files).toHaveLength(5);
+    expect(mock.window.showWarningMessage).toHaveBeenLastCalledWith(expect.stringMatching(/cells_mask\.png already exists in .*Replace it\?/), { modal: true }, 'Replace');
+    expect(fs.readdirSync(run)).toEqual(['cells_mask.png']);
+    mock.window.showWarningMessage.mockResolvedValueOnce('Replace' as never);
+    await panel.receive({ type: 'save', what: 'all', pickLocation: false });
+    expect(engine.writeOutputs).toHaveBeenLastCalledWith(expect.anything(), expect.anything(), expect.any(String), 'cells', { imagePath: file, model: path.join(EXT, 'dist/models/default') });
+    expect(fs.readdirSync(run).sort()).toEqual(['cells.csv', 'cells.json', 'cells_labels.png', 'cells_mask.png', 'cells_overlay.png']);
+    expect(fs.readFileSync(path.join(run, 'cells_mask.png'), 'utf8')).toMatch(/cells_mask\.png$/); // the new file, whole
 
     const other = fs.mkdtempSync(path.join(os.tmpdir(), 'nuclei-out-'));
     mock.window.showOpenDialog.mockResolvedValueOnce([vscode.Uri.file(other)]);
     await panel.receive({ type: 'save', what: 'all', pickLocation: true });
     expect(fs.readdirSync(other).sort()).toEqual(['cells.csv', 'cells.json', 'cells_labels.png', 'cells_mask.png', 'cells_overlay.png']);
     fs.rmSync(other, { recursive: true, force: true });
+  });
+
+  it('names the run folder after the training run for checkpoints', () => {
+    expect(runFolder('/data/a/cells.tif', '/runs/exp1/best')).toBe(path.join('/data/a', 'cells.nuclei-exp1-best'));
+    expect(runFolder('/data/a/cells.png', '/x/my model!')).toBe(path.join('/data/a', 'cells.nuclei-my_model_'));
   });
 
   it('reports a failed save naming the image', async () => {

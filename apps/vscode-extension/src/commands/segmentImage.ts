@@ -151,7 +151,12 @@ export async function showSegmentation(context: vscode.ExtensionContext, log: Lo
         const files = await saveOutputs(session, message.what, message.pickLocation, log);
         if (files.length > 0) {
           p.send({ type: 'saved', files });
-          void vscode.window.showInformationMessage(`Nuclei: saved ${files.map((f) => path.basename(f)).join(', ')}`);
+          const folder = path.dirname(files[0]);
+          void vscode.window.showInformationMessage(`Nuclei: saved ${files.length === 1 ? path.basename(files[0]) : `${files.length} files`} in ${folder}`, 'Reveal in File Explorer', 'Open Folder')
+            .then((choice) => {
+              if (choice === 'Reveal in File Explorer') void vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(files[0]));
+              if (choice === 'Open Folder') void vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(folder));
+            });
         }
       } catch (err) {
         log.error(`save: ${name} failed`, err);
@@ -167,36 +172,57 @@ export async function showSegmentation(context: vscode.ExtensionContext, log: Lo
 const KIND_KEYS: Record<Exclude<SaveKind, 'all'>, 'mask' | 'labels' | 'overlay' | 'csv'> = { mask: 'mask', labels: 'labels', overlay: 'overlay', csv: 'csv' };
 
 /**
- * Writes the outputs next to the image (or into a folder the user picks). Single files are
- * written to a temporary folder first and copied, since the writer makes all of them at once.
+ * The folder one segmentation's outputs go to by default: beside the image, named after the image
+ * and the model (`cells.nuclei-default`, `cells.nuclei-run1-best`), so runs with other models
+ * never write over each other.
+ */
+export function runFolder(imagePath: string, modelDir: string): string {
+  const base = path.basename(imagePath, path.extname(imagePath));
+  const leaf = path.basename(modelDir);
+  const model = leaf === 'best' || leaf === 'last' ? `${path.basename(path.dirname(modelDir))}-${leaf}` : leaf;
+  return path.join(path.dirname(imagePath), `${base}.nuclei-${model.replace(/[^A-Za-z0-9._-]+/g, '_')}`);
+}
+
+/**
+ * Writes the outputs into the run folder (or a folder the user picks). Everything is written to a
+ * temporary folder first; files that would replace earlier ones are named and need a confirmation;
+ * each then lands with a same-folder rename, so an interrupted save leaves old or new files whole.
  */
 export async function saveOutputs(session: SegmentationSession, what: SaveKind, pickLocation: boolean, log: Logger): Promise<string[]> {
   const engine = await import('../engine');
   const baseName = path.basename(session.imagePath, path.extname(session.imagePath));
-  let outDir = path.dirname(session.imagePath);
+  let outDir = runFolder(session.imagePath, session.modelDir);
   if (pickLocation) {
     const picked = await vscode.window.showOpenDialog({
       canSelectFiles: false, canSelectFolders: true, canSelectMany: false,
-      defaultUri: vscode.Uri.file(outDir), openLabel: 'Save here', title: `Save the outputs of ${path.basename(session.imagePath)}`,
+      defaultUri: vscode.Uri.file(path.dirname(session.imagePath)), openLabel: 'Save here', title: `Save the outputs of ${path.basename(session.imagePath)}`,
     });
     if (!picked?.[0]) return [];
     outDir = picked[0].fsPath;
   }
   const info = { imagePath: session.imagePath, model: session.modelDir };
-  if (what === 'all') {
-    const paths = await engine.writeOutputs(session.result, session.image, outDir, baseName, info);
-    const files = Object.values(paths).filter((f): f is string => typeof f === 'string');
-    log.info(`save: ${files.join(', ')}`);
-    return files;
-  }
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nuclei-save-'));
   try {
     const paths = await engine.writeOutputs(session.result, session.image, tmp, baseName, info);
-    const from = paths[KIND_KEYS[what]];
-    const to = path.join(outDir, path.basename(from));
-    fs.copyFileSync(from, to);
-    log.info(`save: ${to}`);
-    return [to];
+    const made = what === 'all' ? Object.values(paths).filter((f): f is string => typeof f === 'string') : [paths[KIND_KEYS[what]]];
+    const targets = made.map((f) => path.join(outDir, path.basename(f)));
+    const existing = targets.filter((t) => fs.existsSync(t));
+    if (existing.length) {
+      const shown = existing.slice(0, 3).map((f) => path.basename(f)).join(', ') + (existing.length > 3 ? ` and ${existing.length - 3} more` : '');
+      const choice = await vscode.window.showWarningMessage(`Nuclei: ${shown} already exist${existing.length === 1 ? 's' : ''} in ${outDir}. Replace ${existing.length === 1 ? 'it' : 'them'}?`, { modal: true }, 'Replace');
+      if (choice !== 'Replace') {
+        log.info(`save: kept the existing outputs in ${outDir}`);
+        return [];
+      }
+    }
+    fs.mkdirSync(outDir, { recursive: true });
+    made.forEach((from, i) => {
+      const part = path.join(outDir, `.${path.basename(from)}.${process.pid}.saving`);
+      fs.copyFileSync(from, part);
+      fs.renameSync(part, targets[i]);
+    });
+    log.info(`save: ${targets.join(', ')}`);
+    return targets;
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
