@@ -1,6 +1,7 @@
 // Registers the commands; everything else lives in ./commands (and loads TF.js lazily).
 import * as vscode from 'vscode';
 import { evaluateModelCommand } from './commands/evaluateModel';
+import { segmentBatchCommand } from './commands/segmentBatch';
 import { segmentImageCommand } from './commands/segmentImage';
 import { selectModelCommand } from './commands/selectModel';
 import { trainModelCommand } from './commands/trainModel';
@@ -13,12 +14,20 @@ export function activate(context: vscode.ExtensionContext): void {
   log.info(`Nuclei extension ${context.extension?.packageJSON?.version ?? ''} activated from ${context.extensionPath}`);
   context.subscriptions.push(
     channel,
-    vscode.commands.registerCommand('nuclei.segmentImage', (uri?: vscode.Uri) => segmentImageCommand(context, log, uri)),
+    // The explorer passes the clicked file and the whole selection: several images are a batch.
+    vscode.commands.registerCommand('nuclei.segmentImage', (uri?: vscode.Uri, selected?: vscode.Uri[]) =>
+      selected && selected.length > 1 ? segmentBatchCommand(context, log, selected) : segmentImageCommand(context, log, uri)),
+    vscode.commands.registerCommand('nuclei.segmentFolder', (uri?: vscode.Uri) => segmentFolder(context, log, uri)),
     vscode.commands.registerCommand('nuclei.trainModel', (uri?: vscode.Uri) => trainModelCommand(context, log, uri)),
     vscode.commands.registerCommand('nuclei.evaluateModel', (uri?: vscode.Uri) => evaluateModelCommand(context, log, uri)),
     vscode.commands.registerCommand('nuclei.selectModel', () => selectModelCommand(context, log)),
   );
   createModelStatus(context);
+}
+
+async function segmentFolder(context: vscode.ExtensionContext, log: ReturnType<typeof createLogger>, uri?: vscode.Uri) {
+  const folder = uri ?? (await vscode.window.showOpenDialog({ canSelectFiles: false, canSelectFolders: true, openLabel: 'Segment all images', title: 'A folder of microscopy images' }))?.[0];
+  return folder ? segmentBatchCommand(context, log, [folder]) : undefined;
 }
 
 export function deactivate(): void {

@@ -64,7 +64,7 @@ function imageFile(name = 'cells.png'): string {
 describe('activate', () => {
   it('registers the commands, the Nuclei output channel and the model in the status bar', () => {
     activate(context);
-    expect([...mock.commands.registered.keys()].sort()).toEqual(['nuclei.evaluateModel', 'nuclei.segmentImage', 'nuclei.selectModel', 'nuclei.trainModel']);
+    expect([...mock.commands.registered.keys()].sort()).toEqual(['nuclei.evaluateModel', 'nuclei.segmentFolder', 'nuclei.segmentImage', 'nuclei.selectModel', 'nuclei.trainModel']);
     const item = mock.statusBarItems[0];
     expect(item).toMatchObject({ visible: true, command: 'nuclei.selectModel', text: '$(symbol-color) Nuclei: bundled model' });
     expect(item.tooltip).toContain(path.join(EXT, 'dist/models/default'));
@@ -75,7 +75,7 @@ describe('activate', () => {
   it('package.json contributes what the code registers, with resourceExtname menus and the settings', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '../package.json'), 'utf8'));
     const ids = pkg.contributes.commands.map((c: { command: string }) => c.command).sort();
-    expect(ids).toEqual(['nuclei.evaluateModel', 'nuclei.segmentImage', 'nuclei.selectModel', 'nuclei.trainModel']);
+    expect(ids).toEqual(['nuclei.evaluateModel', 'nuclei.segmentFolder', 'nuclei.segmentImage', 'nuclei.selectModel', 'nuclei.trainModel']);
     expect(pkg.activationEvents).toEqual(['onStartupFinished']); // the status bar shows the model from the start
     const title = pkg.contributes.menus['editor/title'].find((m: { command: string }) => m.command === 'nuclei.segmentImage');
     const explorer = pkg.contributes.menus['explorer/context'].find((m: { command: string }) => m.command === 'nuclei.segmentImage');
@@ -90,6 +90,40 @@ describe('activate', () => {
     expect(pkg.contributes.configuration.properties['nuclei.backend'].enum).toEqual(['auto', 'gpu', 'node', 'wasm', 'cpu']);
     expect(pkg.contributes.configuration.properties['nuclei.engine'].enum).toEqual(['auto', 'onnx', 'tfjs']);
     expect(pkg.contributes.configuration.properties['nuclei.tiling'].enum).toEqual(['auto', 'tile', 'resize']);
+  });
+});
+
+describe('Segment several images', () => {
+  it('segments an explorer multi-selection, each into its run folder, and sums them up on one page', async () => {
+    activate(context);
+    const a = imageFile('a.png');
+    const b = imageFile('b.tif');
+    const notes = path.join(tmp, 'notes.txt');
+    fs.writeFileSync(notes, 'x');
+    const r = (await mock.commands.executeCommand('nuclei.segmentImage', vscode.Uri.file(a), [a, b, notes].map((f) => vscode.Uri.file(f)))) as { table: { rows: Array<{ name: string; values: Record<string, number> }> }; failed: unknown[] };
+    expect(r.table.rows.map((x) => x.name)).toEqual(['a.png', 'b.tif']);
+    expect(r.table.rows[0].values).toMatchObject({ nuclei: 2, 'mean area (px)': 1.5, 'covered (%)': 37.5 });
+    expect(r.failed).toEqual([]);
+    for (const base of ['a', 'b']) expect(fs.readdirSync(path.join(tmp, `${base}.nuclei-default`))).toContain(`${base}_mask.png`);
+    expect(mock.window.withProgress.mock.calls[0][0]).toMatchObject({ cancellable: true });
+    const page = mock.createdPanels[0];
+    await page.receive({ type: 'ready' });
+    expect(page.webview.postMessage).toHaveBeenCalledWith(expect.objectContaining({ type: 'evaluation', datasetName: '2 of 2 images' }));
+  });
+
+  it('segments every image of a folder; a failure is listed and the others go on; existing outputs need a confirmation', async () => {
+    activate(context);
+    imageFile('one.png');
+    imageFile('two.jpg');
+    engine.segmentImage.mockRejectedValueOnce(new Error('one.png: image is empty'));
+    const r = (await mock.commands.executeCommand('nuclei.segmentFolder', vscode.Uri.file(tmp))) as { table: { rows: Array<{ name: string }> }; failed: Array<{ file: string }> };
+    expect(r.table.rows.map((x) => x.name)).toEqual(['two.jpg']);
+    expect(r.failed.map((f) => path.basename(f.file))).toEqual(['one.png']);
+    expect(mock.window.showErrorMessage).toHaveBeenCalledWith(expect.stringMatching(/1 of 2 images failed: one\.png/), 'Show log');
+    // Again: two.jpg has outputs from this model; declining stops before anything is written.
+    mock.window.showWarningMessage.mockResolvedValueOnce(undefined);
+    expect(await mock.commands.executeCommand('nuclei.segmentFolder', vscode.Uri.file(tmp))).toBeUndefined();
+    expect(mock.window.showWarningMessage).toHaveBeenLastCalledWith(expect.stringMatching(/1 of the 2 images already have outputs from this model/), { modal: true }, 'Replace');
   });
 });
 

@@ -188,7 +188,7 @@ export function runFolder(imagePath: string, modelDir: string): string {
  * temporary folder first; files that would replace earlier ones are named and need a confirmation;
  * each then lands with a same-folder rename, so an interrupted save leaves old or new files whole.
  */
-export async function saveOutputs(session: SegmentationSession, what: SaveKind, pickLocation: boolean, log: Logger): Promise<string[]> {
+export async function saveOutputs(session: SegmentationSession, what: SaveKind, pickLocation: boolean, log: Logger, options: { replace?: boolean } = {}): Promise<string[]> {
   const engine = await import('../engine');
   const baseName = path.basename(session.imagePath, path.extname(session.imagePath));
   let outDir = runFolder(session.imagePath, session.modelDir);
@@ -207,7 +207,7 @@ export async function saveOutputs(session: SegmentationSession, what: SaveKind, 
     const made = what === 'all' ? Object.values(paths).filter((f): f is string => typeof f === 'string') : [paths[KIND_KEYS[what]]];
     const targets = made.map((f) => path.join(outDir, path.basename(f)));
     const existing = targets.filter((t) => fs.existsSync(t));
-    if (existing.length) {
+    if (existing.length && !options.replace) {
       const shown = existing.slice(0, 3).map((f) => path.basename(f)).join(', ') + (existing.length > 3 ? ` and ${existing.length - 3} more` : '');
       const choice = await vscode.window.showWarningMessage(`Nuclei: ${shown} already exist${existing.length === 1 ? 's' : ''} in ${outDir}. Replace ${existing.length === 1 ? 'it' : 'them'}?`, { modal: true }, 'Replace');
       if (choice !== 'Replace') {

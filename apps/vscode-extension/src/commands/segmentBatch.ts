@@ -1,0 +1,96 @@
+// Several images at once: the explorer's multi-selection, or every image of a folder. Each gets its
+// outputs in its own run folder (as the viewer's "Save all"), and one page sums them up.
+import * as fs from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { modelProblem, readConfig, resolveModelDir, wasmDir } from '../config';
+import { errorMessage, type Logger } from '../log';
+import type { MetricsTable } from '../webview/messages';
+import { createNucleiPanel } from '../webview/panel';
+import { isSupportedImage, runFolder, saveOutputs } from './segmentImage';
+
+/** The images a command was given: the selected files that are images, or the images in a selected folder (not recursive). */
+export function batchImages(uris: readonly vscode.Uri[]): string[] {
+  const files: string[] = [];
+  for (const u of uris) {
+    const p = u.fsPath;
+    if (fs.existsSync(p) && fs.statSync(p).isDirectory()) {
+      for (const name of fs.readdirSync(p).sort()) if (!name.startsWith('.') && isSupportedImage(name) && fs.statSync(path.join(p, name)).isFile()) files.push(path.join(p, name));
+    } else if (isSupportedImage(p)) files.push(p);
+  }
+  return [...new Set(files)];
+}
+
+export interface BatchResult {
+  table: MetricsTable;
+  failed: Array<{ file: string; reason: string }>;
+  cancelled: boolean;
+}
+
+export async function segmentBatchCommand(context: vscode.ExtensionContext, log: Logger, uris: readonly vscode.Uri[]): Promise<BatchResult | undefined> {
+  const files = batchImages(uris);
+  if (files.length === 0) {
+    void vscode.window.showWarningMessage('Nuclei: no images to segment there (png, jpg, tif).');
+    return undefined;
+  }
+  const config = readConfig();
+  const model = resolveModelDir(config, context.extensionPath);
+  const problem = modelProblem(model);
+  if (problem) {
+    void vscode.window.showErrorMessage(`Nuclei: cannot segment: ${problem}.`);
+    return undefined;
+  }
+  const existing = files.filter((f) => fs.existsSync(runFolder(f, model.dir)));
+  if (existing.length) {
+    const choice = await vscode.window.showWarningMessage(
+      `Nuclei: ${existing.length} of the ${files.length} images already have outputs from this model (${path.basename(runFolder(existing[0], model.dir))}${existing.length > 1 ? ', ...' : ''}). Replace them?`,
+      { modal: true }, 'Replace');
+    if (choice !== 'Replace') return undefined;
+  }
+  log.info(`segment: ${files.length} images with ${model.dir}`);
+  const columns = ['nuclei', 'mean area (px)', 'median area (px)', 'covered (%)'];
+  const rows: MetricsTable['rows'] = [];
+  const failed: BatchResult['failed'] = [];
+  let cancelled = false;
+  await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Nuclei: segmenting ${files.length} images`, cancellable: true },
+    async (progress, token) => {
+      const controller = new AbortController();
+      token.onCancellationRequested(() => controller.abort());
+      const engine = await import('../engine');
+      log.info(await engine.ensureBackend(config.backend, wasmDir(context.extensionPath)));
+      const loaded = await engine.loadModelCached(model.dir, config.engine);
+      log.info(loaded.engineLine);
+      for (const [i, file] of files.entries()) {
+        if (controller.signal.aborted) break;
+        progress.report({ message: `${i + 1}/${files.length} ${path.basename(file)}`, increment: 100 / files.length });
+        try {
+          const image = await engine.readImage(file);
+          const result = await engine.segmentImage(image, loaded.predictor, loaded.metadata, { mode: config.tiling, threshold: config.threshold, source: file, signal: controller.signal });
+          // Replacing was confirmed above for the whole batch.
+          const saved = await saveOutputs({ imagePath: file, image, result, modelDir: model.dir }, 'all', false, log, { replace: true });
+          const areas = [...result.areas].sort((a, b) => a - b);
+          const covered = (100 * areas.reduce((a, b) => a + b, 0)) / (result.width * result.height);
+          rows.push({ name: path.basename(file), values: { nuclei: result.count, 'mean area (px)': result.meanArea, 'median area (px)': areas.length ? areas[areas.length >> 1] : 0, 'covered (%)': covered } });
+          log.info(`segment: ${file}: ${result.count} nuclei -> ${path.dirname(saved[0] ?? file)}`);
+        } catch (err) {
+          if ((err as Error).name === 'AbortError') break;
+          failed.push({ file, reason: errorMessage(err) });
+          log.error(`segment: ${file} failed`, err);
+        }
+      }
+      cancelled = controller.signal.aborted;
+    },
+  );
+  const mean: Record<string, number> = {};
+  for (const c of columns) mean[c] = rows.reduce((s, r) => s + r.values[c], 0) / Math.max(1, rows.length);
+  const table: MetricsTable = { columns, rows, mean };
+  const title = `${rows.length} of ${files.length} images${cancelled ? ' (cancelled)' : ''}`;
+  const panel = createNucleiPanel(context.extensionUri, 'evaluate', `Nuclei: ${title}`, [], () => undefined);
+  panel.send({ type: 'evaluation', datasetName: title, table, text: failed.length ? `failed: ${failed.map((f) => `${path.basename(f.file)} (${f.reason})`).join('; ')}` : undefined });
+  if (failed.length) {
+    void vscode.window.showErrorMessage(`Nuclei: ${failed.length} of ${files.length} images failed: ${failed.map((f) => path.basename(f.file)).join(', ')}`, 'Show log')
+      .then((c) => { if (c === 'Show log') log.show(); });
+  }
+  return { table, failed, cancelled };
+}
