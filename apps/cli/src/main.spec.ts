@@ -3,6 +3,8 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { spawnSync } from 'child_process';
+import sharp from 'sharp';
+import { loadSampleFullSize } from '@nuclei/data';
 import { main } from './main';
 
 // One small end-to-end pass through the commands, on the wasm backend (with our training kernels) and a tiny network.
@@ -168,6 +170,23 @@ describe('nuclei CLI', () => {
     const seg = await run(['segment', path.join(data, id, 'images', `${id}.png`), '--model', path.join(out, 'best'), '--out', path.join(root, 'gray-seg'), '--backend', 'wasm']);
     expect(seg.code).toBe(0);
     expect(seg.text).toMatch(/gray, invert auto/);
+  });
+
+  test('trains and evaluates on image + label-image pairs (the layout Cellpose and napari write)', async () => {
+    const pairs = path.join(root, 'pairs');
+    fs.mkdirSync(pairs);
+    for (const id of fs.readdirSync(data).sort().slice(0, 6)) {
+      const s = await loadSampleFullSize(data, id);
+      fs.copyFileSync(path.join(data, id, 'images', `${id}.png`), path.join(pairs, `${id}.png`));
+      await sharp(Uint16Array.from(s.labels), { raw: { width: s.image.width, height: s.image.height, channels: 1 } }).toColourspace('grey16').png().toFile(path.join(pairs, `${id}_labels.png`));
+    }
+    const out = path.join(root, 'pairs-model');
+    const r = await run(['train', '--data', pairs, '--out', out, '--preset', 'nuclei-small', '--size', '32', '--batch', '4', '--epochs', '1', '--crops', '1', '--val', '0.34', '--backend', 'wasm', '--workers', '1']);
+    expect(r).toMatchObject({ code: 0, text: expect.stringMatching(/loaded 6 full-size images/) });
+    const evaluated = await run(['evaluate', '--data', pairs, '--model', path.join(out, 'best'), '--backend', 'wasm']);
+    expect(evaluated).toMatchObject({ code: 0, text: expect.stringMatching(/mean \(6\)/) });
+    const seed = await run(['train', '--data', pairs, '--out', path.join(root, 'pairs-seed'), '--recipe', 'seed', '--size', '32', '--epochs', '1', '--backend', 'wasm', '--no-cache']);
+    expect(seed).toMatchObject({ code: 3, text: expect.stringMatching(/the seed recipe reads only the Data Science Bowl layout/) });
   });
 
   test('the bundled CLI trains with two data-parallel replicas (worker threads run the bundle itself)', () => {

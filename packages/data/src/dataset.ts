@@ -1,10 +1,11 @@
 import { createHash } from 'crypto';
-import { resolve } from 'path';
+import { existsSync } from 'fs';
+import { join, resolve } from 'path';
 import { cacheFilePath, CACHE_FORMAT_VERSION, cleanStaleTemps, defaultCacheDir, readCache, writeCache } from './cache';
-import { inflateGray8PngSync, readGrayWithSharp, readImageRgb } from './decode';
+import { inflateGray8PngSync, readGrayWithSharp, readImageRgb, readLabelImage } from './decode';
 import { forEachNonZeroRow } from './png-gray8';
 import { NucleiInputError } from './errors';
-import { listSampleIds, scanSample, type SampleFiles } from './layout';
+import { listSampleIds, scanPairs, scanSample, type PairFiles, type SampleFiles } from './layout';
 import { labelInto, orInto } from './masks';
 import { resizeImage, resizeMask } from './resize';
 import type { LoadedDataset, LoadOptions, RgbImage, Sample, SkippedSample } from './types';
@@ -99,7 +100,10 @@ export async function loadDataset(dir: string, options: LoadOptions = {}): Promi
   const absDir = resolve(dir);
 
   const ids = listSampleIds(absDir);
-  if (ids.length === 0) throw new NucleiInputError(absDir, 'empty dataset: no sample folders (expected <id>/images/<id>.png and <id>/masks/*.png)');
+  if (ids.length === 0) throw new NucleiInputError(absDir, 'empty dataset: no sample folders (expected <id>/images/<id>.png and <id>/masks/*.png) and no image + label-image pairs (NAME.png with NAME_labels.png or NAME_masks.png)');
+  if (!existsSync(join(absDir, ids[0]))) {
+    throw new NucleiInputError(absDir, 'holds image + label-image pairs: the seed recipe reads only the Data Science Bowl layout (<id>/images, <id>/masks); train with the nuclei recipe (the default)');
+  }
 
   const skipped: SkippedSample[] = [];
   const skip = (err: NucleiInputError, id: string): void => {
@@ -162,6 +166,12 @@ export async function loadDataset(dir: string, options: LoadOptions = {}): Promi
   return finish(absDir, samples, skipped, size);
 }
 
+/** The pairs-layout files of sample `id` when `dir` holds no sample folder of that name. */
+function pairOf(dir: string, id: string): PairFiles | undefined {
+  if (existsSync(join(dir, id))) return undefined;
+  return scanPairs(dir, () => undefined)?.get(id);
+}
+
 function finish(absDir: string, samples: Sample[], skipped: SkippedSample[], size: number): LoadedDataset {
   if (samples.length === 0) {
     const why = skipped.length ? `; all ${skipped.length} skipped, first: ${skipped[0].reason}` : '';
@@ -175,6 +185,15 @@ function finish(absDir: string, samples: Sample[], skipped: SkippedSample[], siz
  * for evaluating predictions against the original-resolution truth.
  */
 export async function loadSampleFullSize(dir: string, id: string): Promise<{ id: string; image: RgbImage; labels: Int32Array }> {
+  const pair = pairOf(resolve(dir), id);
+  if (pair) {
+    const image = await readImageRgb(pair.imagePath);
+    const l = await readLabelImage(pair.labelPath);
+    if (l.width !== image.width || l.height !== image.height) {
+      throw new NucleiInputError(pair.labelPath, `label image is ${l.width}x${l.height}, its image ${pair.imagePath} is ${image.width}x${image.height}`);
+    }
+    return { id, image, labels: l.labels };
+  }
   const files = scanSample(resolve(dir), id);
   let labels = new Int32Array(0);
   const image = await decodeSample(files, (img) => {
@@ -204,7 +223,7 @@ export async function loadFullSizeDataset(
 ): Promise<{ samples: FullSizeSample[]; skipped: SkippedSample[] }> {
   const absDir = resolve(dir);
   const ids = listSampleIds(absDir);
-  if (ids.length === 0) throw new NucleiInputError(absDir, 'empty dataset: no sample folders (expected <id>/images/<id>.png and <id>/masks/*.png)');
+  if (ids.length === 0) throw new NucleiInputError(absDir, 'empty dataset: no sample folders (expected <id>/images/<id>.png and <id>/masks/*.png) and no image + label-image pairs (NAME.png with NAME_labels.png or NAME_masks.png)');
   const skipped: SkippedSample[] = [];
   const decoded: Array<FullSizeSample | undefined> = new Array(ids.length);
   let done = 0;

@@ -5,7 +5,7 @@ import { decodeGray8Png, inflateGray8Png, type Gray8Png } from './png-gray8';
 import type { BinaryMask, RgbImage } from './types';
 
 /** Turns a sharp/libvips error into a short statement of what is wrong with the file. */
-function describe(err: unknown, what: 'image' | 'mask'): string {
+function describe(err: unknown, what: 'image' | 'mask' | 'label image'): string {
   const msg = err instanceof Error ? err.message : String(err);
   const detail = msg.split('\n')[0].replace(/[:\s]+$/, '');
   if (/ENOENT|Input file is missing/.test(msg)) return 'file not found';
@@ -200,4 +200,45 @@ export async function readGrayWithSharp(path: string): Promise<{ width: number; 
 export async function readMaskPng(path: string): Promise<BinaryMask> {
   const gray = readGray8PngSync(path) ?? (await readGrayWithSharp(path));
   return { width: gray.width, height: gray.height, data: binarize(gray.data) };
+}
+
+/**
+ * A label image (one integer id per nucleus, 0 = background: Cellpose's `_masks`, napari's and
+ * this tool's `_labels`), 8-, 16- or 32-bit, one channel, relabelled 1..n in order of first
+ * appearance (row-major) so ids are consecutive whatever the file used.
+ */
+export async function readLabelImage(path: string): Promise<{ width: number; height: number; labels: Int32Array; count: number }> {
+  let meta: Metadata;
+  try {
+    meta = await sharp(path, { failOn: 'truncated' }).metadata();
+  } catch (err) {
+    throw new NucleiInputError(path, describe(err, 'label image'));
+  }
+  const colours = (meta.channels ?? 1) - (meta.hasAlpha ? 1 : 0);
+  if (colours !== 1) throw new NucleiInputError(path, `a label image must have one channel (an id per pixel), this one has ${colours}`);
+  if ((meta.pages ?? 1) > 1) throw new NucleiInputError(path, `a label image must be 2D, this one has ${meta.pages} pages`);
+  const depth = meta.depth ?? 'uchar';
+  let values: ArrayLike<number>;
+  let width: number;
+  let height: number;
+  try {
+    let pipeline = sharp(path, { failOn: 'truncated' }).removeAlpha();
+    if (depth === 'ushort') pipeline = pipeline.toColourspace('grey16');
+    const { data, info } = await pipeline.extractChannel(0).raw({ depth: depth as 'uchar' }).toBuffer({ resolveWithObject: true });
+    values = depth === 'uchar' || depth === 'char' ? new Uint8Array(data.buffer, data.byteOffset, data.length) : typedView(data, depth);
+    ({ width, height } = info);
+  } catch (err) {
+    throw new NucleiInputError(path, describe(err, 'label image'));
+  }
+  const ids = new Map<number, number>();
+  const labels = new Int32Array(width * height);
+  for (let i = 0; i < labels.length; i++) {
+    const v = values[i];
+    if (v === 0) continue;
+    if (!Number.isInteger(v) || v < 0) throw new NucleiInputError(path, `a label image holds non-negative integer ids, found ${v}`);
+    let id = ids.get(v);
+    if (id === undefined) ids.set(v, (id = ids.size + 1));
+    labels[i] = id;
+  }
+  return { width, height, labels, count: ids.size };
 }

@@ -5,7 +5,7 @@ export { mergeMasks, masksToLabels } from './masks';
 export { resizeImage, resizeMask, resizeLabels, resampleFloat } from './resize';
 export { createRng, seededShuffle, splitTrainVal } from './random';
 export { rleEncode, rleDecode } from './rle';
-export { listSampleIds } from './layout';
+export { listSampleIds, LABEL_SUFFIXES } from './layout';
 export { loadDataset, loadSampleFullSize, loadFullSizeDataset, type FullSizeSample } from './dataset';
 export { touchingBorders, medianDiameter } from './targets';
 export { imageKind, IMAGE_KINDS, type ImageKind } from './image-kind';

@@ -29,6 +29,47 @@ function readDir(path: string, what: string): Dirent[] {
 /** Hidden files (.DS_Store, ._foo, .ipynb_checkpoints) are junk that tools leave behind. */
 const isHidden = (name: string): boolean => name.startsWith('.');
 
+/** Suffixes of label images in the image + label-image layout (Cellpose `_masks`, napari / nuclei `_labels`). */
+export const LABEL_SUFFIXES = ['_labels', '_label', '_masks'] as const;
+
+/** One sample of the pairs layout: an image and its label image side by side. */
+export interface PairFiles {
+  id: string;
+  imagePath: string;
+  labelPath: string;
+}
+
+/**
+ * The pairs layout: `NAME.png|tif|...` beside `NAME_labels.*` (or `_label`, `_masks`), one label
+ * image per image, in one folder. Returns the pairs by id (NAME), or undefined when the folder
+ * has no label images at all (then it is a DSB-layout dataset, or nothing).
+ */
+export function scanPairs(dir: string, onIgnored: (path: string, reason: string) => void = warnIgnored): Map<string, PairFiles> | undefined {
+  const files = readDir(dir, 'dataset').filter((e) => !isHidden(e.name) && !e.isDirectory() && IMAGE_EXTENSIONS.has(extname(e.name).toLowerCase())).map((e) => e.name);
+  const stem = (n: string) => n.slice(0, n.length - extname(n).length);
+  const labelOf = new Map<string, string>();
+  for (const n of files) {
+    const s = stem(n);
+    const suffix = LABEL_SUFFIXES.find((x) => s.endsWith(x));
+    if (suffix) labelOf.set(s.slice(0, -suffix.length), n);
+  }
+  if (labelOf.size === 0) return undefined;
+  const pairs = new Map<string, PairFiles>();
+  for (const n of files) {
+    const s = stem(n);
+    if (LABEL_SUFFIXES.some((x) => s.endsWith(x)) || /_mask$/.test(s)) continue;
+    const label = labelOf.get(s);
+    if (!label) {
+      onIgnored(join(dir, n), `no label image beside it (${LABEL_SUFFIXES.map((x) => `${s}${x}.*`).join(', ')}); skipped`);
+      continue;
+    }
+    if (pairs.has(s)) throw new NucleiInputError(join(dir, n), `two images are named ${s} (${pairs.get(s)!.imagePath} and this one); rename one`);
+    pairs.set(s, { id: s, imagePath: join(dir, n), labelPath: join(dir, label) });
+  }
+  for (const [s, label] of labelOf) if (!pairs.has(s)) onIgnored(join(dir, label), `label image without an image named ${s}.*; skipped`);
+  return pairs;
+}
+
 /**
  * Sample ids of a DSB-layout dataset: the sorted names of its sub-folders. Hidden entries and
  * plain files at the top level (a README, a labels CSV, .DS_Store) are ignored, and so are
@@ -37,6 +78,12 @@ const isHidden = (name: string): boolean => name.startsWith('.');
  */
 export function listSampleIds(dir: string, onIgnored: (path: string, reason: string) => void = warnIgnored): string[] {
   const entries = readDir(dir, 'dataset');
+  // Image + label-image pairs in the folder itself, when there are no sample sub-folders.
+  const hasSampleFolders = entries.some((e) => !isHidden(e.name) && e.isDirectory() && (existsSync(join(dir, e.name, 'images')) || existsSync(join(dir, e.name, 'masks'))));
+  if (!hasSampleFolders) {
+    const pairs = scanPairs(dir, onIgnored);
+    if (pairs) return [...pairs.keys()].sort();
+  }
   const ids: string[] = [];
   for (const e of entries) {
     if (isHidden(e.name)) continue;
