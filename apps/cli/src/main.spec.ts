@@ -185,6 +185,16 @@ describe('nuclei CLI', () => {
     expect(r).toMatchObject({ code: 0, text: expect.stringMatching(/loaded 6 full-size images/) });
     const evaluated = await run(['evaluate', '--data', pairs, '--model', path.join(out, 'best'), '--backend', 'wasm']);
     expect(evaluated).toMatchObject({ code: 0, text: expect.stringMatching(/mean \(6\)/) });
+    // Fine-tuning from that model: its network and normalisation, a tenth of its learning rate.
+    const tuned = path.join(root, 'pairs-tuned');
+    const ft = await run(['train', '--data', pairs, '--out', tuned, '--from', path.join(out, 'best'), '--batch', '4', '--epochs', '1', '--crops', '1', '--val', '0.34', '--backend', 'wasm', '--workers', '1']);
+    expect(ft).toMatchObject({ code: 0, text: expect.stringMatching(/fine-tuning .*pairs-model.best \(nuclei recipe, learning rate 0\.0001\)/) });
+    const ftMeta = JSON.parse(fs.readFileSync(path.join(tuned, 'last', 'nuclei-model.json'), 'utf8'));
+    const srcMeta = JSON.parse(fs.readFileSync(path.join(out, 'best', 'nuclei-model.json'), 'utf8'));
+    expect(ftMeta.training.fineTunedFrom).toBe('best');
+    expect(ftMeta.config).toEqual({ ...srcMeta.config, learningRate: srcMeta.config.learningRate / 10 });
+    expect(ftMeta.preprocessing).toEqual(srcMeta.preprocessing);
+    expect(await run(['train', '--data', pairs, '--out', path.join(root, 'x'), '--from', path.join(out, 'best'), '--size', '64'])).toMatchObject({ code: 2, text: expect.stringMatching(/--from keeps the model's network and normalisation: --size cannot change them/) });
     const seed = await run(['train', '--data', pairs, '--out', path.join(root, 'pairs-seed'), '--recipe', 'seed', '--size', '32', '--epochs', '1', '--backend', 'wasm', '--no-cache']);
     expect(seed).toMatchObject({ code: 3, text: expect.stringMatching(/the seed recipe reads only the Data Science Bowl layout/) });
   });

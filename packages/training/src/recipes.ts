@@ -36,6 +36,8 @@ export interface RecipeRequest {
   channels?: 'rgb' | 'gray';
   /** Loss (default the preset's: bceDice for nuclei presets). */
   loss?: 'bce' | 'bceDice';
+  /** The input normalisation (default: the recipe's; fine-tuning keeps the starting model's). */
+  preprocessing?: Preprocessing;
   skipInvalid?: boolean;
   /** Seed recipe: the dataset cache (false disables). */
   cacheDir?: string | false;
@@ -65,7 +67,7 @@ export async function prepareRecipe(dir: string, req: RecipeRequest): Promise<Pr
     ...(base.inputScale === 1 ? { inputChannels: channels === 'gray' ? 1 : 3 } : {}),
     ...(req.loss ? { loss: req.loss } : {}),
   };
-  const preprocessing = config.inputScale === 1 ? { ...DEFAULT_PREPROCESSING, channels } : undefined;
+  const preprocessing = config.inputScale === 1 ? (req.preprocessing ?? { ...DEFAULT_PREPROCESSING, channels }) : undefined;
   if (recipe.crops) {
     if (!preprocessing) throw new Error(`recipe ${req.recipe} needs a network that takes normalised input (preset nuclei or nuclei-small)`);
     const full = await loadFullSizeDataset(dir, { onProgress: req.onProgress, skipInvalid: req.skipInvalid });

@@ -7,7 +7,7 @@ import {
   buildUNet, isPresetName, METADATA_FILE, parseMetadata, resolveConfig, PRESETS, type ModelMetadata, type PresetName, type UNetConfig,
 } from '@nuclei/model';
 import {
-  DEFAULT_CROP_OPTIONS, defaultCallbacks, defaultWorkerCount, LAST_DIR, prepareRecipe, RECIPES, resumeTraining, train, trainingStateOf, type ProgressEvent, type TrainResult,
+  DEFAULT_CROP_OPTIONS, defaultCallbacks, defaultWorkerCount, LAST_DIR, loadStartingModel, prepareRecipe, RECIPES, resumeTraining, train, trainingStateOf, type ProgressEvent, type TrainResult,
 } from '@nuclei/training';
 import { choiceOption, intOption, numberOption, parseCommandArgs } from '../args';
 import { CliError } from '../cli-error';
@@ -31,6 +31,11 @@ Options:
   --augment            seed recipe: flips, 90-degree rotations and random crops
   --patience N         early stopping after N epochs without val_loss improvement (default off)
   --reduce-lr N        halve the learning rate after N epochs without improvement (default off)
+  --from MODEL         fine-tune: start from a trained model's weights (e.g. models/default) instead of
+                       random ones, keeping its network and input normalisation; the learning rate
+                       defaults to a tenth of the model's. A few epochs on a few annotated images
+                       adapt it to your microscope (the network flags --preset, --size, --input,
+                       --loss do not apply)
   --resume             continue from OUT/last (its weights, optimizer state, epoch, seed and settings;
                        only --epochs may change)
   --overwrite          start a new run in an OUT that holds one (refused otherwise)
@@ -83,6 +88,7 @@ export async function runTrain(argv: string[]): Promise<number> {
     patience: { type: 'string' },
     'reduce-lr': { type: 'string' },
     resume: { type: 'boolean' },
+    from: { type: 'string' },
     'no-cache': { type: 'boolean' },
     overwrite: { type: 'boolean' },
     'skip-invalid': { type: 'boolean' },
@@ -101,6 +107,11 @@ export async function runTrain(argv: string[]): Promise<number> {
   // --resume continues the stored run: its recipe, network, split and steps. A flag that says
   // otherwise is refused, naming both values; only --epochs (and --workers, --backend) may change.
   const stored = values.resume ? storedRun(out) : undefined;
+  if (values.from !== undefined) {
+    if (values.resume) throw new CliError('--from starts a new run from a model; --resume continues a run: use one of them');
+    const clash = ['preset', 'size', 'input', 'loss'].filter((f) => values[f as keyof typeof values] !== undefined);
+    if (clash.length) throw new CliError(`--from keeps the model's network and normalisation: ${clash.map((f) => `--${f}`).join(', ')} cannot change them`);
+  }
   if (stored) {
     const given: Record<string, [unknown, unknown]> = {
       recipe: [values.recipe, stored.recipe],
@@ -118,6 +129,7 @@ export async function runTrain(argv: string[]): Promise<number> {
     }
   }
   const recipeName = (stored?.recipe ?? choiceOption('recipe', values.recipe, Object.keys(RECIPES), 'nuclei')) as keyof typeof RECIPES;
+  // (With --from, the starting model's recipe is used: checked once it is loaded, below.)
   const recipe = RECIPES[recipeName];
   const preset = stored?.preset ?? choiceOption('preset', values.preset, Object.keys(PRESETS) as string[], recipe.preset);
   if (!isPresetName(preset) && preset !== 'custom') throw new CliError(`unknown preset ${preset}`);
@@ -137,21 +149,27 @@ export async function runTrain(argv: string[]): Promise<number> {
   if (!recipe.crops && values.crops !== undefined) throw new CliError(`--crops only applies to the crop recipe (nuclei); the seed recipe trains on whole images`);
   if (recipe.crops && values.augment) throw new CliError(`--augment is part of the nuclei recipe already (flips, rotations, scale and intensity jitter); it only applies to --recipe seed`);
   const cropsPerImage = stored?.cropsPerImage ?? intOption('crops', values.crops, DEFAULT_CROP_OPTIONS.cropsPerImage, 1);
-  const learningRate = stored?.learningRate ?? numberOption('lr', values.lr, 1e-3, 1e-7, 1);
   if (!fs.existsSync(data)) throw new CliError(`${data}: no such folder`);
   const backend = await activateBackend(values.backend);
+  const start = values.from === undefined ? undefined : await loadStartingModel(path.resolve(String(values.from)), values.lr === undefined ? undefined : numberOption('lr', values.lr, 1e-4, 1e-7, 1));
+  if (start && values.recipe !== undefined && values.recipe !== start.recipe) {
+    start.dispose();
+    throw new CliError(`--from ${start.dir} trains with the ${start.recipe} recipe (${start.preprocessing ? 'it takes normalised input' : 'a seed model'}), not --recipe ${values.recipe}`);
+  }
+  if (start) console.log(`fine-tuning ${start.dir} (${start.recipe} recipe, learning rate ${start.config.learningRate})`);
+  const learningRate = start?.config.learningRate ?? stored?.learningRate ?? numberOption('lr', values.lr, 1e-3, 1e-7, 1);
   const workers = values.workers === undefined || values.workers === 'auto' ? defaultWorkerCount(backend) : intOption('workers', values.workers, 1, 1);
   const cores = os.cpus().length;
   if (workers > cores) throw new CliError(`--workers ${workers} is more than this machine's ${cores} cores (replicas beyond the cores only slow each other down)`);
 
   const loadBar = createProgressBar('load');
   const prepared = await prepareRecipe(data, {
-    recipe: recipeName,
-    ...(stored ? { config: stored.config } : { preset: preset as PresetName }),
-    size,
+    recipe: start?.recipe ?? recipeName,
+    ...(start ? { config: start.config, preprocessing: start.preprocessing } : stored ? { config: stored.config } : { preset: preset as PresetName }),
+    size: start?.config.inputSize ?? size,
     learningRate,
     cropsPerImage,
-    ...(stored ? {} : {
+    ...(stored || start ? {} : {
       channels: values.input === undefined ? undefined : choiceOption('input', values.input, ['rgb', 'gray'] as const, 'rgb'),
       loss: values.loss === undefined ? undefined : choiceOption('loss', values.loss, ['bce', 'bceDice'] as const, 'bceDice'),
     }),
@@ -159,12 +177,13 @@ export async function runTrain(argv: string[]): Promise<number> {
     cacheDir: values['no-cache'] ? false : undefined,
     onProgress: (p) => loadBar.update(p.done, p.total, p.phase),
   }).catch((e: Error) => {
+    start?.dispose();
     throw e.name === 'NucleiInputError' ? e : new CliError(e.message);
   });
   const { data: trainData, config, preprocessing, skipped } = prepared;
   loadBar.done(recipe.crops
-    ? `loaded ${prepared.samples} full-size images from ${data}; ${cropsPerImage} ${size}x${size} crops per image per epoch`
-    : `loaded ${prepared.samples} images from ${data} at ${size}x${size}`);
+    ? `loaded ${prepared.samples} full-size images from ${data}; ${cropsPerImage} ${config.inputSize}x${config.inputSize} crops per image per epoch`
+    : `loaded ${prepared.samples} images from ${data} at ${config.inputSize}x${config.inputSize}`);
   const base = resolveConfig(isPresetName(preset) ? preset : recipe.preset);
   if (skipped.length) console.warn(`skipped ${skipped.length} samples`);
   for (const s of skipped) console.warn(`  skipped ${s.id}: ${s.reason}`);
@@ -172,9 +191,9 @@ export async function runTrain(argv: string[]): Promise<number> {
   const callbacks = defaultCallbacks(out, {
     onProgress: (e) => renderProgress(e, bar),
     metadata: {
-      preset: stored ? stored.preset : isPresetName(preset) && presetMatches(preset, config) && size === base.inputSize && learningRate === base.learningRate ? preset : 'custom',
+      preset: stored ? stored.preset : !start && isPresetName(preset) && presetMatches(preset, config) && size === base.inputSize && learningRate === base.learningRate ? preset : 'custom',
       config,
-      training: { dataset: data, backend, recipe: recipeName },
+      training: { dataset: data, backend, recipe: start?.recipe ?? recipeName, ...(start ? { fineTunedFrom: path.basename(start.dir) } : {}) },
       ...(preprocessing ? { preprocessing } : {}),
     },
     cosine: prepared.cosine ? {} : undefined,
@@ -203,6 +222,10 @@ export async function runTrain(argv: string[]): Promise<number> {
       result = resumed;
     } else {
       model = buildUNet(config, { seed: opts.seed! });
+      if (start) {
+        start.applyTo(model);
+        start.dispose();
+      }
       result = await train(model, trainData, { ...opts, workers, callbacks, signal: abort.signal });
     }
   } finally {
