@@ -11,7 +11,7 @@ import {
 } from '@nuclei/segmentation';
 import { formatReportTable, type EvaluationReport } from '@nuclei/evaluation';
 import {
-  BEST_DIR, DEFAULT_RECIPE, defaultCallbacks, defaultWorkerCount, LAST_DIR, prepareRecipe, RECIPES, train, type ProgressEvent, type RecipeName, type TrainResult,
+  BEST_DIR, DEFAULT_RECIPE, defaultCallbacks, defaultWorkerCount, LAST_DIR, loadStartingModel, prepareRecipe, RECIPES, train, type ProgressEvent, type RecipeName, type TrainResult,
 } from '@nuclei/training';
 import * as tf from '@tensorflow/tfjs';
 
@@ -139,6 +139,8 @@ export interface TrainRequest {
   inputSize: number;
   /** Default 'nuclei' (crops, two outputs); 'seed' the seed notebook's recipe. */
   recipe?: RecipeName;
+  /** Fine-tune this model (its network, normalisation, recipe and weights) instead of starting from random weights. */
+  fromModelDir?: string;
   /** Replicas per batch (0 = one per core on wasm/cpu), the script their threads run, and its wasm files. */
   workers: number;
   workerScript: string;
@@ -157,14 +159,27 @@ export interface TrainOutcome {
 
 export async function trainModel(req: TrainRequest): Promise<TrainOutcome> {
   // The same recipes as `nuclei train` (one definition in @nuclei/training).
-  const recipe = req.recipe ?? DEFAULT_RECIPE;
-  const prepared = await prepareRecipe(req.datasetDir, { recipe, size: req.inputSize, onProgress: req.onLoad, skipInvalid: true });
+  const start = req.fromModelDir ? await loadStartingModel(req.fromModelDir) : undefined;
+  const recipe = start?.recipe ?? req.recipe ?? DEFAULT_RECIPE;
+  const prepared = await prepareRecipe(req.datasetDir, {
+    recipe,
+    ...(start ? { config: start.config, preprocessing: start.preprocessing, size: start.config.inputSize } : { size: req.inputSize }),
+    onProgress: req.onLoad,
+    skipInvalid: true,
+  }).catch((e) => {
+    start?.dispose();
+    throw e;
+  });
   if (prepared.samples === 0) throw new Error(`No usable samples in ${req.datasetDir} (expected <id>/images/<id>.png and <id>/masks/*.png)`);
   const workers = req.workers || defaultWorkerCount(tf.getBackend());
   req.onStart?.({ samples: prepared.samples, skipped: prepared.skipped.length, workers });
   const { config, preprocessing } = prepared;
   const seed = 42;
   const model = buildUNet(config, { seed }); // compiled with the config's learning rate
+  if (start) {
+    start.applyTo(model);
+    start.dispose();
+  }
   fs.mkdirSync(req.outDir, { recursive: true });
   const preset = RECIPES[recipe].preset;
   try {
@@ -179,9 +194,9 @@ export async function trainModel(req: TrainRequest): Promise<TrainOutcome> {
       callbacks: defaultCallbacks(req.outDir, {
         onProgress: req.onProgress,
         metadata: {
-          preset: req.inputSize === resolveConfig(preset).inputSize ? preset : 'custom',
+          preset: !start && req.inputSize === resolveConfig(preset).inputSize ? preset : 'custom',
           config,
-          training: { dataset: req.datasetDir, backend: tf.getBackend(), recipe },
+          training: { dataset: req.datasetDir, backend: tf.getBackend(), recipe, ...(start ? { fineTunedFrom: path.basename(start.dir) } : {}) },
           ...(preprocessing ? { preprocessing } : {}),
         },
         cosine: prepared.cosine ? {} : undefined,

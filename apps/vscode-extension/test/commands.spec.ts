@@ -357,6 +357,25 @@ describe('Train nuclei model', () => {
     expect(mock.outputLines.join('\n')).toContain('epoch 1/2 loss 0.4500');
   });
 
+  it('offers to fine-tune the bundled model, and passes that choice to training', async () => {
+    const data = path.join(tmp, 'data');
+    fs.mkdirSync(data);
+    mock.window.showOpenDialog.mockResolvedValueOnce([vscode.Uri.file(data)]).mockResolvedValueOnce([vscode.Uri.file(path.join(tmp, 'out'))]);
+    mock.window.showQuickPick.mockImplementationOnce(async (items: unknown) => {
+      const list = items as Array<{ label: string; dir?: string }>;
+      expect(list.map((i) => i.label)).toEqual(['$(sparkle) New model (random weights)', '$(package) Fine-tune the bundled model']);
+      return list[1];
+    });
+    engine.trainModel.mockImplementationOnce(trainResult('completed'));
+    await trainModelCommand(context, log);
+    expect(engine.trainModel).toHaveBeenCalledWith(expect.objectContaining({ fromModelDir: path.join(EXT, 'dist/models/default') }));
+    // Dismissing the pick starts nothing.
+    mock.window.showOpenDialog.mockResolvedValueOnce([vscode.Uri.file(data)]).mockResolvedValueOnce([vscode.Uri.file(path.join(tmp, 'out2'))]);
+    mock.window.showQuickPick.mockResolvedValueOnce(undefined);
+    expect(await trainModelCommand(context, log)).toBeUndefined();
+    expect(engine.trainModel).toHaveBeenCalledTimes(1);
+  });
+
   it('cancel (from the notification or the page) aborts the signal; the last checkpoint is kept', async () => {
     mock.window.showOpenDialog.mockResolvedValueOnce([vscode.Uri.file(tmp)]).mockResolvedValueOnce([vscode.Uri.file(tmp)]);
     let seen: AbortSignal | undefined;

@@ -134,6 +134,8 @@ export function resetMock(): void {
   createdPanels.length = 0;
   statusBarItems.length = 0;
   window.showQuickPick.mockReset();
+  // Like pressing Enter: the first item.
+  window.showQuickPick.mockImplementation(async <T>(items: T[]) => items[0]);
   workspace.workspaceFolders = undefined;
   window.activeTextEditor = undefined;
   window.tabGroups.activeTabGroup.activeTab = undefined;

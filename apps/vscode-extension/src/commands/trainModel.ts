@@ -3,7 +3,7 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { rememberModel } from './selectModel';
-import { readConfig, SECTION, trainingWorkerScript, wasmDir } from '../config';
+import { modelProblem, readConfig, resolveModelDir, SECTION, trainingWorkerScript, wasmDir } from '../config';
 import { errorMessage, type Logger } from '../log';
 import { createNucleiPanel } from '../webview/panel';
 import type { ProgressEvent } from '../engine';
@@ -26,6 +26,25 @@ export interface TrainCommandResult {
   modelDir?: string;
 }
 
+/**
+ * Where training starts: random weights (a new model), or fine-tuning the bundled model or the one
+ * in use on the user's images. Returns the model folder to fine-tune, undefined for random weights,
+ * null when the pick is dismissed.
+ */
+async function pickStart(context: vscode.ExtensionContext, config: ReturnType<typeof readConfig>): Promise<string | undefined | null> {
+  const bundled = resolveModelDir({ ...config, modelPath: '' }, context.extensionPath);
+  const current = resolveModelDir(config, context.extensionPath);
+  const items: Array<vscode.QuickPickItem & { dir?: string }> = [
+    { label: '$(sparkle) New model (random weights)', description: `the ${config.trainingRecipe} recipe` },
+  ];
+  if (!modelProblem(bundled)) items.push({ label: '$(package) Fine-tune the bundled model', description: 'adapt it to your images: a few epochs are often enough', dir: bundled.dir });
+  if (!current.isDefault && !modelProblem(current)) items.push({ label: `$(history) Fine-tune the model in use: ${path.basename(current.dir)}`, description: current.dir, dir: current.dir });
+  if (items.length === 1) return undefined;
+  const picked = await vscode.window.showQuickPick(items, { title: 'Nuclei: start training from', placeHolder: 'Fine-tuning keeps the model\'s network and normalisation, at a tenth of its learning rate' });
+  if (!picked) return null;
+  return picked.dir;
+}
+
 export async function trainModelCommand(context: vscode.ExtensionContext, log: Logger, datasetArg?: unknown): Promise<TrainCommandResult | undefined> {
   const dataset = datasetArg instanceof vscode.Uri ? datasetArg
     : await pickFolder('Dataset folder (Data Science Bowl layout: <id>/images, <id>/masks)', 'Use dataset', vscode.workspace.workspaceFolders?.[0]?.uri);
@@ -33,8 +52,10 @@ export async function trainModelCommand(context: vscode.ExtensionContext, log: L
   const out = await pickFolder('Output folder for the trained model', 'Save model here', vscode.Uri.file(path.dirname(dataset.fsPath)));
   if (!out) return undefined;
   const config = readConfig();
+  const start = await pickStart(context, config);
+  if (start === null) return undefined;
   const datasetName = path.basename(dataset.fsPath);
-  log.info(`train: dataset ${dataset.fsPath} -> ${out.fsPath}; recipe ${config.trainingRecipe}, epochs ${config.epochs}, batch ${config.batchSize}, size ${config.inputSize}`);
+  log.info(`train: dataset ${dataset.fsPath} -> ${out.fsPath}; ${start ? `fine-tuning ${start}` : `recipe ${config.trainingRecipe}`}, epochs ${config.epochs}, batch ${config.batchSize}, size ${config.inputSize}`);
 
   const abort = new AbortController();
   const panel = createNucleiPanel(context.extensionUri, 'train', `Nuclei training: ${datasetName}`, [], (m) => {
@@ -65,6 +86,7 @@ export async function trainModelCommand(context: vscode.ExtensionContext, log: L
           batchSize: config.batchSize,
           inputSize: config.inputSize,
           recipe: config.trainingRecipe,
+          fromModelDir: start,
           workers: config.trainingWorkers,
           workerScript: trainingWorkerScript(context.extensionPath),
           wasmDir: wasmDir(context.extensionPath),

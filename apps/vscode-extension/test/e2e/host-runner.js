@@ -50,6 +50,7 @@ const vscode = {
     showErrorMessage: async (m) => { errors.push(m); return undefined; },
     showInformationMessage: async (m, ...items) => { output.push(`[info] ${m}`); return items.includes('Use this model') ? 'Use this model' : undefined; },
     showWarningMessage: async () => undefined,
+    showQuickPick: async (items) => items[0],
     showOpenDialog: async () => (dialogAnswers.length ? [Uri.file(dialogAnswers.shift())] : undefined),
     withProgress: async (_o, task) => task({ report() {} }, { isCancellationRequested: false, onCancellationRequested() {} }),
     createWebviewPanel: (viewType, title, _c, options) => {
