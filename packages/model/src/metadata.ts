@@ -29,7 +29,8 @@ export interface SegmentationDefaults {
   mode: 'tile' | 'resize';
   /** Tile mode: scale the image by this factor first. */
   scale?: number;
-  split?: 'watershed' | 'components' | 'markers';
+  /** 'cut': the distance watershed after cutting out the predicted touching borders (see cutWatershed). */
+  split?: 'watershed' | 'components' | 'markers' | 'cut';
   /** Mask probability cut (t1). */
   threshold?: number;
   /** Marker split: a marker is (mask > threshold) and (border < borderThreshold) (t2). */

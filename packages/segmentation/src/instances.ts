@@ -1,7 +1,8 @@
 import { labelComponents } from '@nuclei/evaluation';
 import { watershedSplit, type WatershedOptions } from './watershed';
 
-export type SplitMethod = 'watershed' | 'components' | 'markers';
+/** 'markers' and 'cut' need a touching-border output (two-output models). */
+export type SplitMethod = 'watershed' | 'components' | 'markers' | 'cut';
 
 export interface InstanceOptions {
   split?: SplitMethod;

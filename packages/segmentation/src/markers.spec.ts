@@ -1,6 +1,6 @@
 import { touchingBorders } from '@nuclei/data';
 import { dsbScore, labelComponents } from '@nuclei/evaluation';
-import { markerWatershed } from './markers';
+import { cutWatershed, markerWatershed } from './markers';
 
 /** Touching pairs of discs (each pair shares a straight contact line), as truth labels. */
 function touchingPairs(w: number, h: number): Int32Array {
@@ -52,5 +52,34 @@ describe('markerWatershed', () => {
     // Every foreground pixel is labelled, nothing else.
     const r = markerWatershed(mask, border, w, h);
     for (let i = 0; i < w * h; i++) expect(r.labels[i] > 0).toBe(truth[i] > 0);
+  });
+});
+
+describe('cutWatershed', () => {
+  // One 24x10 block made of two nuclei that meet along x = 11..12: no neck for the distance watershed.
+  const w = 30;
+  const h = 14;
+  const mask = new Float32Array(w * h);
+  const border = new Float32Array(w * h);
+  for (let y = 2; y < 12; y++) for (let x = 3; x < 27; x++) mask[y * w + x] = 0.9;
+  for (let y = 2; y < 12; y++) for (const x of [14, 15]) border[y * w + x] = 0.8;
+
+  it('splits where a border was predicted, and gives the border pixels back to the nuclei', () => {
+    const { labels, count } = cutWatershed(mask, border, w, h, { threshold: 0.5, borderThreshold: 0.5 });
+    expect(count).toBe(2);
+    expect(labels[5 * w + 5]).not.toBe(labels[5 * w + 24]);
+    // Every foreground pixel is labelled (the cut-out border too), the background is not.
+    for (let i = 0; i < w * h; i++) expect(labels[i] > 0).toBe(mask[i] >= 0.5);
+  });
+
+  it('without a predicted border it is the distance watershed of the mask (one block, one nucleus)', () => {
+    expect(cutWatershed(mask, new Float32Array(w * h), w, h).count).toBe(1);
+  });
+
+  it('keeps foreground that is all border as its own nucleus', () => {
+    const b = new Float32Array(w * h).fill(0.9);
+    const { count, labels } = cutWatershed(mask, b, w, h);
+    expect(count).toBe(1);
+    expect(labels[5 * w + 5]).toBe(1);
   });
 });

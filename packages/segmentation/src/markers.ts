@@ -1,4 +1,5 @@
 import { labelComponents } from '@nuclei/evaluation';
+import { watershedSplit, type WatershedOptions } from './watershed';
 
 export interface MarkerOptions {
   /** Foreground: mask probability >= threshold (t1). Default 0.5. */
@@ -76,6 +77,54 @@ export function markerWatershed(mask: Float32Array, border: Float32Array, w: num
     const extra = labelComponents(rest, w, h, 8);
     for (let i = 0; i < n; i++) if (extra.labels[i]) labels[i] = count + extra.labels[i];
     count += extra.count;
+  }
+  return { labels, count };
+}
+
+/**
+ * For two-output models whose border output finds some touching borders but not all: the
+ * foreground with the predicted borders cut out (mask >= t1, border < t2) is split by the distance
+ * watershed, so nuclei are separated where a border was predicted and by their shape where none
+ * was; the cut-out border pixels then go to the nucleus they touch (breadth-first from the cores).
+ * Foreground with no core left (all border) stays one nucleus per component.
+ */
+export function cutWatershed(mask: Float32Array, border: Float32Array, w: number, h: number, options: MarkerOptions & { watershed?: WatershedOptions } = {}): { labels: Int32Array; count: number } {
+  const o = { ...DEFAULT_MARKERS, ...options };
+  const n = w * h;
+  if (mask.length !== n || border.length !== n) throw new RangeError(`cutWatershed: expected ${n} values per plane`);
+  const fg = new Uint8Array(n);
+  const core = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    if (mask[i] >= o.threshold) {
+      fg[i] = 1;
+      if (border[i] < o.borderThreshold) core[i] = 1;
+    }
+  }
+  const { labels, count: cores } = watershedSplit(core, w, h, options.watershed);
+  let count = cores;
+  const queue = new Int32Array(n);
+  let head = 0;
+  let tail = 0;
+  for (let i = 0; i < n; i++) if (labels[i]) queue[tail++] = i;
+  while (head < tail) {
+    const i = queue[head++];
+    const x = i % w;
+    const l = labels[i];
+    for (const j of [x > 0 ? i - 1 : -1, x < w - 1 ? i + 1 : -1, i - w, i + w]) {
+      if (j >= 0 && j < n && fg[j] && !labels[j]) {
+        labels[j] = l;
+        queue[tail++] = j;
+      }
+    }
+  }
+  // Foreground no core reached: its own nuclei, one per 8-connected component.
+  const rest = new Uint8Array(n);
+  let any = false;
+  for (let i = 0; i < n; i++) if (fg[i] && !labels[i]) (rest[i] = 1), (any = true);
+  if (any) {
+    const cc = labelComponents(rest, w, h, 8);
+    for (let i = 0; i < n; i++) if (cc.labels[i]) labels[i] = count + cc.labels[i];
+    count += cc.count;
   }
   return { labels, count };
 }

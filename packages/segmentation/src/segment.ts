@@ -2,7 +2,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { NucleiInputError, type RgbImage } from '@nuclei/data';
 import { modelShape, type Preprocessing, type TilePredictor } from '@nuclei/model';
 import { dropSmall, splitInstances, type Instances, type SplitMethod } from './instances';
-import { markerWatershed } from './markers';
+import { cutWatershed, markerWatershed } from './markers';
 import { predictImage, type Prediction } from './predict';
 import type { WatershedOptions } from './watershed';
 
@@ -122,9 +122,10 @@ export function instancesFromPrediction(pred: Prediction, options: Pick<SegmentO
   const mask = new Uint8Array(width * height);
   for (let i = 0; i < mask.length; i++) mask[i] = probability[i] >= threshold ? 1 : 0;
   let inst: Instances;
-  if (split === 'markers') {
-    if (planes.length < 2) throw new RangeError('segment: split "markers" needs a model with a touching-border output (this one has only the mask)');
-    const raw = markerWatershed(probability, planes[1], width, height, { threshold, borderThreshold: options.borderThreshold, minMarker: options.minMarker });
+  if (split === 'markers' || split === 'cut') {
+    if (planes.length < 2) throw new RangeError(`segment: split "${split}" needs a model with a touching-border output (this one has only the mask)`);
+    const o = { threshold, borderThreshold: options.borderThreshold, minMarker: options.minMarker };
+    const raw = split === 'markers' ? markerWatershed(probability, planes[1], width, height, o) : cutWatershed(probability, planes[1], width, height, { ...o, watershed: options.watershed });
     inst = dropSmall(raw.labels, raw.count, options.minArea ?? 0);
   } else inst = splitInstances(mask, width, height, { split, minArea: options.minArea, watershed: options.watershed });
   return { mask, split, threshold, ...inst };

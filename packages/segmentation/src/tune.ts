@@ -46,7 +46,7 @@ type Split = Pick<SegmentOptions, 'split' | 'threshold' | 'borderThreshold' | 'm
 
 export function describeOptions(o: SegmentOptions): string {
   const way = o.mode === 'resize' ? 'resize' : `tile x${o.scale ?? 1}${o.tta ? ' tta' : ''}`;
-  const split = o.split === 'markers' ? `markers t1 ${o.threshold ?? 0.5} t2 ${o.borderThreshold ?? 0.5} min ${o.minMarker ?? 4}` : `${o.split ?? 'watershed'}${o.threshold !== undefined && o.threshold !== 0.5 ? ` t ${o.threshold}` : ''}`;
+  const split = o.split === 'markers' ? `markers t1 ${o.threshold ?? 0.5} t2 ${o.borderThreshold ?? 0.5} min ${o.minMarker ?? 4}` : o.split === 'cut' ? `cut watershed t1 ${o.threshold ?? 0.5} t2 ${o.borderThreshold ?? 0.5}` : `${o.split ?? 'watershed'}${o.threshold !== undefined && o.threshold !== 0.5 ? ` t ${o.threshold}` : ''}`;
   return `${way}, ${split}`;
 }
 
@@ -55,7 +55,8 @@ export function describeOptions(o: SegmentOptions): string {
  * records as the model's defaults). Predictions are made once per way of predicting (mode, scale,
  * TTA) and every split setting is scored on them, so the grid costs little beyond the predictions.
  * Two-output models: the scale first (marker split at its defaults), then t1 x t2 x smallest
- * marker (and the distance watershed on the mask alone), then TTA if it helps. One-output models:
+ * marker, the distance watershed on the mask alone and after cutting out the predicted borders
+ * (t1 x t2), then TTA if it helps. One-output models:
  * tiles at x1 and x0.5 and the seed's resize, then watershed against components, as before.
  */
 export async function tuneSegmentation(samples: readonly TuneSample[], model: tf.LayersModel | TilePredictor, options: TuneOptions = {}): Promise<TuneResult> {
@@ -111,8 +112,12 @@ export async function tuneSegmentation(samples: readonly TuneSample[], model: tf
         }
       }
     }
-    // The distance watershed on the mask alone: what a model whose border output says little needs.
-    for (const threshold of MASK_THRESHOLDS) grid.push(score(way.preds, way.p, { split: 'watershed', threshold }));
+    // The distance watershed on the mask alone: what a model whose border output says little needs;
+    // and after cutting out the predicted borders: for one that finds some borders but not all.
+    for (const threshold of MASK_THRESHOLDS) {
+      grid.push(score(way.preds, way.p, { split: 'watershed', threshold }));
+      for (const borderThreshold of BORDER_THRESHOLDS) grid.push(score(way.preds, way.p, { split: 'cut', threshold, borderThreshold }));
+    }
     best = pick(grid);
     const split: Split = { split: best.options.split, threshold: best.options.threshold, borderThreshold: best.options.borderThreshold, minMarker: best.options.minMarker };
     const ttaP: PredictOptions = { ...way.p, tta: true };

@@ -45,7 +45,7 @@ export function segmentOptionsFromFlags(values: Record<string, string | boolean 
   return {
     mode,
     threshold: set('threshold') ? numberOption('threshold', values.threshold, 0.5, 0, 1) : undefined,
-    split: set('split') ? choiceOption('split', values.split, ['markers', 'watershed', 'components'] as const, 'watershed') : undefined,
+    split: set('split') ? choiceOption('split', values.split, ['markers', 'cut', 'watershed', 'components'] as const, 'watershed') : undefined,
     borderThreshold: set('border-threshold') ? numberOption('border-threshold', values['border-threshold'], 0.5, 0, 1) : undefined,
     minMarker: set('min-marker') ? intOption('min-marker', values['min-marker'], 4, 1) : undefined,
     scale: set('scale') ? numberOption('scale', values.scale, 1, 0.01, 4) : undefined,
@@ -72,9 +72,9 @@ function tileSizeOption(value: unknown): number {
 export function chooseOptions(metadata: Parameters<typeof segmentOptionsForModel>[0], flags: SegmentOptions): SegmentOptions {
   const chosen = segmentOptionsForModel(metadata, flags);
   const split = chosen.split ?? 'watershed';
-  if (split !== 'markers') {
+  if (split !== 'markers' && split !== 'cut') {
     const ignored = [flags.borderThreshold !== undefined && '--border-threshold', flags.minMarker !== undefined && '--min-marker'].filter(Boolean);
-    if (ignored.length) throw new CliError(`${ignored.join(' and ')} only apply to --split markers (this run splits by ${split})`);
+    if (ignored.length) throw new CliError(`${ignored.join(' and ')} only apply to --split markers or cut (this run splits by ${split})`);
   }
   return chosen;
 }

@@ -27,10 +27,11 @@ Options:
                        images sees nuclei at its training size at about model size / image size)
   --tile-size N        tile side (default: the model's input size; larger = less overlap work)
   --tta                tiles also predicted mirrored three ways and averaged (4x the work)
-  --split markers|watershed|components  separate touching nuclei: markers (default for models with a
-                       touching-border output: marker watershed), watershed (distance transform; default
-                       for mask-only models) or plain connected components
-  --border-threshold 0.5  markers: border probability below this makes a marker (t2)
+  --split markers|cut|watershed|components  separate touching nuclei: markers (default for models with
+                       a touching-border output: marker watershed), cut (the distance watershed after
+                       cutting out the predicted borders: for models that find some borders, not all),
+                       watershed (distance transform; default for mask-only models) or connected components
+  --border-threshold 0.5  markers / cut: border probability at or above this is a border (t2)
   --min-marker 4       markers: smallest marker in pixels
   --min-area N         drop objects smaller than N pixels (default 0 = keep all)
   --outputs LIST       which files, comma-separated: mask,labels,overlay,json,csv,measurements,rois,geojson (default all)
