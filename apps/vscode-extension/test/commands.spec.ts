@@ -269,6 +269,7 @@ describe('Segment nuclei in image', () => {
     const msg = panel.webview.postMessage.mock.calls[0][0];
     expect(msg).toMatchObject({ type: 'segmentation', payload: { fileName: 'cells.png', width: 4, height: 2, count: 2, meanArea: 1.5, areas: [2, 1] } });
     expect(msg.payload.imageSrc).toBe(`vscode-resource://mock${file}`);
+    expect(panel.title).toBe('Nuclei: cells.png · bundled model'); // every page names its model
     expect(msg.payload.labels).toBeInstanceOf(Uint16Array); // binary, no text codec
     expect(Array.from(msg.payload.labels)).toEqual([1, 1, 0, 0, 0, 0, 2, 0]);
     // A reloaded page (hidden and shown again) gets the data again.

@@ -2,6 +2,7 @@
 // (per image and mean) in a webview and in the output channel.
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { describeModelDir } from '../model-status';
 import { modelProblem, readConfig, resolveModelDir, wasmDir } from '../config';
 import { errorMessage, type Logger } from '../log';
 import type { MetricsTable } from '../webview/messages';
@@ -45,7 +46,7 @@ export async function evaluateModelCommand(context: vscode.ExtensionContext, log
     void vscode.window.showErrorMessage(`Nuclei: cannot evaluate on ${datasetName}: ${problem}.`);
     return undefined;
   }
-  const panel = createNucleiPanel(context.extensionUri, 'evaluate', `Nuclei evaluation: ${datasetName}`, [], () => undefined);
+  const panel = createNucleiPanel(context.extensionUri, 'evaluate', `Nuclei evaluation: ${datasetName} · ${describeModelDir(model.dir, model.isDefault).label}`, [], () => undefined);
   try {
     const { report, text } = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Nuclei: evaluating on ${datasetName}`, cancellable: true },

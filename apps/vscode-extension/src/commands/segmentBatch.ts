@@ -3,6 +3,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { describeModelDir } from '../model-status';
 import { modelProblem, readConfig, resolveModelDir, wasmDir } from '../config';
 import { errorMessage, type Logger } from '../log';
 import type { MetricsTable } from '../webview/messages';
@@ -86,7 +87,7 @@ export async function segmentBatchCommand(context: vscode.ExtensionContext, log:
   for (const c of columns) mean[c] = rows.reduce((s, r) => s + r.values[c], 0) / Math.max(1, rows.length);
   const table: MetricsTable = { columns, rows, mean };
   const title = `${rows.length} of ${files.length} images${cancelled ? ' (cancelled)' : ''}`;
-  const panel = createNucleiPanel(context.extensionUri, 'evaluate', `Nuclei: ${title}`, [], () => undefined);
+  const panel = createNucleiPanel(context.extensionUri, 'evaluate', `Nuclei: ${title} · ${describeModelDir(model.dir, model.isDefault).label}`, [], () => undefined);
   panel.send({ type: 'evaluation', datasetName: title, table, text: failed.length ? `failed: ${failed.map((f) => `${path.basename(f.file)} (${f.reason})`).join('; ')}` : undefined });
   if (failed.length) {
     void vscode.window.showErrorMessage(`Nuclei: ${failed.length} of ${files.length} images failed: ${failed.map((f) => path.basename(f.file)).join(', ')}`, 'Show log')

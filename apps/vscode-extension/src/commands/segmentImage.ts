@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { describeModelDir } from '../model-status';
 import { modelProblem, readConfig, resolveModelDir, wasmDir } from '../config';
 import { errorMessage, type Logger } from '../log';
 import { packLabels, type FromWebview, type SaveKind, type SegmentationPayload } from '../webview/messages';
@@ -143,7 +144,7 @@ export async function showSegmentation(context: vscode.ExtensionContext, log: Lo
   const nucleiPanel = createNucleiPanel(
     context.extensionUri,
     'segment',
-    `Nuclei: ${name}`,
+    `Nuclei: ${name} · ${describeModelDir(session.modelDir, session.modelDir === resolveModelDir({ ...readConfig(), modelPath: '' }, context.extensionPath).dir).label}`,
     [vscode.Uri.file(path.dirname(session.imagePath))],
     async (message: FromWebview, p) => {
       if (message.type !== 'save') return;

@@ -58,7 +58,7 @@ export async function trainModelCommand(context: vscode.ExtensionContext, log: L
   log.info(`train: dataset ${dataset.fsPath} -> ${out.fsPath}; ${start ? `fine-tuning ${start}` : `recipe ${config.trainingRecipe}`}, epochs ${config.epochs}, batch ${config.batchSize}, size ${config.inputSize}`);
 
   const abort = new AbortController();
-  const panel = createNucleiPanel(context.extensionUri, 'train', `Nuclei training: ${datasetName}`, [], (m) => {
+  const panel = createNucleiPanel(context.extensionUri, 'train', `Nuclei training: ${datasetName}${start ? ` · fine-tuning ${path.basename(start)}` : ''}`, [], (m) => {
     if (m.type === 'cancelTraining' && !abort.signal.aborted) {
       log.info('train: cancel requested from the webview');
       abort.abort();
