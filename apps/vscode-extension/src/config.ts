@@ -13,7 +13,8 @@ export interface NucleiConfig {
   backend: BackendSetting;
   /** What predicts: ONNX Runtime when it loads ('auto'), only it, or TF.js on `backend`. */
   engine: EngineSetting;
-  epochs: number;
+  /** Unset: the recipe's. */
+  epochs: number | undefined;
   batchSize: number;
   inputSize: number;
   /** Unset: the model's recommendation. */
@@ -33,7 +34,7 @@ export function readConfig(): NucleiConfig {
     modelPath: (c.get<string>('modelPath') ?? '').trim(),
     backend: c.get<BackendSetting>('backend') ?? 'auto',
     engine: c.get<EngineSetting>('engine') ?? 'auto',
-    epochs: c.get<number>('epochs') ?? 20,
+    epochs: c.get<number | null>('epochs') ?? undefined,
     batchSize: c.get<number>('batchSize') ?? 16,
     inputSize: c.get<number>('inputSize') ?? 128,
     threshold: c.get<number | null>('threshold') ?? undefined,

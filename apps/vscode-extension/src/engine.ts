@@ -134,7 +134,8 @@ export function sharpVersions(): Record<string, string | undefined> {
 export interface TrainRequest {
   datasetDir: string;
   outDir: string;
-  epochs: number;
+  /** Unset: the recipe's. */
+  epochs?: number;
   batchSize: number;
   inputSize: number;
   /** Default 'nuclei' (crops, two outputs); 'seed' the seed notebook's recipe. */
@@ -147,7 +148,7 @@ export interface TrainRequest {
   wasmDir: string;
   signal: AbortSignal;
   onLoad?: (p: LoadProgress) => void;
-  onStart?: (info: { samples: number; skipped: number; workers: number }) => void;
+  onStart?: (info: { samples: number; skipped: number; workers: number; epochs: number }) => void;
   onProgress: (e: ProgressEvent) => void;
 }
 
@@ -172,7 +173,8 @@ export async function trainModel(req: TrainRequest): Promise<TrainOutcome> {
   });
   if (prepared.samples === 0) throw new Error(`No usable samples in ${req.datasetDir} (expected <id>/images/<id>.png and <id>/masks/*.png)`);
   const workers = req.workers || defaultWorkerCount(tf.getBackend());
-  req.onStart?.({ samples: prepared.samples, skipped: prepared.skipped.length, workers });
+  const epochs = req.epochs ?? RECIPES[recipe].epochs;
+  req.onStart?.({ samples: prepared.samples, skipped: prepared.skipped.length, workers, epochs });
   const { config, preprocessing } = prepared;
   const seed = 42;
   const model = buildUNet(config, { seed }); // compiled with the config's learning rate
@@ -185,7 +187,7 @@ export async function trainModel(req: TrainRequest): Promise<TrainOutcome> {
   try {
     const result = await train(model, prepared.data, {
       seed,
-      epochs: req.epochs,
+      epochs,
       batchSize: req.batchSize,
       workers,
       workerScript: req.workerScript,

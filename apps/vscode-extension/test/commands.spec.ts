@@ -330,7 +330,7 @@ describe('Segment nuclei in image', () => {
 describe('Train nuclei model', () => {
   function trainResult(stopReason: string, modelDir?: string) {
     return async (req: { onStart: (i: unknown) => void; onProgress: (e: unknown) => void; signal: AbortSignal }) => {
-      req.onStart({ samples: 10, skipped: 0, workers: 2 });
+      req.onStart({ samples: 10, skipped: 0, workers: 2, epochs: 2 });
       req.onProgress({ type: 'batch', epoch: 0, epochs: 2, batch: 0, batches: 3, loss: 0.5, iou: 0.4, etaSeconds: 75, fraction: 1 / 6, imagesPerSecond: 3 });
       req.onProgress({ type: 'epoch-end', epoch: 0, epochs: 2, logs: { epoch: 0, loss: 0.45, val_iou: 0.5, lr: 1e-3, seconds: 2 }, seconds: 2, fraction: 0.5 });
       return { result: { stopReason, epochsCompleted: 1, history: [], seconds: 2 }, modelDir };

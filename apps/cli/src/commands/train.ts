@@ -7,7 +7,7 @@ import {
   buildUNet, isPresetName, METADATA_FILE, parseMetadata, resolveConfig, PRESETS, type ModelMetadata, type PresetName, type UNetConfig,
 } from '@nuclei/model';
 import {
-  DEFAULT_CROP_OPTIONS, defaultCallbacks, defaultWorkerCount, LAST_DIR, loadStartingModel, prepareRecipe, RECIPES, resumeTraining, train, trainingStateOf, type ProgressEvent, type TrainResult,
+  DEFAULT_CROP_OPTIONS, DEFAULT_OPTIONS, defaultCallbacks, defaultWorkerCount, LAST_DIR, loadStartingModel, prepareRecipe, RECIPES, resumeTraining, train, trainingStateOf, type ProgressEvent, type TrainResult,
 } from '@nuclei/training';
 import { choiceOption, intOption, numberOption, parseCommandArgs } from '../args';
 import { CliError } from '../cli-error';
@@ -24,7 +24,8 @@ Options:
                        image per epoch at scale 0.6-2.0 with flips, rotations and intensity jitter,
                        cosine learning rate, 30 epochs. seed: the Kaggle seed notebook's recipe
                        (whole images squeezed to the model size, BCE, 20 epochs, no augmentation)
-  --epochs N  --batch 16  --size 128  --val 0.1  --seed 42  --crops 4 (nuclei recipe)
+  --epochs N (the recipe's: ${RECIPES.nuclei.epochs} nuclei, ${RECIPES.seed.epochs} seed)  --batch ${DEFAULT_OPTIONS.batchSize}  --size ${resolveConfig(RECIPES.nuclei.preset).inputSize}  --val ${DEFAULT_OPTIONS.validationSplit}
+  --seed ${DEFAULT_OPTIONS.seed}  --crops ${DEFAULT_CROP_OPTIONS.cropsPerImage} (nuclei recipe)
   --input rgb|gray     nuclei recipe: keep colour (default; per-channel percentiles) or one intensity channel
   --loss bce|bceDice   default: bceDice (binary cross-entropy + 1 - soft Dice, per output) for nuclei presets
   --preset ${Object.keys(PRESETS).join('|')} (default: the recipe's)   --lr 0.001
@@ -133,15 +134,15 @@ export async function runTrain(argv: string[]): Promise<number> {
   const recipe = RECIPES[recipeName];
   const preset = stored?.preset ?? choiceOption('preset', values.preset, Object.keys(PRESETS) as string[], recipe.preset);
   if (!isPresetName(preset) && preset !== 'custom') throw new CliError(`unknown preset ${preset}`);
-  const size = stored?.size ?? intOption('size', values.size, 128, 16);
+  const size = stored?.size ?? intOption('size', values.size, resolveConfig(recipe.preset).inputSize, 16);
   if (size % 16 !== 0) throw new CliError(`--size must be a multiple of 16 (four 2x2 poolings), got ${size}`);
   if (size > 512) throw new CliError(`--size ${size} is too large to train on this backend (at most 512; 128 is the default)`);
   // On resume, leave the run's own values to the stored state (the library refuses changes too).
   const opts = {
     epochs: intOption('epochs', values.epochs, stored?.epochs ?? recipe.epochs),
-    batchSize: stored ? undefined : intOption('batch', values.batch, 16),
-    validationSplit: stored ? undefined : numberOption('val', values.val, 0.1, 0, 0.9),
-    seed: stored ? undefined : intOption('seed', values.seed, 42, 0),
+    batchSize: stored ? undefined : intOption('batch', values.batch, DEFAULT_OPTIONS.batchSize),
+    validationSplit: stored ? undefined : numberOption('val', values.val, DEFAULT_OPTIONS.validationSplit, 0, 0.9),
+    seed: stored ? undefined : intOption('seed', values.seed, DEFAULT_OPTIONS.seed, 0),
     augment: stored ? undefined : recipe.crops || Boolean(values.augment),
   };
   if (stored && (values.input !== undefined || values.loss !== undefined)) throw new CliError('--resume continues the stored network: --input and --loss cannot change');

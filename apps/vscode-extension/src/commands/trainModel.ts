@@ -55,7 +55,7 @@ export async function trainModelCommand(context: vscode.ExtensionContext, log: L
   const start = await pickStart(context, config);
   if (start === null) return undefined;
   const datasetName = path.basename(dataset.fsPath);
-  log.info(`train: dataset ${dataset.fsPath} -> ${out.fsPath}; ${start ? `fine-tuning ${start}` : `recipe ${config.trainingRecipe}`}, epochs ${config.epochs}, batch ${config.batchSize}, size ${config.inputSize}`);
+  log.info(`train: dataset ${dataset.fsPath} -> ${out.fsPath}; ${start ? `fine-tuning ${start}` : `recipe ${config.trainingRecipe}`}, epochs ${config.epochs ?? "the recipe's"}, batch ${config.batchSize}, size ${config.inputSize}`);
 
   const abort = new AbortController();
   const panel = createNucleiPanel(context.extensionUri, 'train', `Nuclei training: ${datasetName}${start ? ` · fine-tuning ${path.basename(start)}` : ''}`, [], (m) => {
@@ -92,9 +92,9 @@ export async function trainModelCommand(context: vscode.ExtensionContext, log: L
           wasmDir: wasmDir(context.extensionPath),
           signal: abort.signal,
           onLoad: (p) => progress.report({ message: `loading the dataset: ${p.phase} ${p.done}/${p.total}` }),
-          onStart: ({ samples, skipped, workers }) => {
+          onStart: ({ samples, skipped, workers, epochs }) => {
             log.info(`train: ${samples} samples${skipped ? `, ${skipped} skipped (see the data loader's reasons)` : ''}; ${workers} replica${workers > 1 ? 's (data-parallel threads)' : ''} per batch`);
-            panel.send({ type: 'trainStart', epochs: config.epochs, datasetName, samples });
+            panel.send({ type: 'trainStart', epochs, datasetName, samples });
           },
           onProgress: (e: ProgressEvent) => {
             if (e.type === 'batch') {
