@@ -1,8 +1,8 @@
-export type { BinaryMask, LoadedDataset, LoadOptions, LoadProgress, RgbImage, Sample, SkippedSample } from './types';
+export type { BinaryMask, LoadedDataset, LoadOptions, LoadProgress, RgbImage, Sample, SkippedSample, SourceValues } from './types';
 export { NucleiInputError } from './errors';
-export { readImageRgb, readMaskPng, type ReadImageOptions } from './decode';
+export { readImageRgb, type ReadImageOptions } from './decode';
 export { mergeMasks, masksToLabels } from './masks';
-export { resizeImage, resizeMask, resizeLabels, resampleFloat } from './resize';
+export { resizeImage, resampleFloat } from './resize';
 export { createRng, seededShuffle, splitTrainVal } from './random';
 export { rleEncode, rleDecode } from './rle';
 export { listSampleIds, LABEL_SUFFIXES } from './layout';

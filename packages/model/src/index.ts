@@ -12,11 +12,10 @@ export {
   type Preprocessing,
   type SourceSamples,
 } from './preprocessing';
-export { acc, iou, IOU_METRIC_NAME } from './metrics';
+export { acc, iou } from './metrics';
 export { modelFlops } from './flops';
 export {
   selectBackend,
-  defaultWasmDir,
   type BackendPreference,
   type BackendCandidate,
   type BackendName,
@@ -27,8 +26,6 @@ export {
 export { registerWasmTrainingKernels } from './wasm';
 export {
   METADATA_FILE,
-  METADATA_FORMAT,
-  METADATA_VERSION,
   makeMetadata,
   parseMetadata,
   type ModelMetadata,
@@ -36,7 +33,7 @@ export {
   type SegmentationDefaults,
   type TrainingInfo,
 } from './metadata';
-export { fileSystemHandler, readArtifacts, MODEL_JSON, WEIGHTS_BIN, type FileHandlerOptions } from './io-handler';
+export { MODEL_JSON, WEIGHTS_BIN, type FileHandlerOptions } from './io-handler';
 export { saveModel, type SaveModelOptions } from './save';
 export { loadModel, isModelDir, ModelLoadError, type LoadModelOptions, type LoadedModel } from './load';
 export { modelShape, isTilePredictor, tfjsPredictor, withInputSize, checkFinite, type TilePredictor } from './predictor';
