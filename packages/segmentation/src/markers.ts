@@ -14,6 +14,21 @@ export const DEFAULT_MARKERS: Required<MarkerOptions> = { threshold: 0.5, border
 
 const LEVELS = 512;
 
+/** The foreground (mask >= t1) and its cores (foreground with border < t2), 0/1 per pixel. */
+function foreground(mask: Float32Array, border: Float32Array, w: number, h: number, o: Required<MarkerOptions>, who: string): { fg: Uint8Array; core: Uint8Array } {
+  const n = w * h;
+  if (mask.length !== n || border.length !== n) throw new RangeError(`${who}: expected ${n} values per plane`);
+  const fg = new Uint8Array(n);
+  const core = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    if (mask[i] >= o.threshold) {
+      fg[i] = 1;
+      if (border[i] < o.borderThreshold) core[i] = 1;
+    }
+  }
+  return { fg, core };
+}
+
 /**
  * Marker-controlled watershed for two-output models: markers are the components of
  * (mask >= t1) and (border < t2); they are flooded over the foreground in order of the elevation
@@ -23,15 +38,7 @@ const LEVELS = 512;
 export function markerWatershed(mask: Float32Array, border: Float32Array, w: number, h: number, options: MarkerOptions = {}): { labels: Int32Array; count: number } {
   const o = { ...DEFAULT_MARKERS, ...options };
   const n = w * h;
-  if (mask.length !== n || border.length !== n) throw new RangeError(`markerWatershed: expected ${n} values per plane`);
-  const fg = new Uint8Array(n);
-  const seeds = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    if (mask[i] >= o.threshold) {
-      fg[i] = 1;
-      if (border[i] < o.borderThreshold) seeds[i] = 1;
-    }
-  }
+  const { fg, core: seeds } = foreground(mask, border, w, h, o, 'markerWatershed');
   const marked = labelComponents(seeds, w, h, 4);
   const labels = marked.labels;
   // Drop markers below minMarker, renumbering the rest 1..count.
@@ -91,15 +98,7 @@ export function markerWatershed(mask: Float32Array, border: Float32Array, w: num
 export function cutWatershed(mask: Float32Array, border: Float32Array, w: number, h: number, options: MarkerOptions & { watershed?: WatershedOptions } = {}): { labels: Int32Array; count: number } {
   const o = { ...DEFAULT_MARKERS, ...options };
   const n = w * h;
-  if (mask.length !== n || border.length !== n) throw new RangeError(`cutWatershed: expected ${n} values per plane`);
-  const fg = new Uint8Array(n);
-  const core = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    if (mask[i] >= o.threshold) {
-      fg[i] = 1;
-      if (border[i] < o.borderThreshold) core[i] = 1;
-    }
-  }
+  const { fg, core } = foreground(mask, border, w, h, o, 'cutWatershed');
   const { labels, count: cores } = watershedSplit(core, w, h, options.watershed);
   let count = cores;
   const queue = new Int32Array(n);
