@@ -87,6 +87,8 @@ describe('nuclei CLI', () => {
     expect(onnxBytes.toString('latin1')).toContain('nuclei-preprocessing');
     expect(pub.text).toMatch(/^engine: onnx \(onnxruntime-node [\d.]+ cpu, \d threads?\)$/m);
 
+    const verified = await run(['verify', '--model', published, '--data', data, '--backend', 'wasm']);
+    expect(verified).toMatchObject({ code: 0, text: expect.stringMatching(/model\.onnx: the same network and weights as the TF\.js files[\s\S]*figures hold/) });
     const onnxFile = path.join(root, 'exported.onnx');
     const exported = await run(['export', published, '--format', 'onnx', '--out', onnxFile, '--backend', 'wasm']);
     expect(exported).toMatchObject({ code: 0, text: expect.stringMatching(/wrote .*exported\.onnx/) });

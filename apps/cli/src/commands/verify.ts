@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { EvaluationRow } from '@nuclei/evaluation';
+import { exportOnnx, ONNX_FILE, onnxMetadata } from '@nuclei/onnx';
 import { evaluateModelOnDataset, segmentOptionsForModel } from '@nuclei/segmentation';
 import { intOption, parseCommandArgs } from '../args';
 import { CliError } from '../cli-error';
@@ -12,8 +13,9 @@ import { describeOptions, loadModelOption } from './model-options';
 const HELP = `nuclei verify [--model DIR] [--data DIR] [--limit N]
   Re-scores a published model (default: the bundled one) on the held-out images its metadata
   records, with its recorded segmentation, and checks the figures against those it was published
-  with: per image against evaluation.json (all images, or the first N), and the means. Exits 1 if
-  any moved by more than 0.001.
+  with: per image against evaluation.json (all images, or the first N), and the means; and that
+  model.onnx is the same network as the TF.js weights. Exits 1 if any figure moved by more than
+  0.001 or model.onnx differs.
   --data DIR   the dataset (default: $NUCLEI_DSB_DIR, the recorded one, or ../shared/data/<its name>)
 ${ENGINE_HELP}`;
 
@@ -73,6 +75,13 @@ export async function runVerify(argv: string[]): Promise<number> {
       }
     } else console.log(`mean DSB of these ${rows.length}: ${now.dsb.toFixed(4)}${published ? '' : ' (no evaluation.json rows to compare per image)'}`);
     if (!published && limit < ids.length) problems.push(`${evaluationFile} has no per-image rows: verify all images instead`);
+    // The ONNX file other tools read must be the same network as the TF.js weights scored here.
+    const onnxFile = path.join(dir, ONNX_FILE);
+    if (fs.existsSync(onnxFile)) {
+      const same = Buffer.from(exportOnnx(model, { metadata: onnxMetadata(metadata) })).equals(fs.readFileSync(onnxFile));
+      if (same) console.log(`${ONNX_FILE}: the same network and weights as the TF.js files`);
+      else problems.push(`${onnxFile} differs from the TF.js weights (publish the model again)`);
+    }
     if (problems.length) {
       console.error(`figures moved (more than ${TOLERANCE}):\n  ${problems.join('\n  ')}`);
       return 1;
