@@ -39,6 +39,8 @@ export interface SegmentationDefaults {
   minMarker?: number;
   /** Average the predictions of mirrored tiles. */
   tta?: boolean;
+  /** Objects smaller than this many pixels (at full size) are dropped as noise. */
+  minArea?: number;
   /** What the choice rests on, e.g. "DSB 0.33 vs 0.18 on 60 held-out images". */
   basis?: string;
 }

@@ -22,6 +22,7 @@ export function segmentOptionsForModel(
     if (recommended.borderThreshold !== undefined) out.borderThreshold = recommended.borderThreshold;
     if (recommended.minMarker !== undefined) out.minMarker = recommended.minMarker;
     if (recommended.tta !== undefined) out.tta = recommended.tta;
+    if (recommended.minArea !== undefined) out.minArea = recommended.minArea;
   }
   for (const [key, value] of Object.entries(explicit)) {
     if (key === 'preprocessing') continue;

@@ -41,13 +41,15 @@ export interface TuneOptions {
 export const MASK_THRESHOLDS = [0.4, 0.5, 0.6, 0.7];
 export const BORDER_THRESHOLDS = [0.05, 0.1, 0.2, 0.35, 0.5];
 export const MIN_MARKERS = [1, 4, 12];
+/** Smallest nucleus kept (px at full size), tried on the chosen split: specks cost DSB precision. */
+export const MIN_AREAS = [8, 16, 32];
 
-type Split = Pick<SegmentOptions, 'split' | 'threshold' | 'borderThreshold' | 'minMarker'>;
+type Split = Pick<SegmentOptions, 'split' | 'threshold' | 'borderThreshold' | 'minMarker' | 'minArea'>;
 
 export function describeOptions(o: SegmentOptions): string {
   const way = o.mode === 'resize' ? 'resize' : `tile x${o.scale ?? 1}${o.tta ? ' tta' : ''}`;
   const split = o.split === 'markers' ? `markers t1 ${o.threshold ?? 0.5} t2 ${o.borderThreshold ?? 0.5} min ${o.minMarker ?? 4}` : o.split === 'cut' ? `cut watershed t1 ${o.threshold ?? 0.5} t2 ${o.borderThreshold ?? 0.5}` : `${o.split ?? 'watershed'}${o.threshold !== undefined && o.threshold !== 0.5 ? ` t ${o.threshold}` : ''}`;
-  return `${way}, ${split}`;
+  return `${way}, ${split}${o.minArea ? `, min area ${o.minArea}` : ''}`;
 }
 
 /**
@@ -119,7 +121,9 @@ export async function tuneSegmentation(samples: readonly TuneSample[], model: tf
       for (const borderThreshold of BORDER_THRESHOLDS) grid.push(score(way.preds, way.p, { split: 'cut', threshold, borderThreshold }));
     }
     best = pick(grid);
-    const split: Split = { split: best.options.split, threshold: best.options.threshold, borderThreshold: best.options.borderThreshold, minMarker: best.options.minMarker };
+    const chosen: Split = { split: best.options.split, threshold: best.options.threshold, borderThreshold: best.options.borderThreshold, minMarker: best.options.minMarker };
+    best = pick([best, ...MIN_AREAS.map((minArea) => score(way.preds, way.p, { ...chosen, minArea }))]);
+    const split: Split = { ...chosen, ...(best.options.minArea ? { minArea: best.options.minArea } : {}) };
     const ttaP: PredictOptions = { ...way.p, tta: true };
     way.preds = [];
     const tta = score(await predictAll(ttaP), ttaP, split);
@@ -148,6 +152,7 @@ export async function tuneSegmentation(samples: readonly TuneSample[], model: tf
     ...(o.borderThreshold !== undefined ? { borderThreshold: o.borderThreshold } : {}),
     ...(o.minMarker !== undefined ? { minMarker: o.minMarker } : {}),
     ...(o.tta ? { tta: true } : {}),
+    ...(o.minArea ? { minArea: o.minArea } : {}),
     basis:
       `mean DSB ${best.report.mean.dsb.toFixed(3)}` +
       (runnerUp ? `, best other ${runnerUp.report.mean.dsb.toFixed(3)} (${runnerUp.label})` : '') +

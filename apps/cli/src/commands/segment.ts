@@ -33,7 +33,7 @@ Options:
                        watershed (distance transform; default for mask-only models) or connected components
   --border-threshold 0.5  markers / cut: border probability at or above this is a border (t2)
   --min-marker 4       markers: smallest marker in pixels
-  --min-area N         drop objects smaller than N pixels (default 0 = keep all)
+  --min-area N         drop objects smaller than N pixels (default: the model's, else 0 = keep all)
   --outputs LIST       which files, comma-separated: mask,labels,overlay,json,csv,measurements,rois,geojson (default all)
   --pixel-size UM      microns per pixel: measurements in microns instead of pixels
   --channel N          the nuclear channel (0-based): a page of a multi-page TIFF (ImageJ hyperstack /
@@ -73,7 +73,7 @@ export async function runSegment(argv: string[]): Promise<number> {
     if (other !== undefined) throw new CliError(`${other} and ${image} would both write ${base}_* outputs; segment them into different --out folders`);
     bases.set(base, image);
   }
-  const options = { ...segmentOptionsFromFlags(values), minArea: intOption('min-area', values['min-area'], 0, 0) };
+  const options = { ...segmentOptionsFromFlags(values), minArea: values['min-area'] === undefined ? undefined : intOption('min-area', values['min-area'], 0, 0) };
   const outputs = values.outputs === undefined ? undefined : String(values.outputs).split(',').map((k) => k.trim()).filter(Boolean);
   for (const k of outputs ?? []) if (!(OUTPUT_KINDS as readonly string[]).includes(k)) throw new CliError(`--outputs: unknown kind "${k}" (choose from ${OUTPUT_KINDS.join(',')})`);
   if (outputs && outputs.length === 0) throw new CliError(`--outputs needs at least one of ${OUTPUT_KINDS.join(',')}`);
