@@ -358,6 +358,23 @@ describe('Train nuclei model', () => {
     expect(mock.outputLines.join('\n')).toContain('epoch 1/2 loss 0.4500');
   });
 
+  it("'Try it on an image' segments with the new model without putting it in use", async () => {
+    const data = path.join(tmp, 'data');
+    fs.mkdirSync(data);
+    const best = path.join(tmp, 'out', 'best');
+    mock.window.showOpenDialog.mockResolvedValueOnce([vscode.Uri.file(data)]).mockResolvedValueOnce([vscode.Uri.file(path.join(tmp, 'out'))]);
+    engine.trainModel.mockImplementationOnce(trainResult('completed', best));
+    mock.window.showInformationMessage.mockResolvedValueOnce('Try it on an image');
+    fs.mkdirSync(best, { recursive: true });
+    fs.writeFileSync(path.join(best, 'model.json'), '{}');
+    const file = imageFile();
+    mock.window.showOpenDialog.mockResolvedValueOnce([vscode.Uri.file(file)]);
+    await trainModelCommand(context, log);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(engine.loadModelCached).toHaveBeenCalledWith(best, 'auto');
+    expect(mock.configUpdates).toEqual([]);
+  });
+
   it('offers to fine-tune the bundled model, and passes that choice to training', async () => {
     const data = path.join(tmp, 'data');
     fs.mkdirSync(data);

@@ -45,7 +45,8 @@ export interface SegmentationSession {
   modelDir: string;
 }
 
-export async function segmentImageCommand(context: vscode.ExtensionContext, log: Logger, arg?: unknown): Promise<SegmentationSession | undefined> {
+/** Segments an image with the model in use, or with `modelDir` (a model just trained, tried before it is put to use). */
+export async function segmentImageCommand(context: vscode.ExtensionContext, log: Logger, arg?: unknown, modelDir?: string): Promise<SegmentationSession | undefined> {
   const uri = await pickImage(arg);
   if (!uri) {
     log.info('segment: no image chosen');
@@ -58,7 +59,7 @@ export async function segmentImageCommand(context: vscode.ExtensionContext, log:
     return undefined;
   }
   const config = readConfig();
-  const model = resolveModelDir(config, context.extensionPath);
+  const model = modelDir ? { dir: modelDir, isDefault: false } : resolveModelDir(config, context.extensionPath);
   log.info(`segment: ${file} with ${model.isDefault ? 'the bundled default model' : 'model'} ${model.dir}`);
   const problem = modelProblem(model);
   if (problem) {

@@ -2,6 +2,7 @@
 // cancellable progress notification with live curves in a webview; offers to use the result.
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { segmentImageCommand } from './segmentImage';
 import { rememberModel } from './selectModel';
 import { modelProblem, readConfig, resolveModelDir, SECTION, trainingWorkerScript, wasmDir } from '../config';
 import { errorMessage, type Logger } from '../log';
@@ -140,7 +141,8 @@ export async function trainModelCommand(context: vscode.ExtensionContext, log: L
   log.info(`train: model in ${result.modelDir}`);
   await rememberModel(context, result.modelDir);
   const verb = result.status === 'cancelled' ? 'Training cancelled; the last checkpoint is' : 'Training finished; the model is';
-  const choice = await vscode.window.showInformationMessage(`Nuclei: ${verb} in ${result.modelDir}. Use it for segmentation?`, 'Use this model', 'Not now');
+  const choice = await vscode.window.showInformationMessage(`Nuclei: ${verb} in ${result.modelDir}. Use it for segmentation?`, 'Use this model', 'Try it on an image', 'Not now');
+  if (choice === 'Try it on an image') void segmentImageCommand(context, log, undefined, result.modelDir);
   if (choice === 'Use this model') {
     const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
     await vscode.workspace.getConfiguration(SECTION).update('modelPath', result.modelDir, target);
