@@ -11,7 +11,7 @@ export function buildCliBundle(name: string): { file: string; remove: () => void
   const esbuild = require('esbuild');
   esbuild.buildSync({
     entryPoints: [path.join(__dirname, '..', 'main.ts')], outfile: file, bundle: true, platform: 'node', target: 'node20',
-    format: 'cjs', external: ['@tensorflow/*', 'sharp'], tsconfig: path.join(__dirname, '../../../../tsconfig.base.json'), logLevel: 'error',
+    format: 'cjs', external: ['@tensorflow/*', 'sharp', 'onnxruntime-node'], tsconfig: path.join(__dirname, '../../../../tsconfig.base.json'), logLevel: 'error',
   });
   return { file, remove: () => fs.rmSync(file, { force: true }) };
 }
