@@ -7,7 +7,7 @@ import { type LoadProgress, type RgbImage } from '@nuclei/data';
 import { buildUNet, isModelDir, loadModel, resolveConfig, selectBackend, type BackendPreference, type ModelMetadata, type TilePredictor } from '@nuclei/model';
 import { describeEngine, selectEngine, type EnginePreference } from '@nuclei/onnx';
 import {
-  evaluateModelOnDataset, readImageForSegmentation, segment, segmentOptionsForModel, writeSegmentationOutputs, type SegmentResult,
+  evaluateModelOnDataset, outputPaths, readImageForSegmentation, segment, segmentOptionsForModel, writeSegmentationOutputs, type OutputKind, type SegmentResult,
 } from '@nuclei/segmentation';
 import { formatReportTable, type EvaluationReport } from '@nuclei/evaluation';
 import {
@@ -113,10 +113,15 @@ export function segmentImage(
 }
 
 export function writeOutputs(
-  result: Segmentation, image: RgbImage, outDir: string, baseName: string, info: { imagePath?: string; model?: unknown } = {},
+  result: Segmentation, image: RgbImage, outDir: string, baseName: string, info: { imagePath?: string; model?: unknown; outputs?: OutputKind[] } = {},
 ): Promise<OutputPaths> {
   // Without `outputs` every kind is written, so every path is there.
   return writeSegmentationOutputs(result, image, outDir, baseName, info) as Promise<OutputPaths>;
+}
+
+/** The files writeOutputs would write (all kinds, or `kinds`), for checking what they would replace. */
+export function outputFiles(outDir: string, baseName: string, kinds?: OutputKind[]): string[] {
+  return Object.values(outputPaths(outDir, baseName, kinds)).filter((f): f is string => typeof f === 'string');
 }
 
 /** PNG of an RGB image, for showing formats a browser can't (TIFF) in the webview. */

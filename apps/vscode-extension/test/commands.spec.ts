@@ -11,6 +11,14 @@ import { evaluateModelCommand } from '../src/commands/evaluateModel';
 import { selectModelCommand } from '../src/commands/selectModel';
 import { createLogger } from '../src/log';
 
+/** The five outputs the mocked engine writes (the real one writes eight). */
+function fakeOutputs(outDir: string, base: string): Record<string, string> {
+  return {
+    mask: path.join(outDir, `${base}_mask.png`), labels: path.join(outDir, `${base}_labels.png`),
+    overlay: path.join(outDir, `${base}_overlay.png`), summary: path.join(outDir, `${base}.json`), csv: path.join(outDir, `${base}.csv`),
+  };
+}
+
 jest.mock('../src/engine', () => ({
   ensureBackend: jest.fn(async () => 'backend: wasm (skipped gpu: @tensorflow/tfjs-node-gpu not installed)'),
   loadModelCached: jest.fn(async (dir: string) => ({ model: { name: 'fake-model' }, predictor: { engine: 'fake' }, metadata: {}, dir, engineLine: 'engine: fake' })),
@@ -19,14 +27,14 @@ jest.mock('../src/engine', () => ({
     width: 4, height: 2, mask: Uint8Array.from([1, 1, 0, 0, 0, 0, 1, 0]), labels: Int32Array.from([1, 1, 0, 0, 0, 0, 2, 0]),
     count: 2, areas: [2, 1], meanArea: 1.5,
   })),
-  writeOutputs: jest.fn(async (_r: unknown, _i: unknown, outDir: string, base: string) => {
-    const files = {
-      mask: path.join(outDir, `${base}_mask.png`), labels: path.join(outDir, `${base}_labels.png`),
-      overlay: path.join(outDir, `${base}_overlay.png`), summary: path.join(outDir, `${base}.json`), csv: path.join(outDir, `${base}.csv`),
-    };
+  writeOutputs: jest.fn(async (_r: unknown, _i: unknown, outDir: string, base: string, info?: { outputs?: string[] }) => {
+    const files = Object.fromEntries(Object.entries(fakeOutputs(outDir, base)).filter(([k]) => !info?.outputs || info.outputs.includes(k === 'summary' ? 'json' : k)));
+    fs.mkdirSync(outDir, { recursive: true });
     for (const f of Object.values(files)) fs.writeFileSync(f, f);
     return files;
   }),
+  outputFiles: jest.fn((outDir: string, base: string, kinds?: string[]) =>
+    Object.entries(fakeOutputs(outDir, base)).filter(([k]) => !kinds || kinds.includes(k === 'summary' ? 'json' : k)).map(([, f]) => f)),
   encodePng: jest.fn(async () => Buffer.from('png!')),
   trainModel: jest.fn(),
   evaluate: jest.fn(),

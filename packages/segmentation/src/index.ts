@@ -21,6 +21,7 @@ export { watershedSplit, gaussianBlur, DEFAULT_WATERSHED, type WatershedOptions 
 export { renderOverlay, outlineOf, labelColour, type OverlayOptions } from './overlay';
 export {
   writeSegmentationOutputs,
+  outputPaths,
   OUTPUT_KINDS,
   type OutputKind,
   type OutputPaths,

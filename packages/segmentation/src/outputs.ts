@@ -123,6 +123,25 @@ async function writePng(path: string, pixels: Uint8Array | Uint16Array, width: n
   await writeFileAtomic(path, await img.png({ compressionLevel: 6 }).toBuffer());
 }
 
+/** Where writeSegmentationOutputs puts each kind (all of them, or `kinds`), without writing anything. */
+export function outputPaths(outDir: string, baseName: string, kinds: readonly OutputKind[] = OUTPUT_KINDS): OutputPaths {
+  const all: Record<OutputKind, string> = {
+    mask: join(outDir, `${baseName}_mask.png`),
+    labels: join(outDir, `${baseName}_labels.png`),
+    overlay: join(outDir, `${baseName}_overlay.png`),
+    json: join(outDir, `${baseName}.json`),
+    csv: join(outDir, `${baseName}.csv`),
+    measurements: join(outDir, `${baseName}_measurements.csv`),
+    rois: join(outDir, `${baseName}_rois.zip`),
+    geojson: join(outDir, `${baseName}.geojson`),
+  };
+  const picked: Partial<Record<OutputKind, string>> = {};
+  for (const k of OUTPUT_KINDS) if (kinds.includes(k)) picked[k] = all[k];
+  // The JSON summary is `summary` in the returned paths (as before `--outputs` existed).
+  const { json, ...rest } = picked;
+  return { ...rest, ...(json ? { summary: json } : {}) };
+}
+
 /**
  * Writes `<baseName>_mask.png` (0/255), `<baseName>_labels.png` (16-bit labels),
  * `<baseName>_overlay.png`, `<baseName>.json` (summary), `<baseName>.csv` (Kaggle RLE, one row per
@@ -146,21 +165,7 @@ export async function writeSegmentationOutputs(
   await mkdir(outDir, { recursive: true });
   await cleanStaleTempFiles(outDir);
   const want = new Set<OutputKind>(info.outputs ?? OUTPUT_KINDS);
-  const all: Record<OutputKind, string> = {
-    mask: join(outDir, `${baseName}_mask.png`),
-    labels: join(outDir, `${baseName}_labels.png`),
-    overlay: join(outDir, `${baseName}_overlay.png`),
-    json: join(outDir, `${baseName}.json`),
-    csv: join(outDir, `${baseName}.csv`),
-    measurements: join(outDir, `${baseName}_measurements.csv`),
-    rois: join(outDir, `${baseName}_rois.zip`),
-    geojson: join(outDir, `${baseName}.geojson`),
-  };
-  const picked: Partial<Record<OutputKind, string>> = {};
-  for (const k of OUTPUT_KINDS) if (want.has(k)) picked[k] = all[k];
-  // The JSON summary is `summary` in the returned paths (as before `--outputs` existed).
-  const { json, ...rest } = picked;
-  const paths: OutputPaths = { ...rest, ...(json ? { summary: json } : {}) };
+  const paths = outputPaths(outDir, baseName, info.outputs);
   const nuclei = describeNuclei(labels, width, height, count);
   const unit = info.pixelSize ? 'um' : 'px';
   const measured = want.has('measurements') || want.has('geojson') || want.has('json') ? measureNuclei(labels, width, height, count, image, info.pixelSize ?? 1) : [];

@@ -1,7 +1,6 @@
 // "Segment nuclei in image": picks the image (argument, active image editor, or a file dialog),
 // segments it with the configured model in a progress notification, and shows the overlay viewer.
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { describeModelDir } from '../model-status';
@@ -186,9 +185,9 @@ export function runFolder(imagePath: string, modelDir: string): string {
 }
 
 /**
- * Writes the outputs into the run folder (or a folder the user picks). Everything is written to a
- * temporary folder first; files that would replace earlier ones are named and need a confirmation;
- * each then lands with a same-folder rename, so an interrupted save leaves old or new files whole.
+ * Writes the outputs into the run folder (or a folder the user picks). Files that would replace
+ * earlier ones are named and need a confirmation; each is written atomically by the writer, so an
+ * interrupted save leaves old or new files whole.
  */
 export async function saveOutputs(session: SegmentationSession, what: SaveKind, pickLocation: boolean, log: Logger, options: { replace?: boolean } = {}): Promise<string[]> {
   const engine = await import('../engine');
@@ -202,30 +201,19 @@ export async function saveOutputs(session: SegmentationSession, what: SaveKind, 
     if (!picked?.[0]) return [];
     outDir = picked[0].fsPath;
   }
-  const info = { imagePath: session.imagePath, model: session.modelDir };
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nuclei-save-'));
-  try {
-    const paths = await engine.writeOutputs(session.result, session.image, tmp, baseName, info);
-    const made = what === 'all' ? Object.values(paths).filter((f): f is string => typeof f === 'string') : [paths[KIND_KEYS[what]]];
-    const targets = made.map((f) => path.join(outDir, path.basename(f)));
-    const existing = targets.filter((t) => fs.existsSync(t));
-    if (existing.length && !options.replace) {
-      const shown = existing.slice(0, 3).map((f) => path.basename(f)).join(', ') + (existing.length > 3 ? ` and ${existing.length - 3} more` : '');
-      const choice = await vscode.window.showWarningMessage(`Nuclei: ${shown} already exist${existing.length === 1 ? 's' : ''} in ${outDir}. Replace ${existing.length === 1 ? 'it' : 'them'}?`, { modal: true }, 'Replace');
-      if (choice !== 'Replace') {
-        log.info(`save: kept the existing outputs in ${outDir}`);
-        return [];
-      }
+  const kinds = what === 'all' ? undefined : [KIND_KEYS[what]];
+  const existing = engine.outputFiles(outDir, baseName, kinds).filter((t) => fs.existsSync(t));
+  if (existing.length && !options.replace) {
+    const shown = existing.slice(0, 3).map((f) => path.basename(f)).join(', ') + (existing.length > 3 ? ` and ${existing.length - 3} more` : '');
+    const choice = await vscode.window.showWarningMessage(`Nuclei: ${shown} already exist${existing.length === 1 ? 's' : ''} in ${outDir}. Replace ${existing.length === 1 ? 'it' : 'them'}?`, { modal: true }, 'Replace');
+    if (choice !== 'Replace') {
+      log.info(`save: kept the existing outputs in ${outDir}`);
+      return [];
     }
-    fs.mkdirSync(outDir, { recursive: true });
-    made.forEach((from, i) => {
-      const part = path.join(outDir, `.${path.basename(from)}.${process.pid}.saving`);
-      fs.copyFileSync(from, part);
-      fs.renameSync(part, targets[i]);
-    });
-    log.info(`save: ${targets.join(', ')}`);
-    return targets;
-  } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
   }
+  const info = { imagePath: session.imagePath, model: session.modelDir, ...(kinds ? { outputs: kinds } : {}) };
+  const paths = await engine.writeOutputs(session.result, session.image, outDir, baseName, info);
+  const files = Object.values(paths).filter((f): f is string => typeof f === 'string');
+  log.info(`save: ${files.join(', ')}`);
+  return files;
 }
