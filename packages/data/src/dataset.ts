@@ -166,10 +166,10 @@ export async function loadDataset(dir: string, options: LoadOptions = {}): Promi
   return finish(absDir, samples, skipped, size);
 }
 
-/** The pairs-layout files of sample `id` when `dir` holds no sample folder of that name. */
-function pairOf(dir: string, id: string): PairFiles | undefined {
+/** The pairs-layout files of sample `id` when `dir` holds no sample folder of that name (`pairs`: the folder already scanned). */
+function pairOf(dir: string, id: string, pairs?: Map<string, PairFiles>): PairFiles | undefined {
   if (existsSync(join(dir, id))) return undefined;
-  return scanPairs(dir, () => undefined)?.get(id);
+  return (pairs ?? scanPairs(dir, () => undefined))?.get(id);
 }
 
 function finish(absDir: string, samples: Sample[], skipped: SkippedSample[], size: number): LoadedDataset {
@@ -184,8 +184,8 @@ function finish(absDir: string, samples: Sample[], skipped: SkippedSample[], siz
  * One sample at full size with instance labels (mask files in name order become labels 1..n),
  * for evaluating predictions against the original-resolution truth.
  */
-export async function loadSampleFullSize(dir: string, id: string): Promise<{ id: string; image: RgbImage; labels: Int32Array }> {
-  const pair = pairOf(resolve(dir), id);
+export async function loadSampleFullSize(dir: string, id: string, pairs?: Map<string, PairFiles>): Promise<{ id: string; image: RgbImage; labels: Int32Array }> {
+  const pair = pairOf(resolve(dir), id, pairs);
   if (pair) {
     const image = await readImageRgb(pair.imagePath);
     const l = await readLabelImage(pair.labelPath);
@@ -227,9 +227,11 @@ export async function loadFullSizeDataset(
   const skipped: SkippedSample[] = [];
   const decoded: Array<FullSizeSample | undefined> = new Array(ids.length);
   let done = 0;
+  // The pairs layout: its folder scanned once, not once per sample.
+  const pairs = existsSync(join(absDir, ids[0])) ? undefined : scanPairs(absDir, () => undefined);
   await runPool(ids, options.concurrency ?? DEFAULT_CONCURRENCY, async (id, i) => {
     try {
-      decoded[i] = await loadSampleFullSize(absDir, id);
+      decoded[i] = await loadSampleFullSize(absDir, id, pairs);
     } catch (err) {
       const e = asInputError(err, resolve(absDir, id));
       if (!options.skipInvalid) throw e;
