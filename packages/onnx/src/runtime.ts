@@ -1,6 +1,7 @@
 import * as os from 'node:os';
 import { checkFinite, type TilePredictor } from '@nuclei/model';
 import { ONNX_INPUT, ONNX_OUTPUT } from './export';
+import { nchwToNhwc, nhwcToNchw } from './layout';
 
 type Ort = typeof import('onnxruntime-node');
 
@@ -54,13 +55,7 @@ export async function onnxPredictor(model: Uint8Array, shape: OnnxModelShape, op
     async predict(tiles, n, side) {
       if (closed) throw new Error('segment: the ONNX session was disposed');
       const plane = side * side;
-      const nchw = new Float32Array(n * c * plane);
-      for (let t = 0; t < n; t++) {
-        const src = t * plane * c;
-        const dst = t * c * plane;
-        for (let p = 0; p < plane; p++) for (let ch = 0; ch < c; ch++) nchw[dst + ch * plane + p] = tiles[src + p * c + ch];
-      }
-      const input = new ort.Tensor('float32', nchw, [n, c, side, side]);
+      const input = new ort.Tensor('float32', nhwcToNchw(tiles.subarray(0, n * plane * c), n, plane, c), [n, c, side, side]);
       const result = await session.run({ [ONNX_INPUT]: input });
       const out = result[ONNX_OUTPUT];
       try {
@@ -68,14 +63,7 @@ export async function onnxPredictor(model: Uint8Array, shape: OnnxModelShape, op
         if (dims.length !== 4 || dims[0] !== n || dims[1] !== k || dims[2] !== side || dims[3] !== side) {
           throw new Error(`segment: the ONNX model must output [${n}, ${k}, ${side}, ${side}], got [${dims}]`);
         }
-        const data = out.data as Float32Array;
-        const nhwc = new Float32Array(n * plane * k);
-        for (let t = 0; t < n; t++) {
-          const src = t * k * plane;
-          const dst = t * plane * k;
-          for (let q = 0; q < k; q++) for (let p = 0; p < plane; p++) nhwc[dst + p * k + q] = data[src + q * plane + p];
-        }
-        return checkFinite(nhwc);
+        return checkFinite(nchwToNhwc(out.data as Float32Array, n, plane, k));
       } finally {
         input.dispose?.();
         out.dispose?.();

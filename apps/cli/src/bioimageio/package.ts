@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import type * as tf from '@tensorflow/tfjs';
 import { generateSyntheticSample } from '@nuclei/data';
 import { MODEL_JSON, WEIGHTS_BIN, modelShape, type ModelMetadata, type TilePredictor } from '@nuclei/model';
-import { ONNX_OPSET, exportOnnx, onnxMetadata } from '@nuclei/onnx';
+import { ONNX_OPSET, exportOnnx, nchwToNhwc, nhwcToNchw, onnxMetadata } from '@nuclei/onnx';
 import { instancesFromPrediction, renderOverlay, segmentOptionsForModel, predictImage, zipStore } from '@nuclei/segmentation';
 import { npyFloat32 } from './npy';
 import { scaleRange } from './scale-range';
@@ -55,17 +55,11 @@ export async function bioimageioFiles(o: BioimageioOptions): Promise<Map<string,
   // output of the ONNX graph on it after exactly the described preprocessing.
   const { image } = generateSyntheticSample({ width: TEST_SIDE, height: TEST_SIDE, seed: 2018, style: 'fluorescent' });
   const plane = TEST_SIDE * TEST_SIDE;
-  const raw = new Float32Array(channels * plane);
-  for (let i = 0; i < plane; i++) {
-    if (channels === 1) raw[i] = (image.data[3 * i] + image.data[3 * i + 1] + image.data[3 * i + 2]) / 3;
-    else for (let c = 0; c < 3; c++) raw[c * plane + i] = image.data[3 * i + c];
-  }
+  const gray = () => Float32Array.from({ length: plane }, (_, i) => (image.data[3 * i] + image.data[3 * i + 1] + image.data[3 * i + 2]) / 3);
+  const raw = channels === 1 ? gray() : nhwcToNchw(image.data, 1, plane, 3);
   const modelInput = p ? scaleRange(raw, channels, p.low, p.high) : raw;
-  const nhwc = new Float32Array(plane * channels);
-  for (let i = 0; i < plane; i++) for (let c = 0; c < channels; c++) nhwc[i * channels + c] = modelInput[c * plane + i];
-  const out = await predictor.predict(nhwc, 1, TEST_SIDE);
-  const nchwOut = new Float32Array(outputs * plane);
-  for (let i = 0; i < plane; i++) for (let q = 0; q < outputs; q++) nchwOut[q * plane + i] = out[i * outputs + q];
+  const out = await predictor.predict(nchwToNhwc(modelInput, 1, plane, channels), 1, TEST_SIDE);
+  const nchwOut = nhwcToNchw(out, 1, plane, outputs);
   files.set('test_input.npy', npyFloat32(raw, [1, channels, TEST_SIDE, TEST_SIDE]));
   files.set('test_output.npy', npyFloat32(nchwOut, [1, outputs, TEST_SIDE, TEST_SIDE]));
   files.set('sample_input.png', await sharp(Buffer.from(image.data), { raw: { width: TEST_SIDE, height: TEST_SIDE, channels: 3 } }).png().toBuffer());
