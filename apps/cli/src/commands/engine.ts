@@ -31,13 +31,17 @@ export function engineFlags(values: Record<string, unknown>): EngineFlags {
   };
 }
 
-/** The predictor for a loaded model, after printing which engine runs it (and why ONNX Runtime was not used). */
+/**
+ * The predictor for a loaded model, after printing which engine runs it (and why ONNX Runtime was
+ * not used). If no engine can be set up, the model is disposed before the error is thrown.
+ */
 export async function activateEngine(model: tf.LayersModel, { engine, threads, device }: EngineFlags): Promise<TilePredictor> {
   try {
     const selection = await selectEngine(model, engine, { threads, device });
     console.log(describeEngine(selection));
     return selection.predictor;
   } catch (e) {
+    model.dispose();
     // Asked for explicitly: the user's to fix (install onnxruntime-node, or choose tfjs).
     throw new CliError(`--engine ${engine}: ${(e as Error).message.split('\n')[0]}`, 3);
   }

@@ -52,10 +52,7 @@ export async function runEvaluate(argv: string[]): Promise<EvaluationReport | un
   const engine = engineFlags(values);
   await activateBackend(values.backend);
   const { model, metadata, dir } = await loadModelOption(values.model);
-  const predictor = await activateEngine(model, engine).catch((e) => {
-    model.dispose();
-    throw e;
-  });
+  const predictor = await activateEngine(model, engine);
   const chosen = chooseOptions(metadata, options);
   console.log(`segmentation: ${describeOptions(chosen)}`);
   try {

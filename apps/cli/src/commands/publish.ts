@@ -43,10 +43,7 @@ export async function runPublish(argv: string[]): Promise<void> {
   const engine = engineFlags(values);
   await activateBackend(values.backend);
   const { model, metadata } = await loadModel(from);
-  const predictor = await activateEngine(model, engine).catch((e) => {
-    model.dispose();
-    throw e;
-  });
+  const predictor = await activateEngine(model, engine);
   try {
     const training = metadata.training ?? {};
     const data = path.resolve(String(values.data ?? training.dataset ?? ''));

@@ -84,10 +84,7 @@ export async function runSegment(argv: string[]): Promise<number> {
   const engine = engineFlags(values);
   await activateBackend(values.backend);
   const { model, metadata, dir } = await loadModelOption(values.model);
-  const predictor = await activateEngine(model, engine).catch((e) => {
-    model.dispose();
-    throw e;
-  });
+  const predictor = await activateEngine(model, engine);
   const chosen = chooseOptions(metadata, options);
   console.log(`segmentation: ${describeOptions(chosen)}`);
   // One bad image does not stop the others: each failure is reported, and the exit code says so.

@@ -44,10 +44,7 @@ export async function runVerify(argv: string[]): Promise<number> {
   const engine = engineFlags(values);
   await activateBackend(values.backend);
   const { model, metadata, dir } = await loadModelOption(values.model);
-  const predictor = await activateEngine(model, engine).catch((e) => {
-    model.dispose();
-    throw e;
-  });
+  const predictor = await activateEngine(model, engine);
   try {
     const ids = metadata.training?.validationIds as string[] | undefined;
     if (!ids?.length) throw new CliError(`${dir}: its metadata records no validation ids (publish it again with this version)`);
