@@ -20,9 +20,8 @@ export interface StartingModel {
  * to a tenth of the model's, so the first steps do not undo what it learned.
  */
 export async function loadStartingModel(dir: string, learningRate?: number): Promise<StartingModel> {
+  // Kept loaded until dispose(): its weights are copied onto the network being trained.
   const { model, metadata } = await loadModel(dir, { compile: false });
-  const weights = model.getWeights().map((w) => w.clone());
-  model.dispose();
   const config: UNetConfig = { ...metadata.config, learningRate: learningRate ?? metadata.config.learningRate / 10 };
   return {
     dir,
@@ -30,13 +29,13 @@ export async function loadStartingModel(dir: string, learningRate?: number): Pro
     ...(metadata.preprocessing ? { preprocessing: metadata.preprocessing } : {}),
     recipe: metadata.preprocessing ? 'nuclei' : 'seed',
     applyTo(target) {
-      const shapes = target.getWeights().map((w) => w.shape.join('x'));
-      const mine = weights.map((w) => w.shape.join('x'));
-      if (shapes.join(',') !== mine.join(',')) throw new Error(`${dir}: its weights do not fit the network being trained (${mine.length} tensors against ${shapes.length})`);
+      const weights = model.getWeights();
+      const shapes = (ws: tf.Tensor[]) => ws.map((w) => w.shape.join('x')).join(',');
+      if (shapes(target.getWeights()) !== shapes(weights)) throw new Error(`${dir}: its weights do not fit the network being trained (${weights.length} tensors against ${target.getWeights().length})`);
       target.setWeights(weights);
     },
     dispose() {
-      tf.dispose(weights);
+      model.dispose();
     },
   };
 }
