@@ -5,9 +5,15 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { modelProblem, readConfig, resolveModelDir, SECTION } from './config';
 
+/** A model folder's short name: its folder, or run/best and run/last for training checkpoints (joined by `sep`). */
+export function modelName(dir: string, sep = '/'): string {
+  const leaf = path.basename(dir);
+  return leaf === 'best' || leaf === 'last' ? `${path.basename(path.dirname(dir))}${sep}${leaf}` : leaf;
+}
+
 /** A model folder's name and what its metadata says about it, for labels and tooltips. */
 export function describeModelDir(dir: string, isDefault: boolean): { label: string; detail: string } {
-  const label = isDefault ? 'bundled model' : path.basename(dir) === 'best' || path.basename(dir) === 'last' ? path.join(path.basename(path.dirname(dir)), path.basename(dir)) : path.basename(dir);
+  const label = isDefault ? 'bundled model' : modelName(dir);
   try {
     const meta = JSON.parse(fs.readFileSync(path.join(dir, 'nuclei-model.json'), 'utf8'));
     const m = meta.metrics ?? {};

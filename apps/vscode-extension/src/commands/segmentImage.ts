@@ -3,7 +3,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { describeModelDir } from '../model-status';
+import { describeModelDir, modelName } from '../model-status';
 import { modelProblem, readConfig, resolveModelDir, wasmDir } from '../config';
 import { errorMessage, type Logger } from '../log';
 import { packLabels, type FromWebview, type SaveKind, type SegmentationPayload } from '../webview/messages';
@@ -179,8 +179,7 @@ const KIND_KEYS: Record<Exclude<SaveKind, 'all'>, 'mask' | 'labels' | 'overlay' 
  */
 export function runFolder(imagePath: string, modelDir: string): string {
   const base = path.basename(imagePath, path.extname(imagePath));
-  const leaf = path.basename(modelDir);
-  const model = leaf === 'best' || leaf === 'last' ? `${path.basename(path.dirname(modelDir))}-${leaf}` : leaf;
+  const model = modelName(modelDir, '-');
   return path.join(path.dirname(imagePath), `${base}.nuclei-${model.replace(/[^A-Za-z0-9._-]+/g, '_')}`);
 }
 
