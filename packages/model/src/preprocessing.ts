@@ -39,6 +39,13 @@ function percentileOfHistogram(hist: Float64Array, total: number, q: number): nu
   return hist.length - 1;
 }
 
+/** Whether the median of a pixel's normalised channel mean (`meanOf(i)`, from a 256-bin histogram) is above half: a light background. */
+function lightBackground(n: number, meanOf: (i: number) => number): boolean {
+  const mh = new Float64Array(256);
+  for (let i = 0; i < n; i++) mh[Math.max(0, Math.min(255, Math.round(meanOf(i) * 255)))]++;
+  return percentileOfHistogram(mh, n, 50) / 255 > 0.5;
+}
+
 /** The normalisation of one 8-bit RGB image (`data` is `w*h*3`). */
 export function imageNormalisation(data: Uint8Array, p: Preprocessing): ImageNormalisation {
   if (!(p.low >= 0 && p.low < p.high && p.high <= 100)) throw new Error(`preprocessing: percentiles must satisfy 0 <= low < high <= 100, got ${p.low} and ${p.high}`);
@@ -68,14 +75,11 @@ export function imageNormalisation(data: Uint8Array, p: Preprocessing): ImageNor
   });
   let inverted = false;
   if (p.invert === 'auto') {
-    // Median of the normalised channel mean, from a 256-bin histogram of it.
-    const mh = new Float64Array(256);
-    for (let i = 0; i < n; i++) {
+    inverted = lightBackground(n, (i) => {
       let s = 0;
       for (let c = 0; c < channels; c++) s += channels === 1 ? luts[0][data[3 * i] + data[3 * i + 1] + data[3 * i + 2]] : luts[c][data[3 * i + c]];
-      mh[Math.max(0, Math.min(255, Math.round((s / channels) * 255)))]++;
-    }
-    inverted = percentileOfHistogram(mh, n, 50) / 255 > 0.5;
+      return s / channels;
+    });
     if (inverted) for (const lut of luts) for (let v = 0; v < lut.length; v++) lut[v] = 1 - lut[v];
   }
   return { channels, luts, inverted };
@@ -160,15 +164,12 @@ function preprocessSource(source: SourceSamples, p: Preprocessing): Float32Array
       out[i * channels + c] = (planes[i * stride + k] - lo) / (hi - lo);
     }
   }
-  if (p.invert === 'auto') {
-    const mh = new Float64Array(256);
-    for (let i = 0; i < n; i++) {
-      let sum = 0;
-      for (let c = 0; c < channels; c++) sum += out[i * channels + c];
-      mh[Math.max(0, Math.min(255, Math.round((sum / channels) * 255)))]++;
-    }
-    if (percentileOfHistogram(mh, n, 50) / 255 > 0.5) for (let i = 0; i < out.length; i++) out[i] = 1 - out[i];
-  }
+  const light = p.invert === 'auto' && lightBackground(n, (i) => {
+    let sum = 0;
+    for (let c = 0; c < channels; c++) sum += out[i * channels + c];
+    return sum / channels;
+  });
+  if (light) for (let i = 0; i < out.length; i++) out[i] = 1 - out[i];
   return out;
 }
 
