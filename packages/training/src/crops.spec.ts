@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createRng, touchingBorders, type FullSizeSample } from '@nuclei/data';
 import { compileUNet, DEFAULT_PREPROCESSING, resolveConfig } from '@nuclei/model';
 import { checkpoint } from './callbacks/checkpoint';
-import { CropSampler, DEFAULT_CROP_OPTIONS, type CropOptions } from './crops';
+import { CropSampler, cropBatches, DEFAULT_CROP_OPTIONS, type CropOptions } from './crops';
 import { resumeTraining } from './resume';
 import { useCpu } from './test-utils/backend';
 import { train, type CropData } from './train';
@@ -98,6 +98,57 @@ function tinyTwoOutput(seed = 3): tf.LayersModel {
 
 const cropData = (): CropData => ({ kind: 'crops', samples: [1, 2, 3, 4, 5].map((s) => discs(40, 36, s)), size: 16, crops: { ...OPTIONS, cropsPerImage: 2, valCropsPerImage: 2 } });
 const common = { batchSize: 4, validationSplit: 0.2, seed: 7, epochs: 3 };
+
+/** The same discs as dark nuclei on a light background (what `imageKind` calls bright-field). */
+function lightDiscs(w: number, h: number, seed: number): FullSizeSample {
+  const s = discs(w, h, seed);
+  return { ...s, id: `light${seed}`, image: { ...s.image, data: s.image.data.map((v) => 255 - v) } };
+}
+
+describe('kind balance', () => {
+  const samples = [...Array.from({ length: 8 }, (_, i) => discs(80, 80, i)), lightDiscs(80, 80, 8), lightDiscs(80, 80, 9)];
+  const sampler = new CropSampler(samples, 16, OPTIONS);
+  const sum = (a: number[]) => a.reduce((x, y) => x + y, 0);
+
+  it('tells the kinds apart', () => {
+    expect(sampler.kindCounts()).toEqual({ fluorescence: 8, brightfield: 2 });
+  });
+
+  it('keeps every image alike at 0, gives every kind the same share at 1, and keeps the total', () => {
+    expect(sampler.cropCounts(4, 0, 1)).toEqual(new Array(10).fill(4));
+    const even = sampler.cropCounts(4, 1, 1);
+    expect(sum(even)).toBe(40);
+    expect(sum(even.slice(8))).toBe(20);
+    expect(even.slice(8)).toEqual([10, 10]);
+    for (const c of even.slice(0, 8)) expect([2, 3]).toContain(c);
+    // 0.5: kind totals in proportion to the square root of their share (0.8 : 0.2 -> 27 : 13).
+    const sqrt = sampler.cropCounts(4, 0.5, 1);
+    expect(sum(sqrt)).toBe(40);
+    expect(sum(sqrt.slice(8))).toBe(13);
+  });
+
+  it('spreads the remainder by seed, with the same totals for every seed', () => {
+    const a = sampler.cropCounts(4, 1, 1);
+    const b = sampler.cropCounts(4, 1, 2);
+    expect(sum(a)).toBe(sum(b));
+    expect(sampler.cropCounts(4, 1, 1)).toEqual(a);
+    expect([1, 2, 3, 4, 5].some((seed) => sampler.cropCounts(4, 1, seed).join() !== a.join())).toBe(true);
+  });
+
+  it('draws each image as often as its count in an epoch', () => {
+    const counts = sampler.cropCounts(2, 1, 3);
+    let crops = 0;
+    for (const { x, y } of cropBatches(sampler, 7, { shuffleSeed: 1, seed: 2, augment: false, perImage: 2, counts })) {
+      crops += x.shape[0];
+      tf.dispose([x, y]);
+    }
+    expect(crops).toBe(sum(counts));
+  });
+
+  it('refuses a balance outside 0..1', () => {
+    expect(() => new CropSampler(samples, 16, { ...OPTIONS, kindBalance: 1.5 })).toThrow(/between 0 and 1/);
+  });
+});
 
 describe('training on crops', () => {
   it('lowers the loss, repeats exactly with the same seed, and leaves no tensors behind per epoch', async () => {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { createRng, seededShuffle, touchingBorders, type FullSizeSample } from '@nuclei/data';
+import { createRng, imageKind, seededShuffle, touchingBorders, type FullSizeSample, type ImageKind } from '@nuclei/data';
 import { imageNormalisation, normalisedValue, preprocessedChannels, type ImageNormalisation, type Preprocessing } from '@nuclei/model';
 
 /** How training crops are cut from full-size images (stored with a run so a resume cuts the same way). */
@@ -17,6 +17,12 @@ export interface CropOptions {
   borderRadius: number;
   /** Flips, 90-degree rotations, brightness / contrast jitter, channel shuffle and gray (RGB input). */
   augment: boolean;
+  /**
+   * How much rare kinds of image (fluorescence, stained, bright-field) are oversampled in training
+   * epochs: an image's crops are proportional to (share of its kind)^-balance, the epoch's total
+   * about unchanged. 0 = every image equally often (runs stored without it), 1 = every kind equally often.
+   */
+  kindBalance?: number;
 }
 
 export const DEFAULT_CROP_OPTIONS: Omit<CropOptions, 'preprocessing' | 'outputs'> = {
@@ -25,6 +31,7 @@ export const DEFAULT_CROP_OPTIONS: Omit<CropOptions, 'preprocessing' | 'outputs'
   scale: [0.6, 2.0],
   borderRadius: 2,
   augment: true,
+  kindBalance: 0,
 };
 
 interface Prepared {
@@ -32,6 +39,7 @@ interface Prepared {
   width: number;
   height: number;
   rgb: Uint8Array;
+  kind: ImageKind;
   norm: ImageNormalisation;
   /** `outputs` planes of `width*height`: mask, then touching borders. */
   targets: Uint8Array[];
@@ -64,18 +72,50 @@ export class CropSampler {
     if (!(options.outputs === 1 || options.outputs === 2)) throw new Error(`crop outputs must be 1 or 2, got ${options.outputs}`);
     const [lo, hi] = options.scale;
     if (!(lo > 0 && hi >= lo)) throw new Error(`crop scale range must satisfy 0 < min <= max, got ${lo}..${hi}`);
+    const balance = options.kindBalance ?? 0;
+    if (!(balance >= 0 && balance <= 1)) throw new Error(`crop kind balance must be between 0 and 1, got ${balance}`);
     this.channels = preprocessedChannels(options.preprocessing);
     this.images = samples.map((s) => {
       const { width, height, data } = s.image;
       const mask = new Uint8Array(width * height);
       for (let i = 0; i < mask.length; i++) mask[i] = s.labels[i] > 0 ? 1 : 0;
       const targets = options.outputs === 2 ? [mask, touchingBorders(s.labels, width, height, options.borderRadius)] : [mask];
-      return { id: s.id, width, height, rgb: data, norm: imageNormalisation(data, options.preprocessing), targets };
+      return { id: s.id, width, height, rgb: data, kind: imageKind(data), norm: imageNormalisation(data, options.preprocessing), targets };
     });
   }
 
   get count(): number {
     return this.images.length;
+  }
+
+  /** Images per kind of image, for the training log. */
+  kindCounts(): Partial<Record<ImageKind, number>> {
+    const counts: Partial<Record<ImageKind, number>> = {};
+    for (const img of this.images) counts[img.kind] = (counts[img.kind] ?? 0) + 1;
+    return counts;
+  }
+
+  /**
+   * Crops of each image in one epoch: `perImage` each when `balance` is 0; otherwise each kind gets
+   * round(perImage * images * share^(1-balance) / sum of share^(1-balance)) crops, split evenly over
+   * its images, the remainder to images drawn by `seed`. The total is the same for every seed.
+   */
+  cropCounts(perImage: number, balance: number, seed: number): number[] {
+    const counts = new Array<number>(this.images.length).fill(perImage);
+    if (balance === 0 || this.images.length === 0) return counts;
+    const byKind = new Map<ImageKind, number[]>();
+    this.images.forEach((img, i) => byKind.set(img.kind, [...(byKind.get(img.kind) ?? []), i]));
+    const total = perImage * this.images.length;
+    const weights = [...byKind.values()].map((ids) => (ids.length / this.images.length) ** (1 - balance));
+    const sum = weights.reduce((a, b) => a + b, 0);
+    const rng = createRng(seed);
+    [...byKind.values()].forEach((ids, k) => {
+      const crops = Math.max(ids.length, Math.round((total * weights[k]) / sum));
+      const base = Math.floor(crops / ids.length);
+      const extra = new Set(seededShuffle(ids, Math.floor(rng() * 2 ** 31)).slice(0, crops - base * ids.length));
+      for (const i of ids) counts[i] = base + (extra.has(i) ? 1 : 0);
+    });
+    return counts;
   }
 
   private draw(index: number, rng: () => number, augment: boolean): CropDraw {
@@ -169,10 +209,15 @@ export class CropSampler {
   }
 }
 
-/** Training batches of one epoch: every image `cropsPerImage` times, in an order shuffled by `shuffleSeed`. */
-export function* cropBatches(sampler: CropSampler, batchSize: number, opts: { shuffleSeed?: number; seed: number; augment: boolean; perImage: number }): Generator<{ x: tf.Tensor4D; y: tf.Tensor4D }> {
+/**
+ * Batches of one epoch: image i `counts[i]` times (or `perImage` times each), in an order shuffled
+ * by `shuffleSeed`.
+ */
+export function* cropBatches(sampler: CropSampler, batchSize: number, opts: { shuffleSeed?: number; seed: number; augment: boolean; perImage: number; counts?: readonly number[] }): Generator<{ x: tf.Tensor4D; y: tf.Tensor4D }> {
   const all: number[] = [];
-  for (let k = 0; k < opts.perImage; k++) for (let i = 0; i < sampler.count; i++) all.push(i);
+  const counts = opts.counts ?? new Array<number>(sampler.count).fill(opts.perImage);
+  const most = Math.max(0, ...counts);
+  for (let k = 0; k < most; k++) for (let i = 0; i < sampler.count; i++) if (k < counts[i]) all.push(i);
   const order = opts.shuffleSeed === undefined ? all : seededShuffle(all, opts.shuffleSeed);
   const rng = createRng(opts.seed);
   for (let i = 0; i < order.length; i += batchSize) yield sampler.batch(order.slice(i, i + batchSize), rng, opts.augment);

@@ -32,6 +32,8 @@ export interface RecipeRequest {
   learningRate?: number;
   /** Crops per image per epoch (crop recipes). */
   cropsPerImage?: number;
+  /** Crop recipes: how much rare kinds of image are oversampled (`CropOptions.kindBalance`). */
+  kindBalance?: number;
   /** Crop recipes: 'rgb' (default, colour kept for stained images) or 'gray' (one intensity channel). */
   channels?: 'rgb' | 'gray';
   /** Loss (default the preset's: bceDice for nuclei presets). */
@@ -76,7 +78,7 @@ export async function prepareRecipe(dir: string, req: RecipeRequest): Promise<Pr
         kind: 'crops',
         samples: full.samples,
         size: config.inputSize,
-        crops: { ...DEFAULT_CROP_OPTIONS, cropsPerImage: req.cropsPerImage ?? DEFAULT_CROP_OPTIONS.cropsPerImage, preprocessing, outputs: config.outputChannels },
+        crops: { ...DEFAULT_CROP_OPTIONS, cropsPerImage: req.cropsPerImage ?? DEFAULT_CROP_OPTIONS.cropsPerImage, kindBalance: req.kindBalance ?? DEFAULT_CROP_OPTIONS.kindBalance, preprocessing, outputs: config.outputChannels },
       },
       config,
       preprocessing,

@@ -53,18 +53,21 @@ function sourceOf(data: TrainData, validationSplit: number, seed: number, state:
     const split = splitTrainVal(data.samples, validationSplit, seed);
     const train = new CropSampler(split.train, data.size, crops);
     const val = new CropSampler(split.val, data.size, crops);
+    const balance = crops.kindBalance ?? 0;
+    const counts = (epoch: number) => train.cropCounts(crops.cropsPerImage, balance, epochSeed(seed, epoch, 'kinds'));
     return {
       train: split.train,
       val: split.val,
       size: data.size,
       crops,
-      perEpoch: split.train.length * crops.cropsPerImage,
+      perEpoch: counts(0).reduce((a, b) => a + b, 0),
       trainBatches: (epoch, o) =>
         cropBatches(train, o.batchSize, {
           shuffleSeed: o.shuffle ? epochSeed(o.seed, epoch, 'shuffle') : undefined,
           seed: epochSeed(o.seed, epoch, 'augment'),
           augment: crops.augment && o.augment,
           perImage: crops.cropsPerImage,
+          counts: counts(epoch),
         }),
       // The same validation crops every epoch (seeded, unaugmented, scale 1).
       valBatches: (batchSize) => cropBatches(val, batchSize, { seed: seed ^ 0x5a17, augment: false, perImage: crops.valCropsPerImage }),

@@ -26,6 +26,10 @@ Options:
                        (whole images squeezed to the model size, BCE, 20 epochs, no augmentation)
   --epochs N (the recipe's: ${RECIPES.nuclei.epochs} nuclei, ${RECIPES.seed.epochs} seed)  --batch ${DEFAULT_OPTIONS.batchSize}  --size ${resolveConfig(RECIPES.nuclei.preset).inputSize}  --val ${DEFAULT_OPTIONS.validationSplit}
   --seed ${DEFAULT_OPTIONS.seed}  --crops ${DEFAULT_CROP_OPTIONS.cropsPerImage} (nuclei recipe)
+  --balance-kinds B    nuclei recipe: oversample rare kinds of image (fluorescence, stained, bright-field,
+                       told apart by colour and background): crops per image proportional to
+                       (share of its kind)^-B, the epoch's total kept. 0 = every image alike
+                       (default ${DEFAULT_CROP_OPTIONS.kindBalance}), 1 = every kind alike
   --input rgb|gray     nuclei recipe: keep colour (default; per-channel percentiles) or one intensity channel
   --loss bce|bceDice   default: bceDice (binary cross-entropy + 1 - soft Dice, per output) for nuclei presets
   --preset ${Object.keys(PRESETS).join('|')} (default: the recipe's)   --lr 0.001
@@ -82,6 +86,7 @@ export async function runTrain(argv: string[]): Promise<number> {
     preset: { type: 'string' },
     recipe: { type: 'string' },
     crops: { type: 'string' },
+    'balance-kinds': { type: 'string' },
     input: { type: 'string' },
     loss: { type: 'string' },
     lr: { type: 'string' },
@@ -120,6 +125,7 @@ export async function runTrain(argv: string[]): Promise<number> {
       size: [values.size === undefined ? undefined : Number(values.size), stored.size],
       lr: [values.lr === undefined ? undefined : Number(values.lr), stored.learningRate],
       crops: [values.crops === undefined ? undefined : Number(values.crops), stored.cropsPerImage],
+      'balance-kinds': [values['balance-kinds'] === undefined ? undefined : Number(values['balance-kinds']), stored.kindBalance],
       batch: [values.batch === undefined ? undefined : Number(values.batch), stored.batchSize],
       val: [values.val === undefined ? undefined : Number(values.val), stored.validationSplit],
       seed: [values.seed === undefined ? undefined : Number(values.seed), stored.seed],
@@ -148,8 +154,10 @@ export async function runTrain(argv: string[]): Promise<number> {
   if (stored && (values.input !== undefined || values.loss !== undefined)) throw new CliError('--resume continues the stored network: --input and --loss cannot change');
   if (!recipe.crops && values.input !== undefined) throw new CliError('--input applies to the nuclei recipe (the seed recipe takes 8-bit RGB)');
   if (!recipe.crops && values.crops !== undefined) throw new CliError(`--crops only applies to the crop recipe (nuclei); the seed recipe trains on whole images`);
+  if (!recipe.crops && values['balance-kinds'] !== undefined) throw new CliError(`--balance-kinds only applies to the crop recipe (nuclei); the seed recipe trains on whole images`);
   if (recipe.crops && values.augment) throw new CliError(`--augment is part of the nuclei recipe already (flips, rotations, scale and intensity jitter); it only applies to --recipe seed`);
   const cropsPerImage = stored?.cropsPerImage ?? intOption('crops', values.crops, DEFAULT_CROP_OPTIONS.cropsPerImage, 1);
+  const kindBalance = stored?.kindBalance ?? numberOption('balance-kinds', values['balance-kinds'], DEFAULT_CROP_OPTIONS.kindBalance ?? 0, 0, 1);
   if (!fs.existsSync(data)) throw new CliError(`${data}: no such folder`);
   const backend = await activateBackend(values.backend);
   const start = values.from === undefined ? undefined : await loadStartingModel(path.resolve(String(values.from)), values.lr === undefined ? undefined : numberOption('lr', values.lr, 1e-4, 1e-7, 1));
@@ -170,6 +178,7 @@ export async function runTrain(argv: string[]): Promise<number> {
     size: start?.config.inputSize ?? size,
     learningRate,
     cropsPerImage,
+    kindBalance,
     ...(stored || start ? {} : {
       channels: values.input === undefined ? undefined : choiceOption('input', values.input, ['rgb', 'gray'] as const, 'rgb'),
       loss: values.loss === undefined ? undefined : choiceOption('loss', values.loss, ['bce', 'bceDice'] as const, 'bceDice'),
@@ -183,7 +192,7 @@ export async function runTrain(argv: string[]): Promise<number> {
   });
   const { data: trainData, config, preprocessing, skipped } = prepared;
   loadBar.done(recipe.crops
-    ? `loaded ${prepared.samples} full-size images from ${data}; ${cropsPerImage} ${config.inputSize}x${config.inputSize} crops per image per epoch`
+    ? `loaded ${prepared.samples} full-size images from ${data}; ${cropsPerImage} ${config.inputSize}x${config.inputSize} crops per image per epoch${kindBalance ? `, rare kinds of image oversampled (balance ${kindBalance})` : ''}`
     : `loaded ${prepared.samples} images from ${data} at ${config.inputSize}x${config.inputSize}`);
   const base = resolveConfig(isPresetName(preset) ? preset : recipe.preset);
   if (skipped.length) console.warn(`skipped ${skipped.length} samples`);
@@ -264,6 +273,7 @@ function storedRun(out: string) {
     size: metadata.config.inputSize,
     learningRate: metadata.config.learningRate,
     cropsPerImage: state.options.crops?.cropsPerImage,
+    kindBalance: state.options.crops ? (state.options.crops.kindBalance ?? 0) : undefined,
     batchSize: state.options.batchSize,
     validationSplit: state.options.validationSplit,
     seed: state.seed,
