@@ -125,6 +125,12 @@ describe('nuclei CLI', () => {
     expect(fs.readdirSync(path.join(root, 'seg-some')).sort()).toEqual([`${id}_labels.png`, `${id}_measurements.csv`]);
     expect(fs.readFileSync(path.join(root, 'seg-some', `${id}_measurements.csv`), 'utf8')).toMatch(/^label,area_um2,perimeter_um,/);
     expect((await run(['segment', path.join(data, id, 'images', `${id}.png`), '--out', root, '--outputs', 'labels,pdf'])).text).toMatch(/unknown kind "pdf"/);
+    // A TIFF that records its pixel size is measured in microns without --pixel-size (sharp's xres is pixels per mm).
+    const tif = path.join(root, `${id}.tif`);
+    await sharp(path.join(data, id, 'images', `${id}.png`)).tiff({ xres: 4000, yres: 4000, resolutionUnit: 'cm' }).toFile(tif);
+    const microns = await run(['segment', tif, '--model', published, '--out', path.join(root, 'seg-tif'), '--outputs', 'measurements', '--backend', 'wasm']);
+    expect(microns.text).toContain(`${tif}: pixel size 0.25 um (from its TIFF resolution); measurements in microns`);
+    expect(fs.readFileSync(path.join(root, 'seg-tif', `${id}_measurements.csv`), 'utf8')).toMatch(/^label,area_um2,/);
     expect(tf.memory().numTensors).toBeLessThan(50); // models were disposed
   });
 
@@ -143,6 +149,7 @@ describe('nuclei CLI', () => {
     const changed = await run(['train', '--data', data, '--out', out, '--resume', '--val', '0.3', '--epochs', '2', '--backend', 'wasm']);
     expect(changed.code).toBe(2);
     expect(changed.text).toMatch(/--val 0.3 differs from the run in .* \(val 0.2\)/);
+    expect((await run(['train', '--data', data, '--out', out, '--resume', '--balance-kinds', '0.5', '--backend', 'wasm'])).text).toMatch(/--balance-kinds 0.5 differs from the run in .* \(balance-kinds 0\)/);
     const resumed = await run(['train', '--data', data, '--out', out, '--resume', '--epochs', '2', '--backend', 'wasm', '--workers', '1']);
     expect(resumed.code).toBe(0);
     const again = JSON.parse(fs.readFileSync(path.join(out, 'last', 'nuclei-model.json'), 'utf8'));

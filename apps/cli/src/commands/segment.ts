@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { assertWritableDir } from '@nuclei/data';
+import { assertWritableDir, readPixelSize } from '@nuclei/data';
 import { OUTPUT_KINDS, readImageForSegmentation, segment, type OutputKind, writeSegmentationOutputs } from '@nuclei/segmentation';
 import { intOption, numberOption, parseCommandArgs } from '../args';
 import { CliError } from '../cli-error';
@@ -35,7 +35,9 @@ Options:
   --min-marker 4       markers: smallest marker in pixels
   --min-area N         drop objects smaller than N pixels (default: the model's, else 0 = keep all)
   --outputs LIST       which files, comma-separated: mask,labels,overlay,json,csv,measurements,rois,geojson (default all)
-  --pixel-size UM      microns per pixel: measurements in microns instead of pixels
+  --pixel-size UM      microns per pixel: measurements in microns instead of pixels. Default: the
+                       size a TIFF records (OME-XML PhysicalSizeX, ImageJ's unit and resolution, or
+                       resolution tags of at most 50 um per pixel), else pixels
   --channel N          the nuclear channel (0-based): a page of a multi-page TIFF (ImageJ hyperstack /
                        OME-TIFF channels) or a colour channel, read as gray. Default: RGB as it is,
                        page 0 of a multi-page file (with a warning)
@@ -96,7 +98,9 @@ export async function runSegment(argv: string[]): Promise<number> {
         const bar = createProgressBar(`segment ${path.basename(file)}`);
         const result = await segment(image, predictor, { ...chosen, source: file, onProgress: (done, total) => bar.update(done, total, 'tiles') });
         bar.done();
-        const paths = await writeSegmentationOutputs(result, image, out, outputBase(file), { imagePath: path.resolve(file), model: { dir, preset: metadata.preset }, outputs: outputs as OutputKind[] | undefined, pixelSize });
+        const recorded = pixelSize === undefined ? readPixelSize(file) : undefined;
+        if (recorded) console.log(`${file}: pixel size ${+recorded.microns.toPrecision(6)} um (from its ${recorded.source}); measurements in microns`);
+        const paths = await writeSegmentationOutputs(result, image, out, outputBase(file), { imagePath: path.resolve(file), model: { dir, preset: metadata.preset }, outputs: outputs as OutputKind[] | undefined, pixelSize: pixelSize ?? recorded?.microns });
         console.log(`${file}: ${result.count} nuclei, mean area ${result.meanArea.toFixed(1)} px`);
         for (const [kind, p] of Object.entries(paths)) console.log(`  ${kind.padEnd(12)} ${p}`);
       } catch (e) {
