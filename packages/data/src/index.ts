@@ -1,6 +1,7 @@
 export type { BinaryMask, LoadedDataset, LoadOptions, LoadProgress, RgbImage, Sample, SkippedSample, SourceValues } from './types';
 export { NucleiInputError } from './errors';
-export { readImageRgb, type ReadImageOptions } from './decode';
+export { readImageRgb, readLabelImage, type ReadImageOptions } from './decode';
+export { readPixelSize, type PixelSize } from './pixel-size';
 export { mergeMasks, masksToLabels } from './masks';
 export { resizeImage, resampleFloat } from './resize';
 export { createRng, seededShuffle, splitTrainVal } from './random';
