@@ -24,6 +24,8 @@ export interface NucleiConfig {
   trainingWorkers: number;
   /** 'nuclei' (default) or 'seed': the same recipes as `nuclei train --recipe`. */
   trainingRecipe: 'nuclei' | 'seed';
+  /** Microns per pixel; unset: the image's own (TIFF metadata), else pixels. */
+  pixelSize: number | undefined;
 }
 
 export const SECTION = 'nuclei';
@@ -41,7 +43,12 @@ export function readConfig(): NucleiConfig {
     tiling: c.get<TilingSetting>('tiling') ?? 'auto',
     trainingWorkers: c.get<number>('trainingWorkers') ?? 0,
     trainingRecipe: c.get<'nuclei' | 'seed'>('trainingRecipe') ?? 'nuclei',
+    pixelSize: positive(c.get<number | null>('pixelSize')),
   };
+}
+
+function positive(v: number | null | undefined): number | undefined {
+  return typeof v === 'number' && v > 0 && Number.isFinite(v) ? v : undefined;
 }
 
 /** The bundled default model inside the installed extension. */

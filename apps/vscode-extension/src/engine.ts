@@ -3,11 +3,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import sharp from 'sharp';
-import { type LoadProgress, type RgbImage } from '@nuclei/data';
+import { readPixelSize, type LoadProgress, type PixelSize, type RgbImage } from '@nuclei/data';
 import { buildUNet, isModelDir, loadModel, resolveConfig, selectBackend, type BackendPreference, type ModelMetadata, type TilePredictor } from '@nuclei/model';
 import { describeEngine, selectEngine, type EnginePreference } from '@nuclei/onnx';
 import {
-  evaluateModelOnDataset, outputPaths, readImageForSegmentation, segment, segmentOptionsForModel, writeSegmentationOutputs, type OutputKind, type SegmentResult,
+  evaluateModelOnDataset, measureNuclei, outputPaths, readImageForSegmentation, segment, segmentOptionsForModel, writeSegmentationOutputs,
+  type NucleusMeasurements, type OutputKind, type SegmentResult,
 } from '@nuclei/segmentation';
 import { formatReportTable, type EvaluationReport } from '@nuclei/evaluation';
 import {
@@ -15,7 +16,7 @@ import {
 } from '@nuclei/training';
 import * as tf from '@tensorflow/tfjs';
 
-export type { RgbImage, EvaluationReport, ProgressEvent, LoadProgress };
+export type { RgbImage, EvaluationReport, ProgressEvent, LoadProgress, NucleusMeasurements, PixelSize };
 
 /** What `segment` returns (labels, areas, count, mean area, mask, probabilities). */
 export type Segmentation = SegmentResult;
@@ -112,8 +113,18 @@ export function segmentImage(
   return segment(image, model, { ...optionsFor(metadata, settings), source: settings.source, onProgress: settings.onProgress, signal: settings.signal });
 }
 
+/** The pixel size an image file records (TIFF metadata), or undefined. */
+export function pixelSizeOf(file: string): PixelSize | undefined {
+  return readPixelSize(file);
+}
+
+/** Per-nucleus measurements (as the saved `_measurements.csv`), lengths in microns when `pixelSize` is given. */
+export function measure(result: Segmentation, image: RgbImage, pixelSize?: number): NucleusMeasurements[] {
+  return measureNuclei(result.labels, result.width, result.height, result.count, image, pixelSize ?? 1);
+}
+
 export function writeOutputs(
-  result: Segmentation, image: RgbImage, outDir: string, baseName: string, info: { imagePath?: string; model?: unknown; outputs?: OutputKind[] } = {},
+  result: Segmentation, image: RgbImage, outDir: string, baseName: string, info: { imagePath?: string; model?: unknown; outputs?: OutputKind[]; pixelSize?: number } = {},
 ): Promise<OutputPaths> {
   // Without `outputs` every kind is written, so every path is there.
   return writeSegmentationOutputs(result, image, outDir, baseName, info) as Promise<OutputPaths>;

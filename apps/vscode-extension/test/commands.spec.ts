@@ -36,6 +36,10 @@ jest.mock('../src/engine', () => ({
   outputFiles: jest.fn((outDir: string, base: string, kinds?: string[]) =>
     Object.entries(fakeOutputs(outDir, base)).filter(([k]) => !kinds || kinds.includes(k === 'summary' ? 'json' : k)).map(([, f]) => f)),
   encodePng: jest.fn(async () => Buffer.from('png!')),
+  // The real measurements (plain arithmetic on the label image, no TF.js).
+  measure: jest.fn((r: { labels: Int32Array; width: number; height: number; count: number }, image: unknown, px?: number) =>
+    jest.requireActual('../../../packages/segmentation/src/measurements').measureNuclei(r.labels, r.width, r.height, r.count, image, px ?? 1)),
+  pixelSizeOf: jest.fn(() => undefined),
   trainModel: jest.fn(),
   evaluate: jest.fn(),
 }));
@@ -93,7 +97,7 @@ describe('activate', () => {
       for (const ext of ['.json', '.pngx', '.gif']) expect(re.test(ext)).toBe(false);
     }
     expect(Object.keys(pkg.contributes.configuration.properties).sort()).toEqual(
-      ['nuclei.backend', 'nuclei.batchSize', 'nuclei.engine', 'nuclei.epochs', 'nuclei.inputSize', 'nuclei.modelPath', 'nuclei.threshold', 'nuclei.tiling', 'nuclei.trainingRecipe', 'nuclei.trainingWorkers'],
+      ['nuclei.backend', 'nuclei.batchSize', 'nuclei.engine', 'nuclei.epochs', 'nuclei.inputSize', 'nuclei.modelPath', 'nuclei.pixelSize', 'nuclei.threshold', 'nuclei.tiling', 'nuclei.trainingRecipe', 'nuclei.trainingWorkers'],
     );
     expect(pkg.contributes.configuration.properties['nuclei.backend'].enum).toEqual(['auto', 'gpu', 'node', 'wasm', 'cpu']);
     expect(pkg.contributes.configuration.properties['nuclei.engine'].enum).toEqual(['auto', 'onnx', 'tfjs']);
@@ -275,7 +279,10 @@ describe('Segment nuclei in image', () => {
     expect(panel.webview.postMessage).not.toHaveBeenCalled();
     await panel.receive({ type: 'ready' });
     const msg = panel.webview.postMessage.mock.calls[0][0];
-    expect(msg).toMatchObject({ type: 'segmentation', payload: { fileName: 'cells.png', width: 4, height: 2, count: 2, meanArea: 1.5, areas: [2, 1] } });
+    expect(msg).toMatchObject({ type: 'segmentation', payload: { fileName: 'cells.png', width: 4, height: 2, count: 2, meanArea: 1.5, unit: 'px' } });
+    // The table's rows: label 1 is the pair at (0,0)-(1,0), label 2 the pixel at (2,1).
+    expect(msg.payload.nuclei.map((n: { label: number; area: number; centroidX: number; centroidY: number; box: number[] }) => [n.label, n.area, n.centroidX, n.centroidY, n.box]))
+      .toEqual([[1, 2, 0.5, 0, [0, 0, 2, 1]], [2, 1, 2, 1, [2, 1, 1, 1]]]);
     expect(msg.payload.imageSrc).toBe(`vscode-resource://mock${file}`);
     expect(panel.title).toBe('Nuclei: cells.png · bundled model'); // every page names its model
     expect(msg.payload.labels).toBeInstanceOf(Uint16Array); // binary, no text codec
@@ -290,6 +297,33 @@ describe('Segment nuclei in image', () => {
     const panel = mock.createdPanels[0];
     await panel.receive({ type: 'ready' });
     expect(panel.webview.postMessage.mock.calls[0][0].payload.imageSrc).toBe(`data:image/png;base64,${Buffer.from('png!').toString('base64')}`);
+  });
+
+  it('measures in microns when the image records its pixel size, and the setting wins over the file', async () => {
+    engine.pixelSizeOf.mockReturnValueOnce({ microns: 0.5, source: 'ImageJ' });
+    const file = imageFile('cal.tif');
+    await segmentImageCommand(context, log, vscode.Uri.file(file));
+    let panel = mock.createdPanels[0];
+    await panel.receive({ type: 'ready' });
+    let payload = panel.webview.postMessage.mock.calls[0][0].payload;
+    expect(payload.unit).toBe('um');
+    // Areas in square microns, centroids and boxes still in pixels (the viewer draws with them).
+    expect(payload.nuclei[0]).toMatchObject({ label: 1, area: 0.5, centroidX: 0.5, box: [0, 0, 2, 1] });
+    expect(mock.outputLines.join('\n')).toContain('cal.tif records 0.5 um per pixel (ImageJ)');
+    await panel.receive({ type: 'save', what: 'measurements', pickLocation: false });
+    expect(engine.writeOutputs).toHaveBeenLastCalledWith(expect.anything(), expect.anything(), expect.any(String), 'cal', expect.objectContaining({ pixelSize: 0.5, outputs: ['measurements'] }));
+
+    mock.settings['nuclei.pixelSize'] = 0.25;
+    try {
+      await segmentImageCommand(context, log, vscode.Uri.file(file));
+      panel = mock.createdPanels[1];
+      await panel.receive({ type: 'ready' });
+      payload = panel.webview.postMessage.mock.calls[0][0].payload;
+      expect(payload.nuclei[0].area).toBeCloseTo(2 * 0.25 * 0.25, 12);
+      expect(engine.pixelSizeOf).toHaveBeenCalledTimes(1); // not read when the setting gives it
+    } finally {
+      delete mock.settings['nuclei.pixelSize'];
+    }
   });
 
   it('saves one output or all of them into a folder named after the image and the model, or a picked folder', async () => {

@@ -7,7 +7,8 @@ import * as os from 'os';
 import * as path from 'path';
 import type { AddressInfo } from 'net';
 import { renderWebviewHtml } from '../src/webview/html';
-import { packLabels, type SegmentationPayload } from '../src/webview/messages';
+import { packLabels, type NucleusRow, type SegmentationPayload } from '../src/webview/messages';
+import { measureNuclei } from '../../../packages/segmentation/src/measurements';
 import { encodePng, makeSyntheticCase } from './fixtures';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -26,6 +27,12 @@ type Rgba = [number, number, number, number];
 describeBrowser(`segmentation webview page in chromium${CHROMIUM ? '' : ' (SKIPPED: chromium not found)'}`, () => {
   jest.setTimeout(30_000);
   const c = makeSyntheticCase();
+  // As the host builds them (segmentImage.ts buildPayload), in pixels.
+  const rows: NucleusRow[] = measureNuclei(c.labels, c.width, c.height, c.areas.length, { width: c.width, height: c.height, data: c.rgb }).map((m) => ({
+    label: m.label, area: m.area, perimeter: m.perimeter, equivalentDiameter: m.equivalentDiameter, majorAxisLength: m.majorAxisLength,
+    minorAxisLength: m.minorAxisLength, eccentricity: m.eccentricity, solidity: m.solidity, meanIntensity: m.intensity[0].mean,
+    centroidX: m.centroidX, centroidY: m.centroidY, box: [m.bboxX, m.bboxY, m.bboxWidth, m.bboxHeight],
+  }));
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nuclei-webview-'));
   let server: http.Server;
   let origin = '';
@@ -85,7 +92,7 @@ describeBrowser(`segmentation webview page in chromium${CHROMIUM ? '' : ' (SKIPP
     const payload: SegmentationPayload = {
       fileName: 'synthetic.png', imageSrc: `${origin}/image.png`, width: c.width, height: c.height,
       labels: packLabels(c.labels, c.areas.length), count: c.areas.length,
-      meanArea: c.areas.reduce((a, b) => a + b, 0) / c.areas.length, areas: c.areas,
+      meanArea: c.areas.reduce((a, b) => a + b, 0) / c.areas.length, nuclei: rows, unit: 'px',
     };
     await page.evaluate((p: SegmentationPayload) => window.postMessage({ type: 'segmentation', payload: p }, '*'), payload);
     await page.waitForSelector('body[data-state="drawn"]');
@@ -174,6 +181,49 @@ describeBrowser(`segmentation webview page in chromium${CHROMIUM ? '' : ' (SKIPP
     await page.waitForFunction(() => document.getElementById('hover')!.textContent!.includes('Background'));
   });
 
+  it('lists every nucleus in a table that sorts by a column, and hovering a nucleus marks its row', async () => {
+    const labelsInOrder = () => page.$$eval('#nuclei-table tbody tr', (trs: HTMLElement[]) => trs.map((tr) => Number(tr.dataset.label)));
+    expect(await labelsInOrder()).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(await page.$$eval('#nuclei-table th', (ths: Element[]) => ths.slice(0, 3).map((t) => t.textContent))).toEqual(['#', 'Area (px)', 'Perimeter (px)']);
+    const byArea = [...c.areas.keys()].sort((a, b) => c.areas[b] - c.areas[a] || a - b).map((i) => i + 1);
+    await page.click('#nuclei-table th[data-key="area"]');
+    expect(await labelsInOrder()).toEqual(byArea); // largest first
+    expect(await page.getAttribute('#nuclei-table th[data-key="area"]', 'aria-sort')).toBe('descending');
+    await page.click('#nuclei-table th[data-key="area"]');
+    expect(await labelsInOrder()).toEqual([...byArea].reverse());
+    expect(await page.textContent('#nuclei-table tr[data-label="2"] td:nth-child(2)')).toBe(c.areas[1].toFixed(1));
+    const d = c.disks[2];
+    await page.mouse.move(...(await cssPointOf(d.x, d.y)));
+    await page.waitForSelector('#nuclei-table tr.hovered[data-label="3"]');
+    expect(await page.$$eval('#nuclei-table tr.hovered', (trs: Element[]) => trs.length)).toBe(1);
+  });
+
+  it('a row click selects and centres its nucleus; a click on a nucleus selects its row; a click on background clears', async () => {
+    await page.click('#nuclei-table tr[data-label="6"]');
+    expect(await page.getAttribute('#view', 'data-selected')).toBe('6');
+    expect(await page.getAttribute('#nuclei-table tr[data-label="6"]', 'aria-selected')).toBe('true');
+    expect(await page.textContent('#selected')).toMatch(new RegExp(`^Nucleus #6: area ${c.areas[5].toFixed(1)} px, perimeter [\\d.]+ px`));
+    // Centred: the nucleus' centroid is at the middle of the canvas.
+    const [x, y] = await cssPointOf(c.disks[5].x - 0.5, c.disks[5].y - 0.5);
+    const box = await page.$eval('#view', (e: Element) => { const r = e.getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2]; });
+    expect(Math.abs(x - box[0])).toBeLessThan(2);
+    expect(Math.abs(y - box[1])).toBeLessThan(2);
+    await page.screenshot({ path: path.join(__dirname, '../test-output/segment-view-selected.png') });
+    await page.click('#zoom-fit');
+    const d = c.disks[0];
+    await page.mouse.click(...(await cssPointOf(d.x, d.y)));
+    expect(await page.getAttribute('#view', 'data-selected')).toBe('1');
+    expect(await page.$$eval('#nuclei-table tr.selected', (trs: HTMLElement[]) => trs.map((t) => t.dataset.label))).toEqual(['1']);
+    await page.mouse.click(...(await cssPointOf(2, 2)));
+    expect(await page.getAttribute('#view', 'data-selected')).toBe('0');
+    // The table can be hidden to give the image the whole width.
+    const wide = async () => page.$eval('#stage', (e: Element) => e.getBoundingClientRect().width);
+    const before = await wide();
+    await page.uncheck('#show-table');
+    expect(await wide()).toBeGreaterThan(before);
+    await page.check('#show-table');
+  });
+
   it('zoom buttons, wheel and drag change the view; save buttons post typed messages', async () => {
     const scale0 = Number(await page.getAttribute('#view', 'data-scale'));
     await page.click('#zoom-in');
@@ -194,10 +244,16 @@ describeBrowser(`segmentation webview page in chromium${CHROMIUM ? '' : ' (SKIPP
     await page.click('#zoom-fit');
     expect(Number(await page.getAttribute('#view', 'data-scale'))).toBeCloseTo(scale0, 5);
     await page.click('#save-mask');
+    await page.click('#save-measurements');
+    await page.click('#save-rois');
+    await page.click('#save-geojson');
     await page.click('#save-pick');
     const posted = await page.evaluate(() => (window as unknown as { __posted: unknown[] }).__posted);
     expect(posted).toEqual(expect.arrayContaining([
       { type: 'save', what: 'mask', pickLocation: false },
+      { type: 'save', what: 'measurements', pickLocation: false },
+      { type: 'save', what: 'rois', pickLocation: false },
+      { type: 'save', what: 'geojson', pickLocation: false },
       { type: 'save', what: 'all', pickLocation: true },
     ]));
     await page.evaluate(() => window.postMessage({ type: 'saved', files: ['/x/a_mask.png', '/x/a.csv'] }, '*'));

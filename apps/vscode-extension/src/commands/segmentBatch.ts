@@ -8,7 +8,7 @@ import { modelProblem, readConfig, resolveModelDir, wasmDir } from '../config';
 import { errorMessage, type Logger } from '../log';
 import type { MetricsTable } from '../webview/messages';
 import { createNucleiPanel } from '../webview/panel';
-import { isSupportedImage, runFolder, saveOutputs } from './segmentImage';
+import { isSupportedImage, pixelSizeFor, runFolder, saveOutputs } from './segmentImage';
 
 /** The images a command was given: the selected files that are images, or the images in a selected folder (not recursive). */
 export function batchImages(uris: readonly vscode.Uri[]): string[] {
@@ -69,7 +69,7 @@ export async function segmentBatchCommand(context: vscode.ExtensionContext, log:
           const image = await engine.readImage(file);
           const result = await engine.segmentImage(image, loaded.predictor, loaded.metadata, { mode: config.tiling, threshold: config.threshold, source: file, signal: controller.signal });
           // Replacing was confirmed above for the whole batch.
-          const saved = await saveOutputs({ imagePath: file, image, result, modelDir: model.dir }, 'all', false, log, { replace: true });
+          const saved = await saveOutputs({ imagePath: file, image, result, modelDir: model.dir, pixelSize: await pixelSizeFor(file, config.pixelSize, log) }, 'all', false, log, { replace: true });
           const areas = [...result.areas].sort((a, b) => a - b);
           const covered = (100 * areas.reduce((a, b) => a + b, 0)) / (result.width * result.height);
           rows.push({ name: path.basename(file), values: { nuclei: result.count, 'mean area (px)': result.meanArea, 'median area (px)': areas.length ? areas[areas.length >> 1] : 0, 'covered (%)': covered } });

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { describeModelDir, modelName } from '../model-status';
 import { modelProblem, readConfig, resolveModelDir, wasmDir } from '../config';
 import { errorMessage, type Logger } from '../log';
-import { packLabels, type FromWebview, type SaveKind, type SegmentationPayload } from '../webview/messages';
+import { packLabels, type FromWebview, type NucleusRow, type SaveKind, type SegmentationPayload } from '../webview/messages';
 import { createNucleiPanel, type NucleiPanel } from '../webview/panel';
 import type { RgbImage, Segmentation } from '../engine';
 
@@ -42,6 +42,17 @@ export interface SegmentationSession {
   image: RgbImage;
   result: Segmentation;
   modelDir: string;
+  /** Microns per pixel (the setting, else the file's own); undefined: measurements in pixels. */
+  pixelSize?: number;
+}
+
+/** Microns per pixel for an image: `nuclei.pixelSize`, else what the file records, else undefined (pixels). */
+export async function pixelSizeFor(file: string, setting: number | undefined, log: Logger): Promise<number | undefined> {
+  if (setting !== undefined) return setting;
+  const engine = await import('../engine');
+  const recorded = engine.pixelSizeOf(file);
+  if (recorded) log.info(`segment: ${path.basename(file)} records ${+recorded.microns.toPrecision(6)} um per pixel (${recorded.source}); measurements in microns`);
+  return recorded?.microns;
 }
 
 /** Segments an image with the model in use, or with `modelDir` (a model just trained, tried before it is put to use). */
@@ -98,7 +109,7 @@ export async function segmentImageCommand(context: vscode.ExtensionContext, log:
         });
         log.info(`segment: ${result.count} nuclei, mean area ${result.meanArea.toFixed(1)} px, in ${Date.now() - started} ms`);
         progress.report({ message: 'done', increment: 70 - reported });
-        return { imagePath: file, image, result, modelDir: model.dir };
+        return { imagePath: file, image, result, modelDir: model.dir, pixelSize: await pixelSizeFor(file, config.pixelSize, log) };
       },
     );
     await showSegmentation(context, log, session);
@@ -120,13 +131,22 @@ export async function segmentImageCommand(context: vscode.ExtensionContext, log:
 export async function buildPayload(panel: NucleiPanel, session: SegmentationSession): Promise<SegmentationPayload> {
   const { imagePath, image, result } = session;
   const ext = path.extname(imagePath).slice(1).toLowerCase();
+  const engine = await import('../engine');
   let imageSrc: string;
   if (BROWSER_IMAGES.includes(ext)) {
     imageSrc = panel.panel.webview.asWebviewUri(vscode.Uri.file(imagePath)).toString();
   } else {
-    const engine = await import('../engine');
     imageSrc = `data:image/png;base64,${(await engine.encodePng(image)).toString('base64')}`;
   }
+  // Centroids and boxes go back to pixels (the viewer draws with them); the rest stays in the unit.
+  const k = 1 / (session.pixelSize ?? 1);
+  const nuclei: NucleusRow[] = engine.measure(result, image, session.pixelSize).map((m) => ({
+    label: m.label, area: m.area, perimeter: m.perimeter, equivalentDiameter: m.equivalentDiameter,
+    majorAxisLength: m.majorAxisLength, minorAxisLength: m.minorAxisLength, eccentricity: m.eccentricity, solidity: m.solidity,
+    meanIntensity: m.intensity[0]?.mean ?? 0,
+    centroidX: m.centroidX * k, centroidY: m.centroidY * k,
+    box: [Math.round(m.bboxX * k), Math.round(m.bboxY * k), Math.round(m.bboxWidth * k), Math.round(m.bboxHeight * k)],
+  }));
   return {
     fileName: path.basename(imagePath),
     imageSrc,
@@ -135,7 +155,8 @@ export async function buildPayload(panel: NucleiPanel, session: SegmentationSess
     labels: packLabels(result.labels, result.count),
     count: result.count,
     meanArea: result.meanArea,
-    areas: result.areas,
+    nuclei,
+    unit: session.pixelSize ? 'um' : 'px',
   };
 }
 
@@ -170,7 +191,6 @@ export async function showSegmentation(context: vscode.ExtensionContext, log: Lo
   return nucleiPanel;
 }
 
-const KIND_KEYS: Record<Exclude<SaveKind, 'all'>, 'mask' | 'labels' | 'overlay' | 'csv'> = { mask: 'mask', labels: 'labels', overlay: 'overlay', csv: 'csv' };
 
 /**
  * The folder one segmentation's outputs go to by default: beside the image, named after the image
@@ -200,7 +220,7 @@ export async function saveOutputs(session: SegmentationSession, what: SaveKind, 
     if (!picked?.[0]) return [];
     outDir = picked[0].fsPath;
   }
-  const kinds = what === 'all' ? undefined : [KIND_KEYS[what]];
+  const kinds = what === 'all' ? undefined : [what];
   const existing = engine.outputFiles(outDir, baseName, kinds).filter((t) => fs.existsSync(t));
   if (existing.length && !options.replace) {
     const shown = existing.slice(0, 3).map((f) => path.basename(f)).join(', ') + (existing.length > 3 ? ` and ${existing.length - 3} more` : '');
@@ -210,7 +230,7 @@ export async function saveOutputs(session: SegmentationSession, what: SaveKind, 
       return [];
     }
   }
-  const info = { imagePath: session.imagePath, model: session.modelDir, ...(kinds ? { outputs: kinds } : {}) };
+  const info = { imagePath: session.imagePath, model: session.modelDir, pixelSize: session.pixelSize, ...(kinds ? { outputs: kinds } : {}) };
   const paths = await engine.writeOutputs(session.result, session.image, outDir, baseName, info);
   const files = Object.values(paths).filter((f): f is string => typeof f === 'string');
   log.info(`save: ${files.join(', ')}`);

@@ -1,10 +1,12 @@
 // Segmentation viewer: the image with the nuclei overlay (fill and outline), opacity, zoom
-// (wheel and buttons), pan (drag), count and mean area, and the id/area of the hovered nucleus.
-import { unpackLabels, type SegmentationPayload } from '../webview/messages';
+// (wheel and buttons), pan (drag), count and mean area, the hovered nucleus, and the measurement
+// table beside it: a row click selects and centres its nucleus, a click on a nucleus selects its row.
+import { unpackLabels, type SaveKind, type SegmentationPayload } from '../webview/messages';
 import { labelColour, outlineOf } from '@nuclei/segmentation/label-colours';
 import { $, onMessage, post, showError, vscodeApi } from './api';
+import { describeRow, NucleiTable, type TableState } from './nuclei-table';
 
-interface ViewState { fill: boolean; outline: boolean; opacity: number }
+interface ViewState { fill: boolean; outline: boolean; opacity: number; table?: TableState; showTable?: boolean }
 
 const stage = $('stage');
 const view = $('view') as HTMLCanvasElement;
@@ -28,9 +30,32 @@ if (saved) {
   outlineBox.checked = saved.outline;
   opacityRange.value = String(saved.opacity);
 }
+let selected: number | undefined;
+const table = new NucleiTable($('nuclei-table') as HTMLTableElement, (label) => select(label, true), () => remember(), saved?.table);
+const tableBox = $('show-table') as HTMLInputElement;
+tableBox.checked = saved?.showTable ?? true;
+$('side').classList.toggle('hidden', !tableBox.checked);
 
 function remember(): void {
-  vscodeApi().setState({ fill: fillBox.checked, outline: outlineBox.checked, opacity: Number(opacityRange.value) } satisfies ViewState);
+  vscodeApi().setState({ fill: fillBox.checked, outline: outlineBox.checked, opacity: Number(opacityRange.value), table: table.state, showTable: tableBox.checked } satisfies ViewState);
+}
+
+/** Selects a nucleus (0 / undefined: none): its row, its values, a box drawn round it; `centre` pans to it. */
+function select(label: number | undefined, centre: boolean): void {
+  const row = label ? table.row(label) : undefined;
+  selected = row?.label;
+  table.select(selected);
+  $('selected').textContent = row && payload ? describeRow(row, payload.unit) : 'Click a nucleus or a row to select it.';
+  if (row && centre) {
+    const [, , bw, bh] = row.box;
+    // Small nuclei are zoomed to about 80 screen pixels; larger views are kept.
+    scale = Math.min(64, Math.max(scale, 80 / Math.max(bw, bh, 1)));
+    offsetX = view.width / 2 - (row.centroidX + 0.5) * scale;
+    offsetY = view.height / 2 - (row.centroidY + 0.5) * scale;
+    fitted = true;
+  }
+  view.dataset.selected = String(selected ?? 0);
+  draw();
 }
 
 function buildLayers(width: number, height: number, lab: Int32Array): void {
@@ -112,6 +137,19 @@ function draw(): void {
   if (outlineBox.checked && outlineLayer) ctx.drawImage(outlineLayer, 0, 0);
   ctx.globalAlpha = 1;
   ctx.setTransform(1, 0, 0, 1, 0, 0);
+  const row = selected ? table.row(selected) : undefined;
+  if (row) {
+    // At screen resolution, dark under light, so it shows on bright and dark images alike.
+    const [bx, by, bw, bh] = row.box;
+    const dpr = window.devicePixelRatio || 1;
+    const r = [offsetX + bx * scale - 3 * dpr, offsetY + by * scale - 3 * dpr, bw * scale + 6 * dpr, bh * scale + 6 * dpr] as const;
+    ctx.lineWidth = 4 * dpr;
+    ctx.strokeStyle = '#000';
+    ctx.strokeRect(...r);
+    ctx.lineWidth = 2 * dpr;
+    ctx.strokeStyle = '#00e5ff';
+    ctx.strokeRect(...r);
+  }
   $('zoom-value').textContent = `${Math.round(scale * 100)}%`;
   $('opacity-value').textContent = `${opacityRange.value}%`;
   // Exposed for tests and for debugging: how image pixels map to canvas pixels.
@@ -135,18 +173,26 @@ function canvasPoint(event: MouseEvent): [number, number] {
   return [(event.clientX - rect.left) * dpr, (event.clientY - rect.top) * dpr];
 }
 
-function showHover(event: MouseEvent): void {
-  const hover = $('hover');
-  if (!payload || !labels) return;
+/** The image pixel under the pointer and its label, or undefined outside the image. */
+function pixelUnder(event: MouseEvent): { x: number; y: number; id: number } | undefined {
+  if (!payload || !labels) return undefined;
   const [cx, cy] = canvasPoint(event);
   const x = Math.floor((cx - offsetX) / scale);
   const y = Math.floor((cy - offsetY) / scale);
-  if (x < 0 || y < 0 || x >= payload.width || y >= payload.height) { hover.textContent = '\u00a0'; return; }
-  const id = labels[y * payload.width + x];
-  hover.textContent = id > 0
-    ? `Nucleus #${id}: ${payload.areas[id - 1] ?? '?'} px (x ${x}, y ${y})`
-    : `Background (x ${x}, y ${y})`;
-  hover.dataset.id = String(id);
+  if (x < 0 || y < 0 || x >= payload.width || y >= payload.height) return undefined;
+  return { x, y, id: labels[y * payload.width + x] };
+}
+
+function showHover(event: MouseEvent): void {
+  const hover = $('hover');
+  const at = pixelUnder(event);
+  table.hover(at?.id);
+  if (!at || !payload) { hover.textContent = '\u00a0'; return; }
+  const row = at.id > 0 ? table.row(at.id) : undefined;
+  hover.textContent = at.id > 0
+    ? `Nucleus #${at.id}: ${row ? +row.area.toFixed(2) : '?'} ${payload.unit === 'um' ? 'µm²' : 'px'} (x ${at.x}, y ${at.y})`
+    : `Background (x ${at.x}, y ${at.y})`;
+  hover.dataset.id = String(at.id);
 }
 
 function show(p: SegmentationPayload): void {
@@ -157,6 +203,9 @@ function show(p: SegmentationPayload): void {
     return;
   }
   buildLayers(p.width, p.height, labels);
+  table.show(p.nuclei, p.unit);
+  selected = undefined;
+  $('selected').textContent = 'Click a nucleus or a row to select it.';
   $('count').textContent = String(p.count);
   $('mean-area').textContent = p.count > 0 ? p.meanArea.toFixed(1) : '0';
   $('file-name').textContent = p.fileName;
@@ -181,16 +230,17 @@ view.addEventListener('wheel', (event) => {
   zoomAt(event.deltaY < 0 ? 1.15 : 1 / 1.15, cx, cy);
 }, { passive: false });
 
-let drag: { x: number; y: number; ox: number; oy: number } | undefined;
+let drag: { x: number; y: number; ox: number; oy: number; moved: boolean } | undefined;
 view.addEventListener('pointerdown', (event) => {
   const [cx, cy] = canvasPoint(event);
-  drag = { x: cx, y: cy, ox: offsetX, oy: offsetY };
+  drag = { x: cx, y: cy, ox: offsetX, oy: offsetY, moved: false };
   stage.classList.add('dragging');
   view.setPointerCapture?.(event.pointerId);
 });
 view.addEventListener('pointermove', (event) => {
   if (drag) {
     const [cx, cy] = canvasPoint(event);
+    if (Math.abs(cx - drag.x) + Math.abs(cy - drag.y) > 3) drag.moved = true;
     offsetX = drag.ox + cx - drag.x;
     offsetY = drag.oy + cy - drag.y;
     draw();
@@ -198,14 +248,20 @@ view.addEventListener('pointermove', (event) => {
   showHover(event);
 });
 const endDrag = () => { drag = undefined; stage.classList.remove('dragging'); };
-view.addEventListener('pointerup', endDrag);
+view.addEventListener('pointerup', (event) => {
+  // A click (no drag) selects the nucleus under the pointer, or clears the selection on background.
+  if (drag && !drag.moved) select(pixelUnder(event)?.id, false);
+  endDrag();
+});
 view.addEventListener('pointercancel', endDrag);
-view.addEventListener('pointerleave', () => { $('hover').textContent = '\u00a0'; });
+view.addEventListener('pointerleave', () => { $('hover').textContent = '\u00a0'; table.hover(undefined); });
+tableBox.addEventListener('change', () => { $('side').classList.toggle('hidden', !tableBox.checked); remember(); draw(); });
 window.addEventListener('resize', () => draw());
 
-const saveButtons: Array<[string, 'mask' | 'labels' | 'overlay' | 'csv' | 'all', boolean]> = [
+const saveButtons: Array<[string, SaveKind, boolean]> = [
   ['save-mask', 'mask', false], ['save-labels', 'labels', false], ['save-overlay', 'overlay', false],
-  ['save-csv', 'csv', false], ['save-all', 'all', false], ['save-pick', 'all', true],
+  ['save-csv', 'csv', false], ['save-measurements', 'measurements', false], ['save-rois', 'rois', false],
+  ['save-geojson', 'geojson', false], ['save-all', 'all', false], ['save-pick', 'all', true],
 ];
 for (const [id, what, pickLocation] of saveButtons) {
   $(id).addEventListener('click', () => post({ type: 'save', what, pickLocation }));

@@ -35,7 +35,20 @@ const STYLE = `
   button.secondary { color: var(--vscode-button-secondaryForeground, #fff); background: var(--vscode-button-secondaryBackground, #5a5d5e); }
   button:disabled { opacity: 0.5; cursor: default; }
   .stat b { font-variant-numeric: tabular-nums; }
-  #stage { position: relative; overflow: hidden; height: calc(100vh - 92px); min-height: 200px; cursor: grab; }
+  #main { display: flex; height: calc(100vh - 92px); min-height: 200px; }
+  #stage { position: relative; overflow: hidden; flex: 1; min-width: 120px; cursor: grab; }
+  #side { width: min(44em, 45vw); display: flex; flex-direction: column; border-left: 1px solid var(--vscode-panel-border, #8884); }
+  #side.hidden { display: none; }
+  #selected { padding: 6px 10px; min-height: 2.6em; border-bottom: 1px solid var(--vscode-panel-border, #8884); }
+  #table-wrap { overflow: auto; flex: 1; }
+  #nuclei-table { margin: 0; width: 100%; font-size: 0.92em; }
+  #nuclei-table th { position: sticky; top: 0; cursor: pointer; background: var(--vscode-editor-background, #fff); white-space: nowrap; }
+  #nuclei-table th[aria-sort="ascending"]::after { content: " \\25B2"; }
+  #nuclei-table th[aria-sort="descending"]::after { content: " \\25BC"; }
+  #nuclei-table tbody tr { cursor: pointer; }
+  #nuclei-table tr.hovered { background: var(--vscode-list-hoverBackground, #8882); }
+  #nuclei-table tr.selected { background: var(--vscode-list-activeSelectionBackground, #0e639c); color: var(--vscode-list-activeSelectionForeground, #fff); }
+  :focus-visible { outline: 1px solid var(--vscode-focusBorder, #0090f1); outline-offset: -1px; }
   #stage.dragging { cursor: grabbing; }
   #stage canvas { position: absolute; left: 0; top: 0; image-rendering: pixelated; }
   #hover { min-width: 16em; }
@@ -64,19 +77,29 @@ const BODIES: Record<ViewKind, string> = {
       <button id="zoom-fit" class="secondary" title="Fit to window">Fit</button></span>
     <span class="stat">Nuclei: <b id="count">&ndash;</b></span>
     <span class="stat">Mean area: <b id="mean-area">&ndash;</b> px</span>
+    <label><input type="checkbox" id="show-table" checked> Table</label>
     <span id="file-name"></span>
   </header>
   <header>
-    <span class="group">Save next to the image:
+    <span class="group">Save:
       <button id="save-mask">Mask</button><button id="save-labels">Labels</button>
       <button id="save-overlay">Overlay</button><button id="save-csv">CSV</button>
+      <button id="save-measurements" title="One row per nucleus: area, perimeter, axes, intensities (_measurements.csv)">Measurements</button>
+      <button id="save-rois" title="ImageJ ROI Manager outlines (_rois.zip)">ROIs</button>
+      <button id="save-geojson" title="QuPath detections (.geojson)">GeoJSON</button>
       <button id="save-all">All</button>
       <button id="save-pick" class="secondary">All to folder&hellip;</button></span>
     <span id="saved"></span>
     <span class="stat" id="hover">&nbsp;</span>
   </header>
   <div id="error" class="error hidden"></div>
-  <div id="stage"><canvas id="view"></canvas></div>`,
+  <div id="main">
+    <div id="stage"><canvas id="view" role="img" aria-label="Image with the nuclei found"></canvas></div>
+    <aside id="side" aria-label="Measurements per nucleus">
+      <div id="selected" aria-live="polite">Click a nucleus or a row to select it.</div>
+      <div id="table-wrap"><table id="nuclei-table"></table></div>
+    </aside>
+  </div>`,
   train: `
   <header>
     <span id="status">Waiting for training to start&hellip;</span>

@@ -19,12 +19,37 @@ export interface SegmentationPayload {
   height: number;
   labels: PackedLabels;
   count: number;
+  /** Mean area in pixels. */
   meanArea: number;
-  /** areas[i] is the area in pixels of nucleus i + 1. */
-  areas: number[];
+  /** nuclei[i] is nucleus i + 1 (label order). */
+  nuclei: NucleusRow[];
+  /** 'um' when the image records its pixel size (or `nuclei.pixelSize` gives one): lengths in microns. */
+  unit: 'px' | 'um';
 }
 
-export type SaveKind = 'mask' | 'labels' | 'overlay' | 'csv' | 'all';
+/**
+ * One nucleus in the viewer's table: scikit-image `regionprops` definitions, as the saved
+ * `_measurements.csv`; lengths and area in `unit`, the centroid and box in pixels.
+ */
+export interface NucleusRow {
+  label: number;
+  area: number;
+  perimeter: number;
+  equivalentDiameter: number;
+  majorAxisLength: number;
+  minorAxisLength: number;
+  eccentricity: number;
+  solidity: number;
+  /** Mean intensity of the first channel, on the original values. */
+  meanIntensity: number;
+  centroidX: number;
+  centroidY: number;
+  /** x, y, width, height in pixels. */
+  box: [number, number, number, number];
+}
+
+export const SAVE_KINDS = ['mask', 'labels', 'overlay', 'csv', 'measurements', 'rois', 'geojson', 'all'] as const;
+export type SaveKind = (typeof SAVE_KINDS)[number];
 
 export interface TrainProgress {
   epoch: number;
@@ -71,7 +96,7 @@ export function isFromWebview(value: unknown): value is FromWebview {
   if (t === 'ready' || t === 'cancelTraining') return true;
   if (t === 'save') {
     const v = value as { what?: unknown; pickLocation?: unknown };
-    return ['mask', 'labels', 'overlay', 'csv', 'all'].includes(v.what as string) && typeof v.pickLocation === 'boolean';
+    return (SAVE_KINDS as readonly unknown[]).includes(v.what) && typeof v.pickLocation === 'boolean';
   }
   return false;
 }
