@@ -88,9 +88,21 @@ function release(m: LoadedModel): void {
   m.model.dispose();
 }
 
-/** Decodes an image (size checked from the header first); errors are NucleiInputError naming the file. */
-export function readImage(file: string): Promise<RgbImage> {
-  return readImageForSegmentation(file);
+/**
+ * Decodes an image (size checked from the header first); `channel` picks a page of a multi-page
+ * TIFF or a colour channel. Errors are NucleiInputError naming the file.
+ */
+export function readImage(file: string, channel?: number): Promise<RgbImage> {
+  return readImageForSegmentation(file, undefined, { channel });
+}
+
+/** Pages in an image file (channels of a multi-page TIFF); 1 for ordinary images. */
+export async function imagePages(file: string): Promise<number> {
+  try {
+    return (await sharp(file, { limitInputPixels: false }).metadata()).pages ?? 1;
+  } catch {
+    return 1; // readImage says what is wrong with the file
+  }
 }
 
 export interface SegmentSettings {

@@ -5,6 +5,7 @@ import { segmentBatchCommand } from './commands/segmentBatch';
 import { segmentImageCommand } from './commands/segmentImage';
 import { selectModelCommand } from './commands/selectModel';
 import { trainModelCommand } from './commands/trainModel';
+import { IMAGE_VIEW_TYPE, NucleiImageEditor } from './image-editor';
 import { createLogger } from './log';
 import { createModelStatus } from './model-status';
 
@@ -21,6 +22,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('nuclei.trainModel', (uri?: vscode.Uri) => trainModelCommand(context, log, uri)),
     vscode.commands.registerCommand('nuclei.evaluateModel', (uri?: vscode.Uri) => evaluateModelCommand(context, log, uri)),
     vscode.commands.registerCommand('nuclei.selectModel', () => selectModelCommand(context, log)),
+    vscode.window.registerCustomEditorProvider(IMAGE_VIEW_TYPE, new NucleiImageEditor(context, log), { supportsMultipleEditorsPerDocument: true }),
   );
   createModelStatus(context);
 }

@@ -9,6 +9,7 @@ import { runFolder, segmentImageCommand } from '../src/commands/segmentImage';
 import { trainModelCommand } from '../src/commands/trainModel';
 import { evaluateModelCommand } from '../src/commands/evaluateModel';
 import { selectModelCommand } from '../src/commands/selectModel';
+import { IMAGE_VIEW_TYPE } from '../src/image-editor';
 import { createLogger } from '../src/log';
 
 /** The five outputs the mocked engine writes (the real one writes eight). */
@@ -40,6 +41,7 @@ jest.mock('../src/engine', () => ({
   measure: jest.fn((r: { labels: Int32Array; width: number; height: number; count: number }, image: unknown, px?: number) =>
     jest.requireActual('../../../packages/segmentation/src/measurements').measureNuclei(r.labels, r.width, r.height, r.count, image, px ?? 1)),
   pixelSizeOf: jest.fn(() => undefined),
+  imagePages: jest.fn(async () => 1),
   trainModel: jest.fn(),
   evaluate: jest.fn(),
 }));
@@ -197,7 +199,7 @@ describe('Segment nuclei in image', () => {
     expect(r?.result.count).toBe(2);
     expect(engine.loadModelCached).toHaveBeenCalledWith(path.join(EXT, 'dist/models/default'), 'auto');
     expect(engine.ensureBackend).toHaveBeenCalledWith('auto', path.join(EXT, 'dist/wasm'));
-    expect(engine.readImage).toHaveBeenCalledWith(file);
+    expect(engine.readImage).toHaveBeenCalledWith(file, undefined);
     expect(engine.segmentImage).toHaveBeenCalledWith(expect.anything(), { engine: 'fake' }, expect.anything(), expect.objectContaining({ mode: 'auto', threshold: undefined, source: file }));
     expect(mock.window.withProgress.mock.calls[0][0]).toMatchObject({ location: vscode.ProgressLocation.Notification });
     expect(mock.outputLines.join('\n')).toContain('backend: wasm');
@@ -248,7 +250,7 @@ describe('Segment nuclei in image', () => {
     mock.window.tabGroups.activeTabGroup.activeTab = { input: { uri: vscode.Uri.file(file) } };
     await segmentImageCommand(context, log);
     expect(mock.window.showOpenDialog).not.toHaveBeenCalled();
-    expect(engine.readImage).toHaveBeenCalledWith(file);
+    expect(engine.readImage).toHaveBeenCalledWith(file, undefined);
   });
 
   it('reports errors naming the file and leaves no panel', async () => {
@@ -273,8 +275,8 @@ describe('Segment nuclei in image', () => {
     const file = imageFile();
     await segmentImageCommand(context, log, vscode.Uri.file(file));
     const panel = mock.createdPanels[0];
-    expect(panel.options.enableScripts).toBe(true);
-    expect(panel.options.localResourceRoots!.map((u) => u.fsPath)).toEqual([path.join(EXT, 'dist/webview'), tmp]);
+    expect(panel.webview.options.enableScripts).toBe(true);
+    expect(panel.webview.options.localResourceRoots!.map((u) => u.fsPath)).toEqual([path.join(EXT, 'dist/webview'), tmp]);
     expect(panel.webview.html).toContain(`src="vscode-resource://mock${path.join(EXT, 'dist/webview/segment.js')}"`);
     expect(panel.webview.postMessage).not.toHaveBeenCalled();
     await panel.receive({ type: 'ready' });
@@ -324,6 +326,60 @@ describe('Segment nuclei in image', () => {
     } finally {
       delete mock.settings['nuclei.pixelSize'];
     }
+  });
+
+  it('asks which channel holds the nuclei in a multi-page image, and stops when none is picked', async () => {
+    const file = imageFile('stack.tif');
+    engine.imagePages.mockResolvedValue(3);
+    try {
+      mock.window.showQuickPick.mockImplementationOnce(async <T>(items: T[]) => items[2]);
+      await segmentImageCommand(context, log, vscode.Uri.file(file));
+      const [items, options] = mock.window.showQuickPick.mock.calls[0] as [Array<{ label: string }>, { title: string }];
+      expect(items.map((i) => i.label)).toEqual(['Channel 0', 'Channel 1', 'Channel 2']);
+      expect(options.title).toBe('stack.tif has 3 channels');
+      expect(engine.readImage).toHaveBeenLastCalledWith(file, 2);
+      mock.window.showQuickPick.mockResolvedValueOnce(undefined);
+      expect(await segmentImageCommand(context, log, vscode.Uri.file(file))).toBeUndefined();
+      expect(engine.readImage).toHaveBeenCalledTimes(1);
+    } finally {
+      engine.imagePages.mockResolvedValue(1);
+    }
+  });
+
+  it('opens TIFF in its own viewer: the image first, Segment puts the overlay in the same tab, a page picker switches channels', async () => {
+    activate(context);
+    const file = imageFile('cells.tif');
+    engine.imagePages.mockResolvedValue(2);
+    try {
+      const panel = await mock.openInCustomEditor(IMAGE_VIEW_TYPE, vscode.Uri.file(file));
+      expect(panel.webview.options.localResourceRoots!.map((u) => u.fsPath)).toEqual([path.join(EXT, 'dist/webview'), tmp]);
+      await panel.receive({ type: 'ready' });
+      expect(panel.webview.postMessage.mock.calls[0][0]).toMatchObject({ type: 'image', payload: { fileName: 'cells.tif', width: 4, height: 2, pages: 2, channel: 0 } });
+      expect(engine.readImage).toHaveBeenLastCalledWith(file, 0);
+      await panel.receive({ type: 'channel', channel: 1 });
+      expect(engine.readImage).toHaveBeenLastCalledWith(file, 1);
+      expect(panel.webview.postMessage.mock.calls.at(-1)[0]).toMatchObject({ type: 'image', payload: { channel: 1 } });
+      // Saving before segmenting does nothing; Segment segments the page shown, in this tab.
+      await panel.receive({ type: 'save', what: 'all', pickLocation: false });
+      expect(engine.writeOutputs).not.toHaveBeenCalled();
+      await panel.receive({ type: 'segment' });
+      expect(engine.segmentImage).toHaveBeenCalledTimes(1);
+      expect(engine.readImage).toHaveBeenLastCalledWith(file, 1);
+      expect(panel.webview.postMessage.mock.calls.at(-1)[0]).toMatchObject({ type: 'segmentation', payload: { fileName: 'cells.tif', count: 2 } });
+      expect(mock.createdPanels).toHaveLength(1); // no second tab
+      await panel.receive({ type: 'save', what: 'labels', pickLocation: false });
+      expect(fs.readdirSync(path.join(tmp, 'cells.nuclei-default'))).toEqual(['cells_labels.png']);
+    } finally {
+      engine.imagePages.mockResolvedValue(1);
+    }
+  });
+
+  it('shows why a TIFF cannot be displayed, naming it', async () => {
+    activate(context);
+    engine.readImage.mockRejectedValueOnce(new Error('broken.tif: corrupt or truncated image file'));
+    const panel = await mock.openInCustomEditor(IMAGE_VIEW_TYPE, vscode.Uri.file(imageFile('broken.tif')));
+    await panel.receive({ type: 'ready' });
+    expect(panel.webview.postMessage.mock.calls[0][0]).toEqual({ type: 'error', message: 'Cannot show broken.tif: broken.tif: corrupt or truncated image file' });
   });
 
   it('saves one output or all of them into a folder named after the image and the model, or a picked folder', async () => {

@@ -28,6 +28,8 @@ export interface MockPanel {
   title: string;
   options: { enableScripts?: boolean; localResourceRoots?: Uri[] };
   webview: {
+    /** What the page may do and load (set by the extension after creation, as VS Code allows). */
+    options: { enableScripts?: boolean; localResourceRoots?: Uri[] };
     html: string;
     cspSource: string;
     asWebviewUri(uri: Uri): Uri;
@@ -48,6 +50,7 @@ function createWebviewPanel(viewType: string, title: string, _column: unknown, o
   const panel: MockPanel = {
     viewType, title, options,
     webview: {
+      options: {},
       html: '',
       cspSource: 'vscode-resource://mock',
       asWebviewUri: (uri: Uri) => Uri.parse(`vscode-resource://mock${uri.path}`),
@@ -108,6 +111,12 @@ export const window = {
     return task({ report: jest.fn() }, { isCancellationRequested: false, onCancellationRequested: (l) => { cancel.event(l); } });
   }),
   createWebviewPanel: jest.fn(createWebviewPanel),
+  /** Custom editor providers by view type; `openInCustomEditor` plays VS Code opening a file with one. */
+  customEditors: new Map<string, unknown>(),
+  registerCustomEditorProvider: jest.fn((viewType: string, provider: unknown) => {
+    window.customEditors.set(viewType, provider);
+    return { dispose: () => window.customEditors.delete(viewType) };
+  }),
   createOutputChannel: jest.fn((_name: string) => ({
     appendLine: (line: string) => outputLines.push(line),
     append: (text: string) => outputLines.push(text),
@@ -127,6 +136,17 @@ export const commands = {
 };
 
 /** Puts the mock back to its first state (call in beforeEach). */
+/** Opens `uri` in the registered custom editor `viewType` as VS Code would; returns the panel it draws in. */
+export async function openInCustomEditor(viewType: string, uri: Uri): Promise<MockPanel> {
+  const provider = window.customEditors.get(viewType) as {
+    openCustomDocument(uri: Uri): unknown; resolveCustomEditor(doc: unknown, panel: MockPanel): Promise<void>;
+  } | undefined;
+  if (!provider) throw new Error(`no custom editor ${viewType} registered`);
+  const panel = createWebviewPanel(viewType, uri.path.split('/').pop()!, undefined, {});
+  await provider.resolveCustomEditor(provider.openCustomDocument(uri), panel);
+  return panel;
+}
+
 export function resetMock(): void {
   for (const k of Object.keys(settings)) delete settings[k];
   configUpdates.length = 0;
@@ -147,4 +167,5 @@ export function resetMock(): void {
   window.showInformationMessage.mockResolvedValue(undefined);
   window.showWarningMessage.mockResolvedValue(undefined);
   commands.registered.clear();
+  window.customEditors.clear();
 }

@@ -260,6 +260,37 @@ describeBrowser(`segmentation webview page in chromium${CHROMIUM ? '' : ' (SKIPP
     await page.waitForFunction(() => document.getElementById('saved')!.textContent!.includes('a_mask.png, a.csv'));
   });
 
+  it('TIFF viewer mode: the image alone with Segment and a channel picker, then the overlay in place, zoom kept', async () => {
+    const viewer = await browser.newPage({ viewport: { width: 900, height: 560 } });
+    await viewer.addInitScript(() => {
+      const w = window as unknown as { __posted: unknown[]; acquireVsCodeApi: () => unknown };
+      w.__posted = [];
+      w.acquireVsCodeApi = () => ({ postMessage: (m: unknown) => w.__posted.push(m), getState: () => undefined, setState: () => undefined });
+    });
+    await viewer.goto(`${origin}/`);
+    await viewer.evaluate((src: string) => window.postMessage({ type: 'image', payload: { fileName: 'stack.tif', imageSrc: src, width: 256, height: 192, pages: 3, channel: 1 } }, '*'), `${origin}/image.png`);
+    await viewer.waitForSelector('body[data-mode="image"][data-state="drawn"]');
+    expect(await viewer.isVisible('#segment-now')).toBe(true);
+    expect(await viewer.isVisible('#saves')).toBe(false); // nothing to save yet
+    expect(await viewer.$$eval('#channel option', (os: HTMLOptionElement[]) => os.map((o) => [o.textContent, o.selected]))).toEqual([['Channel 0', false], ['Channel 1', true], ['Channel 2', false]]);
+    expect(await viewer.textContent('#count')).toBe('\u2013');
+    await viewer.selectOption('#channel', '2');
+    await viewer.click('#zoom-in');
+    const zoomed = await viewer.getAttribute('#view', 'data-scale');
+    await viewer.click('#segment-now');
+    expect(await viewer.isDisabled('#segment-now')).toBe(true); // until the result (or an error) comes
+    const posted = await viewer.evaluate(() => (window as unknown as { __posted: unknown[] }).__posted);
+    expect(posted).toEqual([{ type: 'ready' }, { type: 'channel', channel: 2 }, { type: 'segment' }]);
+    await viewer.evaluate(([p, lab]: [Record<string, unknown>, number[]]) => window.postMessage({ type: 'segmentation', payload: { ...p, labels: Uint16Array.from(lab) } }, '*'),
+      [{ fileName: 'stack.tif', imageSrc: `${origin}/image.png`, width: c.width, height: c.height, count: c.areas.length, meanArea: 1, nuclei: rows, unit: 'px' }, Array.from(c.labels)]);
+    await viewer.waitForSelector('body[data-mode="segmented"]');
+    expect(await viewer.textContent('#count')).toBe(String(c.areas.length));
+    expect(await viewer.getAttribute('#view', 'data-scale')).toBe(zoomed);
+    expect(await viewer.isVisible('#saves')).toBe(true);
+    expect(await viewer.isDisabled('#segment-now')).toBe(false);
+    await viewer.close();
+  });
+
   it('training page draws live loss and IoU curves from progress messages', async () => {
     const train = await browser.newPage({ viewport: { width: 1120, height: 380 } });
     await train.addInitScript(() => {

@@ -63,14 +63,36 @@ export async function segmentImageCommand(context: vscode.ExtensionContext, log:
     return undefined;
   }
   const file = uri.fsPath;
-  const name = path.basename(file);
   if (!isSupportedImage(file)) {
-    void vscode.window.showErrorMessage(`Nuclei: ${name} is not a supported image (${IMAGE_EXTENSIONS.join(', ')}).`);
+    void vscode.window.showErrorMessage(`Nuclei: ${path.basename(file)} is not a supported image (${IMAGE_EXTENSIONS.join(', ')}).`);
     return undefined;
   }
+  const channel = await pickChannel(file);
+  if (channel === null) return undefined;
+  const session = await runSegmentation(context, log, file, { modelDir, channel });
+  if (session) await showSegmentation(context, log, session);
+  return session;
+}
+
+/**
+ * The nuclear channel of a multi-page image (ImageJ hyperstack / OME-TIFF channels), asked with a
+ * quick pick; undefined for ordinary images (RGB goes to the model as it is), null when dismissed.
+ */
+export async function pickChannel(file: string): Promise<number | undefined | null> {
+  const engine = await import('../engine');
+  const pages = await engine.imagePages(file);
+  if (pages <= 1) return undefined;
+  const items = Array.from({ length: pages }, (_, c) => ({ label: `Channel ${c}`, description: `page ${c + 1} of ${pages}`, channel: c }));
+  const picked = await vscode.window.showQuickPick(items, { title: `${path.basename(file)} has ${pages} channels`, placeHolder: 'Which channel shows the nuclei (for example DAPI or Hoechst)?' });
+  return picked ? picked.channel : null;
+}
+
+/** Reads and segments one image under a cancellable progress notification; errors are shown, naming the file. */
+export async function runSegmentation(context: vscode.ExtensionContext, log: Logger, file: string, options: { modelDir?: string; channel?: number } = {}): Promise<SegmentationSession | undefined> {
+  const name = path.basename(file);
   const config = readConfig();
-  const model = modelDir ? { dir: modelDir, isDefault: false } : resolveModelDir(config, context.extensionPath);
-  log.info(`segment: ${file} with ${model.isDefault ? 'the bundled default model' : 'model'} ${model.dir}`);
+  const model = options.modelDir ? { dir: options.modelDir, isDefault: false } : resolveModelDir(config, context.extensionPath);
+  log.info(`segment: ${file}${options.channel === undefined ? '' : ` (channel ${options.channel})`} with ${model.isDefault ? 'the bundled default model' : 'model'} ${model.dir}`);
   const problem = modelProblem(model);
   if (problem) {
     log.error(`segment: ${problem}`);
@@ -78,7 +100,7 @@ export async function segmentImageCommand(context: vscode.ExtensionContext, log:
     return undefined;
   }
   try {
-    const session = await vscode.window.withProgress(
+    return await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Nuclei: segmenting ${name}`, cancellable: true },
       async (progress, token) => {
         const controller = new AbortController();
@@ -91,7 +113,7 @@ export async function segmentImageCommand(context: vscode.ExtensionContext, log:
         const loaded = await engine.loadModelCached(model.dir, config.engine);
         log.info(loaded.engineLine);
         progress.report({ message: 'reading image', increment: 10 });
-        const image = await engine.readImage(file);
+        const image = await engine.readImage(file, options.channel);
         log.info(`segment: ${name} is ${image.width}x${image.height}; mode ${config.tiling}, threshold ${config.threshold}`);
         progress.report({ message: 'running the U-Net', increment: 10 });
         const started = Date.now();
@@ -112,8 +134,6 @@ export async function segmentImageCommand(context: vscode.ExtensionContext, log:
         return { imagePath: file, image, result, modelDir: model.dir, pixelSize: await pixelSizeFor(file, config.pixelSize, log) };
       },
     );
-    await showSegmentation(context, log, session);
-    return session;
   } catch (err) {
     if ((err as Error).name === 'AbortError') {
       log.info(`segment: ${name} cancelled`);
@@ -161,36 +181,43 @@ export async function buildPayload(panel: NucleiPanel, session: SegmentationSess
 }
 
 export async function showSegmentation(context: vscode.ExtensionContext, log: Logger, session: SegmentationSession): Promise<NucleiPanel> {
-  const name = path.basename(session.imagePath);
   const nucleiPanel = createNucleiPanel(
     context.extensionUri,
     'segment',
-    `Nuclei: ${name} · ${describeModelDir(session.modelDir, session.modelDir === resolveModelDir({ ...readConfig(), modelPath: '' }, context.extensionPath).dir).label}`,
+    segmentationTitle(context, session),
     [vscode.Uri.file(path.dirname(session.imagePath))],
-    async (message: FromWebview, p) => {
-      if (message.type !== 'save') return;
-      try {
-        const files = await saveOutputs(session, message.what, message.pickLocation, log);
-        if (files.length > 0) {
-          p.send({ type: 'saved', files });
-          const folder = path.dirname(files[0]);
-          void vscode.window.showInformationMessage(`Nuclei: saved ${files.length === 1 ? path.basename(files[0]) : `${files.length} files`} in ${folder}`, 'Reveal in File Explorer', 'Open Folder')
-            .then((choice) => {
-              if (choice === 'Reveal in File Explorer') void vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(files[0]));
-              if (choice === 'Open Folder') void vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(folder));
-            });
-        }
-      } catch (err) {
-        log.error(`save: ${name} failed`, err);
-        void vscode.window.showErrorMessage(`Nuclei: could not save the outputs of ${name}: ${errorMessage(err)}`);
-        p.send({ type: 'error', message: `Saving failed: ${errorMessage(err)}` });
-      }
-    },
+    (message: FromWebview, p) => (message.type === 'save' ? saveFromPage(session, message.what, message.pickLocation, p, log) : undefined),
   );
   nucleiPanel.send({ type: 'segmentation', payload: await buildPayload(nucleiPanel, session) });
   return nucleiPanel;
 }
 
+/** A page's title: the image and the model that segmented it. */
+export function segmentationTitle(context: vscode.ExtensionContext, session: SegmentationSession): string {
+  const bundled = resolveModelDir({ ...readConfig(), modelPath: '' }, context.extensionPath).dir;
+  return `Nuclei: ${path.basename(session.imagePath)} · ${describeModelDir(session.modelDir, session.modelDir === bundled).label}`;
+}
+
+/** A Save button of the page: writes, tells the page and offers Reveal / Open; failures are shown, naming the image. */
+export async function saveFromPage(session: SegmentationSession, what: SaveKind, pickLocation: boolean, p: NucleiPanel, log: Logger): Promise<void> {
+  const name = path.basename(session.imagePath);
+  try {
+    const files = await saveOutputs(session, what, pickLocation, log);
+    if (files.length > 0) {
+      p.send({ type: 'saved', files });
+      const folder = path.dirname(files[0]);
+      void vscode.window.showInformationMessage(`Nuclei: saved ${files.length === 1 ? path.basename(files[0]) : `${files.length} files`} in ${folder}`, 'Reveal in File Explorer', 'Open Folder')
+        .then((choice) => {
+          if (choice === 'Reveal in File Explorer') void vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(files[0]));
+          if (choice === 'Open Folder') void vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(folder));
+        });
+    }
+  } catch (err) {
+    log.error(`save: ${name} failed`, err);
+    void vscode.window.showErrorMessage(`Nuclei: could not save the outputs of ${name}: ${errorMessage(err)}`);
+    p.send({ type: 'error', message: `Saving failed: ${errorMessage(err)}` });
+  }
+}
 
 /**
  * The folder one segmentation's outputs go to by default: beside the image, named after the image

@@ -1,7 +1,7 @@
 // Segmentation viewer: the image with the nuclei overlay (fill and outline), opacity, zoom
 // (wheel and buttons), pan (drag), count and mean area, the hovered nucleus, and the measurement
 // table beside it: a row click selects and centres its nucleus, a click on a nucleus selects its row.
-import { unpackLabels, type SaveKind, type SegmentationPayload } from '../webview/messages';
+import { unpackLabels, type ImagePayload, type SaveKind, type SegmentationPayload } from '../webview/messages';
 import { labelColour, outlineOf } from '@nuclei/segmentation/label-colours';
 import { $, onMessage, post, showError, vscodeApi } from './api';
 import { describeRow, NucleiTable, type TableState } from './nuclei-table';
@@ -14,7 +14,8 @@ const fillBox = $('fill') as HTMLInputElement;
 const outlineBox = $('outline') as HTMLInputElement;
 const opacityRange = $('opacity') as HTMLInputElement;
 
-let payload: SegmentationPayload | undefined;
+/** What is shown (the label image itself is unpacked into `labels`, absent before segmenting). */
+let payload: Omit<SegmentationPayload, 'labels'> | undefined;
 let labels: Int32Array | undefined;
 let image: HTMLImageElement | undefined;
 let fillLayer: HTMLCanvasElement | undefined;
@@ -195,21 +196,48 @@ function showHover(event: MouseEvent): void {
   hover.dataset.id = String(at.id);
 }
 
+/** The image alone (the TIFF viewer before segmenting): no overlay, a Segment button, a page picker. */
+function showImage(p: ImagePayload): void {
+  $('segment-group').classList.remove('hidden');
+  ($('segment-now') as HTMLButtonElement).disabled = false;
+  const pick = $('channel') as HTMLSelectElement;
+  $('channel-group').classList.toggle('hidden', p.pages <= 1);
+  pick.replaceChildren(...Array.from({ length: p.pages }, (_, c) => new Option(`Channel ${c}`, String(c), false, c === p.channel)));
+  display({ ...p, count: 0, meanArea: 0, nuclei: [], unit: 'px' }, undefined);
+  $('saves').classList.add('hidden');
+  document.body.dataset.mode = 'image';
+}
+
 function show(p: SegmentationPayload): void {
-  payload = p;
-  labels = unpackLabels(p.labels);
-  if (labels.length !== p.width * p.height) {
-    showError(`Label image has ${labels.length} pixels, expected ${p.width}x${p.height}.`);
+  const lab = unpackLabels(p.labels);
+  if (lab.length !== p.width * p.height) {
+    showError(`Label image has ${lab.length} pixels, expected ${p.width}x${p.height}.`);
     return;
   }
-  buildLayers(p.width, p.height, labels);
+  ($('segment-now') as HTMLButtonElement).disabled = false;
+  $('saves').classList.remove('hidden');
+  display(p, lab);
+  document.body.dataset.mode = 'segmented';
+}
+
+function display(p: Omit<SegmentationPayload, 'labels'>, lab: Int32Array | undefined): void {
+  // The same image again (segmented after it was shown): keep the zoom and pan.
+  const sameImage = payload?.imageSrc === p.imageSrc && image?.complete;
+  payload = p;
+  labels = lab;
+  if (lab) buildLayers(p.width, p.height, lab);
+  else fillLayer = outlineLayer = undefined;
   table.show(p.nuclei, p.unit);
   selected = undefined;
-  $('selected').textContent = 'Click a nucleus or a row to select it.';
-  $('count').textContent = String(p.count);
-  $('mean-area').textContent = p.count > 0 ? p.meanArea.toFixed(1) : '0';
+  $('selected').textContent = lab ? 'Click a nucleus or a row to select it.' : 'Not segmented yet.';
+  $('count').textContent = lab ? String(p.count) : '\u2013';
+  $('mean-area').textContent = !lab ? '\u2013' : p.count > 0 ? p.meanArea.toFixed(1) : '0';
   $('file-name').textContent = p.fileName;
   document.title = `Nuclei: ${p.fileName}`;
+  if (sameImage) {
+    draw();
+    return;
+  }
   fitted = false;
   image = new Image();
   image.onload = () => draw();
@@ -267,8 +295,17 @@ for (const [id, what, pickLocation] of saveButtons) {
   $(id).addEventListener('click', () => post({ type: 'save', what, pickLocation }));
 }
 
+$('segment-now').addEventListener('click', () => {
+  ($('segment-now') as HTMLButtonElement).disabled = true;
+  post({ type: 'segment' });
+});
+$('channel').addEventListener('change', () => post({ type: 'channel', channel: Number(($('channel') as HTMLSelectElement).value) }));
+
 onMessage((message) => {
   switch (message.type) {
+    case 'image':
+      showImage(message.payload);
+      break;
     case 'segmentation':
       show(message.payload);
       break;
@@ -276,6 +313,7 @@ onMessage((message) => {
       $('saved').textContent = `Saved ${message.files.length} file(s): ${message.files.map((f) => f.split(/[\\/]/).pop()).join(', ')}`;
       break;
     case 'error':
+      ($('segment-now') as HTMLButtonElement).disabled = false;
       showError(message.message);
       break;
     default:

@@ -67,6 +67,8 @@ const STYLE = `
 const BODIES: Record<ViewKind, string> = {
   segment: `
   <header>
+    <span class="group hidden" id="segment-group"><button id="segment-now" title="Segment this image with the model in use">Segment nuclei</button>
+      <span class="group hidden" id="channel-group"><label for="channel">Nuclear channel</label> <select id="channel"></select></span></span>
     <span class="group"><label><input type="checkbox" id="fill" checked> Fill</label>
       <label><input type="checkbox" id="outline" checked> Outline</label></span>
     <span class="group"><label for="opacity">Opacity</label>
@@ -80,7 +82,7 @@ const BODIES: Record<ViewKind, string> = {
     <label><input type="checkbox" id="show-table" checked> Table</label>
     <span id="file-name"></span>
   </header>
-  <header>
+  <header id="saves">
     <span class="group">Save:
       <button id="save-mask">Mask</button><button id="save-labels">Labels</button>
       <button id="save-overlay">Overlay</button><button id="save-csv">CSV</button>

@@ -48,6 +48,18 @@ export interface NucleusRow {
   box: [number, number, number, number];
 }
 
+/** An image shown before it is segmented (the TIFF viewer): the segment page with a Segment button. */
+export interface ImagePayload {
+  fileName: string;
+  imageSrc: string;
+  width: number;
+  height: number;
+  /** Pages of a multi-page TIFF (channels of ImageJ hyperstacks / OME-TIFF); 1: nothing to pick. */
+  pages: number;
+  /** The page shown and segmented (0-based). */
+  channel: number;
+}
+
 export const SAVE_KINDS = ['mask', 'labels', 'overlay', 'csv', 'measurements', 'rois', 'geojson', 'all'] as const;
 export type SaveKind = (typeof SAVE_KINDS)[number];
 
@@ -74,6 +86,7 @@ export interface MetricsTable {
 
 /** Extension -> webview. */
 export type ToWebview =
+  | { type: 'image'; payload: ImagePayload }
   | { type: 'segmentation'; payload: SegmentationPayload }
   | { type: 'saved'; files: string[] }
   | { type: 'trainStart'; epochs: number; datasetName: string; samples: number }
@@ -88,12 +101,19 @@ export type ToWebview =
 export type FromWebview =
   | { type: 'ready' }
   | { type: 'save'; what: SaveKind; pickLocation: boolean }
+  | { type: 'segment' }
+  /** Show (and segment) another page of a multi-page image. */
+  | { type: 'channel'; channel: number }
   | { type: 'cancelTraining' };
 
 export function isFromWebview(value: unknown): value is FromWebview {
   if (!value || typeof value !== 'object') return false;
   const t = (value as { type?: unknown }).type;
-  if (t === 'ready' || t === 'cancelTraining') return true;
+  if (t === 'ready' || t === 'cancelTraining' || t === 'segment') return true;
+  if (t === 'channel') {
+    const c = (value as { channel?: unknown }).channel;
+    return typeof c === 'number' && Number.isInteger(c) && c >= 0;
+  }
   if (t === 'save') {
     const v = value as { what?: unknown; pickLocation?: unknown };
     return (SAVE_KINDS as readonly unknown[]).includes(v.what) && typeof v.pickLocation === 'boolean';

@@ -20,11 +20,21 @@ export function createNucleiPanel(
   extraRoots: vscode.Uri[],
   onMessage: (message: FromWebview, panel: NucleiPanel) => void | Promise<void>,
 ): NucleiPanel {
+  const panel = vscode.window.createWebviewPanel(`nuclei.${view}`, title, vscode.ViewColumn.Active, { enableScripts: true });
+  return attachNucleiPage(panel, extensionUri, view, title, extraRoots, onMessage);
+}
+
+/** Puts a page into a webview panel made elsewhere (a custom editor's), with the same options and message handling. */
+export function attachNucleiPage(
+  panel: vscode.WebviewPanel,
+  extensionUri: vscode.Uri,
+  view: ViewKind,
+  title: string,
+  extraRoots: vscode.Uri[],
+  onMessage: (message: FromWebview, panel: NucleiPanel) => void | Promise<void>,
+): NucleiPanel {
   const scriptsDir = vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
-  const panel = vscode.window.createWebviewPanel(`nuclei.${view}`, title, vscode.ViewColumn.Active, {
-    enableScripts: true,
-    localResourceRoots: [scriptsDir, ...extraRoots],
-  });
+  panel.webview.options = { enableScripts: true, localResourceRoots: [scriptsDir, ...extraRoots] };
   const sent: ToWebview[] = [];
   let ready = false;
   let disposed = false;
