@@ -1,4 +1,4 @@
-import { cpSync, existsSync, readdirSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from 'fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import sharp from 'sharp';
 import { cacheFilePath } from './cache';
@@ -272,5 +272,14 @@ describe('listSampleIds', () => {
     writeFileSync(join(dir, 'labels.csv'), 'x');
     expect(existsSync(join(dir, ids[0]))).toBe(true);
     expect(listSampleIds(dir)).toEqual([...ids].sort());
+  });
+
+  it('skips the models/ folder of training runs silently, and warns about other non-sample folders', () => {
+    const dir = copy();
+    mkdirSync(join(dir, 'models', 'run-2026-12-01-1200', 'best'), { recursive: true });
+    mkdirSync(join(dir, 'notes'));
+    const ignored: string[] = [];
+    expect(listSampleIds(dir, (p) => ignored.push(p))).toEqual([...ids].sort());
+    expect(ignored).toEqual([join(dir, 'notes')]);
   });
 });

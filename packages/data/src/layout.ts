@@ -74,7 +74,8 @@ export function scanPairs(dir: string, onIgnored: (path: string, reason: string)
  * Sample ids of a DSB-layout dataset: the sorted names of its sub-folders. Hidden entries and
  * plain files at the top level (a README, a labels CSV, .DS_Store) are ignored, and so are
  * folders that are not samples (neither images/ nor masks/ inside, e.g. __MACOSX from a zip),
- * each told to `onIgnored` (default: a warning on stderr).
+ * each told to `onIgnored` (default: a warning on stderr); a `models/` folder of training runs
+ * is skipped silently.
  */
 export function listSampleIds(dir: string, onIgnored: (path: string, reason: string) => void = warnIgnored): string[] {
   const entries = readDir(dir, 'dataset');
@@ -97,6 +98,8 @@ export function listSampleIds(dir: string, onIgnored: (path: string, reason: str
     }
     if (!isDir) continue;
     const sub = join(dir, e.name);
+    // Where the extension puts training runs (<dataset>/models/<run>): not a sample, not worth a warning.
+    if (e.name === 'models' && !existsSync(join(sub, 'images')) && !existsSync(join(sub, 'masks'))) continue;
     if (e.name === '__MACOSX' || (!existsSync(join(sub, 'images')) && !existsSync(join(sub, 'masks')))) {
       onIgnored(sub, 'not a sample folder (no images/ or masks/ inside); skipped');
       continue;
