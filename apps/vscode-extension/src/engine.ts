@@ -3,7 +3,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import sharp from 'sharp';
-import { readPixelSize, type LoadProgress, type PixelSize, type RgbImage } from '@nuclei/data';
+import { readPixelSize, type LoadProgress, type PixelSize, type RgbImage, type SkippedSample } from '@nuclei/data';
 import { buildUNet, isModelDir, loadModel, resolveConfig, selectBackend, type BackendPreference, type ModelMetadata, type TilePredictor } from '@nuclei/model';
 import { describeEngine, selectEngine, type EnginePreference } from '@nuclei/onnx';
 import {
@@ -176,7 +176,7 @@ export interface TrainRequest {
   wasmDir: string;
   signal: AbortSignal;
   onLoad?: (p: LoadProgress) => void;
-  onStart?: (info: { samples: number; skipped: number; workers: number; epochs: number }) => void;
+  onStart?: (info: { samples: number; skipped: SkippedSample[]; workers: number; epochs: number }) => void;
   onProgress: (e: ProgressEvent) => void;
 }
 
@@ -202,7 +202,7 @@ export async function trainModel(req: TrainRequest): Promise<TrainOutcome> {
   if (prepared.samples === 0) throw new Error(`No usable samples in ${req.datasetDir} (expected <id>/images/<id>.png and <id>/masks/*.png)`);
   const workers = req.workers || defaultWorkerCount(tf.getBackend());
   const epochs = req.epochs ?? RECIPES[recipe].epochs;
-  req.onStart?.({ samples: prepared.samples, skipped: prepared.skipped.length, workers, epochs });
+  req.onStart?.({ samples: prepared.samples, skipped: prepared.skipped, workers, epochs });
   const { config, preprocessing } = prepared;
   const seed = 42;
   const model = buildUNet(config, { seed }); // compiled with the config's learning rate

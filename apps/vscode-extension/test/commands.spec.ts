@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import * as mock from './vscode-mock';
 import { activate } from '../src/extension';
 import { runFolder, segmentImageCommand } from '../src/commands/segmentImage';
-import { trainModelCommand } from '../src/commands/trainModel';
+import { runStamp, trainModelCommand } from '../src/commands/trainModel';
 import { evaluateModelCommand } from '../src/commands/evaluateModel';
 import { selectModelCommand } from '../src/commands/selectModel';
 import { IMAGE_VIEW_TYPE } from '../src/image-editor';
@@ -428,39 +428,72 @@ describe('Segment nuclei in image', () => {
 describe('Train nuclei model', () => {
   function trainResult(stopReason: string, modelDir?: string) {
     return async (req: { onStart: (i: unknown) => void; onProgress: (e: unknown) => void; signal: AbortSignal }) => {
-      req.onStart({ samples: 10, skipped: 0, workers: 2, epochs: 2 });
+      req.onStart({ samples: 10, skipped: [{ id: 'bad', path: '/data/bad', reason: 'mask 2 is not a PNG' }], workers: 2, epochs: 2 });
       req.onProgress({ type: 'batch', epoch: 0, epochs: 2, batch: 0, batches: 3, loss: 0.5, iou: 0.4, etaSeconds: 75, fraction: 1 / 6, imagesPerSecond: 3 });
       req.onProgress({ type: 'epoch-end', epoch: 0, epochs: 2, logs: { epoch: 0, loss: 0.45, val_iou: 0.5, lr: 1e-3, seconds: 2 }, seconds: 2, fraction: 0.5 });
       return { result: { stopReason, epochsCompleted: 1, history: [], seconds: 2 }, modelDir };
     };
   }
 
-  it('asks for the dataset and the output folder, trains with the settings, and offers the new model', async () => {
+  it('asks for the dataset, a run name and epochs, trains into <dataset>/models/<name>-<date>, and offers the new model', async () => {
     const data = vscode.Uri.file(path.join(tmp, 'stage1_train'));
-    const out = vscode.Uri.file(path.join(tmp, 'out'));
     mock.workspace.workspaceFolders = [{ uri: vscode.Uri.file(tmp), name: 'ws', index: 0 }];
     Object.assign(mock.settings, { 'nuclei.epochs': 2, 'nuclei.batchSize': 4, 'nuclei.inputSize': 96 });
-    mock.window.showOpenDialog.mockResolvedValueOnce([data]).mockResolvedValueOnce([out]);
-    engine.trainModel.mockImplementationOnce(trainResult('completed', path.join(out.fsPath, 'best')));
+    mock.window.showOpenDialog.mockResolvedValueOnce([data]);
+    mock.window.showInputBox.mockResolvedValueOnce('exp1').mockResolvedValueOnce('3');
+    const out = path.join(data.fsPath, 'models', `exp1-${runStamp()}`);
+    engine.trainModel.mockImplementationOnce(trainResult('completed', path.join(out, 'best')));
     mock.window.showInformationMessage.mockResolvedValueOnce('Use this model');
     const r = await trainModelCommand(context, log);
-    expect(r).toEqual({ status: 'completed', modelDir: path.join(out.fsPath, 'best') });
-    expect(engine.trainModel).toHaveBeenCalledWith(expect.objectContaining({ datasetDir: data.fsPath, outDir: out.fsPath, epochs: 2, batchSize: 4, inputSize: 96 }));
+    expect(r).toEqual({ status: 'completed', modelDir: path.join(out, 'best') });
+    expect(mock.window.showInputBox.mock.calls.map((c) => (c[0] as { title: string; value: string })).map((o) => [o.title, o.value])).toEqual([
+      ['Nuclei: name of this training run', 'run'], ['Nuclei: epochs', '2'], // the setting is the suggestion
+    ]);
+    expect(engine.trainModel).toHaveBeenCalledWith(expect.objectContaining({ datasetDir: data.fsPath, outDir: out, epochs: 3, batchSize: 4, inputSize: 96 }));
     expect(mock.window.withProgress.mock.calls[0][0]).toMatchObject({ cancellable: true });
-    expect(mock.configUpdates).toEqual([{ key: 'nuclei.modelPath', value: path.join(out.fsPath, 'best'), target: vscode.ConfigurationTarget.Workspace }]);
+    expect(mock.configUpdates).toEqual([{ key: 'nuclei.modelPath', value: path.join(out, 'best'), target: vscode.ConfigurationTarget.Workspace }]);
     const panel = mock.createdPanels[0];
     await panel.receive({ type: 'ready' });
     const types = panel.webview.postMessage.mock.calls.map((c) => c[0].type);
     expect(types).toEqual(['trainStart', 'trainProgress', 'trainEpoch', 'trainDone']);
+    expect(panel.webview.postMessage.mock.calls[0][0]).toMatchObject({ samples: 10, skipped: [{ id: 'bad', reason: 'mask 2 is not a PNG' }] });
     expect(panel.webview.postMessage.mock.calls[1][0].progress).toEqual({ epoch: 1, epochs: 2, batch: 1, batches: 3, loss: 0.5, iou: 0.4, etaSeconds: 75 });
     expect(mock.outputLines.join('\n')).toContain('epoch 1/2 loss 0.4500');
+    expect(mock.outputLines.join('\n')).toContain('train: skipped bad: mask 2 is not a PNG');
+    // The Done page's Evaluate button evaluates the trained model (not the one in use).
+    fs.mkdirSync(path.join(out, 'best'), { recursive: true });
+    fs.writeFileSync(path.join(out, 'best', 'model.json'), '{}');
+    mock.window.showOpenDialog.mockResolvedValueOnce([vscode.Uri.file(path.join(tmp, 'stage1_test'))]);
+    engine.evaluate.mockResolvedValueOnce({ report: { imageCount: 0, rows: [], mean: {} }, text: '' });
+    await panel.receive({ type: 'modelAction', action: 'evaluate' });
+    expect(engine.loadModelCached).toHaveBeenLastCalledWith(path.join(out, 'best'), 'auto');
+  });
+
+  it('numbers a run folder that exists, refuses a typed folder that holds a run, and stops when a question is dismissed', async () => {
+    const data = path.join(tmp, 'data');
+    const taken = path.join(data, 'models', `run-${runStamp()}`);
+    fs.mkdirSync(taken, { recursive: true });
+    mock.window.showOpenDialog.mockResolvedValueOnce([vscode.Uri.file(data)]);
+    engine.trainModel.mockImplementationOnce(trainResult('completed'));
+    await trainModelCommand(context, log);
+    expect(engine.trainModel).toHaveBeenLastCalledWith(expect.objectContaining({ outDir: `${taken}-2`, epochs: undefined })); // empty epochs: the recipe's
+    const old = path.join(tmp, 'old-run');
+    fs.mkdirSync(path.join(old, 'last'), { recursive: true });
+    mock.window.showOpenDialog.mockResolvedValueOnce([vscode.Uri.file(data)]);
+    mock.window.showInputBox.mockResolvedValueOnce(old);
+    expect(await trainModelCommand(context, log)).toBeUndefined();
+    expect(mock.window.showErrorMessage.mock.calls.at(-1)![0]).toContain(`${old} already holds a model or a training run`);
+    mock.window.showOpenDialog.mockResolvedValueOnce([vscode.Uri.file(data)]);
+    mock.window.showInputBox.mockResolvedValueOnce('run').mockResolvedValueOnce(undefined);
+    expect(await trainModelCommand(context, log)).toBeUndefined();
+    expect(engine.trainModel).toHaveBeenCalledTimes(1);
   });
 
   it("'Try it on an image' segments with the new model without putting it in use", async () => {
     const data = path.join(tmp, 'data');
     fs.mkdirSync(data);
     const best = path.join(tmp, 'out', 'best');
-    mock.window.showOpenDialog.mockResolvedValueOnce([vscode.Uri.file(data)]).mockResolvedValueOnce([vscode.Uri.file(path.join(tmp, 'out'))]);
+    mock.window.showOpenDialog.mockResolvedValueOnce([vscode.Uri.file(data)]);
     engine.trainModel.mockImplementationOnce(trainResult('completed', best));
     mock.window.showInformationMessage.mockResolvedValueOnce('Try it on an image');
     fs.mkdirSync(best, { recursive: true });
@@ -476,7 +509,7 @@ describe('Train nuclei model', () => {
   it('offers to fine-tune the bundled model, and passes that choice to training', async () => {
     const data = path.join(tmp, 'data');
     fs.mkdirSync(data);
-    mock.window.showOpenDialog.mockResolvedValueOnce([vscode.Uri.file(data)]).mockResolvedValueOnce([vscode.Uri.file(path.join(tmp, 'out'))]);
+    mock.window.showOpenDialog.mockResolvedValueOnce([vscode.Uri.file(data)]);
     mock.window.showQuickPick.mockImplementationOnce(async (items: unknown) => {
       const list = items as Array<{ label: string; dir?: string }>;
       expect(list.map((i) => i.label)).toEqual(['$(sparkle) New model (random weights)', '$(package) Fine-tune the bundled model']);
@@ -484,16 +517,18 @@ describe('Train nuclei model', () => {
     });
     engine.trainModel.mockImplementationOnce(trainResult('completed'));
     await trainModelCommand(context, log);
-    expect(engine.trainModel).toHaveBeenCalledWith(expect.objectContaining({ fromModelDir: path.join(EXT, 'dist/models/default') }));
+    // Fine-tuning suggests a run name and 10 epochs.
+    expect(mock.window.showInputBox.mock.calls.map((c) => (c[0] as { value: string }).value)).toEqual(['fine-tuned', '10']);
+    expect(engine.trainModel).toHaveBeenCalledWith(expect.objectContaining({ fromModelDir: path.join(EXT, 'dist/models/default'), epochs: 10 }));
     // Dismissing the pick starts nothing.
-    mock.window.showOpenDialog.mockResolvedValueOnce([vscode.Uri.file(data)]).mockResolvedValueOnce([vscode.Uri.file(path.join(tmp, 'out2'))]);
+    mock.window.showOpenDialog.mockResolvedValueOnce([vscode.Uri.file(data)]);
     mock.window.showQuickPick.mockResolvedValueOnce(undefined);
     expect(await trainModelCommand(context, log)).toBeUndefined();
     expect(engine.trainModel).toHaveBeenCalledTimes(1);
   });
 
   it('cancel (from the notification or the page) aborts the signal; the last checkpoint is kept', async () => {
-    mock.window.showOpenDialog.mockResolvedValueOnce([vscode.Uri.file(tmp)]).mockResolvedValueOnce([vscode.Uri.file(tmp)]);
+    mock.window.showOpenDialog.mockResolvedValueOnce([vscode.Uri.file(tmp)]);
     let seen: AbortSignal | undefined;
     engine.trainModel.mockImplementationOnce(async (req: { signal: AbortSignal }) => {
       seen = req.signal;
@@ -510,7 +545,7 @@ describe('Train nuclei model', () => {
   it('stops quietly when no dataset folder is picked, and reports failures', async () => {
     expect(await trainModelCommand(context, log)).toBeUndefined();
     expect(engine.trainModel).not.toHaveBeenCalled();
-    mock.window.showOpenDialog.mockResolvedValueOnce([vscode.Uri.file(tmp)]).mockResolvedValueOnce([vscode.Uri.file(tmp)]);
+    mock.window.showOpenDialog.mockResolvedValueOnce([vscode.Uri.file(tmp)]);
     engine.trainModel.mockRejectedValueOnce(new Error('No usable samples in /data'));
     expect(await trainModelCommand(context, log)).toEqual({ status: 'failed' });
     expect(mock.window.showErrorMessage.mock.calls[0][0]).toContain('No usable samples');

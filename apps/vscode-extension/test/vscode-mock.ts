@@ -99,6 +99,8 @@ export const window = {
     return item;
   }),
   showQuickPick: jest.fn(async <T>(_items: T[], _options?: unknown): Promise<T | undefined> => undefined),
+  /** Like pressing Enter: the suggested value (unless a test says otherwise). */
+  showInputBox: jest.fn(async (options?: { value?: string }): Promise<string | undefined> => options?.value ?? ''),
   activeTextEditor: undefined as { document: { uri: Uri } } | undefined,
   tabGroups: { activeTabGroup: { activeTab: undefined as { input: unknown } | undefined } },
   showOpenDialog: jest.fn(async (_options?: unknown): Promise<Uri[] | undefined> => undefined),
@@ -156,6 +158,8 @@ export function resetMock(): void {
   window.showQuickPick.mockReset();
   // Like pressing Enter: the first item.
   window.showQuickPick.mockImplementation(async <T>(items: T[]) => items[0]);
+  window.showInputBox.mockReset();
+  window.showInputBox.mockImplementation(async (options?: { value?: string }) => options?.value ?? '');
   workspace.workspaceFolders = undefined;
   window.activeTextEditor = undefined;
   window.tabGroups.activeTabGroup.activeTab = undefined;

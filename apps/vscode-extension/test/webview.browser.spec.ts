@@ -300,7 +300,7 @@ describeBrowser(`segmentation webview page in chromium${CHROMIUM ? '' : ' (SKIPP
     });
     await train.goto(`${origin}/?view=train`);
     await train.evaluate(() => {
-      window.postMessage({ type: 'trainStart', epochs: 4, datasetName: 'stage1_train', samples: 64 }, '*');
+      window.postMessage({ type: 'trainStart', epochs: 4, datasetName: 'stage1_train', samples: 64, skipped: [{ id: 'bad1', reason: 'mask 3 is not a PNG' }] }, '*');
       for (let e = 1; e <= 3; e++) {
         for (let b = 1; b <= 8; b++) {
           const t = e - 1 + b / 8;
@@ -322,9 +322,16 @@ describeBrowser(`segmentation webview page in chromium${CHROMIUM ? '' : ' (SKIPP
     expect(await train.textContent('#val')).toBe('loss 0.3500, IoU 0.720 (best epoch 2)');
     expect(await train.textContent('#epoch')).toBe('3/4');
     expect(await train.textContent('#eta')).toBe('20 s');
+    expect(await train.textContent('#skipped-title')).toBe('1 sample skipped');
+    expect(await train.textContent('#skipped-list')).toBe('bad1: mask 3 is not a PNG');
+    expect(await train.isVisible('#done-actions')).toBe(false);
     await train.click('#cancel');
+    await train.evaluate(() => window.postMessage({ type: 'trainDone', status: 'cancelled', modelDir: '/runs/r1/last' }, '*'));
+    await train.waitForSelector('#done-actions:not(.hidden)');
+    await train.click('#action-evaluate');
+    await train.click('#action-use');
     const posted = await train.evaluate(() => (window as unknown as { __posted: unknown[] }).__posted);
-    expect(posted).toEqual([{ type: 'ready' }, { type: 'cancelTraining' }]);
+    expect(posted).toEqual([{ type: 'ready' }, { type: 'cancelTraining' }, { type: 'modelAction', action: 'evaluate' }, { type: 'modelAction', action: 'use' }]);
     await train.screenshot({ path: path.join(__dirname, '../test-output/train-view.png') });
     await train.close();
   });

@@ -29,7 +29,8 @@ export function reportToTable(report: EvaluationReport): MetricsTable {
   return { columns, rows, mean };
 }
 
-export async function evaluateModelCommand(context: vscode.ExtensionContext, log: Logger, datasetArg?: unknown): Promise<MetricsTable | undefined> {
+/** Evaluates the model in use, or `modelDir` (a model just trained), on a labelled folder. */
+export async function evaluateModelCommand(context: vscode.ExtensionContext, log: Logger, datasetArg?: unknown, modelDir?: string): Promise<MetricsTable | undefined> {
   const dataset = datasetArg instanceof vscode.Uri ? datasetArg : (await vscode.window.showOpenDialog({
     canSelectFiles: false, canSelectFolders: true, canSelectMany: false,
     title: 'Labelled dataset folder to evaluate on (Data Science Bowl layout)', openLabel: 'Evaluate',
@@ -37,7 +38,7 @@ export async function evaluateModelCommand(context: vscode.ExtensionContext, log
   }))?.[0];
   if (!dataset) return undefined;
   const config = readConfig();
-  const model = resolveModelDir(config, context.extensionPath);
+  const model = modelDir ? { dir: modelDir, isDefault: false } : resolveModelDir(config, context.extensionPath);
   const datasetName = path.basename(dataset.fsPath);
   log.info(`evaluate: ${model.dir} on ${dataset.fsPath}`);
   const problem = modelProblem(model);

@@ -1,11 +1,15 @@
-// "Train nuclei model": dataset folder (DSB layout) + output folder, then training in a
-// cancellable progress notification with live curves in a webview; offers to use the result.
+// "Train nuclei model": a short dialog (dataset, starting model, run name, epochs), then training
+// in a cancellable progress notification with live curves in a webview; the Done page and the
+// notification offer to use, try or evaluate the result.
+import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { evaluateModelCommand } from './evaluateModel';
 import { segmentImageCommand } from './segmentImage';
 import { rememberModel } from './selectModel';
 import { modelProblem, readConfig, resolveModelDir, SECTION, trainingWorkerScript, wasmDir } from '../config';
 import { errorMessage, type Logger } from '../log';
+import type { ModelAction } from '../webview/messages';
 import { createNucleiPanel } from '../webview/panel';
 import type { ProgressEvent } from '../engine';
 
@@ -46,24 +50,78 @@ async function pickStart(context: vscode.ExtensionContext, config: ReturnType<ty
   return picked.dir;
 }
 
+/** `YYYY-MM-DD-HHMM` in local time, for run folder names. */
+export function runStamp(d = new Date()): string {
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}-${two(d.getHours())}${two(d.getMinutes())}`;
+}
+
+/**
+ * The run's folder: `<dataset>/models/<name>-<date>` (the data loader skips `models/`), numbered
+ * if taken, or a full path typed instead of a name. A folder that already holds a run, or the
+ * model in use, is never trained into. Undefined when dismissed.
+ */
+async function pickRunFolder(dataset: string, fineTuning: boolean, inUse: string): Promise<string | undefined> {
+  const models = path.join(dataset, 'models');
+  const name = await vscode.window.showInputBox({
+    title: 'Nuclei: name of this training run',
+    value: fineTuning ? 'fine-tuned' : 'run',
+    prompt: `Saved in ${models}${path.sep}<name>-<date>. A full folder path instead of a name saves there.`,
+    validateInput: (v) => (path.isAbsolute(v) || /^[A-Za-z0-9._-]+$/.test(v) ? undefined : 'Letters, digits, . _ - (or a full folder path)'),
+  });
+  if (name === undefined) return undefined;
+  if (path.isAbsolute(name)) {
+    const holdsRun = ['last', 'best', 'model.json'].some((f) => fs.existsSync(path.join(name, f)));
+    if (path.resolve(name) === path.resolve(inUse) || path.resolve(name, 'best') === path.resolve(inUse) || holdsRun) {
+      void vscode.window.showErrorMessage(`Nuclei: ${name} already holds a model${holdsRun ? ' or a training run' : ' (the one in use)'}; choose a new folder.`);
+      return undefined;
+    }
+    return name;
+  }
+  const base = path.join(models, `${name}-${runStamp()}`);
+  let dir = base;
+  for (let k = 2; fs.existsSync(dir); k++) dir = `${base}-${k}`;
+  return dir;
+}
+
+/** Epochs for the run: empty = the recipe's; fine-tuning suggests 10. Undefined when dismissed, null for the recipe's. */
+async function pickEpochs(config: ReturnType<typeof readConfig>, fineTuning: boolean): Promise<number | null | undefined> {
+  const suggested = config.epochs ?? (fineTuning ? 10 : undefined);
+  const v = await vscode.window.showInputBox({
+    title: 'Nuclei: epochs',
+    value: suggested === undefined ? '' : String(suggested),
+    placeHolder: "empty: the recipe's (30 for nuclei, 20 for seed)",
+    prompt: fineTuning ? 'Fine-tuning on a few images: about 10 epochs is often enough' : 'One epoch passes over every training image (4 random crops each for the nuclei recipe)',
+    validateInput: (t) => (t.trim() === '' || (/^\d+$/.test(t.trim()) && Number(t) >= 1 && Number(t) <= 10000) ? undefined : 'A whole number of epochs, 1 or more (or empty)'),
+  });
+  if (v === undefined) return undefined;
+  return v.trim() === '' ? null : Number(v);
+}
+
 export async function trainModelCommand(context: vscode.ExtensionContext, log: Logger, datasetArg?: unknown): Promise<TrainCommandResult | undefined> {
   const dataset = datasetArg instanceof vscode.Uri ? datasetArg
-    : await pickFolder('Dataset folder (Data Science Bowl layout: <id>/images, <id>/masks)', 'Use dataset', vscode.workspace.workspaceFolders?.[0]?.uri);
+    : await pickFolder('Dataset folder (Data Science Bowl layout, or images beside NAME_labels / NAME_masks label images)', 'Use dataset', vscode.workspace.workspaceFolders?.[0]?.uri);
   if (!dataset) return undefined;
-  const out = await pickFolder('Output folder for the trained model', 'Save model here', vscode.Uri.file(path.dirname(dataset.fsPath)));
-  if (!out) return undefined;
   const config = readConfig();
   const start = await pickStart(context, config);
   if (start === null) return undefined;
+  const outDir = await pickRunFolder(dataset.fsPath, start !== undefined, resolveModelDir(config, context.extensionPath).dir);
+  if (!outDir) return undefined;
+  const picked = await pickEpochs(config, start !== undefined);
+  if (picked === undefined) return undefined;
+  const epochs = picked ?? undefined;
+  const out = vscode.Uri.file(outDir);
   const datasetName = path.basename(dataset.fsPath);
-  log.info(`train: dataset ${dataset.fsPath} -> ${out.fsPath}; ${start ? `fine-tuning ${start}` : `recipe ${config.trainingRecipe}`}, epochs ${config.epochs ?? "the recipe's"}, batch ${config.batchSize}, size ${config.inputSize}`);
+  log.info(`train: dataset ${dataset.fsPath} -> ${out.fsPath}; ${start ? `fine-tuning ${start}` : `recipe ${config.trainingRecipe}`}, epochs ${epochs ?? "the recipe's"}, batch ${config.batchSize}, size ${config.inputSize}`);
 
   const abort = new AbortController();
-  const panel = createNucleiPanel(context.extensionUri, 'train', `Nuclei training: ${datasetName}${start ? ` · fine-tuning ${path.basename(start)}` : ''}`, [], (m) => {
+  let trained: string | undefined;
+  const panel = createNucleiPanel(context.extensionUri, 'train', `Nuclei training: ${datasetName}${start ? ` · fine-tuning ${path.basename(start)}` : ''}`, [], async (m) => {
     if (m.type === 'cancelTraining' && !abort.signal.aborted) {
       log.info('train: cancel requested from the webview');
       abort.abort();
     }
+    if (m.type === 'modelAction' && trained) await modelAction(context, log, m.action, trained);
   });
 
   let result: TrainCommandResult;
@@ -83,7 +141,7 @@ export async function trainModelCommand(context: vscode.ExtensionContext, log: L
         const outcome = await engine.trainModel({
           datasetDir: dataset.fsPath,
           outDir: out.fsPath,
-          epochs: config.epochs,
+          epochs,
           batchSize: config.batchSize,
           inputSize: config.inputSize,
           recipe: config.trainingRecipe,
@@ -93,9 +151,10 @@ export async function trainModelCommand(context: vscode.ExtensionContext, log: L
           wasmDir: wasmDir(context.extensionPath),
           signal: abort.signal,
           onLoad: (p) => progress.report({ message: `loading the dataset: ${p.phase} ${p.done}/${p.total}` }),
-          onStart: ({ samples, skipped, workers, epochs }) => {
-            log.info(`train: ${samples} samples${skipped ? `, ${skipped} skipped (see the data loader's reasons)` : ''}; ${workers} replica${workers > 1 ? 's (data-parallel threads)' : ''} per batch`);
-            panel.send({ type: 'trainStart', epochs, datasetName, samples });
+          onStart: ({ samples, skipped, workers, epochs: total }) => {
+            log.info(`train: ${samples} samples${skipped.length ? `, ${skipped.length} skipped` : ''}; ${workers} replica${workers > 1 ? 's (data-parallel threads)' : ''} per batch`);
+            for (const s of skipped) log.info(`train: skipped ${s.id}: ${s.reason}`);
+            panel.send({ type: 'trainStart', epochs: total, datasetName, samples, skipped: skipped.map(({ id, reason }) => ({ id, reason })) });
           },
           onProgress: (e: ProgressEvent) => {
             if (e.type === 'batch') {
@@ -139,14 +198,24 @@ export async function trainModelCommand(context: vscode.ExtensionContext, log: L
     return result;
   }
   log.info(`train: model in ${result.modelDir}`);
+  trained = result.modelDir;
   await rememberModel(context, result.modelDir);
   const verb = result.status === 'cancelled' ? 'Training cancelled; the last checkpoint is' : 'Training finished; the model is';
   const choice = await vscode.window.showInformationMessage(`Nuclei: ${verb} in ${result.modelDir}. Use it for segmentation?`, 'Use this model', 'Try it on an image', 'Not now');
-  if (choice === 'Try it on an image') void segmentImageCommand(context, log, undefined, result.modelDir);
-  if (choice === 'Use this model') {
-    const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
-    await vscode.workspace.getConfiguration(SECTION).update('modelPath', result.modelDir, target);
-    log.info(`train: nuclei.modelPath = ${result.modelDir}`);
-  }
+  if (choice === 'Try it on an image') void modelAction(context, log, 'segment', result.modelDir);
+  if (choice === 'Use this model') await modelAction(context, log, 'use', result.modelDir);
   return result;
+}
+
+/** What the Done page and the notification offer for a trained model. */
+async function modelAction(context: vscode.ExtensionContext, log: Logger, action: ModelAction, modelDir: string): Promise<void> {
+  if (action === 'segment') {
+    await segmentImageCommand(context, log, undefined, modelDir);
+  } else if (action === 'evaluate') {
+    await evaluateModelCommand(context, log, undefined, modelDir);
+  } else {
+    const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+    await vscode.workspace.getConfiguration(SECTION).update('modelPath', modelDir, target);
+    log.info(`train: nuclei.modelPath = ${modelDir}`);
+  }
 }

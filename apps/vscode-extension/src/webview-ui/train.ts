@@ -1,5 +1,5 @@
 // Training monitor: live loss and IoU curves drawn on canvases from pushed progress messages.
-import type { TrainProgress } from '../webview/messages';
+import { MODEL_ACTIONS, type TrainProgress } from '../webview/messages';
 import { $, onMessage, post, showError } from './api';
 
 interface Point { x: number; y: number }
@@ -120,11 +120,22 @@ $('cancel').addEventListener('click', () => {
   post({ type: 'cancelTraining' });
 });
 
+for (const action of MODEL_ACTIONS) $(`action-${action}`).addEventListener('click', () => post({ type: 'modelAction', action }));
+
 onMessage((message) => {
   switch (message.type) {
     case 'trainStart':
       epochs = message.epochs;
       $('status').textContent = `Training on ${message.datasetName} (${message.samples} samples, ${message.epochs} epochs)`;
+      if (message.skipped?.length) {
+        $('skipped').classList.remove('hidden');
+        $('skipped-title').textContent = `${message.skipped.length} sample${message.skipped.length > 1 ? 's' : ''} skipped`;
+        $('skipped-list').replaceChildren(...message.skipped.map((s) => {
+          const li = document.createElement('li');
+          li.textContent = `${s.id}: ${s.reason}`;
+          return li;
+        }));
+      }
       redraw();
       break;
     case 'trainProgress':
@@ -139,6 +150,7 @@ onMessage((message) => {
         : message.status === 'cancelled' ? `Cancelled${message.modelDir ? `: last checkpoint in ${message.modelDir}` : ''}`
         : `Failed: ${message.message ?? ''}`;
       document.body.dataset.state = message.status;
+      $('done-actions').classList.toggle('hidden', !message.modelDir);
       break;
     case 'error':
       showError(message.message);

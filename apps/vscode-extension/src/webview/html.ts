@@ -62,6 +62,7 @@ const STYLE = `
   tr.mean td { font-weight: bold; }
   .error { color: var(--vscode-errorForeground, #c00); padding: 6px 10px; }
   .hidden { display: none; }
+  details#skipped { padding: 6px 10px; }
 `;
 
 const BODIES: Record<ViewKind, string> = {
@@ -113,7 +114,14 @@ const BODIES: Record<ViewKind, string> = {
     <span class="stat">Validation <b id="val">&ndash;</b></span>
     <button id="cancel" class="secondary">Cancel</button>
   </header>
+  <header id="done-actions" class="hidden">
+    <span class="group">The trained model:
+      <button id="action-use" title="Make it nuclei.modelPath: segmenting and evaluating use it">Use it</button>
+      <button id="action-segment" title="Segment an image with it, without putting it in use">Segment an image with it</button>
+      <button id="action-evaluate" title="Score it on a labelled folder">Evaluate it</button></span>
+  </header>
   <div id="error" class="error hidden"></div>
+  <details id="skipped" class="hidden"><summary id="skipped-title"></summary><ul id="skipped-list"></ul></details>
   <div class="charts">
     <figure><figcaption>Loss per epoch (dotted line: the best epoch, which best/ holds)</figcaption><canvas id="chart-loss" width="520" height="260" role="img" aria-label="Training and validation loss per epoch"></canvas></figure>
     <figure><figcaption>IoU per epoch (train, validation)</figcaption><canvas id="chart-iou" width="520" height="260" role="img" aria-label="Training and validation IoU per epoch"></canvas></figure>

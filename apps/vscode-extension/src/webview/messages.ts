@@ -89,7 +89,8 @@ export type ToWebview =
   | { type: 'image'; payload: ImagePayload }
   | { type: 'segmentation'; payload: SegmentationPayload }
   | { type: 'saved'; files: string[] }
-  | { type: 'trainStart'; epochs: number; datasetName: string; samples: number }
+  /** `skipped`: samples the loader left out, with the reason (a bad mask, an unreadable image). */
+  | { type: 'trainStart'; epochs: number; datasetName: string; samples: number; skipped?: Array<{ id: string; reason: string }> }
   | { type: 'trainProgress'; progress: TrainProgress }
   /** One completed epoch (1-based): train means and validation figures. */
   | { type: 'trainEpoch'; epoch: number; loss: number; iou?: number; valLoss?: number; valIou?: number }
@@ -104,12 +105,18 @@ export type FromWebview =
   | { type: 'segment' }
   /** Show (and segment) another page of a multi-page image. */
   | { type: 'channel'; channel: number }
-  | { type: 'cancelTraining' };
+  | { type: 'cancelTraining' }
+  /** The Done page's buttons: put the trained model in use, segment an image with it, evaluate it. */
+  | { type: 'modelAction'; action: ModelAction };
+
+export const MODEL_ACTIONS = ['use', 'segment', 'evaluate'] as const;
+export type ModelAction = (typeof MODEL_ACTIONS)[number];
 
 export function isFromWebview(value: unknown): value is FromWebview {
   if (!value || typeof value !== 'object') return false;
   const t = (value as { type?: unknown }).type;
   if (t === 'ready' || t === 'cancelTraining' || t === 'segment') return true;
+  if (t === 'modelAction') return (MODEL_ACTIONS as readonly unknown[]).includes((value as { action?: unknown }).action);
   if (t === 'channel') {
     const c = (value as { channel?: unknown }).channel;
     return typeof c === 'number' && Number.isInteger(c) && c >= 0;

@@ -52,13 +52,16 @@ const vscode = {
     showWarningMessage: async () => undefined,
     showQuickPick: async (items) => items[0],
     showOpenDialog: async () => (dialogAnswers.length ? [Uri.file(dialogAnswers.shift())] : undefined),
+    // The training run's name: the out folder given on the command line (a full path is used as it is).
+    showInputBox: async (o) => (/name of this training run/.test(o.title) && dialogAnswers.length ? dialogAnswers.shift() : o.value),
+    registerCustomEditorProvider: () => ({ dispose() {} }),
     withProgress: async (_o, task) => task({ report() {} }, { isCancellationRequested: false, onCancellationRequested() {} }),
     createWebviewPanel: (viewType, title, _c, options) => {
       const received = emitter();
       const panel = {
         viewType, title, options,
         webview: {
-          html: '', cspSource: 'vscode-resource:',
+          options: {}, html: '', cspSource: 'vscode-resource:',
           asWebviewUri: (u) => new Uri('vscode-resource', u.path),
           postMessage: async (m) => { posted.push(m); return true; },
           onDidReceiveMessage: received.event,
@@ -108,7 +111,7 @@ require.cache.vscode = { id: 'vscode', filename: 'vscode', loaded: true, exports
     labelsDtype: seg?.payload.labels.dtype,
     saved: posted.find((m) => m.type === 'saved')?.files ?? [],
     html: panels[0]?.webview.html,
-    roots: panels[0]?.options.localResourceRoots?.map((u) => u.fsPath),
+    roots: panels[0]?.webview.options.localResourceRoots?.map((u) => u.fsPath),
   };
   process.stdout.write(`\nRESULT ${JSON.stringify(result)}\n`);
 })().catch((e) => { process.stdout.write(`\nRESULT ${JSON.stringify({ fatal: String(e && e.stack || e), output, errors })}\n`); process.exitCode = 1; });
