@@ -3,7 +3,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import sharp from 'sharp';
-import { readPixelSize, type LoadProgress, type PixelSize, type RgbImage, type SkippedSample } from '@nuclei/data';
+import { readPixelSize, writeFileAtomic, type LoadProgress, type PixelSize, type RgbImage, type SkippedSample } from '@nuclei/data';
 import { buildUNet, isModelDir, loadModel, resolveConfig, selectBackend, type BackendPreference, type ModelMetadata, type TilePredictor } from '@nuclei/model';
 import { describeEngine, selectEngine, type EnginePreference } from '@nuclei/onnx';
 import {
@@ -145,6 +145,11 @@ export function writeOutputs(
 /** The files writeOutputs would write (all kinds, or `kinds`), for checking what they would replace. */
 export function outputFiles(outDir: string, baseName: string, kinds?: OutputKind[]): string[] {
   return Object.values(outputPaths(outDir, baseName, kinds)).filter((f): f is string => typeof f === 'string');
+}
+
+/** Writes a text file atomically (a temp file beside it, then a rename): never half a file. */
+export function writeTextAtomic(file: string, text: string): Promise<void> {
+  return writeFileAtomic(file, text);
 }
 
 /** PNG of an RGB image, for showing formats a browser can't (TIFF) in the webview. */

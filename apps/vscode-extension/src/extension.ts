@@ -1,6 +1,6 @@
 // Registers the commands; everything else lives in ./commands (and loads TF.js lazily).
 import * as vscode from 'vscode';
-import { evaluateModelCommand } from './commands/evaluateModel';
+import { compareModelsCommand, evaluateModelCommand } from './commands/evaluateModel';
 import { segmentBatchCommand } from './commands/segmentBatch';
 import { segmentImageCommand } from './commands/segmentImage';
 import { selectModelCommand } from './commands/selectModel';
@@ -21,6 +21,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('nuclei.segmentFolder', (uri?: vscode.Uri) => segmentFolder(context, log, uri)),
     vscode.commands.registerCommand('nuclei.trainModel', (uri?: vscode.Uri) => trainModelCommand(context, log, uri)),
     vscode.commands.registerCommand('nuclei.evaluateModel', (uri?: vscode.Uri) => evaluateModelCommand(context, log, uri)),
+    vscode.commands.registerCommand('nuclei.compareModels', (uri?: vscode.Uri) => compareModelsCommand(context, log, uri)),
     vscode.commands.registerCommand('nuclei.selectModel', () => selectModelCommand(context, log)),
     vscode.window.registerCustomEditorProvider(IMAGE_VIEW_TYPE, new NucleiImageEditor(context, log), { supportsMultipleEditorsPerDocument: true }),
   );

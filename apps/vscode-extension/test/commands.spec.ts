@@ -7,7 +7,7 @@ import * as mock from './vscode-mock';
 import { activate } from '../src/extension';
 import { runFolder, segmentImageCommand } from '../src/commands/segmentImage';
 import { runStamp, trainModelCommand } from '../src/commands/trainModel';
-import { evaluateModelCommand } from '../src/commands/evaluateModel';
+import { compareModelsCommand, evaluateModelCommand } from '../src/commands/evaluateModel';
 import { selectModelCommand } from '../src/commands/selectModel';
 import { IMAGE_VIEW_TYPE } from '../src/image-editor';
 import { createLogger } from '../src/log';
@@ -44,6 +44,7 @@ jest.mock('../src/engine', () => ({
   imagePages: jest.fn(async () => 1),
   trainModel: jest.fn(),
   evaluate: jest.fn(),
+  writeTextAtomic: jest.fn(async (file: string, text: string) => fs.writeFileSync(file, text)),
 }));
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -78,7 +79,7 @@ function imageFile(name = 'cells.png'): string {
 describe('activate', () => {
   it('registers the commands, the Nuclei output channel and the model in the status bar', () => {
     activate(context);
-    expect([...mock.commands.registered.keys()].sort()).toEqual(['nuclei.evaluateModel', 'nuclei.segmentFolder', 'nuclei.segmentImage', 'nuclei.selectModel', 'nuclei.trainModel']);
+    expect([...mock.commands.registered.keys()].sort()).toEqual(['nuclei.compareModels', 'nuclei.evaluateModel', 'nuclei.segmentFolder', 'nuclei.segmentImage', 'nuclei.selectModel', 'nuclei.trainModel']);
     const item = mock.statusBarItems[0];
     expect(item).toMatchObject({ visible: true, command: 'nuclei.selectModel', text: '$(symbol-color) Nuclei: bundled model' });
     expect(item.tooltip).toContain(path.join(EXT, 'dist/models/default'));
@@ -89,7 +90,7 @@ describe('activate', () => {
   it('package.json contributes what the code registers, with resourceExtname menus and the settings', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '../package.json'), 'utf8'));
     const ids = pkg.contributes.commands.map((c: { command: string }) => c.command).sort();
-    expect(ids).toEqual(['nuclei.evaluateModel', 'nuclei.segmentFolder', 'nuclei.segmentImage', 'nuclei.selectModel', 'nuclei.trainModel']);
+    expect(ids).toEqual(['nuclei.compareModels', 'nuclei.evaluateModel', 'nuclei.segmentFolder', 'nuclei.segmentImage', 'nuclei.selectModel', 'nuclei.trainModel']);
     expect(pkg.activationEvents).toEqual(['onStartupFinished']); // the status bar shows the model from the start
     const title = pkg.contributes.menus['editor/title'].find((m: { command: string }) => m.command === 'nuclei.segmentImage');
     const explorer = pkg.contributes.menus['explorer/context'].find((m: { command: string }) => m.command === 'nuclei.segmentImage');
@@ -569,5 +570,31 @@ describe('Evaluate nuclei model', () => {
     await panel.receive({ type: 'ready' });
     expect(panel.webview.postMessage.mock.calls[0][0]).toMatchObject({ type: 'evaluation', datasetName: 'stage1_test' });
     expect(mock.outputLines.join('\n')).toContain('a 0.800');
+    expect(table?.tips?.['DSB score']).toMatch(/Data Science Bowl/);
+    // Export CSV: every row and the mean, written where the user says.
+    const csv = path.join(tmp, 'eval.csv');
+    mock.window.showSaveDialog.mockResolvedValueOnce(vscode.Uri.file(csv));
+    await panel.receive({ type: 'exportCsv' });
+    expect(fs.readFileSync(csv, 'utf8')).toBe('image,IoU,Dice,accuracy,precision,recall,DSB score,AP@0.5,found,true\na,0.8,0.88,0.9,0.85,0.8,0.6,0.7,5,6\nmean,0.8,0.88,0.9,0.85,0.8,0.6,0.7,5,6\n');
+  });
+
+  it('compares two models on the same images side by side', async () => {
+    const other = path.join(tmp, 'run1', 'best');
+    fs.mkdirSync(other, { recursive: true });
+    fs.writeFileSync(path.join(other, 'model.json'), '{}');
+    // A: the bundled model (first item); B: a folder browsed to (last item).
+    mock.window.showQuickPick.mockImplementationOnce(async <T>(items: T[]) => items[0]).mockImplementationOnce(async <T>(items: T[]) => items[items.length - 1]);
+    mock.window.showOpenDialog.mockResolvedValueOnce([vscode.Uri.file(path.join(tmp, 'stage1_test'))]).mockResolvedValueOnce([vscode.Uri.file(other)]);
+    const row = (id: string, dsb: number, found: number) => ({ id, iou: 0.8, dice: 0.88, accuracy: 0.9, precision: 0.85, recall: 0.8, dsb, ap50: 0.7, predCount: found, trueCount: 6 });
+    const report = (rows: ReturnType<typeof row>[]) => ({ imageCount: rows.length, rows, mean: { iou: 0.8, dice: 0.88, accuracy: 0.9, precision: 0.85, recall: 0.8, dsb: rows.reduce((s, r) => s + r.dsb, 0) / rows.length, ap50: 0.7 } });
+    engine.evaluate.mockResolvedValueOnce({ report: report([row('a', 0.5, 5), row('b', 0.3, 4)]), text: '' })
+      .mockResolvedValueOnce({ report: report([row('a', 0.7, 6), row('b', 0.4, 7)]), text: '' });
+    const table = await compareModelsCommand(context, log);
+    expect(engine.loadModelCached.mock.calls.map((c) => c[0])).toEqual([path.join(EXT, 'dist/models/default'), other]);
+    expect(table?.columns.slice(0, 2)).toEqual(['IoU A', 'IoU B']);
+    expect(table?.columns).toContain('DSB score B');
+    expect(table?.rows.map((r) => [r.name, r.values['DSB score A'], r.values['DSB score B'], r.values['found B'], r.values.true])).toEqual([['a', 0.5, 0.7, 6, 6], ['b', 0.3, 0.4, 7, 6]]);
+    expect(table?.mean['DSB score B']).toBeCloseTo(0.55, 12);
+    expect(mock.createdPanels[0].title).toBe('Nuclei: bundled model vs run1/best on stage1_test');
   });
 });

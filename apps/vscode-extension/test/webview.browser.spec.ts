@@ -336,25 +336,39 @@ describeBrowser(`segmentation webview page in chromium${CHROMIUM ? '' : ' (SKIPP
     await train.close();
   });
 
-  it('evaluation page shows the per-image rows and the mean', async () => {
+  it('evaluation page shows the per-image rows and the mean, sorts by a column, explains columns, exports CSV', async () => {
     const ev = await browser.newPage({ viewport: { width: 900, height: 260 } });
     await ev.addInitScript(() => {
-      (window as unknown as { acquireVsCodeApi: () => unknown }).acquireVsCodeApi = () => ({ postMessage: () => undefined, getState: () => undefined, setState: () => undefined });
+      const w = window as unknown as { __posted: unknown[]; acquireVsCodeApi: () => unknown };
+      w.__posted = [];
+      w.acquireVsCodeApi = () => ({ postMessage: (m: unknown) => w.__posted.push(m), getState: () => undefined, setState: () => undefined });
     });
     await ev.goto(`${origin}/?view=evaluate`);
+    expect(await ev.isDisabled('#export-csv')).toBe(true);
     await ev.evaluate(() => window.postMessage({ type: 'evaluation', datasetName: 'stage1_test', table: {
       columns: ['IoU', 'Dice', 'DSB score', 'found'],
       rows: [{ name: 'img_a', values: { IoU: 0.81, Dice: 0.895, 'DSB score': 0.52, found: 14 } },
-        { name: 'img_b', values: { IoU: 0.7, Dice: 0.824, 'DSB score': 0.4, found: 9 } }],
-      mean: { IoU: 0.755, Dice: 0.8595, 'DSB score': 0.46, found: 11.5 } } }, '*'));
+        { name: 'img_b', values: { IoU: 0.7, Dice: 0.824, 'DSB score': 0.4, found: 9 } },
+        { name: 'img_c', values: { IoU: 0.75, Dice: 0.85, 'DSB score': 0.6, found: 11 } }],
+      mean: { IoU: 0.753, Dice: 0.856, 'DSB score': 0.507, found: 11.333 },
+      tips: { 'DSB score': 'The 2018 Data Science Bowl score' } } }, '*'));
     await ev.waitForSelector('body[data-state="done"]');
-    const cells = await ev.$$eval('#metrics tr', (trs: Element[]) => trs.map((tr) => Array.from(tr.children).map((c) => c.textContent)));
-    expect(cells).toEqual([
+    const cells = () => ev.$$eval('#metrics tr', (trs: Element[]) => trs.map((tr) => Array.from(tr.children).map((c) => c.textContent)));
+    expect(await cells()).toEqual([
       ['image', 'IoU', 'Dice', 'DSB score', 'found'],
       ['img_a', '0.810', '0.895', '0.520', '14'],
       ['img_b', '0.700', '0.824', '0.400', '9'],
-      ['mean', '0.755', '0.860', '0.460', '11.500'],
+      ['img_c', '0.750', '0.850', '0.600', '11'],
+      ['mean', '0.753', '0.856', '0.507', '11.333'],
     ]);
+    expect(await ev.getAttribute('#metrics th:nth-child(4)', 'title')).toBe('The 2018 Data Science Bowl score. Click to sort.');
+    await ev.click('#metrics th:nth-child(4)'); // DSB score, best first; the mean stays last
+    expect((await cells()).map((r) => r[0])).toEqual(['image', 'img_c', 'img_a', 'img_b', 'mean']);
+    expect(await ev.getAttribute('#metrics th:nth-child(4)', 'aria-sort')).toBe('descending');
+    await ev.click('#metrics th:nth-child(4)');
+    expect((await cells()).map((r) => r[0])).toEqual(['image', 'img_b', 'img_a', 'img_c', 'mean']);
+    await ev.click('#export-csv');
+    expect(await ev.evaluate(() => (window as unknown as { __posted: unknown[] }).__posted)).toEqual([{ type: 'ready' }, { type: 'exportCsv' }]);
     await ev.screenshot({ path: path.join(__dirname, '../test-output/evaluate-view.png') });
     await ev.close();
   });

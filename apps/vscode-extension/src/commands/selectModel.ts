@@ -18,7 +18,11 @@ interface Choice extends vscode.QuickPickItem {
   browse?: boolean;
 }
 
-export async function selectModelCommand(context: vscode.ExtensionContext, log: Logger): Promise<string | undefined> {
+/**
+ * A quick pick of models: the bundled one, recent runs and chosen folders, or a folder to browse
+ * to (checked). Returns the folder ('' for the bundled model), undefined when dismissed.
+ */
+export async function pickModelDir(context: vscode.ExtensionContext, title: string, openLabel = 'Use this model'): Promise<string | undefined> {
   const current = resolveModelDir(readConfig(), context.extensionPath);
   const bundled = resolveModelDir({ ...readConfig(), modelPath: '' }, context.extensionPath);
   const choices: Choice[] = [
@@ -32,19 +36,23 @@ export async function selectModelCommand(context: vscode.ExtensionContext, log: 
   }
   choices.push({ label: '$(folder-opened) Choose a model folder...', browse: true });
   for (const c of choices) if (c.dir !== undefined && (c.dir || bundled.dir) === current.dir) c.description = `(in use) ${c.description ?? ''}`;
-  const picked = await vscode.window.showQuickPick(choices, { title: 'Nuclei: model for segmentation and evaluation', placeHolder: `In use: ${current.dir}` });
+  const picked = await vscode.window.showQuickPick(choices, { title, placeHolder: `In use: ${current.dir}` });
   if (!picked) return undefined;
-  let dir = picked.dir;
-  if (picked.browse) {
-    const uris = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Use this model', title: 'A model folder (model.json, weights.bin, nuclei-model.json)' });
-    if (!uris?.length) return undefined;
-    dir = uris[0].fsPath;
-    const problem = modelProblem({ dir, isDefault: false });
-    if (problem) {
-      void vscode.window.showErrorMessage(`Nuclei: ${problem}.`);
-      return undefined;
-    }
+  if (!picked.browse) return picked.dir;
+  const uris = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel, title: 'A model folder (model.json, weights.bin, nuclei-model.json)' });
+  if (!uris?.length) return undefined;
+  const dir = uris[0].fsPath;
+  const problem = modelProblem({ dir, isDefault: false });
+  if (problem) {
+    void vscode.window.showErrorMessage(`Nuclei: ${problem}.`);
+    return undefined;
   }
+  return dir;
+}
+
+export async function selectModelCommand(context: vscode.ExtensionContext, log: Logger): Promise<string | undefined> {
+  const dir = await pickModelDir(context, 'Nuclei: model for segmentation and evaluation');
+  if (dir === undefined) return undefined;
   const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
   await vscode.workspace.getConfiguration(SECTION).update('modelPath', dir, target);
   if (dir) await rememberModel(context, dir);

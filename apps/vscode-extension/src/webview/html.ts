@@ -60,6 +60,10 @@ const STYLE = `
   th, td { border: 1px solid var(--vscode-panel-border, #8886); padding: 3px 8px; text-align: right; }
   th:first-child, td:first-child { text-align: left; }
   tr.mean td { font-weight: bold; }
+  #metrics th { cursor: pointer; }
+  #metrics th[aria-sort="ascending"]::after { content: " \\25B2"; }
+  #metrics th[aria-sort="descending"]::after { content: " \\25BC"; }
+  .note { padding: 0 10px; }
   .error { color: var(--vscode-errorForeground, #c00); padding: 6px 10px; }
   .hidden { display: none; }
   details#skipped { padding: 6px 10px; }
@@ -127,8 +131,10 @@ const BODIES: Record<ViewKind, string> = {
     <figure><figcaption>IoU per epoch (train, validation)</figcaption><canvas id="chart-iou" width="520" height="260" role="img" aria-label="Training and validation IoU per epoch"></canvas></figure>
   </div>`,
   evaluate: `
-  <header><span id="status">Evaluating&hellip;</span></header>
+  <header><span id="status">Evaluating&hellip;</span>
+    <button id="export-csv" class="secondary" disabled title="Save this table (every row, the mean, full precision) as CSV">Export CSV</button></header>
   <div id="error" class="error hidden"></div>
+  <div id="note" class="note"></div>
   <table id="metrics"></table>`,
 };
 

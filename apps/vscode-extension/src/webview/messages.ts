@@ -82,6 +82,8 @@ export interface MetricsTable {
   columns: string[];
   rows: MetricsRow[];
   mean: Record<string, number>;
+  /** Header tooltips: what a column means. */
+  tips?: Record<string, string>;
 }
 
 /** Extension -> webview. */
@@ -106,6 +108,8 @@ export type FromWebview =
   /** Show (and segment) another page of a multi-page image. */
   | { type: 'channel'; channel: number }
   | { type: 'cancelTraining' }
+  /** The evaluation page's Export CSV button. */
+  | { type: 'exportCsv' }
   /** The Done page's buttons: put the trained model in use, segment an image with it, evaluate it. */
   | { type: 'modelAction'; action: ModelAction };
 
@@ -115,7 +119,7 @@ export type ModelAction = (typeof MODEL_ACTIONS)[number];
 export function isFromWebview(value: unknown): value is FromWebview {
   if (!value || typeof value !== 'object') return false;
   const t = (value as { type?: unknown }).type;
-  if (t === 'ready' || t === 'cancelTraining' || t === 'segment') return true;
+  if (t === 'ready' || t === 'cancelTraining' || t === 'segment' || t === 'exportCsv') return true;
   if (t === 'modelAction') return (MODEL_ACTIONS as readonly unknown[]).includes((value as { action?: unknown }).action);
   if (t === 'channel') {
     const c = (value as { channel?: unknown }).channel;
