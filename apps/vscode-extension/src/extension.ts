@@ -8,6 +8,8 @@ import { trainModelCommand } from './commands/trainModel';
 import { IMAGE_VIEW_TYPE, NucleiImageEditor } from './image-editor';
 import { createLogger } from './log';
 import { createModelStatus } from './model-status';
+import { VIEWER_ACTIONS } from './webview/messages';
+import { activeViewer } from './webview/panel';
 
 export function activate(context: vscode.ExtensionContext): void {
   const channel = vscode.window.createOutputChannel('Nuclei');
@@ -23,6 +25,8 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('nuclei.evaluateModel', (uri?: vscode.Uri) => evaluateModelCommand(context, log, uri)),
     vscode.commands.registerCommand('nuclei.compareModels', (uri?: vscode.Uri) => compareModelsCommand(context, log, uri)),
     vscode.commands.registerCommand('nuclei.selectModel', () => selectModelCommand(context, log)),
+    // The viewer's commands act on the viewer in the active tab (the palette shows them only then).
+    ...VIEWER_ACTIONS.map((action) => vscode.commands.registerCommand(`nuclei.viewer.${action}`, () => activeViewer()?.poke({ type: 'viewer', action }))),
     vscode.window.registerCustomEditorProvider(IMAGE_VIEW_TYPE, new NucleiImageEditor(context, log), { supportsMultipleEditorsPerDocument: true }),
   );
   createModelStatus(context);

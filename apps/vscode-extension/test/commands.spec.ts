@@ -11,6 +11,7 @@ import { compareModelsCommand, evaluateModelCommand } from '../src/commands/eval
 import { selectModelCommand } from '../src/commands/selectModel';
 import { IMAGE_VIEW_TYPE } from '../src/image-editor';
 import { createLogger } from '../src/log';
+import { VIEWER_ACTIONS } from '../src/webview/messages';
 
 /** The five outputs the mocked engine writes (the real one writes eight). */
 function fakeOutputs(outDir: string, base: string): Record<string, string> {
@@ -79,7 +80,10 @@ function imageFile(name = 'cells.png'): string {
 describe('activate', () => {
   it('registers the commands, the Nuclei output channel and the model in the status bar', () => {
     activate(context);
-    expect([...mock.commands.registered.keys()].sort()).toEqual(['nuclei.compareModels', 'nuclei.evaluateModel', 'nuclei.segmentFolder', 'nuclei.segmentImage', 'nuclei.selectModel', 'nuclei.trainModel']);
+    expect([...mock.commands.registered.keys()].sort()).toEqual([
+      'nuclei.compareModels', 'nuclei.evaluateModel', 'nuclei.segmentFolder', 'nuclei.segmentImage', 'nuclei.selectModel', 'nuclei.trainModel',
+      ...VIEWER_ACTIONS.map((a) => `nuclei.viewer.${a}`),
+    ].sort());
     const item = mock.statusBarItems[0];
     expect(item).toMatchObject({ visible: true, command: 'nuclei.selectModel', text: '$(symbol-color) Nuclei: bundled model' });
     expect(item.tooltip).toContain(path.join(EXT, 'dist/models/default'));
@@ -90,7 +94,10 @@ describe('activate', () => {
   it('package.json contributes what the code registers, with resourceExtname menus and the settings', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '../package.json'), 'utf8'));
     const ids = pkg.contributes.commands.map((c: { command: string }) => c.command).sort();
-    expect(ids).toEqual(['nuclei.compareModels', 'nuclei.evaluateModel', 'nuclei.segmentFolder', 'nuclei.segmentImage', 'nuclei.selectModel', 'nuclei.trainModel']);
+    activate(context);
+    expect(ids).toEqual([...mock.commands.registered.keys()].sort());
+    // The viewer's commands are in the palette only while a viewer is the active tab.
+    for (const a of VIEWER_ACTIONS) expect(pkg.contributes.menus.commandPalette).toContainEqual({ command: `nuclei.viewer.${a}`, when: "activeWebviewPanelId == 'nuclei.segment' || activeCustomEditorId == 'nuclei.imageViewer'" });
     expect(pkg.activationEvents).toEqual(['onStartupFinished']); // the status bar shows the model from the start
     const title = pkg.contributes.menus['editor/title'].find((m: { command: string }) => m.command === 'nuclei.segmentImage');
     const explorer = pkg.contributes.menus['explorer/context'].find((m: { command: string }) => m.command === 'nuclei.segmentImage');
@@ -293,6 +300,22 @@ describe('Segment nuclei in image', () => {
     // A reloaded page (hidden and shown again) gets the data again.
     await panel.receive({ type: 'ready' });
     expect(panel.webview.postMessage).toHaveBeenCalledTimes(2);
+  });
+
+  it("the viewer's palette commands go to the viewer in the active tab, and are not replayed", async () => {
+    activate(context);
+    await segmentImageCommand(context, log, vscode.Uri.file(imageFile('a.png')));
+    await segmentImageCommand(context, log, vscode.Uri.file(imageFile('b.png')));
+    const [a, b] = mock.createdPanels;
+    for (const p of [a, b]) await p.receive({ type: 'ready' });
+    a.active = false;
+    await mock.commands.registered.get('nuclei.viewer.toggleFill')!();
+    expect(b.webview.postMessage).toHaveBeenLastCalledWith({ type: 'viewer', action: 'toggleFill' });
+    expect(a.webview.postMessage).not.toHaveBeenCalledWith({ type: 'viewer', action: 'toggleFill' });
+    await b.receive({ type: 'ready' }); // a reloaded page gets its data again, not the key press
+    expect(b.webview.postMessage.mock.calls.filter((c) => c[0].type === 'viewer')).toHaveLength(1);
+    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '../package.json'), 'utf8'));
+    expect(pkg.contributes.keybindings.map((k: { command: string; key: string }) => `${k.command}=${k.key}`)).toContain('nuclei.viewer.toggleFill=f');
   });
 
   it('sends TIFF images to the page as PNG data (browsers cannot show TIFF)', async () => {

@@ -26,6 +26,8 @@ class Emitter<T> {
 export interface MockPanel {
   viewType: string;
   title: string;
+  /** Whether it is the active tab (VS Code's WebviewPanel.active). */
+  active: boolean;
   options: { enableScripts?: boolean; localResourceRoots?: Uri[] };
   webview: {
     /** What the page may do and load (set by the extension after creation, as VS Code allows). */
@@ -48,7 +50,7 @@ function createWebviewPanel(viewType: string, title: string, _column: unknown, o
   const received = new Emitter<unknown>();
   const disposed = new Emitter<void>();
   const panel: MockPanel = {
-    viewType, title, options,
+    viewType, title, options, active: true,
     webview: {
       options: {},
       html: '',
@@ -153,6 +155,7 @@ export function resetMock(): void {
   for (const k of Object.keys(settings)) delete settings[k];
   configUpdates.length = 0;
   outputLines.length = 0;
+  for (const p of createdPanels) p.dispose(); // as closing the tabs would: the extension forgets them
   createdPanels.length = 0;
   statusBarItems.length = 0;
   window.showQuickPick.mockReset();

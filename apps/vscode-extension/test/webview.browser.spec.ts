@@ -260,6 +260,37 @@ describeBrowser(`segmentation webview page in chromium${CHROMIUM ? '' : ' (SKIPP
     await page.waitForFunction(() => document.getElementById('saved')!.textContent!.includes('a_mask.png, a.csv'));
   });
 
+  it('viewer commands from the extension toggle layers and zoom; a rebuilt page keeps the zoom and pan', async () => {
+    const d = c.disks[3];
+    const before = await pixelAt(d.x, d.y);
+    await page.evaluate(() => window.postMessage({ type: 'viewer', action: 'toggleFill' }, '*'));
+    await page.waitForFunction(() => !(document.getElementById('fill') as HTMLInputElement).checked);
+    expect(near(await pixelAt(d.x, d.y), c.nucleus)).toBe(true);
+    await page.evaluate(() => window.postMessage({ type: 'viewer', action: 'toggleFill' }, '*'));
+    await page.waitForFunction(() => (document.getElementById('fill') as HTMLInputElement).checked);
+    expect(near(await pixelAt(d.x, d.y), before)).toBe(true);
+    const s0 = Number(await page.getAttribute('#view', 'data-scale'));
+    await page.evaluate(() => window.postMessage({ type: 'viewer', action: 'zoomIn' }, '*'));
+    await page.waitForFunction((s: number) => Number(document.getElementById('view')!.dataset.scale) > s, s0);
+    const view = await page.evaluate(() => ({ ...(document.getElementById('view') as HTMLCanvasElement).dataset }));
+    const state = await page.evaluate(() => (window as unknown as { __state: unknown }).__state);
+    // A page rebuilt from that state (VS Code discards hidden webviews) shows the same view of the image.
+    const again = await browser.newPage({ viewport: { width: 900, height: 560 }, deviceScaleFactor: 1 });
+    await again.addInitScript((st: unknown) => {
+      (window as unknown as { acquireVsCodeApi: () => unknown }).acquireVsCodeApi = () => ({ postMessage: () => undefined, getState: () => st, setState: () => undefined });
+    }, state);
+    await again.goto(`${origin}/`);
+    expect(await again.isVisible('#loading')).toBe(true); // until the image is drawn
+    await again.evaluate(([p, lab]: [Record<string, unknown>, number[]]) => window.postMessage({ type: 'segmentation', payload: { ...p, labels: Uint16Array.from(lab) } }, '*'),
+      [{ fileName: 'synthetic.png', imageSrc: `${origin}/image.png`, width: c.width, height: c.height, count: c.areas.length, meanArea: 1, nuclei: rows, unit: 'px' }, Array.from(c.labels)]);
+    await again.waitForSelector('body[data-state="drawn"]');
+    expect(await again.isVisible('#loading')).toBe(false);
+    expect(await again.evaluate(() => ({ ...(document.getElementById('view') as HTMLCanvasElement).dataset }))).toMatchObject({ scale: view.scale, offsetX: view.offsetX, offsetY: view.offsetY });
+    await again.close();
+    await page.evaluate(() => window.postMessage({ type: 'viewer', action: 'fit' }, '*'));
+    await page.waitForFunction((s: number) => Math.abs(Number(document.getElementById('view')!.dataset.scale) - s) < 1e-9, s0);
+  });
+
   it('TIFF viewer mode: the image alone with Segment and a channel picker, then the overlay in place, zoom kept', async () => {
     const viewer = await browser.newPage({ viewport: { width: 900, height: 560 } });
     await viewer.addInitScript(() => {
@@ -363,10 +394,10 @@ describeBrowser(`segmentation webview page in chromium${CHROMIUM ? '' : ' (SKIPP
     ]);
     expect(await ev.getAttribute('#metrics th:nth-child(4)', 'title')).toBe('The 2018 Data Science Bowl score. Click to sort.');
     await ev.click('#metrics th:nth-child(4)'); // DSB score, best first; the mean stays last
-    expect((await cells()).map((r) => r[0])).toEqual(['image', 'img_c', 'img_a', 'img_b', 'mean']);
+    expect((await cells()).map((r: Array<string | null>) => r[0])).toEqual(['image', 'img_c', 'img_a', 'img_b', 'mean']);
     expect(await ev.getAttribute('#metrics th:nth-child(4)', 'aria-sort')).toBe('descending');
     await ev.click('#metrics th:nth-child(4)');
-    expect((await cells()).map((r) => r[0])).toEqual(['image', 'img_b', 'img_a', 'img_c', 'mean']);
+    expect((await cells()).map((r: Array<string | null>) => r[0])).toEqual(['image', 'img_b', 'img_a', 'img_c', 'mean']);
     await ev.click('#export-csv');
     expect(await ev.evaluate(() => (window as unknown as { __posted: unknown[] }).__posted)).toEqual([{ type: 'ready' }, { type: 'exportCsv' }]);
     await ev.screenshot({ path: path.join(__dirname, '../test-output/evaluate-view.png') });

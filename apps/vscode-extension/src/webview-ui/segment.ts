@@ -1,12 +1,15 @@
 // Segmentation viewer: the image with the nuclei overlay (fill and outline), opacity, zoom
 // (wheel and buttons), pan (drag), count and mean area, the hovered nucleus, and the measurement
 // table beside it: a row click selects and centres its nucleus, a click on a nucleus selects its row.
-import { unpackLabels, type ImagePayload, type SaveKind, type SegmentationPayload } from '../webview/messages';
+import { unpackLabels, type ImagePayload, type SaveKind, type SegmentationPayload, type ViewerAction } from '../webview/messages';
 import { labelColour, outlineOf } from '@nuclei/segmentation/label-colours';
 import { $, onMessage, post, showError, vscodeApi } from './api';
 import { describeRow, NucleiTable, type TableState } from './nuclei-table';
 
-interface ViewState { fill: boolean; outline: boolean; opacity: number; table?: TableState; showTable?: boolean }
+/** Zoom and pan of one image, kept so a tab switch (the page is rebuilt) shows the same view. */
+interface Viewport { file: string; scale: number; offsetX: number; offsetY: number }
+
+interface ViewState { fill: boolean; outline: boolean; opacity: number; table?: TableState; showTable?: boolean; viewport?: Viewport }
 
 const stage = $('stage');
 const view = $('view') as HTMLCanvasElement;
@@ -37,8 +40,10 @@ const tableBox = $('show-table') as HTMLInputElement;
 tableBox.checked = saved?.showTable ?? true;
 $('side').classList.toggle('hidden', !tableBox.checked);
 
+let viewport = saved?.viewport;
+
 function remember(): void {
-  vscodeApi().setState({ fill: fillBox.checked, outline: outlineBox.checked, opacity: Number(opacityRange.value), table: table.state, showTable: tableBox.checked } satisfies ViewState);
+  vscodeApi().setState({ fill: fillBox.checked, outline: outlineBox.checked, opacity: Number(opacityRange.value), table: table.state, showTable: tableBox.checked, viewport } satisfies ViewState);
 }
 
 /** Selects a nucleus (0 / undefined: none): its row, its values, a box drawn round it; `centre` pans to it. */
@@ -124,6 +129,10 @@ function draw(): void {
   ctx.clearRect(0, 0, view.width, view.height);
   if (!payload) return;
   if (!fitted) fit();
+  if (viewport?.file !== payload.fileName || viewport.scale !== scale || viewport.offsetX !== offsetX || viewport.offsetY !== offsetY) {
+    viewport = { file: payload.fileName, scale, offsetX, offsetY };
+    remember();
+  }
   ctx.setTransform(scale, 0, 0, scale, offsetX, offsetY);
   ctx.imageSmoothingEnabled = scale < 1;
   if (image && image.complete && image.naturalWidth > 0) {
@@ -157,7 +166,9 @@ function draw(): void {
   view.dataset.scale = String(scale);
   view.dataset.offsetX = String(offsetX);
   view.dataset.offsetY = String(offsetY);
-  document.body.dataset.state = image && image.complete && image.naturalWidth > 0 ? 'drawn' : 'drawn-no-image';
+  const loaded = image && image.complete && image.naturalWidth > 0;
+  document.body.dataset.state = loaded ? 'drawn' : image && !image.complete ? 'loading' : 'drawn-no-image';
+  $('loading').classList.toggle('hidden', !image || image.complete);
 }
 
 function zoomAt(factor: number, cx: number, cy: number): void {
@@ -238,7 +249,11 @@ function display(p: Omit<SegmentationPayload, 'labels'>, lab: Int32Array | undef
     draw();
     return;
   }
-  fitted = false;
+  // A rebuilt page (after a tab switch) goes back to where the user was on this image.
+  if (viewport?.file === p.fileName) {
+    ({ scale, offsetX, offsetY } = viewport);
+    fitted = true;
+  } else fitted = false;
   image = new Image();
   image.onload = () => draw();
   image.onerror = () => { showError(`Could not display ${p.fileName}; showing the overlay only.`); draw(); };
@@ -295,6 +310,18 @@ for (const [id, what, pickLocation] of saveButtons) {
   $(id).addEventListener('click', () => post({ type: 'save', what, pickLocation }));
 }
 
+/** The viewer's commands (palette and key bindings, sent by the extension). */
+function act(action: ViewerAction): void {
+  const centre = [view.width / 2, view.height / 2] as const;
+  if (action === 'toggleFill' || action === 'toggleOutline' || action === 'toggleTable') {
+    const box = { toggleFill: fillBox, toggleOutline: outlineBox, toggleTable: tableBox }[action];
+    box.checked = !box.checked;
+    box.dispatchEvent(new Event('change'));
+  } else if (action === 'zoomIn') zoomAt(1.25, ...centre);
+  else if (action === 'zoomOut') zoomAt(0.8, ...centre);
+  else { fit(); draw(); }
+}
+
 $('segment-now').addEventListener('click', () => {
   ($('segment-now') as HTMLButtonElement).disabled = true;
   post({ type: 'segment' });
@@ -305,6 +332,9 @@ onMessage((message) => {
   switch (message.type) {
     case 'image':
       showImage(message.payload);
+      break;
+    case 'viewer':
+      act(message.action);
       break;
     case 'segmentation':
       show(message.payload);

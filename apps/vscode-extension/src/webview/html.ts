@@ -64,6 +64,7 @@ const STYLE = `
   #metrics th[aria-sort="ascending"]::after { content: " \\25B2"; }
   #metrics th[aria-sort="descending"]::after { content: " \\25BC"; }
   .note { padding: 0 10px; }
+  .loading { position: absolute; left: 12px; top: 12px; padding: 4px 8px; background: var(--vscode-editorWidget-background, #eee); border: 1px solid var(--vscode-contrastBorder, transparent); }
   .error { color: var(--vscode-errorForeground, #c00); padding: 6px 10px; }
   .hidden { display: none; }
   details#skipped { padding: 6px 10px; }
@@ -97,11 +98,12 @@ const BODIES: Record<ViewKind, string> = {
       <button id="save-all">All</button>
       <button id="save-pick" class="secondary">All to folder&hellip;</button></span>
     <span id="saved"></span>
-    <span class="stat" id="hover">&nbsp;</span>
+    <span class="stat" id="hover" aria-live="polite">&nbsp;</span>
   </header>
   <div id="error" class="error hidden"></div>
   <div id="main">
-    <div id="stage"><canvas id="view" role="img" aria-label="Image with the nuclei found"></canvas></div>
+    <div id="stage"><canvas id="view" role="img" aria-label="Image with the nuclei found"></canvas>
+      <div id="loading" class="loading" role="status">Loading the image&hellip;</div></div>
     <aside id="side" aria-label="Measurements per nucleus">
       <div id="selected" aria-live="polite">Click a nucleus or a row to select it.</div>
       <div id="table-wrap"><table id="nuclei-table"></table></div>

@@ -86,9 +86,15 @@ export interface MetricsTable {
   tips?: Record<string, string>;
 }
 
+/** The viewer's keyboard commands (contributed, so the palette lists them while a viewer is active). */
+export const VIEWER_ACTIONS = ['toggleFill', 'toggleOutline', 'toggleTable', 'zoomIn', 'zoomOut', 'fit'] as const;
+export type ViewerAction = (typeof VIEWER_ACTIONS)[number];
+
 /** Extension -> webview. */
 export type ToWebview =
   | { type: 'image'; payload: ImagePayload }
+  /** A viewer command from the palette or its key binding (not replayed when the page reloads). */
+  | { type: 'viewer'; action: ViewerAction }
   | { type: 'segmentation'; payload: SegmentationPayload }
   | { type: 'saved'; files: string[] }
   /** `skipped`: samples the loader left out, with the reason (a bad mask, an unreadable image). */

@@ -10,7 +10,17 @@ export interface NucleiPanel {
   panel: vscode.WebviewPanel;
   /** Sends now if the page is ready, else when it is; kept for replay. */
   send(message: ToWebview): void;
+  /** Sends now if the page is ready, else drops it; never replayed (a key press, not state). */
+  poke(message: ToWebview): void;
   readonly disposed: boolean;
+}
+
+/** Open segmentation viewers (panels and TIFF editors), for the viewer commands. */
+const viewers = new Set<NucleiPanel>();
+
+/** The viewer in the active tab, if any. */
+export function activeViewer(): NucleiPanel | undefined {
+  return [...viewers].find((v) => v.panel.active);
 }
 
 export function createNucleiPanel(
@@ -44,11 +54,18 @@ export function attachNucleiPage(
       sent.push(message);
       if (ready && !disposed) void panel.webview.postMessage(message);
     },
+    poke(message) {
+      if (ready && !disposed) void panel.webview.postMessage(message);
+    },
     get disposed() {
       return disposed;
     },
   };
-  panel.onDidDispose(() => { disposed = true; });
+  panel.onDidDispose(() => {
+    disposed = true;
+    viewers.delete(result);
+  });
+  if (view === 'segment') viewers.add(result);
   panel.webview.html = renderWebviewHtml({
     view,
     title,
