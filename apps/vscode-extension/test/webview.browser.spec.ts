@@ -96,7 +96,13 @@ describeBrowser(`segmentation webview page in chromium${CHROMIUM ? '' : ' (SKIPP
     };
     await page.evaluate((p: SegmentationPayload) => window.postMessage({ type: 'segmentation', payload: p }, '*'), payload);
     await page.waitForSelector('body[data-state="drawn"]');
+    // Auto contrast is on by default; the pixel checks below compare with the image's own colours.
+    autoLevels = (await page.getAttribute('body', 'data-levels')) ?? '';
+    autoBackground = await pixelAt(5, 5);
+    await page.uncheck('#auto-contrast');
   });
+  let autoLevels = '';
+  let autoBackground: Rgba = [0, 0, 0, 0];
 
   afterAll(async () => {
     await browser?.close();
@@ -143,6 +149,21 @@ describeBrowser(`segmentation webview page in chromium${CHROMIUM ? '' : ' (SKIPP
     await page.screenshot({ path: path.join(tmp, 'segment-view.png') });
     await page.screenshot({ path: path.join(__dirname, '../test-output/segment-view.png') });
     expect(consoleErrors).toEqual([]);
+  });
+
+  it('auto contrast stretches the display between percentile levels; off shows the image as it is; sliders set levels', async () => {
+    // The synthetic image has two grays: background (mean 28) and nuclei (mean 177): they become black and white.
+    expect(autoLevels).toBe('28,177');
+    expect(autoBackground.slice(0, 3).every((v, k) => v < c.background[k])).toBe(true);
+    expect(await page.getAttribute('body', 'data-levels')).toBe('0,255');
+    expect(near(await pixelAt(5, 5), c.background)).toBe(true);
+    await setRange('level-low', 20);
+    expect(await page.getAttribute('body', 'data-levels')).toBe('20,255');
+    expect(await page.isChecked('#auto-contrast')).toBe(false);
+    const darker = await pixelAt(5, 5);
+    expect(darker[0]).toBe(0); // red 20 is now the black level
+    await setRange('level-low', 0);
+    expect(near(await pixelAt(5, 5), c.background)).toBe(true);
   });
 
   it('fill toggle and opacity slider change the overlay', async () => {

@@ -4,12 +4,16 @@
 import { unpackLabels, type ImagePayload, type SaveKind, type SegmentationPayload, type ViewerAction } from '../webview/messages';
 import { labelColour, outlineOf } from '@nuclei/segmentation/label-colours';
 import { $, onMessage, post, showError, vscodeApi } from './api';
+import { percentileLevels, stretchLevels } from './contrast';
 import { describeRow, NucleiTable, type TableState } from './nuclei-table';
 
 /** Zoom and pan of one image, kept so a tab switch (the page is rebuilt) shows the same view. */
 interface Viewport { file: string; scale: number; offsetX: number; offsetY: number }
 
-interface ViewState { fill: boolean; outline: boolean; opacity: number; table?: TableState; showTable?: boolean; viewport?: Viewport }
+/** Display levels: auto (percentiles of the image) or the user's black and white levels. */
+interface Contrast { auto: boolean; low: number; high: number }
+
+interface ViewState { fill: boolean; outline: boolean; opacity: number; table?: TableState; showTable?: boolean; viewport?: Viewport; contrast?: Contrast }
 
 const stage = $('stage');
 const view = $('view') as HTMLCanvasElement;
@@ -41,9 +45,53 @@ tableBox.checked = saved?.showTable ?? true;
 $('side').classList.toggle('hidden', !tableBox.checked);
 
 let viewport = saved?.viewport;
+const autoBox = $('auto-contrast') as HTMLInputElement;
+const lowRange = $('level-low') as HTMLInputElement;
+const highRange = $('level-high') as HTMLInputElement;
+autoBox.checked = saved?.contrast?.auto ?? true;
+if (saved?.contrast && !saved.contrast.auto) {
+  lowRange.value = String(saved.contrast.low);
+  highRange.value = String(saved.contrast.high);
+}
 
 function remember(): void {
-  vscodeApi().setState({ fill: fillBox.checked, outline: outlineBox.checked, opacity: Number(opacityRange.value), table: table.state, showTable: tableBox.checked, viewport } satisfies ViewState);
+  vscodeApi().setState({
+    fill: fillBox.checked, outline: outlineBox.checked, opacity: Number(opacityRange.value), table: table.state, showTable: tableBox.checked, viewport,
+    contrast: { auto: autoBox.checked, low: Number(lowRange.value), high: Number(highRange.value) },
+  } satisfies ViewState);
+}
+
+/** The image's pixels (read once per image) and the contrast-stretched copy that is drawn. */
+let pixels: ImageData | undefined;
+let shown: HTMLCanvasElement | undefined;
+
+function readPixels(img: HTMLImageElement): void {
+  const c = document.createElement('canvas');
+  c.width = img.naturalWidth;
+  c.height = img.naturalHeight;
+  const ctx = c.getContext('2d', { willReadFrequently: true })!;
+  ctx.drawImage(img, 0, 0);
+  pixels = ctx.getImageData(0, 0, c.width, c.height);
+  shown = document.createElement('canvas');
+  shown.width = c.width;
+  shown.height = c.height;
+}
+
+/** Re-stretches the shown copy: auto levels from the image's percentiles, else the sliders'. */
+function applyContrast(): void {
+  if (!pixels || !shown) return;
+  if (autoBox.checked) {
+    const [lo, hi] = percentileLevels(pixels.data);
+    lowRange.value = String(lo);
+    highRange.value = String(hi);
+  }
+  const low = Number(lowRange.value);
+  const high = Math.max(low + 1, Number(highRange.value));
+  const out = new ImageData(pixels.width, pixels.height);
+  stretchLevels(pixels.data, low, high, out.data);
+  shown.getContext('2d')!.putImageData(out, 0, 0);
+  $('levels').textContent = `${low}\u2013${high}`;
+  document.body.dataset.levels = `${low},${high}`;
 }
 
 /** Selects a nucleus (0 / undefined: none): its row, its values, a box drawn round it; `centre` pans to it. */
@@ -136,7 +184,7 @@ function draw(): void {
   ctx.setTransform(scale, 0, 0, scale, offsetX, offsetY);
   ctx.imageSmoothingEnabled = scale < 1;
   if (image && image.complete && image.naturalWidth > 0) {
-    ctx.drawImage(image, 0, 0, payload.width, payload.height);
+    ctx.drawImage(shown ?? image, 0, 0, payload.width, payload.height);
   } else {
     ctx.fillStyle = '#000';
     ctx.fillRect(0, 0, payload.width, payload.height);
@@ -255,7 +303,12 @@ function display(p: Omit<SegmentationPayload, 'labels'>, lab: Int32Array | undef
     fitted = true;
   } else fitted = false;
   image = new Image();
-  image.onload = () => draw();
+  pixels = shown = undefined;
+  image.onload = () => {
+    readPixels(image!);
+    applyContrast();
+    draw();
+  };
   image.onerror = () => { showError(`Could not display ${p.fileName}; showing the overlay only.`); draw(); };
   image.src = p.imageSrc;
   draw();
@@ -298,6 +351,24 @@ view.addEventListener('pointerup', (event) => {
 });
 view.addEventListener('pointercancel', endDrag);
 view.addEventListener('pointerleave', () => { $('hover').textContent = '\u00a0'; table.hover(undefined); });
+autoBox.addEventListener('change', () => {
+  // Auto off: the image as it is (full range), until the sliders say otherwise.
+  if (!autoBox.checked) {
+    lowRange.value = '0';
+    highRange.value = '255';
+  }
+  applyContrast();
+  remember();
+  draw();
+});
+for (const r of [lowRange, highRange]) {
+  r.addEventListener('input', () => {
+    autoBox.checked = false;
+    applyContrast();
+    remember();
+    draw();
+  });
+}
 tableBox.addEventListener('change', () => { $('side').classList.toggle('hidden', !tableBox.checked); remember(); draw(); });
 window.addEventListener('resize', () => draw());
 

@@ -35,7 +35,8 @@ const STYLE = `
   button.secondary { color: var(--vscode-button-secondaryForeground, #fff); background: var(--vscode-button-secondaryBackground, #5a5d5e); }
   button:disabled { opacity: 0.5; cursor: default; }
   .stat b { font-variant-numeric: tabular-nums; }
-  #main { display: flex; height: calc(100vh - 92px); min-height: 200px; }
+  body[data-view="segment"] { display: flex; flex-direction: column; height: 100vh; }
+  #main { display: flex; flex: 1; min-height: 200px; }
   #stage { position: relative; overflow: hidden; flex: 1; min-width: 120px; cursor: grab; }
   #side { width: min(44em, 45vw); display: flex; flex-direction: column; border-left: 1px solid var(--vscode-panel-border, #8884); }
   #side.hidden { display: none; }
@@ -64,9 +65,10 @@ const STYLE = `
   #metrics th[aria-sort="ascending"]::after { content: " \\25B2"; }
   #metrics th[aria-sort="descending"]::after { content: " \\25BC"; }
   .note { padding: 0 10px; }
+  #level-low, #level-high { width: 72px; }
   .loading { position: absolute; left: 12px; top: 12px; padding: 4px 8px; background: var(--vscode-editorWidget-background, #eee); border: 1px solid var(--vscode-contrastBorder, transparent); }
   .error { color: var(--vscode-errorForeground, #c00); padding: 6px 10px; }
-  .hidden { display: none; }
+  .hidden { display: none !important; }
   details#skipped { padding: 6px 10px; }
 `;
 
@@ -79,6 +81,10 @@ const BODIES: Record<ViewKind, string> = {
       <label><input type="checkbox" id="outline" checked> Outline</label></span>
     <span class="group"><label for="opacity">Opacity</label>
       <input type="range" id="opacity" min="0" max="100" value="45"> <span id="opacity-value">45%</span></span>
+    <span class="group" title="Display only: what is segmented and measured never changes"><label><input type="checkbox" id="auto-contrast" checked> Auto contrast</label>
+      <label for="level-low">Black</label><input type="range" id="level-low" min="0" max="255" value="0" aria-label="Black level">
+      <label for="level-high">White</label><input type="range" id="level-high" min="0" max="255" value="255" aria-label="White level">
+      <span id="levels">0&ndash;255</span></span>
     <span class="group"><button id="zoom-out" class="secondary" title="Zoom out">&minus;</button>
       <span id="zoom-value">100%</span>
       <button id="zoom-in" class="secondary" title="Zoom in">+</button>
