@@ -152,11 +152,17 @@ export function writeTextAtomic(file: string, text: string): Promise<void> {
   return writeFileAtomic(file, text);
 }
 
-/** PNG of an RGB image, for showing formats a browser can't (TIFF) in the webview. */
-export function encodePng(image: RgbImage): Promise<Buffer> {
-  return sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength), {
+/**
+ * PNG of an RGB image, for showing formats a browser can't (TIFF) in the webview; shrunk to at
+ * most `maxPixels` (the viewer's display limit) so a huge image does not blank the page.
+ */
+export function encodePng(image: RgbImage, maxPixels = Infinity): Promise<Buffer> {
+  const k = Math.sqrt((image.width * image.height) / maxPixels);
+  let pipeline = sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength), {
     raw: { width: image.width, height: image.height, channels: 3 },
-  }).png().toBuffer();
+  });
+  if (k > 1) pipeline = pipeline.resize(Math.max(1, Math.floor(image.width / k)), Math.max(1, Math.floor(image.height / k)));
+  return pipeline.png().toBuffer();
 }
 
 /** Checks that sharp's native module loads (logged at the first command). */

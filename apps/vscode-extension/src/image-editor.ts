@@ -5,7 +5,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { buildPayload, runSegmentation, saveFromPage, type SegmentationSession } from './commands/segmentImage';
 import { errorMessage, type Logger } from './log';
-import type { ToWebview } from './webview/messages';
+import { MAX_DISPLAY_PIXELS, type ToWebview } from './webview/messages';
 import { attachNucleiPage } from './webview/panel';
 
 export const IMAGE_VIEW_TYPE = 'nuclei.imageViewer';
@@ -49,7 +49,7 @@ export class NucleiImageEditor implements vscode.CustomReadonlyEditorProvider {
       const engine = await import('./engine');
       const pages = await engine.imagePages(file);
       const image = await engine.readImage(file, pages > 1 ? channel : undefined);
-      const png = await engine.encodePng(image);
+      const png = await engine.encodePng(image, MAX_DISPLAY_PIXELS);
       this.log.info(`viewer: ${file} ${image.width}x${image.height}${pages > 1 ? `, page ${channel} of ${pages}` : ''}`);
       return { type: 'image', payload: { fileName: path.basename(file), imageSrc: `data:image/png;base64,${png.toString('base64')}`, width: image.width, height: image.height, pages, channel } };
     } catch (err) {

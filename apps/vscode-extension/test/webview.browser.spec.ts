@@ -312,6 +312,36 @@ describeBrowser(`segmentation webview page in chromium${CHROMIUM ? '' : ' (SKIPP
     await page.waitForFunction((s: number) => Math.abs(Number(document.getElementById('view')!.dataset.scale) - s) < 1e-9, s0);
   });
 
+  it('shows an image above the display limit downsampled, with hover and the table still exact', async () => {
+    const big = await browser.newPage({ viewport: { width: 900, height: 560 } });
+    await big.addInitScript(() => {
+      (window as unknown as { acquireVsCodeApi: () => unknown }).acquireVsCodeApi = () => ({ postMessage: () => undefined, getState: () => undefined, setState: () => undefined });
+    });
+    await big.goto(`${origin}/`);
+    // 4100 x 4000 (16.4 MP, over the 16 MP limit): one square nucleus, label 1, at x 2001..2099, y 1001..1099.
+    const [w, h] = [4100, 4000];
+    await big.evaluate(([width, height, src]: [number, number, string]) => {
+      const labels = new Uint16Array(width * height);
+      for (let y = 1001; y < 1100; y++) labels.fill(1, y * width + 2001, y * width + 2100);
+      const nuclei = [{ label: 1, area: 99 * 99, perimeter: 392, equivalentDiameter: 111.7, majorAxisLength: 114, minorAxisLength: 114, eccentricity: 0, solidity: 1, meanIntensity: 1, centroidX: 2050, centroidY: 1050, box: [2001, 1001, 99, 99] }];
+      window.postMessage({ type: 'segmentation', payload: { fileName: 'big.png', imageSrc: src, width, height, labels, count: 1, meanArea: 9801, nuclei, unit: 'px' } }, '*');
+    }, [w, h, `${origin}/image.png`]);
+    await big.waitForSelector('body[data-state="drawn"]', { timeout: 60_000 });
+    expect(await big.getAttribute('body', 'data-display-step')).toBe('2');
+    expect(await big.$$eval('#nuclei-table tbody tr', (trs: Element[]) => trs.length)).toBe(1);
+    // The layers are halved, but hover reads the full-resolution label image.
+    const at = await big.evaluate(([ix, iy]: [number, number]) => {
+      const canvas = document.getElementById('view') as HTMLCanvasElement;
+      const r = canvas.getBoundingClientRect();
+      const k = r.width / canvas.width;
+      const sc = Number(canvas.dataset.scale), ox = Number(canvas.dataset.offsetX), oy = Number(canvas.dataset.offsetY);
+      return [r.left + (ox + (ix + 0.5) * sc) * k, r.top + (oy + (iy + 0.5) * sc) * k];
+    }, [2050, 1050]);
+    await big.mouse.move(at[0], at[1]);
+    await big.waitForFunction(() => document.getElementById('hover')!.textContent!.startsWith('Nucleus #1: 9801 px'));
+    await big.close();
+  });
+
   it('TIFF viewer mode: the image alone with Segment and a channel picker, then the overlay in place, zoom kept', async () => {
     const viewer = await browser.newPage({ viewport: { width: 900, height: 560 } });
     await viewer.addInitScript(() => {

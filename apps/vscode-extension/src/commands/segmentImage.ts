@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { describeModelDir, modelName } from '../model-status';
 import { modelProblem, readConfig, resolveModelDir, wasmDir } from '../config';
 import { errorMessage, type Logger } from '../log';
-import { packLabels, type FromWebview, type NucleusRow, type SaveKind, type SegmentationPayload } from '../webview/messages';
+import { MAX_DISPLAY_PIXELS, packLabels, type FromWebview, type NucleusRow, type SaveKind, type SegmentationPayload } from '../webview/messages';
 import { createNucleiPanel, type NucleiPanel } from '../webview/panel';
 import type { RgbImage, Segmentation } from '../engine';
 
@@ -153,10 +153,11 @@ export async function buildPayload(panel: NucleiPanel, session: SegmentationSess
   const ext = path.extname(imagePath).slice(1).toLowerCase();
   const engine = await import('../engine');
   let imageSrc: string;
-  if (BROWSER_IMAGES.includes(ext)) {
+  if (BROWSER_IMAGES.includes(ext) && image.width * image.height <= MAX_DISPLAY_PIXELS) {
     imageSrc = panel.panel.webview.asWebviewUri(vscode.Uri.file(imagePath)).toString();
   } else {
-    imageSrc = `data:image/png;base64,${(await engine.encodePng(image)).toString('base64')}`;
+    // TIFF (browsers cannot show it), or an image too large to show whole: a PNG of the 8-bit view, shrunk if large.
+    imageSrc = `data:image/png;base64,${(await engine.encodePng(image, MAX_DISPLAY_PIXELS)).toString('base64')}`;
   }
   // Centroids and boxes go back to pixels (the viewer draws with them); the rest stays in the unit.
   const k = 1 / (session.pixelSize ?? 1);

@@ -1,7 +1,7 @@
 // Segmentation viewer: the image with the nuclei overlay (fill and outline), opacity, zoom
 // (wheel and buttons), pan (drag), count and mean area, the hovered nucleus, and the measurement
 // table beside it: a row click selects and centres its nucleus, a click on a nucleus selects its row.
-import { unpackLabels, type ImagePayload, type SaveKind, type SegmentationPayload, type ViewerAction } from '../webview/messages';
+import { MAX_DISPLAY_PIXELS, unpackLabels, type ImagePayload, type SaveKind, type SegmentationPayload, type ViewerAction } from '../webview/messages';
 import { labelColour, outlineOf } from '@nuclei/segmentation/label-colours';
 import { $, onMessage, post, showError, vscodeApi } from './api';
 import { percentileLevels, stretchLevels } from './contrast';
@@ -67,10 +67,11 @@ let shown: HTMLCanvasElement | undefined;
 
 function readPixels(img: HTMLImageElement): void {
   const c = document.createElement('canvas');
-  c.width = img.naturalWidth;
-  c.height = img.naturalHeight;
+  const k = displayStep(img.naturalWidth, img.naturalHeight);
+  c.width = Math.ceil(img.naturalWidth / k);
+  c.height = Math.ceil(img.naturalHeight / k);
   const ctx = c.getContext('2d', { willReadFrequently: true })!;
-  ctx.drawImage(img, 0, 0);
+  ctx.drawImage(img, 0, 0, c.width, c.height);
   pixels = ctx.getImageData(0, 0, c.width, c.height);
   shown = document.createElement('canvas');
   shown.width = c.width;
@@ -112,41 +113,58 @@ function select(label: number | undefined, centre: boolean): void {
   draw();
 }
 
+/**
+ * The display step: 1, or the factor that brings a large image's layers and contrast copy under
+ * MAX_DISPLAY_PIXELS (hover, click and the table stay exact: they use the full label image).
+ */
+function displayStep(width: number, height: number): number {
+  return Math.max(1, Math.ceil(Math.sqrt((width * height) / MAX_DISPLAY_PIXELS)));
+}
+
 function buildLayers(width: number, height: number, lab: Int32Array): void {
+  const k = displayStep(width, height);
+  const dw = Math.ceil(width / k);
+  const dh = Math.ceil(height / k);
   const fill = document.createElement('canvas');
   const outline = document.createElement('canvas');
-  fill.width = outline.width = width;
-  fill.height = outline.height = height;
+  fill.width = outline.width = dw;
+  fill.height = outline.height = dh;
   const fctx = fill.getContext('2d')!;
   const octx = outline.getContext('2d')!;
-  const fdata = fctx.createImageData(width, height);
-  const odata = octx.createImageData(width, height);
+  const fdata = fctx.createImageData(dw, dh);
+  const odata = octx.createImageData(dw, dh);
   const colours = new Map<number, [number, number, number]>();
-  // The saved overlay's colours and edge rule (nucleus pixels next to another label; the image border is not an edge).
+  const colourOf = (id: number) => {
+    let col = colours.get(id);
+    if (!col) { col = labelColour(id); colours.set(id, col); }
+    return col;
+  };
+  // Fill: the label at each display pixel's corner sample (nearest neighbour when downsampled).
+  for (let y = 0; y < dh; y++) {
+    for (let x = 0; x < dw; x++) {
+      const id = lab[y * k * width + x * k];
+      if (id <= 0) continue;
+      const col = colourOf(id);
+      const o = (y * dw + x) * 4;
+      fdata.data[o] = col[0]; fdata.data[o + 1] = col[1]; fdata.data[o + 2] = col[2]; fdata.data[o + 3] = 255;
+    }
+  }
+  // Outline: the saved overlay's edge rule (nucleus pixels next to another label; the image border
+  // is not an edge), every edge pixel kept when downsampled. Light on a dark rim, so it shows on
+  // bright and dark images alike.
   const edges = outlineOf(lab, width, height);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
-      const i = y * width + x;
-      const id = lab[i];
-      if (id <= 0) continue;
-      let col = colours.get(id);
-      if (!col) { col = labelColour(id); colours.set(id, col); }
-      const edge = edges[i] === 1;
-      const target = edge ? odata : fdata;
-      target.data[i * 4] = edge ? 255 : col[0];
-      target.data[i * 4 + 1] = edge ? 255 : col[1];
-      target.data[i * 4 + 2] = edge ? 0 : col[2];
-      target.data[i * 4 + 3] = 255;
-      if (edge) {
-        // Edges belong to the fill too, so that turning the outline off leaves whole nuclei.
-        fdata.data[i * 4] = col[0]; fdata.data[i * 4 + 1] = col[1]; fdata.data[i * 4 + 2] = col[2]; fdata.data[i * 4 + 3] = 255;
-      }
+      if (edges[y * width + x] !== 1) continue;
+      const o = (((y / k) | 0) * dw + ((x / k) | 0)) * 4;
+      odata.data[o] = 255; odata.data[o + 1] = 255; odata.data[o + 2] = 0; odata.data[o + 3] = 255;
     }
   }
   fctx.putImageData(fdata, 0, 0);
   octx.putImageData(odata, 0, 0);
   fillLayer = fill;
   outlineLayer = outline;
+  document.body.dataset.displayStep = String(k);
 }
 
 function resizeCanvas(): void {
@@ -191,8 +209,8 @@ function draw(): void {
   }
   const alpha = Number(opacityRange.value) / 100;
   ctx.globalAlpha = alpha;
-  if (fillBox.checked && fillLayer) ctx.drawImage(fillLayer, 0, 0);
-  if (outlineBox.checked && outlineLayer) ctx.drawImage(outlineLayer, 0, 0);
+  if (fillBox.checked && fillLayer) ctx.drawImage(fillLayer, 0, 0, payload.width, payload.height);
+  if (outlineBox.checked && outlineLayer) ctx.drawImage(outlineLayer, 0, 0, payload.width, payload.height);
   ctx.globalAlpha = 1;
   ctx.setTransform(1, 0, 0, 1, 0, 0);
   const row = selected ? table.row(selected) : undefined;

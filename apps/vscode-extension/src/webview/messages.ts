@@ -48,6 +48,9 @@ export interface NucleusRow {
   box: [number, number, number, number];
 }
 
+/** Images above this are sent to the viewer downsampled (its layers are drawn at most this big too). */
+export const MAX_DISPLAY_PIXELS = 16_000_000;
+
 /** An image shown before it is segmented (the TIFF viewer): the segment page with a Segment button. */
 export interface ImagePayload {
   fileName: string;
