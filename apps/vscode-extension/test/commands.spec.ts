@@ -4,6 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import * as mock from './vscode-mock';
+import { settingsOf } from './settings-of';
 import { activate } from '../src/extension';
 import { runFolder, segmentImageCommand } from '../src/commands/segmentImage';
 import { runStamp, trainModelCommand } from '../src/commands/trainModel';
@@ -106,12 +107,12 @@ describe('activate', () => {
       for (const ext of ['.png', '.jpg', '.jpeg', '.tif', '.tiff', '.PNG']) expect(re.test(ext)).toBe(true);
       for (const ext of ['.json', '.pngx', '.gif']) expect(re.test(ext)).toBe(false);
     }
-    expect(Object.keys(pkg.contributes.configuration.properties).sort()).toEqual(
+    expect(Object.keys(settingsOf(pkg)).sort()).toEqual(
       ['nuclei.backend', 'nuclei.batchSize', 'nuclei.engine', 'nuclei.epochs', 'nuclei.inputSize', 'nuclei.modelPath', 'nuclei.pixelSize', 'nuclei.threshold', 'nuclei.tiling', 'nuclei.trainingRecipe', 'nuclei.trainingWorkers'],
     );
-    expect(pkg.contributes.configuration.properties['nuclei.backend'].enum).toEqual(['auto', 'gpu', 'node', 'wasm', 'cpu']);
-    expect(pkg.contributes.configuration.properties['nuclei.engine'].enum).toEqual(['auto', 'onnx', 'tfjs']);
-    expect(pkg.contributes.configuration.properties['nuclei.tiling'].enum).toEqual(['auto', 'tile', 'resize']);
+    expect(settingsOf(pkg)['nuclei.backend'].enum).toEqual(['auto', 'gpu', 'node', 'wasm', 'cpu']);
+    expect(settingsOf(pkg)['nuclei.engine'].enum).toEqual(['auto', 'onnx', 'tfjs']);
+    expect(settingsOf(pkg)['nuclei.tiling'].enum).toEqual(['auto', 'tile', 'resize']);
   });
 });
 
