@@ -1,7 +1,7 @@
 // Builds the extension into dist/:
 //   dist/extension.js       extension host bundle (CJS, `vscode` external), packages bundled from source
 //   dist/webview/<view>.js  one browser bundle per webview page
-//   dist/wasm/*.wasm        TF.js wasm backend binaries (passed to selectBackend as wasmDir)
+//   dist/wasm/*.wasm        TF.js wasm backend binaries (found by @nuclei/backend beside the bundles)
 //   dist/node_modules/...   sharp and its platform packages, onnxruntime-node with this platform's binary
 //                           only (native: kept external and shipped)
 //   dist/models/default     the bundled default model, when <repo>/models/default exists
@@ -49,7 +49,7 @@ function buildNodeBundle(entry, out) {
     // dist/node_modules); tfjs-node[-gpu] are optional native backends that selectBackend may try and skip.
     external: ['vscode', 'sharp', 'onnxruntime-node', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'],
     tsconfig: path.join(repo, 'tsconfig.base.json'),
-    // @nuclei/model's defaultWasmDir() uses require.resolve; the extension always passes dist/wasm.
+    // @nuclei/backend's defaultWasmDir() finds dist/wasm beside the bundle before trying require.resolve.
     logOverride: { 'require-resolve-not-external': 'silent' },
     logLevel: 'warning',
   });

@@ -12,7 +12,7 @@ const os = require('os');
 const path = require('path');
 
 const repo = path.resolve(__dirname, '../..');
-const PACKAGES = ['evaluation', 'data', 'model', 'onnx', 'training', 'segmentation'];
+const PACKAGES = ['evaluation', 'data', 'model', 'backend', 'onnx', 'training', 'segmentation'];
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const run = (cmd, args, cwd, env = {}) => {
   try {
@@ -44,7 +44,8 @@ try {
 
   fs.writeFileSync(path.join(app, 'pipeline.cjs'), `
 const { generateSyntheticSample, masksToLabels } = require('@nuclei/data');
-const { buildUNet, selectBackend } = require('@nuclei/model');
+const { buildUNet } = require('@nuclei/model');
+const { selectBackend } = require('@nuclei/backend');
 const { train } = require('@nuclei/training');
 const { segment } = require('@nuclei/segmentation');
 const { dsbScore } = require('@nuclei/evaluation');
@@ -70,8 +71,10 @@ const { selectEngine, describeEngine } = require('@nuclei/onnx');
 `);
   const cjs = JSON.parse(run(process.execPath, ['pipeline.cjs'], app).trim().split('\n').pop());
   if (cjs.stop !== 'completed' || typeof cjs.dsb !== 'number') throw new Error(`pipeline: ${JSON.stringify(cjs)}`);
-  fs.writeFileSync(path.join(app, 'esm.mjs'), `import { dsbScore } from '@nuclei/evaluation';\nimport { PRESETS } from '@nuclei/model';\nconsole.log(JSON.stringify({ esm: typeof dsbScore, presets: Object.keys(PRESETS).length }));\n`);
+  // Importing the model package leaves TF.js's backend registry alone (backends are @nuclei/backend's business).
+  fs.writeFileSync(path.join(app, 'esm.mjs'), `import * as tf from '@tensorflow/tfjs';\nimport { dsbScore } from '@nuclei/evaluation';\nimport { PRESETS } from '@nuclei/model';\nconsole.log(JSON.stringify({ esm: typeof dsbScore, presets: Object.keys(PRESETS).length, wasmRegistered: 'wasm' in tf.engine().registryFactory }));\n`);
   const esm = JSON.parse(run(process.execPath, ['esm.mjs'], app).trim());
+  if (esm.wasmRegistered) throw new Error('importing @nuclei/model registered the wasm backend');
   fs.writeFileSync(path.join(app, 'typed.ts'), `import { segment, type SegmentResult } from '@nuclei/segmentation';\nimport { exportOnnx } from '@nuclei/onnx';\nexport const f: (typeof segment) | undefined = undefined;\nexport type R = SegmentResult;\nexport const g = exportOnnx;\n`);
   run(process.execPath, [path.join(repo, 'node_modules/typescript/bin/tsc'), '--strict', '--noEmit', '--module', 'commonjs', '--moduleResolution', 'node', '--target', 'es2022', '--skipLibCheck', '--types', 'node', '--typeRoots', path.join(repo, 'node_modules/@types'), 'typed.ts'], app);
   console.log(`consumer check: ${PACKAGES.length} packages packed and installed outside the workspace (one @tensorflow/tfjs), CommonJS pipeline ${JSON.stringify(cjs)}, ESM ${JSON.stringify(esm)}, strict TypeScript types ok, in ${((Date.now() - started) / 1000).toFixed(0)} s`);

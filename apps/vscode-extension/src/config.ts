@@ -61,11 +61,6 @@ export function trainingWorkerScript(extensionPath: string): string {
   return path.join(extensionPath, 'dist', 'training-worker.js');
 }
 
-/** The folder of the TF.js wasm binaries copied by build.js. */
-export function wasmDir(extensionPath: string): string {
-  return path.join(extensionPath, 'dist', 'wasm');
-}
-
 /**
  * The model folder to use: `nuclei.modelPath` when set (`~` and `${workspaceFolder}` expanded,
  * relative paths taken from the first workspace folder), else the bundled default.

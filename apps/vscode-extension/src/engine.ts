@@ -4,7 +4,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import sharp from 'sharp';
 import { readPixelSize, writeFileAtomic, type LoadProgress, type PixelSize, type RgbImage, type SkippedSample } from '@nuclei/data';
-import { buildUNet, isModelDir, loadModel, resolveConfig, selectBackend, type BackendPreference, type ModelMetadata, type TilePredictor } from '@nuclei/model';
+import { buildUNet, isModelDir, loadModel, resolveConfig, type ModelMetadata, type TilePredictor } from '@nuclei/model';
+import { selectBackend, type BackendPreference } from '@nuclei/backend';
 import { describeEngine, selectEngine, type EnginePreference } from '@nuclei/onnx';
 import {
   evaluateModelOnDataset, measureNuclei, outputPaths, readImageForSegmentation, segment, segmentOptionsForModel, writeSegmentationOutputs,
@@ -44,10 +45,13 @@ export interface LoadedModel {
 
 let backendFor: { preference: string; description: Promise<string> } | undefined;
 
-/** Selects the TF.js backend once per preference; returns `describe()` for the log. */
-export function ensureBackend(preference: BackendPreference, wasmDir: string): Promise<string> {
+/**
+ * Selects the TF.js backend once per preference; returns `describe()` for the log. The wasm
+ * binaries are found by @nuclei/backend in dist/wasm beside this bundle (copied by build.js).
+ */
+export function ensureBackend(preference: BackendPreference): Promise<string> {
   if (!backendFor || backendFor.preference !== preference) {
-    const description = selectBackend(preference, { wasmDir }).then((s) => s.describe());
+    const description = selectBackend(preference).then((s) => s.describe());
     description.catch(() => { if (backendFor?.description === description) backendFor = undefined; });
     backendFor = { preference, description };
   }
@@ -181,10 +185,9 @@ export interface TrainRequest {
   recipe?: RecipeName;
   /** Fine-tune this model (its network, normalisation, recipe and weights) instead of starting from random weights. */
   fromModelDir?: string;
-  /** Replicas per batch (0 = one per core on wasm/cpu), the script their threads run, and its wasm files. */
+  /** Replicas per batch (0 = one per core on wasm/cpu) and the script their threads run. */
   workers: number;
   workerScript: string;
-  wasmDir: string;
   signal: AbortSignal;
   onLoad?: (p: LoadProgress) => void;
   onStart?: (info: { samples: number; skipped: SkippedSample[]; workers: number; epochs: number }) => void;
@@ -230,7 +233,6 @@ export async function trainModel(req: TrainRequest): Promise<TrainOutcome> {
       batchSize: req.batchSize,
       workers,
       workerScript: req.workerScript,
-      workerWasmDir: req.wasmDir,
       signal: req.signal,
       callbacks: defaultCallbacks(req.outDir, {
         onProgress: req.onProgress,

@@ -207,7 +207,7 @@ describe('Segment nuclei in image', () => {
     const r = await segmentImageCommand(context, log);
     expect(r?.result.count).toBe(2);
     expect(engine.loadModelCached).toHaveBeenCalledWith(path.join(EXT, 'dist/models/default'), 'auto');
-    expect(engine.ensureBackend).toHaveBeenCalledWith('auto', path.join(EXT, 'dist/wasm'));
+    expect(engine.ensureBackend).toHaveBeenCalledWith('auto');
     expect(engine.readImage).toHaveBeenCalledWith(file, undefined);
     expect(engine.segmentImage).toHaveBeenCalledWith(expect.anything(), { engine: 'fake' }, expect.anything(), expect.objectContaining({ mode: 'auto', threshold: undefined, source: file }));
     expect(mock.window.withProgress.mock.calls[0][0]).toMatchObject({ location: vscode.ProgressLocation.Notification });
@@ -243,7 +243,7 @@ describe('Segment nuclei in image', () => {
     await segmentImageCommand(context, log, vscode.Uri.file(imageFile()));
     expect(mock.window.showOpenDialog).not.toHaveBeenCalled();
     expect(engine.loadModelCached).toHaveBeenCalledWith(path.join(tmp, 'models/mine'), 'auto');
-    expect(engine.ensureBackend).toHaveBeenCalledWith('cpu', expect.any(String));
+    expect(engine.ensureBackend).toHaveBeenCalledWith('cpu');
     expect(engine.segmentImage).toHaveBeenCalledWith(expect.anything(), expect.anything(), expect.anything(), expect.objectContaining({ mode: 'resize', threshold: 0.3 }));
   });
 

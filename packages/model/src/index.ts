@@ -15,16 +15,6 @@ export {
 export { acc, iou } from './metrics';
 export { modelFlops } from './flops';
 export {
-  selectBackend,
-  type BackendPreference,
-  type BackendCandidate,
-  type BackendName,
-  type BackendAttempt,
-  type BackendSelection,
-  type SelectBackendOptions,
-} from './backend';
-export { registerWasmTrainingKernels } from './wasm';
-export {
   METADATA_FILE,
   makeMetadata,
   parseMetadata,

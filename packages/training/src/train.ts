@@ -155,7 +155,7 @@ export async function train(model: tf.LayersModel, data: TrainData, options: Tra
   let parallel: ParallelTrainer | undefined;
   try {
     if (workers > 1 && opts.initialEpoch < opts.epochs && !aborted()) {
-      parallel = await ParallelTrainer.start(model, { workers, workerScript: options.workerScript ?? defaultWorkerScript(), wasmDir: options.workerWasmDir });
+      parallel = await ParallelTrainer.start(model, { workers, workerScript: options.workerScript ?? defaultWorkerScript() });
     }
     for (let epoch = opts.initialEpoch; epoch < opts.epochs; epoch++) {
       if (aborted()) {

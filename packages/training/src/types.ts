@@ -67,8 +67,6 @@ export interface TrainOptions extends Partial<ResolvedTrainOptions> {
    * An unbundled TypeScript file cannot be used.
    */
   workerScript?: string;
-  /** Folder of the tfjs-backend-wasm `.wasm` files for the workers (default: resolved from node_modules). */
-  workerWasmDir?: string;
 }
 
 export interface TrainResult {

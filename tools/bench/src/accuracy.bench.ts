@@ -6,7 +6,8 @@
 import { existsSync } from 'fs';
 import { resolve } from 'path';
 import { formatKindTable, type EvaluationReport } from '@nuclei/evaluation';
-import { loadModel, selectBackend } from '@nuclei/model';
+import { loadModel } from '@nuclei/model';
+import { selectBackend } from '@nuclei/backend';
 import { selectEngine } from '@nuclei/onnx';
 import { evaluateModelOnDataset, segmentOptionsForModel } from '@nuclei/segmentation';
 import { imageJMacroReport, imageJMissing } from './imagej-macro';

@@ -9,9 +9,9 @@ import * as tf from '@tensorflow/tfjs';
 import { buildUNet } from '@nuclei/model';
 import { exportOnnx, onnxPredictor } from '@nuclei/onnx';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { registerWasmTrainingKernels } from '../../../packages/model/src/wasm';
-import { setInnerProfile } from '../../../packages/model/src/wasm/kernel-utils';
-import { seedUNetFlops } from '../../../packages/model/src/wasm/test-utils/seed-unet';
+import { registerWasmTrainingKernels } from '@nuclei/backend';
+import { setInnerProfile } from '../../../packages/backend/src/wasm/kernel-utils';
+import { seedUNetFlops } from '../../../packages/backend/src/wasm/test-utils/seed-unet';
 import { measurePeak } from './peak';
 
 

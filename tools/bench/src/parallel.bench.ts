@@ -5,7 +5,8 @@
 // Timings on a shared machine are noisy: compare rows run back to back, and mind the load average.
 import * as os from 'os';
 import * as tf from '@tensorflow/tfjs';
-import { buildUNet, selectBackend } from '@nuclei/model';
+import { buildUNet } from '@nuclei/model';
+import { selectBackend } from '@nuclei/backend';
 import { isTrainingWorker, runTrainingWorker } from '@nuclei/training';
 import { ParallelTrainer } from '../../../packages/training/src/parallel/pool';
 

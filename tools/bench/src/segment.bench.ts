@@ -12,7 +12,8 @@ import * as path from 'path';
 import sharp from 'sharp';
 import * as tf from '@tensorflow/tfjs';
 import { generateSyntheticSample, masksToLabels } from '@nuclei/data';
-import { buildUNet, loadModel, selectBackend, type ModelMetadata, type TilePredictor } from '@nuclei/model';
+import { buildUNet, loadModel, type ModelMetadata, type TilePredictor } from '@nuclei/model';
+import { selectBackend } from '@nuclei/backend';
 import { selectEngine, type EnginePreference } from '@nuclei/onnx';
 import { dsbScore } from '@nuclei/evaluation';
 import {

@@ -1,4 +1,4 @@
-import { selectBackend } from '@nuclei/model';
+import { selectBackend } from '@nuclei/backend';
 import { choiceOption, parseCommandArgs } from '../args';
 import { CliError } from '../cli-error';
 

@@ -3,7 +3,7 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { describeModelDir } from '../model-status';
-import { modelProblem, readConfig, resolveModelDir, wasmDir } from '../config';
+import { modelProblem, readConfig, resolveModelDir } from '../config';
 import { errorMessage, type Logger } from '../log';
 import type { MetricsTable } from '../webview/messages';
 import { pickModelDir } from './selectModel';
@@ -97,7 +97,7 @@ async function scoreModels(context: vscode.ExtensionContext, log: Logger, datase
       const controller = new AbortController();
       token.onCancellationRequested(() => controller.abort());
       const engine = await import('../engine');
-      log.info(await engine.ensureBackend(config.backend, wasmDir(context.extensionPath)));
+      log.info(await engine.ensureBackend(config.backend));
       const reports: EvaluationReport[] = [];
       let last = 0;
       for (const [k, model] of models.entries()) {

@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { describeModelDir } from '../model-status';
-import { modelProblem, readConfig, resolveModelDir, wasmDir } from '../config';
+import { modelProblem, readConfig, resolveModelDir } from '../config';
 import { errorMessage, type Logger } from '../log';
 import type { MetricsTable } from '../webview/messages';
 import { createNucleiPanel } from '../webview/panel';
@@ -59,7 +59,7 @@ export async function segmentBatchCommand(context: vscode.ExtensionContext, log:
       const controller = new AbortController();
       token.onCancellationRequested(() => controller.abort());
       const engine = await import('../engine');
-      log.info(await engine.ensureBackend(config.backend, wasmDir(context.extensionPath)));
+      log.info(await engine.ensureBackend(config.backend));
       const loaded = await engine.loadModelCached(model.dir, config.engine);
       log.info(loaded.engineLine);
       for (const [i, file] of files.entries()) {

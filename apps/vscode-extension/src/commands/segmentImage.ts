@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { describeModelDir, modelName } from '../model-status';
-import { modelProblem, readConfig, resolveModelDir, wasmDir } from '../config';
+import { modelProblem, readConfig, resolveModelDir } from '../config';
 import { errorMessage, type Logger } from '../log';
 import { MAX_DISPLAY_PIXELS, packLabels, type FromWebview, type NucleusRow, type SaveKind, type SegmentationPayload } from '../webview/messages';
 import { createNucleiPanel, type NucleiPanel } from '../webview/panel';
@@ -107,7 +107,7 @@ export async function runSegmentation(context: vscode.ExtensionContext, log: Log
         token.onCancellationRequested(() => controller.abort());
         const engine = await import('../engine');
         progress.report({ message: 'starting TF.js' });
-        const backend = await engine.ensureBackend(config.backend, wasmDir(context.extensionPath));
+        const backend = await engine.ensureBackend(config.backend);
         log.info(backend);
         progress.report({ message: 'loading model', increment: 10 });
         const loaded = await engine.loadModelCached(model.dir, config.engine);

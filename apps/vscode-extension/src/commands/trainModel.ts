@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { evaluateModelCommand } from './evaluateModel';
 import { segmentImageCommand } from './segmentImage';
 import { rememberModel } from './selectModel';
-import { modelProblem, readConfig, resolveModelDir, SECTION, trainingWorkerScript, wasmDir } from '../config';
+import { modelProblem, readConfig, resolveModelDir, SECTION, trainingWorkerScript } from '../config';
 import { errorMessage, type Logger } from '../log';
 import type { ModelAction } from '../webview/messages';
 import { createNucleiPanel } from '../webview/panel';
@@ -135,7 +135,7 @@ export async function trainModelCommand(context: vscode.ExtensionContext, log: L
         });
         const engine = await import('../engine');
         progress.report({ message: 'starting TF.js' });
-        log.info(await engine.ensureBackend(config.backend, wasmDir(context.extensionPath)));
+        log.info(await engine.ensureBackend(config.backend));
         progress.report({ message: 'loading the dataset' });
         let lastFraction = 0;
         const outcome = await engine.trainModel({
@@ -148,7 +148,6 @@ export async function trainModelCommand(context: vscode.ExtensionContext, log: L
           fromModelDir: start,
           workers: config.trainingWorkers,
           workerScript: trainingWorkerScript(context.extensionPath),
-          wasmDir: wasmDir(context.extensionPath),
           signal: abort.signal,
           onLoad: (p) => progress.report({ message: `loading the dataset: ${p.phase} ${p.done}/${p.total}` }),
           onStart: ({ samples, skipped, workers, epochs: total }) => {

@@ -44,7 +44,7 @@ export async function makeWorkspace(root: string, withModel: boolean): Promise<{
   if (withModel) {
     modelDir = path.join(dir, 'tiny-model');
     const model = await import('@nuclei/model');
-    await model.selectBackend('cpu');
+    await (await import('@nuclei/backend')).selectBackend('cpu');
     const config = model.resolveConfig({ inputSize: 64, depth: 3, baseFilters: 4 });
     const warn = console.warn;
     console.warn = () => undefined; // tfjs's "use tfjs-node for speed" banner

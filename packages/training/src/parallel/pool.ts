@@ -1,6 +1,7 @@
 import { Worker } from 'worker_threads';
 import * as tf from '@tensorflow/tfjs';
-import { acc, iou, lossNameOf, type BackendPreference } from '@nuclei/model';
+import { acc, iou, lossNameOf } from '@nuclei/model';
+import { type BackendPreference } from '@nuclei/backend';
 import { shareGradients } from './gradients';
 import { WORKER_FLAG, type FromWorker, type StepMessage, type WorkerInit } from './protocol';
 import { readWeights } from './worker';
@@ -12,8 +13,6 @@ export interface ParallelOptions {
   workerScript: string;
   /** Backend of the workers; default: the main thread's (wasm -> 'wasm', cpu -> 'cpu', tensorflow -> 'node'). */
   backend?: BackendPreference;
-  /** Folder of the tfjs-backend-wasm `.wasm` files, when not resolvable from the worker script. */
-  wasmDir?: string;
 }
 
 /** How many images of an `n`-image batch each replica takes; replica 0 is the main thread. */
@@ -70,7 +69,6 @@ export class ParallelTrainer {
     const init: WorkerInit = {
       [WORKER_FLAG]: true,
       backend: options.backend ?? backendOfMainThread(),
-      wasmDir: options.wasmDir,
       modelJson: model.toJSON() as string,
       ...compiledNames(model),
     };

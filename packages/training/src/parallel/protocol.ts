@@ -1,5 +1,5 @@
 import { isMainThread, workerData } from 'worker_threads';
-import type { BackendPreference } from '@nuclei/model';
+import type { BackendPreference } from '@nuclei/backend';
 
 /** `workerData` key that marks a thread as a training worker (the bundle entry checks it). */
 export const WORKER_FLAG = 'nucleiTrainingWorker';
@@ -8,7 +8,6 @@ export const WORKER_FLAG = 'nucleiTrainingWorker';
 export interface WorkerInit {
   [WORKER_FLAG]: true;
   backend: BackendPreference;
-  wasmDir?: string;
   /** `model.toJSON()`: the topology (no weights, no training config). */
   modelJson: string;
   /** The compiled loss, by its config name (see lossNameOf). */

@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'worker_threads';
 import * as tf from '@tensorflow/tfjs';
-import { acc, iou, lossFor, selectBackend } from '@nuclei/model';
+import { acc, iou, lossFor } from '@nuclei/model';
+import { selectBackend } from '@nuclei/backend';
 import { shareGradients } from './gradients';
 import { isTrainingWorker, type FromWorker, type StepMessage, type ToWorker, type WorkerInit } from './protocol';
 
@@ -68,7 +69,8 @@ export function runTrainingWorker(): void {
   const ready = (async () => {
     // The main thread already printed whatever tfjs wants to say; a worker stays quiet.
     tf.env().set('PROD', true);
-    await selectBackend(init.backend, { wasmDir: init.wasmDir });
+    // The wasm binaries are found by @nuclei/backend (beside the bundle, or in node_modules).
+    await selectBackend(init.backend);
     const m = await tf.models.modelFromJSON({ modelTopology: JSON.parse(init.modelJson) });
     m.compile({ optimizer: tf.train.sgd(0), loss: lossFor(init.loss), metrics: init.metrics.map((name) => METRICS[name] ?? name) });
     model = m;

@@ -26,7 +26,7 @@ export interface BackendSelection {
 }
 
 export interface SelectBackendOptions {
-  /** Folder holding the tfjs-backend-wasm `.wasm` files (e.g. copied next to a VS Code extension bundle). */
+  /** Folder holding the tfjs-backend-wasm `.wasm` files; default: `defaultWasmDir()`. */
   wasmDir?: string;
   /** Loads an optional module by name; tests inject failures or fakes here. Defaults to Node's require. */
   requireModule?: (name: string) => unknown;
@@ -117,8 +117,16 @@ async function tryTensorflow(moduleName: string, load: (name: string) => unknown
   return { ok: true };
 }
 
-/** Folder of the `.wasm` binaries shipped in @tensorflow/tfjs-backend-wasm/dist, resolved at run time. */
-export function defaultWasmDir(): string {
+const WASM_BINARIES = ['tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm.wasm'];
+
+/**
+ * Where the `.wasm` binaries are, so no caller has to pass the folder along: a `wasm/` folder
+ * beside this code when it holds them (a bundle that ships them, like the VS Code extension's
+ * dist/wasm, for its main thread and its training threads alike), else
+ * @tensorflow/tfjs-backend-wasm's own dist/ folder, resolved at run time.
+ */
+export function defaultWasmDir(beside = path.join(__dirname, 'wasm')): string {
+  if (WASM_BINARIES.some((b) => fs.existsSync(path.join(beside, b)))) return beside;
   // `main` is dist/tf-backend-wasm.node.js, so its folder is dist/. The name is in a variable so
   // bundlers leave the resolution to run time (the JS is bundled, the .wasm files are not).
   const pkg = '@tensorflow/tfjs-backend-wasm';
@@ -135,9 +143,8 @@ async function tryWasm(wasmDir?: string): Promise<TryResult> {
     } catch (err) {
       return { ok: false, reason: `cannot locate @tensorflow/tfjs-backend-wasm: ${firstLine(err)}` };
     }
-    const binaries = ['tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm.wasm'];
-    if (!binaries.some((b) => fs.existsSync(path.join(dir, b)))) {
-      return { ok: false, reason: `no ${binaries.join(' or ')} in ${dir}` };
+    if (!WASM_BINARIES.some((b) => fs.existsSync(path.join(dir, b)))) {
+      return { ok: false, reason: `no ${WASM_BINARIES.join(' or ')} in ${dir}` };
     }
     // Node has no wasm threads (no SharedArrayBuffer workers here): single-threaded SIMD.
     tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
@@ -157,7 +164,7 @@ function firstLine(e: unknown): string {
 /**
  * Importing tfjs-backend-wasm (the wasm training kernels do) registers 'wasm' with priority 2,
  * above cpu; in Node every op run before `await tf.ready()` then throws "The highest priority
- * backend 'wasm' has not yet been initialized". Importing @nuclei/model must not change the
+ * backend 'wasm' has not yet been initialized". Importing @nuclei/backend must not change the
  * default backend, so wasm is re-registered below cpu and only used when selectBackend picks it.
  */
 function demoteWasm(): void {

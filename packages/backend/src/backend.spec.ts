@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { defaultWasmDir, selectBackend } from './backend';
@@ -50,6 +52,17 @@ describe('selectBackend', () => {
 
   it('resolves the wasm binaries folder from the installed package', () => {
     expect(path.basename(defaultWasmDir())).toBe('dist');
+  });
+
+  it('prefers a wasm/ folder with the binaries beside the code (a bundle that ships them)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nuclei-wasm-'));
+    try {
+      expect(defaultWasmDir(dir)).not.toBe(dir); // empty: not it
+      fs.writeFileSync(path.join(dir, 'tfjs-backend-wasm-simd.wasm'), '');
+      expect(defaultWasmDir(dir)).toBe(dir);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('selects wasm explicitly, registers the training kernels and computes', async () => {
