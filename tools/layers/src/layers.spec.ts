@@ -63,7 +63,8 @@ function sources(dir: string): string[] {
 /** The packages a file imports (static imports, re-exports, require and import() of string literals). */
 export function importsOf(text: string): string[] {
   const found = new Set<string>();
-  const re = /(?:^|[^.\w])(?:import|export)\s[^'";]*?from\s*['"]([^'"]+)['"]|(?:^|[^.\w])import\s*['"]([^'"]+)['"]|(?:require|import)\(\s*['"]([^'"]+)['"]\s*\)/gm;
+  const re =
+    /(?:^|[^.\w])(?:import|export)\s[^'";]*?from\s*['"]([^'"]+)['"]|(?:^|[^.\w])import\s*['"]([^'"]+)['"]|(?:require|import)\(\s*['"]([^'"]+)['"]\s*\)/gm;
   for (const m of text.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '').matchAll(re)) found.add(m[1] ?? m[2] ?? m[3]);
   return [...found];
 }
@@ -85,30 +86,34 @@ describe('layers and dependencies', () => {
     expect(all.map((p) => p.name)).toEqual(expect.arrayContaining(Object.keys(ALLOWED)));
   });
 
-  it.each(all.filter((p) => ALLOWED[p.name] !== undefined).map((p) => [p.name, p] as const))('%s imports only what its layer allows and what it declares', (name, project) => {
-    const problems: string[] = [];
-    const allowed = ALLOWED[name];
-    for (const file of sources(project.dir)) {
-      const rel = path.relative(root, file);
-      for (const spec of importsOf(fs.readFileSync(file, 'utf8'))) {
-        const pkg = packageName(spec);
-        if (!pkg) {
-          // Relative imports must stay inside the project (no reaching into another package's sources) ...
-          if (spec.startsWith('.') && !path.resolve(path.dirname(file), spec).startsWith(project.dir + path.sep)) {
-            // ... except benchmarks and tests, which may read internals they measure.
-            if (name !== '@nuclei/bench' && !isTestFile(file)) problems.push(`${rel}: relative import ${spec} leaves the project`);
+  it.each(all.filter((p) => ALLOWED[p.name] !== undefined).map((p) => [p.name, p] as const))(
+    '%s imports only what its layer allows and what it declares',
+    (name, project) => {
+      const problems: string[] = [];
+      const allowed = ALLOWED[name];
+      for (const file of sources(project.dir)) {
+        const rel = path.relative(root, file);
+        for (const spec of importsOf(fs.readFileSync(file, 'utf8'))) {
+          const pkg = packageName(spec);
+          if (!pkg) {
+            // Relative imports must stay inside the project (no reaching into another package's sources) ...
+            if (spec.startsWith('.') && !path.resolve(path.dirname(file), spec).startsWith(project.dir + path.sep)) {
+              // ... except benchmarks and tests, which may read internals they measure.
+              if (name !== '@nuclei/bench' && !isTestFile(file)) problems.push(`${rel}: relative import ${spec} leaves the project`);
+            }
+            continue;
           }
-          continue;
-        }
-        if (pkg.startsWith('@nuclei/') && pkg !== name && allowed !== 'all' && !allowed.includes(pkg)) problems.push(`${rel}: imports ${pkg}, which is not below ${name} in docs/architecture.md`);
-        if (pkg === name) continue;
-        if (!project.deps.has(pkg) && !(isTestFile(file) && (ROOT_DEV.has(pkg) || project.devDeps.has(pkg)))) {
-          problems.push(`${rel}: imports ${pkg}, not declared in ${path.relative(root, project.dir)}/package.json`);
+          if (pkg.startsWith('@nuclei/') && pkg !== name && allowed !== 'all' && !allowed.includes(pkg))
+            problems.push(`${rel}: imports ${pkg}, which is not below ${name} in docs/architecture.md`);
+          if (pkg === name) continue;
+          if (!project.deps.has(pkg) && !(isTestFile(file) && (ROOT_DEV.has(pkg) || project.devDeps.has(pkg)))) {
+            problems.push(`${rel}: imports ${pkg}, not declared in ${path.relative(root, project.dir)}/package.json`);
+          }
         }
       }
-    }
-    expect(problems).toEqual([]);
-  });
+      expect(problems).toEqual([]);
+    },
+  );
 
   it('@nuclei/evaluation stays free of TF.js', () => {
     const evaluation = all.find((p) => p.name === '@nuclei/evaluation')!;
@@ -117,6 +122,10 @@ describe('layers and dependencies', () => {
   });
 
   it('reads imports the way TypeScript writes them', () => {
-    expect(importsOf(`import * as a from 'a';\nimport type { B } from "@s/b/sub";\nexport { c } from './c';\nimport 'side';\nconst d = require('d'); await import('e');\n// import x from 'commented'`).sort()).toEqual(['./c', '@s/b/sub', 'a', 'd', 'e', 'side']);
+    expect(
+      importsOf(
+        `import * as a from 'a';\nimport type { B } from "@s/b/sub";\nexport { c } from './c';\nimport 'side';\nconst d = require('d'); await import('e');\n// import x from 'commented'`,
+      ).sort(),
+    ).toEqual(['./c', '@s/b/sub', 'a', 'd', 'e', 'side']);
   });
 });
