@@ -99,11 +99,15 @@ function shipPackage(name, fromDir, shipped = new Map(), options = {}) {
   if (!dir) return shipped; // an optional dependency for another platform
   const target = path.join(dist, 'node_modules', name);
   const skip = options.skip ?? (() => false);
-  copyDir(dir, target, (src, entry) =>
-    (entry.isDirectory() && entry.name === 'node_modules' && path.dirname(src) === dir) ||
-    (entry.isDirectory() && src === path.join(dir, 'src')) ||
-    /\.(md|ts|mts|cts|map)$/.test(entry.name) && !/^LICENSE/i.test(entry.name) ||
-    skip(path.relative(dir, src), entry));
+  copyDir(
+    dir,
+    target,
+    (src, entry) =>
+      (entry.isDirectory() && entry.name === 'node_modules' && path.dirname(src) === dir) ||
+      (entry.isDirectory() && src === path.join(dir, 'src')) ||
+      (/\.(md|ts|mts|cts|map)$/.test(entry.name) && !/^LICENSE/i.test(entry.name)) ||
+      skip(path.relative(dir, src), entry),
+  );
   const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
   shipped.set(name, pkg.version);
   const deps = Object.keys(pkg.dependencies || {}).filter((d) => !(options.installOnly ?? []).includes(d));
@@ -121,9 +125,7 @@ function shipOnnxRuntime(shipped) {
   const mine = path.join('bin', 'napi-v6', process.platform, process.arch);
   return shipPackage('onnxruntime-node', repo, shipped, {
     installOnly: ['adm-zip', 'global-agent'],
-    skip: (rel, entry) =>
-      rel === 'script' ||
-      (rel.startsWith(`bin${path.sep}`) && entry.isDirectory() && !mine.startsWith(rel) && !rel.startsWith(mine)),
+    skip: (rel, entry) => rel === 'script' || (rel.startsWith(`bin${path.sep}`) && entry.isDirectory() && !mine.startsWith(rel) && !rel.startsWith(mine)),
   });
 }
 
@@ -145,8 +147,10 @@ function buildAll() {
   const wasm = copyWasm();
   const shipped = shipOnnxRuntime(shipPackage('sharp', repo));
   const model = copyModel();
-  console.log(`build: dist/extension.js, dist/webview/{${VIEWS.join(',')}}.js, ${wasm.length} wasm files, ` +
-    `node_modules: ${[...shipped].map(([n, v]) => `${n}@${v}`).join(' ')}${model ? ', default model' : ''}`);
+  console.log(
+    `build: dist/extension.js, dist/webview/{${VIEWS.join(',')}}.js, ${wasm.length} wasm files, ` +
+      `node_modules: ${[...shipped].map(([n, v]) => `${n}@${v}`).join(' ')}${model ? ', default model' : ''}`,
+  );
 }
 
 module.exports = { buildWebviews, buildExtension, buildAll, VIEWS };

@@ -9,7 +9,10 @@ const { spawnSync } = require('child_process');
 
 const srcDir = path.join(__dirname, 'src');
 const outDir = path.join(__dirname, 'dist');
-const all = fs.readdirSync(srcDir).filter((f) => f.endsWith('.bench.ts')).map((f) => f.replace('.bench.ts', ''));
+const all = fs
+  .readdirSync(srcDir)
+  .filter((f) => f.endsWith('.bench.ts'))
+  .map((f) => f.replace('.bench.ts', ''));
 const sep = process.argv.indexOf('--');
 const names = (sep < 0 ? process.argv.slice(2) : process.argv.slice(2, sep)).filter(Boolean);
 const extra = sep < 0 ? [] : process.argv.slice(sep + 1);
@@ -21,9 +24,15 @@ for (const name of chosen) {
   }
   const outfile = path.join(outDir, `${name}.bench.js`);
   esbuild.buildSync({
-    entryPoints: [path.join(srcDir, `${name}.bench.ts`)], outfile, bundle: true, platform: 'node',
-    target: 'node20', format: 'cjs', external: ['@tensorflow/*', 'sharp', 'onnxruntime-node'],
-    tsconfig: path.join(__dirname, '../../tsconfig.base.json'), logLevel: 'warning',
+    entryPoints: [path.join(srcDir, `${name}.bench.ts`)],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    external: ['@tensorflow/*', 'sharp', 'onnxruntime-node'],
+    tsconfig: path.join(__dirname, '../../tsconfig.base.json'),
+    logLevel: 'warning',
   });
   console.log(`\n=== bench: ${name}`);
   const r = spawnSync(process.execPath, ['--max-old-space-size=16384', outfile, ...extra], { stdio: 'inherit' });

@@ -31,7 +31,8 @@ try {
     const files = out[0].files.map((f) => f.path);
     const bad = files.filter((f) => /test-utils|testing|\.spec\.|\.map$/.test(f));
     if (bad.length) throw new Error(`@nuclei/${p} packs test files or source maps: ${bad.join(', ')}`);
-    for (const need of ['README.md', 'LICENSE', 'dist/index.js', 'dist/index.d.ts']) if (!files.includes(need)) throw new Error(`@nuclei/${p} packs no ${need}`);
+    for (const need of ['README.md', 'LICENSE', 'dist/index.js', 'dist/index.d.ts'])
+      if (!files.includes(need)) throw new Error(`@nuclei/${p} packs no ${need}`);
     return path.join(work, out[0].filename);
   });
   const app = path.join(work, 'app');
@@ -40,9 +41,12 @@ try {
   // As the README says for firewalled machines: no CUDA download for onnxruntime-node.
   run(npm, ['install', '--no-audit', '--no-fund', '@tensorflow/tfjs@4.22.0', ...tarballs], app, { ONNXRUNTIME_NODE_INSTALL: 'skip' });
   const tfjsCopies = run('find', ['node_modules', '-name', 'package.json', '-path', '*@tensorflow/tfjs/package.json'], app).trim().split('\n').filter(Boolean);
-  if (tfjsCopies.length !== 1) throw new Error(`expected one copy of @tensorflow/tfjs (a peer dependency), found ${tfjsCopies.length}: ${tfjsCopies.join(', ')}`);
+  if (tfjsCopies.length !== 1)
+    throw new Error(`expected one copy of @tensorflow/tfjs (a peer dependency), found ${tfjsCopies.length}: ${tfjsCopies.join(', ')}`);
 
-  fs.writeFileSync(path.join(app, 'pipeline.cjs'), `
+  fs.writeFileSync(
+    path.join(app, 'pipeline.cjs'),
+    `
 const { generateSyntheticSample, masksToLabels } = require('@nuclei/data');
 const { buildUNet } = require('@nuclei/model');
 const { selectBackend } = require('@nuclei/backend');
@@ -68,16 +72,45 @@ const { selectEngine, describeEngine } = require('@nuclei/onnx');
   engine.predictor.dispose();
   model.dispose();
 })().catch((e) => { console.error(e); process.exit(1); });
-`);
+`,
+  );
   const cjs = JSON.parse(run(process.execPath, ['pipeline.cjs'], app).trim().split('\n').pop());
   if (cjs.stop !== 'completed' || typeof cjs.dsb !== 'number') throw new Error(`pipeline: ${JSON.stringify(cjs)}`);
   // Importing the model package leaves TF.js's backend registry alone (backends are @nuclei/backend's business).
-  fs.writeFileSync(path.join(app, 'esm.mjs'), `import * as tf from '@tensorflow/tfjs';\nimport { dsbScore } from '@nuclei/evaluation';\nimport { PRESETS } from '@nuclei/model';\nconsole.log(JSON.stringify({ esm: typeof dsbScore, presets: Object.keys(PRESETS).length, wasmRegistered: 'wasm' in tf.engine().registryFactory }));\n`);
+  fs.writeFileSync(
+    path.join(app, 'esm.mjs'),
+    `import * as tf from '@tensorflow/tfjs';\nimport { dsbScore } from '@nuclei/evaluation';\nimport { PRESETS } from '@nuclei/model';\nconsole.log(JSON.stringify({ esm: typeof dsbScore, presets: Object.keys(PRESETS).length, wasmRegistered: 'wasm' in tf.engine().registryFactory }));\n`,
+  );
   const esm = JSON.parse(run(process.execPath, ['esm.mjs'], app).trim());
   if (esm.wasmRegistered) throw new Error('importing @nuclei/model registered the wasm backend');
-  fs.writeFileSync(path.join(app, 'typed.ts'), `import { segment, type SegmentResult } from '@nuclei/segmentation';\nimport { exportOnnx } from '@nuclei/onnx';\nexport const f: (typeof segment) | undefined = undefined;\nexport type R = SegmentResult;\nexport const g = exportOnnx;\n`);
-  run(process.execPath, [path.join(repo, 'node_modules/typescript/bin/tsc'), '--strict', '--noEmit', '--module', 'commonjs', '--moduleResolution', 'node', '--target', 'es2022', '--skipLibCheck', '--types', 'node', '--typeRoots', path.join(repo, 'node_modules/@types'), 'typed.ts'], app);
-  console.log(`consumer check: ${PACKAGES.length} packages packed and installed outside the workspace (one @tensorflow/tfjs), CommonJS pipeline ${JSON.stringify(cjs)}, ESM ${JSON.stringify(esm)}, strict TypeScript types ok, in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  fs.writeFileSync(
+    path.join(app, 'typed.ts'),
+    `import { segment, type SegmentResult } from '@nuclei/segmentation';\nimport { exportOnnx } from '@nuclei/onnx';\nexport const f: (typeof segment) | undefined = undefined;\nexport type R = SegmentResult;\nexport const g = exportOnnx;\n`,
+  );
+  run(
+    process.execPath,
+    [
+      path.join(repo, 'node_modules/typescript/bin/tsc'),
+      '--strict',
+      '--noEmit',
+      '--module',
+      'commonjs',
+      '--moduleResolution',
+      'node',
+      '--target',
+      'es2022',
+      '--skipLibCheck',
+      '--types',
+      'node',
+      '--typeRoots',
+      path.join(repo, 'node_modules/@types'),
+      'typed.ts',
+    ],
+    app,
+  );
+  console.log(
+    `consumer check: ${PACKAGES.length} packages packed and installed outside the workspace (one @tensorflow/tfjs), CommonJS pipeline ${JSON.stringify(cjs)}, ESM ${JSON.stringify(esm)}, strict TypeScript types ok, in ${((Date.now() - started) / 1000).toFixed(0)} s`,
+  );
 } finally {
   fs.rmSync(work, { recursive: true, force: true });
 }

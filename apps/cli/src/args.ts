@@ -4,7 +4,12 @@ import { CliError } from './cli-error';
 type Options = NonNullable<ParseArgsConfig['options']>;
 
 /** node:util parseArgs with errors turned into CliError, naming the command. */
-export function parseCommandArgs(command: string, argv: string[], options: Options, allowPositionals = false): {
+export function parseCommandArgs(
+  command: string,
+  argv: string[],
+  options: Options,
+  allowPositionals = false,
+): {
   values: Record<string, string | boolean | undefined>;
   positionals: string[];
 } {

@@ -1,6 +1,9 @@
 /** An error the user can fix (bad arguments, missing files): printed without a stack trace. */
 export class CliError extends Error {
-  constructor(message: string, readonly exitCode = 2) {
+  constructor(
+    message: string,
+    readonly exitCode = 2,
+  ) {
     super(message);
     this.name = 'CliError';
   }

@@ -47,8 +47,14 @@ describe('nuclei CLI', () => {
 
   test('bad arguments name the problem', async () => {
     expect(await run(['train', '--out', model])).toMatchObject({ code: 2, text: expect.stringMatching(/--data DIR is required/) });
-    expect(await run(['train', '--data', data, '--out', model, '--epochs', 'many'])).toMatchObject({ code: 2, text: expect.stringMatching(/--epochs must be an integer/) });
-    expect(await run(['segment', path.join(root, 'missing.png'), '--out', root])).toMatchObject({ code: 2, text: expect.stringMatching(/missing\.png: no such file/) });
+    expect(await run(['train', '--data', data, '--out', model, '--epochs', 'many'])).toMatchObject({
+      code: 2,
+      text: expect.stringMatching(/--epochs must be an integer/),
+    });
+    expect(await run(['segment', path.join(root, 'missing.png'), '--out', root])).toMatchObject({
+      code: 2,
+      text: expect.stringMatching(/missing\.png: no such file/),
+    });
     expect(await run(['backend', '--backend', 'tpu'])).toMatchObject({ code: 2, text: expect.stringMatching(/one of auto, gpu, node, wasm, cpu/) });
   });
 
@@ -57,7 +63,25 @@ describe('nuclei CLI', () => {
     expect(synth.code).toBe(0);
     expect(fs.readdirSync(data)).toHaveLength(10);
 
-    const common = ['--data', data, '--out', model, '--recipe', 'seed', '--preset', 'small', '--size', '32', '--batch', '4', '--backend', 'wasm', '--no-cache', '--workers', '1'];
+    const common = [
+      '--data',
+      data,
+      '--out',
+      model,
+      '--recipe',
+      'seed',
+      '--preset',
+      'small',
+      '--size',
+      '32',
+      '--batch',
+      '4',
+      '--backend',
+      'wasm',
+      '--no-cache',
+      '--workers',
+      '1',
+    ];
     const trained = await run(['train', ...common, '--epochs', '1']);
     expect(trained.code).toBe(0);
     expect(trained.text).toMatch(/^backend: wasm/m);
@@ -88,18 +112,33 @@ describe('nuclei CLI', () => {
     expect(pub.text).toMatch(/^engine: onnx \(onnxruntime-node [\d.]+ cpu, \d threads?\)$/m);
 
     const verified = await run(['verify', '--model', published, '--data', data, '--backend', 'wasm']);
-    expect(verified).toMatchObject({ code: 0, text: expect.stringMatching(/model\.onnx: the same network and weights as the TF\.js files[\s\S]*figures hold/) });
+    expect(verified).toMatchObject({
+      code: 0,
+      text: expect.stringMatching(/model\.onnx: the same network and weights as the TF\.js files[\s\S]*figures hold/),
+    });
     const onnxFile = path.join(root, 'exported.onnx');
     const exported = await run(['export', published, '--format', 'onnx', '--out', onnxFile, '--backend', 'wasm']);
     expect(exported).toMatchObject({ code: 0, text: expect.stringMatching(/wrote .*exported\.onnx/) });
     expect(fs.statSync(onnxFile).size).toBe(onnxBytes.length);
-    expect(await run(['export', published, '--format', 'onnx', '--out', onnxFile])).toMatchObject({ code: 2, text: expect.stringMatching(/already exists: add --overwrite/) });
-    expect(await run(['export', published, '--format', 'pt', '--out', onnxFile])).toMatchObject({ code: 2, text: expect.stringMatching(/--format must be one of onnx, bioimageio/) });
+    expect(await run(['export', published, '--format', 'onnx', '--out', onnxFile])).toMatchObject({
+      code: 2,
+      text: expect.stringMatching(/already exists: add --overwrite/),
+    });
+    expect(await run(['export', published, '--format', 'pt', '--out', onnxFile])).toMatchObject({
+      code: 2,
+      text: expect.stringMatching(/--format must be one of onnx, bioimageio/),
+    });
     const bioimageio = path.join(root, 'model.bioimageio.zip');
     const packaged = await run(['export', published, '--format', 'bioimageio', '--out', bioimageio, '--name', 'tiny test model']);
-    expect(packaged).toMatchObject({ code: 0, text: expect.stringMatching(/bioimage\.io 0\.5\.7: weights\.onnx, tfjs_layers_model\.zip, test_input\.npy, test_output\.npy/) });
+    expect(packaged).toMatchObject({
+      code: 0,
+      text: expect.stringMatching(/bioimage\.io 0\.5\.7: weights\.onnx, tfjs_layers_model\.zip, test_input\.npy, test_output\.npy/),
+    });
     expect(fs.readFileSync(bioimageio).toString('latin1')).toContain('name: "tiny test model"');
-    expect(await run(['export', published, '--format', 'bioimageio', '--out', path.join(root, 'x.tar')])).toMatchObject({ code: 2, text: expect.stringMatching(/writes a \.zip package/) });
+    expect(await run(['export', published, '--format', 'bioimageio', '--out', path.join(root, 'x.tar')])).toMatchObject({
+      code: 2,
+      text: expect.stringMatching(/writes a \.zip package/),
+    });
 
     const report = path.join(root, 'report.json');
     const evaluated = await run(['evaluate', '--data', data, '--model', path.join(model, 'best'), '--out', report, '--limit', '2', '--backend', 'wasm']);
@@ -112,22 +151,50 @@ describe('nuclei CLI', () => {
     const seg = await run(['segment', path.join(data, id, 'images', `${id}.png`), '--model', published, '--out', path.join(root, 'seg'), '--backend', 'wasm']);
     expect(seg.code).toBe(0);
     expect(seg.text).toContain(`segmentation: ${meta.segmentation.mode}`); // the model's recommendation applies
-    const tfjsSeg = await run(['segment', path.join(data, id, 'images', `${id}.png`), '--model', published, '--out', path.join(root, 'seg-tfjs'), '--backend', 'wasm', '--engine', 'tfjs']);
+    const tfjsSeg = await run([
+      'segment',
+      path.join(data, id, 'images', `${id}.png`),
+      '--model',
+      published,
+      '--out',
+      path.join(root, 'seg-tfjs'),
+      '--backend',
+      'wasm',
+      '--engine',
+      'tfjs',
+    ]);
     expect(tfjsSeg.text).toMatch(/^engine: tfjs \(tfjs wasm\)$/m);
     // Same nuclei on either engine (the count line is the same).
     expect(tfjsSeg.text.match(/: \d+ nuclei, mean area [\d.]+ px/)?.[0]).toBe(seg.text.match(/: \d+ nuclei, mean area [\d.]+ px/)?.[0]);
-    expect(await run(['segment', path.join(data, id, 'images', `${id}.png`), '--model', published, '--out', path.join(root, 'seg-x'), '--engine', 'tpu'])).toMatchObject({ code: 2, text: expect.stringMatching(/--engine must be one of auto, onnx, tfjs/) });
+    expect(
+      await run(['segment', path.join(data, id, 'images', `${id}.png`), '--model', published, '--out', path.join(root, 'seg-x'), '--engine', 'tpu']),
+    ).toMatchObject({ code: 2, text: expect.stringMatching(/--engine must be one of auto, onnx, tfjs/) });
     for (const suffix of ['_mask.png', '_labels.png', '_overlay.png', '.json', '.csv', '_measurements.csv', '_rois.zip', '.geojson']) {
       expect(fs.existsSync(path.join(root, 'seg', `${id}${suffix}`))).toBe(true);
     }
-    const only = await run(['segment', path.join(data, id, 'images', `${id}.png`), '--model', published, '--out', path.join(root, 'seg-some'), '--outputs', 'labels,measurements', '--pixel-size', '0.5', '--backend', 'wasm']);
+    const only = await run([
+      'segment',
+      path.join(data, id, 'images', `${id}.png`),
+      '--model',
+      published,
+      '--out',
+      path.join(root, 'seg-some'),
+      '--outputs',
+      'labels,measurements',
+      '--pixel-size',
+      '0.5',
+      '--backend',
+      'wasm',
+    ]);
     expect(only.code).toBe(0);
     expect(fs.readdirSync(path.join(root, 'seg-some')).sort()).toEqual([`${id}_labels.png`, `${id}_measurements.csv`]);
     expect(fs.readFileSync(path.join(root, 'seg-some', `${id}_measurements.csv`), 'utf8')).toMatch(/^label,area_um2,perimeter_um,/);
     expect((await run(['segment', path.join(data, id, 'images', `${id}.png`), '--out', root, '--outputs', 'labels,pdf'])).text).toMatch(/unknown kind "pdf"/);
     // A TIFF that records its pixel size is measured in microns without --pixel-size (sharp's xres is pixels per mm).
     const tif = path.join(root, `${id}.tif`);
-    await sharp(path.join(data, id, 'images', `${id}.png`)).tiff({ xres: 4000, yres: 4000, resolutionUnit: 'cm' }).toFile(tif);
+    await sharp(path.join(data, id, 'images', `${id}.png`))
+      .tiff({ xres: 4000, yres: 4000, resolutionUnit: 'cm' })
+      .toFile(tif);
     const microns = await run(['segment', tif, '--model', published, '--out', path.join(root, 'seg-tif'), '--outputs', 'measurements', '--backend', 'wasm']);
     expect(microns.text).toContain(`${tif}: pixel size 0.25 um (from its TIFF resolution); measurements in microns`);
     expect(fs.readFileSync(path.join(root, 'seg-tif', `${id}_measurements.csv`), 'utf8')).toMatch(/^label,area_um2,/);
@@ -136,7 +203,26 @@ describe('nuclei CLI', () => {
 
   test('the default recipe: crops, two outputs, resume keeps the run, publish tunes the marker split', async () => {
     const out = path.join(root, 'nuclei-model');
-    const common = ['--data', data, '--out', out, '--preset', 'nuclei-small', '--size', '32', '--batch', '4', '--backend', 'wasm', '--workers', '1', '--val', '0.2', '--crops', '2'];
+    const common = [
+      '--data',
+      data,
+      '--out',
+      out,
+      '--preset',
+      'nuclei-small',
+      '--size',
+      '32',
+      '--batch',
+      '4',
+      '--backend',
+      'wasm',
+      '--workers',
+      '1',
+      '--val',
+      '0.2',
+      '--crops',
+      '2',
+    ];
     const trained = await run(['train', ...common, '--epochs', '1']);
     expect(trained.code).toBe(0);
     expect(trained.text).toMatch(/loaded 10 full-size images .*; 2 32x32 crops per image per epoch/);
@@ -149,7 +235,9 @@ describe('nuclei CLI', () => {
     const changed = await run(['train', '--data', data, '--out', out, '--resume', '--val', '0.3', '--epochs', '2', '--backend', 'wasm']);
     expect(changed.code).toBe(2);
     expect(changed.text).toMatch(/--val 0.3 differs from the run in .* \(val 0.2\)/);
-    expect((await run(['train', '--data', data, '--out', out, '--resume', '--balance-kinds', '0.5', '--backend', 'wasm'])).text).toMatch(/--balance-kinds 0.5 differs from the run in .* \(balance-kinds 0\)/);
+    expect((await run(['train', '--data', data, '--out', out, '--resume', '--balance-kinds', '0.5', '--backend', 'wasm'])).text).toMatch(
+      /--balance-kinds 0.5 differs from the run in .* \(balance-kinds 0\)/,
+    );
     const resumed = await run(['train', '--data', data, '--out', out, '--resume', '--epochs', '2', '--backend', 'wasm', '--workers', '1']);
     expect(resumed.code).toBe(0);
     const again = JSON.parse(fs.readFileSync(path.join(out, 'last', 'nuclei-model.json'), 'utf8'));
@@ -169,14 +257,47 @@ describe('nuclei CLI', () => {
 
   test('the nuclei recipe with one gray input channel trains and segments', async () => {
     const out = path.join(root, 'gray-model');
-    const r = await run(['train', '--data', data, '--out', out, '--preset', 'nuclei-small', '--size', '32', '--batch', '4', '--epochs', '1', '--crops', '1', '--input', 'gray', '--loss', 'bce', '--backend', 'wasm', '--workers', '1']);
+    const r = await run([
+      'train',
+      '--data',
+      data,
+      '--out',
+      out,
+      '--preset',
+      'nuclei-small',
+      '--size',
+      '32',
+      '--batch',
+      '4',
+      '--epochs',
+      '1',
+      '--crops',
+      '1',
+      '--input',
+      'gray',
+      '--loss',
+      'bce',
+      '--backend',
+      'wasm',
+      '--workers',
+      '1',
+    ]);
     expect(r.code).toBe(0);
     const meta = JSON.parse(fs.readFileSync(path.join(out, 'best', 'nuclei-model.json'), 'utf8'));
     expect(meta.preprocessing.channels).toBe('gray');
     expect(meta.config).toMatchObject({ inputChannels: 1, loss: 'bce' });
     expect(meta.preset).toBe('custom');
     const id = fs.readdirSync(data).sort()[0];
-    const seg = await run(['segment', path.join(data, id, 'images', `${id}.png`), '--model', path.join(out, 'best'), '--out', path.join(root, 'gray-seg'), '--backend', 'wasm']);
+    const seg = await run([
+      'segment',
+      path.join(data, id, 'images', `${id}.png`),
+      '--model',
+      path.join(out, 'best'),
+      '--out',
+      path.join(root, 'gray-seg'),
+      '--backend',
+      'wasm',
+    ]);
     expect(seg.code).toBe(0);
     expect(seg.text).toMatch(/gray, invert auto/);
   });
@@ -187,24 +308,87 @@ describe('nuclei CLI', () => {
     for (const id of fs.readdirSync(data).sort().slice(0, 6)) {
       const s = await loadSampleFullSize(data, id);
       fs.copyFileSync(path.join(data, id, 'images', `${id}.png`), path.join(pairs, `${id}.png`));
-      await sharp(Uint16Array.from(s.labels), { raw: { width: s.image.width, height: s.image.height, channels: 1 } }).toColourspace('grey16').png().toFile(path.join(pairs, `${id}_labels.png`));
+      await sharp(Uint16Array.from(s.labels), { raw: { width: s.image.width, height: s.image.height, channels: 1 } })
+        .toColourspace('grey16')
+        .png()
+        .toFile(path.join(pairs, `${id}_labels.png`));
     }
     const out = path.join(root, 'pairs-model');
-    const r = await run(['train', '--data', pairs, '--out', out, '--preset', 'nuclei-small', '--size', '32', '--batch', '4', '--epochs', '1', '--crops', '1', '--val', '0.34', '--backend', 'wasm', '--workers', '1']);
+    const r = await run([
+      'train',
+      '--data',
+      pairs,
+      '--out',
+      out,
+      '--preset',
+      'nuclei-small',
+      '--size',
+      '32',
+      '--batch',
+      '4',
+      '--epochs',
+      '1',
+      '--crops',
+      '1',
+      '--val',
+      '0.34',
+      '--backend',
+      'wasm',
+      '--workers',
+      '1',
+    ]);
     expect(r).toMatchObject({ code: 0, text: expect.stringMatching(/loaded 6 full-size images/) });
     const evaluated = await run(['evaluate', '--data', pairs, '--model', path.join(out, 'best'), '--backend', 'wasm']);
     expect(evaluated).toMatchObject({ code: 0, text: expect.stringMatching(/mean \(6\)/) });
     // Fine-tuning from that model: its network and normalisation, a tenth of its learning rate.
     const tuned = path.join(root, 'pairs-tuned');
-    const ft = await run(['train', '--data', pairs, '--out', tuned, '--from', path.join(out, 'best'), '--batch', '4', '--epochs', '1', '--crops', '1', '--val', '0.34', '--backend', 'wasm', '--workers', '1']);
+    const ft = await run([
+      'train',
+      '--data',
+      pairs,
+      '--out',
+      tuned,
+      '--from',
+      path.join(out, 'best'),
+      '--batch',
+      '4',
+      '--epochs',
+      '1',
+      '--crops',
+      '1',
+      '--val',
+      '0.34',
+      '--backend',
+      'wasm',
+      '--workers',
+      '1',
+    ]);
     expect(ft).toMatchObject({ code: 0, text: expect.stringMatching(/fine-tuning .*pairs-model.best \(nuclei recipe, learning rate 0\.0001\)/) });
     const ftMeta = JSON.parse(fs.readFileSync(path.join(tuned, 'last', 'nuclei-model.json'), 'utf8'));
     const srcMeta = JSON.parse(fs.readFileSync(path.join(out, 'best', 'nuclei-model.json'), 'utf8'));
     expect(ftMeta.training.fineTunedFrom).toBe('best');
     expect(ftMeta.config).toEqual({ ...srcMeta.config, learningRate: srcMeta.config.learningRate / 10 });
     expect(ftMeta.preprocessing).toEqual(srcMeta.preprocessing);
-    expect(await run(['train', '--data', pairs, '--out', path.join(root, 'x'), '--from', path.join(out, 'best'), '--size', '64'])).toMatchObject({ code: 2, text: expect.stringMatching(/--from keeps the model's network and normalisation: --size cannot change them/) });
-    const seed = await run(['train', '--data', pairs, '--out', path.join(root, 'pairs-seed'), '--recipe', 'seed', '--size', '32', '--epochs', '1', '--backend', 'wasm', '--no-cache']);
+    expect(await run(['train', '--data', pairs, '--out', path.join(root, 'x'), '--from', path.join(out, 'best'), '--size', '64'])).toMatchObject({
+      code: 2,
+      text: expect.stringMatching(/--from keeps the model's network and normalisation: --size cannot change them/),
+    });
+    const seed = await run([
+      'train',
+      '--data',
+      pairs,
+      '--out',
+      path.join(root, 'pairs-seed'),
+      '--recipe',
+      'seed',
+      '--size',
+      '32',
+      '--epochs',
+      '1',
+      '--backend',
+      'wasm',
+      '--no-cache',
+    ]);
     expect(seed).toMatchObject({ code: 3, text: expect.stringMatching(/the seed recipe reads only the Data Science Bowl layout/) });
   });
 
@@ -213,13 +397,45 @@ describe('nuclei CLI', () => {
     const bundle = path.join(__dirname, '..', 'dist', `test-bundle-${process.pid}.js`);
     const esbuild = require('esbuild');
     esbuild.buildSync({
-      entryPoints: [path.join(__dirname, 'main.ts')], outfile: bundle, bundle: true, platform: 'node', target: 'node20',
-      format: 'cjs', external: ['@tensorflow/*', 'sharp', 'onnxruntime-node'], tsconfig: path.join(__dirname, '../../../tsconfig.base.json'), logLevel: 'error',
+      entryPoints: [path.join(__dirname, 'main.ts')],
+      outfile: bundle,
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      external: ['@tensorflow/*', 'sharp', 'onnxruntime-node'],
+      tsconfig: path.join(__dirname, '../../../tsconfig.base.json'),
+      logLevel: 'error',
     });
     try {
       const out = path.join(root, 'parallel-model');
-      const r = spawnSync(process.execPath, [bundle, 'train', '--data', data, '--out', out, '--preset', 'nuclei-small', '--size', '32', '--crops', '2',
-        '--batch', '4', '--epochs', '1', '--backend', 'wasm', '--workers', '2', '--no-cache'], { encoding: 'utf8', timeout: 240_000 });
+      const r = spawnSync(
+        process.execPath,
+        [
+          bundle,
+          'train',
+          '--data',
+          data,
+          '--out',
+          out,
+          '--preset',
+          'nuclei-small',
+          '--size',
+          '32',
+          '--crops',
+          '2',
+          '--batch',
+          '4',
+          '--epochs',
+          '1',
+          '--backend',
+          'wasm',
+          '--workers',
+          '2',
+          '--no-cache',
+        ],
+        { encoding: 'utf8', timeout: 240_000 },
+      );
       expect(r.stderr + r.stdout).toMatch(/data-parallel: 2 replicas per batch/);
       expect(r.status).toBe(0);
       expect(r.stderr + r.stdout).toMatch(/epoch 1\/1: loss \d/);

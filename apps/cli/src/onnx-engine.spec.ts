@@ -18,36 +18,40 @@ beforeAll(async () => {
   it.each([
     ['fluorescent', 150, 120],
     ['brightfield', 100, 140],
-  ] as const)('%s %ix%i: same count, pixel IoU >= 0.999', async (style, width, height) => {
-    const { model, metadata } = await loadModel(DEFAULT_MODEL, { compile: false });
-    const onnx = await selectEngine(model, 'onnx', { threads: 1 });
-    const tfjs = await selectEngine(model, 'tfjs');
-    try {
-      expect(onnx.predictor.engine).toBe('onnx');
-      const { image } = generateSyntheticSample({ width, height, seed: 9, style });
-      const options = segmentOptionsForModel(metadata);
-      const a = await segment(image, onnx.predictor, options);
-      const b = await segment(image, tfjs.predictor, options);
-      expect(a.count).toBeGreaterThan(1);
-      expect(a.count).toBe(b.count);
-      let inter = 0;
-      let union = 0;
-      for (let i = 0; i < a.labels.length; i++) {
-        const fa = a.labels[i] > 0;
-        const fb = b.labels[i] > 0;
-        if (fa && fb) inter++;
-        if (fa || fb) union++;
+  ] as const)(
+    '%s %ix%i: same count, pixel IoU >= 0.999',
+    async (style, width, height) => {
+      const { model, metadata } = await loadModel(DEFAULT_MODEL, { compile: false });
+      const onnx = await selectEngine(model, 'onnx', { threads: 1 });
+      const tfjs = await selectEngine(model, 'tfjs');
+      try {
+        expect(onnx.predictor.engine).toBe('onnx');
+        const { image } = generateSyntheticSample({ width, height, seed: 9, style });
+        const options = segmentOptionsForModel(metadata);
+        const a = await segment(image, onnx.predictor, options);
+        const b = await segment(image, tfjs.predictor, options);
+        expect(a.count).toBeGreaterThan(1);
+        expect(a.count).toBe(b.count);
+        let inter = 0;
+        let union = 0;
+        for (let i = 0; i < a.labels.length; i++) {
+          const fa = a.labels[i] > 0;
+          const fb = b.labels[i] > 0;
+          if (fa && fb) inter++;
+          if (fa || fb) union++;
+        }
+        expect(inter / union).toBeGreaterThanOrEqual(0.999);
+        let worst = 0;
+        for (let i = 0; i < a.probability.length; i++) worst = Math.max(worst, Math.abs(a.probability[i] - b.probability[i]));
+        expect(worst).toBeLessThan(1e-4);
+      } finally {
+        onnx.predictor.dispose();
+        tfjs.predictor.dispose();
+        model.dispose();
       }
-      expect(inter / union).toBeGreaterThanOrEqual(0.999);
-      let worst = 0;
-      for (let i = 0; i < a.probability.length; i++) worst = Math.max(worst, Math.abs(a.probability[i] - b.probability[i]));
-      expect(worst).toBeLessThan(1e-4);
-    } finally {
-      onnx.predictor.dispose();
-      tfjs.predictor.dispose();
-      model.dispose();
-    }
-  }, 120_000);
+    },
+    120_000,
+  );
 
   it("'auto' falls back to TF.js with the reason when the model cannot be exported", async () => {
     const input = tf.input({ shape: [16, 16, 3] });

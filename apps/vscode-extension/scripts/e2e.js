@@ -23,10 +23,18 @@ async function main() {
   step('jest: test/e2e');
   const jest = require.resolve('jest/bin/jest', { paths: [root] });
   const r = spawnSync(process.execPath, [jest, '-c', path.join(root, 'jest.config.js'), '--runInBand', path.join(root, 'test/e2e'), ...process.argv.slice(2)], {
-    cwd: root, stdio: 'inherit', env: { ...process.env, NUCLEI_E2E: '1', NUCLEI_VSIX: vsix },
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, NUCLEI_E2E: '1', NUCLEI_VSIX: vsix },
   });
   step(`done: ${r.status === 0 ? 'passed' : 'FAILED'}`);
   return r.status ?? 1;
 }
 
-main().then((code) => process.exit(code), (e) => { step(`FAILED: ${e.message}`); process.exit(1); });
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    step(`FAILED: ${e.message}`);
+    process.exit(1);
+  },
+);

@@ -79,7 +79,9 @@ function ripgrepCache(tmp) {
 function installed() {
   try {
     return fs.readFileSync(marker, 'utf8').trim() === VERSION && fs.existsSync(bin);
-  } catch { return false; }
+  } catch {
+    return false;
+  }
 }
 
 /** Node's headers next to this node (Debian/NodeSource put them in /usr/include/node). */
@@ -102,18 +104,31 @@ async function install() {
   fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ private: true, allowScripts: { 'code-server': true, argon2: true } }, null, 2) + '\n');
   const headers = nodeDir();
   const env = {
-    ...process.env, TMPDIR: tmp, npm_config_unsafe_perm: 'true', npm_config_yes: 'true', npm_config_workspaces: 'false',
-    npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false',
+    ...process.env,
+    TMPDIR: tmp,
+    npm_config_unsafe_perm: 'true',
+    npm_config_yes: 'true',
+    npm_config_workspaces: 'false',
+    npm_config_update_notifier: 'false',
+    npm_config_fund: 'false',
+    npm_config_audit: 'false',
     ...(headers ? { npm_config_nodedir: headers } : {}),
   };
-  say(`npm install code-server@${VERSION}${headers ? ` (node headers from ${headers}/include/node)` : ''}; its postinstall builds native modules and installs VS Code's own dependencies (npm's warning about "unsafe-perm" is expected: the postinstall checks it)`);
+  say(
+    `npm install code-server@${VERSION}${headers ? ` (node headers from ${headers}/include/node)` : ''}; its postinstall builds native modules and installs VS Code's own dependencies (npm's warning about "unsafe-perm" is expected: the postinstall checks it)`,
+  );
   const started = Date.now();
   await new Promise((resolve, reject) => {
     const child = spawn('npm', ['install', '--no-save', '--no-package-lock', '--loglevel=warn', `code-server@${VERSION}`], {
-      cwd: dir, env, stdio: ['ignore', process.stderr, 'inherit'],
+      cwd: dir,
+      env,
+      stdio: ['ignore', process.stderr, 'inherit'],
     });
     const beat = setInterval(() => say(`npm install still running (${Math.round((Date.now() - started) / 1000)} s)`), 20_000);
-    child.on('error', (e) => { clearInterval(beat); reject(e); });
+    child.on('error', (e) => {
+      clearInterval(beat);
+      reject(e);
+    });
     child.on('exit', (code, signal) => {
       clearInterval(beat);
       if (code === 0) resolve(undefined);
@@ -140,5 +155,11 @@ function ensureCodeServer() {
 module.exports = { ensureCodeServer, install, ensureDebs, missingDebs, codeServerDir: dir, codeServerBin: bin };
 
 if (require.main === module) {
-  install().then((b) => console.log(b), (e) => { say(`FAILED: ${e.message}`); process.exit(1); });
+  install().then(
+    (b) => console.log(b),
+    (e) => {
+      say(`FAILED: ${e.message}`);
+      process.exit(1);
+    },
+  );
 }

@@ -8,12 +8,31 @@ import { buildUNet, isModelDir, loadModel, resolveConfig, type ModelMetadata, ty
 import { selectBackend, type BackendPreference } from '@nuclei/backend';
 import { describeEngine, selectEngine, type EnginePreference } from '@nuclei/onnx';
 import {
-  evaluateModelOnDataset, measureNuclei, outputPaths, readImageForSegmentation, segment, segmentOptionsForModel, writeSegmentationOutputs,
-  type NucleusMeasurements, type OutputKind, type SegmentResult,
+  evaluateModelOnDataset,
+  measureNuclei,
+  outputPaths,
+  readImageForSegmentation,
+  segment,
+  segmentOptionsForModel,
+  writeSegmentationOutputs,
+  type NucleusMeasurements,
+  type OutputKind,
+  type SegmentResult,
 } from '@nuclei/segmentation';
 import { formatReportTable, type EvaluationReport } from '@nuclei/evaluation';
 import {
-  BEST_DIR, DEFAULT_RECIPE, defaultCallbacks, defaultWorkerCount, LAST_DIR, loadStartingModel, prepareRecipe, RECIPES, train, type ProgressEvent, type RecipeName, type TrainResult,
+  BEST_DIR,
+  DEFAULT_RECIPE,
+  defaultCallbacks,
+  defaultWorkerCount,
+  LAST_DIR,
+  loadStartingModel,
+  prepareRecipe,
+  RECIPES,
+  train,
+  type ProgressEvent,
+  type RecipeName,
+  type TrainResult,
 } from '@nuclei/training';
 import * as tf from '@tensorflow/tfjs';
 
@@ -52,7 +71,9 @@ let backendFor: { preference: string; description: Promise<string> } | undefined
 export function ensureBackend(preference: BackendPreference): Promise<string> {
   if (!backendFor || backendFor.preference !== preference) {
     const description = selectBackend(preference).then((s) => s.describe());
-    description.catch(() => { if (backendFor?.description === description) backendFor = undefined; });
+    description.catch(() => {
+      if (backendFor?.description === description) backendFor = undefined;
+    });
     backendFor = { preference, description };
   }
   return backendFor.description;
@@ -140,7 +161,11 @@ export function measure(result: Segmentation, image: RgbImage, pixelSize?: numbe
 }
 
 export function writeOutputs(
-  result: Segmentation, image: RgbImage, outDir: string, baseName: string, info: { imagePath?: string; model?: unknown; outputs?: OutputKind[]; pixelSize?: number } = {},
+  result: Segmentation,
+  image: RgbImage,
+  outDir: string,
+  baseName: string,
+  info: { imagePath?: string; model?: unknown; outputs?: OutputKind[]; pixelSize?: number } = {},
 ): Promise<OutputPaths> {
   // Without `outputs` every kind is written, so every path is there.
   return writeSegmentationOutputs(result, image, outDir, baseName, info) as Promise<OutputPaths>;

@@ -19,7 +19,8 @@ export function activate(context: vscode.ExtensionContext): void {
     channel,
     // The explorer passes the clicked file and the whole selection: several images are a batch.
     vscode.commands.registerCommand('nuclei.segmentImage', (uri?: vscode.Uri, selected?: vscode.Uri[]) =>
-      selected && selected.length > 1 ? segmentBatchCommand(context, log, selected) : segmentImageCommand(context, log, uri)),
+      selected && selected.length > 1 ? segmentBatchCommand(context, log, selected) : segmentImageCommand(context, log, uri),
+    ),
     vscode.commands.registerCommand('nuclei.segmentFolder', (uri?: vscode.Uri) => segmentFolder(context, log, uri)),
     vscode.commands.registerCommand('nuclei.trainModel', (uri?: vscode.Uri) => trainModelCommand(context, log, uri)),
     vscode.commands.registerCommand('nuclei.evaluateModel', (uri?: vscode.Uri) => evaluateModelCommand(context, log, uri)),
@@ -33,7 +34,16 @@ export function activate(context: vscode.ExtensionContext): void {
 }
 
 async function segmentFolder(context: vscode.ExtensionContext, log: ReturnType<typeof createLogger>, uri?: vscode.Uri) {
-  const folder = uri ?? (await vscode.window.showOpenDialog({ canSelectFiles: false, canSelectFolders: true, openLabel: 'Segment all images', title: 'A folder of microscopy images' }))?.[0];
+  const folder =
+    uri ??
+    (
+      await vscode.window.showOpenDialog({
+        canSelectFiles: false,
+        canSelectFolders: true,
+        openLabel: 'Segment all images',
+        title: 'A folder of microscopy images',
+      })
+    )?.[0];
   return folder ? segmentBatchCommand(context, log, [folder]) : undefined;
 }
 

@@ -11,7 +11,10 @@ import { attachNucleiPage } from './webview/panel';
 export const IMAGE_VIEW_TYPE = 'nuclei.imageViewer';
 
 export class NucleiImageEditor implements vscode.CustomReadonlyEditorProvider {
-  constructor(private readonly context: vscode.ExtensionContext, private readonly log: Logger) {}
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly log: Logger,
+  ) {}
 
   openCustomDocument(uri: vscode.Uri): vscode.CustomDocument {
     return { uri, dispose: () => undefined };
@@ -21,21 +24,28 @@ export class NucleiImageEditor implements vscode.CustomReadonlyEditorProvider {
     const file = document.uri.fsPath;
     let channel = 0;
     let session: SegmentationSession | undefined;
-    const page = attachNucleiPage(webviewPanel, this.context.extensionUri, 'segment', `Nuclei: ${path.basename(file)}`, [vscode.Uri.file(path.dirname(file))], async (m, p) => {
-      if (m.type === 'channel') {
-        channel = m.channel;
-        session = undefined;
-        p.send(await this.imageMessage(file, channel));
-      } else if (m.type === 'segment') {
-        const done = await runSegmentation(this.context, this.log, file, { channel: (await this.pages(file)) > 1 ? channel : undefined });
-        if (done) {
-          session = done;
-          p.send({ type: 'segmentation', payload: await buildPayload(p, done) });
+    const page = attachNucleiPage(
+      webviewPanel,
+      this.context.extensionUri,
+      'segment',
+      `Nuclei: ${path.basename(file)}`,
+      [vscode.Uri.file(path.dirname(file))],
+      async (m, p) => {
+        if (m.type === 'channel') {
+          channel = m.channel;
+          session = undefined;
+          p.send(await this.imageMessage(file, channel));
+        } else if (m.type === 'segment') {
+          const done = await runSegmentation(this.context, this.log, file, { channel: (await this.pages(file)) > 1 ? channel : undefined });
+          if (done) {
+            session = done;
+            p.send({ type: 'segmentation', payload: await buildPayload(p, done) });
+          }
+        } else if (m.type === 'save' && session) {
+          await saveFromPage(session, m.what, m.pickLocation, p, this.log);
         }
-      } else if (m.type === 'save' && session) {
-        await saveFromPage(session, m.what, m.pickLocation, p, this.log);
-      }
-    });
+      },
+    );
     page.send(await this.imageMessage(file, channel));
   }
 
@@ -51,7 +61,17 @@ export class NucleiImageEditor implements vscode.CustomReadonlyEditorProvider {
       const image = await engine.readImage(file, pages > 1 ? channel : undefined);
       const png = await engine.encodePng(image, MAX_DISPLAY_PIXELS);
       this.log.info(`viewer: ${file} ${image.width}x${image.height}${pages > 1 ? `, page ${channel} of ${pages}` : ''}`);
-      return { type: 'image', payload: { fileName: path.basename(file), imageSrc: `data:image/png;base64,${png.toString('base64')}`, width: image.width, height: image.height, pages, channel } };
+      return {
+        type: 'image',
+        payload: {
+          fileName: path.basename(file),
+          imageSrc: `data:image/png;base64,${png.toString('base64')}`,
+          width: image.width,
+          height: image.height,
+          pages,
+          channel,
+        },
+      };
     } catch (err) {
       this.log.error(`viewer: ${file}`, err);
       return { type: 'error', message: `Cannot show ${path.basename(file)}: ${errorMessage(err)}` };

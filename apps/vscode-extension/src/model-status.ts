@@ -17,7 +17,12 @@ export function describeModelDir(dir: string, isDefault: boolean): { label: stri
   try {
     const meta = JSON.parse(fs.readFileSync(path.join(dir, 'nuclei-model.json'), 'utf8'));
     const m = meta.metrics ?? {};
-    const figures = m.fullsize_dsb !== undefined ? `DSB ${Number(m.fullsize_dsb).toFixed(3)}, AP@0.5 ${Number(m.fullsize_ap50 ?? NaN).toFixed(3)} on held-out images at full size` : m.val_loss !== undefined ? `validation loss ${Number(m.val_loss).toFixed(4)}` : 'no figures recorded';
+    const figures =
+      m.fullsize_dsb !== undefined
+        ? `DSB ${Number(m.fullsize_dsb).toFixed(3)}, AP@0.5 ${Number(m.fullsize_ap50 ?? NaN).toFixed(3)} on held-out images at full size`
+        : m.val_loss !== undefined
+          ? `validation loss ${Number(m.val_loss).toFixed(4)}`
+          : 'no figures recorded';
     return { label, detail: `${meta.preset ?? 'custom'} preset, ${meta.inputSize ?? '?'} px; ${figures}` };
   } catch {
     return { label, detail: 'no nuclei-model.json' };

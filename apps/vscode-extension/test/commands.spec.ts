@@ -17,31 +17,51 @@ import { VIEWER_ACTIONS } from '../src/webview/messages';
 /** The five outputs the mocked engine writes (the real one writes eight). */
 function fakeOutputs(outDir: string, base: string): Record<string, string> {
   return {
-    mask: path.join(outDir, `${base}_mask.png`), labels: path.join(outDir, `${base}_labels.png`),
-    overlay: path.join(outDir, `${base}_overlay.png`), summary: path.join(outDir, `${base}.json`), csv: path.join(outDir, `${base}.csv`),
+    mask: path.join(outDir, `${base}_mask.png`),
+    labels: path.join(outDir, `${base}_labels.png`),
+    overlay: path.join(outDir, `${base}_overlay.png`),
+    summary: path.join(outDir, `${base}.json`),
+    csv: path.join(outDir, `${base}.csv`),
   };
 }
 
 jest.mock('../src/engine', () => ({
   ensureBackend: jest.fn(async () => 'backend: wasm (skipped gpu: @tensorflow/tfjs-node-gpu not installed)'),
-  loadModelCached: jest.fn(async (dir: string) => ({ model: { name: 'fake-model' }, predictor: { engine: 'fake' }, metadata: {}, dir, engineLine: 'engine: fake' })),
+  loadModelCached: jest.fn(async (dir: string) => ({
+    model: { name: 'fake-model' },
+    predictor: { engine: 'fake' },
+    metadata: {},
+    dir,
+    engineLine: 'engine: fake',
+  })),
   readImage: jest.fn(async () => ({ width: 4, height: 2, data: new Uint8Array(24) })),
   segmentImage: jest.fn(async () => ({
-    width: 4, height: 2, mask: Uint8Array.from([1, 1, 0, 0, 0, 0, 1, 0]), labels: Int32Array.from([1, 1, 0, 0, 0, 0, 2, 0]),
-    count: 2, areas: [2, 1], meanArea: 1.5,
+    width: 4,
+    height: 2,
+    mask: Uint8Array.from([1, 1, 0, 0, 0, 0, 1, 0]),
+    labels: Int32Array.from([1, 1, 0, 0, 0, 0, 2, 0]),
+    count: 2,
+    areas: [2, 1],
+    meanArea: 1.5,
   })),
   writeOutputs: jest.fn(async (_r: unknown, _i: unknown, outDir: string, base: string, info?: { outputs?: string[] }) => {
-    const files = Object.fromEntries(Object.entries(fakeOutputs(outDir, base)).filter(([k]) => !info?.outputs || info.outputs.includes(k === 'summary' ? 'json' : k)));
+    const files = Object.fromEntries(
+      Object.entries(fakeOutputs(outDir, base)).filter(([k]) => !info?.outputs || info.outputs.includes(k === 'summary' ? 'json' : k)),
+    );
     fs.mkdirSync(outDir, { recursive: true });
     for (const f of Object.values(files)) fs.writeFileSync(f, f);
     return files;
   }),
   outputFiles: jest.fn((outDir: string, base: string, kinds?: string[]) =>
-    Object.entries(fakeOutputs(outDir, base)).filter(([k]) => !kinds || kinds.includes(k === 'summary' ? 'json' : k)).map(([, f]) => f)),
+    Object.entries(fakeOutputs(outDir, base))
+      .filter(([k]) => !kinds || kinds.includes(k === 'summary' ? 'json' : k))
+      .map(([, f]) => f),
+  ),
   encodePng: jest.fn(async () => Buffer.from('png!')),
   // The real measurements (plain arithmetic on the label image, no TF.js).
   measure: jest.fn((r: { labels: Int32Array; width: number; height: number; count: number }, image: unknown, px?: number) =>
-    jest.requireActual('../../../packages/segmentation/src/measurements').measureNuclei(r.labels, r.width, r.height, r.count, image, px ?? 1)),
+    jest.requireActual('../../../packages/segmentation/src/measurements').measureNuclei(r.labels, r.width, r.height, r.count, image, px ?? 1),
+  ),
   pixelSizeOf: jest.fn(() => undefined),
   imagePages: jest.fn(async () => 1),
   trainModel: jest.fn(),
@@ -58,7 +78,9 @@ fs.writeFileSync(path.join(EXT, 'dist/models/default/model.json'), '{}');
 afterAll(() => fs.rmSync(EXT, { recursive: true, force: true }));
 const globalState = new Map<string, unknown>();
 const context = {
-  extensionPath: EXT, extensionUri: vscode.Uri.file(EXT), subscriptions: [] as Array<{ dispose(): unknown }>,
+  extensionPath: EXT,
+  extensionUri: vscode.Uri.file(EXT),
+  subscriptions: [] as Array<{ dispose(): unknown }>,
   globalState: { get: (k: string) => globalState.get(k), update: async (k: string, v: unknown) => void globalState.set(k, v) },
 } as unknown as vscode.ExtensionContext;
 let tmp: string;
@@ -81,10 +103,17 @@ function imageFile(name = 'cells.png'): string {
 describe('activate', () => {
   it('registers the commands, the Nuclei output channel and the model in the status bar', () => {
     activate(context);
-    expect([...mock.commands.registered.keys()].sort()).toEqual([
-      'nuclei.compareModels', 'nuclei.evaluateModel', 'nuclei.segmentFolder', 'nuclei.segmentImage', 'nuclei.selectModel', 'nuclei.trainModel',
-      ...VIEWER_ACTIONS.map((a) => `nuclei.viewer.${a}`),
-    ].sort());
+    expect([...mock.commands.registered.keys()].sort()).toEqual(
+      [
+        'nuclei.compareModels',
+        'nuclei.evaluateModel',
+        'nuclei.segmentFolder',
+        'nuclei.segmentImage',
+        'nuclei.selectModel',
+        'nuclei.trainModel',
+        ...VIEWER_ACTIONS.map((a) => `nuclei.viewer.${a}`),
+      ].sort(),
+    );
     const item = mock.statusBarItems[0];
     expect(item).toMatchObject({ visible: true, command: 'nuclei.selectModel', text: '$(symbol-color) Nuclei: bundled model' });
     expect(item.tooltip).toContain(path.join(EXT, 'dist/models/default'));
@@ -98,7 +127,11 @@ describe('activate', () => {
     activate(context);
     expect(ids).toEqual([...mock.commands.registered.keys()].sort());
     // The viewer's commands are in the palette only while a viewer is the active tab.
-    for (const a of VIEWER_ACTIONS) expect(pkg.contributes.menus.commandPalette).toContainEqual({ command: `nuclei.viewer.${a}`, when: "activeWebviewPanelId == 'nuclei.segment' || activeCustomEditorId == 'nuclei.imageViewer'" });
+    for (const a of VIEWER_ACTIONS)
+      expect(pkg.contributes.menus.commandPalette).toContainEqual({
+        command: `nuclei.viewer.${a}`,
+        when: "activeWebviewPanelId == 'nuclei.segment' || activeCustomEditorId == 'nuclei.imageViewer'",
+      });
     expect(pkg.activationEvents).toEqual(['onStartupFinished']); // the status bar shows the model from the start
     const title = pkg.contributes.menus['editor/title'].find((m: { command: string }) => m.command === 'nuclei.segmentImage');
     const explorer = pkg.contributes.menus['explorer/context'].find((m: { command: string }) => m.command === 'nuclei.segmentImage');
@@ -107,9 +140,19 @@ describe('activate', () => {
       for (const ext of ['.png', '.jpg', '.jpeg', '.tif', '.tiff', '.PNG']) expect(re.test(ext)).toBe(true);
       for (const ext of ['.json', '.pngx', '.gif']) expect(re.test(ext)).toBe(false);
     }
-    expect(Object.keys(settingsOf(pkg)).sort()).toEqual(
-      ['nuclei.backend', 'nuclei.batchSize', 'nuclei.engine', 'nuclei.epochs', 'nuclei.inputSize', 'nuclei.modelPath', 'nuclei.pixelSize', 'nuclei.threshold', 'nuclei.tiling', 'nuclei.trainingRecipe', 'nuclei.trainingWorkers'],
-    );
+    expect(Object.keys(settingsOf(pkg)).sort()).toEqual([
+      'nuclei.backend',
+      'nuclei.batchSize',
+      'nuclei.engine',
+      'nuclei.epochs',
+      'nuclei.inputSize',
+      'nuclei.modelPath',
+      'nuclei.pixelSize',
+      'nuclei.threshold',
+      'nuclei.tiling',
+      'nuclei.trainingRecipe',
+      'nuclei.trainingWorkers',
+    ]);
     expect(settingsOf(pkg)['nuclei.backend'].enum).toEqual(['auto', 'gpu', 'node', 'wasm', 'cpu']);
     expect(settingsOf(pkg)['nuclei.engine'].enum).toEqual(['auto', 'onnx', 'tfjs']);
     expect(settingsOf(pkg)['nuclei.tiling'].enum).toEqual(['auto', 'tile', 'resize']);
@@ -123,7 +166,11 @@ describe('Segment several images', () => {
     const b = imageFile('b.tif');
     const notes = path.join(tmp, 'notes.txt');
     fs.writeFileSync(notes, 'x');
-    const r = (await mock.commands.executeCommand('nuclei.segmentImage', vscode.Uri.file(a), [a, b, notes].map((f) => vscode.Uri.file(f)))) as { table: { rows: Array<{ name: string; values: Record<string, number> }> }; failed: unknown[] };
+    const r = (await mock.commands.executeCommand(
+      'nuclei.segmentImage',
+      vscode.Uri.file(a),
+      [a, b, notes].map((f) => vscode.Uri.file(f)),
+    )) as { table: { rows: Array<{ name: string; values: Record<string, number> }> }; failed: unknown[] };
     expect(r.table.rows.map((x) => x.name)).toEqual(['a.png', 'b.tif']);
     expect(r.table.rows[0].values).toMatchObject({ nuclei: 2, 'mean area (px)': 1.5, 'covered (%)': 37.5 });
     expect(r.failed).toEqual([]);
@@ -139,14 +186,21 @@ describe('Segment several images', () => {
     imageFile('one.png');
     imageFile('two.jpg');
     engine.segmentImage.mockRejectedValueOnce(new Error('one.png: image is empty'));
-    const r = (await mock.commands.executeCommand('nuclei.segmentFolder', vscode.Uri.file(tmp))) as { table: { rows: Array<{ name: string }> }; failed: Array<{ file: string }> };
+    const r = (await mock.commands.executeCommand('nuclei.segmentFolder', vscode.Uri.file(tmp))) as {
+      table: { rows: Array<{ name: string }> };
+      failed: Array<{ file: string }>;
+    };
     expect(r.table.rows.map((x) => x.name)).toEqual(['two.jpg']);
     expect(r.failed.map((f) => path.basename(f.file))).toEqual(['one.png']);
     expect(mock.window.showErrorMessage).toHaveBeenCalledWith(expect.stringMatching(/1 of 2 images failed: one\.png/), 'Show log');
     // Again: two.jpg has outputs from this model; declining stops before anything is written.
     mock.window.showWarningMessage.mockResolvedValueOnce(undefined);
     expect(await mock.commands.executeCommand('nuclei.segmentFolder', vscode.Uri.file(tmp))).toBeUndefined();
-    expect(mock.window.showWarningMessage).toHaveBeenLastCalledWith(expect.stringMatching(/1 of the 2 images already have outputs from this model/), { modal: true }, 'Replace');
+    expect(mock.window.showWarningMessage).toHaveBeenLastCalledWith(
+      expect.stringMatching(/1 of the 2 images already have outputs from this model/),
+      { modal: true },
+      'Replace',
+    );
   });
 });
 
@@ -155,7 +209,10 @@ describe('Select model', () => {
     const dir = path.join(tmp, name);
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, 'model.json'), '{}');
-    fs.writeFileSync(path.join(dir, 'nuclei-model.json'), JSON.stringify({ preset: 'nuclei', inputSize: 128, metrics: dsb === undefined ? {} : { fullsize_dsb: dsb, fullsize_ap50: 0.7 } }));
+    fs.writeFileSync(
+      path.join(dir, 'nuclei-model.json'),
+      JSON.stringify({ preset: 'nuclei', inputSize: 128, metrics: dsb === undefined ? {} : { fullsize_dsb: dsb, fullsize_ap50: 0.7 } }),
+    );
     return dir;
   }
 
@@ -209,7 +266,12 @@ describe('Segment nuclei in image', () => {
     expect(engine.loadModelCached).toHaveBeenCalledWith(path.join(EXT, 'dist/models/default'), 'auto');
     expect(engine.ensureBackend).toHaveBeenCalledWith('auto');
     expect(engine.readImage).toHaveBeenCalledWith(file, undefined);
-    expect(engine.segmentImage).toHaveBeenCalledWith(expect.anything(), { engine: 'fake' }, expect.anything(), expect.objectContaining({ mode: 'auto', threshold: undefined, source: file }));
+    expect(engine.segmentImage).toHaveBeenCalledWith(
+      expect.anything(),
+      { engine: 'fake' },
+      expect.anything(),
+      expect.objectContaining({ mode: 'auto', threshold: undefined, source: file }),
+    );
     expect(mock.window.withProgress.mock.calls[0][0]).toMatchObject({ location: vscode.ProgressLocation.Notification });
     expect(mock.outputLines.join('\n')).toContain('backend: wasm');
     expect(mock.outputLines.join('\n')).toContain('2 nuclei');
@@ -218,7 +280,15 @@ describe('Segment nuclei in image', () => {
   it('can be cancelled from the notification: the signal aborts, nothing is shown but a note', async () => {
     mock.window.withProgress.mockImplementationOnce(async (_o: unknown, task: (p: never, t: never) => Promise<unknown>) => {
       let cancel: () => void = () => undefined;
-      const run = task({ report: jest.fn() } as never, { isCancellationRequested: false, onCancellationRequested: (l: () => void) => { cancel = l; } } as never);
+      const run = task(
+        { report: jest.fn() } as never,
+        {
+          isCancellationRequested: false,
+          onCancellationRequested: (l: () => void) => {
+            cancel = l;
+          },
+        } as never,
+      );
       cancel(); // the user presses Cancel while the U-Net runs
       return run;
     });
@@ -244,13 +314,20 @@ describe('Segment nuclei in image', () => {
     expect(mock.window.showOpenDialog).not.toHaveBeenCalled();
     expect(engine.loadModelCached).toHaveBeenCalledWith(path.join(tmp, 'models/mine'), 'auto');
     expect(engine.ensureBackend).toHaveBeenCalledWith('cpu');
-    expect(engine.segmentImage).toHaveBeenCalledWith(expect.anything(), expect.anything(), expect.anything(), expect.objectContaining({ mode: 'resize', threshold: 0.3 }));
+    expect(engine.segmentImage).toHaveBeenCalledWith(
+      expect.anything(),
+      expect.anything(),
+      expect.anything(),
+      expect.objectContaining({ mode: 'resize', threshold: 0.3 }),
+    );
   });
 
   it('names the missing model before loading anything', async () => {
     mock.settings['nuclei.modelPath'] = path.join(tmp, 'nope');
     await segmentImageCommand(context, log, vscode.Uri.file(imageFile()));
-    expect(mock.window.showErrorMessage.mock.calls[0][0]).toBe(`Nuclei: cannot segment cells.png: nuclei.modelPath points to ${path.join(tmp, 'nope')}, which has no model.json.`);
+    expect(mock.window.showErrorMessage.mock.calls[0][0]).toBe(
+      `Nuclei: cannot segment cells.png: nuclei.modelPath points to ${path.join(tmp, 'nope')}, which has no model.json.`,
+    );
     expect(engine.ensureBackend).not.toHaveBeenCalled();
   });
 
@@ -292,8 +369,18 @@ describe('Segment nuclei in image', () => {
     const msg = panel.webview.postMessage.mock.calls[0][0];
     expect(msg).toMatchObject({ type: 'segmentation', payload: { fileName: 'cells.png', width: 4, height: 2, count: 2, meanArea: 1.5, unit: 'px' } });
     // The table's rows: label 1 is the pair at (0,0)-(1,0), label 2 the pixel at (2,1).
-    expect(msg.payload.nuclei.map((n: { label: number; area: number; centroidX: number; centroidY: number; box: number[] }) => [n.label, n.area, n.centroidX, n.centroidY, n.box]))
-      .toEqual([[1, 2, 0.5, 0, [0, 0, 2, 1]], [2, 1, 2, 1, [2, 1, 1, 1]]]);
+    expect(
+      msg.payload.nuclei.map((n: { label: number; area: number; centroidX: number; centroidY: number; box: number[] }) => [
+        n.label,
+        n.area,
+        n.centroidX,
+        n.centroidY,
+        n.box,
+      ]),
+    ).toEqual([
+      [1, 2, 0.5, 0, [0, 0, 2, 1]],
+      [2, 1, 2, 1, [2, 1, 1, 1]],
+    ]);
     expect(msg.payload.imageSrc).toBe(`vscode-resource://mock${file}`);
     expect(panel.title).toBe('Nuclei: cells.png · bundled model'); // every page names its model
     expect(msg.payload.labels).toBeInstanceOf(Uint16Array); // binary, no text codec
@@ -338,7 +425,13 @@ describe('Segment nuclei in image', () => {
     expect(payload.nuclei[0]).toMatchObject({ label: 1, area: 0.5, centroidX: 0.5, box: [0, 0, 2, 1] });
     expect(mock.outputLines.join('\n')).toContain('cal.tif records 0.5 um per pixel (ImageJ)');
     await panel.receive({ type: 'save', what: 'measurements', pickLocation: false });
-    expect(engine.writeOutputs).toHaveBeenLastCalledWith(expect.anything(), expect.anything(), expect.any(String), 'cal', expect.objectContaining({ pixelSize: 0.5, outputs: ['measurements'] }));
+    expect(engine.writeOutputs).toHaveBeenLastCalledWith(
+      expect.anything(),
+      expect.anything(),
+      expect.any(String),
+      'cal',
+      expect.objectContaining({ pixelSize: 0.5, outputs: ['measurements'] }),
+    );
 
     mock.settings['nuclei.pixelSize'] = 0.25;
     try {
@@ -379,7 +472,10 @@ describe('Segment nuclei in image', () => {
       const panel = await mock.openInCustomEditor(IMAGE_VIEW_TYPE, vscode.Uri.file(file));
       expect(panel.webview.options.localResourceRoots!.map((u) => u.fsPath)).toEqual([path.join(EXT, 'dist/webview'), tmp]);
       await panel.receive({ type: 'ready' });
-      expect(panel.webview.postMessage.mock.calls[0][0]).toMatchObject({ type: 'image', payload: { fileName: 'cells.tif', width: 4, height: 2, pages: 2, channel: 0 } });
+      expect(panel.webview.postMessage.mock.calls[0][0]).toMatchObject({
+        type: 'image',
+        payload: { fileName: 'cells.tif', width: 4, height: 2, pages: 2, channel: 0 },
+      });
       expect(engine.readImage).toHaveBeenLastCalledWith(file, 0);
       await panel.receive({ type: 'channel', channel: 1 });
       expect(engine.readImage).toHaveBeenLastCalledWith(file, 1);
@@ -404,7 +500,10 @@ describe('Segment nuclei in image', () => {
     engine.readImage.mockRejectedValueOnce(new Error('broken.tif: corrupt or truncated image file'));
     const panel = await mock.openInCustomEditor(IMAGE_VIEW_TYPE, vscode.Uri.file(imageFile('broken.tif')));
     await panel.receive({ type: 'ready' });
-    expect(panel.webview.postMessage.mock.calls[0][0]).toEqual({ type: 'error', message: 'Cannot show broken.tif: broken.tif: corrupt or truncated image file' });
+    expect(panel.webview.postMessage.mock.calls[0][0]).toEqual({
+      type: 'error',
+      message: 'Cannot show broken.tif: broken.tif: corrupt or truncated image file',
+    });
   });
 
   it('saves one output or all of them into a folder named after the image and the model, or a picked folder', async () => {
@@ -416,16 +515,27 @@ describe('Segment nuclei in image', () => {
     await panel.receive({ type: 'save', what: 'mask', pickLocation: false });
     expect(fs.readdirSync(run)).toEqual(['cells_mask.png']);
     expect(panel.webview.postMessage).toHaveBeenLastCalledWith({ type: 'saved', files: [path.join(run, 'cells_mask.png')] });
-    expect(mock.window.showInformationMessage).toHaveBeenLastCalledWith(expect.stringContaining(`saved cells_mask.png in ${run}`), 'Reveal in File Explorer', 'Open Folder');
+    expect(mock.window.showInformationMessage).toHaveBeenLastCalledWith(
+      expect.stringContaining(`saved cells_mask.png in ${run}`),
+      'Reveal in File Explorer',
+      'Open Folder',
+    );
 
     // Saving all again would replace the mask: asked first; declining writes nothing.
     mock.window.showWarningMessage.mockResolvedValueOnce(undefined);
     await panel.receive({ type: 'save', what: 'all', pickLocation: false });
-    expect(mock.window.showWarningMessage).toHaveBeenLastCalledWith(expect.stringMatching(/cells_mask\.png already exists in .*Replace it\?/), { modal: true }, 'Replace');
+    expect(mock.window.showWarningMessage).toHaveBeenLastCalledWith(
+      expect.stringMatching(/cells_mask\.png already exists in .*Replace it\?/),
+      { modal: true },
+      'Replace',
+    );
     expect(fs.readdirSync(run)).toEqual(['cells_mask.png']);
     mock.window.showWarningMessage.mockResolvedValueOnce('Replace' as never);
     await panel.receive({ type: 'save', what: 'all', pickLocation: false });
-    expect(engine.writeOutputs).toHaveBeenLastCalledWith(expect.anything(), expect.anything(), expect.any(String), 'cells', { imagePath: file, model: path.join(EXT, 'dist/models/default') });
+    expect(engine.writeOutputs).toHaveBeenLastCalledWith(expect.anything(), expect.anything(), expect.any(String), 'cells', {
+      imagePath: file,
+      model: path.join(EXT, 'dist/models/default'),
+    });
     expect(fs.readdirSync(run).sort()).toEqual(['cells.csv', 'cells.json', 'cells_labels.png', 'cells_mask.png', 'cells_overlay.png']);
     expect(fs.readFileSync(path.join(run, 'cells_mask.png'), 'utf8')).toMatch(/cells_mask\.png$/); // the new file, whole
 
@@ -471,8 +581,9 @@ describe('Train nuclei model', () => {
     mock.window.showInformationMessage.mockResolvedValueOnce('Use this model');
     const r = await trainModelCommand(context, log);
     expect(r).toEqual({ status: 'completed', modelDir: path.join(out, 'best') });
-    expect(mock.window.showInputBox.mock.calls.map((c) => (c[0] as { title: string; value: string })).map((o) => [o.title, o.value])).toEqual([
-      ['Nuclei: name of this training run', 'run'], ['Nuclei: epochs', '2'], // the setting is the suggestion
+    expect(mock.window.showInputBox.mock.calls.map((c) => c[0] as { title: string; value: string }).map((o) => [o.title, o.value])).toEqual([
+      ['Nuclei: name of this training run', 'run'],
+      ['Nuclei: epochs', '2'], // the setting is the suggestion
     ]);
     expect(engine.trainModel).toHaveBeenCalledWith(expect.objectContaining({ datasetDir: data.fsPath, outDir: out, epochs: 3, batchSize: 4, inputSize: 96 }));
     expect(mock.window.withProgress.mock.calls[0][0]).toMatchObject({ cancellable: true });
@@ -558,7 +669,10 @@ describe('Train nuclei model', () => {
     engine.trainModel.mockImplementationOnce(async (req: { signal: AbortSignal }) => {
       seen = req.signal;
       await mock.createdPanels[0].receive({ type: 'cancelTraining' });
-      return { result: { stopReason: req.signal.aborted ? 'aborted' : 'completed', epochsCompleted: 1, history: [], seconds: 1 }, modelDir: path.join(tmp, 'last') };
+      return {
+        result: { stopReason: req.signal.aborted ? 'aborted' : 'completed', epochsCompleted: 1, history: [], seconds: 1 },
+        modelDir: path.join(tmp, 'last'),
+      };
     });
     const r = await trainModelCommand(context, log);
     expect(seen?.aborted).toBe(true);
@@ -599,7 +713,9 @@ describe('Evaluate nuclei model', () => {
     const csv = path.join(tmp, 'eval.csv');
     mock.window.showSaveDialog.mockResolvedValueOnce(vscode.Uri.file(csv));
     await panel.receive({ type: 'exportCsv' });
-    expect(fs.readFileSync(csv, 'utf8')).toBe('image,IoU,Dice,accuracy,precision,recall,DSB score,AP@0.5,found,true\na,0.8,0.88,0.9,0.85,0.8,0.6,0.7,5,6\nmean,0.8,0.88,0.9,0.85,0.8,0.6,0.7,5,6\n');
+    expect(fs.readFileSync(csv, 'utf8')).toBe(
+      'image,IoU,Dice,accuracy,precision,recall,DSB score,AP@0.5,found,true\na,0.8,0.88,0.9,0.85,0.8,0.6,0.7,5,6\nmean,0.8,0.88,0.9,0.85,0.8,0.6,0.7,5,6\n',
+    );
   });
 
   it('compares two models on the same images side by side', async () => {
@@ -607,17 +723,38 @@ describe('Evaluate nuclei model', () => {
     fs.mkdirSync(other, { recursive: true });
     fs.writeFileSync(path.join(other, 'model.json'), '{}');
     // A: the bundled model (first item); B: a folder browsed to (last item).
-    mock.window.showQuickPick.mockImplementationOnce(async <T>(items: T[]) => items[0]).mockImplementationOnce(async <T>(items: T[]) => items[items.length - 1]);
+    mock.window.showQuickPick
+      .mockImplementationOnce(async <T>(items: T[]) => items[0])
+      .mockImplementationOnce(async <T>(items: T[]) => items[items.length - 1]);
     mock.window.showOpenDialog.mockResolvedValueOnce([vscode.Uri.file(path.join(tmp, 'stage1_test'))]).mockResolvedValueOnce([vscode.Uri.file(other)]);
-    const row = (id: string, dsb: number, found: number) => ({ id, iou: 0.8, dice: 0.88, accuracy: 0.9, precision: 0.85, recall: 0.8, dsb, ap50: 0.7, predCount: found, trueCount: 6 });
-    const report = (rows: ReturnType<typeof row>[]) => ({ imageCount: rows.length, rows, mean: { iou: 0.8, dice: 0.88, accuracy: 0.9, precision: 0.85, recall: 0.8, dsb: rows.reduce((s, r) => s + r.dsb, 0) / rows.length, ap50: 0.7 } });
-    engine.evaluate.mockResolvedValueOnce({ report: report([row('a', 0.5, 5), row('b', 0.3, 4)]), text: '' })
+    const row = (id: string, dsb: number, found: number) => ({
+      id,
+      iou: 0.8,
+      dice: 0.88,
+      accuracy: 0.9,
+      precision: 0.85,
+      recall: 0.8,
+      dsb,
+      ap50: 0.7,
+      predCount: found,
+      trueCount: 6,
+    });
+    const report = (rows: ReturnType<typeof row>[]) => ({
+      imageCount: rows.length,
+      rows,
+      mean: { iou: 0.8, dice: 0.88, accuracy: 0.9, precision: 0.85, recall: 0.8, dsb: rows.reduce((s, r) => s + r.dsb, 0) / rows.length, ap50: 0.7 },
+    });
+    engine.evaluate
+      .mockResolvedValueOnce({ report: report([row('a', 0.5, 5), row('b', 0.3, 4)]), text: '' })
       .mockResolvedValueOnce({ report: report([row('a', 0.7, 6), row('b', 0.4, 7)]), text: '' });
     const table = await compareModelsCommand(context, log);
     expect(engine.loadModelCached.mock.calls.map((c) => c[0])).toEqual([path.join(EXT, 'dist/models/default'), other]);
     expect(table?.columns.slice(0, 2)).toEqual(['IoU A', 'IoU B']);
     expect(table?.columns).toContain('DSB score B');
-    expect(table?.rows.map((r) => [r.name, r.values['DSB score A'], r.values['DSB score B'], r.values['found B'], r.values.true])).toEqual([['a', 0.5, 0.7, 6, 6], ['b', 0.3, 0.4, 7, 6]]);
+    expect(table?.rows.map((r) => [r.name, r.values['DSB score A'], r.values['DSB score B'], r.values['found B'], r.values.true])).toEqual([
+      ['a', 0.5, 0.7, 6, 6],
+      ['b', 0.3, 0.4, 7, 6],
+    ]);
     expect(table?.mean['DSB score B']).toBeCloseTo(0.55, 12);
     expect(mock.createdPanels[0].title).toBe('Nuclei: bundled model vs run1/best on stage1_test');
   });

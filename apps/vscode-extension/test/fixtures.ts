@@ -2,7 +2,11 @@
 // matching label image, as the segmentation would return it.
 import sharp from 'sharp';
 
-export interface Disk { x: number; y: number; r: number }
+export interface Disk {
+  x: number;
+  y: number;
+  r: number;
+}
 
 export interface SyntheticCase {
   width: number;
@@ -17,8 +21,12 @@ export interface SyntheticCase {
 
 export function makeSyntheticCase(width = 256, height = 192): SyntheticCase {
   const disks: Disk[] = [
-    { x: 40, y: 40, r: 18 }, { x: 110, y: 50, r: 22 }, { x: 190, y: 40, r: 15 },
-    { x: 60, y: 130, r: 25 }, { x: 150, y: 140, r: 20 }, { x: 220, y: 130, r: 16 },
+    { x: 40, y: 40, r: 18 },
+    { x: 110, y: 50, r: 22 },
+    { x: 190, y: 40, r: 15 },
+    { x: 60, y: 130, r: 25 },
+    { x: 150, y: 140, r: 20 },
+    { x: 220, y: 130, r: 16 },
   ];
   const background: [number, number, number] = [20, 24, 40];
   const nucleus: [number, number, number] = [170, 150, 210];
@@ -29,7 +37,9 @@ export function makeSyntheticCase(width = 256, height = 192): SyntheticCase {
     for (let x = 0; x < width; x++) {
       const i = y * width + x;
       let id = 0;
-      disks.forEach((d, k) => { if ((x - d.x) ** 2 + (y - d.y) ** 2 <= d.r * d.r) id = k + 1; });
+      disks.forEach((d, k) => {
+        if ((x - d.x) ** 2 + (y - d.y) ** 2 <= d.r * d.r) id = k + 1;
+      });
       labels[i] = id;
       const c = id ? nucleus : background;
       rgb.set(c, i * 3);
@@ -40,5 +50,7 @@ export function makeSyntheticCase(width = 256, height = 192): SyntheticCase {
 }
 
 export async function encodePng(c: { width: number; height: number; rgb: Uint8Array }): Promise<Buffer> {
-  return sharp(Buffer.from(c.rgb), { raw: { width: c.width, height: c.height, channels: 3 } }).png().toBuffer();
+  return sharp(Buffer.from(c.rgb), { raw: { width: c.width, height: c.height, channels: 3 } })
+    .png()
+    .toBuffer();
 }

@@ -17,9 +17,7 @@ describe('renderWebviewHtml', () => {
     const nonce = /script-src 'nonce-([A-Za-z0-9]+)'/.exec(policy)?.[1];
     expect(nonce).toBeDefined();
     expect(nonce!.length).toBeGreaterThanOrEqual(16);
-    expect(policy).toBe(
-      `default-src 'none'; img-src ${CSP_SOURCE} data: blob:; script-src 'nonce-${nonce}'; style-src ${CSP_SOURCE} 'nonce-${nonce}'`,
-    );
+    expect(policy).toBe(`default-src 'none'; img-src ${CSP_SOURCE} data: blob:; script-src 'nonce-${nonce}'; style-src ${CSP_SOURCE} 'nonce-${nonce}'`);
     const scripts = html.match(/<script\b[^>]*>/g) ?? [];
     expect(scripts).toHaveLength(1);
     for (const tag of scripts) expect(tag).toContain(`nonce="${nonce}"`);
@@ -65,7 +63,6 @@ describe('messages', () => {
     expect(() => unpackLabels({ 0: 1 } as never)).toThrow('labels did not arrive as a typed array');
     expect(Array.from(unpackLabels(packed))).toEqual([0, 70000, 1]);
   });
-
 
   it('accepts only well-formed messages from the webview', () => {
     expect(isFromWebview({ type: 'ready' })).toBe(true);

@@ -20,7 +20,10 @@ describe('setting defaults', () => {
   });
 
   it('are grouped for the Settings UI: Model, Segmentation, Training', () => {
-    const groups = JSON.parse(fs.readFileSync(path.join(__dirname, '../package.json'), 'utf8')).contributes.configuration as Array<{ title: string; properties: object }>;
+    const groups = JSON.parse(fs.readFileSync(path.join(__dirname, '../package.json'), 'utf8')).contributes.configuration as Array<{
+      title: string;
+      properties: object;
+    }>;
     expect(groups.map((g) => g.title)).toEqual(['Nuclei: Model', 'Nuclei: Segmentation', 'Nuclei: Training']);
     expect(Object.keys(groups[2].properties)).toContain('nuclei.epochs');
   });

@@ -2,25 +2,66 @@
 import * as path from 'path';
 
 export class Uri {
-  private constructor(readonly scheme: string, readonly path: string) {}
-  static file(p: string): Uri { return new Uri('file', path.resolve(p)); }
-  static parse(s: string): Uri { const m = /^([a-z-]+):\/\/(.*)$/.exec(s); return new Uri(m?.[1] ?? 'file', m?.[2] ?? s); }
-  static joinPath(base: Uri, ...parts: string[]): Uri { return new Uri(base.scheme, path.join(base.path, ...parts)); }
-  get fsPath(): string { return this.path; }
-  toString(): string { return `${this.scheme}://${this.path}`; }
+  private constructor(
+    readonly scheme: string,
+    readonly path: string,
+  ) {}
+  static file(p: string): Uri {
+    return new Uri('file', path.resolve(p));
+  }
+  static parse(s: string): Uri {
+    const m = /^([a-z-]+):\/\/(.*)$/.exec(s);
+    return new Uri(m?.[1] ?? 'file', m?.[2] ?? s);
+  }
+  static joinPath(base: Uri, ...parts: string[]): Uri {
+    return new Uri(base.scheme, path.join(base.path, ...parts));
+  }
+  get fsPath(): string {
+    return this.path;
+  }
+  toString(): string {
+    return `${this.scheme}://${this.path}`;
+  }
 }
 
-export enum ProgressLocation { SourceControl = 1, Window = 10, Notification = 15 }
-export enum ViewColumn { Active = -1, Beside = -2, One = 1 }
-export enum ConfigurationTarget { Global = 1, Workspace = 2, WorkspaceFolder = 3 }
-export enum StatusBarAlignment { Left = 1, Right = 2 }
-export enum QuickPickItemKind { Separator = -1, Default = 0 }
+export enum ProgressLocation {
+  SourceControl = 1,
+  Window = 10,
+  Notification = 15,
+}
+export enum ViewColumn {
+  Active = -1,
+  Beside = -2,
+  One = 1,
+}
+export enum ConfigurationTarget {
+  Global = 1,
+  Workspace = 2,
+  WorkspaceFolder = 3,
+}
+export enum StatusBarAlignment {
+  Left = 1,
+  Right = 2,
+}
+export enum QuickPickItemKind {
+  Separator = -1,
+  Default = 0,
+}
 
 type Listener<T> = (e: T) => unknown;
 class Emitter<T> {
   private listeners: Listener<T>[] = [];
-  event = (l: Listener<T>) => { this.listeners.push(l); return { dispose: () => { this.listeners = this.listeners.filter((x) => x !== l); } }; };
-  async fire(e: T) { for (const l of this.listeners) await l(e); }
+  event = (l: Listener<T>) => {
+    this.listeners.push(l);
+    return {
+      dispose: () => {
+        this.listeners = this.listeners.filter((x) => x !== l);
+      },
+    };
+  };
+  async fire(e: T) {
+    for (const l of this.listeners) await l(e);
+  }
 }
 
 export interface MockPanel {
@@ -50,7 +91,10 @@ function createWebviewPanel(viewType: string, title: string, _column: unknown, o
   const received = new Emitter<unknown>();
   const disposed = new Emitter<void>();
   const panel: MockPanel = {
-    viewType, title, options, active: true,
+    viewType,
+    title,
+    options,
+    active: true,
     webview: {
       options: {},
       html: '',
@@ -61,7 +105,9 @@ function createWebviewPanel(viewType: string, title: string, _column: unknown, o
     },
     receive: (m) => received.fire(m),
     onDidDispose: disposed.event,
-    dispose: () => { void disposed.fire(); },
+    dispose: () => {
+      void disposed.fire();
+    },
   };
   createdPanels.push(panel);
   return panel;
@@ -77,7 +123,7 @@ export const workspace = {
   workspaceFolders: undefined as Array<{ uri: Uri; name: string; index: number }> | undefined,
   onDidChangeConfiguration: configChanged.event,
   getConfiguration: jest.fn((section: string) => ({
-    get: <T>(key: string, fallback?: T) => (`${section}.${key}` in settings ? settings[`${section}.${key}`] as T : fallback),
+    get: <T>(key: string, fallback?: T) => (`${section}.${key}` in settings ? (settings[`${section}.${key}`] as T) : fallback),
     update: jest.fn(async (key: string, value: unknown, target: unknown) => {
       settings[`${section}.${key}`] = value;
       configUpdates.push({ key: `${section}.${key}`, value, target });
@@ -89,14 +135,37 @@ export const workspace = {
 export const outputLines: string[] = [];
 
 export interface MockStatusBarItem {
-  id: string; alignment: StatusBarAlignment; text: string; tooltip?: string; command?: string; name?: string;
-  accessibilityInformation?: { label: string }; visible: boolean; show(): void; hide(): void; dispose(): void;
+  id: string;
+  alignment: StatusBarAlignment;
+  text: string;
+  tooltip?: string;
+  command?: string;
+  name?: string;
+  accessibilityInformation?: { label: string };
+  visible: boolean;
+  show(): void;
+  hide(): void;
+  dispose(): void;
 }
 export const statusBarItems: MockStatusBarItem[] = [];
 
 export const window = {
   createStatusBarItem: jest.fn((id: string, alignment: StatusBarAlignment) => {
-    const item: MockStatusBarItem = { id, alignment, text: '', visible: false, show() { item.visible = true; }, hide() { item.visible = false; }, dispose() { item.visible = false; } };
+    const item: MockStatusBarItem = {
+      id,
+      alignment,
+      text: '',
+      visible: false,
+      show() {
+        item.visible = true;
+      },
+      hide() {
+        item.visible = false;
+      },
+      dispose() {
+        item.visible = false;
+      },
+    };
     statusBarItems.push(item);
     return item;
   }),
@@ -110,10 +179,23 @@ export const window = {
   showErrorMessage: jest.fn(async (_message: string, ..._items: string[]): Promise<string | undefined> => undefined),
   showWarningMessage: jest.fn(async (_message: string, ..._items: string[]): Promise<string | undefined> => undefined),
   showInformationMessage: jest.fn(async (_message: string, ..._items: string[]): Promise<string | undefined> => undefined),
-  withProgress: jest.fn(async <R>(_options: unknown, task: (progress: { report: jest.Mock }, token: { isCancellationRequested: boolean; onCancellationRequested: (l: () => void) => void }) => Promise<R>) => {
-    const cancel = new Emitter<void>();
-    return task({ report: jest.fn() }, { isCancellationRequested: false, onCancellationRequested: (l) => { cancel.event(l); } });
-  }),
+  withProgress: jest.fn(
+    async <R>(
+      _options: unknown,
+      task: (progress: { report: jest.Mock }, token: { isCancellationRequested: boolean; onCancellationRequested: (l: () => void) => void }) => Promise<R>,
+    ) => {
+      const cancel = new Emitter<void>();
+      return task(
+        { report: jest.fn() },
+        {
+          isCancellationRequested: false,
+          onCancellationRequested: (l) => {
+            cancel.event(l);
+          },
+        },
+      );
+    },
+  ),
   createWebviewPanel: jest.fn(createWebviewPanel),
   /** Custom editor providers by view type; `openInCustomEditor` plays VS Code opening a file with one. */
   customEditors: new Map<string, unknown>(),
@@ -142,9 +224,12 @@ export const commands = {
 /** Puts the mock back to its first state (call in beforeEach). */
 /** Opens `uri` in the registered custom editor `viewType` as VS Code would; returns the panel it draws in. */
 export async function openInCustomEditor(viewType: string, uri: Uri): Promise<MockPanel> {
-  const provider = window.customEditors.get(viewType) as {
-    openCustomDocument(uri: Uri): unknown; resolveCustomEditor(doc: unknown, panel: MockPanel): Promise<void>;
-  } | undefined;
+  const provider = window.customEditors.get(viewType) as
+    | {
+        openCustomDocument(uri: Uri): unknown;
+        resolveCustomEditor(doc: unknown, panel: MockPanel): Promise<void>;
+      }
+    | undefined;
   if (!provider) throw new Error(`no custom editor ${viewType} registered`);
   const panel = createWebviewPanel(viewType, uri.path.split('/').pop()!, undefined, {});
   await provider.resolveCustomEditor(provider.openCustomDocument(uri), panel);

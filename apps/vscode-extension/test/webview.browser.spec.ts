@@ -15,8 +15,9 @@ import { encodePng, makeSyntheticCase } from './fixtures';
 const { buildWebviews } = require('../build.js') as { buildWebviews(outDir: string): string };
 
 // NUCLEI_CHROMIUM, when set, is the only browser tried (empty: behave as if there were none).
-const CHROMIUM = (process.env.NUCLEI_CHROMIUM !== undefined ? [process.env.NUCLEI_CHROMIUM] : ['/usr/lib/chromium/chromium', '/usr/bin/chromium'])
-  .find((p): p is string => !!p && fs.existsSync(p));
+const CHROMIUM = (process.env.NUCLEI_CHROMIUM !== undefined ? [process.env.NUCLEI_CHROMIUM] : ['/usr/lib/chromium/chromium', '/usr/bin/chromium']).find(
+  (p): p is string => !!p && fs.existsSync(p),
+);
 const describeBrowser = CHROMIUM ? describe : describe.skip;
 if (!CHROMIUM) {
   process.stderr.write('SKIPPED webview browser test: chromium not found (apt-get install -y chromium, or set NUCLEI_CHROMIUM)\n');
@@ -29,9 +30,18 @@ describeBrowser(`segmentation webview page in chromium${CHROMIUM ? '' : ' (SKIPP
   const c = makeSyntheticCase();
   // As the host builds them (segmentImage.ts buildPayload), in pixels.
   const rows: NucleusRow[] = measureNuclei(c.labels, c.width, c.height, c.areas.length, { width: c.width, height: c.height, data: c.rgb }).map((m) => ({
-    label: m.label, area: m.area, perimeter: m.perimeter, equivalentDiameter: m.equivalentDiameter, majorAxisLength: m.majorAxisLength,
-    minorAxisLength: m.minorAxisLength, eccentricity: m.eccentricity, solidity: m.solidity, meanIntensity: m.intensity[0].mean,
-    centroidX: m.centroidX, centroidY: m.centroidY, box: [m.bboxX, m.bboxY, m.bboxWidth, m.bboxHeight],
+    label: m.label,
+    area: m.area,
+    perimeter: m.perimeter,
+    equivalentDiameter: m.equivalentDiameter,
+    majorAxisLength: m.majorAxisLength,
+    minorAxisLength: m.minorAxisLength,
+    eccentricity: m.eccentricity,
+    solidity: m.solidity,
+    meanIntensity: m.intensity[0].mean,
+    centroidX: m.centroidX,
+    centroidY: m.centroidY,
+    box: [m.bboxX, m.bboxY, m.bboxWidth, m.bboxHeight],
   }));
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nuclei-webview-'));
   let server: http.Server;
@@ -75,7 +85,9 @@ describeBrowser(`segmentation webview page in chromium${CHROMIUM ? '' : ' (SKIPP
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update'],
     });
     page = await browser.newPage({ viewport: { width: 900, height: 560 }, deviceScaleFactor: 1 });
-    page.on('console', (m: { type(): string; text(): string }) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+    page.on('console', (m: { type(): string; text(): string }) => {
+      if (m.type() === 'error') consoleErrors.push(m.text());
+    });
     page.on('pageerror', (e: Error) => consoleErrors.push(e.message));
     await page.addInitScript(() => {
       const w = window as unknown as { __posted: unknown[]; __state: unknown; acquireVsCodeApi: () => unknown };
@@ -84,15 +96,23 @@ describeBrowser(`segmentation webview page in chromium${CHROMIUM ? '' : ' (SKIPP
       w.acquireVsCodeApi = () => ({
         postMessage: (m: unknown) => w.__posted.push(m),
         getState: () => w.__state,
-        setState: (s: unknown) => { w.__state = s; },
+        setState: (s: unknown) => {
+          w.__state = s;
+        },
       });
     });
     await page.goto(`${origin}/`);
     await page.waitForFunction(() => (window as unknown as { __posted: Array<{ type: string }> }).__posted.some((m) => m.type === 'ready'));
     const payload: SegmentationPayload = {
-      fileName: 'synthetic.png', imageSrc: `${origin}/image.png`, width: c.width, height: c.height,
-      labels: packLabels(c.labels, c.areas.length), count: c.areas.length,
-      meanArea: c.areas.reduce((a, b) => a + b, 0) / c.areas.length, nuclei: rows, unit: 'px',
+      fileName: 'synthetic.png',
+      imageSrc: `${origin}/image.png`,
+      width: c.width,
+      height: c.height,
+      labels: packLabels(c.labels, c.areas.length),
+      count: c.areas.length,
+      meanArea: c.areas.reduce((a, b) => a + b, 0) / c.areas.length,
+      nuclei: rows,
+      unit: 'px',
     };
     await page.evaluate((p: SegmentationPayload) => window.postMessage({ type: 'segmentation', payload: p }, '*'), payload);
     await page.waitForSelector('body[data-state="drawn"]');
@@ -111,30 +131,44 @@ describeBrowser(`segmentation webview page in chromium${CHROMIUM ? '' : ' (SKIPP
 
   /** Reads the view canvas pixel that shows image pixel (x, y). */
   async function pixelAt(x: number, y: number): Promise<Rgba> {
-    return page.evaluate(([ix, iy]: [number, number]) => {
-      const canvas = document.getElementById('view') as HTMLCanvasElement;
-      const s = Number(canvas.dataset.scale), ox = Number(canvas.dataset.offsetX), oy = Number(canvas.dataset.offsetY);
-      const d = canvas.getContext('2d')!.getImageData(Math.floor(ox + (ix + 0.5) * s), Math.floor(oy + (iy + 0.5) * s), 1, 1).data;
-      return [d[0], d[1], d[2], d[3]];
-    }, [x, y]);
+    return page.evaluate(
+      ([ix, iy]: [number, number]) => {
+        const canvas = document.getElementById('view') as HTMLCanvasElement;
+        const s = Number(canvas.dataset.scale),
+          ox = Number(canvas.dataset.offsetX),
+          oy = Number(canvas.dataset.offsetY);
+        const d = canvas.getContext('2d')!.getImageData(Math.floor(ox + (ix + 0.5) * s), Math.floor(oy + (iy + 0.5) * s), 1, 1).data;
+        return [d[0], d[1], d[2], d[3]];
+      },
+      [x, y],
+    );
   }
 
   async function cssPointOf(x: number, y: number): Promise<[number, number]> {
-    return page.evaluate(([ix, iy]: [number, number]) => {
-      const canvas = document.getElementById('view') as HTMLCanvasElement;
-      const r = canvas.getBoundingClientRect();
-      const k = r.width / canvas.width;
-      const s = Number(canvas.dataset.scale), ox = Number(canvas.dataset.offsetX), oy = Number(canvas.dataset.offsetY);
-      return [r.left + (ox + (ix + 0.5) * s) * k, r.top + (oy + (iy + 0.5) * s) * k];
-    }, [x, y]);
+    return page.evaluate(
+      ([ix, iy]: [number, number]) => {
+        const canvas = document.getElementById('view') as HTMLCanvasElement;
+        const r = canvas.getBoundingClientRect();
+        const k = r.width / canvas.width;
+        const s = Number(canvas.dataset.scale),
+          ox = Number(canvas.dataset.offsetX),
+          oy = Number(canvas.dataset.offsetY);
+        return [r.left + (ox + (ix + 0.5) * s) * k, r.top + (oy + (iy + 0.5) * s) * k];
+      },
+      [x, y],
+    );
   }
 
   const near = (a: number[], b: number[], tol = 3) => a.slice(0, 3).every((v, i) => Math.abs(v - b[i]) <= tol);
-  const setRange = (id: string, value: number) => page.evaluate(([i, v]: [string, number]) => {
-    const el = document.getElementById(i) as HTMLInputElement;
-    el.value = String(v);
-    el.dispatchEvent(new Event('input', { bubbles: true }));
-  }, [id, value]);
+  const setRange = (id: string, value: number) =>
+    page.evaluate(
+      ([i, v]: [string, number]) => {
+        const el = document.getElementById(i) as HTMLInputElement;
+        el.value = String(v);
+        el.dispatchEvent(new Event('input', { bubbles: true }));
+      },
+      [id, value],
+    );
 
   it('draws the overlay inside nuclei and leaves the background alone', async () => {
     const d = c.disks[1];
@@ -226,7 +260,10 @@ describeBrowser(`segmentation webview page in chromium${CHROMIUM ? '' : ' (SKIPP
     expect(await page.textContent('#selected')).toMatch(new RegExp(`^Nucleus #6: area ${c.areas[5].toFixed(1)} px, perimeter [\\d.]+ px`));
     // Centred: the nucleus' centroid is at the middle of the canvas.
     const [x, y] = await cssPointOf(c.disks[5].x - 0.5, c.disks[5].y - 0.5);
-    const box = await page.$eval('#view', (e: Element) => { const r = e.getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2]; });
+    const box = await page.$eval('#view', (e: Element) => {
+      const r = e.getBoundingClientRect();
+      return [r.left + r.width / 2, r.top + r.height / 2];
+    });
     expect(Math.abs(x - box[0])).toBeLessThan(2);
     expect(Math.abs(y - box[1])).toBeLessThan(2);
     await page.screenshot({ path: path.join(__dirname, '../test-output/segment-view-selected.png') });
@@ -270,13 +307,15 @@ describeBrowser(`segmentation webview page in chromium${CHROMIUM ? '' : ' (SKIPP
     await page.click('#save-geojson');
     await page.click('#save-pick');
     const posted = await page.evaluate(() => (window as unknown as { __posted: unknown[] }).__posted);
-    expect(posted).toEqual(expect.arrayContaining([
-      { type: 'save', what: 'mask', pickLocation: false },
-      { type: 'save', what: 'measurements', pickLocation: false },
-      { type: 'save', what: 'rois', pickLocation: false },
-      { type: 'save', what: 'geojson', pickLocation: false },
-      { type: 'save', what: 'all', pickLocation: true },
-    ]));
+    expect(posted).toEqual(
+      expect.arrayContaining([
+        { type: 'save', what: 'mask', pickLocation: false },
+        { type: 'save', what: 'measurements', pickLocation: false },
+        { type: 'save', what: 'rois', pickLocation: false },
+        { type: 'save', what: 'geojson', pickLocation: false },
+        { type: 'save', what: 'all', pickLocation: true },
+      ]),
+    );
     await page.evaluate(() => window.postMessage({ type: 'saved', files: ['/x/a_mask.png', '/x/a.csv'] }, '*'));
     await page.waitForFunction(() => document.getElementById('saved')!.textContent!.includes('a_mask.png, a.csv'));
   });
@@ -298,15 +337,37 @@ describeBrowser(`segmentation webview page in chromium${CHROMIUM ? '' : ' (SKIPP
     // A page rebuilt from that state (VS Code discards hidden webviews) shows the same view of the image.
     const again = await browser.newPage({ viewport: { width: 900, height: 560 }, deviceScaleFactor: 1 });
     await again.addInitScript((st: unknown) => {
-      (window as unknown as { acquireVsCodeApi: () => unknown }).acquireVsCodeApi = () => ({ postMessage: () => undefined, getState: () => st, setState: () => undefined });
+      (window as unknown as { acquireVsCodeApi: () => unknown }).acquireVsCodeApi = () => ({
+        postMessage: () => undefined,
+        getState: () => st,
+        setState: () => undefined,
+      });
     }, state);
     await again.goto(`${origin}/`);
     expect(await again.isVisible('#loading')).toBe(true); // until the image is drawn
-    await again.evaluate(([p, lab]: [Record<string, unknown>, number[]]) => window.postMessage({ type: 'segmentation', payload: { ...p, labels: Uint16Array.from(lab) } }, '*'),
-      [{ fileName: 'synthetic.png', imageSrc: `${origin}/image.png`, width: c.width, height: c.height, count: c.areas.length, meanArea: 1, nuclei: rows, unit: 'px' }, Array.from(c.labels)]);
+    await again.evaluate(
+      ([p, lab]: [Record<string, unknown>, number[]]) => window.postMessage({ type: 'segmentation', payload: { ...p, labels: Uint16Array.from(lab) } }, '*'),
+      [
+        {
+          fileName: 'synthetic.png',
+          imageSrc: `${origin}/image.png`,
+          width: c.width,
+          height: c.height,
+          count: c.areas.length,
+          meanArea: 1,
+          nuclei: rows,
+          unit: 'px',
+        },
+        Array.from(c.labels),
+      ],
+    );
     await again.waitForSelector('body[data-state="drawn"]');
     expect(await again.isVisible('#loading')).toBe(false);
-    expect(await again.evaluate(() => ({ ...(document.getElementById('view') as HTMLCanvasElement).dataset }))).toMatchObject({ scale: view.scale, offsetX: view.offsetX, offsetY: view.offsetY });
+    expect(await again.evaluate(() => ({ ...(document.getElementById('view') as HTMLCanvasElement).dataset }))).toMatchObject({
+      scale: view.scale,
+      offsetX: view.offsetX,
+      offsetY: view.offsetY,
+    });
     await again.close();
     await page.evaluate(() => window.postMessage({ type: 'viewer', action: 'fit' }, '*'));
     await page.waitForFunction((s: number) => Math.abs(Number(document.getElementById('view')!.dataset.scale) - s) < 1e-9, s0);
@@ -315,28 +376,58 @@ describeBrowser(`segmentation webview page in chromium${CHROMIUM ? '' : ' (SKIPP
   it('shows an image above the display limit downsampled, with hover and the table still exact', async () => {
     const big = await browser.newPage({ viewport: { width: 900, height: 560 } });
     await big.addInitScript(() => {
-      (window as unknown as { acquireVsCodeApi: () => unknown }).acquireVsCodeApi = () => ({ postMessage: () => undefined, getState: () => undefined, setState: () => undefined });
+      (window as unknown as { acquireVsCodeApi: () => unknown }).acquireVsCodeApi = () => ({
+        postMessage: () => undefined,
+        getState: () => undefined,
+        setState: () => undefined,
+      });
     });
     await big.goto(`${origin}/`);
     // 4100 x 4000 (16.4 MP, over the 16 MP limit): one square nucleus, label 1, at x 2001..2099, y 1001..1099.
     const [w, h] = [4100, 4000];
-    await big.evaluate(([width, height, src]: [number, number, string]) => {
-      const labels = new Uint16Array(width * height);
-      for (let y = 1001; y < 1100; y++) labels.fill(1, y * width + 2001, y * width + 2100);
-      const nuclei = [{ label: 1, area: 99 * 99, perimeter: 392, equivalentDiameter: 111.7, majorAxisLength: 114, minorAxisLength: 114, eccentricity: 0, solidity: 1, meanIntensity: 1, centroidX: 2050, centroidY: 1050, box: [2001, 1001, 99, 99] }];
-      window.postMessage({ type: 'segmentation', payload: { fileName: 'big.png', imageSrc: src, width, height, labels, count: 1, meanArea: 9801, nuclei, unit: 'px' } }, '*');
-    }, [w, h, `${origin}/image.png`]);
+    await big.evaluate(
+      ([width, height, src]: [number, number, string]) => {
+        const labels = new Uint16Array(width * height);
+        for (let y = 1001; y < 1100; y++) labels.fill(1, y * width + 2001, y * width + 2100);
+        const nuclei = [
+          {
+            label: 1,
+            area: 99 * 99,
+            perimeter: 392,
+            equivalentDiameter: 111.7,
+            majorAxisLength: 114,
+            minorAxisLength: 114,
+            eccentricity: 0,
+            solidity: 1,
+            meanIntensity: 1,
+            centroidX: 2050,
+            centroidY: 1050,
+            box: [2001, 1001, 99, 99],
+          },
+        ];
+        window.postMessage(
+          { type: 'segmentation', payload: { fileName: 'big.png', imageSrc: src, width, height, labels, count: 1, meanArea: 9801, nuclei, unit: 'px' } },
+          '*',
+        );
+      },
+      [w, h, `${origin}/image.png`],
+    );
     await big.waitForSelector('body[data-state="drawn"]', { timeout: 60_000 });
     expect(await big.getAttribute('body', 'data-display-step')).toBe('2');
     expect(await big.$$eval('#nuclei-table tbody tr', (trs: Element[]) => trs.length)).toBe(1);
     // The layers are halved, but hover reads the full-resolution label image.
-    const at = await big.evaluate(([ix, iy]: [number, number]) => {
-      const canvas = document.getElementById('view') as HTMLCanvasElement;
-      const r = canvas.getBoundingClientRect();
-      const k = r.width / canvas.width;
-      const sc = Number(canvas.dataset.scale), ox = Number(canvas.dataset.offsetX), oy = Number(canvas.dataset.offsetY);
-      return [r.left + (ox + (ix + 0.5) * sc) * k, r.top + (oy + (iy + 0.5) * sc) * k];
-    }, [2050, 1050]);
+    const at = await big.evaluate(
+      ([ix, iy]: [number, number]) => {
+        const canvas = document.getElementById('view') as HTMLCanvasElement;
+        const r = canvas.getBoundingClientRect();
+        const k = r.width / canvas.width;
+        const sc = Number(canvas.dataset.scale),
+          ox = Number(canvas.dataset.offsetX),
+          oy = Number(canvas.dataset.offsetY);
+        return [r.left + (ox + (ix + 0.5) * sc) * k, r.top + (oy + (iy + 0.5) * sc) * k];
+      },
+      [2050, 1050],
+    );
     await big.mouse.move(at[0], at[1]);
     await big.waitForFunction(() => document.getElementById('hover')!.textContent!.startsWith('Nucleus #1: 9801 px'));
     await big.close();
@@ -350,11 +441,19 @@ describeBrowser(`segmentation webview page in chromium${CHROMIUM ? '' : ' (SKIPP
       w.acquireVsCodeApi = () => ({ postMessage: (m: unknown) => w.__posted.push(m), getState: () => undefined, setState: () => undefined });
     });
     await viewer.goto(`${origin}/`);
-    await viewer.evaluate((src: string) => window.postMessage({ type: 'image', payload: { fileName: 'stack.tif', imageSrc: src, width: 256, height: 192, pages: 3, channel: 1 } }, '*'), `${origin}/image.png`);
+    await viewer.evaluate(
+      (src: string) =>
+        window.postMessage({ type: 'image', payload: { fileName: 'stack.tif', imageSrc: src, width: 256, height: 192, pages: 3, channel: 1 } }, '*'),
+      `${origin}/image.png`,
+    );
     await viewer.waitForSelector('body[data-mode="image"][data-state="drawn"]');
     expect(await viewer.isVisible('#segment-now')).toBe(true);
     expect(await viewer.isVisible('#saves')).toBe(false); // nothing to save yet
-    expect(await viewer.$$eval('#channel option', (os: HTMLOptionElement[]) => os.map((o) => [o.textContent, o.selected]))).toEqual([['Channel 0', false], ['Channel 1', true], ['Channel 2', false]]);
+    expect(await viewer.$$eval('#channel option', (os: HTMLOptionElement[]) => os.map((o) => [o.textContent, o.selected]))).toEqual([
+      ['Channel 0', false],
+      ['Channel 1', true],
+      ['Channel 2', false],
+    ]);
     expect(await viewer.textContent('#count')).toBe('\u2013');
     await viewer.selectOption('#channel', '2');
     await viewer.click('#zoom-in');
@@ -363,8 +462,22 @@ describeBrowser(`segmentation webview page in chromium${CHROMIUM ? '' : ' (SKIPP
     expect(await viewer.isDisabled('#segment-now')).toBe(true); // until the result (or an error) comes
     const posted = await viewer.evaluate(() => (window as unknown as { __posted: unknown[] }).__posted);
     expect(posted).toEqual([{ type: 'ready' }, { type: 'channel', channel: 2 }, { type: 'segment' }]);
-    await viewer.evaluate(([p, lab]: [Record<string, unknown>, number[]]) => window.postMessage({ type: 'segmentation', payload: { ...p, labels: Uint16Array.from(lab) } }, '*'),
-      [{ fileName: 'stack.tif', imageSrc: `${origin}/image.png`, width: c.width, height: c.height, count: c.areas.length, meanArea: 1, nuclei: rows, unit: 'px' }, Array.from(c.labels)]);
+    await viewer.evaluate(
+      ([p, lab]: [Record<string, unknown>, number[]]) => window.postMessage({ type: 'segmentation', payload: { ...p, labels: Uint16Array.from(lab) } }, '*'),
+      [
+        {
+          fileName: 'stack.tif',
+          imageSrc: `${origin}/image.png`,
+          width: c.width,
+          height: c.height,
+          count: c.areas.length,
+          meanArea: 1,
+          nuclei: rows,
+          unit: 'px',
+        },
+        Array.from(c.labels),
+      ],
+    );
     await viewer.waitForSelector('body[data-mode="segmented"]');
     expect(await viewer.textContent('#count')).toBe(String(c.areas.length));
     expect(await viewer.getAttribute('#view', 'data-scale')).toBe(zoomed);
@@ -382,12 +495,28 @@ describeBrowser(`segmentation webview page in chromium${CHROMIUM ? '' : ' (SKIPP
     });
     await train.goto(`${origin}/?view=train`);
     await train.evaluate(() => {
-      window.postMessage({ type: 'trainStart', epochs: 4, datasetName: 'stage1_train', samples: 64, skipped: [{ id: 'bad1', reason: 'mask 3 is not a PNG' }] }, '*');
+      window.postMessage(
+        { type: 'trainStart', epochs: 4, datasetName: 'stage1_train', samples: 64, skipped: [{ id: 'bad1', reason: 'mask 3 is not a PNG' }] },
+        '*',
+      );
       for (let e = 1; e <= 3; e++) {
         for (let b = 1; b <= 8; b++) {
           const t = e - 1 + b / 8;
-          window.postMessage({ type: 'trainProgress', progress: { epoch: e, epochs: 4, batch: b, batches: 8,
-            loss: 0.7 * Math.exp(-t / 1.5) + 0.05, iou: 0.8 * (1 - Math.exp(-t / 1.2)), etaSeconds: (32 - (e - 1) * 8 - b) * 2.5 } }, '*');
+          window.postMessage(
+            {
+              type: 'trainProgress',
+              progress: {
+                epoch: e,
+                epochs: 4,
+                batch: b,
+                batches: 8,
+                loss: 0.7 * Math.exp(-t / 1.5) + 0.05,
+                iou: 0.8 * (1 - Math.exp(-t / 1.2)),
+                etaSeconds: (32 - (e - 1) * 8 - b) * 2.5,
+              },
+            },
+            '*',
+          );
         }
       }
     });
@@ -395,8 +524,11 @@ describeBrowser(`segmentation webview page in chromium${CHROMIUM ? '' : ' (SKIPP
     expect(await train.getAttribute('#chart-iou', 'data-points')).toBe('24');
     // Validation per epoch: drawn, and the best (lowest validation loss) epoch marked.
     await train.evaluate(() => {
-      [[1, 0.5, 0.6], [2, 0.3, 0.7], [3, 0.35, 0.72]].forEach(([epoch, valLoss, valIou]) =>
-        window.postMessage({ type: 'trainEpoch', epoch, loss: 0.4, iou: 0.7, valLoss, valIou }, '*'));
+      [
+        [1, 0.5, 0.6],
+        [2, 0.3, 0.7],
+        [3, 0.35, 0.72],
+      ].forEach(([epoch, valLoss, valIou]) => window.postMessage({ type: 'trainEpoch', epoch, loss: 0.4, iou: 0.7, valLoss, valIou }, '*'));
     });
     await train.waitForFunction(() => document.getElementById('chart-loss')!.dataset.validation === '3');
     expect(await train.getAttribute('#chart-loss', 'data-best')).toBe('2');
@@ -413,7 +545,12 @@ describeBrowser(`segmentation webview page in chromium${CHROMIUM ? '' : ' (SKIPP
     await train.click('#action-evaluate');
     await train.click('#action-use');
     const posted = await train.evaluate(() => (window as unknown as { __posted: unknown[] }).__posted);
-    expect(posted).toEqual([{ type: 'ready' }, { type: 'cancelTraining' }, { type: 'modelAction', action: 'evaluate' }, { type: 'modelAction', action: 'use' }]);
+    expect(posted).toEqual([
+      { type: 'ready' },
+      { type: 'cancelTraining' },
+      { type: 'modelAction', action: 'evaluate' },
+      { type: 'modelAction', action: 'use' },
+    ]);
     await train.screenshot({ path: path.join(__dirname, '../test-output/train-view.png') });
     await train.close();
   });
@@ -427,13 +564,25 @@ describeBrowser(`segmentation webview page in chromium${CHROMIUM ? '' : ' (SKIPP
     });
     await ev.goto(`${origin}/?view=evaluate`);
     expect(await ev.isDisabled('#export-csv')).toBe(true);
-    await ev.evaluate(() => window.postMessage({ type: 'evaluation', datasetName: 'stage1_test', table: {
-      columns: ['IoU', 'Dice', 'DSB score', 'found'],
-      rows: [{ name: 'img_a', values: { IoU: 0.81, Dice: 0.895, 'DSB score': 0.52, found: 14 } },
-        { name: 'img_b', values: { IoU: 0.7, Dice: 0.824, 'DSB score': 0.4, found: 9 } },
-        { name: 'img_c', values: { IoU: 0.75, Dice: 0.85, 'DSB score': 0.6, found: 11 } }],
-      mean: { IoU: 0.753, Dice: 0.856, 'DSB score': 0.507, found: 11.333 },
-      tips: { 'DSB score': 'The 2018 Data Science Bowl score' } } }, '*'));
+    await ev.evaluate(() =>
+      window.postMessage(
+        {
+          type: 'evaluation',
+          datasetName: 'stage1_test',
+          table: {
+            columns: ['IoU', 'Dice', 'DSB score', 'found'],
+            rows: [
+              { name: 'img_a', values: { IoU: 0.81, Dice: 0.895, 'DSB score': 0.52, found: 14 } },
+              { name: 'img_b', values: { IoU: 0.7, Dice: 0.824, 'DSB score': 0.4, found: 9 } },
+              { name: 'img_c', values: { IoU: 0.75, Dice: 0.85, 'DSB score': 0.6, found: 11 } },
+            ],
+            mean: { IoU: 0.753, Dice: 0.856, 'DSB score': 0.507, found: 11.333 },
+            tips: { 'DSB score': 'The 2018 Data Science Bowl score' },
+          },
+        },
+        '*',
+      ),
+    );
     await ev.waitForSelector('body[data-state="done"]');
     const cells = () => ev.$$eval('#metrics tr', (trs: Element[]) => trs.map((tr) => Array.from(tr.children).map((c) => c.textContent)));
     expect(await cells()).toEqual([

@@ -84,9 +84,7 @@ describe('selectBackend', () => {
       { name: 'node', ok: false, reason: '@tensorflow/tfjs-node not installed' },
       { name: 'wasm', ok: true },
     ]);
-    expect(s.describe()).toBe(
-      'backend: wasm (skipped gpu: @tensorflow/tfjs-node-gpu not installed; skipped node: @tensorflow/tfjs-node not installed)',
-    );
+    expect(s.describe()).toBe('backend: wasm (skipped gpu: @tensorflow/tfjs-node-gpu not installed; skipped node: @tensorflow/tfjs-node not installed)');
   });
 
   it('auto uses tensorflow when tfjs-node registers it', async () => {

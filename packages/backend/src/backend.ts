@@ -46,10 +46,7 @@ const nodeRequire = (name: string): unknown => require(name);
  * Pick and initialise a TF.js backend. 'auto' tries tfjs-node-gpu, tfjs-node, wasm, then cpu and
  * records why each earlier one was skipped; an explicit preference that fails throws with the reason.
  */
-export async function selectBackend(
-  preference: BackendPreference = 'auto',
-  options: SelectBackendOptions = {},
-): Promise<BackendSelection> {
+export async function selectBackend(preference: BackendPreference = 'auto', options: SelectBackendOptions = {}): Promise<BackendSelection> {
   const candidates = preference === 'auto' ? AUTO_ORDER : [preference];
   if (!candidates.every((c) => AUTO_ORDER.includes(c))) {
     throw new Error(`Unknown backend '${preference}' (expected auto, gpu, node, wasm or cpu)`);
@@ -70,9 +67,7 @@ export async function selectBackend(
     }
   }
   const why = attempts.map((a) => `${a.name}: ${a.reason}`).join('; ');
-  throw new Error(
-    preference === 'auto' ? `No TF.js backend could be initialised (${why})` : `Backend '${preference}' is not available: ${why}`,
-  );
+  throw new Error(preference === 'auto' ? `No TF.js backend could be initialised (${why})` : `Backend '${preference}' is not available: ${why}`);
 }
 
 function describeSelection(s: BackendSelection): string {

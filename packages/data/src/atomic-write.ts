@@ -25,7 +25,10 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
   } catch (e) {
     await fs.promises.rm(tmp, { force: true }).catch(() => undefined);
     const err = e as NodeJS.ErrnoException;
-    throw Object.assign(new Error(`${file}: could not write it (${err.code ?? err.message}); any earlier file there is unchanged`), { code: err.code, path: file });
+    throw Object.assign(new Error(`${file}: could not write it (${err.code ?? err.message}); any earlier file there is unchanged`), {
+      code: err.code,
+      path: file,
+    });
   }
 }
 

@@ -28,7 +28,10 @@ interface CacheHeader {
  */
 export function cacheFilePath(cacheDir: string, absDir: string, size: number): string {
   const where = createHash('sha256').update(`${absDir}\0${size}`).digest('hex').slice(0, 16);
-  const name = basename(absDir).replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 40) || 'dataset';
+  const name =
+    basename(absDir)
+      .replace(/[^A-Za-z0-9_.-]/g, '_')
+      .slice(0, 40) || 'dataset';
   return join(cacheDir, `${name}-${size}-${where}.nucache`);
 }
 

@@ -111,7 +111,10 @@ describe('loadDataset', () => {
       const id = ids[0];
       for (const f of readdirSync(masksDir(dir, id))) {
         const p = join(masksDir(dir, id), f);
-        await sharp(Buffer.alloc(W * H), { raw: { width: W, height: H, channels: 1 } }).toColourspace('b-w').png().toFile(p);
+        await sharp(Buffer.alloc(W * H), { raw: { width: W, height: H, channels: 1 } })
+          .toColourspace('b-w')
+          .png()
+          .toFile(p);
         const t = statSync(p).mtime;
         utimesSync(p, t, new Date(t.getTime() + 5000)); // even on coarse-mtime filesystems
       }
@@ -199,7 +202,10 @@ describe('loadDataset', () => {
     it('a mask whose size differs from its image', async () => {
       const dir = copy();
       const p = join(masksDir(dir, ids[1]), 'zz_wrong_size.png');
-      await sharp(Buffer.alloc(10 * 12, 255), { raw: { width: 10, height: 12, channels: 1 } }).toColourspace('b-w').png().toFile(p);
+      await sharp(Buffer.alloc(10 * 12, 255), { raw: { width: 10, height: 12, channels: 1 } })
+        .toColourspace('b-w')
+        .png()
+        .toFile(p);
       await expectInputError(loadDataset(dir, opts), p, new RegExp(`mask is 10x12 but its image .* is ${W}x${H}`));
     });
 

@@ -100,9 +100,16 @@ export async function loadDataset(dir: string, options: LoadOptions = {}): Promi
   const absDir = resolve(dir);
 
   const ids = listSampleIds(absDir);
-  if (ids.length === 0) throw new NucleiInputError(absDir, 'empty dataset: no sample folders (expected <id>/images/<id>.png and <id>/masks/*.png) and no image + label-image pairs (NAME.png with NAME_labels.png or NAME_masks.png)');
+  if (ids.length === 0)
+    throw new NucleiInputError(
+      absDir,
+      'empty dataset: no sample folders (expected <id>/images/<id>.png and <id>/masks/*.png) and no image + label-image pairs (NAME.png with NAME_labels.png or NAME_masks.png)',
+    );
   if (!existsSync(join(absDir, ids[0]))) {
-    throw new NucleiInputError(absDir, 'holds image + label-image pairs: the seed recipe reads only the Data Science Bowl layout (<id>/images, <id>/masks); train with the nuclei recipe (the default)');
+    throw new NucleiInputError(
+      absDir,
+      'holds image + label-image pairs: the seed recipe reads only the Data Science Bowl layout (<id>/images, <id>/masks); train with the nuclei recipe (the default)',
+    );
   }
 
   const skipped: SkippedSample[] = [];
@@ -184,7 +191,11 @@ function finish(absDir: string, samples: Sample[], skipped: SkippedSample[], siz
  * One sample at full size with instance labels (mask files in name order become labels 1..n),
  * for evaluating predictions against the original-resolution truth.
  */
-export async function loadSampleFullSize(dir: string, id: string, pairs?: Map<string, PairFiles>): Promise<{ id: string; image: RgbImage; labels: Int32Array }> {
+export async function loadSampleFullSize(
+  dir: string,
+  id: string,
+  pairs?: Map<string, PairFiles>,
+): Promise<{ id: string; image: RgbImage; labels: Int32Array }> {
   const pair = pairOf(resolve(dir), id, pairs);
   if (pair) {
     const image = await readImageRgb(pair.imagePath);
@@ -223,7 +234,11 @@ export async function loadFullSizeDataset(
 ): Promise<{ samples: FullSizeSample[]; skipped: SkippedSample[] }> {
   const absDir = resolve(dir);
   const ids = listSampleIds(absDir);
-  if (ids.length === 0) throw new NucleiInputError(absDir, 'empty dataset: no sample folders (expected <id>/images/<id>.png and <id>/masks/*.png) and no image + label-image pairs (NAME.png with NAME_labels.png or NAME_masks.png)');
+  if (ids.length === 0)
+    throw new NucleiInputError(
+      absDir,
+      'empty dataset: no sample folders (expected <id>/images/<id>.png and <id>/masks/*.png) and no image + label-image pairs (NAME.png with NAME_labels.png or NAME_masks.png)',
+    );
   const skipped: SkippedSample[] = [];
   const decoded: Array<FullSizeSample | undefined> = new Array(ids.length);
   let done = 0;

@@ -24,7 +24,9 @@ describe('readImageRgb', () => {
   it('reads RGB exactly', async () => {
     const rgb = randomRgb(1);
     const p = join(dir, 'rgb.png');
-    await sharp(Buffer.from(rgb), { raw: { width: W, height: H, channels: 3 } }).png().toFile(p);
+    await sharp(Buffer.from(rgb), { raw: { width: W, height: H, channels: 3 } })
+      .png()
+      .toFile(p);
     const img = await readImageRgb(p);
     expect([img.width, img.height]).toEqual([W, H]);
     expect(Array.from(img.data)).toEqual(Array.from(rgb));
@@ -38,7 +40,9 @@ describe('readImageRgb', () => {
       rgba[4 * i + 3] = 255;
     }
     const p = join(dir, 'rgba.png');
-    await sharp(Buffer.from(rgba), { raw: { width: W, height: H, channels: 4 } }).png().toFile(p);
+    await sharp(Buffer.from(rgba), { raw: { width: W, height: H, channels: 4 } })
+      .png()
+      .toFile(p);
     const img = await readImageRgb(p);
     expect(img.data.length).toBe(W * H * 3);
     expect(Array.from(img.data)).toEqual(Array.from(rgb));
@@ -47,7 +51,10 @@ describe('readImageRgb', () => {
   it('replicates 8-bit grayscale into 3 equal channels', async () => {
     const gray = randomRgb(3).subarray(0, W * H);
     const p = join(dir, 'gray.png');
-    await sharp(Buffer.from(gray), { raw: { width: W, height: H, channels: 1 } }).toColourspace('b-w').png().toFile(p);
+    await sharp(Buffer.from(gray), { raw: { width: W, height: H, channels: 1 } })
+      .toColourspace('b-w')
+      .png()
+      .toFile(p);
     const img = await readImageRgb(p);
     for (let i = 0; i < W * H; i++) expect([img.data[3 * i], img.data[3 * i + 1], img.data[3 * i + 2]]).toEqual([gray[i], gray[i], gray[i]]);
   });
@@ -72,7 +79,10 @@ describe('readImageRgb', () => {
     const rgb = randomRgb(5);
     const v16 = Uint16Array.from(rgb, (v) => v * 257);
     const p = join(dir, 'rgb16.png');
-    await sharp(v16, { raw: { width: W, height: H, channels: 3 } }).toColourspace('rgb16').png().toFile(p);
+    await sharp(v16, { raw: { width: W, height: H, channels: 3 } })
+      .toColourspace('rgb16')
+      .png()
+      .toFile(p);
     expect((await sharp(p).metadata()).depth).toBe('ushort');
     const img = await readImageRgb(p);
     for (let i = 0; i < rgb.length; i++) expect(Math.abs(img.data[i] - rgb[i])).toBeLessThanOrEqual(1);
@@ -87,7 +97,9 @@ describe('readImageRgb', () => {
     const rgb = new Uint8Array(W * H * 3);
     for (let i = 0; i < W * H; i++) rgb.set(colours[i % 2], 3 * i);
     const p = join(dir, 'palette.png');
-    await sharp(Buffer.from(rgb), { raw: { width: W, height: H, channels: 3 } }).png({ palette: true, colours: 2, dither: 0 }).toFile(p);
+    await sharp(Buffer.from(rgb), { raw: { width: W, height: H, channels: 3 } })
+      .png({ palette: true, colours: 2, dither: 0 })
+      .toFile(p);
     expect((await sharp(p).metadata()).isPalette).toBe(true);
     const img = await readImageRgb(p);
     expect(Array.from(img.data)).toEqual(Array.from(rgb));
@@ -95,7 +107,9 @@ describe('readImageRgb', () => {
 
   it('rejects a truncated PNG with an error naming the file', async () => {
     const p = join(dir, 'whole.png');
-    await sharp(Buffer.from(randomRgb(6)), { raw: { width: W, height: H, channels: 3 } }).png().toFile(p);
+    await sharp(Buffer.from(randomRgb(6)), { raw: { width: W, height: H, channels: 3 } })
+      .png()
+      .toFile(p);
     const bytes = await sharp(p).toBuffer();
     const cut = join(dir, 'truncated.png');
     writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length / 2)));
@@ -125,12 +139,17 @@ describe('readMaskPng', () => {
     const rng = createRng(9);
     const values = Uint8Array.from({ length: W * H }, () => (rng() < 0.4 ? 255 : 0));
     const gray = join(dir, 'mask.png');
-    await sharp(Buffer.from(values), { raw: { width: W, height: H, channels: 1 } }).toColourspace('b-w').png().toFile(gray);
+    await sharp(Buffer.from(values), { raw: { width: W, height: H, channels: 1 } })
+      .toColourspace('b-w')
+      .png()
+      .toFile(gray);
     // RGBA masks are not 8-bit gray: they go through sharp.
     const rgba = new Uint8Array(W * H * 4);
     values.forEach((v, i) => rgba.set([v, v, v, 255], 4 * i));
     const colour = join(dir, 'mask-rgba.png');
-    await sharp(Buffer.from(rgba), { raw: { width: W, height: H, channels: 4 } }).png().toFile(colour);
+    await sharp(Buffer.from(rgba), { raw: { width: W, height: H, channels: 4 } })
+      .png()
+      .toFile(colour);
     const expected = Array.from(values, (v) => (v ? 1 : 0));
     for (const p of [gray, colour]) {
       const m = await readMaskPng(p);
@@ -142,7 +161,10 @@ describe('readMaskPng', () => {
   it('rejects a corrupt mask with NucleiInputError', async () => {
     const dir = tmp.make();
     const p = join(dir, 'bad.png');
-    const good = await sharp(Buffer.alloc(W * H, 255), { raw: { width: W, height: H, channels: 1 } }).toColourspace('b-w').png().toBuffer();
+    const good = await sharp(Buffer.alloc(W * H, 255), { raw: { width: W, height: H, channels: 1 } })
+      .toColourspace('b-w')
+      .png()
+      .toBuffer();
     const bad = Buffer.from(good);
     for (let i = 40; i < bad.length - 12; i++) bad[i] ^= 0x5a; // scramble the compressed pixels
     writeFileSync(p, bad);
@@ -159,7 +181,10 @@ describe('readImageRgb: more than 8 bits', () => {
       const u = new Uint16Array(w * w);
       for (let i = 0; i < u.length; i++) u[i] = (i % 8) * 585; // 0..4095
       const file = join(dir, 'twelve.png');
-      await sharp(u, { raw: { width: w, height: w, channels: 1 } }).toColourspace('grey16').png().toFile(file);
+      await sharp(u, { raw: { width: w, height: w, channels: 1 } })
+        .toColourspace('grey16')
+        .png()
+        .toFile(file);
       const img = await readImageRgb(file);
       expect(Math.max(...img.data)).toBe(255);
       expect(img.data[3 * 7]).toBe(255); // value 4095 at x = 7
@@ -169,7 +194,13 @@ describe('readImageRgb: more than 8 bits', () => {
       expect(img.source).toMatchObject({ channels: 1, depth: 'ushort' });
       expect(Array.from(img.source!.data.subarray(0, 8))).toEqual([0, 585, 1170, 1755, 2340, 2925, 3510, 4095]);
       const rgb16 = join(dir, 'rgb16.png');
-      await sharp(Uint16Array.from({ length: 4 * 4 * 3 }, (_, i) => [1000, 2000, 40000][i % 3]), { raw: { width: 4, height: 4, channels: 3 } }).toColourspace('rgb16').png().toFile(rgb16);
+      await sharp(
+        Uint16Array.from({ length: 4 * 4 * 3 }, (_, i) => [1000, 2000, 40000][i % 3]),
+        { raw: { width: 4, height: 4, channels: 3 } },
+      )
+        .toColourspace('rgb16')
+        .png()
+        .toFile(rgb16);
       const colour = await readImageRgb(rgb16);
       expect(colour.source?.channels).toBe(3);
       expect(Array.from(colour.source!.data.subarray(0, 3))).toEqual([1000, 2000, 40000]);
@@ -184,7 +215,9 @@ describe('readImageRgb: more than 8 bits', () => {
 
   it('8-bit files carry no source values (the 8-bit data is the original)', async () => {
     const p = join(tmp.make(), 'plain8.png');
-    await sharp(randomRgb(6), { raw: { width: W, height: H, channels: 3 } }).png().toFile(p);
+    await sharp(randomRgb(6), { raw: { width: W, height: H, channels: 3 } })
+      .png()
+      .toFile(p);
     expect((await readImageRgb(p)).source).toBeUndefined();
   });
 });
@@ -196,13 +229,17 @@ describe('readImageRgb: channels and pages', () => {
     try {
       const rgb = Uint8Array.from({ length: 4 * 4 * 3 }, (_, i) => [10, 20, 30][i % 3]);
       const png = join(dir, 'rgb.png');
-      await sharp(rgb, { raw: { width: 4, height: 4, channels: 3 } }).png().toFile(png);
+      await sharp(rgb, { raw: { width: 4, height: 4, channels: 3 } })
+        .png()
+        .toFile(png);
       expect(Array.from((await readImageRgb(png, { channel: 1 })).data.subarray(0, 3))).toEqual([20, 20, 20]);
       await expect(readImageRgb(png, { channel: 3 })).rejects.toThrow(/rgb\.png: channel 3 is out of range: the image has 3 channels/);
       // Two pages (as an ImageJ stack of two channels): 50 and 200.
       const pages = Buffer.concat([Buffer.alloc(16, 50), Buffer.alloc(16, 200)]);
       const two = join(dir, 'two.tif');
-      await sharp(pages, { raw: { width: 4, height: 8, channels: 1, pageHeight: 4 } as never }).tiff({ compression: 'none' }).toFile(two);
+      await sharp(pages, { raw: { width: 4, height: 8, channels: 1, pageHeight: 4 } as never })
+        .tiff({ compression: 'none' })
+        .toFile(two);
       expect((await sharp(two).metadata()).pages).toBe(2);
       expect((await readImageRgb(two, { channel: 1 })).data[0]).toBe(200);
       expect((await readImageRgb(two)).data[0]).toBe(50);

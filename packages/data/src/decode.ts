@@ -9,7 +9,8 @@ function describe(err: unknown, what: 'image' | 'mask' | 'label image'): string 
   const msg = err instanceof Error ? err.message : String(err);
   const detail = msg.split('\n')[0].replace(/[:\s]+$/, '');
   if (/ENOENT|Input file is missing/.test(msg)) return 'file not found';
-  if (/unsupported image format|Input file contains unsupported/i.test(msg)) return what === 'mask' ? 'not a PNG mask (unrecognised format)' : 'not an image (unsupported or unrecognised format)';
+  if (/unsupported image format|Input file contains unsupported/i.test(msg))
+    return what === 'mask' ? 'not a PNG mask (unrecognised format)' : 'not an image (unsupported or unrecognised format)';
   if (/truncat|premature|end of (file|stream)|read error|unexpected end|corrupt/i.test(msg)) return `corrupt or truncated ${what} file (${detail})`;
   return `cannot decode ${what} (${detail})`;
 }
@@ -42,7 +43,10 @@ export async function readImageRgb(path: string, options: ReadImageOptions = {})
   if (channel !== undefined) {
     const available = pages > 1 ? pages : colours;
     if (!Number.isInteger(channel) || channel < 0 || channel >= available) {
-      throw new NucleiInputError(path, `channel ${channel} is out of range: the image has ${available} ${pages > 1 ? 'pages (channels)' : 'channels'} (0..${available - 1})`);
+      throw new NucleiInputError(
+        path,
+        `channel ${channel} is out of range: the image has ${available} ${pages > 1 ? 'pages (channels)' : 'channels'} (0..${available - 1})`,
+      );
     }
   } else if (pages > 1) {
     // Never silently wrong: say when the file holds more than the view uses.
@@ -131,10 +135,11 @@ async function readStretched(path: string, meta: Metadata, page: number): Promis
     // The original values travel with the 8-bit view (normalisation and measurements use them).
     const sc = c >= 3 ? 3 : 1;
     const source = new Float32Array(n * sc);
-    for (let i = 0; i < n; i++) for (let k = 0; k < sc; k++) {
-      const v = values[i * c + k];
-      source[i * sc + k] = Number.isFinite(v) ? v : 0;
-    }
+    for (let i = 0; i < n; i++)
+      for (let k = 0; k < sc; k++) {
+        const v = values[i * c + k];
+        source[i * sc + k] = Number.isFinite(v) ? v : 0;
+      }
     return { width: info.width, height: info.height, data: out, source: { channels: sc, data: source, depth } };
   } catch (err) {
     throw new NucleiInputError(path, describe(err, 'image'));
@@ -144,13 +149,20 @@ async function readStretched(path: string, meta: Metadata, page: number): Promis
 function typedView(buf: Buffer, depth: string): ArrayLike<number> {
   const b = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length);
   switch (depth) {
-    case 'ushort': return new Uint16Array(b);
-    case 'short': return new Int16Array(b);
-    case 'uint': return new Uint32Array(b);
-    case 'int': return new Int32Array(b);
-    case 'float': return new Float32Array(b);
-    case 'double': return new Float64Array(b);
-    default: throw new Error(`unsupported sample format ${depth}`);
+    case 'ushort':
+      return new Uint16Array(b);
+    case 'short':
+      return new Int16Array(b);
+    case 'uint':
+      return new Uint32Array(b);
+    case 'int':
+      return new Int32Array(b);
+    case 'float':
+      return new Float32Array(b);
+    case 'double':
+      return new Float64Array(b);
+    default:
+      throw new Error(`unsupported sample format ${depth}`);
   }
 }
 
@@ -224,7 +236,10 @@ export async function readLabelImage(path: string): Promise<{ width: number; hei
   try {
     let pipeline = sharp(path, { failOn: 'truncated' }).removeAlpha();
     if (depth === 'ushort') pipeline = pipeline.toColourspace('grey16');
-    const { data, info } = await pipeline.extractChannel(0).raw({ depth: depth as 'uchar' }).toBuffer({ resolveWithObject: true });
+    const { data, info } = await pipeline
+      .extractChannel(0)
+      .raw({ depth: depth as 'uchar' })
+      .toBuffer({ resolveWithObject: true });
     values = depth === 'uchar' || depth === 'char' ? new Uint8Array(data.buffer, data.byteOffset, data.length) : typedView(data, depth);
     ({ width, height } = info);
   } catch (err) {

@@ -45,7 +45,9 @@ export interface PairFiles {
  * has no label images at all (then it is a DSB-layout dataset, or nothing).
  */
 export function scanPairs(dir: string, onIgnored: (path: string, reason: string) => void = warnIgnored): Map<string, PairFiles> | undefined {
-  const files = readDir(dir, 'dataset').filter((e) => !isHidden(e.name) && !e.isDirectory() && IMAGE_EXTENSIONS.has(extname(e.name).toLowerCase())).map((e) => e.name);
+  const files = readDir(dir, 'dataset')
+    .filter((e) => !isHidden(e.name) && !e.isDirectory() && IMAGE_EXTENSIONS.has(extname(e.name).toLowerCase()))
+    .map((e) => e.name);
   const stem = (n: string) => n.slice(0, n.length - extname(n).length);
   const labelOf = new Map<string, string>();
   for (const n of files) {
@@ -80,7 +82,9 @@ export function scanPairs(dir: string, onIgnored: (path: string, reason: string)
 export function listSampleIds(dir: string, onIgnored: (path: string, reason: string) => void = warnIgnored): string[] {
   const entries = readDir(dir, 'dataset');
   // Image + label-image pairs in the folder itself, when there are no sample sub-folders.
-  const hasSampleFolders = entries.some((e) => !isHidden(e.name) && e.isDirectory() && (existsSync(join(dir, e.name, 'images')) || existsSync(join(dir, e.name, 'masks'))));
+  const hasSampleFolders = entries.some(
+    (e) => !isHidden(e.name) && e.isDirectory() && (existsSync(join(dir, e.name, 'images')) || existsSync(join(dir, e.name, 'masks'))),
+  );
   if (!hasSampleFolders) {
     const pairs = scanPairs(dir, onIgnored);
     if (pairs) return [...pairs.keys()].sort();
@@ -141,7 +145,8 @@ export function scanSample(dir: string, id: string): SampleFiles {
   for (const e of readDir(masksDir, 'masks')) {
     if (isHidden(e.name)) continue;
     if (e.isDirectory()) throw new NucleiInputError(join(masksDir, e.name), 'unexpected folder inside masks/ (expected one PNG per nucleus)');
-    if (extname(e.name).toLowerCase() !== '.png') throw new NucleiInputError(join(masksDir, e.name), 'not a PNG mask file (masks/ must hold only one PNG per nucleus)');
+    if (extname(e.name).toLowerCase() !== '.png')
+      throw new NucleiInputError(join(masksDir, e.name), 'not a PNG mask file (masks/ must hold only one PNG per nucleus)');
     maskNames.push(e.name);
   }
   maskNames.sort();

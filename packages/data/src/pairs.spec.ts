@@ -13,17 +13,31 @@ describe('image + label-image pairs', () => {
   const W = 6;
   const H = 4;
   // Ids 7 and 300 (16-bit, not consecutive): relabelled 1 and 2 in order of first appearance.
-  const ids16 = Uint16Array.from({ length: W * H }, (_, i) => ((i % W) < 2 ? 300 : (i % W) > 3 ? 7 : 0));
+  const ids16 = Uint16Array.from({ length: W * H }, (_, i) => (i % W < 2 ? 300 : i % W > 3 ? 7 : 0));
 
   beforeAll(async () => {
     const rgb = Buffer.alloc(W * H * 3, 90);
-    await sharp(rgb, { raw: { width: W, height: H, channels: 3 } }).png().toFile(path.join(dir, 'a.png'));
-    await sharp(ids16, { raw: { width: W, height: H, channels: 1 } }).toColourspace('grey16').png().toFile(path.join(dir, 'a_labels.png'));
-    await sharp(rgb, { raw: { width: W, height: H, channels: 3 } }).tiff().toFile(path.join(dir, 'b.tif'));
-    await sharp(Buffer.from(Uint8Array.from({ length: W * H }, (_, i) => (i < 3 ? 5 : 0))), { raw: { width: W, height: H, channels: 1 } }).toColourspace('b-w').tiff({ compression: 'lzw' }).toFile(path.join(dir, 'b_masks.tif'));
-    await sharp(rgb, { raw: { width: W, height: H, channels: 3 } }).png().toFile(path.join(dir, 'lonely.png'));
+    await sharp(rgb, { raw: { width: W, height: H, channels: 3 } })
+      .png()
+      .toFile(path.join(dir, 'a.png'));
+    await sharp(ids16, { raw: { width: W, height: H, channels: 1 } })
+      .toColourspace('grey16')
+      .png()
+      .toFile(path.join(dir, 'a_labels.png'));
+    await sharp(rgb, { raw: { width: W, height: H, channels: 3 } })
+      .tiff()
+      .toFile(path.join(dir, 'b.tif'));
+    await sharp(Buffer.from(Uint8Array.from({ length: W * H }, (_, i) => (i < 3 ? 5 : 0))), { raw: { width: W, height: H, channels: 1 } })
+      .toColourspace('b-w')
+      .tiff({ compression: 'lzw' })
+      .toFile(path.join(dir, 'b_masks.tif'));
+    await sharp(rgb, { raw: { width: W, height: H, channels: 3 } })
+      .png()
+      .toFile(path.join(dir, 'lonely.png'));
     // This tool's binary mask output is not a label image: not taken for one.
-    await sharp(Buffer.alloc(W * H, 255), { raw: { width: W, height: H, channels: 1 } }).png().toFile(path.join(dir, 'a_mask.png'));
+    await sharp(Buffer.alloc(W * H, 255), { raw: { width: W, height: H, channels: 1 } })
+      .png()
+      .toFile(path.join(dir, 'a_mask.png'));
   });
 
   it('lists the pairs, and says which images have no label image', () => {
@@ -47,7 +61,9 @@ describe('image + label-image pairs', () => {
       const { samples } = await loadFullSizeDataset(dir);
       expect(samples.map((s) => s.id)).toEqual(['a', 'b']);
       // The seed recipe reads the DSB layout only, and says so.
-      await expect(loadDataset(dir, { size: 8, cacheDir: false })).rejects.toThrow(/image \+ label-image pairs: the seed recipe reads only the Data Science Bowl layout/);
+      await expect(loadDataset(dir, { size: 8, cacheDir: false })).rejects.toThrow(
+        /image \+ label-image pairs: the seed recipe reads only the Data Science Bowl layout/,
+      );
     } finally {
       warn.mockRestore();
     }
@@ -56,10 +72,17 @@ describe('image + label-image pairs', () => {
   it('refuses label images of another size or with colour, naming the file', async () => {
     const bad = fs.mkdtempSync(path.join(os.tmpdir(), 'nuclei-pairs-bad-'));
     try {
-      await sharp(Buffer.alloc(W * H * 3, 9), { raw: { width: W, height: H, channels: 3 } }).png().toFile(path.join(bad, 'x.png'));
-      await sharp(Buffer.alloc(4 * 4, 1), { raw: { width: 4, height: 4, channels: 1 } }).toColourspace('b-w').png().toFile(path.join(bad, 'x_labels.png'));
+      await sharp(Buffer.alloc(W * H * 3, 9), { raw: { width: W, height: H, channels: 3 } })
+        .png()
+        .toFile(path.join(bad, 'x.png'));
+      await sharp(Buffer.alloc(4 * 4, 1), { raw: { width: 4, height: 4, channels: 1 } })
+        .toColourspace('b-w')
+        .png()
+        .toFile(path.join(bad, 'x_labels.png'));
       await expect(loadSampleFullSize(bad, 'x')).rejects.toThrow(/x_labels\.png: label image is 4x4, its image .*x\.png is 6x4/);
-      await sharp(Buffer.alloc(W * H * 3, 9), { raw: { width: W, height: H, channels: 3 } }).png().toFile(path.join(bad, 'x_labels.png'));
+      await sharp(Buffer.alloc(W * H * 3, 9), { raw: { width: W, height: H, channels: 3 } })
+        .png()
+        .toFile(path.join(bad, 'x_labels.png'));
       await expect(readLabelImage(path.join(bad, 'x_labels.png'))).rejects.toThrow(/x_labels\.png: a label image must have one channel/);
     } finally {
       fs.rmSync(bad, { recursive: true, force: true });

@@ -23,7 +23,8 @@ function tiff(opts: { description?: string; xres?: [number, number]; unit?: numb
     { tag: 258, type: 3, count: 1, data: b(2, 8) },
     { tag: 262, type: 3, count: 1, data: b(2, 1) },
   ];
-  if (opts.description !== undefined) tags.push({ tag: 270, type: 2, count: Buffer.byteLength(opts.description) + 1, data: Buffer.concat([Buffer.from(opts.description), Buffer.alloc(1)]) });
+  if (opts.description !== undefined)
+    tags.push({ tag: 270, type: 2, count: Buffer.byteLength(opts.description) + 1, data: Buffer.concat([Buffer.from(opts.description), Buffer.alloc(1)]) });
   tags.push({ tag: 273, type: 4, count: 1, data: Buffer.alloc(0) }); // strip offset, filled below
   tags.push({ tag: 279, type: 4, count: 1, data: b(4, 1) });
   if (opts.xres) tags.push({ tag: 282, type: 5, count: 1, data: Buffer.concat([b(4, opts.xres[0]), b(4, opts.xres[1])]) });
@@ -70,24 +71,39 @@ describe('readPixelSize', () => {
   };
 
   it('reads OME-XML PhysicalSizeX with its unit (microns by default), classic and BigTIFF, both byte orders', async () => {
-    const ome = (attrs: string) => `<?xml version="1.0"?><OME><Image ID="Image:0"><Pixels ID="Pixels:0" DimensionOrder="XYCZT" ${attrs} SizeX="1" SizeY="1"/></Image></OME>`;
-    expect(readPixelSize(write('a.ome.tif', tiff({ description: ome('PhysicalSizeX="0.325" PhysicalSizeY="0.325"') })))).toEqual({ microns: 0.325, source: 'OME-XML' });
-    expect(readPixelSize(write('b.ome.tif', tiff({ description: ome('PhysicalSizeX="650" PhysicalSizeXUnit="nm"'), big: true })))).toEqual({ microns: 0.65, source: 'OME-XML' });
+    const ome = (attrs: string) =>
+      `<?xml version="1.0"?><OME><Image ID="Image:0"><Pixels ID="Pixels:0" DimensionOrder="XYCZT" ${attrs} SizeX="1" SizeY="1"/></Image></OME>`;
+    expect(readPixelSize(write('a.ome.tif', tiff({ description: ome('PhysicalSizeX="0.325" PhysicalSizeY="0.325"') })))).toEqual({
+      microns: 0.325,
+      source: 'OME-XML',
+    });
+    expect(readPixelSize(write('b.ome.tif', tiff({ description: ome('PhysicalSizeX="650" PhysicalSizeXUnit="nm"'), big: true })))).toEqual({
+      microns: 0.65,
+      source: 'OME-XML',
+    });
     expect(readPixelSize(write('c.ome.tif', tiff({ description: ome('PhysicalSizeX="0.1"'), le: false, big: true })))!.microns).toBeCloseTo(0.1, 12);
     // A decoder that reads the file agrees it is a TIFF (the hand-made header is valid).
     expect((await sharp(path.join(dir, 'a.ome.tif')).metadata()).format).toBe('tiff');
   });
 
   it("reads ImageJ's unit with XResolution as pixels per unit, and nothing when the unit is not a length", () => {
-    expect(readPixelSize(write('ij.tif', tiff({ description: 'ImageJ=1.53t\nunit=micron\n', xres: [2, 1], unit: 1 })))).toEqual({ microns: 0.5, source: 'ImageJ' });
-    expect(readPixelSize(write('ij-nm.tif', tiff({ description: 'ImageJ=1.53t\nunit=nm\n', xres: [1, 100], le: false })))).toEqual({ microns: 0.1, source: 'ImageJ' });
+    expect(readPixelSize(write('ij.tif', tiff({ description: 'ImageJ=1.53t\nunit=micron\n', xres: [2, 1], unit: 1 })))).toEqual({
+      microns: 0.5,
+      source: 'ImageJ',
+    });
+    expect(readPixelSize(write('ij-nm.tif', tiff({ description: 'ImageJ=1.53t\nunit=nm\n', xres: [1, 100], le: false })))).toEqual({
+      microns: 0.1,
+      source: 'ImageJ',
+    });
     expect(readPixelSize(write('ij-px.tif', tiff({ description: 'ImageJ=1.53t\nunit=pixel\n', xres: [1, 1] })))).toBeUndefined();
   });
 
   it('uses plain resolution tags only when they describe microscope pixels, not 72 dpi defaults', async () => {
     const file = path.join(dir, 'res.tif');
     // sharp's xres is pixels per mm: 2000 px/mm = 0.5 um per pixel.
-    await sharp({ create: { width: 4, height: 4, channels: 3, background: '#000' } }).tiff({ xres: 2000, yres: 2000, resolutionUnit: 'cm' }).toFile(file);
+    await sharp({ create: { width: 4, height: 4, channels: 3, background: '#000' } })
+      .tiff({ xres: 2000, yres: 2000, resolutionUnit: 'cm' })
+      .toFile(file);
     expect(readPixelSize(file)!.microns).toBeCloseTo(0.5, 6);
     expect(readPixelSize(write('dpi.tif', tiff({ xres: [72, 1], unit: 2 })))).toBeUndefined();
     expect(readPixelSize(write('none.tif', tiff({})))).toBeUndefined();
@@ -95,21 +111,32 @@ describe('readPixelSize', () => {
 
   it('says nothing for other formats and names the file when it is missing or its header is cut short', async () => {
     const png = path.join(dir, 'a.png');
-    await sharp({ create: { width: 2, height: 2, channels: 3, background: '#000' } }).png().toFile(png);
+    await sharp({ create: { width: 2, height: 2, channels: 3, background: '#000' } })
+      .png()
+      .toFile(png);
     expect(readPixelSize(png)).toBeUndefined();
     expect(() => readPixelSize(path.join(dir, 'gone.tif'))).toThrow(/gone\.tif: file not found/);
-    expect(() => readPixelSize(write('cut.tif', tiff({ description: 'ImageJ=1.53t\nunit=micron\n' }).subarray(0, 12)))).toThrow(/cut\.tif: truncated TIFF header/);
+    expect(() => readPixelSize(write('cut.tif', tiff({ description: 'ImageJ=1.53t\nunit=micron\n' }).subarray(0, 12)))).toThrow(
+      /cut\.tif: truncated TIFF header/,
+    );
   });
 
   const IJ = '/usr/share/java/ij.jar';
   const haveImageJ = fs.existsSync(IJ) && spawnSync('which', ['xvfb-run']).status === 0;
-  (haveImageJ ? it : it.skip)('reads the pixel size ImageJ itself writes (Debian imagej under xvfb-run)', () => {
-    const out = path.join(dir, 'from-imagej.tif');
-    const macro = path.join(dir, 'px.ijm');
-    fs.writeFileSync(macro, `newImage("x", "16-bit black", 8, 8, 1);\nrun("Properties...", "unit=micron pixel_width=0.25 pixel_height=0.25 voxel_depth=1");\nsaveAs("Tiff", getArgument());\n`);
-    const r = spawnSync('xvfb-run', ['-a', 'java', '-jar', IJ, '-batch', macro, out], { encoding: 'utf8', timeout: 120_000 });
-    expect(fs.existsSync(out) ? '' : `${r.stdout}\n${r.stderr}`).toBe('');
-    expect(readPixelSize(out)).toEqual({ microns: 0.25, source: 'ImageJ' });
-  }, 150_000);
+  (haveImageJ ? it : it.skip)(
+    'reads the pixel size ImageJ itself writes (Debian imagej under xvfb-run)',
+    () => {
+      const out = path.join(dir, 'from-imagej.tif');
+      const macro = path.join(dir, 'px.ijm');
+      fs.writeFileSync(
+        macro,
+        `newImage("x", "16-bit black", 8, 8, 1);\nrun("Properties...", "unit=micron pixel_width=0.25 pixel_height=0.25 voxel_depth=1");\nsaveAs("Tiff", getArgument());\n`,
+      );
+      const r = spawnSync('xvfb-run', ['-a', 'java', '-jar', IJ, '-batch', macro, out], { encoding: 'utf8', timeout: 120_000 });
+      expect(fs.existsSync(out) ? '' : `${r.stdout}\n${r.stderr}`).toBe('');
+      expect(readPixelSize(out)).toEqual({ microns: 0.25, source: 'ImageJ' });
+    },
+    150_000,
+  );
   if (!haveImageJ) console.log('pixel-size.spec: the ImageJ case is skipped, ImageJ is absent (apt-get install imagej xvfb xauth; CI installs it)');
 });

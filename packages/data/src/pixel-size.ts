@@ -9,7 +9,20 @@ export interface PixelSize {
   source: 'OME-XML' | 'ImageJ' | 'TIFF resolution';
 }
 
-const MICRONS_PER_UNIT: Record<string, number> = { nm: 1e-3, nanometer: 1e-3, um: 1, 'µm': 1, '\u03bcm': 1, micron: 1, microns: 1, micrometer: 1, mm: 1e3, millimeter: 1e3, cm: 1e4, m: 1e6 };
+const MICRONS_PER_UNIT: Record<string, number> = {
+  nm: 1e-3,
+  nanometer: 1e-3,
+  um: 1,
+  µm: 1,
+  '\u03bcm': 1,
+  micron: 1,
+  microns: 1,
+  micrometer: 1,
+  mm: 1e3,
+  millimeter: 1e3,
+  cm: 1e4,
+  m: 1e6,
+};
 
 /** TIFF resolution tags larger than this are screen or print defaults (72-300 dpi), not microscopy. */
 const MAX_MICRONS_FROM_RESOLUTION = 50;
@@ -78,7 +91,10 @@ export function readPixelSize(path: string): PixelSize | undefined {
       if (value > 0 && MICRONS_PER_UNIT[unit]) return { microns: value * MICRONS_PER_UNIT[unit], source: 'OME-XML' };
     }
     if (description.startsWith('ImageJ=')) {
-      const unit = /^unit=(.+)$/m.exec(description)?.[1].trim().replace(/\\u00B5/i, 'µ');
+      const unit = /^unit=(.+)$/m
+        .exec(description)?.[1]
+        .trim()
+        .replace(/\\u00B5/i, 'µ');
       if (unit && MICRONS_PER_UNIT[unit] && xres) return { microns: MICRONS_PER_UNIT[unit] / xres, source: 'ImageJ' };
       return undefined;
     }

@@ -102,7 +102,7 @@ export function forEachNonZeroRow(png: Gray8Png, visit: RowVisitor): void {
     }
   }
   const zero = zeroBuffer(stride * BLOCK_ROWS);
-  for (let y = yStart; y < yEnd; ) {
+  for (let y = yStart; y < yEnd;) {
     if (prevZero) {
       const n = Math.min(BLOCK_ROWS, yEnd - y);
       const off = y * stride;

@@ -20,7 +20,11 @@ describe('resizeImage', () => {
 
   it('keeps a constant image constant at any size, and keeps the mean when shrinking by a fraction', () => {
     const data = new Uint8Array(10 * 7 * 3).fill(77);
-    for (const [h, w] of [[3, 4], [13, 21], [7, 10]]) {
+    for (const [h, w] of [
+      [3, 4],
+      [13, 21],
+      [7, 10],
+    ]) {
       const out = resizeImage({ width: 10, height: 7, data }, h, w);
       expect(out.data.length).toBe(h * w * 3);
       expect(out.data.every((v) => v === 77)).toBe(true);

@@ -48,14 +48,7 @@ function axisTaps(src: number, dst: number): AxisTaps {
 }
 
 /** Separable resample of `channels`-interleaved data into float values (not rounded). */
-export function resampleFloat(
-  src: ArrayLike<number>,
-  srcW: number,
-  srcH: number,
-  dstW: number,
-  dstH: number,
-  channels: number,
-): Float32Array {
+export function resampleFloat(src: ArrayLike<number>, srcW: number, srcH: number, dstW: number, dstH: number, channels: number): Float32Array {
   if (srcW <= 0 || srcH <= 0 || dstW <= 0 || dstH <= 0) throw new RangeError(`bad resize ${srcW}x${srcH} -> ${dstW}x${dstH}`);
   if (src.length !== srcW * srcH * channels) throw new RangeError(`expected ${srcW * srcH * channels} values, got ${src.length}`);
   const tx = axisTaps(srcW, dstW);

@@ -22,7 +22,12 @@ describe('rleEncode / rleDecode', () => {
 
   it('round-trips random masks of odd shapes', () => {
     const rng = createRng(5);
-    for (const [w, h] of [[1, 1], [7, 3], [3, 7], [31, 17]]) {
+    for (const [w, h] of [
+      [1, 1],
+      [7, 3],
+      [3, 7],
+      [31, 17],
+    ]) {
       const mask = Uint8Array.from({ length: w * h }, () => (rng() < 0.4 ? 1 : 0));
       const rle = rleEncode(mask, w, h);
       expect(Array.from(rleDecode(rle, w, h))).toEqual(Array.from(mask));

@@ -17,8 +17,8 @@ function stats(image: { data: Uint8Array }, union: Uint8Array, channel: number):
   let no = 0;
   union.forEach((m, i) => {
     const v = image.data[3 * i + channel];
-    if (m) (si += v), ni++;
-    else (so += v), no++;
+    if (m) ((si += v), ni++);
+    else ((so += v), no++);
   });
   return { inside: si / ni, outside: so / no };
 }

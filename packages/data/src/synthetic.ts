@@ -174,7 +174,10 @@ export async function writeSample(dir: string, id: string, image: RgbImage, mask
       const bytes = Buffer.alloc(m.length);
       for (let i = 0; i < m.length; i++) bytes[i] = m[i] ? 255 : 0;
       // 'b-w' keeps it an 8-bit gray PNG like DSB masks (sharp would otherwise write RGB).
-      const png = await sharp(bytes, { raw: { width: image.width, height: image.height, channels: 1 } }).toColourspace('b-w').png().toBuffer();
+      const png = await sharp(bytes, { raw: { width: image.width, height: image.height, channels: 1 } })
+        .toColourspace('b-w')
+        .png()
+        .toBuffer();
       await writeFile(join(root, 'masks', `mask_${String(k).padStart(3, '0')}.png`), png);
     }),
   );

@@ -6,28 +6,10 @@ const show = (m: Uint8Array, w: number) => Array.from({ length: m.length / w }, 
 
 describe('touchingBorders', () => {
   it('marks the pixels of each nucleus within the radius of another nucleus, and nothing else', () => {
-    const { w, h, labels } = grid([
-      '11112222',
-      '11112222',
-      '11112222',
-      '00000000',
-      '00000333',
-    ]);
-    expect(show(touchingBorders(labels, w, h, 1), w)).toEqual([
-      '00011000',
-      '00011000',
-      '00011000',
-      '00000000',
-      '00000000',
-    ]);
+    const { w, h, labels } = grid(['11112222', '11112222', '11112222', '00000000', '00000333']);
+    expect(show(touchingBorders(labels, w, h, 1), w)).toEqual(['00011000', '00011000', '00011000', '00000000', '00000000']);
     // Nucleus 3 lies 2 px below nucleus 2: at radius 2 they touch too.
-    expect(show(touchingBorders(labels, w, h, 2), w)).toEqual([
-      '00111100',
-      '00111100',
-      '00111111',
-      '00000000',
-      '00000111',
-    ]);
+    expect(show(touchingBorders(labels, w, h, 2), w)).toEqual(['00111100', '00111100', '00111111', '00000000', '00000111']);
   });
 
   it('counts a gap of background: nuclei 2 px apart touch at radius 2, not at radius 1', () => {

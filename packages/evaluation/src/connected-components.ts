@@ -22,12 +22,7 @@ export function findRoot(parent: Int32Array, a: number): number {
  * Typed arrays only, so a 10-megapixel mask with thousands of nuclei labels in well under a second.
  * Labels are numbered by first appearance in raster order, which makes results deterministic.
  */
-export function labelComponents(
-  mask: Uint8Array,
-  width: number,
-  height: number,
-  connectivity: 4 | 8 = 8,
-): LabelResult {
+export function labelComponents(mask: Uint8Array, width: number, height: number, connectivity: 4 | 8 = 8): LabelResult {
   const n = width * height;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 0 || height < 0) {
     throw new RangeError(`labelComponents: bad size ${width}x${height}`);

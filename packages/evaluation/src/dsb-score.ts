@@ -19,7 +19,7 @@ export interface DsbScore {
 }
 
 /** 0.50, 0.55, ..., 0.95, rounded so that 0.6 is 0.6 and not 0.6000000000000001. */
-export const DSB_THRESHOLDS: readonly number[] = Array.from({ length: 10 }, (_, i) => Math.round((50 + 5 * i)) / 100);
+export const DSB_THRESHOLDS: readonly number[] = Array.from({ length: 10 }, (_, i) => Math.round(50 + 5 * i) / 100);
 
 /** Present labels of a label image, mapped to compact indices 0..k-1, with their areas. */
 function compact(labels: Int32Array): { index: Int32Array; areas: number[] } {

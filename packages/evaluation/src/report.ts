@@ -45,9 +45,7 @@ export function evaluateImage(item: EvaluationItem): EvaluationRow {
   const { id, predLabels, trueLabels, width, height } = item;
   const n = width * height;
   if (predLabels.length !== n || trueLabels.length !== n) {
-    throw new RangeError(
-      `evaluateImage(${id}): label images have ${predLabels.length} and ${trueLabels.length} pixels, expected ${width}x${height}=${n}`,
-    );
+    throw new RangeError(`evaluateImage(${id}): label images have ${predLabels.length} and ${trueLabels.length} pixels, expected ${width}x${height}=${n}`);
   }
   const predMask = new Uint8Array(n);
   const trueMask = new Uint8Array(n);
@@ -84,7 +82,9 @@ export function reportFromRows(rows: EvaluationRow[]): EvaluationReport {
 export function formatKindTable(report: EvaluationReport): string {
   if (!report.byKind) return '';
   const f = (v: number) => v.toFixed(3);
-  const lines = Object.entries(report.byKind).map(([k, v]) => `${k.padEnd(13)} ${String(v.imageCount).padStart(4)} images  DSB ${f(v.mean.dsb)}  AP50 ${f(v.mean.ap50)}  IoU ${f(v.mean.iou)}`);
+  const lines = Object.entries(report.byKind).map(
+    ([k, v]) => `${k.padEnd(13)} ${String(v.imageCount).padStart(4)} images  DSB ${f(v.mean.dsb)}  AP50 ${f(v.mean.ap50)}  IoU ${f(v.mean.iou)}`,
+  );
   return lines.join('\n');
 }
 
@@ -98,17 +98,27 @@ export function formatReportTable(report: EvaluationReport): string {
   const head = ['image', 'IoU', 'Dice', 'acc', 'prec', 'recall', 'DSB', 'AP50', 'pred', 'true'];
   const f = (v: number) => v.toFixed(3);
   const body = report.rows.map((r) => [
-    r.id, f(r.iou), f(r.dice), f(r.accuracy), f(r.precision), f(r.recall), f(r.dsb), f(r.ap50),
-    String(r.predCount), String(r.trueCount),
+    r.id,
+    f(r.iou),
+    f(r.dice),
+    f(r.accuracy),
+    f(r.precision),
+    f(r.recall),
+    f(r.dsb),
+    f(r.ap50),
+    String(r.predCount),
+    String(r.trueCount),
   ]);
   const m = report.mean;
-  const meanRow = [
-    `mean (${report.imageCount})`, f(m.iou), f(m.dice), f(m.accuracy), f(m.precision), f(m.recall), f(m.dsb), f(m.ap50), '', '',
-  ];
+  const meanRow = [`mean (${report.imageCount})`, f(m.iou), f(m.dice), f(m.accuracy), f(m.precision), f(m.recall), f(m.dsb), f(m.ap50), '', ''];
   const all = [head, ...body, meanRow];
   const widths = head.map((_, c) => Math.max(...all.map((r) => r[c].length)));
   // Text column left-aligned, numbers right-aligned so the decimals line up.
-  const line = (r: string[]) => r.map((v, c) => (c === 0 ? v.padEnd(widths[c]) : v.padStart(widths[c]))).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((v, c) => (c === 0 ? v.padEnd(widths[c]) : v.padStart(widths[c])))
+      .join('  ')
+      .trimEnd();
   const rule = widths.map((w) => '-'.repeat(w)).join('  ');
   return [line(head), rule, ...body.map(line), rule, line(meanRow)].join('\n');
 }

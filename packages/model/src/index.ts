@@ -14,15 +14,7 @@ export {
 } from './preprocessing';
 export { acc, iou } from './metrics';
 export { modelFlops } from './flops';
-export {
-  METADATA_FILE,
-  makeMetadata,
-  parseMetadata,
-  type ModelMetadata,
-  type SaveMetadata,
-  type SegmentationDefaults,
-  type TrainingInfo,
-} from './metadata';
+export { METADATA_FILE, makeMetadata, parseMetadata, type ModelMetadata, type SaveMetadata, type SegmentationDefaults, type TrainingInfo } from './metadata';
 export { MODEL_JSON, WEIGHTS_BIN, type FileHandlerOptions } from './io-handler';
 export { saveModel, type SaveModelOptions } from './save';
 export { loadModel, isModelDir, ModelLoadError, type LoadModelOptions, type LoadedModel } from './load';

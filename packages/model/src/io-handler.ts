@@ -61,9 +61,7 @@ export function fileSystemHandler(dir: string, options: FileHandlerOptions = {})
 export function weightByteLength(spec: tf.io.WeightsManifestEntry): number {
   const size = spec.shape.reduce((a, b) => a * b, 1);
   const q = spec.quantization?.dtype;
-  const bytes = q
-    ? { uint8: 1, uint16: 2, float16: 2 }[q]
-    : ({ float32: 4, int32: 4, bool: 1, complex64: 8 } as Record<string, number>)[spec.dtype];
+  const bytes = q ? { uint8: 1, uint16: 2, float16: 2 }[q] : ({ float32: 4, int32: 4, bool: 1, complex64: 8 } as Record<string, number>)[spec.dtype];
   if (!bytes) throw new Error(`weight ${spec.name}: unsupported dtype ${q ?? spec.dtype}`);
   return size * bytes;
 }

@@ -39,7 +39,10 @@ export async function loadModel(dir: string, options: LoadModelOptions = {}): Pr
 
 /** Any failure to load a model folder, with the folder's path; the message names the file and problem. */
 export class ModelLoadError extends Error {
-  constructor(readonly path: string, message: string) {
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
     super(message.includes(path) ? message : `${path}: ${message}`);
     this.name = 'ModelLoadError';
   }

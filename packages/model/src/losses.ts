@@ -35,5 +35,7 @@ export function lossFor(name: 'bce' | 'bceDice' | undefined): string | typeof bc
 export function lossNameOf(loss: unknown): 'bce' | 'bceDice' {
   if (loss === bceDice) return 'bceDice';
   if (loss === 'binaryCrossentropy') return 'bce';
-  throw new Error(`Unknown loss ${typeof loss === 'function' ? (loss as { name: string }).name : JSON.stringify(loss)}: only bce and bceDice can be sent to training workers.`);
+  throw new Error(
+    `Unknown loss ${typeof loss === 'function' ? (loss as { name: string }).name : JSON.stringify(loss)}: only bce and bceDice can be sent to training workers.`,
+  );
 }

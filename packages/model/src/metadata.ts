@@ -92,7 +92,9 @@ export function makeMetadata(model: tf.LayersModel, input: SaveMetadata = {}): M
     );
   }
   if (preprocessedChannels(input.preprocessing) !== config.inputChannels) {
-    throw new Error(`Model metadata: the preprocessing gives ${preprocessedChannels(input.preprocessing)} channels but the model takes ${config.inputChannels}`);
+    throw new Error(
+      `Model metadata: the preprocessing gives ${preprocessedChannels(input.preprocessing)} channels but the model takes ${config.inputChannels}`,
+    );
   }
   return {
     format: METADATA_FORMAT,

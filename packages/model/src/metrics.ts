@@ -14,7 +14,7 @@ export function iou(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
     const channels = yPred.shape[yPred.rank - 1] ?? 1;
     if (channels > 1) {
       const begin = yPred.shape.map(() => 0);
-      const size = yPred.shape.map((d, i) => (i === yPred.rank - 1 ? 1 : d ?? -1));
+      const size = yPred.shape.map((d, i) => (i === yPred.rank - 1 ? 1 : (d ?? -1)));
       yTrue = tf.slice(yTrue, begin, size);
       yPred = tf.slice(yPred, begin, size);
     }
@@ -39,7 +39,7 @@ export const IOU_METRIC_NAME = 'iou';
 export function acc(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
     const begin = yPred.shape.map(() => 0);
-    const size = yPred.shape.map((d, i) => (i === yPred.rank - 1 ? 1 : d ?? -1));
+    const size = yPred.shape.map((d, i) => (i === yPred.rank - 1 ? 1 : (d ?? -1)));
     const t = tf.greater(tf.slice(yTrue, begin, size), 0.5);
     const p = tf.greater(tf.slice(yPred, begin, size), 0.5);
     const axes = Array.from({ length: yPred.rank - 1 }, (_, i) => i + 1);

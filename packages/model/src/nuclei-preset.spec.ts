@@ -22,7 +22,11 @@ describe('the nuclei preset', () => {
   it('is the seed network with two outputs, normalised input and BCE + Dice', () => {
     const c = resolveConfig('nuclei');
     const seed = resolveConfig('seed');
-    expect({ depth: c.depth, baseFilters: c.baseFilters, inputSize: c.inputSize }).toEqual({ depth: seed.depth, baseFilters: seed.baseFilters, inputSize: seed.inputSize });
+    expect({ depth: c.depth, baseFilters: c.baseFilters, inputSize: c.inputSize }).toEqual({
+      depth: seed.depth,
+      baseFilters: seed.baseFilters,
+      inputSize: seed.inputSize,
+    });
     expect(c.outputChannels).toBe(2);
     expect(c.inputScale).toBe(1);
     expect(c.loss).toBe('bceDice');
@@ -70,7 +74,9 @@ describe('the nuclei preset', () => {
   it('refuses preprocessing whose channel count does not match the model input', async () => {
     const gray = resolveConfig({ ...TINY2, inputChannels: 3 });
     const m = buildUNet(gray);
-    await expect(saveModel(m, path.join(os.tmpdir(), 'never-written'), { config: gray, preprocessing: { ...DEFAULT_PREPROCESSING, channels: 'gray' } })).rejects.toThrow(/1 channels but the model takes 3/);
+    await expect(
+      saveModel(m, path.join(os.tmpdir(), 'never-written'), { config: gray, preprocessing: { ...DEFAULT_PREPROCESSING, channels: 'gray' } }),
+    ).rejects.toThrow(/1 channels but the model takes 3/);
     m.dispose();
   });
 });

@@ -30,7 +30,8 @@ export function modelShape(model: tf.LayersModel | TilePredictor): { size: numbe
   }
   const out = model.outputs[0]?.shape;
   const k = out?.[3];
-  if (!out || out.length !== 4 || typeof k !== 'number' || k < 1 || k > 2) throw new Error(`segment: the model must output [n, s, s, 1 or 2], got ${JSON.stringify(out)}`);
+  if (!out || out.length !== 4 || typeof k !== 'number' || k < 1 || k > 2)
+    throw new Error(`segment: the model must output [n, s, s, 1 or 2], got ${JSON.stringify(out)}`);
   return { size: h, channels: c, outputs: k };
 }
 

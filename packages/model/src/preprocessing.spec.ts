@@ -4,7 +4,7 @@ import { DEFAULT_PREPROCESSING, imageNormalisation, preprocessImage, validatePre
 const gray = (values: number[]) => Uint8Array.from(values.flatMap((v) => [v, v, v]));
 
 describe('percentile preprocessing', () => {
-  const values = Array.from({ length: 1000 }, (_, i) => i % 256 === 255 ? 255 : (i * 7) % 200);
+  const values = Array.from({ length: 1000 }, (_, i) => (i % 256 === 255 ? 255 : (i * 7) % 200));
 
   it('maps the low and high percentiles to 0 and 1 per channel', () => {
     const p: Preprocessing = { ...DEFAULT_PREPROCESSING, low: 1, high: 99, invert: 'never' };
@@ -31,7 +31,9 @@ describe('percentile preprocessing', () => {
       data[3 * i + 2] = 7; // flat
     }
     const out = preprocessImage(data, { ...DEFAULT_PREPROCESSING, low: 0, high: 100, invert: 'never' });
-    let maxR = -1, minG = 9, maxG = -1;
+    let maxR = -1,
+      minG = 9,
+      maxG = -1;
     for (let i = 0; i < n; i++) {
       maxR = Math.max(maxR, out[3 * i]);
       minG = Math.min(minG, out[3 * i + 1]);
@@ -70,7 +72,9 @@ describe('percentile preprocessing', () => {
   });
 
   it('refuses bad settings with the file named', () => {
-    expect(() => validatePreprocessing({ ...DEFAULT_PREPROCESSING, low: 50, high: 10 }, 'm/nuclei-model.json')).toThrow(/m\/nuclei-model.json: preprocessing percentiles/);
+    expect(() => validatePreprocessing({ ...DEFAULT_PREPROCESSING, low: 50, high: 10 }, 'm/nuclei-model.json')).toThrow(
+      /m\/nuclei-model.json: preprocessing percentiles/,
+    );
     expect(() => validatePreprocessing({ ...DEFAULT_PREPROCESSING, channels: 'cmyk' }, 'x')).toThrow(/channels/);
     expect(validatePreprocessing(DEFAULT_PREPROCESSING, 'x')).toEqual(DEFAULT_PREPROCESSING);
   });

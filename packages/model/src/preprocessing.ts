@@ -48,7 +48,8 @@ function lightBackground(n: number, meanOf: (i: number) => number): boolean {
 
 /** The normalisation of one 8-bit RGB image (`data` is `w*h*3`). */
 export function imageNormalisation(data: Uint8Array, p: Preprocessing): ImageNormalisation {
-  if (!(p.low >= 0 && p.low < p.high && p.high <= 100)) throw new Error(`preprocessing: percentiles must satisfy 0 <= low < high <= 100, got ${p.low} and ${p.high}`);
+  if (!(p.low >= 0 && p.low < p.high && p.high <= 100))
+    throw new Error(`preprocessing: percentiles must satisfy 0 <= low < high <= 100, got ${p.low} and ${p.high}`);
   const n = data.length / 3;
   const channels = preprocessedChannels(p);
   const hists = Array.from({ length: channels }, () => new Float64Array(channels === 1 ? 766 : 256));
@@ -164,11 +165,13 @@ function preprocessSource(source: SourceSamples, p: Preprocessing): Float32Array
       out[i * channels + c] = (planes[i * stride + k] - lo) / (hi - lo);
     }
   }
-  const light = p.invert === 'auto' && lightBackground(n, (i) => {
-    let sum = 0;
-    for (let c = 0; c < channels; c++) sum += out[i * channels + c];
-    return sum / channels;
-  });
+  const light =
+    p.invert === 'auto' &&
+    lightBackground(n, (i) => {
+      let sum = 0;
+      for (let c = 0; c < channels; c++) sum += out[i * channels + c];
+      return sum / channels;
+    });
   if (light) for (let i = 0; i < out.length; i++) out[i] = 1 - out[i];
   return out;
 }
@@ -180,7 +183,8 @@ export function validatePreprocessing(p: unknown, where: string): Preprocessing 
   };
   if (typeof q !== 'object' || q === null) fail('is not an object');
   if (q!.kind !== 'percentile') fail(`kind ${JSON.stringify(q!.kind)} is not supported (expected "percentile")`);
-  if (!(typeof q!.low === 'number' && typeof q!.high === 'number' && q!.low >= 0 && q!.low < q!.high && q!.high <= 100)) fail(`percentiles ${q!.low}, ${q!.high} are not 0 <= low < high <= 100`);
+  if (!(typeof q!.low === 'number' && typeof q!.high === 'number' && q!.low >= 0 && q!.low < q!.high && q!.high <= 100))
+    fail(`percentiles ${q!.low}, ${q!.high} are not 0 <= low < high <= 100`);
   if (q!.channels !== 'rgb' && q!.channels !== 'gray') fail(`channels ${JSON.stringify(q!.channels)} must be "rgb" or "gray"`);
   if (q!.invert !== 'auto' && q!.invert !== 'never') fail(`invert ${JSON.stringify(q!.invert)} must be "auto" or "never"`);
   return q as Preprocessing;

@@ -191,9 +191,7 @@ describe('loadModel errors', () => {
     const bin = path.join(dir, 'weights.bin');
     const size = fs.statSync(bin).size;
     fs.truncateSync(bin, size - 10);
-    await expect(loadModel(dir)).rejects.toThrow(
-      `${dir}: weight file weights.bin is ${size - 10} bytes but model.json expects ${size} (truncated`,
-    );
+    await expect(loadModel(dir)).rejects.toThrow(`${dir}: weight file weights.bin is ${size - 10} bytes but model.json expects ${size} (truncated`);
   });
 
   it('corrupt model.json', async () => {
@@ -218,9 +216,7 @@ describe('loadModel errors', () => {
   });
 
   it('input size mismatch', async () => {
-    await expect(loadModel(dir, { expectedInputSize: 128 })).rejects.toThrow(
-      `Model at ${dir} takes 16x16 inputs, expected 128x128`,
-    );
+    await expect(loadModel(dir, { expectedInputSize: 128 })).rejects.toThrow(`Model at ${dir} takes 16x16 inputs, expected 128x128`);
     const { model } = await loadModel(dir, { expectedInputSize: 16 });
     model.dispose();
   });

@@ -17,12 +17,7 @@ export interface SaveModelOptions extends FileHandlerOptions {
  * everything is written and fsynced in a sibling temp folder, then swapped in with renames. A crash
  * or error mid-write leaves the previous model at `dir` untouched. Returns the metadata written.
  */
-export async function saveModel(
-  model: tf.LayersModel,
-  dir: string,
-  metadata: SaveMetadata = {},
-  options: SaveModelOptions = {},
-): Promise<ModelMetadata> {
+export async function saveModel(model: tf.LayersModel, dir: string, metadata: SaveMetadata = {}, options: SaveModelOptions = {}): Promise<ModelMetadata> {
   const target = path.resolve(dir);
   const parent = path.dirname(target);
   const base = path.basename(target);
@@ -38,7 +33,8 @@ export async function saveModel(
   try {
     await model.save(fileSystemHandler(tmp, options), { includeOptimizer: options.includeOptimizer ?? false });
     for (const [name, content] of Object.entries(options.extraFiles?.(meta) ?? {})) {
-      if (name.includes('/') || name.includes('\\') || name === METADATA_FILE || name === MODEL_JSON) throw new Error(`extra file name "${name}" is not allowed`);
+      if (name.includes('/') || name.includes('\\') || name === METADATA_FILE || name === MODEL_JSON)
+        throw new Error(`extra file name "${name}" is not allowed`);
       await options.onWrite?.(name);
       await writeFileSynced(path.join(tmp, name), content);
     }

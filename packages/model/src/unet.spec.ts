@@ -20,12 +20,8 @@ describe('buildUNet', () => {
       // Seed topology: 5 encoder + 4 decoder blocks of 2 convs, plus the 1x1 output conv.
       const convs = model.layers.filter((l) => l.getClassName() === 'Conv2D');
       expect(convs).toHaveLength(19);
-      expect(model.layers.filter((l) => l.getClassName() === 'Conv2DTranspose').map((l) => l.getConfig().filters)).toEqual([
-        128, 64, 32, 16,
-      ]);
-      expect(model.layers.filter((l) => l.getClassName() === 'Dropout').map((l) => l.getConfig().rate)).toEqual([
-        0.1, 0.1, 0.2, 0.2, 0.3, 0.2, 0.2, 0.1, 0.1,
-      ]);
+      expect(model.layers.filter((l) => l.getClassName() === 'Conv2DTranspose').map((l) => l.getConfig().filters)).toEqual([128, 64, 32, 16]);
+      expect(model.layers.filter((l) => l.getClassName() === 'Dropout').map((l) => l.getConfig().rate)).toEqual([0.1, 0.1, 0.2, 0.2, 0.3, 0.2, 0.2, 0.1, 0.1]);
       expect(model.getLayer('enc1_conv1').getConfig().activation).toBe('elu');
       expect(model.getLayer('mask').getConfig().activation).toBe('sigmoid');
       // Compiled: the loss and metric names the training package and history rely on.

@@ -48,9 +48,7 @@ export function buildUNet(config?: Partial<UNetConfig> | PresetName, options: Bu
         .apply(x) as Sym;
     } else {
       up = tf.layers.upSampling2d({ size: [2, 2], name: `${name}_resize` }).apply(x) as Sym;
-      up = tf.layers
-        .conv2d({ filters, kernelSize: 2, padding: 'same', kernelInitializer: init(c.kernelInitializer), name: `${name}_up` })
-        .apply(up) as Sym;
+      up = tf.layers.conv2d({ filters, kernelSize: 2, padding: 'same', kernelInitializer: init(c.kernelInitializer), name: `${name}_up` }).apply(up) as Sym;
     }
     x = tf.layers.concatenate({ axis: -1, name: `${name}_concat` }).apply([up, skips[level]]) as Sym;
     x = convBlock(x, filters, c.decoderDropout[i], name, c, init);
@@ -64,7 +62,9 @@ export function buildUNet(config?: Partial<UNetConfig> | PresetName, options: Bu
   return model;
 }
 
-type Init = (name: UNetConfig['kernelInitializer'] | 'glorotUniform') => ReturnType<typeof tf.initializers.heNormal> | UNetConfig['kernelInitializer'] | 'glorotUniform';
+type Init = (
+  name: UNetConfig['kernelInitializer'] | 'glorotUniform',
+) => ReturnType<typeof tf.initializers.heNormal> | UNetConfig['kernelInitializer'] | 'glorotUniform';
 
 /** Initialisers by name, each layer with its own seed derived from the build seed (layers are made in a fixed order). */
 function initializers(c: UNetConfig, seed: number | undefined): Init {

@@ -45,39 +45,49 @@ const ort = 'ort' in loaded ? loaded : { ort: undefined as never };
 describe('exportOnnx against TF.js, run by ONNX Runtime', () => {
   const configs: Array<[string, Partial<UNetConfig> | PresetName]> = [
     ...(Object.keys(PRESETS) as PresetName[]).map((p): [string, PresetName] => [p, p]),
-    ['depth 3, relu, batch norm, residual, 1 output', { depth: 3, baseFilters: 4, activation: 'relu', batchNorm: true, residual: true, inputChannels: 1, inputSize: 32 }],
-    ['depth 4, selu, resize decoder, 2 outputs', { depth: 4, baseFilters: 4, activation: 'selu', upsampling: 'resize', outputChannels: 2, inputSize: 32, inputScale: 1 }],
+    [
+      'depth 3, relu, batch norm, residual, 1 output',
+      { depth: 3, baseFilters: 4, activation: 'relu', batchNorm: true, residual: true, inputChannels: 1, inputSize: 32 },
+    ],
+    [
+      'depth 4, selu, resize decoder, 2 outputs',
+      { depth: 4, baseFilters: 4, activation: 'selu', upsampling: 'resize', outputChannels: 2, inputSize: 32, inputScale: 1 },
+    ],
   ];
-  it.each(configs)('%s: same outputs on a non-square input (max abs difference <= 1e-4)', async (_, config) => {
-    const model = buildUNet(config, { seed: 3 });
-    try {
-      randomise(model, 11);
-      const [, s, , c] = model.inputs[0].shape as number[];
-      const k = model.outputs[0].shape[3] as number;
-      // 2 images of 48 x 80: neither square nor the model's size (multiples of 16 for depth 5).
-      const n = 2;
-      const h = 48;
-      const w = 80;
-      const scale = model.layers[1].getConfig().scale === 1 ? 1 : 255;
-      const input = tf.tidy(() => tf.randomUniform([n, h, w, c], 0, scale, 'float32', 5).dataSync() as Float32Array);
-      const expected = await tfjsAt(model, input, n, h, w, c);
-      const bytes = exportOnnx(model);
-      const session = await ort.ort.InferenceSession.create(bytes);
-      const nchw = permute({ data: input, shape: [n, h, w, c] }, [0, 3, 1, 2]);
-      const result = await session.run({ [ONNX_INPUT]: new ort.ort.Tensor('float32', nchw.data, [n, c, h, w]) });
-      const got = permute({ data: result[ONNX_OUTPUT].data as Float32Array, shape: [n, k, h, w] }, [0, 2, 3, 1]).data;
-      await session.release();
-      expect(got.length).toBe(expected.length);
-      let maxDiff = 0;
-      for (let i = 0; i < got.length; i++) maxDiff = Math.max(maxDiff, Math.abs(got[i] - expected[i]));
-      expect(maxDiff).toBeLessThanOrEqual(1e-4);
-      // Not a degenerate comparison: the outputs vary.
-      expect(Math.max(...expected) - Math.min(...expected)).toBeGreaterThan(0.01);
-      expect(s).toBeGreaterThan(0);
-    } finally {
-      model.dispose();
-    }
-  }, 60_000);
+  it.each(configs)(
+    '%s: same outputs on a non-square input (max abs difference <= 1e-4)',
+    async (_, config) => {
+      const model = buildUNet(config, { seed: 3 });
+      try {
+        randomise(model, 11);
+        const [, s, , c] = model.inputs[0].shape as number[];
+        const k = model.outputs[0].shape[3] as number;
+        // 2 images of 48 x 80: neither square nor the model's size (multiples of 16 for depth 5).
+        const n = 2;
+        const h = 48;
+        const w = 80;
+        const scale = model.layers[1].getConfig().scale === 1 ? 1 : 255;
+        const input = tf.tidy(() => tf.randomUniform([n, h, w, c], 0, scale, 'float32', 5).dataSync() as Float32Array);
+        const expected = await tfjsAt(model, input, n, h, w, c);
+        const bytes = exportOnnx(model);
+        const session = await ort.ort.InferenceSession.create(bytes);
+        const nchw = permute({ data: input, shape: [n, h, w, c] }, [0, 3, 1, 2]);
+        const result = await session.run({ [ONNX_INPUT]: new ort.ort.Tensor('float32', nchw.data, [n, c, h, w]) });
+        const got = permute({ data: result[ONNX_OUTPUT].data as Float32Array, shape: [n, k, h, w] }, [0, 2, 3, 1]).data;
+        await session.release();
+        expect(got.length).toBe(expected.length);
+        let maxDiff = 0;
+        for (let i = 0; i < got.length; i++) maxDiff = Math.max(maxDiff, Math.abs(got[i] - expected[i]));
+        expect(maxDiff).toBeLessThanOrEqual(1e-4);
+        // Not a degenerate comparison: the outputs vary.
+        expect(Math.max(...expected) - Math.min(...expected)).toBeGreaterThan(0.01);
+        expect(s).toBeGreaterThan(0);
+      } finally {
+        model.dispose();
+      }
+    },
+    60_000,
+  );
 
   it('onnxPredictor takes and gives NHWC tiles, at the model size and another', async () => {
     const model = buildUNet({ depth: 3, baseFilters: 4, outputChannels: 2, inputSize: 32, inputScale: 1 }, { seed: 1 });
@@ -115,7 +125,9 @@ describe('exportOnnx graph', () => {
       expect(Number(proto.opsetImport[0].version)).toBe(13);
       expect(proto.metadataProps).toEqual([expect.objectContaining({ key: 'nuclei-model', value: '{"a":1}' })]);
       // Every weight once: the parameters in the initializers equal the model's.
-      const params = proto.graph!.initializer!.filter((t) => !String(t.name).endsWith('.scale') || t.dims!.length).reduce((a, t) => a + t.dims!.reduce((x, y) => x * Number(y), 1), 0);
+      const params = proto
+        .graph!.initializer!.filter((t) => !String(t.name).endsWith('.scale') || t.dims!.length)
+        .reduce((a, t) => a + t.dims!.reduce((x, y) => x * Number(y), 1), 0);
       expect(params).toBe(model.countParams());
       expect(proto.graph!.node!.map((n) => n.opType)).not.toContain('Dropout');
     } finally {

@@ -36,7 +36,9 @@ interface GraphParts {
 export function exportOnnx(model: tf.LayersModel, options: OnnxExportOptions = {}): Uint8Array {
   const inputShape = model.inputs[0]?.shape;
   if (model.inputs.length !== 1 || model.outputs.length !== 1 || inputShape?.length !== 4) {
-    throw new Error(`ONNX export: the model must take one [n, h, w, c] image and give one output, got ${model.inputs.length} inputs and ${model.outputs.length} outputs`);
+    throw new Error(
+      `ONNX export: the model must take one [n, h, w, c] image and give one output, got ${model.inputs.length} inputs and ${model.outputs.length} outputs`,
+    );
   }
   const [, h, w, c] = inputShape;
   const k = model.outputs[0].shape[3];
@@ -62,7 +64,12 @@ export function exportOnnx(model: tf.LayersModel, options: OnnxExportOptions = {
   parts.nodes.push(node('Identity', [last], ONNX_OUTPUT, `${model.outputLayers[0].name}/output`));
 
   const dyn = options.dynamicSize ?? true;
-  const dims = (ch: number) => [{ dimParam: 'batch' }, { dimValue: ch }, dyn ? { dimParam: 'height' } : { dimValue: h as number }, dyn ? { dimParam: 'width' } : { dimValue: w as number }];
+  const dims = (ch: number) => [
+    { dimParam: 'batch' },
+    { dimValue: ch },
+    dyn ? { dimParam: 'height' } : { dimValue: h as number },
+    dyn ? { dimParam: 'width' } : { dimValue: w as number },
+  ];
   const valueInfo = (name: string, ch: number): onnx.IValueInfoProto => ({ name, type: { tensorType: { elemType: FLOAT, shape: { dim: dims(ch) } } } });
   const proto: onnx.IModelProto = {
     irVersion: 7,
@@ -135,13 +142,20 @@ function convertLayer(layer: Layer, kind: string, inputs: string[], g: GraphPart
       const inputsOf = [inputs[0], initializer(g, `${name}.weight`, permute(kernel, [3, 2, 0, 1]))];
       const bias = maybeWeight(layer, 'bias');
       if (bias) inputsOf.push(initializer(g, `${name}.bias`, bias));
-      g.nodes.push({ opType: 'ConvTranspose', name, input: inputsOf, output: [`${name}/convT`], attribute: [ints('kernel_shape', [kh, kw]), ints('strides', strides), ints('pads', [0, 0, 0, 0])] });
+      g.nodes.push({
+        opType: 'ConvTranspose',
+        name,
+        input: inputsOf,
+        output: [`${name}/convT`],
+        attribute: [ints('kernel_shape', [kh, kw]), ints('strides', strides), ints('pads', [0, 0, 0, 0])],
+      });
       return activation(g, String(cfg.activation ?? 'linear'), `${name}/convT`, name);
     }
     case 'MaxPooling2D': {
       const pool = pair(cfg.poolSize ?? 2);
       const strides = pair(cfg.strides ?? pool);
-      if (cfg.padding === 'same' && (pool[0] !== strides[0] || pool[1] !== strides[1])) throw new Error(`ONNX export: ${name}: max pooling with padding 'same' needs pool = stride`);
+      if (cfg.padding === 'same' && (pool[0] !== strides[0] || pool[1] !== strides[1]))
+        throw new Error(`ONNX export: ${name}: max pooling with padding 'same' needs pool = stride`);
       g.nodes.push({ opType: 'MaxPool', name, input: inputs, output: [name], attribute: [ints('kernel_shape', pool), ints('strides', strides)] });
       return name;
     }

@@ -11,10 +11,15 @@ async function writeSample(dir: string, id: string, w: number, h: number, visibl
   await mkdir(join(dir, id, 'images'), { recursive: true });
   await mkdir(join(dir, id, 'masks'), { recursive: true });
   const img = imageFromLabels(visible, w, h);
-  await sharp(img.data, { raw: { width: w, height: h, channels: 3 } }).png().toFile(join(dir, id, 'images', `${id}.png`));
+  await sharp(img.data, { raw: { width: w, height: h, channels: 3 } })
+    .png()
+    .toFile(join(dir, id, 'images', `${id}.png`));
   for (let k = 0; k < masks.length; k++) {
     const m = Uint8Array.from(masks[k], (v) => (v ? 255 : 0));
-    await sharp(m, { raw: { width: w, height: h, channels: 1 } }).toColourspace('b-w').png().toFile(join(dir, id, 'masks', `m${k}.png`));
+    await sharp(m, { raw: { width: w, height: h, channels: 1 } })
+      .toColourspace('b-w')
+      .png()
+      .toFile(join(dir, id, 'masks', `m${k}.png`));
   }
 }
 

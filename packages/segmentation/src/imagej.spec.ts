@@ -39,7 +39,20 @@ File.saveString(out, args[3]);
       const labels = masksToLabels(masks, w, h);
       const count = masks.length;
       const areas = masks.map((m) => m.reduce((a, b) => a + b, 0));
-      const result: SegmentResult = { width: w, height: h, probability: new Float32Array(w * h), mask: Uint8Array.from(labels, (v) => (v ? 1 : 0)), labels, count, areas, meanArea: 0, mode: 'tile', tiles: 1, threshold: 0.5, split: 'watershed' };
+      const result: SegmentResult = {
+        width: w,
+        height: h,
+        probability: new Float32Array(w * h),
+        mask: Uint8Array.from(labels, (v) => (v ? 1 : 0)),
+        labels,
+        count,
+        areas,
+        meanArea: 0,
+        mode: 'tile',
+        tiles: 1,
+        threshold: 0.5,
+        split: 'watershed',
+      };
       const paths = await writeSegmentationOutputs(result, image, dir, 'cells', { outputs: ['rois'] });
       const macro = path.join(dir, 'check.ijm');
       const out = path.join(dir, 'ij.csv');

@@ -1,18 +1,5 @@
-export {
-  segment,
-  instancesFromPrediction,
-  modelInputSize,
-  DEFAULT_MAX_PIXELS,
-  type SegmentOptions,
-  type SegmentResult,
-  type SegmentMode,
-} from './segment';
-export {
-  predictImage,
-  type ModelInput,
-  type Prediction,
-  type PredictOptions,
-} from './predict';
+export { segment, instancesFromPrediction, modelInputSize, DEFAULT_MAX_PIXELS, type SegmentOptions, type SegmentResult, type SegmentMode } from './segment';
+export { predictImage, type ModelInput, type Prediction, type PredictOptions } from './predict';
 export { modelShape, withInputSize, tfjsPredictor, type TilePredictor } from '@nuclei/model';
 export { markerWatershed, DEFAULT_MARKERS, type MarkerOptions } from './markers';
 export { readImageForSegmentation } from './read-input';

@@ -32,7 +32,12 @@ describe('markerWatershed', () => {
 
   it('splits touching pairs that connected components merge (DSB against components)', () => {
     const split = markerWatershed(mask, border, w, h);
-    const merged = labelComponents(Uint8Array.from(mask, (v) => (v >= 0.5 ? 1 : 0)), w, h, 8);
+    const merged = labelComponents(
+      Uint8Array.from(mask, (v) => (v >= 0.5 ? 1 : 0)),
+      w,
+      h,
+      8,
+    );
     const pairs = Math.max(...truth) / 2;
     expect(merged.count).toBe(pairs);
     expect(split.count).toBe(2 * pairs);

@@ -15,7 +15,14 @@ export const DEFAULT_MARKERS: Required<MarkerOptions> = { threshold: 0.5, border
 const LEVELS = 512;
 
 /** The foreground (mask >= t1) and its cores (foreground with border < t2), 0/1 per pixel. */
-function foreground(mask: Float32Array, border: Float32Array, w: number, h: number, o: Required<MarkerOptions>, who: string): { fg: Uint8Array; core: Uint8Array } {
+function foreground(
+  mask: Float32Array,
+  border: Float32Array,
+  w: number,
+  h: number,
+  o: Required<MarkerOptions>,
+  who: string,
+): { fg: Uint8Array; core: Uint8Array } {
   const n = w * h;
   if (mask.length !== n || border.length !== n) throw new RangeError(`${who}: expected ${n} values per plane`);
   const fg = new Uint8Array(n);
@@ -35,7 +42,13 @@ function foreground(mask: Float32Array, border: Float32Array, w: number, h: numb
  * (1 - mask) + border, so touching nuclei meet along the predicted border ridge. Foreground that
  * no marker reaches (a nucleus whose marker was lost) stays one nucleus per component.
  */
-export function markerWatershed(mask: Float32Array, border: Float32Array, w: number, h: number, options: MarkerOptions = {}): { labels: Int32Array; count: number } {
+export function markerWatershed(
+  mask: Float32Array,
+  border: Float32Array,
+  w: number,
+  h: number,
+  options: MarkerOptions = {},
+): { labels: Int32Array; count: number } {
   const o = { ...DEFAULT_MARKERS, ...options };
   const n = w * h;
   const { fg, core: seeds } = foreground(mask, border, w, h, o, 'markerWatershed');
@@ -95,7 +108,13 @@ export function markerWatershed(mask: Float32Array, border: Float32Array, w: num
  * was; the cut-out border pixels then go to the nucleus they touch (breadth-first from the cores).
  * Foreground with no core left (all border) stays one nucleus per component.
  */
-export function cutWatershed(mask: Float32Array, border: Float32Array, w: number, h: number, options: MarkerOptions & { watershed?: WatershedOptions } = {}): { labels: Int32Array; count: number } {
+export function cutWatershed(
+  mask: Float32Array,
+  border: Float32Array,
+  w: number,
+  h: number,
+  options: MarkerOptions & { watershed?: WatershedOptions } = {},
+): { labels: Int32Array; count: number } {
   const o = { ...DEFAULT_MARKERS, ...options };
   const n = w * h;
   const { fg, core } = foreground(mask, border, w, h, o, 'cutWatershed');
@@ -119,7 +138,7 @@ export function cutWatershed(mask: Float32Array, border: Float32Array, w: number
   // Foreground no core reached: its own nuclei, one per 8-connected component.
   const rest = new Uint8Array(n);
   let any = false;
-  for (let i = 0; i < n; i++) if (fg[i] && !labels[i]) (rest[i] = 1), (any = true);
+  for (let i = 0; i < n; i++) if (fg[i] && !labels[i]) ((rest[i] = 1), (any = true));
   if (any) {
     const cc = labelComponents(rest, w, h, 8);
     for (let i = 0; i < n; i++) if (cc.labels[i]) labels[i] = count + cc.labels[i];

@@ -52,7 +52,8 @@ function perimeterOf(inside: Uint8Array, w: number, h: number): number {
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       if (!border[y * w + x]) continue;
-      const code = 1 + 2 * (b(x - 1, y) + b(x + 1, y) + b(x, y - 1) + b(x, y + 1)) + 10 * (b(x - 1, y - 1) + b(x + 1, y - 1) + b(x - 1, y + 1) + b(x + 1, y + 1));
+      const code =
+        1 + 2 * (b(x - 1, y) + b(x + 1, y) + b(x, y - 1) + b(x, y + 1)) + 10 * (b(x - 1, y - 1) + b(x + 1, y - 1) + b(x - 1, y + 1) + b(x + 1, y + 1));
       if (code < 50) total += PERIMETER_WEIGHTS[code];
     }
   }
@@ -69,7 +70,15 @@ function convexArea(inside: Uint8Array, w: number, h: number): number {
     for (let x = 0; x < w; x++) {
       if (!inside[y * w + x]) continue;
       // Boundary pixels are enough for the hull.
-      const edge = x === 0 || y === 0 || x === w - 1 || y === h - 1 || !inside[y * w + x - 1] || !inside[y * w + x + 1] || !inside[(y - 1) * w + x] || !inside[(y + 1) * w + x];
+      const edge =
+        x === 0 ||
+        y === 0 ||
+        x === w - 1 ||
+        y === h - 1 ||
+        !inside[y * w + x - 1] ||
+        !inside[y * w + x + 1] ||
+        !inside[(y - 1) * w + x] ||
+        !inside[(y + 1) * w + x];
       if (edge) pts.push([x - 0.5, y], [x + 0.5, y], [x, y - 0.5], [x, y + 0.5]);
     }
   }
@@ -121,7 +130,8 @@ export function measureNuclei(labels: Int32Array, width: number, height: number,
   let values: ArrayLike<number> = new Uint8Array(0);
   let stride = 3;
   if (image) {
-    if (image.width !== width || image.height !== height) throw new RangeError(`measureNuclei: image is ${image.width}x${image.height}, labels ${width}x${height}`);
+    if (image.width !== width || image.height !== height)
+      throw new RangeError(`measureNuclei: image is ${image.width}x${image.height}, labels ${width}x${height}`);
     if (image.source) {
       ({ channels, data: values } = image.source);
       stride = channels;
@@ -212,15 +222,50 @@ export function measurementsCsv(rows: NucleusMeasurements[], unit = 'px'): strin
   const channels = rows[0]?.intensity.length ?? 0;
   const chan = (c: number) => (channels === 1 ? '' : `_${['r', 'g', 'b'][c]}`);
   const head = [
-    'label', `area_${unit}2`, `perimeter_${unit}`, `centroid_x_${unit}`, `centroid_y_${unit}`, `bbox_x_${unit}`, `bbox_y_${unit}`, `bbox_width_${unit}`, `bbox_height_${unit}`,
-    `equivalent_diameter_${unit}`, `major_axis_length_${unit}`, `minor_axis_length_${unit}`, 'eccentricity', 'orientation_rad', 'solidity',
-    ...Array.from({ length: channels }, (_, c) => [`mean_intensity${chan(c)}`, `min_intensity${chan(c)}`, `max_intensity${chan(c)}`, `integrated_intensity${chan(c)}`]).flat(),
+    'label',
+    `area_${unit}2`,
+    `perimeter_${unit}`,
+    `centroid_x_${unit}`,
+    `centroid_y_${unit}`,
+    `bbox_x_${unit}`,
+    `bbox_y_${unit}`,
+    `bbox_width_${unit}`,
+    `bbox_height_${unit}`,
+    `equivalent_diameter_${unit}`,
+    `major_axis_length_${unit}`,
+    `minor_axis_length_${unit}`,
+    'eccentricity',
+    'orientation_rad',
+    'solidity',
+    ...Array.from({ length: channels }, (_, c) => [
+      `mean_intensity${chan(c)}`,
+      `min_intensity${chan(c)}`,
+      `max_intensity${chan(c)}`,
+      `integrated_intensity${chan(c)}`,
+    ]).flat(),
   ];
   const f = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(4));
-  const lines = rows.map((r) => [
-    r.label, r.area, r.perimeter, r.centroidX, r.centroidY, r.bboxX, r.bboxY, r.bboxWidth, r.bboxHeight,
-    r.equivalentDiameter, r.majorAxisLength, r.minorAxisLength, r.eccentricity, r.orientation, r.solidity,
-    ...r.intensity.flatMap((s) => [s.mean, s.min, s.max, s.integrated]),
-  ].map(f).join(','));
+  const lines = rows.map((r) =>
+    [
+      r.label,
+      r.area,
+      r.perimeter,
+      r.centroidX,
+      r.centroidY,
+      r.bboxX,
+      r.bboxY,
+      r.bboxWidth,
+      r.bboxHeight,
+      r.equivalentDiameter,
+      r.majorAxisLength,
+      r.minorAxisLength,
+      r.eccentricity,
+      r.orientation,
+      r.solidity,
+      ...r.intensity.flatMap((s) => [s.mean, s.min, s.max, s.integrated]),
+    ]
+      .map(f)
+      .join(','),
+  );
   return [head.join(','), ...lines].join('\n') + '\n';
 }

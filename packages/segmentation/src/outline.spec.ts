@@ -5,7 +5,12 @@ const grid = (rows: string[]) => ({ w: rows[0].length, h: rows.length, labels: I
 describe('traceOutline', () => {
   it('traces a square on its pixel corners, clockwise', () => {
     const { w, h, labels } = grid(['000', '011', '011']);
-    expect(traceOutline(labels, w, h, 4)).toEqual([[1, 1], [3, 1], [3, 3], [1, 3]]);
+    expect(traceOutline(labels, w, h, 4)).toEqual([
+      [1, 1],
+      [3, 1],
+      [3, 3],
+      [1, 3],
+    ]);
   });
 
   it('gives polygons whose area is the pixel count (no holes), for concave and diagonal shapes', () => {

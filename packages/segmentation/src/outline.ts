@@ -17,8 +17,20 @@ export function traceOutline(labels: Int32Array, width: number, height: number, 
   const DX = [1, 0, -1, 0];
   const DY = [0, 1, 0, -1];
   // Pixel (top-left corner) right / left of the edge from corner (x, y) in direction d.
-  const rightPixel = (x: number, y: number, d: number): [number, number] => [[x, y], [x - 1, y], [x - 1, y - 1], [x, y - 1]][d] as [number, number];
-  const leftPixel = (x: number, y: number, d: number): [number, number] => [[x, y - 1], [x, y], [x - 1, y], [x - 1, y - 1]][d] as [number, number];
+  const rightPixel = (x: number, y: number, d: number): [number, number] =>
+    [
+      [x, y],
+      [x - 1, y],
+      [x - 1, y - 1],
+      [x, y - 1],
+    ][d] as [number, number];
+  const leftPixel = (x: number, y: number, d: number): [number, number] =>
+    [
+      [x, y - 1],
+      [x, y],
+      [x - 1, y],
+      [x - 1, y - 1],
+    ][d] as [number, number];
   const isBoundary = (x: number, y: number, d: number) => inside(...rightPixel(x, y, d)) && !inside(...leftPixel(x, y, d));
   let x = sx;
   let y = sy;

@@ -11,10 +11,18 @@ function fakeResult(labels: Int32Array, width: number, height: number, count: nu
   const mask = Uint8Array.from(labels, (v) => (v > 0 ? 1 : 0));
   const areas = describeNuclei(labels, width, height, count).map((n) => n.area);
   return {
-    width, height, labels, count, mask, areas,
+    width,
+    height,
+    labels,
+    count,
+    mask,
+    areas,
     probability: Float32Array.from(mask),
     meanArea: areas.reduce((a, b) => a + b, 0) / count,
-    mode: 'tile', tiles: 4, threshold: 0.5, split: 'watershed',
+    mode: 'tile',
+    tiles: 4,
+    threshold: 0.5,
+    split: 'watershed',
   };
 }
 
@@ -43,7 +51,15 @@ describe('nucleusRle', () => {
     // In the full image the two columns are contiguous (1 4); the crop equals the image here.
     expect(rleDecode(nucleusRle(labels, 2, 2, n), 2, 2)).toEqual(Uint8Array.from([1, 1, 1, 1]));
     const tall = new Int32Array(3 * 5); // 3x5 with a 2x3 nucleus in the middle rows
-    for (const [x, y] of [[1, 1], [2, 1], [1, 2], [2, 2], [1, 3], [2, 3]]) tall[y * 3 + x] = 1;
+    for (const [x, y] of [
+      [1, 1],
+      [2, 1],
+      [1, 2],
+      [2, 2],
+      [1, 3],
+      [2, 3],
+    ])
+      tall[y * 3 + x] = 1;
     const [m] = describeNuclei(tall, 3, 5, 1);
     expect(nucleusRle(tall, 3, 5, m)).toBe('7 3 12 3');
   });

@@ -168,7 +168,8 @@ export async function writeSegmentationOutputs(
   const paths = outputPaths(outDir, baseName, info.outputs);
   const nuclei = describeNuclei(labels, width, height, count);
   const unit = info.pixelSize ? 'um' : 'px';
-  const measured = want.has('measurements') || want.has('geojson') || want.has('json') ? measureNuclei(labels, width, height, count, image, info.pixelSize ?? 1) : [];
+  const measured =
+    want.has('measurements') || want.has('geojson') || want.has('json') ? measureNuclei(labels, width, height, count, image, info.pixelSize ?? 1) : [];
   const polygons = want.has('rois') || want.has('geojson') ? outlines(labels, width, height, count) : new Map<number, [number, number][]>();
   const writes: Promise<void>[] = [];
   if (paths.mask) {
@@ -197,7 +198,9 @@ export async function writeSegmentationOutputs(
   }
   if (paths.csv) {
     const imageId = info.imageId ?? baseName;
-    writes.push(writeFileAtomic(paths.csv, ['ImageId,EncodedPixels', ...nuclei.map((n) => `${imageId},${nucleusRle(labels, width, height, n)}`)].join('\n') + '\n'));
+    writes.push(
+      writeFileAtomic(paths.csv, ['ImageId,EncodedPixels', ...nuclei.map((n) => `${imageId},${nucleusRle(labels, width, height, n)}`)].join('\n') + '\n'),
+    );
   }
   if (paths.measurements) writes.push(writeFileAtomic(paths.measurements, measurementsCsv(measured, unit)));
   if (paths.rois) writes.push(writeFileAtomic(paths.rois, roiSetZip(polygons)));

@@ -47,7 +47,12 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
 
 /** The whole image normalised as the model expects (before tiling, so all tiles share one normalisation). */
 export function toModelInput(image: RgbImage, preprocessing: Preprocessing | undefined): ModelInput {
-  return { width: image.width, height: image.height, channels: preprocessedChannels(preprocessing), data: preprocessImage(image.data, preprocessing, image.source) };
+  return {
+    width: image.width,
+    height: image.height,
+    channels: preprocessedChannels(preprocessing),
+    data: preprocessImage(image.data, preprocessing, image.source),
+  };
 }
 
 function rgbInput(image: RgbImage): ModelInput {
@@ -75,7 +80,12 @@ export function flipTiles(src: Float32Array, n: number, s: number, channels: num
 /** The mean of the predictions of the tiles as they are and mirrored three ways (each mirrored back). */
 async function predictFlipAveraged(predictor: TilePredictor, buf: Float32Array, n: number, s: number, c: number, k: number): Promise<Float32Array> {
   const sum = new Float32Array(n * s * s * k);
-  for (const [fx, fy] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+  for (const [fx, fy] of [
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
+  ] as const) {
     const input = fx || fy ? flipTiles(buf, n, s, c, fx, fy) : buf;
     const prob = await predictor.predict(input, n, s);
     const back = fx || fy ? flipTiles(prob, n, s, k, fx, fy) : prob;

@@ -21,7 +21,9 @@ describe('readImageForSegmentation', () => {
 
   it('reads a good image as RGB', async () => {
     const p = join(dir, 'ok.png');
-    await sharp({ create: { width: 7, height: 5, channels: 4, background: { r: 10, g: 20, b: 30, alpha: 1 } } }).png().toFile(p);
+    await sharp({ create: { width: 7, height: 5, channels: 4, background: { r: 10, g: 20, b: 30, alpha: 1 } } })
+      .png()
+      .toFile(p);
     const img = await readImageForSegmentation(p);
     expect(img).toMatchObject({ width: 7, height: 5 });
     expect(Array.from(img.data.slice(0, 3))).toEqual([10, 20, 30]);
@@ -48,7 +50,9 @@ describe('readImageForSegmentation', () => {
 
   it('honours a lower pixel limit', async () => {
     const p = join(dir, 'small.png');
-    await sharp({ create: { width: 20, height: 20, channels: 3, background: 'white' } }).png().toFile(p);
+    await sharp({ create: { width: 20, height: 20, channels: 3, background: 'white' } })
+      .png()
+      .toFile(p);
     await expect(readImageForSegmentation(p, 100)).rejects.toThrow(/20x20 = 400 pixels, limit 100 pixels/);
   });
 });

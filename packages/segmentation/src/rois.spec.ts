@@ -4,15 +4,16 @@ import { inflateRawSync } from 'zlib';
 
 describe('ImageJ ROIs and GeoJSON', () => {
   const W = 6;
-  const labels = Int32Array.from([
-    0, 1, 1, 0, 0, 0,
-    0, 1, 1, 0, 2, 2,
-    0, 0, 0, 0, 2, 2,
-  ]);
+  const labels = Int32Array.from([0, 1, 1, 0, 0, 0, 0, 1, 1, 0, 2, 2, 0, 0, 0, 0, 2, 2]);
 
-  it('encodes a polygon in ImageJ\'s binary ROI format (header, bounds, relative vertices)', () => {
+  it("encodes a polygon in ImageJ's binary ROI format (header, bounds, relative vertices)", () => {
     const poly = outlines(labels, W, 3, 2).get(2)!;
-    expect(poly).toEqual([[4, 1], [6, 1], [6, 3], [4, 3]]);
+    expect(poly).toEqual([
+      [4, 1],
+      [6, 1],
+      [6, 3],
+      [4, 3],
+    ]);
     const roi = new DataView(encodeRoi(poly).buffer);
     expect(String.fromCharCode(...[0, 1, 2, 3].map((i) => roi.getUint8(i)))).toBe('Iout');
     expect(roi.getUint8(6)).toBe(0); // polygon

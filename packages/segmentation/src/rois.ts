@@ -30,7 +30,7 @@ export function encodeRoi(points: [number, number][]): Uint8Array {
   const top = Math.min(...ys);
   const right = Math.max(...xs);
   const bottom = Math.max(...ys);
-  if (right > 32767 || bottom > 32767) throw new RangeError('encodeRoi: coordinates beyond 32767 do not fit ImageJ\'s 16-bit polygon format');
+  if (right > 32767 || bottom > 32767) throw new RangeError("encodeRoi: coordinates beyond 32767 do not fit ImageJ's 16-bit polygon format");
   const buf = new DataView(new ArrayBuffer(64 + 4 * n));
   [0x49, 0x6f, 0x75, 0x74].forEach((b, i) => buf.setUint8(i, b)); // "Iout"
   buf.setInt16(4, ROI_VERSION);

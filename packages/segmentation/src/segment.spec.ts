@@ -29,7 +29,10 @@ describe('segment (tile mode)', () => {
     const r = await segment(image, model, { batchSize: 3, onProgress: (d, t) => progress.push([d, t]) });
     // 150 wide: ceil((150-64)/48)+1 = 3 columns; 100 high: 2 rows.
     expect(r.tiles).toBe(6);
-    expect(progress).toEqual([[3, 6], [6, 6]]);
+    expect(progress).toEqual([
+      [3, 6],
+      [6, 6],
+    ]);
     let worst = 0;
     for (let i = 0; i < r.width * r.height; i++) {
       const d = image.data;
@@ -103,7 +106,14 @@ describe('segment (tile mode)', () => {
     const before = tf.memory().numTensors;
     const controller = new AbortController();
     const batches: number[] = [];
-    const run = segment(image, model, { batchSize: 1, signal: controller.signal, onProgress: (d) => { batches.push(d); if (d === 2) controller.abort(); } });
+    const run = segment(image, model, {
+      batchSize: 1,
+      signal: controller.signal,
+      onProgress: (d) => {
+        batches.push(d);
+        if (d === 2) controller.abort();
+      },
+    });
     await expect(run).rejects.toMatchObject({ name: 'AbortError' });
     expect(batches).toEqual([1, 2]); // 6 tiles, stopped after the second
     expect(tf.memory().numTensors).toBe(before);

@@ -114,7 +114,10 @@ export function checkImage(image: RgbImage, maxPixels = DEFAULT_MAX_PIXELS, sour
  * marker watershed (two-output models, default there), the distance-transform watershed (default
  * for one-output models) or connected components.
  */
-export function instancesFromPrediction(pred: Prediction, options: Pick<SegmentOptions, 'threshold' | 'split' | 'borderThreshold' | 'minMarker' | 'minArea' | 'watershed'> = {}): { mask: Uint8Array; split: SplitMethod; threshold: number } & Instances {
+export function instancesFromPrediction(
+  pred: Prediction,
+  options: Pick<SegmentOptions, 'threshold' | 'split' | 'borderThreshold' | 'minMarker' | 'minArea' | 'watershed'> = {},
+): { mask: Uint8Array; split: SplitMethod; threshold: number } & Instances {
   const { width, height, planes } = pred;
   const threshold = options.threshold ?? 0.5;
   const split = options.split ?? (planes.length > 1 ? 'markers' : 'watershed');
@@ -125,7 +128,10 @@ export function instancesFromPrediction(pred: Prediction, options: Pick<SegmentO
   if (split === 'markers' || split === 'cut') {
     if (planes.length < 2) throw new RangeError(`segment: split "${split}" needs a model with a touching-border output (this one has only the mask)`);
     const o = { threshold, borderThreshold: options.borderThreshold, minMarker: options.minMarker };
-    const raw = split === 'markers' ? markerWatershed(probability, planes[1], width, height, o) : cutWatershed(probability, planes[1], width, height, { ...o, watershed: options.watershed });
+    const raw =
+      split === 'markers'
+        ? markerWatershed(probability, planes[1], width, height, o)
+        : cutWatershed(probability, planes[1], width, height, { ...o, watershed: options.watershed });
     inst = dropSmall(raw.labels, raw.count, options.minArea ?? 0);
   } else inst = splitInstances(mask, width, height, { split, minArea: options.minArea, watershed: options.watershed });
   return { mask, split, threshold, ...inst };

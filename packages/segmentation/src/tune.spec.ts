@@ -25,7 +25,13 @@ describe('tuneSegmentation', () => {
     expect(labels.some((l) => l.includes('watershed'))).toBe(true);
     expect(labels.filter((l) => l.includes(', cut watershed t1 0.5 t2 0.35'))).toHaveLength(1);
     // 2 scales, the marker grid (its default already scored), the watershed per t1, the cut watershed per t1 x t2, TTA.
-    expect(r.candidates.length).toBe(2 + (MASK_THRESHOLDS.length * BORDER_THRESHOLDS.length * MIN_MARKERS.length - 1) + MASK_THRESHOLDS.length * (1 + BORDER_THRESHOLDS.length) + MIN_AREAS.length + 1);
+    expect(r.candidates.length).toBe(
+      2 +
+        (MASK_THRESHOLDS.length * BORDER_THRESHOLDS.length * MIN_MARKERS.length - 1) +
+        MASK_THRESHOLDS.length * (1 + BORDER_THRESHOLDS.length) +
+        MIN_AREAS.length +
+        1,
+    );
     // The best is within the tie margin of every candidate's score.
     const top = Math.max(...r.candidates.map((c) => c.report.mean.dsb));
     expect(r.best.report.mean.dsb).toBeGreaterThanOrEqual(top - 0.005);

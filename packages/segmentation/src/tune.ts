@@ -48,7 +48,12 @@ type Split = Pick<SegmentOptions, 'split' | 'threshold' | 'borderThreshold' | 'm
 
 export function describeOptions(o: SegmentOptions): string {
   const way = o.mode === 'resize' ? 'resize' : `tile x${o.scale ?? 1}${o.tta ? ' tta' : ''}`;
-  const split = o.split === 'markers' ? `markers t1 ${o.threshold ?? 0.5} t2 ${o.borderThreshold ?? 0.5} min ${o.minMarker ?? 4}` : o.split === 'cut' ? `cut watershed t1 ${o.threshold ?? 0.5} t2 ${o.borderThreshold ?? 0.5}` : `${o.split ?? 'watershed'}${o.threshold !== undefined && o.threshold !== 0.5 ? ` t ${o.threshold}` : ''}`;
+  const split =
+    o.split === 'markers'
+      ? `markers t1 ${o.threshold ?? 0.5} t2 ${o.borderThreshold ?? 0.5} min ${o.minMarker ?? 4}`
+      : o.split === 'cut'
+        ? `cut watershed t1 ${o.threshold ?? 0.5} t2 ${o.borderThreshold ?? 0.5}`
+        : `${o.split ?? 'watershed'}${o.threshold !== undefined && o.threshold !== 0.5 ? ` t ${o.threshold}` : ''}`;
   return `${way}, ${split}${o.minArea ? `, min area ${o.minArea}` : ''}`;
 }
 
@@ -121,7 +126,12 @@ export async function tuneSegmentation(samples: readonly TuneSample[], model: tf
       for (const borderThreshold of BORDER_THRESHOLDS) grid.push(score(way.preds, way.p, { split: 'cut', threshold, borderThreshold }));
     }
     best = pick(grid);
-    const chosen: Split = { split: best.options.split, threshold: best.options.threshold, borderThreshold: best.options.borderThreshold, minMarker: best.options.minMarker };
+    const chosen: Split = {
+      split: best.options.split,
+      threshold: best.options.threshold,
+      borderThreshold: best.options.borderThreshold,
+      minMarker: best.options.minMarker,
+    };
     best = pick([best, ...MIN_AREAS.map((minArea) => score(way.preds, way.p, { ...chosen, minArea }))]);
     const split: Split = { ...chosen, ...(best.options.minArea ? { minArea: best.options.minArea } : {}) };
     const ttaP: PredictOptions = { ...way.p, tta: true };

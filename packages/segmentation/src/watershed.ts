@@ -123,12 +123,7 @@ function floodBasins(inside: Uint8Array, dist: Float32Array, w: number, h: numbe
  * out with a 1-px margin, its exact Euclidean distance map computed, and split by floodBasins.
  * Working per blob keeps memory proportional to the largest nucleus, not the image.
  */
-export function watershedSplit(
-  mask: Uint8Array,
-  width: number,
-  height: number,
-  options: WatershedOptions = {},
-): { labels: Int32Array; count: number } {
+export function watershedSplit(mask: Uint8Array, width: number, height: number, options: WatershedOptions = {}): { labels: Int32Array; count: number } {
   const opt = { ...DEFAULT_WATERSHED, ...options };
   if (!(opt.h > 0)) throw new RangeError(`watershed h must be > 0, got ${opt.h}`);
   const cc = labelComponents(mask, width, height, 8);

@@ -89,14 +89,23 @@ describe('CropSampler', () => {
 /** A tiny fully convolutional net with a mask and a border output, compiled like the nuclei preset. */
 function tinyTwoOutput(seed = 3): tf.LayersModel {
   const input = tf.input({ shape: [16, 16, 3] });
-  const h = tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed }) }).apply(input) as tf.SymbolicTensor;
-  const out = tf.layers.conv2d({ filters: 2, kernelSize: 1, activation: 'sigmoid', kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }) }).apply(h) as tf.SymbolicTensor;
+  const h = tf.layers
+    .conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed }) })
+    .apply(input) as tf.SymbolicTensor;
+  const out = tf.layers
+    .conv2d({ filters: 2, kernelSize: 1, activation: 'sigmoid', kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }) })
+    .apply(h) as tf.SymbolicTensor;
   const m = tf.model({ inputs: input, outputs: out });
   compileUNet(m, 0.01, 'bceDice');
   return m;
 }
 
-const cropData = (): CropData => ({ kind: 'crops', samples: [1, 2, 3, 4, 5].map((s) => discs(40, 36, s)), size: 16, crops: { ...OPTIONS, cropsPerImage: 2, valCropsPerImage: 2 } });
+const cropData = (): CropData => ({
+  kind: 'crops',
+  samples: [1, 2, 3, 4, 5].map((s) => discs(40, 36, s)),
+  size: 16,
+  crops: { ...OPTIONS, cropsPerImage: 2, valCropsPerImage: 2 },
+});
 const common = { batchSize: 4, validationSplit: 0.2, seed: 7, epochs: 3 };
 
 /** The same discs as dark nuclei on a light background (what `imageKind` calls bright-field). */
@@ -173,7 +182,16 @@ describe('training on crops', () => {
       const straightModel = tinyTwoOutput();
       const straight = await train(straightModel, cropData(), common);
       straightModel.dispose();
-      const config = resolveConfig({ inputSize: 16, depth: 1, baseFilters: 4, outputChannels: 2, inputScale: 1, loss: 'bceDice', encoderDropout: [0], decoderDropout: [] });
+      const config = resolveConfig({
+        inputSize: 16,
+        depth: 1,
+        baseFilters: 4,
+        outputChannels: 2,
+        inputScale: 1,
+        loss: 'bceDice',
+        encoderDropout: [0],
+        decoderDropout: [],
+      });
       const first = tinyTwoOutput();
       await train(first, cropData(), { ...common, epochs: 2, callbacks: [checkpoint(out, { metadata: { config, preprocessing: DEFAULT_PREPROCESSING } })] });
       first.dispose();

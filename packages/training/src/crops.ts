@@ -68,7 +68,11 @@ export class CropSampler {
   readonly channels: number;
   private readonly images: Prepared[];
 
-  constructor(samples: readonly FullSizeSample[], readonly size: number, readonly options: CropOptions) {
+  constructor(
+    samples: readonly FullSizeSample[],
+    readonly size: number,
+    readonly options: CropOptions,
+  ) {
     if (!(options.outputs === 1 || options.outputs === 2)) throw new Error(`crop outputs must be 1 or 2, got ${options.outputs}`);
     const [lo, hi] = options.scale;
     if (!(lo > 0 && hi >= lo)) throw new Error(`crop scale range must satisfy 0 < min <= max, got ${lo}..${hi}`);
@@ -213,7 +217,11 @@ export class CropSampler {
  * Batches of one epoch: image i `counts[i]` times (or `perImage` times each), in an order shuffled
  * by `shuffleSeed`.
  */
-export function* cropBatches(sampler: CropSampler, batchSize: number, opts: { shuffleSeed?: number; seed: number; augment: boolean; perImage: number; counts?: readonly number[] }): Generator<{ x: tf.Tensor4D; y: tf.Tensor4D }> {
+export function* cropBatches(
+  sampler: CropSampler,
+  batchSize: number,
+  opts: { shuffleSeed?: number; seed: number; augment: boolean; perImage: number; counts?: readonly number[] },
+): Generator<{ x: tf.Tensor4D; y: tf.Tensor4D }> {
   const all: number[] = [];
   const counts = opts.counts ?? new Array<number>(sampler.count).fill(opts.perImage);
   const most = Math.max(0, ...counts);

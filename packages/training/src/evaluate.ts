@@ -7,18 +7,17 @@ import { namedMetrics, WeightedMeans } from './metric-names';
  * stays bounded whatever the size of the validation set. Means are weighted by batch size; a
  * ratio metric such as IoU is thus the mean of per-batch values, not one global ratio.
  */
-export async function evaluateBatched(
-  model: tf.LayersModel,
-  samples: readonly Sample[],
-  batchSize: number,
-  size: number,
-): Promise<Record<string, number>> {
+export async function evaluateBatched(model: tf.LayersModel, samples: readonly Sample[], batchSize: number, size: number): Promise<Record<string, number>> {
   if (samples.length === 0) return {};
   return evaluateBatches(model, batches(samples as Sample[], batchSize, { size }), batchSize);
 }
 
 /** The same over batches from any source (e.g. fixed validation crops); disposes each batch. */
-export async function evaluateBatches(model: tf.LayersModel, source: Iterable<{ x: tf.Tensor; y: tf.Tensor }>, batchSize: number): Promise<Record<string, number>> {
+export async function evaluateBatches(
+  model: tf.LayersModel,
+  source: Iterable<{ x: tf.Tensor; y: tf.Tensor }>,
+  batchSize: number,
+): Promise<Record<string, number>> {
   const means = new WeightedMeans();
   for (const { x, y } of source) {
     try {

@@ -31,7 +31,8 @@ export async function loadStartingModel(dir: string, learningRate?: number): Pro
     applyTo(target) {
       const weights = model.getWeights();
       const shapes = (ws: tf.Tensor[]) => ws.map((w) => w.shape.join('x')).join(',');
-      if (shapes(target.getWeights()) !== shapes(weights)) throw new Error(`${dir}: its weights do not fit the network being trained (${weights.length} tensors against ${target.getWeights().length})`);
+      if (shapes(target.getWeights()) !== shapes(weights))
+        throw new Error(`${dir}: its weights do not fit the network being trained (${weights.length} tensors against ${target.getWeights().length})`);
       target.setWeights(weights);
     },
     dispose() {

@@ -47,10 +47,10 @@ export function resolveOptions(options: TrainOptions, size: number): ResolvedTra
     epochs: pick('epochs', DEFAULT_OPTIONS.epochs),
     batchSize: pick('batchSize', DEFAULT_OPTIONS.batchSize),
     validationSplit: pick('validationSplit', DEFAULT_OPTIONS.validationSplit),
-    seed: state ? state.seed : options.seed ?? DEFAULT_OPTIONS.seed,
+    seed: state ? state.seed : (options.seed ?? DEFAULT_OPTIONS.seed),
     shuffle: pick('shuffle', DEFAULT_OPTIONS.shuffle),
     augment: pick('augment', DEFAULT_OPTIONS.augment),
-    initialEpoch: state ? state.epoch + 1 : options.initialEpoch ?? DEFAULT_OPTIONS.initialEpoch,
+    initialEpoch: state ? state.epoch + 1 : (options.initialEpoch ?? DEFAULT_OPTIONS.initialEpoch),
     size,
   };
   if (!Number.isInteger(resolved.epochs) || resolved.epochs < 0) throw new Error(`epochs must be a non-negative integer, got ${resolved.epochs}.`);

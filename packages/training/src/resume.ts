@@ -26,7 +26,11 @@ export interface ResumedTraining extends TrainResult {
  * the last completed one. `options` may change e.g. `epochs` or the callbacks (pass the same
  * checkpoint/history out dir to keep writing there); the seed and start epoch come from the state.
  */
-export async function resumeTraining(outDir: string, data: TrainData, options: Omit<TrainOptions, 'resumeState' | 'initialEpoch' | 'seed'> = {}): Promise<ResumedTraining> {
+export async function resumeTraining(
+  outDir: string,
+  data: TrainData,
+  options: Omit<TrainOptions, 'resumeState' | 'initialEpoch' | 'seed'> = {},
+): Promise<ResumedTraining> {
   const dir = path.join(outDir, LAST_DIR);
   const { model, metadata, optimizerRestored } = await loadModel(dir);
   try {

@@ -44,9 +44,22 @@ describe('train', () => {
     };
     await train(model, data(), { epochs: 3, batchSize: 5, callbacks: [cb] });
     model.dispose();
-    expect(events).toEqual(['train-begin', 'epoch-begin 0', 'epoch-end 0', 'epoch-begin 1', 'epoch-end 1', 'epoch-begin 2', 'epoch-end 2', 'train-end completed']);
+    expect(events).toEqual([
+      'train-begin',
+      'epoch-begin 0',
+      'epoch-end 0',
+      'epoch-begin 1',
+      'epoch-end 1',
+      'epoch-begin 2',
+      'epoch-end 2',
+      'train-end completed',
+    ]);
     // 12 samples in batches of 5: 5, 5, 2.
-    expect(batchLogs.slice(0, 3).map((l) => [l.epoch, l.batch, l.batches, l.size])).toEqual([[0, 0, 3, 5], [0, 1, 3, 5], [0, 2, 3, 2]]);
+    expect(batchLogs.slice(0, 3).map((l) => [l.epoch, l.batch, l.batches, l.size])).toEqual([
+      [0, 0, 3, 5],
+      [0, 1, 3, 5],
+      [0, 2, 3, 2],
+    ]);
     expect(batchLogs[0].seconds).toBeGreaterThan(0);
     expect(typeof batchLogs[0].iou).toBe('number');
     // Adam creates its moment variables on the first step, so compare from epoch 1 on.
@@ -59,7 +72,13 @@ describe('train', () => {
     const run = async () => {
       const model = tinyModel();
       const seen: number[] = [];
-      const r = await train(model, samples, { epochs: 2, batchSize: 4, validationSplit: 0.2, seed: 5, callbacks: [{ onTrainBegin: (ctx) => void seen.push(ctx.train.length, ctx.val.length) }] });
+      const r = await train(model, samples, {
+        epochs: 2,
+        batchSize: 4,
+        validationSplit: 0.2,
+        seed: 5,
+        callbacks: [{ onTrainBegin: (ctx) => void seen.push(ctx.train.length, ctx.val.length) }],
+      });
       model.dispose();
       return { r, seen };
     };
@@ -80,19 +99,21 @@ describe('train', () => {
       epochs: 5,
       batchSize: 2,
       signal: controller.signal,
-      callbacks: [{
-        onBatchEnd: (l) => {
-          if (controller.signal.aborted) batchesAfterAbort++;
-          if (l.epoch === 1 && l.batch === 2) controller.abort();
+      callbacks: [
+        {
+          onBatchEnd: (l) => {
+            if (controller.signal.aborted) batchesAfterAbort++;
+            if (l.epoch === 1 && l.batch === 2) controller.abort();
+          },
+          onEpochEnd: (l) => {
+            epochsEnded.push(l.epoch);
+            tensorsAtEpochEnd = tf.memory().numTensors;
+          },
+          onTrainEnd: () => {
+            tensorsAtTrainEnd = tf.memory().numTensors;
+          },
         },
-        onEpochEnd: (l) => {
-          epochsEnded.push(l.epoch);
-          tensorsAtEpochEnd = tf.memory().numTensors;
-        },
-        onTrainEnd: () => {
-          tensorsAtTrainEnd = tf.memory().numTensors;
-        },
-      }],
+      ],
     });
     model.dispose();
     expect(result.stopReason).toBe('aborted');

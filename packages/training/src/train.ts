@@ -8,16 +8,7 @@ import { namedMetrics, WeightedMeans } from './metric-names';
 import { resolveOptions, sampleSize } from './options';
 import { ParallelTrainer } from './parallel/pool';
 import { defaultWorkerScript } from './worker-script';
-import type {
-  BatchLogs,
-  EpochLogs,
-  StopReason,
-  TrainingCallback,
-  TrainingContext,
-  TrainingState,
-  TrainOptions,
-  TrainResult,
-} from './types';
+import type { BatchLogs, EpochLogs, StopReason, TrainingCallback, TrainingContext, TrainingState, TrainOptions, TrainResult } from './types';
 
 /**
  * Whole samples already at model size (the seed's recipe), or full-size samples to cut random
@@ -107,7 +98,8 @@ export async function train(model: tf.LayersModel, data: TrainData, options: Tra
   if (split.crops) opts.crops = split.crops;
 
   // Stable sort by order: checkpointing runs last so it snapshots the state other callbacks left.
-  const callbacks = (options.callbacks ?? []).map((cb, i) => ({ cb, i }))
+  const callbacks = (options.callbacks ?? [])
+    .map((cb, i) => ({ cb, i }))
     .sort((a, b) => (a.cb.order ?? 0) - (b.cb.order ?? 0) || a.i - b.i)
     .map(({ cb }) => cb);
   if (state) {
@@ -136,7 +128,15 @@ export async function train(model: tf.LayersModel, data: TrainData, options: Tra
     trainingState(logs: EpochLogs): TrainingState {
       const states: Record<string, unknown> = {};
       for (const cb of callbacks) if (cb.name && cb.getState) states[cb.name] = cb.getState();
-      return { version: 1, epoch: logs.epoch, seed: opts.seed, learningRate: getLearningRate(model), options: { ...opts }, callbacks: states, history: [...history] };
+      return {
+        version: 1,
+        epoch: logs.epoch,
+        seed: opts.seed,
+        learningRate: getLearningRate(model),
+        options: { ...opts },
+        callbacks: states,
+        history: [...history],
+      };
     },
   };
   const call = async <K extends keyof TrainingCallback>(hook: K, ...args: unknown[]) => {
@@ -209,7 +209,12 @@ export async function train(model: tf.LayersModel, data: TrainData, options: Tra
   } finally {
     await parallel?.close();
   }
-  const result: TrainResult = { stopReason, epochsCompleted: history.length ? history[history.length - 1].epoch + 1 : opts.initialEpoch, history: [...history], seconds: now() - started };
+  const result: TrainResult = {
+    stopReason,
+    epochsCompleted: history.length ? history[history.length - 1].epoch + 1 : opts.initialEpoch,
+    history: [...history],
+    seconds: now() - started,
+  };
   await call('onTrainEnd', result);
   return result;
 }

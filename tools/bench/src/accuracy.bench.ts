@@ -34,8 +34,14 @@ async function main(): Promise<void> {
   const table: string[] = [];
   const add = (title: string, report: EvaluationReport) => {
     table.push(title);
-    table.push(`  all            ${String(report.imageCount).padStart(4)} images  DSB ${report.mean.dsb.toFixed(3)}  AP50 ${report.mean.ap50.toFixed(3)}  IoU ${report.mean.iou.toFixed(3)}`);
-    table.push(...formatKindTable(report).split('\n').map((l) => `  ${l}`));
+    table.push(
+      `  all            ${String(report.imageCount).padStart(4)} images  DSB ${report.mean.dsb.toFixed(3)}  AP50 ${report.mean.ap50.toFixed(3)}  IoU ${report.mean.iou.toFixed(3)}`,
+    );
+    table.push(
+      ...formatKindTable(report)
+        .split('\n')
+        .map((l) => `  ${l}`),
+    );
   };
   for (const m of models) {
     const { model, metadata } = await loadModel(m, { compile: false });

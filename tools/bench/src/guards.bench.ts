@@ -17,10 +17,11 @@ async function main(): Promise<void> {
     for (let gx = 0; gx < 20; gx++) {
       const l = gy * 20 + gx + 1;
       const shift = l % 2 === 0 ? 4 : 0;
-      for (let y = gy * 50; y < gy * 50 + 40; y++) for (let x = gx * 50; x < gx * 50 + 40; x++) {
-        truth[y * w + x] = l;
-        pred[y * w + x + shift] = 1000 + l;
-      }
+      for (let y = gy * 50; y < gy * 50 + 40; y++)
+        for (let x = gx * 50; x < gx * 50 + 40; x++) {
+          truth[y * w + x] = l;
+          pred[y * w + x + shift] = 1000 + l;
+        }
     }
   }
   const times: number[] = [];
@@ -29,7 +30,9 @@ async function main(): Promise<void> {
     dsbScore(pred, truth, w, h);
     times.push(performance.now() - t);
   }
-  console.log(`dsbScore, 1000x1000, 400 nuclei: best ${Math.min(...times).toFixed(1)} ms, mean ${(times.reduce((a, b) => a + b) / times.length).toFixed(1)} ms (5 runs)`);
+  console.log(
+    `dsbScore, 1000x1000, 400 nuclei: best ${Math.min(...times).toFixed(1)} ms, mean ${(times.reduce((a, b) => a + b) / times.length).toFixed(1)} ms (5 runs)`,
+  );
 
   const dir = mkdtempSync(join(tmpdir(), 'nuclei-guards-'));
   try {

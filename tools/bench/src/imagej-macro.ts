@@ -50,7 +50,10 @@ export async function imageJMacroReport(dir: string, ids: readonly string[]): Pr
     const list = join(work, 'images.txt');
     writeFileSync(list, ids.map((id) => join(dir, id, 'images', `${id}.png`)).join('\n'));
     writeFileSync(join(work, 'baseline.ijm'), MACRO);
-    const r = spawnSync('xvfb-run', ['-a', 'java', '-jar', IJ, '-batch', join(work, 'baseline.ijm'), `${list},${work}`], { encoding: 'utf8', timeout: 30 * 60_000 });
+    const r = spawnSync('xvfb-run', ['-a', 'java', '-jar', IJ, '-batch', join(work, 'baseline.ijm'), `${list},${work}`], {
+      encoding: 'utf8',
+      timeout: 30 * 60_000,
+    });
     const rows = [];
     for (const id of ids) {
       const out = join(work, `${id}.tif`);

@@ -14,7 +14,6 @@ import { setInnerProfile } from '../../../packages/backend/src/wasm/kernel-utils
 import { seedUNetFlops } from '../../../packages/backend/src/wasm/test-utils/seed-unet';
 import { measurePeak } from './peak';
 
-
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : def;
@@ -25,7 +24,12 @@ const steps = Number(arg('steps', '4'));
 const backends = arg('backends', 'tensorflow-gpu,tensorflow,wasm,onnx,cpu').split(',');
 const doProfile = arg('profile', 'yes') !== 'no';
 
-interface Row { backend: string; predict?: Rate; train?: Rate; note?: string }
+interface Row {
+  backend: string;
+  predict?: Rate;
+  train?: Rate;
+  note?: string;
+}
 
 async function loadBackend(name: string): Promise<string | null> {
   try {
@@ -55,7 +59,10 @@ function batchData(n: number): { x: tf.Tensor4D; y: tf.Tensor4D } {
 }
 
 /** images/s: mean over the timed steps, and of the best step (less disturbed by other load). */
-interface Rate { mean: number; best: number }
+interface Rate {
+  mean: number;
+  best: number;
+}
 
 async function timeSteps(step: () => Promise<void>, images: number, reps: number): Promise<Rate> {
   await step(); // warm-up (XNNPACK operators, optimizer slots)
@@ -70,17 +77,25 @@ async function timeSteps(step: () => Promise<void>, images: number, reps: number
 }
 
 function timePredict(model: tf.LayersModel, x: tf.Tensor, reps: number): Promise<Rate> {
-  return timeSteps(async () => {
-    const p = model.predict(x, { batchSize: x.shape[0] }) as tf.Tensor;
-    await p.data();
-    p.dispose();
-  }, x.shape[0], reps);
+  return timeSteps(
+    async () => {
+      const p = model.predict(x, { batchSize: x.shape[0] }) as tf.Tensor;
+      await p.data();
+      p.dispose();
+    },
+    x.shape[0],
+    reps,
+  );
 }
 
 function timeTrain(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, reps: number): Promise<Rate> {
-  return timeSteps(async () => {
-    await model.trainOnBatch(x, y);
-  }, x.shape[0], reps);
+  return timeSteps(
+    async () => {
+      await model.trainOnBatch(x, y);
+    },
+    x.shape[0],
+    reps,
+  );
 }
 
 async function profileTrainStep(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor): Promise<void> {
@@ -99,24 +114,28 @@ async function profileTrainStep(model: tf.LayersModel, x: tf.Tensor, y: tf.Tenso
     const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
     total += ms;
     const a = byName.get(k.name) ?? { ms: 0, n: 0 };
-    a.ms += ms; a.n++;
+    a.ms += ms;
+    a.n++;
     byName.set(k.name, a);
     if (/Conv2D|DepthToSpace|SplitV|MaxPool|Concat/.test(k.name)) {
       const key = `${k.name} ${k.inputShapes.map((s) => `[${s}]`).join(' ')}`;
       const b = byShape.get(key) ?? { ms: 0, n: 0 };
-      b.ms += ms; b.n++;
+      b.ms += ms;
+      b.n++;
       byShape.set(key, b);
     }
   }
-  console.log(`\nProfile of one wasm training step (batch ${x.shape[0]}, ${size}x${size}): ` +
-    `${total.toFixed(0)} ms in kernels, ${wall.toFixed(0)} ms wall (profiling adds overhead)`);
+  console.log(
+    `\nProfile of one wasm training step (batch ${x.shape[0]}, ${size}x${size}): ` +
+      `${total.toFixed(0)} ms in kernels, ${wall.toFixed(0)} ms wall (profiling adds overhead)`,
+  );
   console.log('kernel                         calls      ms      %');
   for (const [name, a] of [...byName].sort((p, q) => q[1].ms - p[1].ms).slice(0, 22)) {
-    console.log(`${name.padEnd(30)} ${String(a.n).padStart(5)} ${a.ms.toFixed(1).padStart(7)} ${(100 * a.ms / total).toFixed(1).padStart(6)}`);
+    console.log(`${name.padEnd(30)} ${String(a.n).padStart(5)} ${a.ms.toFixed(1).padStart(7)} ${((100 * a.ms) / total).toFixed(1).padStart(6)}`);
   }
   console.log('\ninside the composed kernels (wasm ops they call):');
   for (const [name, ms] of [...inner].sort((p, q) => q[1] - p[1])) {
-    console.log(`  ${name.padEnd(44)} ${ms.toFixed(1).padStart(7)} ms ${(100 * ms / total).toFixed(1).padStart(5)} %`);
+    console.log(`  ${name.padEnd(44)} ${ms.toFixed(1).padStart(7)} ms ${((100 * ms) / total).toFixed(1).padStart(5)} %`);
   }
   console.log('\nheaviest kernel calls by input shapes:');
   for (const [key, b] of [...byShape].sort((p, q) => q[1].ms - p[1].ms).slice(0, 16)) {
@@ -150,8 +169,10 @@ async function onnxRows(): Promise<Row[]> {
 async function main(): Promise<void> {
   const fwd = seedUNetFlops(size);
   const trainFlops = 3 * fwd;
-  console.log(`seed U-Net ${size}x${size}: ${(fwd / 1e9).toFixed(3)} GFLOP/image forward, ` +
-    `${(trainFlops / 1e9).toFixed(3)} GFLOP/image training (3x); batch ${batch}; ${steps} timed steps after warm-up`);
+  console.log(
+    `seed U-Net ${size}x${size}: ${(fwd / 1e9).toFixed(3)} GFLOP/image forward, ` +
+      `${(trainFlops / 1e9).toFixed(3)} GFLOP/image training (3x); batch ${batch}; ${steps} timed steps after warm-up`,
+  );
   const rows: Row[] = [];
   let profiled = false;
   for (const want of backends) {
@@ -160,7 +181,10 @@ async function main(): Promise<void> {
       continue;
     }
     const name = await loadBackend(want);
-    if (!name) { rows.push({ backend: want, note: 'not available' }); continue; }
+    if (!name) {
+      rows.push({ backend: want, note: 'not available' });
+      continue;
+    }
     const model = buildUNet({ inputSize: size });
     const { x, y } = batchData(batch);
     const row: Row = { backend: want };
@@ -179,13 +203,19 @@ async function main(): Promise<void> {
       }
     }
     rows.push(row);
-    x.dispose(); y.dispose(); model.dispose();
+    x.dispose();
+    y.dispose();
+    model.dispose();
     console.log(`  ${want}: done (tensors alive ${tf.memory().numTensors})`);
   }
   const f = (v: number | undefined, d = 2) => (v === undefined ? '-' : v.toFixed(d));
   const both = (r: Rate | undefined, scale: number, d: number) => (r === undefined ? '-' : `${f(r.mean * scale, d)} (best ${f(r.best * scale, d)})`);
-  console.log(`\nload average while running: ${os.loadavg().map((v) => v.toFixed(1)).join(' ')} on ${os.cpus().length} cores ` +
-    '(shared machine: compare rows run back to back; "best" = fastest single step)');
+  console.log(
+    `\nload average while running: ${os
+      .loadavg()
+      .map((v) => v.toFixed(1))
+      .join(' ')} on ${os.cpus().length} cores ` + '(shared machine: compare rows run back to back; "best" = fastest single step)',
+  );
   // The fastest backend here measures the peak when PyTorch is absent.
   await loadBackend('wasm');
   const peak = await measurePeak();
@@ -195,8 +225,10 @@ async function main(): Promise<void> {
   console.log('|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const tg = r.train === undefined ? undefined : (r.train.mean * trainFlops) / 1e9;
-    console.log(`| ${r.backend} | ${both(r.predict, 1, 2)} | ${both(r.predict, fwd / 1e9, 1)} | ${both(r.train, 1, 2)} | ` +
-      `${both(r.train, trainFlops / 1e9, 1)} | ${tg === undefined ? '-' : ((100 * tg) / PEAK_GFLOPS).toFixed(1)} | ${r.note ?? ''} |`);
+    console.log(
+      `| ${r.backend} | ${both(r.predict, 1, 2)} | ${both(r.predict, fwd / 1e9, 1)} | ${both(r.train, 1, 2)} | ` +
+        `${both(r.train, trainFlops / 1e9, 1)} | ${tg === undefined ? '-' : ((100 * tg) / PEAK_GFLOPS).toFixed(1)} | ${r.note ?? ''} |`,
+    );
   }
 }
 

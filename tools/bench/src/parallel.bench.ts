@@ -15,7 +15,12 @@ function arg(name: string, def: string): string {
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : def;
 }
 
-interface Rate { mean: number; best: number; ms: number[]; cpuPerImage: number }
+interface Rate {
+  mean: number;
+  best: number;
+  ms: number[];
+  cpuPerImage: number;
+}
 
 async function timeSteps(step: () => Promise<void>, images: number, reps: number): Promise<Rate> {
   await step(); // warm-up (XNNPACK operators, Adam slots, worker start-up of their kernels)
@@ -52,23 +57,35 @@ async function main(): Promise<void> {
       const step = trainer ? async () => void (await trainer.trainOnBatch(x, y)) : async () => void (await model.trainOnBatch(x, y));
       const rate = await timeSteps(step, batch, steps);
       rows.push({ workers, rate, tensors: tf.memory().numTensors });
-      const split = trainer ? Object.entries(trainer.lastStep).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ') : '';
-      console.log(`  workers ${workers}: ${rate.mean.toFixed(2)} img/s (steps ${rate.ms.map((m) => m.toFixed(0)).join(', ')} ms)` +
-        (split ? `; last step on the main thread, ms: ${split}` : ''));
+      const split = trainer
+        ? Object.entries(trainer.lastStep)
+            .map(([k, v]) => `${k} ${v.toFixed(0)}`)
+            .join(', ')
+        : '';
+      console.log(
+        `  workers ${workers}: ${rate.mean.toFixed(2)} img/s (steps ${rate.ms.map((m) => m.toFixed(0)).join(', ')} ms)` +
+          (split ? `; last step on the main thread, ms: ${split}` : ''),
+      );
     } finally {
       await trainer?.close();
-      x.dispose(); y.dispose(); model.dispose();
+      x.dispose();
+      y.dispose();
+      model.dispose();
     }
   }
   const base = rows.find((r) => r.workers === 1)?.rate.mean;
-  console.log(`\nload average (1 min) before ${load0.toFixed(1)}, after ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores ` +
-    '(other processes depress these figures; "best" = fastest single step)');
+  console.log(
+    `\nload average (1 min) before ${load0.toFixed(1)}, after ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores ` +
+      '(other processes depress these figures; "best" = fastest single step)',
+  );
   // CPU seconds per image (all threads) hardly depend on other load: if they stay flat with more
   // replicas, an otherwise idle machine gets ~replicas x the throughput, up to its core count.
   console.log('| replicas | train img/s | best step img/s | vs 1 | CPU s/image (all threads) |');
   console.log('|---|---|---|---|---|');
   for (const r of rows) {
-    console.log(`| ${r.workers} | ${r.rate.mean.toFixed(2)} | ${r.rate.best.toFixed(2)} | ${base ? (r.rate.mean / base).toFixed(2) + 'x' : '-'} | ${r.rate.cpuPerImage.toFixed(3)} |`);
+    console.log(
+      `| ${r.workers} | ${r.rate.mean.toFixed(2)} | ${r.rate.best.toFixed(2)} | ${base ? (r.rate.mean / base).toFixed(2) + 'x' : '-'} | ${r.rate.cpuPerImage.toFixed(3)} |`,
+    );
   }
 }
 

@@ -44,7 +44,9 @@ async function timeOne(model: TilePredictor, metadata: ModelMetadata | undefined
   const trained = metadata !== undefined;
   const { image, masks } = generateSyntheticSample({ width: size, height: size, seed: size });
   const file = path.join(dir, `synthetic_${size}.png`);
-  await sharp(image.data, { raw: { width: size, height: size, channels: 3 } }).png().toFile(file);
+  await sharp(image.data, { raw: { width: size, height: size, channels: 3 } })
+    .png()
+    .toFile(file);
   // An untrained U-Net outputs noise (tens of thousands of specks), so its mask is replaced by the
   // synthetic truth for the split and write steps: realistic nucleus counts, same code path.
   const truthMask = Uint8Array.from(masksToLabels(masks, size, size), (v) => (v > 0 ? 1 : 0));
@@ -60,13 +62,24 @@ async function timeOne(model: TilePredictor, metadata: ModelMetadata | undefined
     const probability = pred.planes[0];
     const tPredict = ms(t1);
     const t2 = performance.now();
-    const split = trained ? instancesFromPrediction(pred, {}) : { ...splitInstances(truthMask, size, size, { split: 'watershed' }), mask: truthMask, split: 'watershed' as SplitMethod };
+    const split = trained
+      ? instancesFromPrediction(pred, {})
+      : { ...splitInstances(truthMask, size, size, { split: 'watershed' }), mask: truthMask, split: 'watershed' as SplitMethod };
     const inst = split;
     const tSplit = ms(t2);
     const result: SegmentResult = {
-      width: size, height: size, probability, mask: split.mask, labels: inst.labels, count: inst.count, areas: inst.areas,
+      width: size,
+      height: size,
+      probability,
+      mask: split.mask,
+      labels: inst.labels,
+      count: inst.count,
+      areas: inst.areas,
       meanArea: inst.areas.reduce((a, b) => a + b, 0) / Math.max(1, inst.count),
-      mode: 'tile', tiles, threshold: 0.5, split: split.split,
+      mode: 'tile',
+      tiles,
+      threshold: 0.5,
+      split: split.split,
     };
     const t3 = performance.now();
     await writeSegmentationOutputs(result, img, path.join(dir, 'out'), `synthetic_${size}`, { imagePath: file });
@@ -82,14 +95,18 @@ async function timeOne(model: TilePredictor, metadata: ModelMetadata | undefined
 async function timeRecommended(model: TilePredictor, metadata: ModelMetadata, size: number, dir: string) {
   const { image } = generateSyntheticSample({ width: size, height: size, seed: size });
   const file = path.join(dir, `recommended_${size}.png`);
-  await sharp(image.data, { raw: { width: size, height: size, channels: 3 } }).png().toFile(file);
+  await sharp(image.data, { raw: { width: size, height: size, channels: 3 } })
+    .png()
+    .toFile(file);
   const options = segmentOptionsForModel(metadata);
   for (let run = 1; run <= runs; run++) {
     const t0 = performance.now();
     const img = await readImageForSegmentation(file);
     const result = await segment(img, model, options);
     await writeSegmentationOutputs(result, img, path.join(dir, 'out'), `recommended_${size}`, { imagePath: file });
-    console.log(`${model.engine.padEnd(5)} ${`${size}x${size}`.padEnd(10)} model's defaults (${JSON.stringify(options)})  run ${run}  total ${f(ms(t0))} ms  (${result.tiles} tiles, nuclei ${result.count})`);
+    console.log(
+      `${model.engine.padEnd(5)} ${`${size}x${size}`.padEnd(10)} model's defaults (${JSON.stringify(options)})  run ${run}  total ${f(ms(t0))} ms  (${result.tiles} tiles, nuclei ${result.count})`,
+    );
   }
 }
 
@@ -107,7 +124,10 @@ function compareSplits() {
     // U-Net tends to output at touching nuclei.
     const blurred = gaussianBlur(Float32Array.from(exact), size, size, 2);
     const soft = Uint8Array.from(blurred, (v) => (v >= 0.5 ? 1 : 0));
-    for (const [name, mask] of [['exact', exact], ['soft', soft]] as const) {
+    for (const [name, mask] of [
+      ['exact', exact],
+      ['soft', soft],
+    ] as const) {
       for (const m of methods) {
         const { labels } = splitInstances(mask, size, size, { split: m });
         const key = `${name}/${m}`;
@@ -118,13 +138,20 @@ function compareSplits() {
   }
   console.log(`\nsplit decision: mean DSB score over ${splitImages} synthetic 256x256 images (${pairs} nuclei)`);
   for (const mask of ['exact', 'soft']) {
-    console.log(`  ${mask.padEnd(6)} mask   components ${(sums[`${mask}/components`] / splitImages).toFixed(4)}   watershed ${(sums[`${mask}/watershed`] / splitImages).toFixed(4)}`);
+    console.log(
+      `  ${mask.padEnd(6)} mask   components ${(sums[`${mask}/components`] / splitImages).toFixed(4)}   watershed ${(sums[`${mask}/watershed`] / splitImages).toFixed(4)}`,
+    );
   }
 }
 
 async function main() {
   const sel = await selectBackend('wasm');
-  console.log(`${sel.describe()}; load average ${os.loadavg().map((v) => v.toFixed(1)).join(' ')} on ${os.cpus().length} cores`);
+  console.log(
+    `${sel.describe()}; load average ${os
+      .loadavg()
+      .map((v) => v.toFixed(1))
+      .join(' ')} on ${os.cpus().length} cores`,
+  );
   const modelDir = path.join(__dirname, '../../../models/default');
   let model: tf.LayersModel;
   let metadata: ModelMetadata | undefined;

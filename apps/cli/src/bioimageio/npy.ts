@@ -23,8 +23,13 @@ export function readNpyFloat32(bytes: Uint8Array): { shape: number[]; data: Floa
   if (bytes[0] !== 0x93 || String.fromCharCode(...bytes.subarray(1, 6)) !== 'NUMPY') throw new Error('npy: not a .npy file');
   const len = new DataView(bytes.buffer, bytes.byteOffset).getUint16(8, true);
   const header = String.fromCharCode(...bytes.subarray(10, 10 + len));
-  if (!header.includes("'descr': '<f4'") || !header.includes("'fortran_order': False")) throw new Error(`npy: only little-endian float32 in C order, got ${header.trim()}`);
-  const shape = (/'shape': \(([^)]*)\)/.exec(header)?.[1] ?? '').split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  if (!header.includes("'descr': '<f4'") || !header.includes("'fortran_order': False"))
+    throw new Error(`npy: only little-endian float32 in C order, got ${header.trim()}`);
+  const shape = (/'shape': \(([^)]*)\)/.exec(header)?.[1] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map(Number);
   const view = new DataView(bytes.buffer, bytes.byteOffset + 10 + len);
   const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
   for (let i = 0; i < data.length; i++) data[i] = view.getFloat32(i * 4, true);

@@ -26,53 +26,57 @@ describe('bioimage.io package', () => {
   it.each([
     ['nuclei-small (2 outputs, RGB, percentiles)', 'nuclei-small', true],
     ['seed-like (1 output, 8-bit input, no preprocessing)', 'small', false],
-  ] as const)('%s: rdf.yaml passes the 0.5 schema, names files that exist with their sha256, and its test output is reproducible', async (_, preset, normalised) => {
-    const config = resolveConfig({ ...resolveConfig(preset), inputSize: 64, depth: 3, encoderDropout: [0, 0, 0], decoderDropout: [0, 0] });
-    const dir = path.join(root, preset);
-    const built = buildUNet(config, { seed: 4 });
-    await saveModel(built, dir, { preset: 'custom', config, ...(normalised ? { preprocessing: DEFAULT_PREPROCESSING } : {}) });
-    built.dispose();
-    const { model, metadata } = await loadModel(dir, { compile: false });
-    const { predictor } = await selectEngine(model, 'onnx', { threads: 1 });
-    try {
-      const files = await bioimageioFiles({ dir, model, metadata, predictor, tfjsVersion: tf.version.tfjs });
-      const rdf = parse(new TextDecoder().decode(files.get('rdf.yaml')));
-      const ajv = new Ajv2020({ strict: false, validateFormats: false, allErrors: true });
-      const valid = ajv.validate(schema, rdf);
-      expect(ajv.errors ?? []).toEqual([]);
-      expect(valid).toBe(true);
-      // Checks the schema leaves to the Python validator.
-      expect(rdf.name).toMatch(/^[A-Za-z0-9_+\- ()]{5,128}$/);
-      expect(rdf.documentation).toMatch(/\.md$/);
-      const halo = rdf.outputs[0].axes[2].halo;
-      expect(rdf.inputs[0].axes[2].size.min - 2 * halo).toBeGreaterThanOrEqual(1);
-      const named = [rdf.inputs[0].test_tensor, rdf.inputs[0].sample_tensor, rdf.outputs[0].test_tensor, rdf.weights.onnx, rdf.weights.tensorflow_js];
-      for (const f of named) {
-        expect(files.has(f.source)).toBe(true);
-        expect(createHash('sha256').update(files.get(f.source)!).digest('hex')).toBe(f.sha256);
-      }
-      expect(files.has(rdf.covers[0])).toBe(true);
-      expect(rdf.inputs[0].preprocessing?.[0]?.id).toBe(normalised ? 'scale_range' : undefined);
+  ] as const)(
+    '%s: rdf.yaml passes the 0.5 schema, names files that exist with their sha256, and its test output is reproducible',
+    async (_, preset, normalised) => {
+      const config = resolveConfig({ ...resolveConfig(preset), inputSize: 64, depth: 3, encoderDropout: [0, 0, 0], decoderDropout: [0, 0] });
+      const dir = path.join(root, preset);
+      const built = buildUNet(config, { seed: 4 });
+      await saveModel(built, dir, { preset: 'custom', config, ...(normalised ? { preprocessing: DEFAULT_PREPROCESSING } : {}) });
+      built.dispose();
+      const { model, metadata } = await loadModel(dir, { compile: false });
+      const { predictor } = await selectEngine(model, 'onnx', { threads: 1 });
+      try {
+        const files = await bioimageioFiles({ dir, model, metadata, predictor, tfjsVersion: tf.version.tfjs });
+        const rdf = parse(new TextDecoder().decode(files.get('rdf.yaml')));
+        const ajv = new Ajv2020({ strict: false, validateFormats: false, allErrors: true });
+        const valid = ajv.validate(schema, rdf);
+        expect(ajv.errors ?? []).toEqual([]);
+        expect(valid).toBe(true);
+        // Checks the schema leaves to the Python validator.
+        expect(rdf.name).toMatch(/^[A-Za-z0-9_+\- ()]{5,128}$/);
+        expect(rdf.documentation).toMatch(/\.md$/);
+        const halo = rdf.outputs[0].axes[2].halo;
+        expect(rdf.inputs[0].axes[2].size.min - 2 * halo).toBeGreaterThanOrEqual(1);
+        const named = [rdf.inputs[0].test_tensor, rdf.inputs[0].sample_tensor, rdf.outputs[0].test_tensor, rdf.weights.onnx, rdf.weights.tensorflow_js];
+        for (const f of named) {
+          expect(files.has(f.source)).toBe(true);
+          expect(createHash('sha256').update(files.get(f.source)!).digest('hex')).toBe(f.sha256);
+        }
+        expect(files.has(rdf.covers[0])).toBe(true);
+        expect(rdf.inputs[0].preprocessing?.[0]?.id).toBe(normalised ? 'scale_range' : undefined);
 
-      // What a validator does: the described preprocessing on test_input, the ONNX weights, compare.
-      const input = readNpyFloat32(files.get('test_input.npy')!);
-      const expected = readNpyFloat32(files.get('test_output.npy')!);
-      const [, c, h, w] = input.shape;
-      expect(expected.shape).toEqual([1, rdf.outputs[0].axes[1].channel_names.length, h, w]);
-      expect(input.data.some((v) => Math.abs(v) > 1e-4)).toBe(true);
-      const pre = normalised ? scaleRange(input.data, c, 1, 99.8) : input.data;
-      const ort = require('onnxruntime-node') as typeof import('onnxruntime-node');
-      const session = await ort.InferenceSession.create(files.get('weights.onnx')!);
-      const out = (await session.run({ input: new ort.Tensor('float32', pre, input.shape) })).output.data as Float32Array;
-      await session.release();
-      let mismatched = 0;
-      for (let i = 0; i < out.length; i++) if (Math.abs(out[i] - expected.data[i]) > 1e-3 + 1e-3 * Math.abs(expected.data[i])) mismatched++;
-      expect(mismatched).toBe(0);
-    } finally {
-      predictor.dispose();
-      model.dispose();
-    }
-  }, 120_000);
+        // What a validator does: the described preprocessing on test_input, the ONNX weights, compare.
+        const input = readNpyFloat32(files.get('test_input.npy')!);
+        const expected = readNpyFloat32(files.get('test_output.npy')!);
+        const [, c, h, w] = input.shape;
+        expect(expected.shape).toEqual([1, rdf.outputs[0].axes[1].channel_names.length, h, w]);
+        expect(input.data.some((v) => Math.abs(v) > 1e-4)).toBe(true);
+        const pre = normalised ? scaleRange(input.data, c, 1, 99.8) : input.data;
+        const ort = require('onnxruntime-node') as typeof import('onnxruntime-node');
+        const session = await ort.InferenceSession.create(files.get('weights.onnx')!);
+        const out = (await session.run({ input: new ort.Tensor('float32', pre, input.shape) })).output.data as Float32Array;
+        await session.release();
+        let mismatched = 0;
+        for (let i = 0; i < out.length; i++) if (Math.abs(out[i] - expected.data[i]) > 1e-3 + 1e-3 * Math.abs(expected.data[i])) mismatched++;
+        expect(mismatched).toBe(0);
+      } finally {
+        predictor.dispose();
+        model.dispose();
+      }
+    },
+    120_000,
+  );
 });
 
 describe('npy', () => {

@@ -62,7 +62,12 @@ export async function bioimageioFiles(o: BioimageioOptions): Promise<Map<string,
   const nchwOut = nhwcToNchw(out, 1, plane, outputs);
   files.set('test_input.npy', npyFloat32(raw, [1, channels, TEST_SIDE, TEST_SIDE]));
   files.set('test_output.npy', npyFloat32(nchwOut, [1, outputs, TEST_SIDE, TEST_SIDE]));
-  files.set('sample_input.png', await sharp(Buffer.from(image.data), { raw: { width: TEST_SIDE, height: TEST_SIDE, channels: 3 } }).png().toBuffer());
+  files.set(
+    'sample_input.png',
+    await sharp(Buffer.from(image.data), { raw: { width: TEST_SIDE, height: TEST_SIDE, channels: 3 } })
+      .png()
+      .toBuffer(),
+  );
 
   // Cover: the sample image beside its segmentation overlay (2:1), as the model's defaults make it.
   const options = segmentOptionsForModel(metadata);
@@ -78,8 +83,14 @@ export async function bioimageioFiles(o: BioimageioOptions): Promise<Map<string,
     .toBuffer();
   files.set('cover.png', cover);
 
-  const figures = metadata.metrics?.fullsize_dsb === undefined ? '' : `\nOn its held-out images at full size: DSB score ${metadata.metrics.fullsize_dsb.toFixed(3)}, AP@0.5 ${(metadata.metrics.fullsize_ap50 ?? NaN).toFixed(3)}, pixel IoU ${(metadata.metrics.fullsize_iou ?? NaN).toFixed(3)}.`;
-  const invertNote = p?.invert === 'auto' ? ' Nuclei must be bright on a dark background: invert bright-field and stained (light-background) images first (nuclei does this itself when the median of the normalised image is above 0.5).' : '';
+  const figures =
+    metadata.metrics?.fullsize_dsb === undefined
+      ? ''
+      : `\nOn its held-out images at full size: DSB score ${metadata.metrics.fullsize_dsb.toFixed(3)}, AP@0.5 ${(metadata.metrics.fullsize_ap50 ?? NaN).toFixed(3)}, pixel IoU ${(metadata.metrics.fullsize_iou ?? NaN).toFixed(3)}.`;
+  const invertNote =
+    p?.invert === 'auto'
+      ? ' Nuclei must be bright on a dark background: invert bright-field and stained (light-background) images first (nuclei does this itself when the median of the normalised image is above 0.5).'
+      : '';
   const readme = `# ${o.name ?? 'nuclei U-Net'}
 
 A U-Net trained with nuclei (TypeScript, TF.js) to find cell nuclei in
@@ -112,9 +123,18 @@ Training record: ${JSON.stringify({ recipe: metadata.training?.recipe, epochs: m
     type: 'model',
     format_version: BIOIMAGEIO_FORMAT,
     name: sanitiseName(o.name ?? `nuclei U-Net (${metadata.preset} preset)`),
-    description: `U-Net for cell nuclei in 2D microscopy images (${metadata.preset} preset, ${outputs === 2 ? 'mask and touching-border outputs' : 'mask output'}).${invertNote}`.slice(0, 1024),
+    description:
+      `U-Net for cell nuclei in 2D microscopy images (${metadata.preset} preset, ${outputs === 2 ? 'mask and touching-border outputs' : 'mask output'}).${invertNote}`.slice(
+        0,
+        1024,
+      ),
     authors: [{ name: 'nuclei' }],
-    cite: [{ text: 'Ronneberger, O., Fischer, P., Brox, T. U-Net: Convolutional Networks for Biomedical Image Segmentation. MICCAI 2015.', doi: '10.1007/978-3-319-24574-4_28' }],
+    cite: [
+      {
+        text: 'Ronneberger, O., Fischer, P., Brox, T. U-Net: Convolutional Networks for Biomedical Image Segmentation. MICCAI 2015.',
+        doi: '10.1007/978-3-319-24574-4_28',
+      },
+    ],
     license: 'MIT',
     documentation: 'README.md',
     covers: ['cover.png'],
@@ -141,8 +161,19 @@ Training record: ${JSON.stringify({ recipe: metadata.training?.recipe, epochs: m
       },
     ],
     weights: {
-      onnx: { source: 'weights.onnx', sha256: sha256(onnx), opset_version: ONNX_OPSET, parent: 'tensorflow_js', comment: 'Exported from the TF.js weights by nuclei (same network; max abs difference <= 1e-4 in its tests).' },
-      tensorflow_js: { source: 'tfjs_layers_model.zip', sha256: sha256(tfjs), tensorflow_version: o.tfjsVersion, comment: 'The TF.js layers model (model.json + weights.bin) the model was trained as.' },
+      onnx: {
+        source: 'weights.onnx',
+        sha256: sha256(onnx),
+        opset_version: ONNX_OPSET,
+        parent: 'tensorflow_js',
+        comment: 'Exported from the TF.js weights by nuclei (same network; max abs difference <= 1e-4 in its tests).',
+      },
+      tensorflow_js: {
+        source: 'tfjs_layers_model.zip',
+        sha256: sha256(tfjs),
+        tensorflow_version: o.tfjsVersion,
+        comment: 'The TF.js layers model (model.json + weights.bin) the model was trained as.',
+      },
     },
   };
   files.set('rdf.yaml', new TextEncoder().encode(toYaml(rdf) + '\n'));
@@ -151,6 +182,10 @@ Training record: ${JSON.stringify({ recipe: metadata.training?.recipe, epochs: m
 
 /** bioimage.io names: 5..128 characters of letters, digits, space, _ + - ( ). */
 export function sanitiseName(name: string): string {
-  const clean = name.replace(/[^A-Za-z0-9_+\- ()]/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 128);
+  const clean = name
+    .replace(/[^A-Za-z0-9_+\- ()]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 128);
   return clean.length >= 5 ? clean : `${clean} model`.trim().padEnd(5, '_');
 }

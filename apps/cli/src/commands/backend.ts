@@ -27,7 +27,9 @@ export async function activateBackend(value: unknown): Promise<string> {
 export async function runBackend(argv: string[]): Promise<void> {
   const { values } = parseCommandArgs('backend', argv, { backend: { type: 'string', short: 'b' } });
   if (values.help) {
-    console.log('nuclei backend [--backend auto|gpu|node|wasm|cpu]\n  Loads the best (or the named) TF.js backend and says which one is active and why others were skipped.');
+    console.log(
+      'nuclei backend [--backend auto|gpu|node|wasm|cpu]\n  Loads the best (or the named) TF.js backend and says which one is active and why others were skipped.',
+    );
     return;
   }
   await activateBackend(values.backend);

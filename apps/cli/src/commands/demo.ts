@@ -61,7 +61,8 @@ export async function runDemo(argv: string[]): Promise<void> {
   await runSegment([image, '--out', segmentOut, '--model', bundled ?? path.join(modelDir, 'best'), ...backend]);
 
   const base = heldOut[0];
-  const line = (name: string, m: NonNullable<typeof fresh>['mean']) => `  ${name.padEnd(16)} DSB ${m.dsb.toFixed(3)}  AP50 ${m.ap50.toFixed(3)}  IoU ${m.iou.toFixed(3)}`;
+  const line = (name: string, m: NonNullable<typeof fresh>['mean']) =>
+    `  ${name.padEnd(16)} DSB ${m.dsb.toFixed(3)}  AP50 ${m.ap50.toFixed(3)}  IoU ${m.iou.toFixed(3)}`;
   console.log(`\nOn the ${heldOut.length} held-out synthetic images at full size:`);
   if (fresh) console.log(line('fresh model', fresh.mean));
   if (bundledScore) console.log(line('bundled model', bundledScore.mean));

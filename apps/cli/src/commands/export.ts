@@ -23,14 +23,19 @@ const HELP = `nuclei export [MODEL] --format onnx|bioimageio --out FILE [--overw
   --out FILE      the file to write (refused if it exists, unless --overwrite)`;
 
 export async function runExport(argv: string[]): Promise<void> {
-  const { values, positionals } = parseCommandArgs('export', argv, {
-    format: { type: 'string', short: 'f' },
-    out: { type: 'string', short: 'o' },
-    model: { type: 'string', short: 'm' },
-    overwrite: { type: 'boolean' },
-    name: { type: 'string' },
-    backend: { type: 'string', short: 'b' },
-  }, true);
+  const { values, positionals } = parseCommandArgs(
+    'export',
+    argv,
+    {
+      format: { type: 'string', short: 'f' },
+      out: { type: 'string', short: 'o' },
+      model: { type: 'string', short: 'm' },
+      overwrite: { type: 'boolean' },
+      name: { type: 'string' },
+      backend: { type: 'string', short: 'b' },
+    },
+    true,
+  );
   if (values.help) return void console.log(HELP);
   if (positionals.length > 1) throw new CliError(`give at most one MODEL folder\n\n${HELP}`);
   if (values.format === undefined) throw new CliError(`--format is required\n\n${HELP}`);
@@ -53,10 +58,19 @@ export async function runExport(argv: string[]): Promise<void> {
     // The test output is what the ONNX weights give: made by ONNX Runtime when it loads, else TF.js (same within 1e-4).
     const { predictor } = await selectEngine(model, 'auto', { threads: 1 });
     try {
-      const files = await bioimageioFiles({ dir, model, metadata, predictor, name: values.name === undefined ? undefined : String(values.name), tfjsVersion: tf.version.tfjs });
+      const files = await bioimageioFiles({
+        dir,
+        model,
+        metadata,
+        predictor,
+        name: values.name === undefined ? undefined : String(values.name),
+        tfjsVersion: tf.version.tfjs,
+      });
       const zip = zipStore([...files].map(([name, data]) => ({ name, data })));
       await writeFileAtomic(out, zip);
-      console.log(`wrote ${out} (${(zip.length / 1e6).toFixed(1)} MB; bioimage.io ${BIOIMAGEIO_FORMAT}: ${[...files.keys()].join(', ')}; test outputs by ${predictor.engine})`);
+      console.log(
+        `wrote ${out} (${(zip.length / 1e6).toFixed(1)} MB; bioimage.io ${BIOIMAGEIO_FORMAT}: ${[...files.keys()].join(', ')}; test outputs by ${predictor.engine})`,
+      );
     } finally {
       predictor.dispose();
     }

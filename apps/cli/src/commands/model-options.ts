@@ -18,7 +18,12 @@ export async function loadModelOption(value: unknown) {
 
 /** One line saying how images will be segmented (segment's own defaults for what is unset). */
 export function describeOptions(o: SegmentOptions): string {
-  return describeSegmentation(o) + (o.preprocessing ? `; input normalised (percentiles ${o.preprocessing.low}-${o.preprocessing.high}, ${o.preprocessing.channels}, invert ${o.preprocessing.invert})` : '');
+  return (
+    describeSegmentation(o) +
+    (o.preprocessing
+      ? `; input normalised (percentiles ${o.preprocessing.low}-${o.preprocessing.high}, ${o.preprocessing.channels}, invert ${o.preprocessing.invert})`
+      : '')
+  );
 }
 
 /** The segmentation flags shared by `segment` and `evaluate`. */
@@ -40,7 +45,8 @@ export function segmentOptionsFromFlags(values: Record<string, string | boolean 
   if (mode === 'resize') {
     // Resize mode predicts one squeezed image: tiles, their scale and their mirroring do not apply.
     const ignored = ['scale', 'tile-size', 'tta'].filter((f) => values[f] !== undefined);
-    if (ignored.length) throw new CliError(`--mode resize squeezes the whole image into one model input; ${ignored.map((f) => `--${f}`).join(', ')} only apply to --mode tile`);
+    if (ignored.length)
+      throw new CliError(`--mode resize squeezes the whole image into one model input; ${ignored.map((f) => `--${f}`).join(', ')} only apply to --mode tile`);
   }
   return {
     mode,

@@ -26,13 +26,18 @@ const HELP = `nuclei publish CHECKPOINT --out DIR [--data DIR] [--limit N]
 ${ENGINE_HELP}`;
 
 export async function runPublish(argv: string[]): Promise<void> {
-  const { values, positionals } = parseCommandArgs('publish', argv, {
-    out: { type: 'string', short: 'o' },
-    data: { type: 'string', short: 'd' },
-    limit: { type: 'string' },
-    backend: { type: 'string', short: 'b' },
-    ...ENGINE_FLAGS,
-  }, true);
+  const { values, positionals } = parseCommandArgs(
+    'publish',
+    argv,
+    {
+      out: { type: 'string', short: 'o' },
+      data: { type: 'string', short: 'd' },
+      limit: { type: 'string' },
+      backend: { type: 'string', short: 'b' },
+      ...ENGINE_FLAGS,
+    },
+    true,
+  );
   if (values.help) return void console.log(HELP);
   if (positionals.length !== 1) throw new CliError(`give one CHECKPOINT folder\n\n${HELP}`);
   if (!values.out) throw new CliError(`--out DIR is required\n\n${HELP}`);
@@ -85,21 +90,38 @@ export async function runPublish(argv: string[]): Promise<void> {
       perKind[`fullsize_dsb_${kind}`] = v.mean.dsb;
       perKind[`fullsize_ap50_${kind}`] = v.mean.ap50;
     }
-    await saveModel(model, out, {
-      preset: metadata.preset,
-      config: metadata.config,
-      createdAt: metadata.createdAt,
-      // A shipped model names its data and checkpoint without this machine's paths (verify finds the
-      // data by name: $NUCLEI_DSB_DIR, ../shared/data/<name>).
-      training: { ...trainingInfo, dataset: path.basename(data), publishedFrom: path.basename(path.dirname(from)) + '/' + path.basename(from) },
-      metrics: { ...metadata.metrics, fullsize_iou: m.iou, fullsize_dice: m.dice, fullsize_dsb: m.dsb, fullsize_ap50: m.ap50, ...perKind },
-      history: metadata.history,
-      segmentation,
-      ...(metadata.preprocessing ? { preprocessing: metadata.preprocessing } : {}),
-    }, { extraFiles: (meta) => ({ [ONNX_FILE]: exportOnnx(model, { metadata: onnxMetadata(meta) }) }) });
+    await saveModel(
+      model,
+      out,
+      {
+        preset: metadata.preset,
+        config: metadata.config,
+        createdAt: metadata.createdAt,
+        // A shipped model names its data and checkpoint without this machine's paths (verify finds the
+        // data by name: $NUCLEI_DSB_DIR, ../shared/data/<name>).
+        training: { ...trainingInfo, dataset: path.basename(data), publishedFrom: path.basename(path.dirname(from)) + '/' + path.basename(from) },
+        metrics: { ...metadata.metrics, fullsize_iou: m.iou, fullsize_dice: m.dice, fullsize_dsb: m.dsb, fullsize_ap50: m.ap50, ...perKind },
+        history: metadata.history,
+        segmentation,
+        ...(metadata.preprocessing ? { preprocessing: metadata.preprocessing } : {}),
+      },
+      { extraFiles: (meta) => ({ [ONNX_FILE]: exportOnnx(model, { metadata: onnxMetadata(meta) }) }) },
+    );
     const history = path.join(path.dirname(from), 'history.csv');
     if (fs.existsSync(history)) await writeFileAtomic(path.join(out, 'history.csv'), fs.readFileSync(history));
-    await writeFileAtomic(path.join(out, 'evaluation.json'), JSON.stringify({ dataset: path.basename(data), ids, best: { label: best.label, options: best.options, ...best.report }, candidates: tuned.candidates.map((c) => ({ label: c.label, options: c.options, mean: c.report.mean, byKind: c.report.byKind })) }, null, 2));
+    await writeFileAtomic(
+      path.join(out, 'evaluation.json'),
+      JSON.stringify(
+        {
+          dataset: path.basename(data),
+          ids,
+          best: { label: best.label, options: best.options, ...best.report },
+          candidates: tuned.candidates.map((c) => ({ label: c.label, options: c.options, mean: c.report.mean, byKind: c.report.byKind })),
+        },
+        null,
+        2,
+      ),
+    );
     console.log(`recommended: ${best.label} (${segmentation.basis})`);
     const kinds = formatKindTable(best.report);
     if (kinds) console.log(`per kind of image:\n${kinds}`);

@@ -45,17 +45,22 @@ ${ENGINE_HELP}
   --backend auto|gpu|node|wasm|cpu  the TF.js backend (for --engine tfjs, and loading)`;
 
 export async function runSegment(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs('segment', argv, {
-    model: { type: 'string', short: 'm' },
-    out: { type: 'string', short: 'o' },
-    ...SEGMENT_FLAGS,
-    'min-area': { type: 'string' },
-    outputs: { type: 'string' },
-    channel: { type: 'string' },
-    'pixel-size': { type: 'string' },
-    backend: { type: 'string', short: 'b' },
-    ...ENGINE_FLAGS,
-  }, true);
+  const { values, positionals } = parseCommandArgs(
+    'segment',
+    argv,
+    {
+      model: { type: 'string', short: 'm' },
+      out: { type: 'string', short: 'o' },
+      ...SEGMENT_FLAGS,
+      'min-area': { type: 'string' },
+      outputs: { type: 'string' },
+      channel: { type: 'string' },
+      'pixel-size': { type: 'string' },
+      backend: { type: 'string', short: 'b' },
+      ...ENGINE_FLAGS,
+    },
+    true,
+  );
   if (values.help) {
     console.log(HELP);
     return 0;
@@ -75,9 +80,19 @@ export async function runSegment(argv: string[]): Promise<number> {
     if (other !== undefined) throw new CliError(`${other} and ${image} would both write ${base}_* outputs; segment them into different --out folders`);
     bases.set(base, image);
   }
-  const options = { ...segmentOptionsFromFlags(values), minArea: values['min-area'] === undefined ? undefined : intOption('min-area', values['min-area'], 0, 0) };
-  const outputs = values.outputs === undefined ? undefined : String(values.outputs).split(',').map((k) => k.trim()).filter(Boolean);
-  for (const k of outputs ?? []) if (!(OUTPUT_KINDS as readonly string[]).includes(k)) throw new CliError(`--outputs: unknown kind "${k}" (choose from ${OUTPUT_KINDS.join(',')})`);
+  const options = {
+    ...segmentOptionsFromFlags(values),
+    minArea: values['min-area'] === undefined ? undefined : intOption('min-area', values['min-area'], 0, 0),
+  };
+  const outputs =
+    values.outputs === undefined
+      ? undefined
+      : String(values.outputs)
+          .split(',')
+          .map((k) => k.trim())
+          .filter(Boolean);
+  for (const k of outputs ?? [])
+    if (!(OUTPUT_KINDS as readonly string[]).includes(k)) throw new CliError(`--outputs: unknown kind "${k}" (choose from ${OUTPUT_KINDS.join(',')})`);
   if (outputs && outputs.length === 0) throw new CliError(`--outputs needs at least one of ${OUTPUT_KINDS.join(',')}`);
   const channel = values.channel === undefined ? undefined : intOption('channel', values.channel, 0, 0);
   const pixelSize = values['pixel-size'] === undefined ? undefined : numberOption('pixel-size', values['pixel-size'], 1, 1e-6, 1e6);
@@ -100,7 +115,12 @@ export async function runSegment(argv: string[]): Promise<number> {
         bar.done();
         const recorded = pixelSize === undefined ? readPixelSize(file) : undefined;
         if (recorded) console.log(`${file}: pixel size ${+recorded.microns.toPrecision(6)} um (from its ${recorded.source}); measurements in microns`);
-        const paths = await writeSegmentationOutputs(result, image, out, outputBase(file), { imagePath: path.resolve(file), model: { dir, preset: metadata.preset }, outputs: outputs as OutputKind[] | undefined, pixelSize: pixelSize ?? recorded?.microns });
+        const paths = await writeSegmentationOutputs(result, image, out, outputBase(file), {
+          imagePath: path.resolve(file),
+          model: { dir, preset: metadata.preset },
+          outputs: outputs as OutputKind[] | undefined,
+          pixelSize: pixelSize ?? recorded?.microns,
+        });
         console.log(`${file}: ${result.count} nuclei, mean area ${result.meanArea.toFixed(1)} px`);
         for (const [kind, p] of Object.entries(paths)) console.log(`  ${kind.padEnd(12)} ${p}`);
       } catch (e) {

@@ -27,7 +27,10 @@ export async function runSynth(argv: string[]): Promise<void> {
   if (fs.existsSync(out) && fs.readdirSync(out).length > 0) throw new CliError(`${out} is not empty: give a new or empty --out folder`);
   const bar = createProgressBar('synth');
   const ids = await generateSyntheticDataset(out, {
-    count, width: size, height: size, seed,
+    count,
+    width: size,
+    height: size,
+    seed,
     onProgress: (done, total) => bar.update(done, total),
   });
   bar.done(`synth: wrote ${ids.length} images to ${out}`);

@@ -4,10 +4,30 @@ import * as path from 'path';
 import type * as tf from '@tensorflow/tfjs';
 import { isAlive } from '@nuclei/data';
 import {
-  buildUNet, isPresetName, METADATA_FILE, parseMetadata, resolveConfig, PRESETS, type ModelMetadata, type PresetName, type UNetConfig,
+  buildUNet,
+  isPresetName,
+  METADATA_FILE,
+  parseMetadata,
+  resolveConfig,
+  PRESETS,
+  type ModelMetadata,
+  type PresetName,
+  type UNetConfig,
 } from '@nuclei/model';
 import {
-  DEFAULT_CROP_OPTIONS, DEFAULT_OPTIONS, defaultCallbacks, defaultWorkerCount, LAST_DIR, loadStartingModel, prepareRecipe, RECIPES, resumeTraining, train, trainingStateOf, type ProgressEvent, type TrainResult,
+  DEFAULT_CROP_OPTIONS,
+  DEFAULT_OPTIONS,
+  defaultCallbacks,
+  defaultWorkerCount,
+  LAST_DIR,
+  loadStartingModel,
+  prepareRecipe,
+  RECIPES,
+  resumeTraining,
+  train,
+  trainingStateOf,
+  type ProgressEvent,
+  type TrainResult,
 } from '@nuclei/training';
 import { choiceOption, intOption, numberOption, parseCommandArgs } from '../args';
 import { CliError } from '../cli-error';
@@ -54,17 +74,24 @@ export function renderProgress(event: ProgressEvent, bar = createProgressBar('tr
   const pct = (v?: number) => (v === undefined ? '-' : v.toFixed(4));
   switch (event.type) {
     case 'train-begin':
-      console.log(`training ${event.trainSize} images, validating on ${event.valSize}; epochs ${event.initialEpoch + 1}..${event.epochs}, ${event.batchesPerEpoch} batches each`);
+      console.log(
+        `training ${event.trainSize} images, validating on ${event.valSize}; epochs ${event.initialEpoch + 1}..${event.epochs}, ${event.batchesPerEpoch} batches each`,
+      );
       break;
     case 'batch':
-      bar.update(event.batch + 1, event.batches,
+      bar.update(
+        event.batch + 1,
+        event.batches,
         `epoch ${event.epoch + 1}/${event.epochs} loss ${pct(event.loss)} acc ${pct(event.acc)} iou ${pct(event.iou)} ` +
-        `${event.imagesPerSecond.toFixed(2)} img/s ETA ${formatDuration(event.etaSeconds ?? NaN)}`);
+          `${event.imagesPerSecond.toFixed(2)} img/s ETA ${formatDuration(event.etaSeconds ?? NaN)}`,
+      );
       break;
     case 'epoch-end': {
       const l = event.logs;
-      bar.done(`epoch ${event.epoch + 1}/${event.epochs}: loss ${pct(l.loss)} acc ${pct(l.acc)} iou ${pct(l.iou)} | ` +
-        `val_loss ${pct(l.val_loss)} val_acc ${pct(l.val_acc)} val_iou ${pct(l.val_iou)} | ${event.seconds.toFixed(1)} s, ETA ${formatDuration(event.etaSeconds ?? NaN)}`);
+      bar.done(
+        `epoch ${event.epoch + 1}/${event.epochs}: loss ${pct(l.loss)} acc ${pct(l.acc)} iou ${pct(l.iou)} | ` +
+          `val_loss ${pct(l.val_loss)} val_acc ${pct(l.val_acc)} val_iou ${pct(l.val_iou)} | ${event.seconds.toFixed(1)} s, ETA ${formatDuration(event.etaSeconds ?? NaN)}`,
+      );
       break;
     }
     case 'train-end':
@@ -132,7 +159,8 @@ export async function runTrain(argv: string[]): Promise<number> {
       augment: [values.augment ? true : undefined, stored.augment],
     };
     for (const [flag, [mine, theirs]] of Object.entries(given)) {
-      if (mine !== undefined && mine !== theirs) throw new CliError(`--resume: --${flag} ${mine} differs from the run in ${out} (${flag} ${theirs}); leave it out to continue that run`);
+      if (mine !== undefined && mine !== theirs)
+        throw new CliError(`--resume: --${flag} ${mine} differs from the run in ${out} (${flag} ${theirs}); leave it out to continue that run`);
     }
   }
   const recipeName = (stored?.recipe ?? choiceOption('recipe', values.recipe, Object.keys(RECIPES), 'nuclei')) as keyof typeof RECIPES;
@@ -151,25 +179,35 @@ export async function runTrain(argv: string[]): Promise<number> {
     seed: stored ? undefined : intOption('seed', values.seed, DEFAULT_OPTIONS.seed, 0),
     augment: stored ? undefined : recipe.crops || Boolean(values.augment),
   };
-  if (stored && (values.input !== undefined || values.loss !== undefined)) throw new CliError('--resume continues the stored network: --input and --loss cannot change');
+  if (stored && (values.input !== undefined || values.loss !== undefined))
+    throw new CliError('--resume continues the stored network: --input and --loss cannot change');
   if (!recipe.crops && values.input !== undefined) throw new CliError('--input applies to the nuclei recipe (the seed recipe takes 8-bit RGB)');
-  if (!recipe.crops && values.crops !== undefined) throw new CliError(`--crops only applies to the crop recipe (nuclei); the seed recipe trains on whole images`);
-  if (!recipe.crops && values['balance-kinds'] !== undefined) throw new CliError(`--balance-kinds only applies to the crop recipe (nuclei); the seed recipe trains on whole images`);
-  if (recipe.crops && values.augment) throw new CliError(`--augment is part of the nuclei recipe already (flips, rotations, scale and intensity jitter); it only applies to --recipe seed`);
+  if (!recipe.crops && values.crops !== undefined)
+    throw new CliError(`--crops only applies to the crop recipe (nuclei); the seed recipe trains on whole images`);
+  if (!recipe.crops && values['balance-kinds'] !== undefined)
+    throw new CliError(`--balance-kinds only applies to the crop recipe (nuclei); the seed recipe trains on whole images`);
+  if (recipe.crops && values.augment)
+    throw new CliError(`--augment is part of the nuclei recipe already (flips, rotations, scale and intensity jitter); it only applies to --recipe seed`);
   const cropsPerImage = stored?.cropsPerImage ?? intOption('crops', values.crops, DEFAULT_CROP_OPTIONS.cropsPerImage, 1);
   const kindBalance = stored?.kindBalance ?? numberOption('balance-kinds', values['balance-kinds'], DEFAULT_CROP_OPTIONS.kindBalance ?? 0, 0, 1);
   if (!fs.existsSync(data)) throw new CliError(`${data}: no such folder`);
   const backend = await activateBackend(values.backend);
-  const start = values.from === undefined ? undefined : await loadStartingModel(path.resolve(String(values.from)), values.lr === undefined ? undefined : numberOption('lr', values.lr, 1e-4, 1e-7, 1));
+  const start =
+    values.from === undefined
+      ? undefined
+      : await loadStartingModel(path.resolve(String(values.from)), values.lr === undefined ? undefined : numberOption('lr', values.lr, 1e-4, 1e-7, 1));
   if (start && values.recipe !== undefined && values.recipe !== start.recipe) {
     start.dispose();
-    throw new CliError(`--from ${start.dir} trains with the ${start.recipe} recipe (${start.preprocessing ? 'it takes normalised input' : 'a seed model'}), not --recipe ${values.recipe}`);
+    throw new CliError(
+      `--from ${start.dir} trains with the ${start.recipe} recipe (${start.preprocessing ? 'it takes normalised input' : 'a seed model'}), not --recipe ${values.recipe}`,
+    );
   }
   if (start) console.log(`fine-tuning ${start.dir} (${start.recipe} recipe, learning rate ${start.config.learningRate})`);
   const learningRate = start?.config.learningRate ?? stored?.learningRate ?? numberOption('lr', values.lr, 1e-3, 1e-7, 1);
   const workers = values.workers === undefined || values.workers === 'auto' ? defaultWorkerCount(backend) : intOption('workers', values.workers, 1, 1);
   const cores = os.cpus().length;
-  if (workers > cores) throw new CliError(`--workers ${workers} is more than this machine's ${cores} cores (replicas beyond the cores only slow each other down)`);
+  if (workers > cores)
+    throw new CliError(`--workers ${workers} is more than this machine's ${cores} cores (replicas beyond the cores only slow each other down)`);
 
   const loadBar = createProgressBar('load');
   const prepared = await prepareRecipe(data, {
@@ -179,10 +217,12 @@ export async function runTrain(argv: string[]): Promise<number> {
     learningRate,
     cropsPerImage,
     kindBalance,
-    ...(stored || start ? {} : {
-      channels: values.input === undefined ? undefined : choiceOption('input', values.input, ['rgb', 'gray'] as const, 'rgb'),
-      loss: values.loss === undefined ? undefined : choiceOption('loss', values.loss, ['bce', 'bceDice'] as const, 'bceDice'),
-    }),
+    ...(stored || start
+      ? {}
+      : {
+          channels: values.input === undefined ? undefined : choiceOption('input', values.input, ['rgb', 'gray'] as const, 'rgb'),
+          loss: values.loss === undefined ? undefined : choiceOption('loss', values.loss, ['bce', 'bceDice'] as const, 'bceDice'),
+        }),
     skipInvalid: Boolean(values['skip-invalid']),
     cacheDir: values['no-cache'] ? false : undefined,
     onProgress: (p) => loadBar.update(p.done, p.total, p.phase),
@@ -191,9 +231,11 @@ export async function runTrain(argv: string[]): Promise<number> {
     throw e.name === 'NucleiInputError' ? e : new CliError(e.message);
   });
   const { data: trainData, config, preprocessing, skipped } = prepared;
-  loadBar.done(recipe.crops
-    ? `loaded ${prepared.samples} full-size images from ${data}; ${cropsPerImage} ${config.inputSize}x${config.inputSize} crops per image per epoch${kindBalance ? `, rare kinds of image oversampled (balance ${kindBalance})` : ''}`
-    : `loaded ${prepared.samples} images from ${data} at ${config.inputSize}x${config.inputSize}`);
+  loadBar.done(
+    recipe.crops
+      ? `loaded ${prepared.samples} full-size images from ${data}; ${cropsPerImage} ${config.inputSize}x${config.inputSize} crops per image per epoch${kindBalance ? `, rare kinds of image oversampled (balance ${kindBalance})` : ''}`
+      : `loaded ${prepared.samples} images from ${data} at ${config.inputSize}x${config.inputSize}`,
+  );
   const base = resolveConfig(isPresetName(preset) ? preset : recipe.preset);
   if (skipped.length) console.warn(`skipped ${skipped.length} samples`);
   for (const s of skipped) console.warn(`  skipped ${s.id}: ${s.reason}`);
@@ -201,7 +243,11 @@ export async function runTrain(argv: string[]): Promise<number> {
   const callbacks = defaultCallbacks(out, {
     onProgress: (e) => renderProgress(e, bar),
     metadata: {
-      preset: stored ? stored.preset : !start && isPresetName(preset) && presetMatches(preset, config) && size === base.inputSize && learningRate === base.learningRate ? preset : 'custom',
+      preset: stored
+        ? stored.preset
+        : !start && isPresetName(preset) && presetMatches(preset, config) && size === base.inputSize && learningRate === base.learningRate
+          ? preset
+          : 'custom',
       config,
       training: { dataset: data, backend, recipe: start?.recipe ?? recipeName, ...(start ? { fineTunedFrom: path.basename(start.dir) } : {}) },
       ...(preprocessing ? { preprocessing } : {}),
@@ -292,11 +338,13 @@ function presetMatches(name: string, stored: UNetConfig): boolean {
 /** Refuses outputs that would lose or corrupt something: a finished run, or the dataset itself. */
 function checkOutputFolder(data: string, out: string, resume: boolean, overwrite: boolean): void {
   const inside = (a: string, b: string) => a === b || a.startsWith(b + path.sep);
-  if (inside(out, data)) throw new CliError(`--out ${out} is inside the dataset ${data}: checkpoints there would be read as samples; choose a folder outside it`);
+  if (inside(out, data))
+    throw new CliError(`--out ${out} is inside the dataset ${data}: checkpoints there would be read as samples; choose a folder outside it`);
   if (inside(data, out)) throw new CliError(`the dataset ${data} is inside --out ${out}: choose an output folder that does not contain the data`);
   if (resume || overwrite) return;
   const existing = ['last', 'best', 'history.csv'].filter((f) => fs.existsSync(path.join(out, f)));
-  if (existing.length) throw new CliError(`${out} already holds a training run (${existing.join(', ')}): add --resume to continue it or --overwrite to start again`);
+  if (existing.length)
+    throw new CliError(`${out} already holds a training run (${existing.join(', ')}): add --resume to continue it or --overwrite to start again`);
 }
 
 /**

@@ -23,7 +23,9 @@ const TOLERANCE = 0.001;
 
 /** The dataset a model was published from, found on this machine. */
 function findData(given: unknown, recorded: string | undefined): string {
-  const candidates = [given, process.env.NUCLEI_DSB_DIR, recorded, recorded && path.join('..', 'shared', 'data', path.basename(recorded))].filter(Boolean).map((p) => path.resolve(String(p)));
+  const candidates = [given, process.env.NUCLEI_DSB_DIR, recorded, recorded && path.join('..', 'shared', 'data', path.basename(recorded))]
+    .filter(Boolean)
+    .map((p) => path.resolve(String(p)));
   const found = candidates.find((p) => fs.existsSync(p));
   if (!found) throw new CliError(`no dataset found for this model (tried ${candidates.join(', ')}): pass --data DIR`);
   return found;
@@ -49,13 +51,19 @@ export async function runVerify(argv: string[]): Promise<number> {
     const ids = metadata.training?.validationIds as string[] | undefined;
     if (!ids?.length) throw new CliError(`${dir}: its metadata records no validation ids (publish it again with this version)`);
     const evaluationFile = path.join(dir, 'evaluation.json');
-    const published = fs.existsSync(evaluationFile) ? (JSON.parse(fs.readFileSync(evaluationFile, 'utf8')).best?.rows as EvaluationRow[] | undefined) : undefined;
+    const published = fs.existsSync(evaluationFile)
+      ? (JSON.parse(fs.readFileSync(evaluationFile, 'utf8')).best?.rows as EvaluationRow[] | undefined)
+      : undefined;
     const data = findData(values.data, metadata.training?.dataset as string | undefined);
     const limit = values.limit === undefined ? ids.length : intOption('limit', values.limit, ids.length);
     const chosen = segmentOptionsForModel(metadata);
     console.log(`verifying ${dir} on ${Math.min(limit, ids.length)} of its ${ids.length} held-out images in ${data}; segmentation: ${describeOptions(chosen)}`);
     const bar = createProgressBar('verify');
-    const report = await evaluateModelOnDataset(data, predictor, { ...chosen, ids: ids.slice(0, limit), onProgress: (done, total, row) => bar.update(done, total, row.id) });
+    const report = await evaluateModelOnDataset(data, predictor, {
+      ...chosen,
+      ids: ids.slice(0, limit),
+      onProgress: (done, total, row) => bar.update(done, total, row.id),
+    });
     bar.done();
     const { rows, mean: now } = report;
     const problems: string[] = [];

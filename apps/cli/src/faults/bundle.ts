@@ -10,8 +10,15 @@ export function buildCliBundle(name: string): { file: string; remove: () => void
   const file = path.join(__dirname, '..', '..', 'dist', `fault-${name}-${process.pid}.js`);
   const esbuild = require('esbuild');
   esbuild.buildSync({
-    entryPoints: [path.join(__dirname, '..', 'main.ts')], outfile: file, bundle: true, platform: 'node', target: 'node20',
-    format: 'cjs', external: ['@tensorflow/*', 'sharp', 'onnxruntime-node'], tsconfig: path.join(__dirname, '../../../../tsconfig.base.json'), logLevel: 'error',
+    entryPoints: [path.join(__dirname, '..', 'main.ts')],
+    outfile: file,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    external: ['@tensorflow/*', 'sharp', 'onnxruntime-node'],
+    tsconfig: path.join(__dirname, '../../../../tsconfig.base.json'),
+    logLevel: 'error',
   });
   return { file, remove: () => fs.rmSync(file, { force: true }) };
 }

@@ -22,7 +22,20 @@ function result(width: number, height: number, seed: number): { image: ReturnTyp
   masks.forEach((m, k) => m.forEach((v, i) => v && (labels[i] = k + 1)));
   const mask = Uint8Array.from(labels, (v) => (v ? 1 : 0));
   const areas = masks.map((m) => m.reduce((a, b) => a + b, 0));
-  const r: SegmentResult = { width, height, probability: new Float32Array(width * height), mask, labels, count: masks.length, areas, meanArea: 1, mode: 'tile', tiles: 1, threshold: 0.5, split: 'watershed' };
+  const r: SegmentResult = {
+    width,
+    height,
+    probability: new Float32Array(width * height),
+    mask,
+    labels,
+    count: masks.length,
+    areas,
+    meanArea: 1,
+    mode: 'tile',
+    tiles: 1,
+    threshold: 0.5,
+    split: 'watershed',
+  };
   return { image, r };
 }
 
@@ -38,7 +51,9 @@ function result(width: number, height: number, seed: number): { image: ReturnTyp
     fs.writeFileSync(filler, Buffer.alloc(Math.max(0, free() - 6 * 1024)));
     try {
       const second = result(400, 400, 2);
-      await expect(writeSegmentationOutputs(second.r, second.image, out, 'img')).rejects.toThrow(/img.*: could not write it \(ENOSPC\); any earlier file there is unchanged/);
+      await expect(writeSegmentationOutputs(second.r, second.image, out, 'img')).rejects.toThrow(
+        /img.*: could not write it \(ENOSPC\); any earlier file there is unchanged/,
+      );
       for (const f of fs.readdirSync(out)) {
         expect(f.endsWith('.tmp')).toBe(false); // failed temps are removed
         const now = fs.readFileSync(path.join(out, f));

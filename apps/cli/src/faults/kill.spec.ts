@@ -44,7 +44,25 @@ function runAndKill(args: string[], ms: number): Promise<void> {
   });
 }
 
-const trainArgs = (out: string) => ['train', '--data', data, '--out', out, '--recipe', 'seed', '--preset', 'small', '--size', '32', '--batch', '4', '--backend', 'wasm', '--workers', '1'];
+const trainArgs = (out: string) => [
+  'train',
+  '--data',
+  data,
+  '--out',
+  out,
+  '--recipe',
+  'seed',
+  '--preset',
+  'small',
+  '--size',
+  '32',
+  '--batch',
+  '4',
+  '--backend',
+  'wasm',
+  '--workers',
+  '1',
+];
 
 describe('kill -9 during training', () => {
   it(`leaves loadable checkpoints that resume, in ${TRIALS} seeded trials`, async () => {
@@ -64,7 +82,11 @@ describe('kill -9 during training', () => {
         // The lock of the killed run is stale, its temp folders are cleaned, and the run continues.
         const meta = JSON.parse(fs.readFileSync(path.join(out, 'last', 'nuclei-model.json'), 'utf8'));
         const next = meta.training.state.epoch + 2;
-        const r = spawnSync(process.execPath, [cli.file, 'train', '--data', data, '--out', out, '--resume', '--epochs', String(next), '--backend', 'wasm', '--workers', '1'], { encoding: 'utf8' });
+        const r = spawnSync(
+          process.execPath,
+          [cli.file, 'train', '--data', data, '--out', out, '--resume', '--epochs', String(next), '--backend', 'wasm', '--workers', '1'],
+          { encoding: 'utf8' },
+        );
         expect([r.status, r.stderr.split('\n').filter((l) => /error|failed/i.test(l))]).toEqual([0, []]);
         expect(fs.readdirSync(out).filter((n) => n.includes('.saving-'))).toEqual([]);
       }
@@ -85,7 +107,8 @@ describe('kill -9 during segment', () => {
         for (const s of suffixes) {
           const f = path.join(out, `${id}${s}`);
           if (!fs.existsSync(f)) continue;
-          if (s.endsWith('.png')) await sharp(f).raw().toBuffer(); // decodes completely
+          if (s.endsWith('.png'))
+            await sharp(f).raw().toBuffer(); // decodes completely
           else if (s === '.json') JSON.parse(fs.readFileSync(f, 'utf8'));
           else expect(fs.readFileSync(f, 'utf8')).toMatch(/^ImageId,EncodedPixels\n(.*\n)*$/);
         }

@@ -9,7 +9,29 @@ jest.setTimeout(300_000);
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'nuclei-overwrite-'));
 const data = path.join(root, 'data');
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
-const train = (out: string, ...more: string[]) => runCli(['train', '--data', data, '--out', out, '--recipe', 'seed', '--preset', 'small', '--size', '32', '--batch', '4', '--epochs', '1', '--backend', 'wasm', '--workers', '1', ...more]);
+const train = (out: string, ...more: string[]) =>
+  runCli([
+    'train',
+    '--data',
+    data,
+    '--out',
+    out,
+    '--recipe',
+    'seed',
+    '--preset',
+    'small',
+    '--size',
+    '32',
+    '--batch',
+    '4',
+    '--epochs',
+    '1',
+    '--backend',
+    'wasm',
+    '--workers',
+    '1',
+    ...more,
+  ]);
 
 beforeAll(async () => {
   expect((await runCli(['synth', '--out', data, '--count', '6', '--size', '64'])).code).toBe(0);
@@ -43,7 +65,7 @@ describe('refusals that keep results', () => {
     expect(around.err.join('\n')).toMatch(/is inside --out/);
   });
 
-  it('a second train on the same folder is refused while the first holds its lock; a dead run\'s lock is taken over', async () => {
+  it("a second train on the same folder is refused while the first holds its lock; a dead run's lock is taken over", async () => {
     const out = path.join(root, 'locked');
     fs.mkdirSync(out);
     fs.writeFileSync(path.join(out, '.nuclei-train.lock'), `${process.ppid}\n`); // a live process

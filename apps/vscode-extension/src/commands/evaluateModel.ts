@@ -11,8 +11,15 @@ import { createNucleiPanel } from '../webview/panel';
 import type { EvaluationReport } from '../engine';
 
 const COLUMNS: Array<[keyof EvaluationReport['mean'] | 'predCount' | 'trueCount', string]> = [
-  ['iou', 'IoU'], ['dice', 'Dice'], ['accuracy', 'accuracy'], ['precision', 'precision'], ['recall', 'recall'],
-  ['dsb', 'DSB score'], ['ap50', 'AP@0.5'], ['predCount', 'found'], ['trueCount', 'true'],
+  ['iou', 'IoU'],
+  ['dice', 'Dice'],
+  ['accuracy', 'accuracy'],
+  ['precision', 'precision'],
+  ['recall', 'recall'],
+  ['dsb', 'DSB score'],
+  ['ap50', 'AP@0.5'],
+  ['predCount', 'found'],
+  ['trueCount', 'true'],
 ];
 
 /** What each column means, for the table's header tooltips. */
@@ -22,7 +29,8 @@ export const METRIC_TIPS: Record<string, string> = {
   accuracy: 'Pixels labelled right (nucleus or background), over all pixels',
   precision: 'Found nucleus pixels that are true nucleus pixels',
   recall: 'True nucleus pixels that were found',
-  'DSB score': 'The 2018 Data Science Bowl score: per IoU threshold 0.5..0.95, matched nuclei / (matched + missed + spurious), averaged. It counts nuclei, so merged or split nuclei lower it',
+  'DSB score':
+    'The 2018 Data Science Bowl score: per IoU threshold 0.5..0.95, matched nuclei / (matched + missed + spurious), averaged. It counts nuclei, so merged or split nuclei lower it',
   'AP@0.5': 'The same count at IoU 0.5 only: nuclei found roughly right',
   found: 'Nuclei the model found',
   true: 'Nuclei in the annotation',
@@ -54,15 +62,17 @@ export function comparisonTable(a: EvaluationReport, b: EvaluationReport): Metri
   const tips: Record<string, string> = { true: METRIC_TIPS.true };
   for (const [, t] of keys) for (const side of ['A', 'B']) tips[`${t} ${side}`] = `${METRIC_TIPS[t]} (model ${side})`;
   const byId = new Map(b.rows.map((r) => [r.id, r]));
-  const rows = a.rows.filter((r) => byId.has(r.id)).map((ra) => {
-    const rb = byId.get(ra.id)!;
-    const values: Record<string, number> = { true: ra.trueCount };
-    for (const [key, t] of keys) {
-      values[`${t} A`] = rowValue(ra, key);
-      values[`${t} B`] = rowValue(rb, key);
-    }
-    return { name: ra.id, values };
-  });
+  const rows = a.rows
+    .filter((r) => byId.has(r.id))
+    .map((ra) => {
+      const rb = byId.get(ra.id)!;
+      const values: Record<string, number> = { true: ra.trueCount };
+      for (const [key, t] of keys) {
+        values[`${t} A`] = rowValue(ra, key);
+        values[`${t} B`] = rowValue(rb, key);
+      }
+      return { name: ra.id, values };
+    });
   const mean: Record<string, number> = {};
   for (const c of columns) mean[c] = rows.reduce((s, r) => s + r.values[c], 0) / Math.max(1, rows.length);
   return { columns, rows, mean, tips };
@@ -71,18 +81,24 @@ export function comparisonTable(a: EvaluationReport, b: EvaluationReport): Metri
 /** The table as CSV (one row per image, then the mean), numbers at full precision. */
 export function tableCsv(table: MetricsTable): string {
   const quote = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
-  const line = (name: string, values: Record<string, number>) => [quote(name), ...table.columns.map((c) => (values[c] === undefined ? '' : String(values[c])))].join(',');
+  const line = (name: string, values: Record<string, number>) =>
+    [quote(name), ...table.columns.map((c) => (values[c] === undefined ? '' : String(values[c])))].join(',');
   return [['image', ...table.columns].map(quote).join(','), ...table.rows.map((r) => line(r.name, r.values)), line('mean', table.mean)].join('\n') + '\n';
 }
 
 /** A labelled folder: the argument, else a folder dialog. */
 async function pickDataset(arg: unknown, openLabel: string): Promise<vscode.Uri | undefined> {
   if (arg instanceof vscode.Uri) return arg;
-  return (await vscode.window.showOpenDialog({
-    canSelectFiles: false, canSelectFolders: true, canSelectMany: false,
-    title: 'Labelled dataset folder to evaluate on (Data Science Bowl layout, or images beside label images)', openLabel,
-    defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
-  }))?.[0];
+  return (
+    await vscode.window.showOpenDialog({
+      canSelectFiles: false,
+      canSelectFolders: true,
+      canSelectMany: false,
+      title: 'Labelled dataset folder to evaluate on (Data Science Bowl layout, or images beside label images)',
+      openLabel,
+      defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
+    })
+  )?.[0];
 }
 
 type Model = { dir: string; isDefault: boolean };
@@ -105,11 +121,18 @@ async function scoreModels(context: vscode.ExtensionContext, log: Logger, datase
         progress.report({ message: `${which}loading model` });
         const loaded = await engine.loadModelCached(model.dir, config.engine);
         log.info(loaded.engineLine);
-        const { report, text } = await engine.evaluate(dataset.fsPath, loaded.predictor, loaded.metadata, { mode: config.tiling, threshold: config.threshold }, (done, total, id) => {
-          const pct = total > 0 ? ((k + done / total) / models.length) * 100 : 0;
-          progress.report({ message: `${which}${done}/${total}${id ? ` ${id}` : ''}`, increment: Math.max(0, pct - last) });
-          last = pct;
-        }, controller.signal);
+        const { report, text } = await engine.evaluate(
+          dataset.fsPath,
+          loaded.predictor,
+          loaded.metadata,
+          { mode: config.tiling, threshold: config.threshold },
+          (done, total, id) => {
+            const pct = total > 0 ? ((k + done / total) / models.length) * 100 : 0;
+            progress.report({ message: `${which}${done}/${total}${id ? ` ${id}` : ''}`, increment: Math.max(0, pct - last) });
+            last = pct;
+          },
+          controller.signal,
+        );
         log.info(`evaluate: ${model.dir} on ${datasetName}\n${text}`);
         reports.push(report);
       }
@@ -123,7 +146,11 @@ function evaluationPanel(context: vscode.ExtensionContext, log: Logger, title: s
   return createNucleiPanel(context.extensionUri, 'evaluate', title, [], async (m) => {
     const t = table();
     if (m.type !== 'exportCsv' || !t) return;
-    const uri = await vscode.window.showSaveDialog({ title: 'Save the table as CSV', filters: { CSV: ['csv'] }, defaultUri: vscode.Uri.file(path.join(vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '', csvName)) });
+    const uri = await vscode.window.showSaveDialog({
+      title: 'Save the table as CSV',
+      filters: { CSV: ['csv'] },
+      defaultUri: vscode.Uri.file(path.join(vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '', csvName)),
+    });
     if (!uri) return;
     const engine = await import('../engine');
     await engine.writeTextAtomic(uri.fsPath, tableCsv(t));
@@ -146,7 +173,12 @@ async function failed(log: Logger, err: unknown, dataset: vscode.Uri, panel: Ret
 }
 
 /** Evaluates the model in use, or `modelDir` (a model just trained), on a labelled folder. */
-export async function evaluateModelCommand(context: vscode.ExtensionContext, log: Logger, datasetArg?: unknown, modelDir?: string): Promise<MetricsTable | undefined> {
+export async function evaluateModelCommand(
+  context: vscode.ExtensionContext,
+  log: Logger,
+  datasetArg?: unknown,
+  modelDir?: string,
+): Promise<MetricsTable | undefined> {
   const dataset = await pickDataset(datasetArg, 'Evaluate');
   if (!dataset) return undefined;
   const model = modelDir ? { dir: modelDir, isDefault: false } : resolveModelDir(readConfig(), context.extensionPath);
@@ -159,7 +191,13 @@ export async function evaluateModelCommand(context: vscode.ExtensionContext, log
     return undefined;
   }
   let table: MetricsTable | undefined;
-  const panel = evaluationPanel(context, log, `Nuclei evaluation: ${datasetName} · ${describeModelDir(model.dir, model.isDefault).label}`, () => table, `${datasetName}-evaluation.csv`);
+  const panel = evaluationPanel(
+    context,
+    log,
+    `Nuclei evaluation: ${datasetName} · ${describeModelDir(model.dir, model.isDefault).label}`,
+    () => table,
+    `${datasetName}-evaluation.csv`,
+  );
   try {
     const [report] = await scoreModels(context, log, dataset, [model]);
     table = reportToTable(report);

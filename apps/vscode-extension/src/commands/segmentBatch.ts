@@ -16,7 +16,8 @@ export function batchImages(uris: readonly vscode.Uri[]): string[] {
   for (const u of uris) {
     const p = u.fsPath;
     if (fs.existsSync(p) && fs.statSync(p).isDirectory()) {
-      for (const name of fs.readdirSync(p).sort()) if (!name.startsWith('.') && isSupportedImage(name) && fs.statSync(path.join(p, name)).isFile()) files.push(path.join(p, name));
+      for (const name of fs.readdirSync(p).sort())
+        if (!name.startsWith('.') && isSupportedImage(name) && fs.statSync(path.join(p, name)).isFile()) files.push(path.join(p, name));
     } else if (isSupportedImage(p)) files.push(p);
   }
   return [...new Set(files)];
@@ -45,7 +46,9 @@ export async function segmentBatchCommand(context: vscode.ExtensionContext, log:
   if (existing.length) {
     const choice = await vscode.window.showWarningMessage(
       `Nuclei: ${existing.length} of the ${files.length} images already have outputs from this model (${path.basename(runFolder(existing[0], model.dir))}${existing.length > 1 ? ', ...' : ''}). Replace them?`,
-      { modal: true }, 'Replace');
+      { modal: true },
+      'Replace',
+    );
     if (choice !== 'Replace') return undefined;
   }
   log.info(`segment: ${files.length} images with ${model.dir}`);
@@ -67,12 +70,31 @@ export async function segmentBatchCommand(context: vscode.ExtensionContext, log:
         progress.report({ message: `${i + 1}/${files.length} ${path.basename(file)}`, increment: 100 / files.length });
         try {
           const image = await engine.readImage(file);
-          const result = await engine.segmentImage(image, loaded.predictor, loaded.metadata, { mode: config.tiling, threshold: config.threshold, source: file, signal: controller.signal });
+          const result = await engine.segmentImage(image, loaded.predictor, loaded.metadata, {
+            mode: config.tiling,
+            threshold: config.threshold,
+            source: file,
+            signal: controller.signal,
+          });
           // Replacing was confirmed above for the whole batch.
-          const saved = await saveOutputs({ imagePath: file, image, result, modelDir: model.dir, pixelSize: await pixelSizeFor(file, config.pixelSize, log) }, 'all', false, log, { replace: true });
+          const saved = await saveOutputs(
+            { imagePath: file, image, result, modelDir: model.dir, pixelSize: await pixelSizeFor(file, config.pixelSize, log) },
+            'all',
+            false,
+            log,
+            { replace: true },
+          );
           const areas = [...result.areas].sort((a, b) => a - b);
           const covered = (100 * areas.reduce((a, b) => a + b, 0)) / (result.width * result.height);
-          rows.push({ name: path.basename(file), values: { nuclei: result.count, 'mean area (px)': result.meanArea, 'median area (px)': areas.length ? areas[areas.length >> 1] : 0, 'covered (%)': covered } });
+          rows.push({
+            name: path.basename(file),
+            values: {
+              nuclei: result.count,
+              'mean area (px)': result.meanArea,
+              'median area (px)': areas.length ? areas[areas.length >> 1] : 0,
+              'covered (%)': covered,
+            },
+          });
           log.info(`segment: ${file}: ${result.count} nuclei -> ${path.dirname(saved[0] ?? file)}`);
         } catch (err) {
           if ((err as Error).name === 'AbortError') break;
@@ -87,11 +109,25 @@ export async function segmentBatchCommand(context: vscode.ExtensionContext, log:
   for (const c of columns) mean[c] = rows.reduce((s, r) => s + r.values[c], 0) / Math.max(1, rows.length);
   const table: MetricsTable = { columns, rows, mean };
   const title = `${rows.length} of ${files.length} images${cancelled ? ' (cancelled)' : ''}`;
-  const panel = createNucleiPanel(context.extensionUri, 'evaluate', `Nuclei: ${title} · ${describeModelDir(model.dir, model.isDefault).label}`, [], () => undefined);
-  panel.send({ type: 'evaluation', datasetName: title, table, text: failed.length ? `failed: ${failed.map((f) => `${path.basename(f.file)} (${f.reason})`).join('; ')}` : undefined });
+  const panel = createNucleiPanel(
+    context.extensionUri,
+    'evaluate',
+    `Nuclei: ${title} · ${describeModelDir(model.dir, model.isDefault).label}`,
+    [],
+    () => undefined,
+  );
+  panel.send({
+    type: 'evaluation',
+    datasetName: title,
+    table,
+    text: failed.length ? `failed: ${failed.map((f) => `${path.basename(f.file)} (${f.reason})`).join('; ')}` : undefined,
+  });
   if (failed.length) {
-    void vscode.window.showErrorMessage(`Nuclei: ${failed.length} of ${files.length} images failed: ${failed.map((f) => path.basename(f.file)).join(', ')}`, 'Show log')
-      .then((c) => { if (c === 'Show log') log.show(); });
+    void vscode.window
+      .showErrorMessage(`Nuclei: ${failed.length} of ${files.length} images failed: ${failed.map((f) => path.basename(f.file)).join(', ')}`, 'Show log')
+      .then((c) => {
+        if (c === 'Show log') log.show();
+      });
   }
   return { table, failed, cancelled };
 }

@@ -51,12 +51,18 @@ export async function pixelSizeFor(file: string, setting: number | undefined, lo
   if (setting !== undefined) return setting;
   const engine = await import('../engine');
   const recorded = engine.pixelSizeOf(file);
-  if (recorded) log.info(`segment: ${path.basename(file)} records ${+recorded.microns.toPrecision(6)} um per pixel (${recorded.source}); measurements in microns`);
+  if (recorded)
+    log.info(`segment: ${path.basename(file)} records ${+recorded.microns.toPrecision(6)} um per pixel (${recorded.source}); measurements in microns`);
   return recorded?.microns;
 }
 
 /** Segments an image with the model in use, or with `modelDir` (a model just trained, tried before it is put to use). */
-export async function segmentImageCommand(context: vscode.ExtensionContext, log: Logger, arg?: unknown, modelDir?: string): Promise<SegmentationSession | undefined> {
+export async function segmentImageCommand(
+  context: vscode.ExtensionContext,
+  log: Logger,
+  arg?: unknown,
+  modelDir?: string,
+): Promise<SegmentationSession | undefined> {
   const uri = await pickImage(arg);
   if (!uri) {
     log.info('segment: no image chosen');
@@ -83,16 +89,26 @@ export async function pickChannel(file: string): Promise<number | undefined | nu
   const pages = await engine.imagePages(file);
   if (pages <= 1) return undefined;
   const items = Array.from({ length: pages }, (_, c) => ({ label: `Channel ${c}`, description: `page ${c + 1} of ${pages}`, channel: c }));
-  const picked = await vscode.window.showQuickPick(items, { title: `${path.basename(file)} has ${pages} channels`, placeHolder: 'Which channel shows the nuclei (for example DAPI or Hoechst)?' });
+  const picked = await vscode.window.showQuickPick(items, {
+    title: `${path.basename(file)} has ${pages} channels`,
+    placeHolder: 'Which channel shows the nuclei (for example DAPI or Hoechst)?',
+  });
   return picked ? picked.channel : null;
 }
 
 /** Reads and segments one image under a cancellable progress notification; errors are shown, naming the file. */
-export async function runSegmentation(context: vscode.ExtensionContext, log: Logger, file: string, options: { modelDir?: string; channel?: number } = {}): Promise<SegmentationSession | undefined> {
+export async function runSegmentation(
+  context: vscode.ExtensionContext,
+  log: Logger,
+  file: string,
+  options: { modelDir?: string; channel?: number } = {},
+): Promise<SegmentationSession | undefined> {
   const name = path.basename(file);
   const config = readConfig();
   const model = options.modelDir ? { dir: options.modelDir, isDefault: false } : resolveModelDir(config, context.extensionPath);
-  log.info(`segment: ${file}${options.channel === undefined ? '' : ` (channel ${options.channel})`} with ${model.isDefault ? 'the bundled default model' : 'model'} ${model.dir}`);
+  log.info(
+    `segment: ${file}${options.channel === undefined ? '' : ` (channel ${options.channel})`} with ${model.isDefault ? 'the bundled default model' : 'model'} ${model.dir}`,
+  );
   const problem = modelProblem(model);
   if (problem) {
     log.error(`segment: ${problem}`);
@@ -142,8 +158,9 @@ export async function runSegmentation(context: vscode.ExtensionContext, log: Log
     }
     log.error(`segment: ${file} failed`, err);
     const hint = model.isDefault ? '' : ` (model: ${model.dir})`;
-    void vscode.window.showErrorMessage(`Nuclei: could not segment ${name}: ${errorMessage(err)}${hint}`, 'Show log')
-      .then((choice) => { if (choice === 'Show log') log.show(); });
+    void vscode.window.showErrorMessage(`Nuclei: could not segment ${name}: ${errorMessage(err)}${hint}`, 'Show log').then((choice) => {
+      if (choice === 'Show log') log.show();
+    });
     return undefined;
   }
 }
@@ -162,10 +179,17 @@ export async function buildPayload(panel: NucleiPanel, session: SegmentationSess
   // Centroids and boxes go back to pixels (the viewer draws with them); the rest stays in the unit.
   const k = 1 / (session.pixelSize ?? 1);
   const nuclei: NucleusRow[] = engine.measure(result, image, session.pixelSize).map((m) => ({
-    label: m.label, area: m.area, perimeter: m.perimeter, equivalentDiameter: m.equivalentDiameter,
-    majorAxisLength: m.majorAxisLength, minorAxisLength: m.minorAxisLength, eccentricity: m.eccentricity, solidity: m.solidity,
+    label: m.label,
+    area: m.area,
+    perimeter: m.perimeter,
+    equivalentDiameter: m.equivalentDiameter,
+    majorAxisLength: m.majorAxisLength,
+    minorAxisLength: m.minorAxisLength,
+    eccentricity: m.eccentricity,
+    solidity: m.solidity,
     meanIntensity: m.intensity[0]?.mean ?? 0,
-    centroidX: m.centroidX * k, centroidY: m.centroidY * k,
+    centroidX: m.centroidX * k,
+    centroidY: m.centroidY * k,
     box: [Math.round(m.bboxX * k), Math.round(m.bboxY * k), Math.round(m.bboxWidth * k), Math.round(m.bboxHeight * k)],
   }));
   return {
@@ -207,7 +231,12 @@ export async function saveFromPage(session: SegmentationSession, what: SaveKind,
     if (files.length > 0) {
       p.send({ type: 'saved', files });
       const folder = path.dirname(files[0]);
-      void vscode.window.showInformationMessage(`Nuclei: saved ${files.length === 1 ? path.basename(files[0]) : `${files.length} files`} in ${folder}`, 'Reveal in File Explorer', 'Open Folder')
+      void vscode.window
+        .showInformationMessage(
+          `Nuclei: saved ${files.length === 1 ? path.basename(files[0]) : `${files.length} files`} in ${folder}`,
+          'Reveal in File Explorer',
+          'Open Folder',
+        )
         .then((choice) => {
           if (choice === 'Reveal in File Explorer') void vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(files[0]));
           if (choice === 'Open Folder') void vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(folder));
@@ -236,14 +265,24 @@ export function runFolder(imagePath: string, modelDir: string): string {
  * earlier ones are named and need a confirmation; each is written atomically by the writer, so an
  * interrupted save leaves old or new files whole.
  */
-export async function saveOutputs(session: SegmentationSession, what: SaveKind, pickLocation: boolean, log: Logger, options: { replace?: boolean } = {}): Promise<string[]> {
+export async function saveOutputs(
+  session: SegmentationSession,
+  what: SaveKind,
+  pickLocation: boolean,
+  log: Logger,
+  options: { replace?: boolean } = {},
+): Promise<string[]> {
   const engine = await import('../engine');
   const baseName = path.basename(session.imagePath, path.extname(session.imagePath));
   let outDir = runFolder(session.imagePath, session.modelDir);
   if (pickLocation) {
     const picked = await vscode.window.showOpenDialog({
-      canSelectFiles: false, canSelectFolders: true, canSelectMany: false,
-      defaultUri: vscode.Uri.file(path.dirname(session.imagePath)), openLabel: 'Save here', title: `Save the outputs of ${path.basename(session.imagePath)}`,
+      canSelectFiles: false,
+      canSelectFolders: true,
+      canSelectMany: false,
+      defaultUri: vscode.Uri.file(path.dirname(session.imagePath)),
+      openLabel: 'Save here',
+      title: `Save the outputs of ${path.basename(session.imagePath)}`,
     });
     if (!picked?.[0]) return [];
     outDir = picked[0].fsPath;
@@ -251,8 +290,16 @@ export async function saveOutputs(session: SegmentationSession, what: SaveKind, 
   const kinds = what === 'all' ? undefined : [what];
   const existing = engine.outputFiles(outDir, baseName, kinds).filter((t) => fs.existsSync(t));
   if (existing.length && !options.replace) {
-    const shown = existing.slice(0, 3).map((f) => path.basename(f)).join(', ') + (existing.length > 3 ? ` and ${existing.length - 3} more` : '');
-    const choice = await vscode.window.showWarningMessage(`Nuclei: ${shown} already exist${existing.length === 1 ? 's' : ''} in ${outDir}. Replace ${existing.length === 1 ? 'it' : 'them'}?`, { modal: true }, 'Replace');
+    const shown =
+      existing
+        .slice(0, 3)
+        .map((f) => path.basename(f))
+        .join(', ') + (existing.length > 3 ? ` and ${existing.length - 3} more` : '');
+    const choice = await vscode.window.showWarningMessage(
+      `Nuclei: ${shown} already exist${existing.length === 1 ? 's' : ''} in ${outDir}. Replace ${existing.length === 1 ? 'it' : 'them'}?`,
+      { modal: true },
+      'Replace',
+    );
     if (choice !== 'Replace') {
       log.info(`save: kept the existing outputs in ${outDir}`);
       return [];

@@ -25,9 +25,7 @@ interface Choice extends vscode.QuickPickItem {
 export async function pickModelDir(context: vscode.ExtensionContext, title: string, openLabel = 'Use this model'): Promise<string | undefined> {
   const current = resolveModelDir(readConfig(), context.extensionPath);
   const bundled = resolveModelDir({ ...readConfig(), modelPath: '' }, context.extensionPath);
-  const choices: Choice[] = [
-    { label: '$(package) Bundled model', description: describeModelDir(bundled.dir, true).detail, dir: '' },
-  ];
+  const choices: Choice[] = [{ label: '$(package) Bundled model', description: describeModelDir(bundled.dir, true).detail, dir: '' }];
   const recent = (context.globalState.get<string[]>(RECENT_KEY) ?? []).filter((d) => !modelProblem({ dir: d, isDefault: false }));
   if (recent.length) choices.push({ label: 'Recent', kind: vscode.QuickPickItemKind.Separator });
   for (const dir of recent) {
@@ -39,7 +37,12 @@ export async function pickModelDir(context: vscode.ExtensionContext, title: stri
   const picked = await vscode.window.showQuickPick(choices, { title, placeHolder: `In use: ${current.dir}` });
   if (!picked) return undefined;
   if (!picked.browse) return picked.dir;
-  const uris = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel, title: 'A model folder (model.json, weights.bin, nuclei-model.json)' });
+  const uris = await vscode.window.showOpenDialog({
+    canSelectFolders: true,
+    canSelectFiles: false,
+    openLabel,
+    title: 'A model folder (model.json, weights.bin, nuclei-model.json)',
+  });
   if (!uris?.length) return undefined;
   const dir = uris[0].fsPath;
   const problem = modelProblem({ dir, isDefault: false });

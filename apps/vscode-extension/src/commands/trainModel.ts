@@ -15,7 +15,12 @@ import type { ProgressEvent } from '../engine';
 
 async function pickFolder(title: string, openLabel: string, defaultUri?: vscode.Uri): Promise<vscode.Uri | undefined> {
   const picked = await vscode.window.showOpenDialog({
-    canSelectFiles: false, canSelectFolders: true, canSelectMany: false, title, openLabel, defaultUri,
+    canSelectFiles: false,
+    canSelectFolders: true,
+    canSelectMany: false,
+    title,
+    openLabel,
+    defaultUri,
   });
   return picked?.[0];
 }
@@ -42,10 +47,15 @@ async function pickStart(context: vscode.ExtensionContext, config: ReturnType<ty
   const items: Array<vscode.QuickPickItem & { dir?: string }> = [
     { label: '$(sparkle) New model (random weights)', description: `the ${config.trainingRecipe} recipe` },
   ];
-  if (!modelProblem(bundled)) items.push({ label: '$(package) Fine-tune the bundled model', description: 'adapt it to your images: a few epochs are often enough', dir: bundled.dir });
-  if (!current.isDefault && !modelProblem(current)) items.push({ label: `$(history) Fine-tune the model in use: ${path.basename(current.dir)}`, description: current.dir, dir: current.dir });
+  if (!modelProblem(bundled))
+    items.push({ label: '$(package) Fine-tune the bundled model', description: 'adapt it to your images: a few epochs are often enough', dir: bundled.dir });
+  if (!current.isDefault && !modelProblem(current))
+    items.push({ label: `$(history) Fine-tune the model in use: ${path.basename(current.dir)}`, description: current.dir, dir: current.dir });
   if (items.length === 1) return undefined;
-  const picked = await vscode.window.showQuickPick(items, { title: 'Nuclei: start training from', placeHolder: 'Fine-tuning keeps the model\'s network and normalisation, at a tenth of its learning rate' });
+  const picked = await vscode.window.showQuickPick(items, {
+    title: 'Nuclei: start training from',
+    placeHolder: "Fine-tuning keeps the model's network and normalisation, at a tenth of its learning rate",
+  });
   if (!picked) return null;
   return picked.dir;
 }
@@ -73,7 +83,9 @@ async function pickRunFolder(dataset: string, fineTuning: boolean, inUse: string
   if (path.isAbsolute(name)) {
     const holdsRun = ['last', 'best', 'model.json'].some((f) => fs.existsSync(path.join(name, f)));
     if (path.resolve(name) === path.resolve(inUse) || path.resolve(name, 'best') === path.resolve(inUse) || holdsRun) {
-      void vscode.window.showErrorMessage(`Nuclei: ${name} already holds a model${holdsRun ? ' or a training run' : ' (the one in use)'}; choose a new folder.`);
+      void vscode.window.showErrorMessage(
+        `Nuclei: ${name} already holds a model${holdsRun ? ' or a training run' : ' (the one in use)'}; choose a new folder.`,
+      );
       return undefined;
     }
     return name;
@@ -91,16 +103,25 @@ async function pickEpochs(config: ReturnType<typeof readConfig>, fineTuning: boo
     title: 'Nuclei: epochs',
     value: suggested === undefined ? '' : String(suggested),
     placeHolder: "empty: the recipe's (30 for nuclei, 20 for seed)",
-    prompt: fineTuning ? 'Fine-tuning on a few images: about 10 epochs is often enough' : 'One epoch passes over every training image (4 random crops each for the nuclei recipe)',
-    validateInput: (t) => (t.trim() === '' || (/^\d+$/.test(t.trim()) && Number(t) >= 1 && Number(t) <= 10000) ? undefined : 'A whole number of epochs, 1 or more (or empty)'),
+    prompt: fineTuning
+      ? 'Fine-tuning on a few images: about 10 epochs is often enough'
+      : 'One epoch passes over every training image (4 random crops each for the nuclei recipe)',
+    validateInput: (t) =>
+      t.trim() === '' || (/^\d+$/.test(t.trim()) && Number(t) >= 1 && Number(t) <= 10000) ? undefined : 'A whole number of epochs, 1 or more (or empty)',
   });
   if (v === undefined) return undefined;
   return v.trim() === '' ? null : Number(v);
 }
 
 export async function trainModelCommand(context: vscode.ExtensionContext, log: Logger, datasetArg?: unknown): Promise<TrainCommandResult | undefined> {
-  const dataset = datasetArg instanceof vscode.Uri ? datasetArg
-    : await pickFolder('Dataset folder (Data Science Bowl layout, or images beside NAME_labels / NAME_masks label images)', 'Use dataset', vscode.workspace.workspaceFolders?.[0]?.uri);
+  const dataset =
+    datasetArg instanceof vscode.Uri
+      ? datasetArg
+      : await pickFolder(
+          'Dataset folder (Data Science Bowl layout, or images beside NAME_labels / NAME_masks label images)',
+          'Use dataset',
+          vscode.workspace.workspaceFolders?.[0]?.uri,
+        );
   if (!dataset) return undefined;
   const config = readConfig();
   const start = await pickStart(context, config);
@@ -112,17 +133,25 @@ export async function trainModelCommand(context: vscode.ExtensionContext, log: L
   const epochs = picked ?? undefined;
   const out = vscode.Uri.file(outDir);
   const datasetName = path.basename(dataset.fsPath);
-  log.info(`train: dataset ${dataset.fsPath} -> ${out.fsPath}; ${start ? `fine-tuning ${start}` : `recipe ${config.trainingRecipe}`}, epochs ${epochs ?? "the recipe's"}, batch ${config.batchSize}, size ${config.inputSize}`);
+  log.info(
+    `train: dataset ${dataset.fsPath} -> ${out.fsPath}; ${start ? `fine-tuning ${start}` : `recipe ${config.trainingRecipe}`}, epochs ${epochs ?? "the recipe's"}, batch ${config.batchSize}, size ${config.inputSize}`,
+  );
 
   const abort = new AbortController();
   let trained: string | undefined;
-  const panel = createNucleiPanel(context.extensionUri, 'train', `Nuclei training: ${datasetName}${start ? ` · fine-tuning ${path.basename(start)}` : ''}`, [], async (m) => {
-    if (m.type === 'cancelTraining' && !abort.signal.aborted) {
-      log.info('train: cancel requested from the webview');
-      abort.abort();
-    }
-    if (m.type === 'modelAction' && trained) await modelAction(context, log, m.action, trained);
-  });
+  const panel = createNucleiPanel(
+    context.extensionUri,
+    'train',
+    `Nuclei training: ${datasetName}${start ? ` · fine-tuning ${path.basename(start)}` : ''}`,
+    [],
+    async (m) => {
+      if (m.type === 'cancelTraining' && !abort.signal.aborted) {
+        log.info('train: cancel requested from the webview');
+        abort.abort();
+      }
+      if (m.type === 'modelAction' && trained) await modelAction(context, log, m.action, trained);
+    },
+  );
 
   let result: TrainCommandResult;
   try {
@@ -151,7 +180,9 @@ export async function trainModelCommand(context: vscode.ExtensionContext, log: L
           signal: abort.signal,
           onLoad: (p) => progress.report({ message: `loading the dataset: ${p.phase} ${p.done}/${p.total}` }),
           onStart: ({ samples, skipped, workers, epochs: total }) => {
-            log.info(`train: ${samples} samples${skipped.length ? `, ${skipped.length} skipped` : ''}; ${workers} replica${workers > 1 ? 's (data-parallel threads)' : ''} per batch`);
+            log.info(
+              `train: ${samples} samples${skipped.length ? `, ${skipped.length} skipped` : ''}; ${workers} replica${workers > 1 ? 's (data-parallel threads)' : ''} per batch`,
+            );
             for (const s of skipped) log.info(`train: skipped ${s.id}: ${s.reason}`);
             panel.send({ type: 'trainStart', epochs: total, datasetName, samples, skipped: skipped.map(({ id, reason }) => ({ id, reason })) });
           },
@@ -170,10 +201,13 @@ export async function trainModelCommand(context: vscode.ExtensionContext, log: L
               });
             } else if (e.type === 'epoch-end') {
               const l = e.logs;
-              log.info(`train: epoch ${e.epoch + 1}/${e.epochs} loss ${l.loss.toFixed(4)}` +
-                (l.iou !== undefined ? ` iou ${l.iou.toFixed(3)}` : '') +
-                (l.val_loss !== undefined ? ` val_loss ${l.val_loss.toFixed(4)}` : '') +
-                (l.val_iou !== undefined ? ` val_iou ${l.val_iou.toFixed(3)}` : '') + ` (${e.seconds.toFixed(1)} s)`);
+              log.info(
+                `train: epoch ${e.epoch + 1}/${e.epochs} loss ${l.loss.toFixed(4)}` +
+                  (l.iou !== undefined ? ` iou ${l.iou.toFixed(3)}` : '') +
+                  (l.val_loss !== undefined ? ` val_loss ${l.val_loss.toFixed(4)}` : '') +
+                  (l.val_iou !== undefined ? ` val_iou ${l.val_iou.toFixed(3)}` : '') +
+                  ` (${e.seconds.toFixed(1)} s)`,
+              );
               panel.send({ type: 'trainEpoch', epoch: e.epoch + 1, loss: l.loss, iou: l.iou, valLoss: l.val_loss, valIou: l.val_iou });
             } else if (e.type === 'train-end') {
               log.info(`train: ${e.stopReason} after ${e.epochsCompleted} epoch(s) in ${e.seconds.toFixed(1)} s`);
@@ -200,7 +234,12 @@ export async function trainModelCommand(context: vscode.ExtensionContext, log: L
   trained = result.modelDir;
   await rememberModel(context, result.modelDir);
   const verb = result.status === 'cancelled' ? 'Training cancelled; the last checkpoint is' : 'Training finished; the model is';
-  const choice = await vscode.window.showInformationMessage(`Nuclei: ${verb} in ${result.modelDir}. Use it for segmentation?`, 'Use this model', 'Try it on an image', 'Not now');
+  const choice = await vscode.window.showInformationMessage(
+    `Nuclei: ${verb} in ${result.modelDir}. Use it for segmentation?`,
+    'Use this model',
+    'Try it on an image',
+    'Not now',
+  );
   if (choice === 'Try it on an image') void modelAction(context, log, 'segment', result.modelDir);
   if (choice === 'Use this model') await modelAction(context, log, 'use', result.modelDir);
   return result;

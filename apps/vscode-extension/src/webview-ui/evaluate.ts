@@ -26,7 +26,12 @@ function header(el: HTMLTableElement, columns: string[], tips: Record<string, st
       render();
     };
     th.addEventListener('click', by);
-    th.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); by(); } });
+    th.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' || e.key === ' ') {
+        e.preventDefault();
+        by();
+      }
+    });
     head.appendChild(th);
   }
 }
@@ -38,9 +43,11 @@ function render(): void {
   el.replaceChildren();
   header(el, ['image', ...t.columns], t.tips ?? {});
   const sign = sort.descending ? -1 : 1;
-  const rows = [...t.rows].sort((a, b) => sort.column === 'image'
-    ? sign * a.name.localeCompare(b.name, undefined, { numeric: true })
-    : sign * ((a.values[sort.column] ?? -Infinity) - (b.values[sort.column] ?? -Infinity)) || a.name.localeCompare(b.name));
+  const rows = [...t.rows].sort((a, b) =>
+    sort.column === 'image'
+      ? sign * a.name.localeCompare(b.name, undefined, { numeric: true })
+      : sign * ((a.values[sort.column] ?? -Infinity) - (b.values[sort.column] ?? -Infinity)) || a.name.localeCompare(b.name),
+  );
   const body = el.createTBody();
   for (const row of rows) {
     const tr = body.insertRow();

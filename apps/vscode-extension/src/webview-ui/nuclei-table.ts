@@ -25,7 +25,10 @@ export const COLUMNS: readonly Column[] = [
   { key: 'meanIntensity', title: 'Mean int.', digits: 1, tip: 'Mean intensity of the first channel, on the original values' },
 ];
 
-export interface TableState { key: NumericKey; descending: boolean }
+export interface TableState {
+  key: NumericKey;
+  descending: boolean;
+}
 
 export class NucleiTable {
   private readonly rowsByLabel = new Map<number, HTMLTableRowElement>();
@@ -60,7 +63,12 @@ export class NucleiTable {
       th.dataset.key = c.key;
       th.textContent = c.dim ? `${c.title} (${units[c.dim]})` : c.title;
       th.addEventListener('click', () => this.sortBy(c.key));
-      th.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); this.sortBy(c.key); } });
+      th.addEventListener('keydown', (e) => {
+        if (e.key === 'Enter' || e.key === ' ') {
+          e.preventDefault();
+          this.sortBy(c.key);
+        }
+      });
       hr.appendChild(th);
     }
     const body = document.createElement('tbody');
@@ -70,7 +78,12 @@ export class NucleiTable {
       tr.dataset.label = String(r.label);
       for (const c of COLUMNS) tr.insertCell().textContent = r[c.key].toFixed(c.digits);
       tr.addEventListener('click', () => this.onSelect(r.label));
-      tr.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); this.onSelect(r.label); } });
+      tr.addEventListener('keydown', (e) => {
+        if (e.key === 'Enter' || e.key === ' ') {
+          e.preventDefault();
+          this.onSelect(r.label);
+        }
+      });
       this.rowsByLabel.set(r.label, tr);
       this.dataByLabel.set(r.label, r);
       body.appendChild(tr);
@@ -128,7 +141,9 @@ export class NucleiTable {
 export function describeRow(r: NucleusRow, unit: 'px' | 'um'): string {
   const len = unit === 'um' ? 'µm' : 'px';
   const area = unit === 'um' ? 'µm²' : 'px';
-  return `Nucleus #${r.label}: area ${r.area.toFixed(1)} ${area}, perimeter ${r.perimeter.toFixed(1)} ${len}, diameter ${r.equivalentDiameter.toFixed(1)} ${len}, ` +
+  return (
+    `Nucleus #${r.label}: area ${r.area.toFixed(1)} ${area}, perimeter ${r.perimeter.toFixed(1)} ${len}, diameter ${r.equivalentDiameter.toFixed(1)} ${len}, ` +
     `axes ${r.majorAxisLength.toFixed(1)} x ${r.minorAxisLength.toFixed(1)} ${len}, eccentricity ${r.eccentricity.toFixed(3)}, solidity ${r.solidity.toFixed(3)}, ` +
-    `mean intensity ${r.meanIntensity.toFixed(1)}, centre (${r.centroidX.toFixed(1)}, ${r.centroidY.toFixed(1)}) px`;
+    `mean intensity ${r.meanIntensity.toFixed(1)}, centre (${r.centroidX.toFixed(1)}, ${r.centroidY.toFixed(1)}) px`
+  );
 }

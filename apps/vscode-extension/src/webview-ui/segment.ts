@@ -8,12 +8,29 @@ import { percentileLevels, stretchLevels } from './contrast';
 import { describeRow, NucleiTable, type TableState } from './nuclei-table';
 
 /** Zoom and pan of one image, kept so a tab switch (the page is rebuilt) shows the same view. */
-interface Viewport { file: string; scale: number; offsetX: number; offsetY: number }
+interface Viewport {
+  file: string;
+  scale: number;
+  offsetX: number;
+  offsetY: number;
+}
 
 /** Display levels: auto (percentiles of the image) or the user's black and white levels. */
-interface Contrast { auto: boolean; low: number; high: number }
+interface Contrast {
+  auto: boolean;
+  low: number;
+  high: number;
+}
 
-interface ViewState { fill: boolean; outline: boolean; opacity: number; table?: TableState; showTable?: boolean; viewport?: Viewport; contrast?: Contrast }
+interface ViewState {
+  fill: boolean;
+  outline: boolean;
+  opacity: number;
+  table?: TableState;
+  showTable?: boolean;
+  viewport?: Viewport;
+  contrast?: Contrast;
+}
 
 const stage = $('stage');
 const view = $('view') as HTMLCanvasElement;
@@ -39,7 +56,12 @@ if (saved) {
   opacityRange.value = String(saved.opacity);
 }
 let selected: number | undefined;
-const table = new NucleiTable($('nuclei-table') as HTMLTableElement, (label) => select(label, true), () => remember(), saved?.table);
+const table = new NucleiTable(
+  $('nuclei-table') as HTMLTableElement,
+  (label) => select(label, true),
+  () => remember(),
+  saved?.table,
+);
 const tableBox = $('show-table') as HTMLInputElement;
 tableBox.checked = saved?.showTable ?? true;
 $('side').classList.toggle('hidden', !tableBox.checked);
@@ -56,7 +78,12 @@ if (saved?.contrast && !saved.contrast.auto) {
 
 function remember(): void {
   vscodeApi().setState({
-    fill: fillBox.checked, outline: outlineBox.checked, opacity: Number(opacityRange.value), table: table.state, showTable: tableBox.checked, viewport,
+    fill: fillBox.checked,
+    outline: outlineBox.checked,
+    opacity: Number(opacityRange.value),
+    table: table.state,
+    showTable: tableBox.checked,
+    viewport,
     contrast: { auto: autoBox.checked, low: Number(lowRange.value), high: Number(highRange.value) },
   } satisfies ViewState);
 }
@@ -136,7 +163,10 @@ function buildLayers(width: number, height: number, lab: Int32Array): void {
   const colours = new Map<number, [number, number, number]>();
   const colourOf = (id: number) => {
     let col = colours.get(id);
-    if (!col) { col = labelColour(id); colours.set(id, col); }
+    if (!col) {
+      col = labelColour(id);
+      colours.set(id, col);
+    }
     return col;
   };
   // Fill: the label at each display pixel's corner sample (nearest neighbour when downsampled).
@@ -146,7 +176,10 @@ function buildLayers(width: number, height: number, lab: Int32Array): void {
       if (id <= 0) continue;
       const col = colourOf(id);
       const o = (y * dw + x) * 4;
-      fdata.data[o] = col[0]; fdata.data[o + 1] = col[1]; fdata.data[o + 2] = col[2]; fdata.data[o + 3] = 255;
+      fdata.data[o] = col[0];
+      fdata.data[o + 1] = col[1];
+      fdata.data[o + 2] = col[2];
+      fdata.data[o + 3] = 255;
     }
   }
   // Outline: the saved overlay's edge rule (nucleus pixels next to another label; the image border
@@ -157,7 +190,10 @@ function buildLayers(width: number, height: number, lab: Int32Array): void {
     for (let x = 0; x < width; x++) {
       if (edges[y * width + x] !== 1) continue;
       const o = (((y / k) | 0) * dw + ((x / k) | 0)) * 4;
-      odata.data[o] = 255; odata.data[o + 1] = 255; odata.data[o + 2] = 0; odata.data[o + 3] = 255;
+      odata.data[o] = 255;
+      odata.data[o + 1] = 255;
+      odata.data[o + 2] = 0;
+      odata.data[o + 3] = 255;
     }
   }
   fctx.putImageData(fdata, 0, 0);
@@ -265,11 +301,15 @@ function showHover(event: MouseEvent): void {
   const hover = $('hover');
   const at = pixelUnder(event);
   table.hover(at?.id);
-  if (!at || !payload) { hover.textContent = '\u00a0'; return; }
+  if (!at || !payload) {
+    hover.textContent = '\u00a0';
+    return;
+  }
   const row = at.id > 0 ? table.row(at.id) : undefined;
-  hover.textContent = at.id > 0
-    ? `Nucleus #${at.id}: ${row ? +row.area.toFixed(2) : '?'} ${payload.unit === 'um' ? 'µm²' : 'px'} (x ${at.x}, y ${at.y})`
-    : `Background (x ${at.x}, y ${at.y})`;
+  hover.textContent =
+    at.id > 0
+      ? `Nucleus #${at.id}: ${row ? +row.area.toFixed(2) : '?'} ${payload.unit === 'um' ? 'µm²' : 'px'} (x ${at.x}, y ${at.y})`
+      : `Background (x ${at.x}, y ${at.y})`;
   hover.dataset.id = String(at.id);
 }
 
@@ -327,22 +367,39 @@ function display(p: Omit<SegmentationPayload, 'labels'>, lab: Int32Array | undef
     applyContrast();
     draw();
   };
-  image.onerror = () => { showError(`Could not display ${p.fileName}; showing the overlay only.`); draw(); };
+  image.onerror = () => {
+    showError(`Could not display ${p.fileName}; showing the overlay only.`);
+    draw();
+  };
   image.src = p.imageSrc;
   draw();
 }
 
 // Controls.
-for (const el of [fillBox, outlineBox]) el.addEventListener('change', () => { remember(); draw(); });
-opacityRange.addEventListener('input', () => { remember(); draw(); });
+for (const el of [fillBox, outlineBox])
+  el.addEventListener('change', () => {
+    remember();
+    draw();
+  });
+opacityRange.addEventListener('input', () => {
+  remember();
+  draw();
+});
 $('zoom-in').addEventListener('click', () => zoomAt(1.25, view.width / 2, view.height / 2));
 $('zoom-out').addEventListener('click', () => zoomAt(0.8, view.width / 2, view.height / 2));
-$('zoom-fit').addEventListener('click', () => { fit(); draw(); });
-view.addEventListener('wheel', (event) => {
-  event.preventDefault();
-  const [cx, cy] = canvasPoint(event);
-  zoomAt(event.deltaY < 0 ? 1.15 : 1 / 1.15, cx, cy);
-}, { passive: false });
+$('zoom-fit').addEventListener('click', () => {
+  fit();
+  draw();
+});
+view.addEventListener(
+  'wheel',
+  (event) => {
+    event.preventDefault();
+    const [cx, cy] = canvasPoint(event);
+    zoomAt(event.deltaY < 0 ? 1.15 : 1 / 1.15, cx, cy);
+  },
+  { passive: false },
+);
 
 let drag: { x: number; y: number; ox: number; oy: number; moved: boolean } | undefined;
 view.addEventListener('pointerdown', (event) => {
@@ -361,14 +418,20 @@ view.addEventListener('pointermove', (event) => {
   }
   showHover(event);
 });
-const endDrag = () => { drag = undefined; stage.classList.remove('dragging'); };
+const endDrag = () => {
+  drag = undefined;
+  stage.classList.remove('dragging');
+};
 view.addEventListener('pointerup', (event) => {
   // A click (no drag) selects the nucleus under the pointer, or clears the selection on background.
   if (drag && !drag.moved) select(pixelUnder(event)?.id, false);
   endDrag();
 });
 view.addEventListener('pointercancel', endDrag);
-view.addEventListener('pointerleave', () => { $('hover').textContent = '\u00a0'; table.hover(undefined); });
+view.addEventListener('pointerleave', () => {
+  $('hover').textContent = '\u00a0';
+  table.hover(undefined);
+});
 autoBox.addEventListener('change', () => {
   // Auto off: the image as it is (full range), until the sliders say otherwise.
   if (!autoBox.checked) {
@@ -387,13 +450,23 @@ for (const r of [lowRange, highRange]) {
     draw();
   });
 }
-tableBox.addEventListener('change', () => { $('side').classList.toggle('hidden', !tableBox.checked); remember(); draw(); });
+tableBox.addEventListener('change', () => {
+  $('side').classList.toggle('hidden', !tableBox.checked);
+  remember();
+  draw();
+});
 window.addEventListener('resize', () => draw());
 
 const saveButtons: Array<[string, SaveKind, boolean]> = [
-  ['save-mask', 'mask', false], ['save-labels', 'labels', false], ['save-overlay', 'overlay', false],
-  ['save-csv', 'csv', false], ['save-measurements', 'measurements', false], ['save-rois', 'rois', false],
-  ['save-geojson', 'geojson', false], ['save-all', 'all', false], ['save-pick', 'all', true],
+  ['save-mask', 'mask', false],
+  ['save-labels', 'labels', false],
+  ['save-overlay', 'overlay', false],
+  ['save-csv', 'csv', false],
+  ['save-measurements', 'measurements', false],
+  ['save-rois', 'rois', false],
+  ['save-geojson', 'geojson', false],
+  ['save-all', 'all', false],
+  ['save-pick', 'all', true],
 ];
 for (const [id, what, pickLocation] of saveButtons) {
   $(id).addEventListener('click', () => post({ type: 'save', what, pickLocation }));
@@ -408,7 +481,10 @@ function act(action: ViewerAction): void {
     box.dispatchEvent(new Event('change'));
   } else if (action === 'zoomIn') zoomAt(1.25, ...centre);
   else if (action === 'zoomOut') zoomAt(0.8, ...centre);
-  else { fit(); draw(); }
+  else {
+    fit();
+    draw();
+  }
 }
 
 $('segment-now').addEventListener('click', () => {

@@ -19,13 +19,33 @@ const errors = [];
 const statusBar = [];
 
 class Uri {
-  constructor(scheme, p) { this.scheme = scheme; this.path = p; }
-  static file(p) { return new Uri('file', path.resolve(p)); }
-  static joinPath(b, ...parts) { return new Uri(b.scheme, path.join(b.path, ...parts)); }
-  get fsPath() { return this.path; }
-  toString() { return `${this.scheme}://${this.path}`; }
+  constructor(scheme, p) {
+    this.scheme = scheme;
+    this.path = p;
+  }
+  static file(p) {
+    return new Uri('file', path.resolve(p));
+  }
+  static joinPath(b, ...parts) {
+    return new Uri(b.scheme, path.join(b.path, ...parts));
+  }
+  get fsPath() {
+    return this.path;
+  }
+  toString() {
+    return `${this.scheme}://${this.path}`;
+  }
 }
-const emitter = () => { const ls = []; return { event: (l) => { ls.push(l); return { dispose() {} }; }, fire: (e) => Promise.all(ls.map((l) => l(e))) }; };
+const emitter = () => {
+  const ls = [];
+  return {
+    event: (l) => {
+      ls.push(l);
+      return { dispose() {} };
+    },
+    fire: (e) => Promise.all(ls.map((l) => l(e))),
+  };
+};
 
 const vscode = {
   Uri,
@@ -39,16 +59,35 @@ const vscode = {
     onDidChangeConfiguration: () => ({ dispose() {} }),
     getConfiguration: (section) => ({
       get: (k, d) => settings[`${section}.${k}`] ?? d,
-      update: async (k, v) => { settings[`${section}.${k}`] = v; updates.push({ key: `${section}.${k}`, value: v }); },
+      update: async (k, v) => {
+        settings[`${section}.${k}`] = v;
+        updates.push({ key: `${section}.${k}`, value: v });
+      },
     }),
   },
   window: {
-    createStatusBarItem: () => { const item = { text: '', show() { statusBar.push(item.text); }, hide() {}, dispose() {} }; return item; },
+    createStatusBarItem: () => {
+      const item = {
+        text: '',
+        show() {
+          statusBar.push(item.text);
+        },
+        hide() {},
+        dispose() {},
+      };
+      return item;
+    },
     activeTextEditor: undefined,
     tabGroups: { activeTabGroup: { activeTab: undefined } },
     createOutputChannel: () => ({ appendLine: (l) => output.push(l), append: (l) => output.push(l), show() {}, dispose() {} }),
-    showErrorMessage: async (m) => { errors.push(m); return undefined; },
-    showInformationMessage: async (m, ...items) => { output.push(`[info] ${m}`); return items.includes('Use this model') ? 'Use this model' : undefined; },
+    showErrorMessage: async (m) => {
+      errors.push(m);
+      return undefined;
+    },
+    showInformationMessage: async (m, ...items) => {
+      output.push(`[info] ${m}`);
+      return items.includes('Use this model') ? 'Use this model' : undefined;
+    },
     showWarningMessage: async () => undefined,
     showQuickPick: async (items) => items[0],
     showOpenDialog: async () => (dialogAnswers.length ? [Uri.file(dialogAnswers.shift())] : undefined),
@@ -59,11 +98,18 @@ const vscode = {
     createWebviewPanel: (viewType, title, _c, options) => {
       const received = emitter();
       const panel = {
-        viewType, title, options,
+        viewType,
+        title,
+        options,
         webview: {
-          options: {}, html: '', cspSource: 'vscode-resource:',
+          options: {},
+          html: '',
+          cspSource: 'vscode-resource:',
           asWebviewUri: (u) => new Uri('vscode-resource', u.path),
-          postMessage: async (m) => { posted.push(m); return true; },
+          postMessage: async (m) => {
+            posted.push(m);
+            return true;
+          },
           onDidReceiveMessage: received.event,
         },
         onDidDispose: () => ({ dispose() {} }),
@@ -73,7 +119,13 @@ const vscode = {
       return panel;
     },
   },
-  commands: { registry: new Map(), registerCommand(id, fn) { this.registry.set(id, fn); return { dispose() {} }; } },
+  commands: {
+    registry: new Map(),
+    registerCommand(id, fn) {
+      this.registry.set(id, fn);
+      return { dispose() {} };
+    },
+  },
 };
 
 const resolve = Module._resolveFilename;
@@ -85,7 +137,13 @@ require.cache.vscode = { id: 'vscode', filename: 'vscode', loaded: true, exports
 (async () => {
   const started = Date.now();
   const ext = require(path.join(extensionDir, 'dist/extension.js'));
-  const context = { extensionPath: extensionDir, extensionUri: Uri.file(extensionDir), subscriptions: [], globalState: { get: () => undefined, update: async () => undefined }, extension: { packageJSON: require(path.join(extensionDir, 'package.json')) } };
+  const context = {
+    extensionPath: extensionDir,
+    extensionUri: Uri.file(extensionDir),
+    subscriptions: [],
+    globalState: { get: () => undefined, update: async () => undefined },
+    extension: { packageJSON: require(path.join(extensionDir, 'package.json')) },
+  };
   ext.activate(context);
   const command = { segment: 'nuclei.segmentImage', train: 'nuclei.trainModel', evaluate: 'nuclei.evaluateModel' }[mode];
   const returned = await vscode.commands.registry.get(command)(mode === 'segment' ? Uri.file(paths[0]) : undefined);
@@ -114,4 +172,7 @@ require.cache.vscode = { id: 'vscode', filename: 'vscode', loaded: true, exports
     roots: panels[0]?.webview.options.localResourceRoots?.map((u) => u.fsPath),
   };
   process.stdout.write(`\nRESULT ${JSON.stringify(result)}\n`);
-})().catch((e) => { process.stdout.write(`\nRESULT ${JSON.stringify({ fatal: String(e && e.stack || e), output, errors })}\n`); process.exitCode = 1; });
+})().catch((e) => {
+  process.stdout.write(`\nRESULT ${JSON.stringify({ fatal: String((e && e.stack) || e), output, errors })}\n`);
+  process.exitCode = 1;
+});

@@ -15,7 +15,9 @@ if (!E2E) {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 function runHost(ext: string, cwd: string, settings: string, mode: string, ...paths: string[]): any {
   const stdout = execFileSync(process.execPath, [path.join(__dirname, 'host-runner.js'), ext, settings, mode, ...paths], {
-    cwd, env: { ...process.env, NODE_PATH: '' }, maxBuffer: 64 << 20,
+    cwd,
+    env: { ...process.env, NODE_PATH: '' },
+    maxBuffer: 64 << 20,
   }).toString();
   return JSON.parse(stdout.split('\nRESULT ').pop()!);
 }
@@ -35,7 +37,14 @@ run(`packaged extension in a Node host${E2E ? '' : ' (SKIPPED: set NUCLEI_E2E=1)
     console.log(`host run: ${result.ms} ms, ${result.count} nuclei, output:\n${(result.output ?? []).join('\n')}`);
     expect(result.fatal).toBeUndefined();
     expect(result.errors).toEqual([]);
-    expect(result.commands.filter((c: string) => !c.startsWith('nuclei.viewer.')).sort()).toEqual(['nuclei.compareModels', 'nuclei.evaluateModel', 'nuclei.segmentFolder', 'nuclei.segmentImage', 'nuclei.selectModel', 'nuclei.trainModel']);
+    expect(result.commands.filter((c: string) => !c.startsWith('nuclei.viewer.')).sort()).toEqual([
+      'nuclei.compareModels',
+      'nuclei.evaluateModel',
+      'nuclei.segmentFolder',
+      'nuclei.segmentImage',
+      'nuclei.selectModel',
+      'nuclei.trainModel',
+    ]);
     expect(result.commands.filter((c: string) => c.startsWith('nuclei.viewer.'))).toHaveLength(6);
     expect(result.statusBar[0]).toMatch(/^\$\(symbol-color\) Nuclei: /);
     expect(result.output.join('\n')).toMatch(/backend: wasm/);
@@ -44,7 +53,16 @@ run(`packaged extension in a Node host${E2E ? '' : ' (SKIPPED: set NUCLEI_E2E=1)
     expect(result.width).toBe(192);
     expect(typeof result.count).toBe('number');
     if (hasModel) expect(result.count).toBeGreaterThan(0);
-    expect(result.saved.map((f: string) => path.basename(f)).sort()).toEqual(['cells.csv', 'cells.geojson', 'cells.json', 'cells_labels.png', 'cells_mask.png', 'cells_measurements.csv', 'cells_overlay.png', 'cells_rois.zip']);
+    expect(result.saved.map((f: string) => path.basename(f)).sort()).toEqual([
+      'cells.csv',
+      'cells.geojson',
+      'cells.json',
+      'cells_labels.png',
+      'cells_mask.png',
+      'cells_measurements.csv',
+      'cells_overlay.png',
+      'cells_rois.zip',
+    ]);
     for (const f of result.saved) expect(fs.statSync(f).size).toBeGreaterThan(0);
     expect(result.roots).toEqual([path.join(ext, 'dist/webview'), ws.dir]);
     fs.rmSync(path.dirname(ext), { recursive: true, force: true });

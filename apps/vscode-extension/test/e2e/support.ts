@@ -39,7 +39,9 @@ export async function makeWorkspace(root: string, withModel: boolean): Promise<{
   fs.mkdirSync(dir, { recursive: true });
   const { image } = generateSyntheticSample({ width: 192, height: 160, seed: 7, style: 'fluorescent' });
   const file = path.join(dir, 'cells.png');
-  await sharp(Buffer.from(image.data), { raw: { width: image.width, height: image.height, channels: 3 } }).png().toFile(file);
+  await sharp(Buffer.from(image.data), { raw: { width: image.width, height: image.height, channels: 3 } })
+    .png()
+    .toFile(file);
   let modelDir: string | undefined;
   if (withModel) {
     modelDir = path.join(dir, 'tiny-model');

@@ -10,8 +10,9 @@ import * as path from 'path';
 import { APP, E2E, makeWorkspace, packagedVsix } from './support';
 
 // NUCLEI_CHROMIUM, when set, is the only browser tried (empty: behave as if there were none).
-const CHROMIUM = (process.env.NUCLEI_CHROMIUM !== undefined ? [process.env.NUCLEI_CHROMIUM] : ['/usr/lib/chromium/chromium', '/usr/bin/chromium'])
-  .find((p) => !!p && fs.existsSync(p));
+const CHROMIUM = (process.env.NUCLEI_CHROMIUM !== undefined ? [process.env.NUCLEI_CHROMIUM] : ['/usr/lib/chromium/chromium', '/usr/bin/chromium']).find(
+  (p) => !!p && fs.existsSync(p),
+);
 const run = E2E && CHROMIUM ? describe : describe.skip;
 if (!E2E) {
   process.stderr.write('SKIPPED VS Code end-to-end test: set NUCLEI_E2E=1 (npm run e2e -w nuclei-vscode)\n');
@@ -25,7 +26,10 @@ const { ensureCodeServer } = require(path.join(APP, 'scripts/install-code-server
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => { const port = (srv.address() as net.AddressInfo).port; srv.close(() => resolve(port)); });
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
     srv.on('error', reject);
   });
 }
@@ -36,7 +40,9 @@ async function waitHealthy(url: string, ms: number): Promise<void> {
     try {
       const r = await fetch(url);
       if (r.ok) return;
-    } catch { /* not up yet */ }
+    } catch {
+      /* not up yet */
+    }
     if (Date.now() > end) throw new Error(`code-server did not answer ${url} within ${ms} ms`);
     await new Promise((r) => setTimeout(r, 300));
   }
@@ -96,7 +102,9 @@ async function segmentationFrame(page: any, fileName: string, stale: unknown[] =
         const name = await f.textContent('#file-name').catch(() => null);
         states.push(`${name ?? '?'}:${state ?? 'no state'}`);
         if (name === fileName && state?.startsWith('drawn')) return f;
-      } catch { /* frame detached meanwhile */ }
+      } catch {
+        /* frame detached meanwhile */
+      }
     }
     seen = states.join(', ') || 'no segmentation page';
     await page.waitForTimeout(250);
@@ -111,8 +119,9 @@ async function quickInputState(page: any): Promise<string> {
     const w = document.querySelector('.quick-input-widget') as HTMLElement | null;
     if (!w || w.style.display === 'none') return 'quick input hidden';
     const input = w.querySelector('input.input') as HTMLInputElement | null;
-    const rows = Array.from(w.querySelectorAll('.quick-input-list .monaco-list-row')).map((r) =>
-      (r.classList.contains('focused') ? '*' : '') + (r.getAttribute('aria-label') ?? r.textContent ?? ''));
+    const rows = Array.from(w.querySelectorAll('.quick-input-list .monaco-list-row')).map(
+      (r) => (r.classList.contains('focused') ? '*' : '') + (r.getAttribute('aria-label') ?? r.textContent ?? ''),
+    );
     const title = w.querySelector('.quick-input-title')?.textContent ?? '';
     const message = w.querySelector('.quick-input-message')?.textContent ?? '';
     return `title "${title}", value "${input?.value}", message "${message}", rows [${rows.join(' | ')}]`;
@@ -134,29 +143,36 @@ async function answerOpenDialog(page: any, title: string, file: string, ms = 120
   const input = dialog.locator('input.input');
   const base = path.basename(file);
   const deadline = Date.now() + ms;
-  const state = (): Promise<{ value: string; rows: string[]; active?: string }> => page.evaluate(() => {
-    const w = document.querySelector('.quick-input-widget');
-    const rows = Array.from(w?.querySelectorAll('.quick-input-list .monaco-list-row') ?? []);
-    const label = (r: Element): string => r.querySelector('.label-name')?.textContent ?? r.getAttribute('aria-label') ?? '';
-    const active = rows.find((r) => r.classList.contains('focused'));
-    return { value: (w?.querySelector('input.input') as HTMLInputElement | null)?.value ?? '', rows: rows.map(label), active: active && label(active) };
-  });
+  const state = (): Promise<{ value: string; rows: string[]; active?: string }> =>
+    page.evaluate(() => {
+      const w = document.querySelector('.quick-input-widget');
+      const rows = Array.from(w?.querySelectorAll('.quick-input-list .monaco-list-row') ?? []);
+      const label = (r: Element): string => r.querySelector('.label-name')?.textContent ?? r.getAttribute('aria-label') ?? '';
+      const active = rows.find((r) => r.classList.contains('focused'));
+      return { value: (w?.querySelector('input.input') as HTMLInputElement | null)?.value ?? '', rows: rows.map(label), active: active && label(active) };
+    });
   try {
     await input.waitFor({ state: 'visible', timeout: ms });
-    let typed = 0; let entered = 0;
+    let typed = 0;
+    let entered = 0;
     while (Date.now() < deadline) {
       const st = await state();
       const listed = st.rows.length > 0;
       if (st.value !== file) {
         // Type once the dialog shows a listing (its first one, or after it reset the box).
-        if (listed && st.value.endsWith('/')) { await input.fill(file); typed++; }
+        if (listed && st.value.endsWith('/')) {
+          await input.fill(file);
+          typed++;
+        }
       } else if (st.rows.some((r) => r.trim() === base) && (!st.active || st.active.trim() === base)) {
         await input.press('Enter');
         entered++;
         try {
           await input.waitFor({ state: 'hidden', timeout: 15_000 });
           return;
-        } catch { /* still open: look again */ }
+        } catch {
+          /* still open: look again */
+        }
         continue;
       }
       await page.waitForTimeout(200);
@@ -194,7 +210,13 @@ run(`VS Code (code-server) end to end${E2E ? '' : ' (SKIPPED: set NUCLEI_E2E=1)'
 
   afterAll(async () => {
     await browser?.close().catch(() => undefined);
-    if (server?.pid) { try { process.kill(server.pid); } catch { /* gone */ } }
+    if (server?.pid) {
+      try {
+        process.kill(server.pid);
+      } catch {
+        /* gone */
+      }
+    }
     if (process.env.NUCLEI_E2E_KEEP !== '1') fs.rmSync(tmp, { recursive: true, force: true });
   });
 
@@ -204,39 +226,63 @@ run(`VS Code (code-server) end to end${E2E ? '' : ' (SKIPPED: set NUCLEI_E2E=1)'
     const ws = await makeWorkspace(tmp, !hasModel);
     for (const d of [home, userData, extensions]) fs.mkdirSync(d, { recursive: true });
     fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
-    fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify({
-      'security.workspace.trust.enabled': false,
-      'workbench.startupEditor': 'none',
-      'telemetry.telemetryLevel': 'off',
-      'extensions.autoCheckUpdates': false,
-      'extensions.autoUpdate': false,
-      'workbench.tips.enabled': false,
-      'nuclei.backend': 'wasm',
-      ...(ws.modelDir ? { 'nuclei.modelPath': ws.modelDir } : {}),
-    }, null, 2));
+    fs.writeFileSync(
+      path.join(userData, 'User', 'settings.json'),
+      JSON.stringify(
+        {
+          'security.workspace.trust.enabled': false,
+          'workbench.startupEditor': 'none',
+          'telemetry.telemetryLevel': 'off',
+          'extensions.autoCheckUpdates': false,
+          'extensions.autoUpdate': false,
+          'workbench.tips.enabled': false,
+          'nuclei.backend': 'wasm',
+          ...(ws.modelDir ? { 'nuclei.modelPath': ws.modelDir } : {}),
+        },
+        null,
+        2,
+      ),
+    );
     const env = { ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_DATA_HOME: path.join(home, '.local/share') };
     const t0 = Date.now();
     execFileSync(codeServer, ['--install-extension', vsix, '--extensions-dir', extensions, '--user-data-dir', userData], { env, stdio: 'pipe' });
     const installedMs = Date.now() - t0;
 
     const port = await freePort();
-    server = spawn(codeServer, [
-      '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check',
-      '--disable-workspace-trust', '--user-data-dir', userData, '--extensions-dir', extensions, ws.dir,
-    ], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    server = spawn(
+      codeServer,
+      [
+        '--auth',
+        'none',
+        '--bind-addr',
+        `127.0.0.1:${port}`,
+        '--disable-telemetry',
+        '--disable-update-check',
+        '--disable-workspace-trust',
+        '--user-data-dir',
+        userData,
+        '--extensions-dir',
+        extensions,
+        ws.dir,
+      ],
+      { env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     server.stdout!.on('data', (d) => serverLog.push(String(d)));
     server.stderr!.on('data', (d) => serverLog.push(String(d)));
     await waitHealthy(`http://127.0.0.1:${port}/healthz`, 30_000);
 
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({
-      executablePath: CHROMIUM, headless: true,
+      executablePath: CHROMIUM,
+      headless: true,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update'],
       env: { ...process.env, HOME: home },
     });
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     // On a failure: a screenshot, what the quick input shows, and the server's and extension's logs.
-    let count = 0; let meanArea: string | null = null; let hover: string | null = null;
+    let count = 0;
+    let meanArea: string | null = null;
+    let hover: string | null = null;
     const outDir = path.join(APP, 'test-output');
     try {
       await page.goto(`http://127.0.0.1:${port}/`);
@@ -296,12 +342,15 @@ run(`VS Code (code-server) end to end${E2E ? '' : ' (SKIPPED: set NUCLEI_E2E=1)'
       const shot = path.join(outDir, 'vscode-e2e-failure.png');
       await page.screenshot({ path: shot }).catch(() => undefined);
       const quick = await quickInputState(page).catch(() => 'quick input: page gone');
-      (e as Error).message += `\n\nscreenshot: ${shot}\n${quick}\n\nNuclei log:\n${nucleiLog(userData)}\n\ncode-server log (end):\n${serverLog.join('').slice(-2000)}`;
+      (e as Error).message +=
+        `\n\nscreenshot: ${shot}\n${quick}\n\nNuclei log:\n${nucleiLog(userData)}\n\ncode-server log (end):\n${serverLog.join('').slice(-2000)}`;
       throw e;
     }
 
     // eslint-disable-next-line no-console
-    console.log(`e2e: installed in ${installedMs} ms; ${count} nuclei, mean area ${meanArea}; hover "${hover}"; ` +
-      `model ${hasModel ? 'bundled default' : 'tiny untrained (package has no default model)'}; screenshot ${path.join(outDir, 'vscode-segment.png')}`);
+    console.log(
+      `e2e: installed in ${installedMs} ms; ${count} nuclei, mean area ${meanArea}; hover "${hover}"; ` +
+        `model ${hasModel ? 'bundled default' : 'tiny untrained (package has no default model)'}; screenshot ${path.join(outDir, 'vscode-segment.png')}`,
+    );
   });
 });

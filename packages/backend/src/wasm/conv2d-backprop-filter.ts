@@ -21,20 +21,32 @@ export interface BackpropFilterArgs {
 export function conv2dBackpropFilterImpl(s: Scope, a: BackpropFilterArgs): TensorInfo {
   const { x, dy, filterShape } = a;
   const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number], filterShape, a.strides, 1, a.pad, a.dimRoundingMode, false,
-    'channelsLast');
+    x.shape as [number, number, number, number],
+    filterShape,
+    a.strides,
+    1,
+    a.pad,
+    a.dimRoundingMode,
+    false,
+    'channelsLast',
+  );
   const [, h, w] = x.shape;
   const [, ho, wo] = dy.shape;
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
-  const pt = info.padInfo.top, pl = info.padInfo.left;
+  const pt = info.padInfo.top,
+    pl = info.padInfo.left;
   // Rows (columns) after the input needed so that the result is exactly kh (kw) high (wide).
   const pb = kh + (ho - 1) * sh - h - pt;
   const pr = kw + (wo - 1) * sw - w - pl;
 
   const xt = s.transpose(x, [3, 1, 2, 0]); // [ci, H, W, n]
   const f = s.transpose(dy, [1, 2, 0, 3]); // [Ho, Wo, n, co]
-  const pad: [[number, number], [number, number], [number, number], [number, number]] =
-    [[0, 0], [pt, Math.max(0, pb)], [pl, Math.max(0, pr)], [0, 0]];
+  const pad: [[number, number], [number, number], [number, number], [number, number]] = [
+    [0, 0],
+    [pt, Math.max(0, pb)],
+    [pl, Math.max(0, pr)],
+    [0, 0],
+  ];
   let g = s.conv2d(xt, f, [1, 1], pad, [sh, sw]); // [ci, kh + max(0,-pb), kw + max(0,-pr), co]
   s.free(xt);
   s.free(f);
@@ -52,7 +64,12 @@ function conv2dBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; backend: un
   const s = new Scope(backend, tf.Conv2DBackpropFilter);
   try {
     const out = conv2dBackpropFilterImpl(s, {
-      x, dy, filterShape: attrs.filterShape, strides: attrs.strides, pad: attrs.pad, dimRoundingMode: attrs.dimRoundingMode,
+      x,
+      dy,
+      filterShape: attrs.filterShape,
+      strides: attrs.strides,
+      pad: attrs.pad,
+      dimRoundingMode: attrs.dimRoundingMode,
     });
     return s.keep(out);
   } finally {

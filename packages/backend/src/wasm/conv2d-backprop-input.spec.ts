@@ -2,7 +2,13 @@ import * as tf from '@tensorflow/tfjs';
 import { randomValues, relError, runOn, setUpWasm } from './test-utils/setup-wasm';
 
 type Pad = 'same' | 'valid' | number[][];
-interface Case { x: [number, number, number, number]; k: [number, number]; co: number; s: number; pad: Pad }
+interface Case {
+  x: [number, number, number, number];
+  k: [number, number];
+  co: number;
+  s: number;
+  pad: Pad;
+}
 
 // x is the shape of the gradient produced (the conv's input); dy has the conv's output shape.
 const cases: Case[] = [
@@ -19,9 +25,42 @@ const cases: Case[] = [
   { x: [2, 9, 7, 5], k: [3, 3], co: 6, s: 2, pad: 'valid' },
   { x: [2, 9, 8, 5], k: [2, 2], co: 6, s: 2, pad: 'valid' },
   { x: [1, 10, 10, 4], k: [3, 2], co: 3, s: 2, pad: 'valid' },
-  { x: [2, 8, 9, 3], k: [3, 3], co: 4, s: 1, pad: [[0, 0], [1, 2], [0, 1], [0, 0]] },
-  { x: [2, 8, 9, 3], k: [3, 3], co: 4, s: 2, pad: [[0, 0], [2, 0], [1, 1], [0, 0]] },
-  { x: [2, 6, 6, 3], k: [2, 2], co: 4, s: 1, pad: [[0, 0], [3, 0], [0, 2], [0, 0]] },
+  {
+    x: [2, 8, 9, 3],
+    k: [3, 3],
+    co: 4,
+    s: 1,
+    pad: [
+      [0, 0],
+      [1, 2],
+      [0, 1],
+      [0, 0],
+    ],
+  },
+  {
+    x: [2, 8, 9, 3],
+    k: [3, 3],
+    co: 4,
+    s: 2,
+    pad: [
+      [0, 0],
+      [2, 0],
+      [1, 1],
+      [0, 0],
+    ],
+  },
+  {
+    x: [2, 6, 6, 3],
+    k: [2, 2],
+    co: 4,
+    s: 1,
+    pad: [
+      [0, 0],
+      [3, 0],
+      [0, 2],
+      [0, 0],
+    ],
+  },
   { x: [5, 6, 6, 2], k: [5, 5], co: 3, s: 1, pad: 'same' },
 ];
 
@@ -35,8 +74,20 @@ describe('wasm Conv2DBackpropInput', () => {
     const info = tf.backend_util.computeConv2DInfo(c.x, filterShape, c.s, 1, c.pad as 'same', undefined, false, 'channelsLast');
     const dyShape = info.outShape;
     const inputs = {
-      dy: { shape: dyShape, values: randomValues(dyShape.reduce((a, b) => a * b), 3) },
-      filter: { shape: filterShape, values: randomValues(filterShape.reduce((a, b) => a * b), 4) },
+      dy: {
+        shape: dyShape,
+        values: randomValues(
+          dyShape.reduce((a, b) => a * b),
+          3,
+        ),
+      },
+      filter: {
+        shape: filterShape,
+        values: randomValues(
+          filterShape.reduce((a, b) => a * b),
+          4,
+        ),
+      },
     };
     const attrs = { strides: [c.s, c.s], pad: c.pad, dataFormat: 'NHWC', inputShape: c.x };
     const before = tf.memory().numTensors;
@@ -48,7 +99,8 @@ describe('wasm Conv2DBackpropInput', () => {
   });
 
   it('conv2dTranspose (the U-Net upsampling layer) matches cpu', async () => {
-    const x = randomValues(2 * 8 * 8 * 32, 5), f = randomValues(2 * 2 * 16 * 32, 6);
+    const x = randomValues(2 * 8 * 8 * 32, 5),
+      f = randomValues(2 * 2 * 16 * 32, 6);
     const run = async (b: string) => {
       await tf.setBackend(b);
       const y = tf.tidy(() => tf.conv2dTranspose(tf.tensor4d(x, [2, 8, 8, 32]), tf.tensor4d(f, [2, 2, 16, 32]), [2, 16, 16, 16], 2, 'same'));

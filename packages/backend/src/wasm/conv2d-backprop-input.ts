@@ -24,8 +24,15 @@ export interface BackpropInputArgs {
 export function conv2dBackpropInputImpl(s: Scope, a: BackpropInputArgs): TensorInfo {
   const { filter, inputShape } = a;
   const info = tf.backend_util.computeConv2DInfo(
-    inputShape, filter.shape as [number, number, number, number], a.strides, 1, a.pad, a.dimRoundingMode, false,
-    'channelsLast');
+    inputShape,
+    filter.shape as [number, number, number, number],
+    a.strides,
+    1,
+    a.pad,
+    a.dimRoundingMode,
+    false,
+    'channelsLast',
+  );
   const [n, h, w, ci] = inputShape;
   let dy = a.dy;
   const [, ho, wo, co] = dy.shape;
@@ -42,11 +49,19 @@ export function conv2dBackpropInputImpl(s: Scope, a: BackpropInputArgs): TensorI
     return kh === 1 ? y : s.depthToSpace(y, kh);
   }
 
-  let hd = ho, wd = wo;
+  let hd = ho,
+    wd = wo;
   if (sh > 1 || sw > 1) {
     // Zero-dilate dY: [n, Ho, 1, Wo, 1, co] padded to [n, Ho, sh, Wo, sw, co].
     const v = s.reshape(dy, [n, ho, 1, wo, 1, co]);
-    const p = s.pad(v, [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]);
+    const p = s.pad(v, [
+      [0, 0],
+      [0, 0],
+      [0, sh - 1],
+      [0, 0],
+      [0, sw - 1],
+      [0, 0],
+    ]);
     hd = ho * sh;
     wd = wo * sw;
     dy = s.reshape(p, [n, hd, wd, co]);
@@ -55,13 +70,23 @@ export function conv2dBackpropInputImpl(s: Scope, a: BackpropInputArgs): TensorI
   }
   // [kh,kw,ci,co] reversed spatially, in/out swapped -> [kh, kw, co, ci]
   const f = s.track(reverseSwapFilter(s.backend, filter));
-  let top = kh - 1 - pt, left = kw - 1 - pl;
-  let bottom = h - hd + kh - 1 - top, right = w - wd + kw - 1 - left;
+  let top = kh - 1 - pt,
+    left = kw - 1 - pl;
+  let bottom = h - hd + kh - 1 - top,
+    right = w - wd + kw - 1 - left;
   if (top < 0 || bottom < 0 || left < 0 || right < 0) {
     dy = s.cropPad(dy, Math.min(0, top), Math.min(0, bottom), Math.min(0, left), Math.min(0, right));
-    top = Math.max(0, top); bottom = Math.max(0, bottom); left = Math.max(0, left); right = Math.max(0, right);
+    top = Math.max(0, top);
+    bottom = Math.max(0, bottom);
+    left = Math.max(0, left);
+    right = Math.max(0, right);
   }
-  const pad: Pad4 = [[0, 0], [top, bottom], [left, right], [0, 0]];
+  const pad: Pad4 = [
+    [0, 0],
+    [top, bottom],
+    [left, right],
+    [0, 0],
+  ];
   return s.conv2d(dy, f, [1, 1], pad);
 }
 
@@ -76,7 +101,12 @@ function conv2dBackpropInput(args: { inputs: tf.NamedTensorInfoMap; backend: unk
   const s = new Scope(backend, tf.Conv2DBackpropInput);
   try {
     const out = conv2dBackpropInputImpl(s, {
-      dy, filter, inputShape: attrs.inputShape, strides: attrs.strides, pad: attrs.pad, dimRoundingMode: attrs.dimRoundingMode,
+      dy,
+      filter,
+      inputShape: attrs.inputShape,
+      strides: attrs.strides,
+      pad: attrs.pad,
+      dimRoundingMode: attrs.dimRoundingMode,
     });
     return s.keep(out);
   } finally {

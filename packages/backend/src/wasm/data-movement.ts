@@ -39,9 +39,11 @@ export function reverseSwapFilter(backend: BackendWasm, f: TensorInfo): TensorIn
   const out = backend.makeOutput([kh, kw, co, ci], 'float32');
   const src = backend.typedArrayFromHeap(f) as F32;
   const dst = backend.typedArrayFromHeap(out) as F32;
-  const k = kh * kw, cc = ci * co;
+  const k = kh * kw,
+    cc = ci * co;
   for (let t = 0; t < k; t++) {
-    const s0 = (k - 1 - t) * cc, d0 = t * cc;
+    const s0 = (k - 1 - t) * cc,
+      d0 = t * cc;
     for (let i = 0; i < ci; i++) for (let o = 0; o < co; o++) dst[d0 + o * ci + i] = src[s0 + i * co + o];
   }
   return out;
@@ -53,7 +55,8 @@ function copyRuns(src: F32, sOff: number, sStride: number, dst: F32, dOff: numbe
     return;
   }
   for (let r = 0; r < rows; r++) {
-    let s = sOff + r * sStride, d = dOff + r * dStride;
+    let s = sOff + r * sStride,
+      d = dOff + r * dStride;
     const e = s + run;
     while (s < e) dst[d++] = src[s++];
   }
@@ -80,7 +83,8 @@ function splitV(args: Args): TensorInfo[] {
   if (x.dtype !== 'float32') return fallback(tf.SplitV, args) as TensorInfo[];
   const ax = tf.util.parseAxisParam(axis, x.shape)[0];
   const sizes = tf.backend_util.prepareSplitSize(x as unknown as tf.Tensor, numOrSizeSplits, ax);
-  const outer = prod(x.shape.slice(0, ax)), inner = prod(x.shape.slice(ax + 1));
+  const outer = prod(x.shape.slice(0, ax)),
+    inner = prod(x.shape.slice(ax + 1));
   const outs = sizes.map((sz) => {
     const shape = x.shape.slice();
     shape[ax] = sz;
@@ -103,10 +107,14 @@ function concat(args: Args): TensorInfo {
   const inputs = list.filter((t) => prod(t.shape) > 0);
   if (inputs.length < 2 || inputs.some((t) => t.dtype !== 'float32')) return fallback(tf.Concat, args) as TensorInfo;
   const ax = tf.util.parseAxisParam((args.attrs as unknown as tf.ConcatAttrs).axis, inputs[0].shape)[0];
-  const outShape = tf.backend_util.computeOutShape(inputs.map((t) => t.shape), ax);
+  const outShape = tf.backend_util.computeOutShape(
+    inputs.map((t) => t.shape),
+    ax,
+  );
   const out = backend.makeOutput(outShape, 'float32');
   const dst = backend.typedArrayFromHeap(out) as F32;
-  const outer = prod(outShape.slice(0, ax)), rowLen = prod(outShape.slice(ax));
+  const outer = prod(outShape.slice(0, ax)),
+    rowLen = prod(outShape.slice(ax));
   let off = 0;
   for (const t of inputs) {
     const run = prod(t.shape.slice(ax));
@@ -125,7 +133,8 @@ function sum(args: Args): TensorInfo {
   const r = x.shape.length;
   const leading = axes.length > 0 && axes.length < r && axes.every((a, i) => a === i);
   if (!leading || x.dtype !== 'float32') return fallback(tf.Sum, args) as TensorInfo;
-  const outer = prod(x.shape.slice(0, axes.length)), inner = prod(x.shape.slice(axes.length));
+  const outer = prod(x.shape.slice(0, axes.length)),
+    inner = prod(x.shape.slice(axes.length));
   const outShape = keepDims ? x.shape.map((d, i) => (i < axes.length ? 1 : d)) : x.shape.slice(axes.length);
   const acc = new Float64Array(inner);
   const src = backend.typedArrayFromHeap(x) as F32;
@@ -137,7 +146,10 @@ function sum(args: Args): TensorInfo {
 
 export const DATA_MOVEMENT_KERNELS = [tf.DepthToSpace, tf.SplitV, tf.Concat, tf.Sum];
 const FUNCS: Record<string, unknown> = {
-  [tf.DepthToSpace]: depthToSpace, [tf.SplitV]: splitV, [tf.Concat]: concat, [tf.Sum]: sum,
+  [tf.DepthToSpace]: depthToSpace,
+  [tf.SplitV]: splitV,
+  [tf.Concat]: concat,
+  [tf.Sum]: sum,
 };
 
 /** Config replacing wasm's `name`; keeps the original's setupFunc, and its kernelFunc as fallback. */

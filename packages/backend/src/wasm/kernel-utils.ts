@@ -27,7 +27,10 @@ export function setOuterKernel(name: string): void {
 
 export class Scope {
   private readonly owned: TensorInfo[] = [];
-  constructor(readonly backend: BackendWasm, kernelName = '') {
+  constructor(
+    readonly backend: BackendWasm,
+    kernelName = '',
+  ) {
     if (innerProfile) outerName = kernelName;
   }
 
@@ -94,14 +97,18 @@ export class Scope {
     return this.run('DepthToSpace', { x }, { blockSize, dataFormat: 'NHWC' });
   }
   /** NHWC conv2d (XNNPACK). `pad` explicit [[0,0],[t,b],[l,r],[0,0]] or 'same'/'valid'. */
-  conv2d(
-    x: TensorInfo, filter: TensorInfo, strides: [number, number], pad: Pad4 | 'same' | 'valid',
-    dilations: [number, number] = [1, 1],
-  ): TensorInfo {
-    return this.run('Conv2D', { x, filter }, {
-      strides, pad: pad as unknown as tf.NamedAttrMap[string], dataFormat: 'NHWC', dilations,
-      dimRoundingMode: undefined as unknown as string,
-    });
+  conv2d(x: TensorInfo, filter: TensorInfo, strides: [number, number], pad: Pad4 | 'same' | 'valid', dilations: [number, number] = [1, 1]): TensorInfo {
+    return this.run(
+      'Conv2D',
+      { x, filter },
+      {
+        strides,
+        pad: pad as unknown as tf.NamedAttrMap[string],
+        dataFormat: 'NHWC',
+        dilations,
+        dimRoundingMode: undefined as unknown as string,
+      },
+    );
   }
 
   /**
@@ -112,11 +119,19 @@ export class Scope {
     const [n, h, w, c] = x.shape;
     let y = x;
     if (top < 0 || bottom < 0 || left < 0 || right < 0) {
-      const t = Math.max(0, -top), b = Math.max(0, -bottom), l = Math.max(0, -left), r = Math.max(0, -right);
+      const t = Math.max(0, -top),
+        b = Math.max(0, -bottom),
+        l = Math.max(0, -left),
+        r = Math.max(0, -right);
       y = this.slice(y, [0, t, l, 0], [n, h - t - b, w - l - r, c]);
     }
     if (top > 0 || bottom > 0 || left > 0 || right > 0) {
-      y = this.pad(y, [[0, 0], [Math.max(0, top), Math.max(0, bottom)], [Math.max(0, left), Math.max(0, right)], [0, 0]]);
+      y = this.pad(y, [
+        [0, 0],
+        [Math.max(0, top), Math.max(0, bottom)],
+        [Math.max(0, left), Math.max(0, right)],
+        [0, 0],
+      ]);
     }
     return y;
   }

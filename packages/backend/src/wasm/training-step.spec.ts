@@ -30,9 +30,13 @@ describe('training on wasm', () => {
   });
 
   it('trainOnBatch runs, the loss is finite and decreases, no tensor leaks', async () => {
-    const size = 16, n = 4;
+    const size = 16,
+      n = 4;
     const model = buildSeedUNet({ size, filters: [4, 8, 8, 16, 16], learningRate: 1e-2 });
-    const x = tf.tensor4d(randomValues(n * size * size * 3, 7).map((v) => (v + 1) * 127.5), [n, size, size, 3]);
+    const x = tf.tensor4d(
+      randomValues(n * size * size * 3, 7).map((v) => (v + 1) * 127.5),
+      [n, size, size, 3],
+    );
     const y = tf.tidy(() => tf.mean(x, 3, true).greater(127.5).cast('float32'));
     // warm-up step so that optimizer slots exist before the memory check
     await model.trainOnBatch(x, y);
@@ -46,6 +50,8 @@ describe('training on wasm', () => {
     const h = await model.fit(x, y, { epochs: 1, batchSize: 2, verbose: 0 });
     expect(Number.isFinite(h.history.loss[0] as number)).toBe(true);
     expect(tf.memory().numTensors).toBe(before);
-    x.dispose(); y.dispose(); model.dispose();
+    x.dispose();
+    y.dispose();
+    model.dispose();
   });
 });

@@ -24,10 +24,21 @@ export function brightnessProbability(r: number, g: number, b: number, k = 40): 
  */
 export function normalisedTwoOutputModel(size: number, k = 20): tf.LayersModel {
   const input = tf.input({ shape: [size, size, 3] });
-  const mask = tf.layers.conv2d({ filters: 1, kernelSize: 1, activation: 'sigmoid', weights: [tf.fill([1, 1, 3, 1], k / 3), tf.tensor1d([-k / 2])] }).apply(input) as tf.SymbolicTensor;
+  const mask = tf.layers
+    .conv2d({ filters: 1, kernelSize: 1, activation: 'sigmoid', weights: [tf.fill([1, 1, 3, 1], k / 3), tf.tensor1d([-k / 2])] })
+    .apply(input) as tf.SymbolicTensor;
   // Border: sigmoid(a - b * |mean - 0.5|) approximated with two ramps (relu) combined.
-  const ramps = tf.layers.conv2d({ filters: 2, kernelSize: 1, activation: 'relu', weights: [tf.tensor4d([1 / 3, -1 / 3, 1 / 3, -1 / 3, 1 / 3, -1 / 3], [1, 1, 3, 2]), tf.tensor1d([-0.5, 0.5])] }).apply(input) as tf.SymbolicTensor;
-  const border = tf.layers.conv2d({ filters: 1, kernelSize: 1, activation: 'sigmoid', weights: [tf.tensor4d([-40, -40], [1, 1, 2, 1]), tf.tensor1d([4])] }).apply(ramps) as tf.SymbolicTensor;
+  const ramps = tf.layers
+    .conv2d({
+      filters: 2,
+      kernelSize: 1,
+      activation: 'relu',
+      weights: [tf.tensor4d([1 / 3, -1 / 3, 1 / 3, -1 / 3, 1 / 3, -1 / 3], [1, 1, 3, 2]), tf.tensor1d([-0.5, 0.5])],
+    })
+    .apply(input) as tf.SymbolicTensor;
+  const border = tf.layers
+    .conv2d({ filters: 1, kernelSize: 1, activation: 'sigmoid', weights: [tf.tensor4d([-40, -40], [1, 1, 2, 1]), tf.tensor1d([4])] })
+    .apply(ramps) as tf.SymbolicTensor;
   const out = tf.layers.concatenate({ axis: -1 }).apply([mask, border]) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: out });
 }

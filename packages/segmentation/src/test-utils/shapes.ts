@@ -1,14 +1,5 @@
 /** Draws filled shapes into label images for tests: pixel centres inside the shape get `label`. */
-export function drawEllipse(
-  labels: Int32Array | Uint8Array,
-  w: number,
-  cx: number,
-  cy: number,
-  a: number,
-  b: number,
-  label: number,
-  theta = 0,
-): void {
+export function drawEllipse(labels: Int32Array | Uint8Array, w: number, cx: number, cy: number, a: number, b: number, label: number, theta = 0): void {
   const h = labels.length / w;
   const c = Math.cos(theta);
   const s = Math.sin(theta);

@@ -54,7 +54,10 @@ describe('checkpoint', () => {
       epochs: 5,
       batchSize: 2,
       signal: controller.signal,
-      callbacks: [checkpoint(out, { metadata: { config: TINY_UNET } }), { onBatchEnd: (l) => (l.epoch === 2 && l.batch === 1 ? controller.abort() : undefined) }],
+      callbacks: [
+        checkpoint(out, { metadata: { config: TINY_UNET } }),
+        { onBatchEnd: (l) => (l.epoch === 2 && l.batch === 1 ? controller.abort() : undefined) },
+      ],
     });
     model.dispose();
     expect(result.stopReason).toBe('aborted');
@@ -66,7 +69,9 @@ describe('checkpoint', () => {
 
   it('fails at train begin when the metadata does not describe the model', async () => {
     const model = tinyModel();
-    await expect(train(model, data(), { epochs: 1, callbacks: [checkpoint(tmp(), { metadata: { preset: 'seed' } })] })).rejects.toThrow(/128x128x3 but the model input is 16x16x3/);
+    await expect(train(model, data(), { epochs: 1, callbacks: [checkpoint(tmp(), { metadata: { preset: 'seed' } })] })).rejects.toThrow(
+      /128x128x3 but the model input is 16x16x3/,
+    );
     model.dispose();
   });
 });

@@ -14,11 +14,20 @@ describe('defaultCallbacks', () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'nuclei-default-'));
     const types = new Set<string>();
     const model = tinyModel();
-    const result = await train(model, { train: blobSamples(4), val: blobSamples(2, 16, 3) }, {
-      epochs: 2,
-      batchSize: 4,
-      callbacks: defaultCallbacks(out, { metadata: { config: TINY_UNET }, onProgress: (e) => types.add(e.type), earlyStopping: { patience: 5 }, reduceLr: {} }),
-    });
+    const result = await train(
+      model,
+      { train: blobSamples(4), val: blobSamples(2, 16, 3) },
+      {
+        epochs: 2,
+        batchSize: 4,
+        callbacks: defaultCallbacks(out, {
+          metadata: { config: TINY_UNET },
+          onProgress: (e) => types.add(e.type),
+          earlyStopping: { patience: 5 },
+          reduceLr: {},
+        }),
+      },
+    );
     model.dispose();
     expect(result.stopReason).toBe('completed');
     expect(fs.readdirSync(out).sort()).toEqual(['best', 'history.csv', 'history.jsonl', 'last']);

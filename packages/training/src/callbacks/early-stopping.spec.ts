@@ -38,7 +38,11 @@ describe('earlyStopping', () => {
   it('ends a real run with stopReason early-stopping', async () => {
     await useCpu();
     const model = tinyModel(16, 0); // lr 0: nothing improves
-    const result = await train(model, { train: blobSamples(4), val: blobSamples(2, 16, 9) }, { epochs: 10, batchSize: 4, callbacks: [earlyStopping({ patience: 2 })] });
+    const result = await train(
+      model,
+      { train: blobSamples(4), val: blobSamples(2, 16, 9) },
+      { epochs: 10, batchSize: 4, callbacks: [earlyStopping({ patience: 2 })] },
+    );
     model.dispose();
     expect(result.stopReason).toBe('early-stopping');
     expect(result.history).toHaveLength(3);

@@ -8,7 +8,9 @@ export const HISTORY_JSONL = 'history.jsonl';
 const PREFERRED = ['epoch', 'loss', 'acc', 'iou', 'val_loss', 'val_acc', 'val_iou', 'lr', 'seconds'];
 
 function columnsOf(logs: EpochLogs): string[] {
-  const extra = Object.keys(logs).filter((k) => !PREFERRED.includes(k)).sort();
+  const extra = Object.keys(logs)
+    .filter((k) => !PREFERRED.includes(k))
+    .sort();
   return [...PREFERRED.filter((k) => k in logs), ...extra];
 }
 
@@ -30,7 +32,12 @@ function rewrite(file: string, text: string): void {
 }
 
 function readLines(file: string): string[] {
-  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.length > 0) : [];
+  return fs.existsSync(file)
+    ? fs
+        .readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => l.length > 0)
+    : [];
 }
 
 /**

@@ -11,7 +11,18 @@ describe('progress', () => {
     const model = tinyModel();
     await train(model, { train: blobSamples(6), val: blobSamples(2, 16, 3) }, { epochs: 2, batchSize: 4, callbacks: [progress((e) => events.push(e))] });
     model.dispose();
-    expect(events.map((e) => e.type)).toEqual(['train-begin', 'epoch-begin', 'batch', 'batch', 'epoch-end', 'epoch-begin', 'batch', 'batch', 'epoch-end', 'train-end']);
+    expect(events.map((e) => e.type)).toEqual([
+      'train-begin',
+      'epoch-begin',
+      'batch',
+      'batch',
+      'epoch-end',
+      'epoch-begin',
+      'batch',
+      'batch',
+      'epoch-end',
+      'train-end',
+    ]);
     expect(events[0]).toEqual({ type: 'train-begin', epochs: 2, initialEpoch: 0, batchesPerEpoch: 2, trainSize: 6, valSize: 2 });
     const batches = events.filter((e): e is Extract<ProgressEvent, { type: 'batch' }> => e.type === 'batch');
     expect(batches.map((b) => b.fraction)).toEqual([0.25, 0.5, 0.75, 1]);

@@ -33,11 +33,15 @@ describe('reduceLrOnPlateau', () => {
     await useCpu();
     const model = tinyModel(16, 0.01);
     // A huge minDelta makes every epoch a plateau.
-    const result = await train(model, { train: blobSamples(4), val: blobSamples(2, 16, 9) }, {
-      epochs: 3,
-      batchSize: 4,
-      callbacks: [reduceLrOnPlateau({ factor: 0.5, patience: 1, minDelta: 100 })],
-    });
+    const result = await train(
+      model,
+      { train: blobSamples(4), val: blobSamples(2, 16, 9) },
+      {
+        epochs: 3,
+        batchSize: 4,
+        callbacks: [reduceLrOnPlateau({ factor: 0.5, patience: 1, minDelta: 100 })],
+      },
+    );
     const lr = (model.optimizer as unknown as { learningRate: number }).learningRate;
     model.dispose();
     expect(result.history.map((h) => h.lr)).toEqual([0.01, 0.01, 0.005]);

@@ -30,7 +30,10 @@ afterEach(() => jest.restoreAllMocks());
 const SIZE = 32;
 const tinyUNet = (dropout: boolean, learningRate = 0.01) =>
   // Seeded initial weights, so 'the loss falls' tests cannot fail by an unlucky start.
-  buildUNet({ inputSize: SIZE, depth: 3, baseFilters: 4, learningRate, ...(dropout ? {} : { encoderDropout: [0, 0, 0], decoderDropout: [0, 0] }) }, { seed: 1 });
+  buildUNet(
+    { inputSize: SIZE, depth: 3, baseFilters: 4, learningRate, ...(dropout ? {} : { encoderDropout: [0, 0, 0], decoderDropout: [0, 0] }) },
+    { seed: 1 },
+  );
 
 const maxAbs = (a: ArrayLike<number>) => {
   let m = 0;
@@ -63,15 +66,27 @@ describe('train with workers', () => {
       onBatchEnd: (l) => void batchLogs.push(l),
       onEpochEnd: () => void tensors.push(tf.memory().numTensors),
     };
-    const result = await train(model, { train: blobSamples(10, SIZE, 1), val: blobSamples(2, SIZE, 2) }, {
-      epochs: 6, batchSize: 4, workers: 2, workerScript: worker.script, callbacks: [cb],
-    });
+    const result = await train(
+      model,
+      { train: blobSamples(10, SIZE, 1), val: blobSamples(2, SIZE, 2) },
+      {
+        epochs: 6,
+        batchSize: 4,
+        workers: 2,
+        workerScript: worker.script,
+        callbacks: [cb],
+      },
+    );
     model.dispose();
     expect(result.stopReason).toBe('completed');
     const losses = result.history.map((h) => h.loss);
     expect(Math.min(losses[4], losses[5])).toBeLessThan(0.95 * losses[0]);
     // 10 samples in batches of 4: 4, 4, 2; every batch has loss, acc and iou.
-    expect(batchLogs.slice(0, 3).map((l) => [l.batch, l.batches, l.size])).toEqual([[0, 3, 4], [1, 3, 4], [2, 3, 2]]);
+    expect(batchLogs.slice(0, 3).map((l) => [l.batch, l.batches, l.size])).toEqual([
+      [0, 3, 4],
+      [1, 3, 4],
+      [2, 3, 2],
+    ]);
     for (const l of batchLogs) for (const k of ['loss', 'acc', 'iou']) expect(Number.isFinite(l[k])).toBe(true);
     expect(typeof result.history[5].val_loss).toBe('number');
     // Adam creates its moments on the first step, so compare from epoch 1 on.
@@ -96,9 +111,16 @@ describe('train with workers', () => {
     // One batch of 5: shares 2 (main) and 3 (worker), so a wrong weighting would show.
     const opts = { epochs: 1, batchSize: 5, shuffle: false };
     await train(single, { train: samples, val: [] }, { ...opts, callbacks: [{ onBatchEnd: (l) => void logs.single.push(l) }] });
-    await train(parallel, { train: samples, val: [] }, {
-      ...opts, workers: 2, workerScript: worker.script, callbacks: [{ onBatchEnd: (l) => void logs.parallel.push(l) }],
-    });
+    await train(
+      parallel,
+      { train: samples, val: [] },
+      {
+        ...opts,
+        workers: 2,
+        workerScript: worker.script,
+        callbacks: [{ onBatchEnd: (l) => void logs.parallel.push(l) }],
+      },
+    );
     const a = single.getWeights().map((w) => w.dataSync());
     const b = parallel.getWeights().map((w) => w.dataSync());
     expect(b.length).toBe(a.length);
@@ -115,7 +137,7 @@ describe('train with workers', () => {
     parallel.dispose();
   });
 
-  it('averages the replicas\' gradients into the full-batch gradient (weighted by share)', async () => {
+  it("averages the replicas' gradients into the full-batch gradient (weighted by share)", async () => {
     const model = tinyUNet(false);
     const reference = tinyUNet(false);
     reference.setWeights(model.getWeights());
@@ -131,14 +153,25 @@ describe('train with workers', () => {
       const values = await trainer.trainOnBatch(x, y);
       expect(applied.length).toBe(model.trainableWeights.length);
       // (1) Exactly what the three shares give when computed here and weighted 2/7, 3/7, 2/7.
-      const parts = [[0, 2], [2, 3], [5, 2]].map(([at, k]) => {
+      const parts = [
+        [0, 2],
+        [2, 3],
+        [5, 2],
+      ].map(([at, k]) => {
         const xs = x.slice(at, k);
         const ys = y.slice(at, k);
         const r = shareGradients(reference, xs, ys);
         tf.dispose([xs, ys]);
         return { k, ...r };
       });
-      const split = tf.tidy(() => applied.map((_, i) => parts.map((p) => tf.mul(p.grads[i], p.k / 7)).reduce((a, b) => tf.add(a, b)).dataSync()));
+      const split = tf.tidy(() =>
+        applied.map((_, i) =>
+          parts
+            .map((p) => tf.mul(p.grads[i], p.k / 7))
+            .reduce((a, b) => tf.add(a, b))
+            .dataSync(),
+        ),
+      );
       split.forEach((want, i) => expect(maxDiff(applied[i], want)).toBeLessThanOrEqual(1e-6 * maxAbs(want)));
       // (2) The full-batch gradient, up to float32 rounding: the filter gradients sum over all pixels of the
       // share, so splitting changes the summation order, and entries that are sums of cancelling terms
@@ -169,13 +202,25 @@ describe('train with workers', () => {
     // lr 0.01 a 4-epoch run sometimes ended above where it started).
     const model = tinyUNet(false, 0.003);
     const result = await train(model, blobSamples(12, SIZE, 4), {
-      epochs: 3, batchSize: 4, validationSplit: 0, workers: 2, workerScript: worker.script, signal: abort.signal,
-      callbacks: [{ onBatchEnd: (l) => { batches.push(l.batch); abort.abort(); } }],
+      epochs: 3,
+      batchSize: 4,
+      validationSplit: 0,
+      workers: 2,
+      workerScript: worker.script,
+      signal: abort.signal,
+      callbacks: [
+        {
+          onBatchEnd: (l) => {
+            batches.push(l.batch);
+            abort.abort();
+          },
+        },
+      ],
     });
     model.dispose();
     expect(result.stopReason).toBe('aborted');
     expect(batches).toEqual([0]);
-    const trainer = await start.mock.results[0].value as ParallelTrainer;
+    const trainer = (await start.mock.results[0].value) as ParallelTrainer;
     // threadId becomes -1 once a worker has exited.
     for (const t of trainer.threads) expect(t.threadId).toBe(-1);
   });
@@ -189,8 +234,9 @@ describe('train with workers', () => {
     // lr 0.01 a 4-epoch run sometimes ended above where it started).
     const model = tinyUNet(false, 0.003);
     const before = tf.memory().numTensors;
-    await expect(train(model, blobSamples(4, SIZE, 5), { epochs: 1, batchSize: 4, validationSplit: 0, workers: 2, workerScript: script }))
-      .rejects.toThrow(/runTrainingWorker\(\)/);
+    await expect(train(model, blobSamples(4, SIZE, 5), { epochs: 1, batchSize: 4, validationSplit: 0, workers: 2, workerScript: script })).rejects.toThrow(
+      /runTrainingWorker\(\)/,
+    );
     expect(tf.memory().numTensors).toBe(before);
     model.dispose();
     await expect(start.mock.results[0].value).rejects.toThrow();
@@ -209,11 +255,12 @@ describe('train with workers', () => {
     // No dropout and a moderate rate, so the loss falls steadily on these few blobs (with dropout and
     // lr 0.01 a 4-epoch run sometimes ended above where it started).
     const model = tinyUNet(false, 0.003);
-    await expect(train(model, blobSamples(12, SIZE, 8), { epochs: 2, batchSize: 4, validationSplit: 0, workers: 2, workerScript: worker.script }))
-      .rejects.toThrow(/Training worker failed/);
+    await expect(
+      train(model, blobSamples(12, SIZE, 8), { epochs: 2, batchSize: 4, validationSplit: 0, workers: 2, workerScript: worker.script }),
+    ).rejects.toThrow(/Training worker failed/);
     model.dispose(); // with its Adam moments: nothing else may be left
     expect(tf.memory().numTensors).toBe(base);
-    const trainer = await start.mock.results[0].value as ParallelTrainer;
+    const trainer = (await start.mock.results[0].value) as ParallelTrainer;
     for (const t of trainer.threads) expect(t.threadId).toBe(-1);
   });
 

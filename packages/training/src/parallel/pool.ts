@@ -61,7 +61,10 @@ export class ParallelTrainer {
   /** Where the last step's wall time went on the main thread, in ms (for benchmarks). */
   lastStep = { send: 0, mainShare: 0, waitWorkers: 0, apply: 0 };
 
-  private constructor(private readonly model: tf.LayersModel, private readonly replicas: Replica[]) {}
+  private constructor(
+    private readonly model: tf.LayersModel,
+    private readonly replicas: Replica[],
+  ) {}
 
   static async start(model: tf.LayersModel, options: ParallelOptions): Promise<ParallelTrainer> {
     if (!Number.isInteger(options.workers) || options.workers < 2) throw new Error(`workers must be an integer >= 2 here, got ${options.workers}.`);
@@ -118,7 +121,9 @@ export class ParallelTrainer {
         }
       });
       replica.worker.on('error', (e) => fail(ready ? new Error(`Training worker failed: ${e.message}`) : startError(`failed to start: ${e.message}`)));
-      replica.worker.on('exit', (code) => fail(ready ? new Error(`Training worker exited (code ${code}).`) : startError(`exited (code ${code}) before it was ready`)));
+      replica.worker.on('exit', (code) =>
+        fail(ready ? new Error(`Training worker exited (code ${code}).`) : startError(`exited (code ${code}) before it was ready`)),
+      );
     });
   }
 

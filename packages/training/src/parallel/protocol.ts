@@ -30,9 +30,7 @@ export interface StepMessage {
 export type ToWorker = StepMessage | { type: 'close' };
 
 export type FromWorker =
-  | { type: 'ready' }
-  | { type: 'result'; id: number; grads: Float32Array[]; values: number[] }
-  | { type: 'error'; message: string; stack?: string };
+  { type: 'ready' } | { type: 'result'; id: number; grads: Float32Array[]; values: number[] } | { type: 'error'; message: string; stack?: string };
 
 /**
  * True in a worker thread started by `train(..., { workers })`: a bundle's entry calls

@@ -87,7 +87,10 @@ export function runTrainingWorker(): void {
       const { grads, values } = shareGradients(model, x, y);
       const arrays = grads.map(floatCopy);
       tf.dispose(grads);
-      post({ type: 'result', id: msg.id, grads: arrays, values }, arrays.map((a) => a.buffer as ArrayBuffer));
+      post(
+        { type: 'result', id: msg.id, grads: arrays, values },
+        arrays.map((a) => a.buffer as ArrayBuffer),
+      );
     } finally {
       x.dispose();
       y.dispose();

@@ -29,4 +29,11 @@ export function fakeContext(options: Partial<ResolvedTrainOptions> = {}, lr = 0.
   return ctx;
 }
 
-export const epochLogs = (epoch: number, val_loss: number, extra: Partial<EpochLogs> = {}): EpochLogs => ({ epoch, loss: val_loss, val_loss, lr: 0.01, seconds: 1, ...extra });
+export const epochLogs = (epoch: number, val_loss: number, extra: Partial<EpochLogs> = {}): EpochLogs => ({
+  epoch,
+  loss: val_loss,
+  val_loss,
+  lr: 0.01,
+  seconds: 1,
+  ...extra,
+});

@@ -3,7 +3,7 @@ import type { Sample } from '@nuclei/data';
 /** Tiny deterministic generator so tests do not depend on Math.random. */
 function lcg(seed: number): () => number {
   let s = seed >>> 0 || 1;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
 }
 
 /**

@@ -15,9 +15,14 @@ export function buildSeedUNet(opts: SeedUNetOptions = {}): tf.LayersModel {
   const f = opts.filters ?? [16, 32, 64, 128, 256];
   const encDrop = [0.1, 0.1, 0.2, 0.2, 0.3];
   const decDrop = [0.2, 0.2, 0.1, 0.1];
-  const conv = (n: number) => tf.layers.conv2d({
-    filters: n, kernelSize: 3, activation: 'elu', kernelInitializer: 'heNormal', padding: 'same',
-  });
+  const conv = (n: number) =>
+    tf.layers.conv2d({
+      filters: n,
+      kernelSize: 3,
+      activation: 'elu',
+      kernelInitializer: 'heNormal',
+      padding: 'same',
+    });
   const block = (x: tf.SymbolicTensor, n: number, drop: number): tf.SymbolicTensor => {
     let y = conv(n).apply(x) as tf.SymbolicTensor;
     y = tf.layers.dropout({ rate: drop }).apply(y) as tf.SymbolicTensor;
@@ -51,13 +56,18 @@ export function buildSeedUNet(opts: SeedUNetOptions = {}): tf.LayersModel {
  * A training step costs about 3x this (forward, input gradient, filter gradient).
  */
 export function seedUNetFlops(size = 128, f: number[] = [16, 32, 64, 128, 256], inCh = 3): number {
-  let flops = 0, ch = inCh, s = size;
+  let flops = 0,
+    ch = inCh,
+    s = size;
   const conv = (k: number, ci: number, co: number, hw: number) => 2 * k * k * ci * co * hw * hw;
   const skipCh: number[] = [];
   for (let i = 0; i < f.length; i++) {
     flops += conv(3, ch, f[i], s) + conv(3, f[i], f[i], s);
     ch = f[i];
-    if (i < f.length - 1) { skipCh.push(ch); s /= 2; }
+    if (i < f.length - 1) {
+      skipCh.push(ch);
+      s /= 2;
+    }
   }
   for (let i = f.length - 2; i >= 0; i--) {
     flops += 2 * 4 * ch * f[i] * s * s; // 2x2 stride 2 transposed conv: 4 taps per input pixel

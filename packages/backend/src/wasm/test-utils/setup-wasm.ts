@@ -23,7 +23,11 @@ export function randomValues(n: number, seed: number): Float32Array {
   const out = new Float32Array(n);
   let s = (seed * 2654435761) >>> 0 || 1;
   for (let i = 0; i < n; i++) {
-    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
     out[i] = (s / 4294967296) * 2 - 1;
   }
   return out;
@@ -31,7 +35,9 @@ export function randomValues(n: number, seed: number): Float32Array {
 
 /** Run one kernel with the given inputs on `backend`; returns its values and shape. */
 export async function runOn(
-  backend: string, kernel: string, inputs: Record<string, { shape: number[]; values: Float32Array }>,
+  backend: string,
+  kernel: string,
+  inputs: Record<string, { shape: number[]; values: Float32Array }>,
   attrs: Record<string, unknown>,
 ): Promise<{ shape: number[]; values: Float32Array }> {
   const prev = tf.getBackend();
@@ -52,7 +58,8 @@ export async function runOn(
 
 /** max |a - b| / max(|b|): relative error of `a` against the reference `b`. */
 export function relError(a: Float32Array, b: Float32Array): number {
-  let d = 0, m = 0;
+  let d = 0,
+    m = 0;
   for (let i = 0; i < b.length; i++) {
     d = Math.max(d, Math.abs(a[i] - b[i]));
     m = Math.max(m, Math.abs(b[i]));
