@@ -1,5 +1,4 @@
 export { pixelMetrics, type PixelMetrics } from './pixel-metrics';
-export { findRoot, labelComponents, type LabelResult } from './connected-components';
 export { dsbScore, DSB_THRESHOLDS, type DsbScore, type ThresholdScore } from './dsb-score';
 export {
   evaluateImage,

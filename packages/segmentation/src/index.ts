@@ -4,6 +4,7 @@ export { modelShape, withInputSize, tfjsPredictor, type TilePredictor } from '@n
 export { markerWatershed, DEFAULT_MARKERS, type MarkerOptions } from './markers';
 export { readImageForSegmentation } from './read-input';
 export { splitInstances, type SplitMethod, type InstanceOptions, type Instances } from './instances';
+export { labelComponents, findRoot, type LabelResult } from './connected-components';
 export { watershedSplit, gaussianBlur, DEFAULT_WATERSHED, type WatershedOptions } from './watershed';
 export { renderOverlay, outlineOf, labelColour, type OverlayOptions } from './overlay';
 export {

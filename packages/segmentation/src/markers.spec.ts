@@ -1,5 +1,6 @@
 import { touchingBorders } from '@nuclei/data';
-import { dsbScore, labelComponents } from '@nuclei/evaluation';
+import { dsbScore } from '@nuclei/evaluation';
+import { labelComponents } from './connected-components';
 import { cutWatershed, markerWatershed } from './markers';
 
 /** Touching pairs of discs (each pair shares a straight contact line), as truth labels. */

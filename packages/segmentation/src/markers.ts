@@ -1,4 +1,4 @@
-import { labelComponents } from '@nuclei/evaluation';
+import { labelComponents } from './connected-components';
 import { watershedSplit, type WatershedOptions } from './watershed';
 
 export interface MarkerOptions {

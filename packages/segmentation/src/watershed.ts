@@ -1,4 +1,4 @@
-import { findRoot, labelComponents } from '@nuclei/evaluation';
+import { findRoot, labelComponents } from './connected-components';
 import { distanceTransform } from './distance-transform';
 
 export interface WatershedOptions {
