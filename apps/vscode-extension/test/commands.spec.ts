@@ -362,6 +362,7 @@ describe('Segment nuclei in image', () => {
     await segmentImageCommand(context, log, vscode.Uri.file(file));
     const panel = mock.createdPanels[0];
     expect(panel.webview.options.enableScripts).toBe(true);
+    expect(mock.window.createWebviewPanel).toHaveBeenCalledWith('nuclei.segment', expect.any(String), vscode.ViewColumn.Beside, expect.anything()); // beside the image
     expect(panel.webview.options.localResourceRoots!.map((u) => u.fsPath)).toEqual([path.join(EXT, 'dist/webview'), tmp]);
     expect(panel.webview.html).toContain(`src="vscode-resource://mock${path.join(EXT, 'dist/webview/segment.js')}"`);
     expect(panel.webview.postMessage).not.toHaveBeenCalled();

@@ -486,6 +486,68 @@ describeBrowser(`segmentation webview page in chromium${CHROMIUM ? '' : ' (SKIPP
     await viewer.close();
   });
 
+  it.each([
+    ['dark', 'vscode-dark', { '--vscode-editor-background': 'rgb(30, 30, 30)', '--vscode-foreground': 'rgb(204, 204, 204)' }],
+    [
+      'high contrast',
+      'vscode-high-contrast',
+      { '--vscode-editor-background': 'rgb(0, 0, 0)', '--vscode-foreground': 'rgb(255, 255, 255)', '--vscode-contrastBorder': 'rgb(111, 195, 223)' },
+    ],
+  ] as const)('follows a %s theme: colours from the theme, contrast borders on cells and buttons', async (name, bodyClass, vars) => {
+    const themed = await browser.newPage({ viewport: { width: 900, height: 560 } });
+    await themed.addInitScript(() => {
+      (window as unknown as { acquireVsCodeApi: () => unknown }).acquireVsCodeApi = () => ({
+        postMessage: () => undefined,
+        getState: () => undefined,
+        setState: () => undefined,
+      });
+    });
+    await themed.goto(`${origin}/`);
+    // What VS Code does to a webview: a theme class on <body>, the theme's colours as CSS variables.
+    await themed.evaluate(
+      ([cls, v]: [string, Record<string, string>]) => {
+        document.body.classList.add(cls);
+        for (const [k, value] of Object.entries(v)) document.documentElement.style.setProperty(k, value);
+      },
+      [bodyClass, vars] as [string, Record<string, string>],
+    );
+    await themed.evaluate(
+      ([p, lab]: [Record<string, unknown>, number[]]) => window.postMessage({ type: 'segmentation', payload: { ...p, labels: Uint16Array.from(lab) } }, '*'),
+      [
+        {
+          fileName: 'synthetic.png',
+          imageSrc: `${origin}/image.png`,
+          width: c.width,
+          height: c.height,
+          count: c.areas.length,
+          meanArea: 1,
+          nuclei: rows,
+          unit: 'px',
+        },
+        Array.from(c.labels),
+      ],
+    );
+    await themed.waitForSelector('body[data-state="drawn"]');
+    const style = await themed.evaluate(() => {
+      const cs = (sel: string) => getComputedStyle(document.querySelector(sel)!);
+      return {
+        background: cs('body').backgroundColor,
+        text: cs('body').color,
+        cell: cs('#nuclei-table td').borderTopColor,
+        button: cs('#save-mask').borderTopStyle,
+        buttonColour: cs('#save-mask').borderTopColor,
+      };
+    });
+    expect(style.background).toBe(vars['--vscode-editor-background']);
+    expect(style.text).toBe(vars['--vscode-foreground']);
+    if ('--vscode-contrastBorder' in vars) {
+      expect(style.cell).toBe(vars['--vscode-contrastBorder']);
+      expect([style.button, style.buttonColour]).toEqual(['solid', vars['--vscode-contrastBorder']]);
+    } else expect(style.button).toBe('none');
+    await themed.screenshot({ path: path.join(__dirname, `../test-output/segment-view-${name.replace(' ', '-')}.png`) });
+    await themed.close();
+  });
+
   it('training page draws live loss and IoU curves from progress messages', async () => {
     const train = await browser.newPage({ viewport: { width: 1120, height: 380 } });
     await train.addInitScript(() => {

@@ -52,6 +52,10 @@ const STYLE = `
   #nuclei-table tr.hovered { background: var(--vscode-list-hoverBackground, #8882); }
   #nuclei-table tr.selected { background: var(--vscode-list-activeSelectionBackground, #0e639c); color: var(--vscode-list-activeSelectionForeground, #fff); }
   :focus-visible { outline: 1px solid var(--vscode-focusBorder, #0090f1); outline-offset: -1px; }
+  /* High-contrast themes: every control and cell gets the theme's contrast border. */
+  body.vscode-high-contrast th, body.vscode-high-contrast td, body.vscode-high-contrast-light th, body.vscode-high-contrast-light td { border-color: var(--vscode-contrastBorder); }
+  body.vscode-high-contrast button, body.vscode-high-contrast-light button { border: 1px solid var(--vscode-contrastBorder); }
+  body.vscode-high-contrast #nuclei-table tr.selected, body.vscode-high-contrast-light #nuclei-table tr.selected { outline: 1px dashed var(--vscode-contrastActiveBorder, var(--vscode-contrastBorder)); }
   #stage.dragging { cursor: grabbing; }
   #stage canvas { position: absolute; left: 0; top: 0; image-rendering: pixelated; }
   #hover { min-width: 16em; }

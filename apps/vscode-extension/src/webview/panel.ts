@@ -30,7 +30,9 @@ export function createNucleiPanel(
   extraRoots: vscode.Uri[],
   onMessage: (message: FromWebview, panel: NucleiPanel) => void | Promise<void>,
 ): NucleiPanel {
-  const panel = vscode.window.createWebviewPanel(`nuclei.${view}`, title, vscode.ViewColumn.Active, { enableScripts: true });
+  // The viewer opens beside the image (both stay in sight); the training and evaluation pages in place.
+  const column = view === 'segment' ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active;
+  const panel = vscode.window.createWebviewPanel(`nuclei.${view}`, title, column, { enableScripts: true });
   return attachNucleiPage(panel, extensionUri, view, title, extraRoots, onMessage);
 }
 

@@ -50,7 +50,7 @@ const emitter = () => {
 const vscode = {
   Uri,
   ProgressLocation: { Notification: 15 },
-  ViewColumn: { Active: -1 },
+  ViewColumn: { Active: -1, Beside: -2 },
   ConfigurationTarget: { Global: 1, Workspace: 2 },
   StatusBarAlignment: { Left: 1, Right: 2 },
   QuickPickItemKind: { Separator: -1, Default: 0 },

@@ -98,7 +98,7 @@ run(`packaged extension in a Node host${E2E ? '' : ' (SKIPPED: set NUCLEI_E2E=1)
     expect(evaluated.errors).toEqual([]);
     expect(evaluated.evaluation.table.rows).toHaveLength(6);
     expect(evaluated.evaluation.table.columns).toContain('DSB score');
-    expect(evaluated.output.join('\n')).toMatch(/evaluate: stage1_train/);
+    expect(evaluated.output.join('\n')).toMatch(/evaluate: \S+ on stage1_train\n/);
     fs.rmSync(path.dirname(ext), { recursive: true, force: true });
     fs.rmSync(tmp, { recursive: true, force: true });
   });

@@ -33,7 +33,7 @@ export function unpackVsix(vsix: string): string {
   return path.join(packaging.unpack(vsix), 'extension');
 }
 
-/** A folder with `cells.png` (synthetic nuclei) and, if asked, a small untrained model. */
+/** A folder with `cells.png` and the same pixels as `cells.tif` (synthetic nuclei), and, if asked, a small untrained model. */
 export async function makeWorkspace(root: string, withModel: boolean): Promise<{ dir: string; image: string; modelDir?: string }> {
   const dir = path.join(root, 'workspace');
   fs.mkdirSync(dir, { recursive: true });
@@ -42,6 +42,7 @@ export async function makeWorkspace(root: string, withModel: boolean): Promise<{
   await sharp(Buffer.from(image.data), { raw: { width: image.width, height: image.height, channels: 3 } })
     .png()
     .toFile(file);
+  await sharp(file).tiff().toFile(path.join(dir, 'cells.tif'));
   let modelDir: string | undefined;
   if (withModel) {
     modelDir = path.join(dir, 'tiny-model');

@@ -86,9 +86,9 @@ async function runFromPalette(page: any, title: string): Promise<boolean> {
  * image preview) are never taken. Throws with what it saw when the time runs out.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-async function segmentationFrame(page: any, fileName: string, stale: unknown[] = [], ms = 180_000): Promise<any> {
+async function segmentationFrame(page: any, fileName: string, stale: unknown[] = [], ms = 180_000, tabText = `Nuclei: ${fileName}`): Promise<any> {
   const deadline = Date.now() + ms;
-  const tab = page.locator('.tabs-container .tab.active', { hasText: `Nuclei: ${fileName}` });
+  const tab = page.locator('.tabs-container .tab.active', { hasText: tabText });
   await tab.first().waitFor({ timeout: ms });
   let seen = '';
   while (Date.now() < deadline) {
@@ -337,6 +337,22 @@ run(`VS Code (code-server) end to end${E2E ? '' : ' (SKIPPED: set NUCLEI_E2E=1)'
       await again.waitForFunction(() => document.body.dataset.state === 'drawn', undefined, { timeout: 30_000 });
       expect(await again.getAttribute('body', 'data-state')).toBe('drawn');
       expect(Number(await again.textContent('#count'))).toBe(count);
+      // The measurement table: a row click selects its nucleus.
+      if (count > 0) {
+        await again.click('#nuclei-table tbody tr:first-child');
+        await again.waitForFunction(() => (document.getElementById('view') as HTMLCanvasElement).dataset.selected !== '0', undefined, { timeout: 10_000 });
+      }
+
+      // A TIFF opens in the extension's own viewer (a custom editor: VS Code cannot show TIFF);
+      // its Segment button segments in the same tab: the same pixels give the same nuclei.
+      const tif = page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'cells.tif' });
+      await tif.dblclick();
+      const viewer = await segmentationFrame(page, 'cells.tif', [], 120_000, 'cells.tif');
+      expect(await viewer.getAttribute('body', 'data-mode')).toBe('image');
+      await viewer.click('#segment-now');
+      await viewer.waitForFunction(() => document.body.dataset.mode === 'segmented', undefined, { timeout: 180_000 });
+      expect(Number(await viewer.textContent('#count'))).toBe(count);
+      await page.screenshot({ path: path.join(outDir, 'vscode-tiff-viewer.png') });
     } catch (e) {
       fs.mkdirSync(outDir, { recursive: true });
       const shot = path.join(outDir, 'vscode-e2e-failure.png');
