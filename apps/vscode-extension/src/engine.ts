@@ -17,6 +17,7 @@ import {
   writeSegmentationOutputs,
   type NucleusMeasurements,
   type OutputKind,
+  type OverlayOptions,
   type SegmentResult,
 } from '@nuclei/segmentation';
 import { formatReportTable, type EvaluationReport } from '@nuclei/evaluation';
@@ -165,7 +166,7 @@ export function writeOutputs(
   image: RgbImage,
   outDir: string,
   baseName: string,
-  info: { imagePath?: string; model?: unknown; outputs?: OutputKind[]; pixelSize?: number } = {},
+  info: { imagePath?: string; model?: unknown; outputs?: OutputKind[]; pixelSize?: number; overlay?: OverlayOptions } = {},
 ): Promise<OutputPaths> {
   // Without `outputs` every kind is written, so every path is there.
   return writeSegmentationOutputs(result, image, outDir, baseName, info) as Promise<OutputPaths>;

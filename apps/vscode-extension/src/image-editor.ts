@@ -42,7 +42,7 @@ export class NucleiImageEditor implements vscode.CustomReadonlyEditorProvider {
             p.send({ type: 'segmentation', payload: await buildPayload(p, done) });
           }
         } else if (m.type === 'save' && session) {
-          await saveFromPage(session, m.what, m.pickLocation, p, this.log);
+          await saveFromPage(session, m.what, m.pickLocation, p, this.log, m.overlay);
         }
       },
     );

@@ -540,6 +540,20 @@ describe('Segment nuclei in image', () => {
     expect(fs.readdirSync(run).sort()).toEqual(['cells.csv', 'cells.json', 'cells_labels.png', 'cells_mask.png', 'cells_overlay.png']);
     expect(fs.readFileSync(path.join(run, 'cells_mask.png'), 'utf8')).toMatch(/cells_mask\.png$/); // the new file, whole
 
+    // The viewer's overlay settings reach the overlay writer; a malformed one is not a save message.
+    mock.window.showWarningMessage.mockResolvedValueOnce('Replace' as never);
+    await panel.receive({ type: 'save', what: 'overlay', pickLocation: false, overlay: { fill: false, outline: true, alpha: 0.3 } });
+    expect(engine.writeOutputs).toHaveBeenLastCalledWith(
+      expect.anything(),
+      expect.anything(),
+      expect.any(String),
+      'cells',
+      expect.objectContaining({ overlay: { fill: false, outline: true, alpha: 0.3 }, outputs: ['overlay'] }),
+    );
+    const calls = engine.writeOutputs.mock.calls.length;
+    await panel.receive({ type: 'save', what: 'overlay', pickLocation: false, overlay: { fill: 'yes', outline: true, alpha: 2 } });
+    expect(engine.writeOutputs.mock.calls.length).toBe(calls);
+
     const other = fs.mkdtempSync(path.join(os.tmpdir(), 'nuclei-out-'));
     mock.window.showOpenDialog.mockResolvedValueOnce([vscode.Uri.file(other)]);
     await panel.receive({ type: 'save', what: 'all', pickLocation: true });

@@ -301,19 +301,25 @@ describeBrowser(`segmentation webview page in chromium${CHROMIUM ? '' : ' (SKIPP
     await page.screenshot({ path: path.join(__dirname, '../test-output/segment-view-zoomed.png') });
     await page.click('#zoom-fit');
     expect(Number(await page.getAttribute('#view', 'data-scale'))).toBeCloseTo(scale0, 5);
+    await page.uncheck('#fill');
+    await page.click('#save-overlay');
+    await page.check('#fill');
     await page.click('#save-mask');
     await page.click('#save-measurements');
     await page.click('#save-rois');
     await page.click('#save-geojson');
     await page.click('#save-pick');
     const posted = await page.evaluate(() => (window as unknown as { __posted: unknown[] }).__posted);
+    // Every save says how the viewer draws the overlay, so the saved overlay is what it shows.
+    const shown = { fill: true, outline: true, alpha: 0.45 };
     expect(posted).toEqual(
       expect.arrayContaining([
-        { type: 'save', what: 'mask', pickLocation: false },
-        { type: 'save', what: 'measurements', pickLocation: false },
-        { type: 'save', what: 'rois', pickLocation: false },
-        { type: 'save', what: 'geojson', pickLocation: false },
-        { type: 'save', what: 'all', pickLocation: true },
+        { type: 'save', what: 'overlay', pickLocation: false, overlay: { ...shown, fill: false } },
+        { type: 'save', what: 'mask', pickLocation: false, overlay: shown },
+        { type: 'save', what: 'measurements', pickLocation: false, overlay: shown },
+        { type: 'save', what: 'rois', pickLocation: false, overlay: shown },
+        { type: 'save', what: 'geojson', pickLocation: false, overlay: shown },
+        { type: 'save', what: 'all', pickLocation: true, overlay: shown },
       ]),
     );
     await page.evaluate(() => window.postMessage({ type: 'saved', files: ['/x/a_mask.png', '/x/a.csv'] }, '*'));

@@ -31,5 +31,9 @@ describe('renderOverlay', () => {
     expect(image.data.every((v) => v === 100)).toBe(true);
     const plain = renderOverlay(image, labels, { alpha: 0.5, outline: false });
     expect(Array.from(plain.data.slice(12, 15))).toEqual(c.map((v) => Math.round(100 * 0.5 + v * 0.5)));
+    // Fill off (the viewer's Fill box): outlines only, the inside of nuclei as the image.
+    const outlines = renderOverlay(image, labels, { alpha: 0.5, fill: false });
+    expect(Array.from(outlines.data.slice(3, 6))).toEqual([100, 100, 100]);
+    expect(Array.from(outlines.data.slice(12, 15))).toEqual(c);
   });
 });

@@ -6,15 +6,17 @@ export { labelColour, outlineOf };
 export interface OverlayOptions {
   /** Tint opacity inside nuclei. Default 0.4. */
   alpha?: number;
-  /** Draw outlines in the nucleus colour. Default true. */
+  /** Tint the inside of nuclei. Default true. */
+  fill?: boolean;
+  /** Draw outlines in the nucleus colour, opaque. Default true. */
   outline?: boolean;
 }
 
-/** The image with each nucleus tinted in its own colour and outlined. */
+/** The image with each nucleus tinted in its own colour and outlined (what the VS Code viewer shows with the same options). */
 export function renderOverlay(image: RgbImage, labels: Int32Array, opts: OverlayOptions = {}): RgbImage {
   const { width, height, data } = image;
   if (labels.length !== width * height) throw new RangeError(`renderOverlay: expected ${width * height} labels, got ${labels.length}`);
-  const alpha = opts.alpha ?? 0.4;
+  const alpha = opts.fill === false ? 0 : (opts.alpha ?? 0.4);
   const edge = opts.outline === false ? null : outlineOf(labels, width, height);
   const out = new Uint8Array(data);
   const cache = new Map<number, [number, number, number]>();

@@ -6,7 +6,15 @@ import * as vscode from 'vscode';
 import { describeModelDir, modelName } from '../model-status';
 import { modelProblem, readConfig, resolveModelDir } from '../config';
 import { errorMessage, type Logger } from '../log';
-import { MAX_DISPLAY_PIXELS, packLabels, type FromWebview, type NucleusRow, type SaveKind, type SegmentationPayload } from '../webview/messages';
+import {
+  MAX_DISPLAY_PIXELS,
+  packLabels,
+  type FromWebview,
+  type NucleusRow,
+  type OverlayView,
+  type SaveKind,
+  type SegmentationPayload,
+} from '../webview/messages';
 import { createNucleiPanel, type NucleiPanel } from '../webview/panel';
 import type { RgbImage, Segmentation } from '../engine';
 
@@ -211,7 +219,7 @@ export async function showSegmentation(context: vscode.ExtensionContext, log: Lo
     'segment',
     segmentationTitle(context, session),
     [vscode.Uri.file(path.dirname(session.imagePath))],
-    (message: FromWebview, p) => (message.type === 'save' ? saveFromPage(session, message.what, message.pickLocation, p, log) : undefined),
+    (message: FromWebview, p) => (message.type === 'save' ? saveFromPage(session, message.what, message.pickLocation, p, log, message.overlay) : undefined),
   );
   nucleiPanel.send({ type: 'segmentation', payload: await buildPayload(nucleiPanel, session) });
   return nucleiPanel;
@@ -224,10 +232,17 @@ export function segmentationTitle(context: vscode.ExtensionContext, session: Seg
 }
 
 /** A Save button of the page: writes, tells the page and offers Reveal / Open; failures are shown, naming the image. */
-export async function saveFromPage(session: SegmentationSession, what: SaveKind, pickLocation: boolean, p: NucleiPanel, log: Logger): Promise<void> {
+export async function saveFromPage(
+  session: SegmentationSession,
+  what: SaveKind,
+  pickLocation: boolean,
+  p: NucleiPanel,
+  log: Logger,
+  overlay?: OverlayView,
+): Promise<void> {
   const name = path.basename(session.imagePath);
   try {
-    const files = await saveOutputs(session, what, pickLocation, log);
+    const files = await saveOutputs(session, what, pickLocation, log, { overlay });
     if (files.length > 0) {
       p.send({ type: 'saved', files });
       const folder = path.dirname(files[0]);
@@ -270,7 +285,7 @@ export async function saveOutputs(
   what: SaveKind,
   pickLocation: boolean,
   log: Logger,
-  options: { replace?: boolean } = {},
+  options: { replace?: boolean; overlay?: OverlayView } = {},
 ): Promise<string[]> {
   const engine = await import('../engine');
   const baseName = path.basename(session.imagePath, path.extname(session.imagePath));
@@ -305,7 +320,13 @@ export async function saveOutputs(
       return [];
     }
   }
-  const info = { imagePath: session.imagePath, model: session.modelDir, pixelSize: session.pixelSize, ...(kinds ? { outputs: kinds } : {}) };
+  const info = {
+    imagePath: session.imagePath,
+    model: session.modelDir,
+    pixelSize: session.pixelSize,
+    ...(options.overlay ? { overlay: options.overlay } : {}),
+    ...(kinds ? { outputs: kinds } : {}),
+  };
   const paths = await engine.writeOutputs(session.result, session.image, outDir, baseName, info);
   const files = Object.values(paths).filter((f): f is string => typeof f === 'string');
   log.info(`save: ${files.join(', ')}`);

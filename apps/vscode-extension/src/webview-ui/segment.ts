@@ -182,17 +182,17 @@ function buildLayers(width: number, height: number, lab: Int32Array): void {
       fdata.data[o + 3] = 255;
     }
   }
-  // Outline: the saved overlay's edge rule (nucleus pixels next to another label; the image border
-  // is not an edge), every edge pixel kept when downsampled. Light on a dark rim, so it shows on
-  // bright and dark images alike.
+  // Outline: the saved overlay's edge rule and colour (nucleus pixels next to another label, in the
+  // nucleus colour, opaque; the image border is not an edge), every edge pixel kept when downsampled.
   const edges = outlineOf(lab, width, height);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       if (edges[y * width + x] !== 1) continue;
+      const col = colourOf(lab[y * width + x]);
       const o = (((y / k) | 0) * dw + ((x / k) | 0)) * 4;
-      odata.data[o] = 255;
-      odata.data[o + 1] = 255;
-      odata.data[o + 2] = 0;
+      odata.data[o] = col[0];
+      odata.data[o + 1] = col[1];
+      odata.data[o + 2] = col[2];
       odata.data[o + 3] = 255;
     }
   }
@@ -246,8 +246,8 @@ function draw(): void {
   const alpha = Number(opacityRange.value) / 100;
   ctx.globalAlpha = alpha;
   if (fillBox.checked && fillLayer) ctx.drawImage(fillLayer, 0, 0, payload.width, payload.height);
+  ctx.globalAlpha = 1; // outlines opaque, as in the saved overlay
   if (outlineBox.checked && outlineLayer) ctx.drawImage(outlineLayer, 0, 0, payload.width, payload.height);
-  ctx.globalAlpha = 1;
   ctx.setTransform(1, 0, 0, 1, 0, 0);
   const row = selected ? table.row(selected) : undefined;
   if (row) {
@@ -469,7 +469,10 @@ const saveButtons: Array<[string, SaveKind, boolean]> = [
   ['save-pick', 'all', true],
 ];
 for (const [id, what, pickLocation] of saveButtons) {
-  $(id).addEventListener('click', () => post({ type: 'save', what, pickLocation }));
+  // The saved overlay is what the viewer shows (fill, outline, opacity; on the image's own contrast).
+  $(id).addEventListener('click', () =>
+    post({ type: 'save', what, pickLocation, overlay: { fill: fillBox.checked, outline: outlineBox.checked, alpha: Number(opacityRange.value) / 100 } }),
+  );
 }
 
 /** The viewer's commands (palette and key bindings, sent by the extension). */

@@ -63,6 +63,14 @@ export interface ImagePayload {
   channel: number;
 }
 
+/** How the viewer draws the overlay (the saved `_overlay.png` follows it). */
+export interface OverlayView {
+  fill: boolean;
+  outline: boolean;
+  /** Fill opacity, 0..1. */
+  alpha: number;
+}
+
 export const SAVE_KINDS = ['mask', 'labels', 'overlay', 'csv', 'measurements', 'rois', 'geojson', 'all'] as const;
 export type SaveKind = (typeof SAVE_KINDS)[number];
 
@@ -112,7 +120,8 @@ export type ToWebview =
 /** Webview -> extension. */
 export type FromWebview =
   | { type: 'ready' }
-  | { type: 'save'; what: SaveKind; pickLocation: boolean }
+  /** `overlay`: the viewer's Fill, Outline and Opacity, so the saved overlay is what it shows. */
+  | { type: 'save'; what: SaveKind; pickLocation: boolean; overlay?: OverlayView }
   | { type: 'segment' }
   /** Show (and segment) another page of a multi-page image. */
   | { type: 'channel'; channel: number }
@@ -135,8 +144,18 @@ export function isFromWebview(value: unknown): value is FromWebview {
     return typeof c === 'number' && Number.isInteger(c) && c >= 0;
   }
   if (t === 'save') {
-    const v = value as { what?: unknown; pickLocation?: unknown };
-    return (SAVE_KINDS as readonly unknown[]).includes(v.what) && typeof v.pickLocation === 'boolean';
+    const v = value as { what?: unknown; pickLocation?: unknown; overlay?: Partial<OverlayView> };
+    const o = v.overlay;
+    const overlayOk =
+      o === undefined ||
+      (typeof o === 'object' &&
+        o !== null &&
+        typeof o.fill === 'boolean' &&
+        typeof o.outline === 'boolean' &&
+        typeof o.alpha === 'number' &&
+        o.alpha >= 0 &&
+        o.alpha <= 1);
+    return (SAVE_KINDS as readonly unknown[]).includes(v.what) && typeof v.pickLocation === 'boolean' && overlayOk;
   }
   return false;
 }
