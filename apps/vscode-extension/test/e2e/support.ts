@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import sharp from 'sharp';
-import { generateSyntheticSample } from '@nuclei/data';
+import { generateSyntheticDataset, generateSyntheticSample } from '@nuclei/data';
 
 export const E2E = process.env.NUCLEI_E2E === '1';
 export const APP = path.resolve(__dirname, '../..');
@@ -33,8 +33,12 @@ export function unpackVsix(vsix: string): string {
   return path.join(packaging.unpack(vsix), 'extension');
 }
 
-/** A folder with `cells.png` and the same pixels as `cells.tif` (synthetic nuclei), and, if asked, a small untrained model. */
-export async function makeWorkspace(root: string, withModel: boolean): Promise<{ dir: string; image: string; modelDir?: string }> {
+/**
+ * A folder with `cells.png` and the same pixels as `cells.tif` (synthetic nuclei), a small
+ * DSB-layout dataset `train-data/` (10 images, for the training dialog), and, if asked, a small
+ * untrained model.
+ */
+export async function makeWorkspace(root: string, withModel: boolean): Promise<{ dir: string; image: string; dataset: string; modelDir?: string }> {
   const dir = path.join(root, 'workspace');
   fs.mkdirSync(dir, { recursive: true });
   const { image } = generateSyntheticSample({ width: 192, height: 160, seed: 7, style: 'fluorescent' });
@@ -43,6 +47,8 @@ export async function makeWorkspace(root: string, withModel: boolean): Promise<{
     .png()
     .toFile(file);
   await sharp(file).tiff().toFile(path.join(dir, 'cells.tif'));
+  const dataset = path.join(dir, 'train-data');
+  await generateSyntheticDataset(dataset, { count: 10, width: 64, height: 64, seed: 5 });
   let modelDir: string | undefined;
   if (withModel) {
     modelDir = path.join(dir, 'tiny-model');
@@ -59,5 +65,5 @@ export async function makeWorkspace(root: string, withModel: boolean): Promise<{
       console.warn = warn;
     }
   }
-  return { dir, image: file, modelDir };
+  return { dir, image: file, dataset, modelDir };
 }

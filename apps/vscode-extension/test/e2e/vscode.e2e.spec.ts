@@ -112,6 +112,23 @@ async function segmentationFrame(page: any, fileName: string, stale: unknown[] =
   throw new Error(`the segmentation page of ${fileName} did not draw within ${ms} ms (frames: ${seen})`);
 }
 
+/** The first webview frame showing page `view` for which `ready(frame)` holds, waited for. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+async function pageFrame(page: any, view: string, ready: (f: any) => Promise<boolean>, ms = 180_000): Promise<any> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    for (const f of page.frames()) {
+      try {
+        if (!f.isDetached() && (await f.$(`body[data-view="${view}"]`)) && (await ready(f))) return f;
+      } catch {
+        /* frame detached meanwhile */
+      }
+    }
+    await page.waitForTimeout(250);
+  }
+  throw new Error(`no ${view} page got ready within ${ms} ms`);
+}
+
 /** What the quick input shows (title, value, rows, the active row), for failure messages. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 async function quickInputState(page: any): Promise<string> {
@@ -353,6 +370,45 @@ run(`VS Code (code-server) end to end${E2E ? '' : ' (SKIPPED: set NUCLEI_E2E=1)'
       await viewer.waitForFunction(() => document.body.dataset.mode === 'segmented', undefined, { timeout: 180_000 });
       expect(Number(await viewer.textContent('#count'))).toBe(count);
       await page.screenshot({ path: path.join(outDir, 'vscode-tiff-viewer.png') });
+
+      // The status-bar item names the model in use and opens the model picker.
+      await page.locator('.statusbar-item', { hasText: 'Nuclei:' }).first().click();
+      await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Nuclei: model for segmentation and evaluation' }).waitFor({ timeout: 30_000 });
+      await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Bundled model' }).first().waitFor({ timeout: 10_000 });
+      await page.keyboard.press('Escape');
+
+      // An explorer multi-selection segments every selected image, with one summary page.
+      await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'cells.png' }).click();
+      await tif.click({ modifiers: ['Control'] });
+      await tif.click({ button: 'right' });
+      // (VS Code's menus act on the item under the pointer when Enter is pressed, not on a synthetic click.)
+      await page.locator('.context-view .monaco-menu .action-label', { hasText: 'Segment nuclei in image' }).first().hover();
+      await page.keyboard.press('Enter');
+      const summary = await pageFrame(page, 'evaluate', (f) => f.$eval('body', (b: HTMLElement) => b.dataset.state === 'done'), 90_000);
+      expect(await summary.$$eval('#metrics tbody tr', (trs: Element[]) => trs.map((tr) => tr.children[0].textContent))).toEqual(['cells.png', 'cells.tif']);
+
+      // The training dialog: dataset folder, fine-tune the bundled model, run name, epochs; the
+      // training page then draws the validation curve and offers the trained model.
+      expect(await runFromPalette(page, 'Train nuclei model')).toBe(true);
+      await answerOpenDialog(page, 'Dataset folder', ws.dataset);
+      const quick = page.locator('.quick-input-widget input.input');
+      await page.locator('.quick-input-widget .quick-input-title', { hasText: 'start training from' }).waitFor({ timeout: 30_000 });
+      await quick.fill('Fine-tune');
+      await page.keyboard.press('Enter');
+      await page.locator('.quick-input-widget .quick-input-title', { hasText: 'name of this training run' }).waitFor({ timeout: 30_000 });
+      expect(await quick.inputValue()).toBe('fine-tuned');
+      await page.keyboard.press('Enter');
+      await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Nuclei: epochs' }).waitFor({ timeout: 30_000 });
+      expect(await quick.inputValue()).toBe('10'); // fine-tuning's suggestion
+      await quick.fill('1');
+      await page.keyboard.press('Enter');
+      const training = await pageFrame(page, 'train', (f) => f.$eval('body', (b: HTMLElement) => b.dataset.state === 'completed'), 300_000);
+      expect(Number(await training.getAttribute('#chart-loss', 'data-validation'))).toBeGreaterThanOrEqual(1);
+      expect(await training.isVisible('#done-actions')).toBe(true);
+      const runs = fs.readdirSync(path.join(ws.dataset, 'models'));
+      expect(runs).toEqual([expect.stringMatching(/^fine-tuned-\d{4}-\d\d-\d\d-\d{4}$/)]);
+      expect(fs.existsSync(path.join(ws.dataset, 'models', runs[0], 'best', 'model.json'))).toBe(true);
+      await page.screenshot({ path: path.join(outDir, 'vscode-training.png') });
     } catch (e) {
       fs.mkdirSync(outDir, { recursive: true });
       const shot = path.join(outDir, 'vscode-e2e-failure.png');
