@@ -8,6 +8,7 @@ import * as path from 'path';
 import type { AddressInfo } from 'net';
 import { renderWebviewHtml } from '../src/webview/html';
 import { packLabels, type NucleusRow, type SegmentationPayload } from '../src/webview/messages';
+import { nucleusRows } from '../src/webview/nucleus-rows';
 import { measureNuclei } from '../../../packages/segmentation/src/measurements';
 import { encodePng, makeSyntheticCase } from './fixtures';
 
@@ -28,21 +29,9 @@ type Rgba = [number, number, number, number];
 describeBrowser(`segmentation webview page in chromium${CHROMIUM ? '' : ' (SKIPPED: chromium not found)'}`, () => {
   jest.setTimeout(30_000);
   const c = makeSyntheticCase();
-  // As the host builds them (segmentImage.ts buildPayload), in pixels.
-  const rows: NucleusRow[] = measureNuclei(c.labels, c.width, c.height, c.areas.length, { width: c.width, height: c.height, data: c.rgb }).map((m) => ({
-    label: m.label,
-    area: m.area,
-    perimeter: m.perimeter,
-    equivalentDiameter: m.equivalentDiameter,
-    majorAxisLength: m.majorAxisLength,
-    minorAxisLength: m.minorAxisLength,
-    eccentricity: m.eccentricity,
-    solidity: m.solidity,
-    meanIntensity: m.intensity[0].mean,
-    centroidX: m.centroidX,
-    centroidY: m.centroidY,
-    box: [m.bboxX, m.bboxY, m.bboxWidth, m.bboxHeight],
-  }));
+  // As the host builds them (buildPayload), in pixels.
+  const rows: NucleusRow[] = nucleusRows(measureNuclei(c.labels, c.width, c.height, c.areas.length, { width: c.width, height: c.height, data: c.rgb }));
+
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nuclei-webview-'));
   let server: http.Server;
   let origin = '';
@@ -128,6 +117,32 @@ describeBrowser(`segmentation webview page in chromium${CHROMIUM ? '' : ' (SKIPP
     await browser?.close();
     server?.close();
   });
+
+  /** A new page of `view` with a stub VS Code API (its posts in `__posted`, `state` as the saved state). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  async function openPage(view = 'segment', state?: unknown, size = { width: 900, height: 560 }): Promise<any> {
+    const p = await browser.newPage({ viewport: size, deviceScaleFactor: 1 });
+    await p.addInitScript((st: unknown) => {
+      const w = window as unknown as { __posted: unknown[]; acquireVsCodeApi: () => unknown };
+      w.__posted = [];
+      w.acquireVsCodeApi = () => ({ postMessage: (m: unknown) => w.__posted.push(m), getState: () => st, setState: () => undefined });
+    }, state);
+    await p.goto(view === 'segment' ? `${origin}/` : `${origin}/?view=${view}`);
+    return p;
+  }
+
+  /** Sends the synthetic case's segmentation to a page (labels as a typed array, as the host does). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  async function postSegmentation(p: any, fileName = 'synthetic.png'): Promise<void> {
+    await p.evaluate(
+      ([payload, lab]: [Record<string, unknown>, number[]]) =>
+        window.postMessage({ type: 'segmentation', payload: { ...payload, labels: Uint16Array.from(lab) } }, '*'),
+      [
+        { fileName, imageSrc: `${origin}/image.png`, width: c.width, height: c.height, count: c.areas.length, meanArea: 1, nuclei: rows, unit: 'px' },
+        Array.from(c.labels),
+      ],
+    );
+  }
 
   /** Reads the view canvas pixel that shows image pixel (x, y). */
   async function pixelAt(x: number, y: number): Promise<Rgba> {
@@ -341,32 +356,9 @@ describeBrowser(`segmentation webview page in chromium${CHROMIUM ? '' : ' (SKIPP
     const view = await page.evaluate(() => ({ ...(document.getElementById('view') as HTMLCanvasElement).dataset }));
     const state = await page.evaluate(() => (window as unknown as { __state: unknown }).__state);
     // A page rebuilt from that state (VS Code discards hidden webviews) shows the same view of the image.
-    const again = await browser.newPage({ viewport: { width: 900, height: 560 }, deviceScaleFactor: 1 });
-    await again.addInitScript((st: unknown) => {
-      (window as unknown as { acquireVsCodeApi: () => unknown }).acquireVsCodeApi = () => ({
-        postMessage: () => undefined,
-        getState: () => st,
-        setState: () => undefined,
-      });
-    }, state);
-    await again.goto(`${origin}/`);
+    const again = await openPage('segment', state);
     expect(await again.isVisible('#loading')).toBe(true); // until the image is drawn
-    await again.evaluate(
-      ([p, lab]: [Record<string, unknown>, number[]]) => window.postMessage({ type: 'segmentation', payload: { ...p, labels: Uint16Array.from(lab) } }, '*'),
-      [
-        {
-          fileName: 'synthetic.png',
-          imageSrc: `${origin}/image.png`,
-          width: c.width,
-          height: c.height,
-          count: c.areas.length,
-          meanArea: 1,
-          nuclei: rows,
-          unit: 'px',
-        },
-        Array.from(c.labels),
-      ],
-    );
+    await postSegmentation(again);
     await again.waitForSelector('body[data-state="drawn"]');
     expect(await again.isVisible('#loading')).toBe(false);
     expect(await again.evaluate(() => ({ ...(document.getElementById('view') as HTMLCanvasElement).dataset }))).toMatchObject({
@@ -380,15 +372,7 @@ describeBrowser(`segmentation webview page in chromium${CHROMIUM ? '' : ' (SKIPP
   });
 
   it('shows an image above the display limit downsampled, with hover and the table still exact', async () => {
-    const big = await browser.newPage({ viewport: { width: 900, height: 560 } });
-    await big.addInitScript(() => {
-      (window as unknown as { acquireVsCodeApi: () => unknown }).acquireVsCodeApi = () => ({
-        postMessage: () => undefined,
-        getState: () => undefined,
-        setState: () => undefined,
-      });
-    });
-    await big.goto(`${origin}/`);
+    const big = await openPage();
     // 4100 x 4000 (16.4 MP, over the 16 MP limit): one square nucleus, label 1, at x 2001..2099, y 1001..1099.
     const [w, h] = [4100, 4000];
     await big.evaluate(
@@ -440,13 +424,7 @@ describeBrowser(`segmentation webview page in chromium${CHROMIUM ? '' : ' (SKIPP
   });
 
   it('TIFF viewer mode: the image alone with Segment and a channel picker, then the overlay in place, zoom kept', async () => {
-    const viewer = await browser.newPage({ viewport: { width: 900, height: 560 } });
-    await viewer.addInitScript(() => {
-      const w = window as unknown as { __posted: unknown[]; acquireVsCodeApi: () => unknown };
-      w.__posted = [];
-      w.acquireVsCodeApi = () => ({ postMessage: (m: unknown) => w.__posted.push(m), getState: () => undefined, setState: () => undefined });
-    });
-    await viewer.goto(`${origin}/`);
+    const viewer = await openPage();
     await viewer.evaluate(
       (src: string) =>
         window.postMessage({ type: 'image', payload: { fileName: 'stack.tif', imageSrc: src, width: 256, height: 192, pages: 3, channel: 1 } }, '*'),
@@ -468,22 +446,7 @@ describeBrowser(`segmentation webview page in chromium${CHROMIUM ? '' : ' (SKIPP
     expect(await viewer.isDisabled('#segment-now')).toBe(true); // until the result (or an error) comes
     const posted = await viewer.evaluate(() => (window as unknown as { __posted: unknown[] }).__posted);
     expect(posted).toEqual([{ type: 'ready' }, { type: 'channel', channel: 2 }, { type: 'segment' }]);
-    await viewer.evaluate(
-      ([p, lab]: [Record<string, unknown>, number[]]) => window.postMessage({ type: 'segmentation', payload: { ...p, labels: Uint16Array.from(lab) } }, '*'),
-      [
-        {
-          fileName: 'stack.tif',
-          imageSrc: `${origin}/image.png`,
-          width: c.width,
-          height: c.height,
-          count: c.areas.length,
-          meanArea: 1,
-          nuclei: rows,
-          unit: 'px',
-        },
-        Array.from(c.labels),
-      ],
-    );
+    await postSegmentation(viewer, 'stack.tif');
     await viewer.waitForSelector('body[data-mode="segmented"]');
     expect(await viewer.textContent('#count')).toBe(String(c.areas.length));
     expect(await viewer.getAttribute('#view', 'data-scale')).toBe(zoomed);
@@ -500,15 +463,7 @@ describeBrowser(`segmentation webview page in chromium${CHROMIUM ? '' : ' (SKIPP
       { '--vscode-editor-background': 'rgb(0, 0, 0)', '--vscode-foreground': 'rgb(255, 255, 255)', '--vscode-contrastBorder': 'rgb(111, 195, 223)' },
     ],
   ] as const)('follows a %s theme: colours from the theme, contrast borders on cells and buttons', async (name, bodyClass, vars) => {
-    const themed = await browser.newPage({ viewport: { width: 900, height: 560 } });
-    await themed.addInitScript(() => {
-      (window as unknown as { acquireVsCodeApi: () => unknown }).acquireVsCodeApi = () => ({
-        postMessage: () => undefined,
-        getState: () => undefined,
-        setState: () => undefined,
-      });
-    });
-    await themed.goto(`${origin}/`);
+    const themed = await openPage();
     // What VS Code does to a webview: a theme class on <body>, the theme's colours as CSS variables.
     await themed.evaluate(
       ([cls, v]: [string, Record<string, string>]) => {
@@ -517,22 +472,7 @@ describeBrowser(`segmentation webview page in chromium${CHROMIUM ? '' : ' (SKIPP
       },
       [bodyClass, vars] as [string, Record<string, string>],
     );
-    await themed.evaluate(
-      ([p, lab]: [Record<string, unknown>, number[]]) => window.postMessage({ type: 'segmentation', payload: { ...p, labels: Uint16Array.from(lab) } }, '*'),
-      [
-        {
-          fileName: 'synthetic.png',
-          imageSrc: `${origin}/image.png`,
-          width: c.width,
-          height: c.height,
-          count: c.areas.length,
-          meanArea: 1,
-          nuclei: rows,
-          unit: 'px',
-        },
-        Array.from(c.labels),
-      ],
-    );
+    await postSegmentation(themed);
     await themed.waitForSelector('body[data-state="drawn"]');
     const style = await themed.evaluate(() => {
       const cs = (sel: string) => getComputedStyle(document.querySelector(sel)!);
@@ -555,13 +495,7 @@ describeBrowser(`segmentation webview page in chromium${CHROMIUM ? '' : ' (SKIPP
   });
 
   it('training page draws live loss and IoU curves from progress messages', async () => {
-    const train = await browser.newPage({ viewport: { width: 1120, height: 380 } });
-    await train.addInitScript(() => {
-      const w = window as unknown as { __posted: unknown[]; acquireVsCodeApi: () => unknown };
-      w.__posted = [];
-      w.acquireVsCodeApi = () => ({ postMessage: (m: unknown) => w.__posted.push(m), getState: () => undefined, setState: () => undefined });
-    });
-    await train.goto(`${origin}/?view=train`);
+    const train = await openPage('train', undefined, { width: 1120, height: 380 });
     await train.evaluate(() => {
       window.postMessage(
         { type: 'trainStart', epochs: 4, datasetName: 'stage1_train', samples: 64, skipped: [{ id: 'bad1', reason: 'mask 3 is not a PNG' }] },
@@ -624,13 +558,7 @@ describeBrowser(`segmentation webview page in chromium${CHROMIUM ? '' : ' (SKIPP
   });
 
   it('evaluation page shows the per-image rows and the mean, sorts by a column, explains columns, exports CSV', async () => {
-    const ev = await browser.newPage({ viewport: { width: 900, height: 260 } });
-    await ev.addInitScript(() => {
-      const w = window as unknown as { __posted: unknown[]; acquireVsCodeApi: () => unknown };
-      w.__posted = [];
-      w.acquireVsCodeApi = () => ({ postMessage: (m: unknown) => w.__posted.push(m), getState: () => undefined, setState: () => undefined });
-    });
-    await ev.goto(`${origin}/?view=evaluate`);
+    const ev = await openPage('evaluate', undefined, { width: 900, height: 260 });
     expect(await ev.isDisabled('#export-csv')).toBe(true);
     await ev.evaluate(() =>
       window.postMessage(

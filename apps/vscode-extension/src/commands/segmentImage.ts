@@ -15,6 +15,7 @@ import {
   type SaveKind,
   type SegmentationPayload,
 } from '../webview/messages';
+import { nucleusRows } from '../webview/nucleus-rows';
 import { createNucleiPanel, type NucleiPanel } from '../webview/panel';
 import type { RgbImage, Segmentation } from '../engine';
 
@@ -184,22 +185,7 @@ export async function buildPayload(panel: NucleiPanel, session: SegmentationSess
     // TIFF (browsers cannot show it), or an image too large to show whole: a PNG of the 8-bit view, shrunk if large.
     imageSrc = `data:image/png;base64,${(await engine.encodePng(image, MAX_DISPLAY_PIXELS)).toString('base64')}`;
   }
-  // Centroids and boxes go back to pixels (the viewer draws with them); the rest stays in the unit.
-  const k = 1 / (session.pixelSize ?? 1);
-  const nuclei: NucleusRow[] = engine.measure(result, image, session.pixelSize).map((m) => ({
-    label: m.label,
-    area: m.area,
-    perimeter: m.perimeter,
-    equivalentDiameter: m.equivalentDiameter,
-    majorAxisLength: m.majorAxisLength,
-    minorAxisLength: m.minorAxisLength,
-    eccentricity: m.eccentricity,
-    solidity: m.solidity,
-    meanIntensity: m.intensity[0]?.mean ?? 0,
-    centroidX: m.centroidX * k,
-    centroidY: m.centroidY * k,
-    box: [Math.round(m.bboxX * k), Math.round(m.bboxY * k), Math.round(m.bboxWidth * k), Math.round(m.bboxHeight * k)],
-  }));
+  const nuclei = nucleusRows(engine.measure(result, image, session.pixelSize), session.pixelSize);
   return {
     fileName: path.basename(imagePath),
     imageSrc,
