@@ -1,10 +1,10 @@
 // Segmentation viewer: the image with the nuclei overlay (fill and outline), opacity, zoom
 // (wheel and buttons), pan (drag), count and mean area, the hovered nucleus, and the measurement
 // table beside it: a row click selects and centres its nucleus, a click on a nucleus selects its row.
-import { MAX_DISPLAY_PIXELS, unpackLabels, type ImagePayload, type SaveKind, type SegmentationPayload, type ViewerAction } from '../webview/messages';
-import { labelColour, outlineOf } from '@nuclei/segmentation/label-colours';
+import { unpackLabels, type ImagePayload, type SaveKind, type SegmentationPayload, type ViewerAction } from '../webview/messages';
 import { $, onMessage, post, showError, vscodeApi } from './api';
 import { percentileLevels, stretchLevels } from './contrast';
+import { buildLayers, displayStep } from './layers';
 import { describeRow, NucleiTable, type TableState } from './nuclei-table';
 
 /** Zoom and pan of one image, kept so a tab switch (the page is rebuilt) shows the same view. */
@@ -138,69 +138,6 @@ function select(label: number | undefined, centre: boolean): void {
   }
   view.dataset.selected = String(selected ?? 0);
   draw();
-}
-
-/**
- * The display step: 1, or the factor that brings a large image's layers and contrast copy under
- * MAX_DISPLAY_PIXELS (hover, click and the table stay exact: they use the full label image).
- */
-function displayStep(width: number, height: number): number {
-  return Math.max(1, Math.ceil(Math.sqrt((width * height) / MAX_DISPLAY_PIXELS)));
-}
-
-function buildLayers(width: number, height: number, lab: Int32Array): void {
-  const k = displayStep(width, height);
-  const dw = Math.ceil(width / k);
-  const dh = Math.ceil(height / k);
-  const fill = document.createElement('canvas');
-  const outline = document.createElement('canvas');
-  fill.width = outline.width = dw;
-  fill.height = outline.height = dh;
-  const fctx = fill.getContext('2d')!;
-  const octx = outline.getContext('2d')!;
-  const fdata = fctx.createImageData(dw, dh);
-  const odata = octx.createImageData(dw, dh);
-  const colours = new Map<number, [number, number, number]>();
-  const colourOf = (id: number) => {
-    let col = colours.get(id);
-    if (!col) {
-      col = labelColour(id);
-      colours.set(id, col);
-    }
-    return col;
-  };
-  // Fill: the label at each display pixel's corner sample (nearest neighbour when downsampled).
-  for (let y = 0; y < dh; y++) {
-    for (let x = 0; x < dw; x++) {
-      const id = lab[y * k * width + x * k];
-      if (id <= 0) continue;
-      const col = colourOf(id);
-      const o = (y * dw + x) * 4;
-      fdata.data[o] = col[0];
-      fdata.data[o + 1] = col[1];
-      fdata.data[o + 2] = col[2];
-      fdata.data[o + 3] = 255;
-    }
-  }
-  // Outline: the saved overlay's edge rule and colour (nucleus pixels next to another label, in the
-  // nucleus colour, opaque; the image border is not an edge), every edge pixel kept when downsampled.
-  const edges = outlineOf(lab, width, height);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      if (edges[y * width + x] !== 1) continue;
-      const col = colourOf(lab[y * width + x]);
-      const o = (((y / k) | 0) * dw + ((x / k) | 0)) * 4;
-      odata.data[o] = col[0];
-      odata.data[o + 1] = col[1];
-      odata.data[o + 2] = col[2];
-      odata.data[o + 3] = 255;
-    }
-  }
-  fctx.putImageData(fdata, 0, 0);
-  octx.putImageData(odata, 0, 0);
-  fillLayer = fill;
-  outlineLayer = outline;
-  document.body.dataset.displayStep = String(k);
 }
 
 function resizeCanvas(): void {
@@ -342,8 +279,12 @@ function display(p: Omit<SegmentationPayload, 'labels'>, lab: Int32Array | undef
   const sameImage = payload?.imageSrc === p.imageSrc && image?.complete;
   payload = p;
   labels = lab;
-  if (lab) buildLayers(p.width, p.height, lab);
-  else fillLayer = outlineLayer = undefined;
+  if (lab) {
+    const layers = buildLayers(p.width, p.height, lab);
+    fillLayer = layers.fill;
+    outlineLayer = layers.outline;
+    document.body.dataset.displayStep = String(layers.step);
+  } else fillLayer = outlineLayer = undefined;
   table.show(p.nuclei, p.unit);
   selected = undefined;
   $('selected').textContent = lab ? 'Click a nucleus or a row to select it.' : 'Not segmented yet.';
