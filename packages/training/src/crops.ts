@@ -92,7 +92,7 @@ export class CropSampler {
     return this.images.length;
   }
 
-  /** Images per kind of image, for the training log. */
+  /** Images per kind of image (what `kindBalance` evens out). */
   kindCounts(): Partial<Record<ImageKind, number>> {
     const counts: Partial<Record<ImageKind, number>> = {};
     for (const img of this.images) counts[img.kind] = (counts[img.kind] ?? 0) + 1;
@@ -108,7 +108,11 @@ export class CropSampler {
     const counts = new Array<number>(this.images.length).fill(perImage);
     if (balance === 0 || this.images.length === 0) return counts;
     const byKind = new Map<ImageKind, number[]>();
-    this.images.forEach((img, i) => byKind.set(img.kind, [...(byKind.get(img.kind) ?? []), i]));
+    this.images.forEach((img, i) => {
+      const ids = byKind.get(img.kind);
+      if (ids) ids.push(i);
+      else byKind.set(img.kind, [i]);
+    });
     const total = perImage * this.images.length;
     const weights = [...byKind.values()].map((ids) => (ids.length / this.images.length) ** (1 - balance));
     const sum = weights.reduce((a, b) => a + b, 0);
