@@ -226,6 +226,7 @@ describe('nuclei CLI', () => {
     const trained = await run(['train', ...common, '--epochs', '1']);
     expect(trained.code).toBe(0);
     expect(trained.text).toMatch(/loaded 10 full-size images .*; 2 32x32 crops per image per epoch/);
+    expect(trained.text).toMatch(/^kinds of image: (fluorescence|stained|brightfield) \d+/m);
     const last = JSON.parse(fs.readFileSync(path.join(out, 'last', 'nuclei-model.json'), 'utf8'));
     expect(last.preprocessing).toMatchObject({ kind: 'percentile', low: 1, high: 99.8 });
     expect(last.training.state.options).toMatchObject({ validationSplit: 0.2, batchSize: 4, crops: { cropsPerImage: 2 } });

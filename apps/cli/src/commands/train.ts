@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type * as tf from '@tensorflow/tfjs';
-import { isAlive } from '@nuclei/data';
+import { imageKind, isAlive } from '@nuclei/data';
 import {
   buildUNet,
   isPresetName,
@@ -236,6 +236,15 @@ export async function runTrain(argv: string[]): Promise<number> {
       ? `loaded ${prepared.samples} full-size images from ${data}; ${cropsPerImage} ${config.inputSize}x${config.inputSize} crops per image per epoch${kindBalance ? `, rare kinds of image oversampled (balance ${kindBalance})` : ''}`
       : `loaded ${prepared.samples} images from ${data} at ${config.inputSize}x${config.inputSize}`,
   );
+  if ('kind' in trainData && trainData.kind === 'crops') {
+    // What --balance-kinds evens out (told apart by colour and background, as evaluate reports them).
+    const kinds = new Map<string, number>();
+    for (const s of trainData.samples) {
+      const k = imageKind(s.image.data);
+      kinds.set(k, (kinds.get(k) ?? 0) + 1);
+    }
+    console.log(`kinds of image: ${[...kinds].map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  }
   const base = resolveConfig(isPresetName(preset) ? preset : recipe.preset);
   if (skipped.length) console.warn(`skipped ${skipped.length} samples`);
   for (const s of skipped) console.warn(`  skipped ${s.id}: ${s.reason}`);
