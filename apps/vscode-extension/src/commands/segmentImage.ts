@@ -110,7 +110,7 @@ export async function runSegmentation(
   context: vscode.ExtensionContext,
   log: Logger,
   file: string,
-  options: { modelDir?: string; channel?: number } = {},
+  options: { modelDir?: string; channel?: number; image?: RgbImage } = {},
 ): Promise<SegmentationSession | undefined> {
   const name = path.basename(file);
   const config = readConfig();
@@ -138,7 +138,8 @@ export async function runSegmentation(
         const loaded = await engine.loadModelCached(model.dir, config.engine);
         log.info(loaded.engineLine);
         progress.report({ message: 'reading image', increment: 10 });
-        const image = await engine.readImage(file, options.channel);
+        // The TIFF viewer passes the page it has already decoded.
+        const image = options.image ?? (await engine.readImage(file, options.channel));
         log.info(`segment: ${name} is ${image.width}x${image.height}; mode ${config.tiling}, threshold ${config.threshold}`);
         progress.report({ message: 'running the U-Net', increment: 10 });
         const started = Date.now();
@@ -174,12 +175,15 @@ export async function runSegmentation(
   }
 }
 
-export async function buildPayload(panel: NucleiPanel, session: SegmentationSession): Promise<SegmentationPayload> {
+/** What the viewer page gets; `shownSrc`: the image the page already shows (not encoded again). */
+export async function buildPayload(panel: NucleiPanel, session: SegmentationSession, shownSrc?: string): Promise<SegmentationPayload> {
   const { imagePath, image, result } = session;
   const ext = path.extname(imagePath).slice(1).toLowerCase();
   const engine = await import('../engine');
   let imageSrc: string;
-  if (BROWSER_IMAGES.includes(ext) && image.width * image.height <= MAX_DISPLAY_PIXELS) {
+  if (shownSrc) {
+    imageSrc = shownSrc;
+  } else if (BROWSER_IMAGES.includes(ext) && image.width * image.height <= MAX_DISPLAY_PIXELS) {
     imageSrc = panel.panel.webview.asWebviewUri(vscode.Uri.file(imagePath)).toString();
   } else {
     // TIFF (browsers cannot show it), or an image too large to show whole: a PNG of the 8-bit view, shrunk if large.
