@@ -200,6 +200,13 @@ export function sharpVersions(): Record<string, string | undefined> {
   return sharp.versions as unknown as Record<string, string | undefined>;
 }
 
+/** The recipes' epochs, as the training dialog states them ("30 for nuclei, 20 for seed"): defined once in @nuclei/training. */
+export function recipeEpochs(): string {
+  return Object.entries(RECIPES)
+    .map(([name, r]) => `${r.epochs} for ${name}`)
+    .join(', ');
+}
+
 export interface TrainRequest {
   datasetDir: string;
   outDir: string;

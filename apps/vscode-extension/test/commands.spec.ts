@@ -64,6 +64,7 @@ jest.mock('../src/engine', () => ({
   ),
   pixelSizeOf: jest.fn(() => undefined),
   imagePages: jest.fn(async () => 1),
+  recipeEpochs: jest.fn(() => '30 for nuclei, 20 for seed'),
   trainModel: jest.fn(),
   evaluate: jest.fn(),
   writeTextAtomic: jest.fn(async (file: string, text: string) => fs.writeFileSync(file, text)),

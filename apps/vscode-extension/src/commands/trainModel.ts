@@ -102,7 +102,7 @@ async function pickEpochs(config: ReturnType<typeof readConfig>, fineTuning: boo
   const v = await vscode.window.showInputBox({
     title: 'Nuclei: epochs',
     value: suggested === undefined ? '' : String(suggested),
-    placeHolder: "empty: the recipe's (30 for nuclei, 20 for seed)",
+    placeHolder: `empty: the recipe's (${(await import('../engine')).recipeEpochs()})`,
     prompt: fineTuning
       ? 'Fine-tuning on a few images: about 10 epochs is often enough'
       : 'One epoch passes over every training image (4 random crops each for the nuclei recipe)',
