@@ -33,7 +33,6 @@ export interface TableState {
 export class NucleiTable {
   private readonly rowsByLabel = new Map<number, HTMLTableRowElement>();
   private readonly dataByLabel = new Map<number, NucleusRow>();
-  private rows: NucleusRow[] = [];
   private hovered: number | undefined;
   private selected: number | undefined;
   state: TableState;
@@ -48,7 +47,6 @@ export class NucleiTable {
   }
 
   show(rows: NucleusRow[], unit: 'px' | 'um'): void {
-    this.rows = rows;
     this.rowsByLabel.clear();
     this.dataByLabel.clear();
     this.hovered = this.selected = undefined;
@@ -105,7 +103,7 @@ export class NucleiTable {
   private applySort(): void {
     const { key, descending } = this.state;
     const sign = descending ? -1 : 1;
-    const sorted = [...this.rows].sort((a, b) => sign * (a[key] - b[key]) || a.label - b.label);
+    const sorted = [...this.dataByLabel.values()].sort((a, b) => sign * (a[key] - b[key]) || a.label - b.label);
     const body = this.table.tBodies[0];
     if (body) for (const r of sorted) body.appendChild(this.rowsByLabel.get(r.label)!);
     for (const th of Array.from(this.table.tHead?.rows[0]?.cells ?? [])) {
