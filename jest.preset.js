@@ -7,6 +7,7 @@ module.exports = {
   moduleNameMapper: {
     '^@nuclei/(data|model|backend|training|evaluation|segmentation|onnx)$': path.join(__dirname, 'packages/$1/src/index.ts'),
     '^@nuclei/segmentation/label-colours$': path.join(__dirname, 'packages/segmentation/src/label-colours.ts'),
+    '^@nuclei/segmentation/label-edit$': path.join(__dirname, 'packages/segmentation/src/label-edit.ts'),
   },
   testMatch: ['**/*.spec.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],

@@ -1,6 +1,7 @@
 // Messages between the extension host and the webviews, as discriminated unions on `type`.
 // Imported by both sides: the extension (Node) and the webview scripts (browser bundles),
 // so this file must stay free of `vscode` and Node imports.
+import { isEditOp, type EditOp } from '@nuclei/segmentation/label-edit';
 
 /** Which page a webview shows. */
 export type ViewKind = 'segment' | 'train' | 'evaluate';
@@ -25,6 +26,10 @@ export interface SegmentationPayload {
   nuclei: NucleusRow[];
   /** 'um' when the image records its pixel size (or `nuclei.pixelSize` gives one): lengths in microns. */
   unit: 'px' | 'um';
+  /** The model's mask probability at full size, 0..255 (the split tool's watershed runs on it); absent: distance. */
+  probability?: Uint8Array;
+  /** The labels carry corrections not saved yet (restored from a backup after a reload or a crash). */
+  dirty?: boolean;
 }
 
 /**
@@ -108,6 +113,13 @@ export type ToWebview =
   | { type: 'viewer'; action: ViewerAction }
   | { type: 'segmentation'; payload: SegmentationPayload }
   | { type: 'saved'; files: string[] }
+  /**
+   * After an edit (or undo / redo) the host has applied too: the re-measured rows of the nuclei it
+   * changed, the labels it removed, and the new totals.
+   */
+  | { type: 'editRows'; rows: NucleusRow[]; removed: number[]; count: number; meanArea: number }
+  /** Whether the corrections are saved; `savedTo`: the label image just written. */
+  | { type: 'editState'; dirty: boolean; savedTo?: string }
   /** `skipped`: samples the loader left out, with the reason (a bad mask, an unreadable image). */
   | { type: 'trainStart'; epochs: number; datasetName: string; samples: number; skipped?: Array<{ id: string; reason: string }> }
   | { type: 'trainProgress'; progress: TrainProgress }
@@ -123,6 +135,12 @@ export type FromWebview =
   /** `overlay`: the viewer's Fill, Outline and Opacity, so the saved overlay is what it shows. */
   | { type: 'save'; what: SaveKind; pickLocation: boolean; overlay?: OverlayView }
   | { type: 'segment' }
+  /** A correction made in the viewer's Edit mode; the host applies the same edit to its labels. */
+  | { type: 'edit'; op: EditOp }
+  | { type: 'undo' }
+  | { type: 'redo' }
+  /** Save the corrected labels as training data (NAME_labels.png beside the image, or the corrections folder). */
+  | { type: 'saveCorrections' }
   /** Show (and segment) another page of a multi-page image. */
   | { type: 'channel'; channel: number }
   | { type: 'cancelTraining' }
@@ -137,7 +155,8 @@ export type ModelAction = (typeof MODEL_ACTIONS)[number];
 export function isFromWebview(value: unknown): value is FromWebview {
   if (!value || typeof value !== 'object') return false;
   const t = (value as { type?: unknown }).type;
-  if (t === 'ready' || t === 'cancelTraining' || t === 'segment' || t === 'exportCsv') return true;
+  if (t === 'ready' || t === 'cancelTraining' || t === 'segment' || t === 'exportCsv' || t === 'undo' || t === 'redo' || t === 'saveCorrections') return true;
+  if (t === 'edit') return isEditOp((value as { op?: unknown }).op);
   if (t === 'modelAction') return (MODEL_ACTIONS as readonly unknown[]).includes((value as { action?: unknown }).action);
   if (t === 'channel') {
     const c = (value as { channel?: unknown }).channel;
