@@ -41,6 +41,8 @@ export interface SegmentationDefaults {
   tta?: boolean;
   /** Objects smaller than this many pixels (at full size) are dropped as noise. */
   minArea?: number;
+  /** Holes inside nuclei are filled. */
+  fillHoles?: boolean;
   /** What the choice rests on, e.g. "DSB 0.33 vs 0.18 on 60 held-out images". */
   basis?: string;
 }

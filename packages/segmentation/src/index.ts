@@ -3,7 +3,7 @@ export { predictImage, type ModelInput, type Prediction, type PredictOptions } f
 export { modelShape, withInputSize, tfjsPredictor, type TilePredictor } from '@nuclei/model';
 export { markerWatershed, DEFAULT_MARKERS, type MarkerOptions } from './markers';
 export { readImageForSegmentation } from './read-input';
-export { splitInstances, type SplitMethod, type InstanceOptions, type Instances } from './instances';
+export { splitInstances, fillHoles, type SplitMethod, type InstanceOptions, type Instances } from './instances';
 export { labelComponents, findRoot, type LabelResult } from './connected-components';
 export { watershedSplit, gaussianBlur, DEFAULT_WATERSHED, type WatershedOptions } from './watershed';
 export { renderOverlay, outlineOf, labelColour, type OverlayOptions } from './overlay';

@@ -1,4 +1,4 @@
-import { splitInstances } from './instances';
+import { fillHoles, splitInstances } from './instances';
 import { drawEllipse, toMask } from './test-utils/shapes';
 
 describe('splitInstances', () => {
@@ -27,5 +27,19 @@ describe('splitInstances', () => {
 
   it('rejects an unknown split method', () => {
     expect(() => splitInstances(mask, W, H, { split: 'magic' as never })).toThrow(/unknown split method "magic"/);
+  });
+});
+
+describe('fillHoles', () => {
+  it('fills background enclosed by one nucleus, not gaps between two nuclei nor regions at the border', () => {
+    // 1 has a hole of 3 px and 3 one of 1 px; the gap between 2 and 3 touches both; the one between 3 and 4 too;
+    // the column of background left of 2 runs to the border.
+    const rows = ['11111.22.33', '1...1.2.3.3', '11111.22.33', '.......4.4.', '.......444.'];
+    const w = rows[0].length;
+    const labels = Int32Array.from(rows.join('').split(''), (c) => (c === '.' ? 0 : Number(c)));
+    const filled = fillHoles(labels, w, rows.length);
+    expect(filled).toBe(4);
+    const out = Array.from({ length: rows.length }, (_, y) => Array.from(labels.slice(y * w, (y + 1) * w), (v) => (v ? String(v) : '.')).join(''));
+    expect(out).toEqual(['11111.22.33', '11111.2.333', '11111.22.33', '.......4.4.', '.......444.']);
   });
 });

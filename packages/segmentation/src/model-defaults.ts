@@ -23,6 +23,7 @@ export function segmentOptionsForModel(
     if (recommended.minMarker !== undefined) out.minMarker = recommended.minMarker;
     if (recommended.tta !== undefined) out.tta = recommended.tta;
     if (recommended.minArea !== undefined) out.minArea = recommended.minArea;
+    if (recommended.fillHoles !== undefined) out.fillHoles = recommended.fillHoles;
   }
   for (const [key, value] of Object.entries(explicit)) {
     if (key === 'preprocessing') continue;

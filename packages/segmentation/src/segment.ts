@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { NucleiInputError, type RgbImage } from '@nuclei/data';
 import { modelShape, type Preprocessing, type TilePredictor } from '@nuclei/model';
-import { dropSmall, splitInstances, type Instances, type SplitMethod } from './instances';
+import { dropSmall, fillHoles, splitInstances, type Instances, type SplitMethod } from './instances';
 import { cutWatershed, markerWatershed } from './markers';
 import { predictImage, type Prediction } from './predict';
 import type { WatershedOptions } from './watershed';
@@ -52,6 +52,8 @@ export interface SegmentOptions {
   watershed?: WatershedOptions;
   /** Drop nuclei smaller than this (px). Default 0. */
   minArea?: number;
+  /** Fill holes inside nuclei (background enclosed by one nucleus). Default false. */
+  fillHoles?: boolean;
   /** Refuse images with more pixels than this. Default 100 megapixels (10,000 x 10,000). */
   maxPixels?: number;
   /** Where the image came from, named in errors. */
@@ -116,7 +118,7 @@ export function checkImage(image: RgbImage, maxPixels = DEFAULT_MAX_PIXELS, sour
  */
 export function instancesFromPrediction(
   pred: Prediction,
-  options: Pick<SegmentOptions, 'threshold' | 'split' | 'borderThreshold' | 'minMarker' | 'minArea' | 'watershed'> = {},
+  options: Pick<SegmentOptions, 'threshold' | 'split' | 'borderThreshold' | 'minMarker' | 'minArea' | 'fillHoles' | 'watershed'> = {},
 ): { mask: Uint8Array; split: SplitMethod; threshold: number } & Instances {
   const { width, height, planes } = pred;
   const threshold = options.threshold ?? 0.5;
@@ -134,6 +136,10 @@ export function instancesFromPrediction(
         : cutWatershed(probability, planes[1], width, height, { ...o, watershed: options.watershed });
     inst = dropSmall(raw.labels, raw.count, options.minArea ?? 0);
   } else inst = splitInstances(mask, width, height, { split, minArea: options.minArea, watershed: options.watershed });
+  if (options.fillHoles && fillHoles(inst.labels, width, height) > 0) {
+    inst = dropSmall(inst.labels, inst.count, 0); // areas again
+    for (let i = 0; i < mask.length; i++) if (inst.labels[i] > 0) mask[i] = 1;
+  }
   return { mask, split, threshold, ...inst };
 }
 

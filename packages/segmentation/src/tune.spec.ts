@@ -30,6 +30,7 @@ describe('tuneSegmentation', () => {
         (MASK_THRESHOLDS.length * BORDER_THRESHOLDS.length * MIN_MARKERS.length - 1) +
         MASK_THRESHOLDS.length * (1 + BORDER_THRESHOLDS.length) +
         MIN_AREAS.length +
+        1 + // holes filled
         1,
     );
     // The best is within the tie margin of every candidate's score.

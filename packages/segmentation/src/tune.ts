@@ -44,7 +44,7 @@ export const MIN_MARKERS = [1, 4, 12];
 /** Smallest nucleus kept (px at full size), tried on the chosen split: specks cost DSB precision. */
 export const MIN_AREAS = [8, 16, 32];
 
-type Split = Pick<SegmentOptions, 'split' | 'threshold' | 'borderThreshold' | 'minMarker' | 'minArea'>;
+type Split = Pick<SegmentOptions, 'split' | 'threshold' | 'borderThreshold' | 'minMarker' | 'minArea' | 'fillHoles'>;
 
 export function describeOptions(o: SegmentOptions): string {
   const way = o.mode === 'resize' ? 'resize' : `tile x${o.scale ?? 1}${o.tta ? ' tta' : ''}`;
@@ -54,7 +54,7 @@ export function describeOptions(o: SegmentOptions): string {
       : o.split === 'cut'
         ? `cut watershed t1 ${o.threshold ?? 0.5} t2 ${o.borderThreshold ?? 0.5}`
         : `${o.split ?? 'watershed'}${o.threshold !== undefined && o.threshold !== 0.5 ? ` t ${o.threshold}` : ''}`;
-  return `${way}, ${split}${o.minArea ? `, min area ${o.minArea}` : ''}`;
+  return `${way}, ${split}${o.minArea ? `, min area ${o.minArea}` : ''}${o.fillHoles ? ', holes filled' : ''}`;
 }
 
 /**
@@ -133,7 +133,9 @@ export async function tuneSegmentation(samples: readonly TuneSample[], model: tf
       minMarker: best.options.minMarker,
     };
     best = pick([best, ...MIN_AREAS.map((minArea) => score(way.preds, way.p, { ...chosen, minArea }))]);
-    const split: Split = { ...chosen, ...(best.options.minArea ? { minArea: best.options.minArea } : {}) };
+    const sized: Split = { ...chosen, ...(best.options.minArea ? { minArea: best.options.minArea } : {}) };
+    best = pick([best, score(way.preds, way.p, { ...sized, fillHoles: true })]);
+    const split: Split = { ...sized, ...(best.options.fillHoles ? { fillHoles: true } : {}) };
     const ttaP: PredictOptions = { ...way.p, tta: true };
     way.preds = [];
     const tta = score(await predictAll(ttaP), ttaP, split);
@@ -163,6 +165,7 @@ export async function tuneSegmentation(samples: readonly TuneSample[], model: tf
     ...(o.minMarker !== undefined ? { minMarker: o.minMarker } : {}),
     ...(o.tta ? { tta: true } : {}),
     ...(o.minArea ? { minArea: o.minArea } : {}),
+    ...(o.fillHoles ? { fillHoles: true } : {}),
     basis:
       `mean DSB ${best.report.mean.dsb.toFixed(3)}` +
       (runnerUp ? `, best other ${runnerUp.report.mean.dsb.toFixed(3)} (${runnerUp.label})` : '') +

@@ -20,7 +20,7 @@ Options:
   --limit N            only the first N images (sorted by id)
   Unset options take the values the model's metadata recommends, else the defaults.
   --mode tile|resize   --threshold 0.5   --split markers|cut|watershed|components   --border-threshold 0.5
-  --min-marker 4   --scale 1   --tile-size N   --tta
+  --min-marker 4   --scale 1   --tile-size N   --tta   --fill-holes
 ${ENGINE_HELP}
   --backend auto|gpu|node|wasm|cpu`;
 

@@ -36,6 +36,7 @@ export const SEGMENT_FLAGS = {
   tta: { type: 'boolean' },
   'border-threshold': { type: 'string' },
   'min-marker': { type: 'string' },
+  'fill-holes': { type: 'boolean' },
 } as const;
 
 /** Only what the user set: the rest comes from the model's recommendation, then segment's defaults. */
@@ -57,6 +58,7 @@ export function segmentOptionsFromFlags(values: Record<string, string | boolean 
     scale: set('scale') ? numberOption('scale', values.scale, 1, 0.01, 4) : undefined,
     tileSize: set('tile-size') ? tileSizeOption(values['tile-size']) : undefined,
     tta: values.tta ? true : undefined,
+    fillHoles: values['fill-holes'] ? true : undefined,
   };
 }
 

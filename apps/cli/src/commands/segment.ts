@@ -33,6 +33,7 @@ Options:
                        watershed (distance transform; default for mask-only models) or connected components
   --border-threshold 0.5  markers / cut: border probability at or above this is a border (t2)
   --min-marker 4       markers: smallest marker in pixels
+  --fill-holes         fill holes inside nuclei (background enclosed by one nucleus), as ImageJ's Fill Holes
   --min-area N         drop objects smaller than N pixels (default: the model's, else 0 = keep all)
   --outputs LIST       which files, comma-separated: mask,labels,overlay,json,csv,measurements,rois,geojson (default all)
   --pixel-size UM      microns per pixel: measurements in microns instead of pixels. Default: the
