@@ -341,7 +341,10 @@ describe('nuclei CLI', () => {
     expect(r).toMatchObject({ code: 0, text: expect.stringMatching(/loaded 6 full-size images/) });
     const evaluated = await run(['evaluate', '--data', pairs, '--model', path.join(out, 'best'), '--backend', 'wasm']);
     expect(evaluated).toMatchObject({ code: 0, text: expect.stringMatching(/mean \(6\)/) });
-    // Fine-tuning from that model: its network and normalisation, a tenth of its learning rate.
+    // Fine-tuning from that model: its network, normalisation and segmentation settings, a tenth of its learning rate.
+    const srcFile = path.join(out, 'best', 'nuclei-model.json');
+    const published = { mode: 'tile', scale: 1.5, split: 'markers', threshold: 0.6, borderThreshold: 0.05, minMarker: 12, minArea: 32, basis: 'as published' };
+    fs.writeFileSync(srcFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(srcFile, 'utf8')), segmentation: published }));
     const tuned = path.join(root, 'pairs-tuned');
     const ft = await run([
       'train',
@@ -367,7 +370,14 @@ describe('nuclei CLI', () => {
     expect(ft).toMatchObject({ code: 0, text: expect.stringMatching(/fine-tuning .*pairs-model.best \(nuclei recipe, learning rate 0\.0001\)/) });
     const ftMeta = JSON.parse(fs.readFileSync(path.join(tuned, 'last', 'nuclei-model.json'), 'utf8'));
     const srcMeta = JSON.parse(fs.readFileSync(path.join(out, 'best', 'nuclei-model.json'), 'utf8'));
-    expect(ftMeta.training.fineTunedFrom).toBe('best');
+    expect(ftMeta.training.fineTunedFrom).toBe('pairs-model/best');
+    expect(ftMeta.training.baseModel).toMatchObject({ name: 'pairs-model/best', createdAt: srcMeta.createdAt });
+    expect(ftMeta.training.fineTuneImages).toHaveLength(6);
+    const { basis, ...kept } = ftMeta.segmentation;
+    const { basis: _published, ...settings } = published;
+    expect(kept).toEqual(settings);
+    expect(basis).toMatch(/kept from its base model pairs-model\/best \(as published\)/);
+    expect(JSON.parse(fs.readFileSync(path.join(tuned, 'best', 'nuclei-model.json'), 'utf8')).segmentation).toEqual(ftMeta.segmentation);
     expect(ftMeta.config).toEqual({ ...srcMeta.config, learningRate: srcMeta.config.learningRate / 10 });
     expect(ftMeta.preprocessing).toEqual(srcMeta.preprocessing);
     expect(await run(['train', '--data', pairs, '--out', path.join(root, 'x'), '--from', path.join(out, 'best'), '--size', '64'])).toMatchObject({

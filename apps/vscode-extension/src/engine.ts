@@ -28,6 +28,8 @@ import {
   defaultWorkerCount,
   LAST_DIR,
   loadStartingModel,
+  fineTunedMetadata,
+  sampleIds,
   prepareRecipe,
   RECIPES,
   train,
@@ -157,7 +159,7 @@ export function pixelSizeOf(file: string): PixelSize | undefined {
 }
 
 /** Per-nucleus measurements (as the saved `_measurements.csv`), lengths in microns when `pixelSize` is given. */
-export function measure(result: Segmentation, image: RgbImage, pixelSize?: number): NucleusMeasurements[] {
+export function measure(result: Pick<Segmentation, 'labels' | 'width' | 'height' | 'count'>, image: RgbImage, pixelSize?: number): NucleusMeasurements[] {
   return measureNuclei(result.labels, result.width, result.height, result.count, image, pixelSize ?? 1);
 }
 
@@ -181,6 +183,10 @@ export function outputFiles(outDir: string, baseName: string, kinds?: OutputKind
 export function writeTextAtomic(file: string, text: string): Promise<void> {
   return writeFileAtomic(file, text);
 }
+
+export { writeFileAtomic };
+/** The corrected label image as the dataset loader reads it: 16-bit PNG, or 32-bit TIFF above 65,535. */
+export { encodeLabelImage, type LabelFile } from './corrections/label-file';
 
 /**
  * PNG of an RGB image, for showing formats a browser can't (TIFF) in the webview; shrunk to at
@@ -253,6 +259,7 @@ export async function trainModel(req: TrainRequest): Promise<TrainOutcome> {
   const { config, preprocessing } = prepared;
   const seed = 42;
   const model = buildUNet(config, { seed }); // compiled with the config's learning rate
+  const fineTuned = start ? fineTunedMetadata(start, sampleIds(prepared.data)) : undefined;
   if (start) {
     start.applyTo(model);
     start.dispose();
@@ -272,8 +279,9 @@ export async function trainModel(req: TrainRequest): Promise<TrainOutcome> {
         metadata: {
           preset: !start && req.inputSize === resolveConfig(preset).inputSize ? preset : 'custom',
           config,
-          training: { dataset: req.datasetDir, backend: tf.getBackend(), recipe, ...(start ? { fineTunedFrom: path.basename(start.dir) } : {}) },
+          training: { dataset: req.datasetDir, backend: tf.getBackend(), recipe, ...fineTuned?.training },
           ...(preprocessing ? { preprocessing } : {}),
+          ...(fineTuned?.segmentation ? { segmentation: fineTuned.segmentation } : {}),
         },
         cosine: prepared.cosine ? {} : undefined,
       }),

@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { buildUNet, resolveConfig, saveModel, DEFAULT_PREPROCESSING } from '@nuclei/model';
-import { loadStartingModel } from './fine-tune';
+import { fineTunedMetadata, loadStartingModel } from './fine-tune';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -38,5 +38,30 @@ describe('loadStartingModel', () => {
     again.dispose();
     other.dispose();
     source.dispose();
+  });
+
+  it("records the base model and the images, and keeps the base model's segmentation settings", async () => {
+    const config = resolveConfig({ ...resolveConfig('nuclei-small'), inputSize: 32, depth: 3, encoderDropout: [0, 0, 0], decoderDropout: [0, 0] });
+    const source = buildUNet(config, { seed: 1 });
+    const base = path.join(dir, 'published', 'best');
+    const segmentation = { mode: 'tile' as const, scale: 1.5, split: 'markers' as const, threshold: 0.6, minArea: 32, basis: 'mean DSB 0.559' };
+    await saveModel(source, base, {
+      preset: 'custom',
+      config,
+      preprocessing: DEFAULT_PREPROCESSING,
+      segmentation,
+      training: { dataset: 'dsb' },
+      metrics: { fullsize_dsb: 0.559 },
+    });
+    source.dispose();
+    const start = await loadStartingModel(base);
+    const meta = fineTunedMetadata(start, ['a', 'b']);
+    start.dispose();
+    expect(meta.segmentation).toEqual({ ...segmentation, basis: 'kept from its base model published/best (mean DSB 0.559)' });
+    expect(meta.training).toMatchObject({
+      fineTunedFrom: 'published/best',
+      fineTuneImages: ['a', 'b'],
+      baseModel: { name: 'published/best', dataset: 'dsb', fullsizeDsb: 0.559 },
+    });
   });
 });

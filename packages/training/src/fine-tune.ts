@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { loadModel, type Preprocessing, type UNetConfig } from '@nuclei/model';
+import { loadModel, type Preprocessing, type SegmentationDefaults, type TrainingInfo, type UNetConfig } from '@nuclei/model';
 import type { RecipeName } from './recipes';
 
 /** What fine-tuning starts from: a saved model's network, input normalisation, recipe and weights. */
@@ -9,6 +9,10 @@ export interface StartingModel {
   preprocessing?: Preprocessing;
   /** Models with normalised input train with the nuclei recipe, seed models with the seed's. */
   recipe: RecipeName;
+  /** How the model segments (its published settings): the fine-tuned model keeps them. */
+  segmentation?: SegmentationDefaults;
+  /** What the fine-tuned model records about its base (`training.baseModel`). */
+  base: { name: string; createdAt: string; dataset?: string; fullsizeDsb?: number };
   /** Sets these weights on a network built from `config` (same layers, same order). */
   applyTo(model: tf.LayersModel): void;
   dispose(): void;
@@ -28,6 +32,13 @@ export async function loadStartingModel(dir: string, learningRate?: number): Pro
     config,
     ...(metadata.preprocessing ? { preprocessing: metadata.preprocessing } : {}),
     recipe: metadata.preprocessing ? 'nuclei' : 'seed',
+    ...(metadata.segmentation ? { segmentation: metadata.segmentation } : {}),
+    base: {
+      name: modelLabel(dir),
+      createdAt: metadata.createdAt,
+      ...(typeof metadata.training?.dataset === 'string' ? { dataset: metadata.training.dataset } : {}),
+      ...(metadata.metrics?.fullsize_dsb !== undefined ? { fullsizeDsb: metadata.metrics.fullsize_dsb } : {}),
+    },
     applyTo(target) {
       const weights = model.getWeights();
       const shapes = (ws: tf.Tensor[]) => ws.map((w) => w.shape.join('x')).join(',');
@@ -38,5 +49,26 @@ export async function loadStartingModel(dir: string, learningRate?: number): Pro
     dispose() {
       model.dispose();
     },
+  };
+}
+
+/** A model folder's name for records: `default`, or `run/best` for a checkpoint. */
+function modelLabel(dir: string): string {
+  const parts = dir.split(/[\\/]+/).filter(Boolean);
+  const last = parts[parts.length - 1] ?? dir;
+  return last === 'best' || last === 'last' ? parts.slice(-2).join('/') : last;
+}
+
+/**
+ * What a fine-tuned run records in its metadata: its base model's segmentation settings (a model
+ * fine-tuned on a few images segments as its base did, until `publish` re-tunes it on enough
+ * held-out images), and the base model and the images it was fine-tuned on.
+ */
+export function fineTunedMetadata(start: StartingModel, images: readonly string[]): { segmentation?: SegmentationDefaults; training: TrainingInfo } {
+  return {
+    ...(start.segmentation
+      ? { segmentation: { ...start.segmentation, basis: `kept from its base model ${start.base.name} (${start.segmentation.basis ?? 'its defaults'})` } }
+      : {}),
+    training: { fineTunedFrom: start.base.name, baseModel: start.base, fineTuneImages: [...images] },
   };
 }

@@ -34,6 +34,8 @@ export interface RecipeRequest {
   cropsPerImage?: number;
   /** Crop recipes: how much rare kinds of image are oversampled (`CropOptions.kindBalance`). */
   kindBalance?: number;
+  /** Crop recipes: the scale range of the crops (`CropOptions.scale`, default 0.6-2.0). */
+  cropScale?: [number, number];
   /** Crop recipes: 'rgb' (default, colour kept for stained images) or 'gray' (one intensity channel). */
   channels?: 'rgb' | 'gray';
   /** Loss (default the preset's: bceDice for nuclei presets). */
@@ -82,6 +84,7 @@ export async function prepareRecipe(dir: string, req: RecipeRequest): Promise<Pr
           ...DEFAULT_CROP_OPTIONS,
           cropsPerImage: req.cropsPerImage ?? DEFAULT_CROP_OPTIONS.cropsPerImage,
           kindBalance: req.kindBalance ?? DEFAULT_CROP_OPTIONS.kindBalance,
+          scale: req.cropScale ?? DEFAULT_CROP_OPTIONS.scale,
           preprocessing,
           outputs: config.outputChannels,
         },

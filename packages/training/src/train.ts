@@ -16,6 +16,12 @@ import type { BatchLogs, EpochLogs, StopReason, TrainingCallback, TrainingContex
  */
 export type TrainData = { train: Sample[]; val: Sample[] } | Sample[] | CropData;
 
+/** The ids of every sample in `data` (training and validation). */
+export function sampleIds(data: TrainData): string[] {
+  const all = Array.isArray(data) ? data : 'kind' in data ? data.samples : [...data.train, ...data.val];
+  return all.map((s) => s.id);
+}
+
 export interface CropData {
   kind: 'crops';
   samples: FullSizeSample[];

@@ -18,6 +18,8 @@ import {
   DEFAULT_CROP_OPTIONS,
   DEFAULT_OPTIONS,
   defaultCallbacks,
+  fineTunedMetadata,
+  sampleIds,
   defaultWorkerCount,
   LAST_DIR,
   loadStartingModel,
@@ -50,6 +52,9 @@ Options:
                        told apart by colour and background): crops per image proportional to
                        (share of its kind)^-B, the epoch's total kept. 0 = every image alike
                        (default ${DEFAULT_CROP_OPTIONS.kindBalance}), 1 = every kind alike
+  --crop-scale MIN,MAX nuclei recipe: crops are scaled by a factor drawn log-uniformly from this range
+                       (default ${DEFAULT_CROP_OPTIONS.scale.join(',')}); e.g. 0.3,0.8 for images whose nuclei are much larger
+                       than the training set's
   --input rgb|gray     nuclei recipe: keep colour (default; per-channel percentiles) or one intensity channel
   --loss bce|bceDice   default: bceDice (binary cross-entropy + 1 - soft Dice, per output) for nuclei presets
   --preset ${Object.keys(PRESETS).join('|')} (default: the recipe's)   --lr 0.001
@@ -114,6 +119,7 @@ export async function runTrain(argv: string[]): Promise<number> {
     recipe: { type: 'string' },
     crops: { type: 'string' },
     'balance-kinds': { type: 'string' },
+    'crop-scale': { type: 'string' },
     input: { type: 'string' },
     loss: { type: 'string' },
     lr: { type: 'string' },
@@ -153,6 +159,7 @@ export async function runTrain(argv: string[]): Promise<number> {
       lr: [values.lr === undefined ? undefined : Number(values.lr), stored.learningRate],
       crops: [values.crops === undefined ? undefined : Number(values.crops), stored.cropsPerImage],
       'balance-kinds': [values['balance-kinds'] === undefined ? undefined : Number(values['balance-kinds']), stored.kindBalance],
+      'crop-scale': [values['crop-scale'] === undefined ? undefined : scaleRange(values['crop-scale']).join(','), stored.cropScale?.join(',')],
       batch: [values.batch === undefined ? undefined : Number(values.batch), stored.batchSize],
       val: [values.val === undefined ? undefined : Number(values.val), stored.validationSplit],
       seed: [values.seed === undefined ? undefined : Number(values.seed), stored.seed],
@@ -189,6 +196,8 @@ export async function runTrain(argv: string[]): Promise<number> {
   if (recipe.crops && values.augment)
     throw new CliError(`--augment is part of the nuclei recipe already (flips, rotations, scale and intensity jitter); it only applies to --recipe seed`);
   const cropsPerImage = stored?.cropsPerImage ?? intOption('crops', values.crops, DEFAULT_CROP_OPTIONS.cropsPerImage, 1);
+  const cropScale = stored?.cropScale ?? (values['crop-scale'] === undefined ? undefined : scaleRange(values['crop-scale']));
+  if (!recipe.crops && values['crop-scale'] !== undefined) throw new CliError(`--crop-scale only applies to the crop recipe (nuclei)`);
   const kindBalance = stored?.kindBalance ?? numberOption('balance-kinds', values['balance-kinds'], DEFAULT_CROP_OPTIONS.kindBalance ?? 0, 0, 1);
   if (!fs.existsSync(data)) throw new CliError(`${data}: no such folder`);
   const backend = await activateBackend(values.backend);
@@ -217,6 +226,7 @@ export async function runTrain(argv: string[]): Promise<number> {
     learningRate,
     cropsPerImage,
     kindBalance,
+    cropScale,
     ...(stored || start
       ? {}
       : {
@@ -248,6 +258,8 @@ export async function runTrain(argv: string[]): Promise<number> {
   const base = resolveConfig(isPresetName(preset) ? preset : recipe.preset);
   if (skipped.length) console.warn(`skipped ${skipped.length} samples`);
   for (const s of skipped) console.warn(`  skipped ${s.id}: ${s.reason}`);
+  // A fine-tuned model segments as its base did, and names its base and the images it learned from.
+  const fineTuned = start ? fineTunedMetadata(start, sampleIds(trainData)) : undefined;
   const bar = createProgressBar('train');
   const callbacks = defaultCallbacks(out, {
     onProgress: (e) => renderProgress(e, bar),
@@ -258,8 +270,9 @@ export async function runTrain(argv: string[]): Promise<number> {
           ? preset
           : 'custom',
       config,
-      training: { dataset: data, backend, recipe: start?.recipe ?? recipeName, ...(start ? { fineTunedFrom: path.basename(start.dir) } : {}) },
+      training: { dataset: data, backend, recipe: start?.recipe ?? recipeName, ...(fineTuned?.training ?? stored?.fineTune) },
       ...(preprocessing ? { preprocessing } : {}),
+      ...((fineTuned ?? stored)?.segmentation ? { segmentation: (fineTuned ?? stored)!.segmentation } : {}),
     },
     cosine: prepared.cosine ? {} : undefined,
     earlyStopping: values.patience === undefined ? undefined : { patience: intOption('patience', values.patience, 5) },
@@ -329,12 +342,28 @@ function storedRun(out: string) {
     learningRate: metadata.config.learningRate,
     cropsPerImage: state.options.crops?.cropsPerImage,
     kindBalance: state.options.crops ? (state.options.crops.kindBalance ?? 0) : undefined,
+    cropScale: state.options.crops?.scale,
     batchSize: state.options.batchSize,
     validationSplit: state.options.validationSplit,
     seed: state.seed,
     augment: state.options.augment,
     epochs: state.options.epochs,
+    segmentation: metadata.segmentation,
+    fineTune:
+      metadata.training?.fineTunedFrom === undefined
+        ? undefined
+        : { fineTunedFrom: metadata.training.fineTunedFrom, baseModel: metadata.training.baseModel, fineTuneImages: metadata.training.fineTuneImages },
   };
+}
+
+/** `--crop-scale MIN,MAX` (or one value for both): the range crops are scaled by, 0.1..8. */
+function scaleRange(value: unknown): [number, number] {
+  const parts = String(value).split(',');
+  const [lo, hi] = parts.map(Number);
+  const range: [number, number] = [lo, parts.length === 1 ? lo : hi];
+  if (parts.length > 2 || !range.every((v) => Number.isFinite(v) && v >= 0.1 && v <= 8) || range[0] > range[1])
+    throw new CliError(`--crop-scale must be MIN,MAX with 0.1 <= MIN <= MAX <= 8, got "${value}"`);
+  return range;
 }
 
 /** Whether `--preset name` describes the stored network (size and learning rate aside: they have their own flags). */

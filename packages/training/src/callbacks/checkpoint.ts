@@ -80,8 +80,8 @@ export function checkpoint(outDir: string, options: CheckpointOptions = {}): Tra
     order: 100,
     onTrainBegin(ctx) {
       if (options.metadata) {
-        const { preset, config, preprocessing } = options.metadata;
-        state.metadata = { preset, config, ...(preprocessing ? { preprocessing } : {}) };
+        const { preset, config, preprocessing, segmentation } = options.metadata;
+        state.metadata = { preset, config, ...(preprocessing ? { preprocessing } : {}), ...(segmentation ? { segmentation } : {}) };
       }
       // Fail now on a config that does not match the model, not after the first epoch's work.
       makeMetadata(ctx.model, options.metadata ?? state.metadata ?? {});
