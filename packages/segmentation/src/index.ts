@@ -22,3 +22,4 @@ export { outlines, roiSetZip, zipStore, nucleiGeoJson } from './rois';
 export { evaluateModelOnDataset, type EvaluateDatasetOptions } from './evaluate-dataset';
 export { segmentOptionsForModel } from './model-defaults';
 export { tuneSegmentation, describeOptions, type TuneSample, type TuneCandidate, type TuneResult, type TuneOptions } from './tune';
+export { LabelEditor, isEditOp, type LabelEditorOptions, type Point, type Box, type EditOp, type EditChange, type EditTally } from './label-edit';
