@@ -2,14 +2,16 @@
 // extension's dist/webview (plus the given folders, e.g. the image's), HTML from renderWebviewHtml.
 // Messages sent before the page says 'ready' are held, and all are replayed when the page
 // reloads (a hidden webview is discarded and rebuilt), so the page always has the full story.
+// A message can be given as a function: it is made when posted, so a rebuilt page gets the state
+// of that moment (the corrected labels, not the first segmentation).
 import * as vscode from 'vscode';
 import { renderWebviewHtml } from './html';
 import { isFromWebview, type FromWebview, type ToWebview, type ViewKind } from './messages';
 
 export interface NucleiPanel {
   panel: vscode.WebviewPanel;
-  /** Sends now if the page is ready, else when it is; kept for replay. */
-  send(message: ToWebview): void;
+  /** Sends now if the page is ready, else when it is; kept for replay (a function: made at each post; undefined: nothing). */
+  send(message: ToWebview | (() => ToWebview | undefined)): void;
   /** Sends now if the page is ready, else drops it; never replayed (a key press, not state). */
   poke(message: ToWebview): void;
   readonly disposed: boolean;
@@ -47,14 +49,18 @@ export function attachNucleiPage(
 ): NucleiPanel {
   const scriptsDir = vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
   panel.webview.options = { enableScripts: true, localResourceRoots: [scriptsDir, ...extraRoots] };
-  const sent: ToWebview[] = [];
+  const sent: Array<ToWebview | (() => ToWebview | undefined)> = [];
+  const post = async (m: ToWebview | (() => ToWebview | undefined)) => {
+    const message = typeof m === 'function' ? m() : m;
+    if (message) await panel.webview.postMessage(message);
+  };
   let ready = false;
   let disposed = false;
   const result: NucleiPanel = {
     panel,
     send(message) {
       sent.push(message);
-      if (ready && !disposed) void panel.webview.postMessage(message);
+      if (ready && !disposed) void post(message);
     },
     poke(message) {
       if (ready && !disposed) void panel.webview.postMessage(message);
@@ -78,7 +84,7 @@ export function attachNucleiPage(
     if (!isFromWebview(m)) return;
     if (m.type === 'ready') {
       ready = true;
-      for (const message of sent) await panel.webview.postMessage(message);
+      for (const message of sent) await post(message);
     }
     await onMessage(m, result);
   });
