@@ -26,6 +26,8 @@ export interface NucleiConfig {
   trainingRecipe: 'nuclei' | 'seed';
   /** Microns per pixel; unset: the image's own (TIFF metadata), else pixels. */
   pixelSize: number | undefined;
+  /** Where corrected labels go (with a copy of the image); empty: beside the image. */
+  correctionsFolder: string;
 }
 
 export const SECTION = 'nuclei';
@@ -44,6 +46,7 @@ export function readConfig(): NucleiConfig {
     trainingWorkers: c.get<number>('trainingWorkers') ?? 0,
     trainingRecipe: c.get<'nuclei' | 'seed'>('trainingRecipe') ?? 'nuclei',
     pixelSize: positive(c.get<number | null>('pixelSize')),
+    correctionsFolder: (c.get<string>('correctionsFolder') ?? '').trim(),
   };
 }
 
@@ -67,13 +70,18 @@ export function trainingWorkerScript(extensionPath: string): string {
  */
 export function resolveModelDir(config: NucleiConfig, extensionPath: string): { dir: string; isDefault: boolean } {
   if (!config.modelPath) return { dir: defaultModelDir(extensionPath), isDefault: true };
-  const workspace = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-  let p = config.modelPath.replace(/\$\{workspaceFolder\}/g, workspace ?? '');
-  if (p === '~' || p.startsWith('~/')) p = path.join(os.homedir(), p.slice(1));
-  if (!path.isAbsolute(p)) p = path.resolve(workspace ?? process.cwd(), p);
+  let p = resolveSettingPath(config.modelPath);
   // A path to model.json means its folder.
   if (path.basename(p) === 'model.json') p = path.dirname(p);
   return { dir: p, isDefault: false };
+}
+
+/** A path typed in a setting: `~` and `${workspaceFolder}` expanded, relative paths taken from the first workspace folder. */
+export function resolveSettingPath(setting: string): string {
+  const workspace = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  let p = setting.replace(/\$\{workspaceFolder\}/g, workspace ?? '');
+  if (p === '~' || p.startsWith('~/')) p = path.join(os.homedir(), p.slice(1));
+  return path.isAbsolute(p) ? p : path.resolve(workspace ?? process.cwd(), p);
 }
 
 /**

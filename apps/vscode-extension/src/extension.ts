@@ -5,6 +5,7 @@ import { segmentBatchCommand } from './commands/segmentBatch';
 import { segmentImageCommand } from './commands/segmentImage';
 import { selectModelCommand } from './commands/selectModel';
 import { trainModelCommand } from './commands/trainModel';
+import { createCorrectionsStatus } from './corrections/status';
 import { IMAGE_VIEW_TYPE, NucleiImageEditor } from './image-editor';
 import { createLogger } from './log';
 import { createModelStatus } from './model-status';
@@ -31,6 +32,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.window.registerCustomEditorProvider(IMAGE_VIEW_TYPE, new NucleiImageEditor(context, log), { supportsMultipleEditorsPerDocument: true }),
   );
   createModelStatus(context);
+  createCorrectionsStatus(context);
 }
 
 async function segmentFolder(context: vscode.ExtensionContext, log: ReturnType<typeof createLogger>, uri?: vscode.Uri) {

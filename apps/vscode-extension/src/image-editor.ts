@@ -1,64 +1,237 @@
-// The image viewer for TIFF (VS Code's own preview cannot show it): a read-only custom editor on
-// the segment page. It shows the image (8-bit view; a page picker for multi-page files), and its
-// Segment button puts the nuclei overlay and the measurement table into the same tab.
+// The image viewer for TIFF (VS Code's own preview cannot show it): a custom editor on the segment
+// page. It shows the image (8-bit view; a page picker for multi-page files), and its Segment button
+// puts the nuclei overlay and the measurement table into the same tab. Corrections made there make
+// the document dirty, so VS Code shows the dot, Ctrl+S saves them as training data, closing asks,
+// and hot exit backs them up (a copy of the corrections backup, restored when VS Code reopens it).
+import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { buildPayload, runSegmentation, saveFromPage, type SegmentationSession } from './commands/segmentImage';
+import { buildPayload, pixelSizeFor, runSegmentation, saveFromPage, type SegmentationSession } from './commands/segmentImage';
+import { readConfig } from './config';
 import { errorMessage, type Logger } from './log';
 import type { RgbImage } from './engine';
-import { MAX_DISPLAY_PIXELS, type ToWebview } from './webview/messages';
-import { attachNucleiPage } from './webview/panel';
+import { backupDirFor, backupRoot, readBackup, type BackupContents } from './corrections/backup';
+import { sessionFromBackup } from './corrections/restored-session';
+import { saveCorrections } from './corrections/save';
+import { CorrectionSession, isEditMessage } from './corrections/session';
+import { answerEdit, askRestore, findBackup, postEditState, settleUnsaved } from './corrections/viewer';
+import { MAX_DISPLAY_PIXELS, type FromWebview, type ToWebview } from './webview/messages';
+import { attachNucleiPage, type NucleiPanel } from './webview/panel';
 
 export const IMAGE_VIEW_TYPE = 'nuclei.imageViewer';
 
-export class NucleiImageEditor implements vscode.CustomReadonlyEditorProvider {
+/** The page shown: decoded and encoded once, then reused by Segment (a large TIFF is not read again). */
+interface Shown {
+  image: RgbImage;
+  src: string;
+  pages: number;
+}
+
+/** One TIFF file open in the viewer; its views (split editors) show the same page and corrections. */
+export class NucleiImageDocument implements vscode.CustomDocument {
+  channel = 0;
+  shown?: Shown;
+  /** The image message (or the error) the views show. */
+  shownMessage?: ToWebview;
+  session?: SegmentationSession;
+  readonly views = new Set<NucleiPanel>();
+  /** Settles when the first view shows the image and any backup has been dealt with. */
+  ready: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly uri: vscode.Uri,
+    /** VS Code's backup of this document (hot exit): restored when the first view opens. */
+    readonly backupId: string | undefined,
+    private readonly onDispose: (d: NucleiImageDocument) => void,
+  ) {}
+
+  get corrections(): CorrectionSession | undefined {
+    return this.session?.corrections;
+  }
+
+  dispose(): void {
+    this.onDispose(this);
+  }
+}
+
+export class NucleiImageEditor implements vscode.CustomEditorProvider<NucleiImageDocument> {
+  private readonly changed = new vscode.EventEmitter<vscode.CustomDocumentContentChangeEvent<NucleiImageDocument>>();
+  readonly onDidChangeCustomDocument = this.changed.event;
+
   constructor(
     private readonly context: vscode.ExtensionContext,
     private readonly log: Logger,
   ) {}
 
-  openCustomDocument(uri: vscode.Uri): vscode.CustomDocument {
-    return { uri, dispose: () => undefined };
+  openCustomDocument(uri: vscode.Uri, openContext?: vscode.CustomDocumentOpenContext): NucleiImageDocument {
+    return new NucleiImageDocument(uri, openContext?.backupId, (d) => this.closed(d));
   }
 
-  async resolveCustomEditor(document: vscode.CustomDocument, webviewPanel: vscode.WebviewPanel): Promise<void> {
+  async resolveCustomEditor(document: NucleiImageDocument, webviewPanel: vscode.WebviewPanel): Promise<void> {
     const file = document.uri.fsPath;
-    let channel = 0;
-    let session: SegmentationSession | undefined;
-    // The page shown: decoded and encoded once, then reused by Segment (a large TIFF is not read again).
-    let shown: { image: RgbImage; src: string; pages: number } | undefined;
     const page = attachNucleiPage(
       webviewPanel,
       this.context.extensionUri,
       'segment',
       `Nuclei: ${path.basename(file)}`,
       [vscode.Uri.file(path.dirname(file))],
-      async (m, p) => {
-        if (m.type === 'channel') {
-          channel = m.channel;
-          session = undefined;
-          p.send(await show());
-        } else if (m.type === 'segment') {
-          const done = await runSegmentation(this.context, this.log, file, { channel: shown && shown.pages > 1 ? channel : undefined, image: shown?.image });
-          if (done) {
-            session = done;
-            p.send({ type: 'segmentation', payload: await buildPayload(p, done, shown?.src) });
-          }
-        } else if (m.type === 'save' && session) {
-          await saveFromPage(session, m.what, m.pickLocation, p, this.log, m.overlay);
-        }
-      },
+      (m, p) => this.onMessage(document, m, p),
     );
-    const show = async (): Promise<ToWebview> => {
-      const r = await this.imageMessage(file, channel);
-      shown = r.shown;
-      return r.message;
-    };
-    page.send(await show());
+    document.views.add(page);
+    webviewPanel.onDidDispose(() => document.views.delete(page));
+    if (document.shownMessage) {
+      // Another view of an open document: what the others show.
+      page.send(document.shownMessage);
+      const corrections = document.corrections;
+      if (corrections) page.send(() => corrections.message());
+      return;
+    }
+    page.send(await this.show(document));
+    document.ready = this.offerBackup(document).catch((err) => this.log.error(`corrections: restoring ${file}`, err));
+  }
+
+  /** Ctrl+S: the corrections saved as training data (nothing to do before any). */
+  async saveCustomDocument(document: NucleiImageDocument): Promise<void> {
+    const corrections = document.corrections;
+    if (!corrections?.edited) return;
+    if (!(await saveCorrections(this.context, this.log, corrections))) throw new vscode.CancellationError();
+  }
+
+  /** Save As: the image copied to `destination`, its corrected labels beside it. */
+  async saveCustomDocumentAs(document: NucleiImageDocument, destination: vscode.Uri): Promise<void> {
+    const corrections = document.corrections;
+    if (!corrections?.edited) {
+      await fs.promises.copyFile(document.uri.fsPath, destination.fsPath);
+      return;
+    }
+    if (!(await saveCorrections(this.context, this.log, corrections, { imageDest: destination.fsPath }))) throw new vscode.CancellationError();
+  }
+
+  /** Revert: the labels as last saved (or as segmented). */
+  async revertCustomDocument(document: NucleiImageDocument): Promise<void> {
+    const corrections = document.corrections;
+    if (!corrections) return;
+    await corrections.revert();
+    this.broadcast(document, corrections.message());
+  }
+
+  /** VS Code's backup (hot exit): a copy of the corrections backup, which is kept up to date after every edit. */
+  async backupCustomDocument(document: NucleiImageDocument, context: vscode.CustomDocumentBackupContext): Promise<vscode.CustomDocumentBackup> {
+    const dest = context.destination.fsPath;
+    if (document.corrections?.edited) await document.corrections.copyBackupTo(dest);
+    else await fs.promises.mkdir(dest, { recursive: true });
+    return { id: dest, delete: () => void fs.promises.rm(dest, { recursive: true, force: true }).catch(() => undefined) };
+  }
+
+  private async onMessage(document: NucleiImageDocument, m: FromWebview, p: NucleiPanel): Promise<void> {
+    const corrections = document.corrections;
+    if (m.type === 'channel') {
+      if (m.channel === document.channel) return;
+      if (corrections && !(await settleUnsaved(this.context, this.log, corrections, (n) => `showing another page of ${n} leaves its unsaved corrections`))) {
+        // Stay on the page with the corrections (the picker goes back too).
+        p.poke(document.shownMessage!);
+        p.poke(corrections.message()!);
+        return;
+      }
+      document.channel = m.channel;
+      this.dropSession(document);
+      this.broadcast(document, await this.show(document));
+    } else if (m.type === 'segment') {
+      if (corrections && !(await settleUnsaved(this.context, this.log, corrections, (n) => `segmenting ${n} again replaces its unsaved corrections`))) return;
+      const shown = document.shown;
+      const done = await runSegmentation(this.context, this.log, document.uri.fsPath, {
+        channel: shown && shown.pages > 1 ? document.channel : undefined,
+        image: shown?.image,
+      });
+      if (done) await this.adopt(document, done, p);
+    } else if (m.type === 'save' && document.session) {
+      await saveFromPage(document.session, m.what, m.pickLocation, p, this.log, m.overlay);
+    } else if (corrections && isEditMessage(m)) {
+      answerEdit(corrections, m, p);
+      // Other views of this document get the labels whole (they did not make the edit).
+      for (const v of document.views) if (v !== p) v.poke(corrections.message()!);
+      this.changed.fire({ document });
+    } else if (corrections && m.type === 'saveCorrections') {
+      // Through VS Code's save when this editor is the active one, so its dirty mark goes too.
+      const input = vscode.window.tabGroups?.activeTabGroup?.activeTab?.input as { uri?: vscode.Uri; viewType?: string } | undefined;
+      if (input?.viewType === IMAGE_VIEW_TYPE && input.uri?.toString() === document.uri.toString()) {
+        await vscode.commands.executeCommand('workbench.action.files.save');
+      } else {
+        await saveCorrections(this.context, this.log, corrections);
+      }
+    }
+  }
+
+  /** Shows a segmentation in every view of the document, with its corrections. */
+  private async adopt(document: NucleiImageDocument, session: SegmentationSession, p: NucleiPanel, restore?: BackupContents): Promise<void> {
+    this.dropSession(document);
+    const payload = await buildPayload(p, session, document.shown?.src);
+    const corrections = await CorrectionSession.create(this.context, this.log, session, payload);
+    session.corrections = corrections;
+    document.session = session;
+    if (restore) corrections.restore(restore);
+    postEditState(corrections, () => document.views);
+    for (const v of document.views) v.send(() => corrections.message());
+    if (restore) this.changed.fire({ document });
+  }
+
+  private dropSession(document: NucleiImageDocument): void {
+    document.corrections?.dispose();
+    document.session = undefined;
+  }
+
+  private broadcast(document: NucleiImageDocument, message: ToWebview | undefined): void {
+    if (message) for (const v of document.views) v.send(message);
+  }
+
+  /** Reads the document's page and keeps what the views show. */
+  private async show(document: NucleiImageDocument): Promise<ToWebview> {
+    const r = await this.imageMessage(document.uri.fsPath, document.channel);
+    document.shown = r.shown;
+    document.shownMessage = r.message;
+    return r.message;
+  }
+
+  /**
+   * Restores corrections left unsaved: VS Code's backup of this document silently (hot exit: it
+   * reopens the document dirty), else a crash's backup after asking.
+   */
+  private async offerBackup(document: NucleiImageDocument): Promise<void> {
+    const file = document.uri.fsPath;
+    const hot = document.backupId ? await readBackup(document.backupId) : undefined;
+    let found = hot;
+    if (!found) {
+      const root = backupRoot(this.context);
+      const pages = document.shown?.pages ?? 1;
+      const channels = pages > 1 ? Array.from({ length: pages }, (_, c) => c) : [undefined];
+      for (const c of channels) {
+        found = await findBackup(backupDirFor(root, file, c), file);
+        if (found) break;
+      }
+      if (!found || !(await askRestore(this.log, found))) return;
+    }
+    const channel = found.meta.channel ?? 0;
+    if (channel !== document.channel) {
+      document.channel = channel;
+      this.broadcast(document, await this.show(document));
+    }
+    const image = document.shown?.image;
+    const view = [...document.views][0];
+    if (!image || !view || image.width !== found.meta.width || image.height !== found.meta.height) return;
+    const session = sessionFromBackup(found, image, await pixelSizeFor(file, readConfig().pixelSize, this.log));
+    await this.adopt(document, session, view, found);
+    this.log.info(`corrections: restored ${session.corrections?.edits} unsaved edits of ${file}${hot ? ' (VS Code backup)' : ''}`);
+  }
+
+  /** A closed document: corrections still unsaved were declined in VS Code's own question ("Don't Save"). */
+  private closed(document: NucleiImageDocument): void {
+    const corrections = document.corrections;
+    if (corrections?.dirty) void corrections.discard();
+    corrections?.dispose();
   }
 
   /** The image (one page) as the page shows it, or an error naming the file. */
-  private async imageMessage(file: string, channel: number): Promise<{ message: ToWebview; shown?: { image: RgbImage; src: string; pages: number } }> {
+  private async imageMessage(file: string, channel: number): Promise<{ message: ToWebview; shown?: Shown }> {
     try {
       const engine = await import('./engine');
       const pages = await engine.imagePages(file);

@@ -68,6 +68,8 @@ jest.mock('../src/engine', () => ({
   trainModel: jest.fn(),
   evaluate: jest.fn(),
   writeTextAtomic: jest.fn(async (file: string, text: string) => fs.writeFileSync(file, text)),
+  writeFileAtomic: jest.fn(async (file: string, data: string | Uint8Array) => fs.writeFileSync(file, data)),
+  encodeLabelImage: jest.fn((labels: Int32Array, w: number, h: number) => jest.requireActual('../src/corrections/label-file').encodeLabelImage(labels, w, h)),
 }));
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -78,11 +80,14 @@ fs.mkdirSync(path.join(EXT, 'dist/models/default'), { recursive: true });
 fs.writeFileSync(path.join(EXT, 'dist/models/default/model.json'), '{}');
 afterAll(() => fs.rmSync(EXT, { recursive: true, force: true }));
 const globalState = new Map<string, unknown>();
+const workspaceState = new Map<string, unknown>();
 const context = {
   extensionPath: EXT,
   extensionUri: vscode.Uri.file(EXT),
+  storageUri: vscode.Uri.file(path.join(EXT, 'storage')),
   subscriptions: [] as Array<{ dispose(): unknown }>,
   globalState: { get: (k: string) => globalState.get(k), update: async (k: string, v: unknown) => void globalState.set(k, v) },
+  workspaceState: { get: (k: string) => workspaceState.get(k), update: async (k: string, v: unknown) => void workspaceState.set(k, v) },
 } as unknown as vscode.ExtensionContext;
 let tmp: string;
 let log: ReturnType<typeof createLogger>;
@@ -144,6 +149,7 @@ describe('activate', () => {
     expect(Object.keys(settingsOf(pkg)).sort()).toEqual([
       'nuclei.backend',
       'nuclei.batchSize',
+      'nuclei.correctionsFolder',
       'nuclei.engine',
       'nuclei.epochs',
       'nuclei.inputSize',
@@ -224,7 +230,7 @@ describe('Select model', () => {
     mock.window.showOpenDialog.mockResolvedValueOnce([vscode.Uri.file(dir)]);
     expect(await selectModelCommand(context, log)).toBe(dir);
     expect(mock.settings['nuclei.modelPath']).toBe(dir);
-    const item = mock.statusBarItems[mock.statusBarItems.length - 1];
+    const item = mock.statusBarItems.filter((i) => i.id === 'nuclei.model').at(-1)!;
     expect(item.text).toBe('$(symbol-color) Nuclei: mine/best');
     expect(item.tooltip).toContain('DSB 0.610, AP@0.5 0.700');
     // Next time it is offered among the recent models, marked as in use; the bundled model is first.

@@ -48,6 +48,13 @@ export enum QuickPickItemKind {
   Default = 0,
 }
 
+export class CancellationError extends Error {
+  constructor() {
+    super('Canceled');
+    this.name = 'Canceled';
+  }
+}
+
 type Listener<T> = (e: T) => unknown;
 class Emitter<T> {
   private listeners: Listener<T>[] = [];
@@ -61,6 +68,23 @@ class Emitter<T> {
   };
   async fire(e: T) {
     for (const l of this.listeners) await l(e);
+  }
+}
+
+/** vscode.EventEmitter: `event` to subscribe, `fire` to notify (synchronously, as VS Code does). */
+export class EventEmitter<T> {
+  private listeners: Listener<T>[] = [];
+  readonly fired: T[] = [];
+  event = (l: Listener<T>) => {
+    this.listeners.push(l);
+    return { dispose: () => (this.listeners = this.listeners.filter((x) => x !== l)) };
+  };
+  fire(e: T): void {
+    this.fired.push(e);
+    for (const l of this.listeners) l(e);
+  }
+  dispose(): void {
+    this.listeners = [];
   }
 }
 
@@ -221,21 +245,25 @@ export const commands = {
   executeCommand: jest.fn(async (id: string, ...args: unknown[]): Promise<unknown> => registered.get(id)?.(...args)),
 };
 
-/** Puts the mock back to its first state (call in beforeEach). */
-/** Opens `uri` in the registered custom editor `viewType` as VS Code would; returns the panel it draws in. */
-export async function openInCustomEditor(viewType: string, uri: Uri): Promise<MockPanel> {
+/**
+ * Opens `uri` in the registered custom editor `viewType` as VS Code would (`backupId`: reopening
+ * after hot exit); returns the panel it draws in, with the document.
+ */
+export async function openInCustomEditor(viewType: string, uri: Uri, backupId?: string): Promise<MockPanel & { document: unknown }> {
   const provider = window.customEditors.get(viewType) as
     | {
-        openCustomDocument(uri: Uri): unknown;
+        openCustomDocument(uri: Uri, openContext: { backupId?: string }): unknown;
         resolveCustomEditor(doc: unknown, panel: MockPanel): Promise<void>;
       }
     | undefined;
   if (!provider) throw new Error(`no custom editor ${viewType} registered`);
   const panel = createWebviewPanel(viewType, uri.path.split('/').pop()!, undefined, {});
-  await provider.resolveCustomEditor(provider.openCustomDocument(uri), panel);
-  return panel;
+  const document = await provider.openCustomDocument(uri, { backupId });
+  await provider.resolveCustomEditor(document, panel);
+  return Object.assign(panel, { document });
 }
 
+/** Puts the mock back to its first state (call in beforeEach). */
 export function resetMock(): void {
   for (const k of Object.keys(settings)) delete settings[k];
   configUpdates.length = 0;

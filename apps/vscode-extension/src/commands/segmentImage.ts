@@ -18,6 +18,10 @@ import {
 import { nucleusRows } from '../webview/nucleus-rows';
 import { createNucleiPanel, type NucleiPanel } from '../webview/panel';
 import type { RgbImage, Segmentation } from '../engine';
+import { correctedResult } from '../corrections/corrected-result';
+import { saveCorrections } from '../corrections/save';
+import { CorrectionSession, isEditMessage } from '../corrections/session';
+import { answerEdit, askRestore, findBackup, markDirtyTitle, postEditState, settleUnsaved } from '../corrections/viewer';
 
 export const IMAGE_EXTENSIONS = ['png', 'jpg', 'jpeg', 'tif', 'tiff'];
 const BROWSER_IMAGES = ['png', 'jpg', 'jpeg'];
@@ -53,6 +57,10 @@ export interface SegmentationSession {
   modelDir: string;
   /** Microns per pixel (the setting, else the file's own); undefined: measurements in pixels. */
   pixelSize?: number;
+  /** The page of a multi-page image that was segmented. */
+  channel?: number;
+  /** The viewer's corrections (they edit `result.labels` in place). */
+  corrections?: CorrectionSession;
 }
 
 /** Microns per pixel for an image: `nuclei.pixelSize`, else what the file records, else undefined (pixels). */
@@ -157,7 +165,8 @@ export async function runSegmentation(
         });
         log.info(`segment: ${result.count} nuclei, mean area ${result.meanArea.toFixed(1)} px, in ${Date.now() - started} ms`);
         progress.report({ message: 'done', increment: 70 - reported });
-        return { imagePath: file, image, result, modelDir: model.dir, pixelSize: await pixelSizeFor(file, config.pixelSize, log) };
+        const pixelSize = await pixelSizeFor(file, config.pixelSize, log);
+        return { imagePath: file, image, result, modelDir: model.dir, pixelSize, ...(options.channel === undefined ? {} : { channel: options.channel }) };
       },
     );
   } catch (err) {
@@ -204,14 +213,36 @@ export async function buildPayload(panel: NucleiPanel, session: SegmentationSess
 }
 
 export async function showSegmentation(context: vscode.ExtensionContext, log: Logger, session: SegmentationSession): Promise<NucleiPanel> {
+  let corrections: CorrectionSession | undefined;
   const nucleiPanel = createNucleiPanel(
     context.extensionUri,
     'segment',
     segmentationTitle(context, session),
     [vscode.Uri.file(path.dirname(session.imagePath))],
-    (message: FromWebview, p) => (message.type === 'save' ? saveFromPage(session, message.what, message.pickLocation, p, log, message.overlay) : undefined),
+    async (message: FromWebview, p) => {
+      if (message.type === 'save') await saveFromPage(session, message.what, message.pickLocation, p, log, message.overlay);
+      else if (corrections && isEditMessage(message)) answerEdit(corrections, message, p);
+      else if (corrections && message.type === 'saveCorrections') await saveCorrections(context, log, corrections);
+    },
   );
-  nucleiPanel.send({ type: 'segmentation', payload: await buildPayload(nucleiPanel, session) });
+  corrections = await CorrectionSession.create(context, log, session, await buildPayload(nucleiPanel, session));
+  session.corrections = corrections;
+  // A function: a page rebuilt after a tab switch gets the labels as corrected by then.
+  nucleiPanel.send(() => corrections.message());
+  postEditState(corrections, () => [nucleiPanel]);
+  markDirtyTitle(corrections, nucleiPanel, () => segmentationTitle(context, session));
+  // VS Code closes a panel without asking; the host still holds the corrections, so it asks then.
+  nucleiPanel.panel.onDidDispose(async () => {
+    await settleUnsaved(context, log, corrections, (name) => `the viewer of ${name} was closed with unsaved corrections`);
+    corrections.dispose();
+  });
+  const backup = await findBackup(corrections.backupDir, session.imagePath, session.result.width, session.result.height);
+  if (backup && (await askRestore(log, backup)) && !corrections.edited) {
+    corrections.restore(backup);
+    const restored = corrections.message();
+    if (restored) nucleiPanel.poke(restored);
+    log.info(`corrections: restored ${corrections.edits} unsaved edits of ${session.imagePath}`);
+  }
   return nucleiPanel;
 }
 
@@ -317,7 +348,9 @@ export async function saveOutputs(
     ...(options.overlay ? { overlay: options.overlay } : {}),
     ...(kinds ? { outputs: kinds } : {}),
   };
-  const paths = await engine.writeOutputs(session.result, session.image, outDir, baseName, info);
+  // After corrections, what is saved describes the corrected nuclei.
+  const result = session.corrections?.edited ? correctedResult(session.result) : session.result;
+  const paths = await engine.writeOutputs(result, session.image, outDir, baseName, info);
   const files = Object.values(paths).filter((f): f is string => typeof f === 'string');
   log.info(`save: ${files.join(', ')}`);
   return files;

@@ -30,6 +30,12 @@ export interface SegmentationPayload {
   probability?: Uint8Array;
   /** The labels carry corrections not saved yet (restored from a backup after a reload or a crash). */
   dirty?: boolean;
+  /**
+   * The id the next new nucleus gets on the host (its LabelEditor's nextLabel()): above every id
+   * ever present, which a page given only the current labels cannot know after deletions, so a
+   * rebuilt page numbers new nuclei as the host does.
+   */
+  nextLabel?: number;
 }
 
 /**
