@@ -147,7 +147,7 @@ export class NucleiImageEditor implements vscode.CustomEditorProvider<NucleiImag
     } else if (m.type === 'save' && document.session) {
       await saveFromPage(document.session, m.what, m.pickLocation, p, this.log, m.overlay);
     } else if (corrections && isEditMessage(m)) {
-      answerEdit(corrections, m, p);
+      answerEdit(corrections, m, p, this.log);
       // Other views of this document get the labels whole (they did not make the edit).
       for (const v of document.views) if (v !== p) v.poke(corrections.message()!);
       this.changed.fire({ document });

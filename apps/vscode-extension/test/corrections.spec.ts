@@ -265,6 +265,19 @@ describe('the host mirrors the page', () => {
     expect(payload.probability).toBe(v.payload.probability);
   });
 
+  it('when the host cannot finish an edit, the page still gets its answer and then the host labels', async () => {
+    const v = await openViewer();
+    engine.measure.mockImplementationOnce(() => {
+      throw new Error('out of memory');
+    });
+    const answer = await v.edit(SPLIT_4);
+    expect(answer).toMatchObject({ rows: [], removed: [] });
+    const resent = last(v.panel, 'segmentation').payload;
+    expect(v.panel.webview.postMessage.mock.calls.at(-1)![0].type).toBe('segmentation');
+    expect(same(unpackLabels(resent.labels), v.session.result.labels)).toBe(true);
+    expect(mock.outputLines.join('\n')).toContain('out of memory');
+  });
+
   it('outputs saved after an edit describe the corrected labels (count, areas, mean area, mask renumbered 1..n)', async () => {
     const v = await openViewer();
     await v.edit(DELETE_2);

@@ -221,7 +221,7 @@ export async function showSegmentation(context: vscode.ExtensionContext, log: Lo
     [vscode.Uri.file(path.dirname(session.imagePath))],
     async (message: FromWebview, p) => {
       if (message.type === 'save') await saveFromPage(session, message.what, message.pickLocation, p, log, message.overlay);
-      else if (corrections && isEditMessage(message)) answerEdit(corrections, message, p);
+      else if (corrections && isEditMessage(message)) answerEdit(corrections, message, p, log);
       else if (corrections && message.type === 'saveCorrections') await saveCorrections(context, log, corrections);
     },
   );

@@ -10,9 +10,20 @@ import { backupFitsImage, editsInEffect, readBackup, type BackupContents } from 
 import { saveCorrections } from './save';
 import type { CorrectionSession, EditMessage } from './session';
 
-/** Applies an edit the page made and answers that page with the changed rows (never replayed: the live payload holds them). */
-export function answerEdit(corrections: CorrectionSession, message: EditMessage, page: NucleiPanel): void {
-  page.poke(corrections.handle(message));
+/**
+ * Applies an edit the page made and answers that page with the changed rows (never replayed: the
+ * live payload holds them). Should the host fail to apply it, the page still gets its answer and
+ * then the host's labels, so the two do not drift apart.
+ */
+export function answerEdit(corrections: CorrectionSession, message: EditMessage, page: NucleiPanel, log: Logger): void {
+  try {
+    page.poke(corrections.handle(message));
+  } catch (err) {
+    log.error(`corrections: could not apply ${JSON.stringify(message)}`, err);
+    page.poke({ type: 'editRows', rows: [], removed: [], count: corrections.count, meanArea: corrections.meanArea });
+    const current = corrections.message();
+    if (current) page.poke(current);
+  }
 }
 
 /** Posts `editState` to the pages whenever the saved state changes (with `savedTo` after a save). */
