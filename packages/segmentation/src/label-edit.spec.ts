@@ -875,3 +875,26 @@ describe('randomised edits', () => {
     expect(ed.tally()).toEqual(tally);
   });
 });
+
+describe('LabelEditor nextLabel option', () => {
+  it('continues the numbering of another editor, so new nuclei get the same ids on both sides', () => {
+    const host = new LabelEditor(Int32Array.from([1, 1, 0, 2, 2, 0, 3, 3, 0]), 3, 3);
+    host.apply({ kind: 'delete', labels: [3] });
+    expect(host.nextLabel()).toBe(4);
+    const page = new LabelEditor(host.labels.slice(), 3, 3, { nextLabel: host.nextLabel() });
+    const op = {
+      kind: 'fill' as const,
+      polygon: [
+        [0, 2],
+        [3, 2],
+        [3, 3],
+        [0, 3],
+      ] as [number, number][],
+    };
+    host.apply(op);
+    page.apply(op);
+    expect(Array.from(page.labels)).toEqual(Array.from(host.labels));
+    expect(page.labels[8]).toBe(4);
+    expect(() => new LabelEditor(Int32Array.from([5]), 1, 1, { nextLabel: 5 })).toThrow(/above every label present/);
+  });
+});

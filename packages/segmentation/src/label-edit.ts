@@ -116,6 +116,12 @@ interface Entry {
 export interface LabelEditorOptions {
   /** Mask probability 0..255, height*width: the split tool's watershed runs on it (else on the distance to the background). */
   probability?: Uint8Array;
+  /**
+   * The id the next new nucleus gets, when it must match another editor's (a page rebuilt from the
+   * host's current labels, after ids above the highest present were used and deleted). At least
+   * one above every id present.
+   */
+  nextLabel?: number;
 }
 
 /** Labels are Int32Array values. */
@@ -174,6 +180,11 @@ export class LabelEditor {
         if (v > maxEver) maxEver = v;
         x = end;
       }
+    }
+    if (options.nextLabel !== undefined) {
+      if (!Number.isInteger(options.nextLabel) || options.nextLabel <= maxEver || options.nextLabel > MAX_LABEL)
+        throw new RangeError(`LabelEditor: nextLabel ${options.nextLabel} must be above every label present (${maxEver})`);
+      maxEver = options.nextLabel - 1;
     }
     this.maxEver = maxEver;
   }
