@@ -367,7 +367,7 @@ describe('nuclei CLI', () => {
       '--workers',
       '1',
     ]);
-    expect(ft).toMatchObject({ code: 0, text: expect.stringMatching(/fine-tuning .*pairs-model.best \(nuclei recipe, learning rate 0\.0001\)/) });
+    expect(ft).toMatchObject({ code: 0, text: expect.stringMatching(/fine-tuning .*pairs-model.best \(nuclei recipe, learning rate 0\.0005\)/) });
     const ftMeta = JSON.parse(fs.readFileSync(path.join(tuned, 'last', 'nuclei-model.json'), 'utf8'));
     const srcMeta = JSON.parse(fs.readFileSync(path.join(out, 'best', 'nuclei-model.json'), 'utf8'));
     expect(ftMeta.training.fineTunedFrom).toBe('pairs-model/best');
@@ -378,7 +378,7 @@ describe('nuclei CLI', () => {
     expect(kept).toEqual(settings);
     expect(basis).toMatch(/kept from its base model pairs-model\/best \(as published\)/);
     expect(JSON.parse(fs.readFileSync(path.join(tuned, 'best', 'nuclei-model.json'), 'utf8')).segmentation).toEqual(ftMeta.segmentation);
-    expect(ftMeta.config).toEqual({ ...srcMeta.config, learningRate: srcMeta.config.learningRate / 10 });
+    expect(ftMeta.config).toEqual({ ...srcMeta.config, learningRate: 0.0005 });
     expect(ftMeta.preprocessing).toEqual(srcMeta.preprocessing);
     expect(await run(['train', '--data', pairs, '--out', path.join(root, 'x'), '--from', path.join(out, 'best'), '--size', '64'])).toMatchObject({
       code: 2,

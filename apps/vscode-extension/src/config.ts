@@ -28,6 +28,8 @@ export interface NucleiConfig {
   pixelSize: number | undefined;
   /** Where corrected labels go (with a copy of the image); empty: beside the image. */
   correctionsFolder: string;
+  /** Fine-tuning on corrections: share of the training images from the base model's own training data. */
+  fineTuneMixShare: number;
 }
 
 export const SECTION = 'nuclei';
@@ -47,6 +49,7 @@ export function readConfig(): NucleiConfig {
     trainingRecipe: c.get<'nuclei' | 'seed'>('trainingRecipe') ?? 'nuclei',
     pixelSize: positive(c.get<number | null>('pixelSize')),
     correctionsFolder: (c.get<string>('correctionsFolder') ?? '').trim(),
+    fineTuneMixShare: Math.min(0.9, Math.max(0, c.get<number>('fineTuneMixShare') ?? 0)),
   };
 }
 

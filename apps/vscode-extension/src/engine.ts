@@ -28,6 +28,8 @@ import {
   defaultWorkerCount,
   LAST_DIR,
   loadStartingModel,
+  FINE_TUNE,
+  findBaseData,
   fineTunedMetadata,
   sampleIds,
   prepareRecipe,
@@ -224,13 +226,23 @@ export interface TrainRequest {
   recipe?: RecipeName;
   /** Fine-tune this model (its network, normalisation, recipe and weights) instead of starting from random weights. */
   fromModelDir?: string;
+  /** Fine-tuning: how much of the base model's own training data to mix in. */
+  fineTune?: FineTuneSettings;
   /** Replicas per batch (0 = one per core on wasm/cpu) and the script their threads run. */
   workers: number;
   workerScript: string;
   signal: AbortSignal;
   onLoad?: (p: LoadProgress) => void;
-  onStart?: (info: { samples: number; skipped: SkippedSample[]; workers: number; epochs: number }) => void;
+  onStart?: (info: { samples: number; skipped: SkippedSample[]; workers: number; epochs: number; mixNote?: string }) => void;
   onProgress: (e: ProgressEvent) => void;
+}
+
+/** Fine-tuning beyond the measured defaults (FINE_TUNE in @nuclei/training). */
+export interface FineTuneSettings {
+  /** Share of the training images drawn from the base model's own training data (0 = none). */
+  mixShare?: number;
+  /** Where that data is, when not where the model records it. */
+  mixData?: string;
 }
 
 export interface TrainOutcome {
@@ -243,9 +255,21 @@ export async function trainModel(req: TrainRequest): Promise<TrainOutcome> {
   // The same recipes as `nuclei train` (one definition in @nuclei/training).
   const start = req.fromModelDir ? await loadStartingModel(req.fromModelDir) : undefined;
   const recipe = start?.recipe ?? req.recipe ?? DEFAULT_RECIPE;
+  // Fine-tuning: the measured defaults (crops, learning rate, no validation split), and a share of
+  // the base model's training data when asked for and found on this machine.
+  const mixDir = start && req.fineTune?.mixShare ? findBaseData(start, req.fineTune.mixData) : undefined;
+  const mix = start && mixDir ? { dir: mixDir, share: req.fineTune!.mixShare!, exclude: start.heldOut } : undefined;
   const prepared = await prepareRecipe(req.datasetDir, {
     recipe,
-    ...(start ? { config: start.config, preprocessing: start.preprocessing, size: start.config.inputSize } : { size: req.inputSize }),
+    ...(start
+      ? {
+          config: start.config,
+          preprocessing: start.preprocessing,
+          size: start.config.inputSize,
+          cropsPerImage: FINE_TUNE.cropsPerImage,
+          ...(mix ? { mix } : {}),
+        }
+      : { size: req.inputSize }),
     onProgress: req.onLoad,
     skipInvalid: true,
   }).catch((e) => {
@@ -254,12 +278,25 @@ export async function trainModel(req: TrainRequest): Promise<TrainOutcome> {
   });
   if (prepared.samples === 0) throw new Error(`No usable samples in ${req.datasetDir} (expected <id>/images/<id>.png and <id>/masks/*.png)`);
   const workers = req.workers || defaultWorkerCount(tf.getBackend());
-  const epochs = req.epochs ?? RECIPES[recipe].epochs;
-  req.onStart?.({ samples: prepared.samples, skipped: prepared.skipped, workers, epochs });
+  const epochs = req.epochs ?? (start ? FINE_TUNE.epochs : RECIPES[recipe].epochs);
+  const mixNote =
+    start && req.fineTune?.mixShare
+      ? mix
+        ? `mixed in ${prepared.mixedIds.length} images of ${mix.dir}`
+        : `${start.base.dataset ?? "the base model's training data"} not found: not mixed in`
+      : undefined;
+  req.onStart?.({ samples: prepared.samples, skipped: prepared.skipped, workers, epochs, mixNote });
   const { config, preprocessing } = prepared;
   const seed = 42;
   const model = buildUNet(config, { seed }); // compiled with the config's learning rate
-  const fineTuned = start ? fineTunedMetadata(start, sampleIds(prepared.data)) : undefined;
+  const mixed = new Set(prepared.mixedIds);
+  const fineTuned = start
+    ? fineTunedMetadata(
+        start,
+        sampleIds(prepared.data).filter((id) => !mixed.has(id)),
+        mix,
+      )
+    : undefined;
   if (start) {
     start.applyTo(model);
     start.dispose();
@@ -270,6 +307,7 @@ export async function trainModel(req: TrainRequest): Promise<TrainOutcome> {
     const result = await train(model, prepared.data, {
       seed,
       epochs,
+      ...(start ? { validationSplit: FINE_TUNE.validationSplit } : {}),
       batchSize: req.batchSize,
       workers,
       workerScript: req.workerScript,

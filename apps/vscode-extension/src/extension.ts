@@ -4,8 +4,9 @@ import { compareModelsCommand, evaluateModelCommand } from './commands/evaluateM
 import { segmentBatchCommand } from './commands/segmentBatch';
 import { segmentImageCommand } from './commands/segmentImage';
 import { selectModelCommand } from './commands/selectModel';
+import { fineTuneOnCorrectionsCommand } from './commands/fineTuneOnCorrections';
 import { trainModelCommand } from './commands/trainModel';
-import { createCorrectionsStatus } from './corrections/status';
+import { createCorrectionsStatus, FINE_TUNE_COMMAND } from './corrections/status';
 import { IMAGE_VIEW_TYPE, NucleiImageEditor } from './image-editor';
 import { createLogger } from './log';
 import { createModelStatus } from './model-status';
@@ -27,6 +28,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('nuclei.evaluateModel', (uri?: vscode.Uri) => evaluateModelCommand(context, log, uri)),
     vscode.commands.registerCommand('nuclei.compareModels', (uri?: vscode.Uri) => compareModelsCommand(context, log, uri)),
     vscode.commands.registerCommand('nuclei.selectModel', () => selectModelCommand(context, log)),
+    vscode.commands.registerCommand(FINE_TUNE_COMMAND, () => fineTuneOnCorrectionsCommand(context, log)),
     // The viewer's commands act on the viewer in the active tab (the palette shows them only then).
     ...VIEWER_ACTIONS.map((action) => vscode.commands.registerCommand(`nuclei.viewer.${action}`, () => activeViewer()?.poke({ type: 'viewer', action }))),
     vscode.window.registerCustomEditorProvider(IMAGE_VIEW_TYPE, new NucleiImageEditor(context, log), { supportsMultipleEditorsPerDocument: true }),

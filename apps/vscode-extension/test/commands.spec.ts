@@ -8,6 +8,8 @@ import { settingsOf } from './settings-of';
 import { activate } from '../src/extension';
 import { runFolder, segmentImageCommand } from '../src/commands/segmentImage';
 import { runStamp, trainModelCommand } from '../src/commands/trainModel';
+import { fineTuneOnCorrectionsCommand } from '../src/commands/fineTuneOnCorrections';
+import { recordSavedCorrection } from '../src/corrections/status';
 import { compareModelsCommand, evaluateModelCommand } from '../src/commands/evaluateModel';
 import { selectModelCommand } from '../src/commands/selectModel';
 import { IMAGE_VIEW_TYPE } from '../src/image-editor';
@@ -113,6 +115,7 @@ describe('activate', () => {
       [
         'nuclei.compareModels',
         'nuclei.evaluateModel',
+        'nuclei.fineTuneOnCorrections',
         'nuclei.segmentFolder',
         'nuclei.segmentImage',
         'nuclei.selectModel',
@@ -152,6 +155,7 @@ describe('activate', () => {
       'nuclei.correctionsFolder',
       'nuclei.engine',
       'nuclei.epochs',
+      'nuclei.fineTuneMixShare',
       'nuclei.inputSize',
       'nuclei.modelPath',
       'nuclei.pixelSize',
@@ -710,6 +714,47 @@ describe('Train nuclei model', () => {
     engine.trainModel.mockRejectedValueOnce(new Error('No usable samples in /data'));
     expect(await trainModelCommand(context, log)).toEqual({ status: 'failed' });
     expect(mock.window.showErrorMessage.mock.calls[0][0]).toContain('No usable samples');
+  });
+});
+
+describe('Fine-tune on my corrections', () => {
+  const tally = { deleted: 2, drawn: 1, split: 1, merged: 0, painted: 0, erased: 0 };
+
+  it('says how to make corrections when there are none, and trains nothing', async () => {
+    workspaceState.clear();
+    expect(await fineTuneOnCorrectionsCommand(context, log)).toBeUndefined();
+    expect(mock.window.showInformationMessage.mock.calls[0][0]).toMatch(/no corrections saved yet/);
+    expect(engine.trainModel).not.toHaveBeenCalled();
+  });
+
+  it('fine-tunes the model in use on the saved corrections, staged as image + label pairs, into models/ beside them', async () => {
+    workspaceState.clear();
+    const dirs = [path.join(tmp, 'a'), path.join(tmp, 'b')];
+    for (const [i, d] of dirs.entries()) {
+      fs.mkdirSync(d);
+      fs.writeFileSync(path.join(d, 'cells.png'), `image ${i}`);
+      fs.writeFileSync(path.join(d, 'cells_labels.png'), `labels ${i}`);
+      await recordSavedCorrection(context, { image: path.join(d, 'cells.png'), labels: path.join(d, 'cells_labels.png'), count: 10 + i, tally, savedAt: '' });
+    }
+    Object.assign(mock.settings, { 'nuclei.fineTuneMixShare': 0.3 });
+    let staged: Record<string, string> = {};
+    engine.trainModel.mockImplementationOnce(async (req: { datasetDir: string; onStart: (i: unknown) => void }) => {
+      staged = Object.fromEntries(fs.readdirSync(req.datasetDir).map((f) => [f, fs.readFileSync(path.join(req.datasetDir, f), 'utf8')]));
+      req.onStart({ samples: 2, skipped: [], workers: 1, epochs: 12, mixNote: 'mixed in 1 images of /dsb' });
+      return { result: { stopReason: 'completed', epochsCompleted: 12, history: [], seconds: 60 }, modelDir: path.join(req.datasetDir, 'unused') };
+    });
+    const r = await fineTuneOnCorrectionsCommand(context, log);
+    expect(r?.status).toBe('completed');
+    // Two images of the same name in different folders do not clash.
+    expect(staged).toEqual({ '001-cells.png': 'image 0', '001-cells_labels.png': 'labels 0', '002-cells.png': 'image 1', '002-cells_labels.png': 'labels 1' });
+    const call = engine.trainModel.mock.calls[0][0];
+    expect(call).toMatchObject({ fromModelDir: path.join(EXT, 'dist/models/default'), fineTune: { mixShare: 0.3 } });
+    expect(path.dirname(call.outDir)).toBe(path.join(dirs[0], 'models'));
+    expect(path.basename(call.outDir)).toBe(`fine-tuned-${runStamp()}`);
+    expect(fs.existsSync(call.datasetDir)).toBe(false); // the staging folder is removed
+    expect(mock.outputLines.join('\n')).toContain('train: mixed in 1 images of /dsb');
+    const panel = mock.createdPanels[0];
+    expect(panel.title).toMatch(/2 corrected images \(21 nuclei\)/);
   });
 });
 

@@ -230,10 +230,11 @@ export interface FullSizeSample {
  */
 export async function loadFullSizeDataset(
   dir: string,
-  options: Pick<LoadOptions, 'concurrency' | 'skipInvalid' | 'onProgress'> = {},
+  options: Pick<LoadOptions, 'concurrency' | 'skipInvalid' | 'onProgress'> & { ids?: readonly string[] } = {},
 ): Promise<{ samples: FullSizeSample[]; skipped: SkippedSample[] }> {
   const absDir = resolve(dir);
-  const ids = listSampleIds(absDir);
+  // `ids`: only these samples (e.g. a share of a model's training set mixed into fine-tuning).
+  const ids = options.ids ? [...options.ids] : listSampleIds(absDir);
   if (ids.length === 0)
     throw new NucleiInputError(
       absDir,

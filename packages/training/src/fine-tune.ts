@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
+import * as fs from 'fs';
+import * as path from 'path';
 import { loadModel, type Preprocessing, type SegmentationDefaults, type TrainingInfo, type UNetConfig } from '@nuclei/model';
-import type { RecipeName } from './recipes';
+import { FINE_TUNE, type RecipeName } from './recipes';
 
 /** What fine-tuning starts from: a saved model's network, input normalisation, recipe and weights. */
 export interface StartingModel {
@@ -13,6 +15,8 @@ export interface StartingModel {
   segmentation?: SegmentationDefaults;
   /** What the fine-tuned model records about its base (`training.baseModel`). */
   base: { name: string; createdAt: string; dataset?: string; fullsizeDsb?: number };
+  /** The images the base model was scored on and never trained on: never mixed into fine-tuning. */
+  heldOut: string[];
   /** Sets these weights on a network built from `config` (same layers, same order). */
   applyTo(model: tf.LayersModel): void;
   dispose(): void;
@@ -21,18 +25,19 @@ export interface StartingModel {
 /**
  * Loads a model to fine-tune (how Cellpose users adapt a model to their images: a few epochs on a
  * few annotated images, from trained weights instead of random ones). The learning rate defaults
- * to a tenth of the model's, so the first steps do not undo what it learned.
+ * to FINE_TUNE.learningRate (measured on corrected images; the model's own is for training from scratch).
  */
 export async function loadStartingModel(dir: string, learningRate?: number): Promise<StartingModel> {
   // Kept loaded until dispose(): its weights are copied onto the network being trained.
   const { model, metadata } = await loadModel(dir, { compile: false });
-  const config: UNetConfig = { ...metadata.config, learningRate: learningRate ?? metadata.config.learningRate / 10 };
+  const config: UNetConfig = { ...metadata.config, learningRate: learningRate ?? FINE_TUNE.learningRate };
   return {
     dir,
     config,
     ...(metadata.preprocessing ? { preprocessing: metadata.preprocessing } : {}),
     recipe: metadata.preprocessing ? 'nuclei' : 'seed',
     ...(metadata.segmentation ? { segmentation: metadata.segmentation } : {}),
+    heldOut: Array.isArray(metadata.training?.validationIds) ? (metadata.training.validationIds as string[]) : [],
     base: {
       name: modelLabel(dir),
       createdAt: metadata.createdAt,
@@ -64,11 +69,35 @@ function modelLabel(dir: string): string {
  * fine-tuned on a few images segments as its base did, until `publish` re-tunes it on enough
  * held-out images), and the base model and the images it was fine-tuned on.
  */
-export function fineTunedMetadata(start: StartingModel, images: readonly string[]): { segmentation?: SegmentationDefaults; training: TrainingInfo } {
+export function fineTunedMetadata(
+  start: StartingModel,
+  images: readonly string[],
+  mix?: { dir: string; share: number; exclude?: readonly string[] },
+): { segmentation?: SegmentationDefaults; training: TrainingInfo } {
   return {
     ...(start.segmentation
       ? { segmentation: { ...start.segmentation, basis: `kept from its base model ${start.base.name} (${start.segmentation.basis ?? 'its defaults'})` } }
       : {}),
-    training: { fineTunedFrom: start.base.name, baseModel: start.base, fineTuneImages: [...images] },
+    training: {
+      fineTunedFrom: start.base.name,
+      baseModel: start.base,
+      fineTuneImages: [...images],
+      // What --resume needs to mix in the same images again.
+      ...(mix ? { mix: { dir: mix.dir, share: mix.share, exclude: [...(mix.exclude ?? [])] } } : {}),
+    },
   };
+}
+
+/**
+ * Where the base model's training data is on this machine, for mixing a share of it into
+ * fine-tuning: `given`, `$NUCLEI_DSB_DIR`, the recorded path, or `../shared/data/<its name>` (a
+ * published model records only the folder's name). Undefined when none exists.
+ */
+export function findBaseData(start: { base: { dataset?: string } }, given?: string): string | undefined {
+  const recorded = start.base.dataset;
+  const candidates = [given, process.env.NUCLEI_DSB_DIR, recorded, recorded && path.join('..', 'shared', 'data', path.basename(recorded))];
+  return candidates
+    .filter((p): p is string => !!p)
+    .map((p) => path.resolve(p))
+    .find((p) => fs.existsSync(p) && fs.statSync(p).isDirectory());
 }

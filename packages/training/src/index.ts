@@ -10,7 +10,7 @@ export type {
   TrainResult,
 } from './types';
 export { train, sampleIds, type TrainData, type CropData } from './train';
-export { RECIPES, DEFAULT_RECIPE, isRecipeName, prepareRecipe, type RecipeName, type RecipeRequest, type PreparedRecipe } from './recipes';
+export { RECIPES, FINE_TUNE, DEFAULT_RECIPE, isRecipeName, prepareRecipe, type RecipeName, type RecipeRequest, type PreparedRecipe } from './recipes';
 export { CropSampler, cropBatches, DEFAULT_CROP_OPTIONS, type CropOptions } from './crops';
 export { cosineSchedule, type CosineScheduleOptions } from './callbacks/cosine-schedule';
 export { DEFAULT_OPTIONS } from './options';
@@ -26,4 +26,4 @@ export { checkpoint, BEST_DIR, LAST_DIR, TRAINING_STATE_KEY, type CheckpointOpti
 export { resumeTraining, trainingStateOf, type ResumedTraining } from './resume';
 export { defaultCallbacks, type DefaultCallbacksOptions } from './callbacks/default-callbacks';
 export { runTrainingWorker, isTrainingWorker, splitBatch, defaultWorkerCount } from './parallel';
-export { loadStartingModel, fineTunedMetadata, type StartingModel } from './fine-tune';
+export { loadStartingModel, fineTunedMetadata, findBaseData, type StartingModel } from './fine-tune';

@@ -1,4 +1,4 @@
-import { loadDataset, loadFullSizeDataset, type LoadProgress, type SkippedSample } from '@nuclei/data';
+import { listSampleIds, loadDataset, loadFullSizeDataset, seededShuffle, type LoadProgress, type SkippedSample } from '@nuclei/data';
 import { DEFAULT_PREPROCESSING, resolveConfig, type PresetName, type Preprocessing, type UNetConfig } from '@nuclei/model';
 import { DEFAULT_CROP_OPTIONS } from './crops';
 import type { TrainData } from './train';
@@ -16,6 +16,21 @@ export const RECIPES = {
 } as const;
 
 export type RecipeName = keyof typeof RECIPES;
+
+/**
+ * How a trained model is fine-tuned on a few corrected images (`train --from`, the extension's
+ * "Fine-tune on my corrections"), chosen by measurement: see models/default/README.md
+ * ("Fine-tuning on your corrections"). Every corrected image trains (no validation split: with a
+ * handful of images one held-out image says little and costs a fifth of the data).
+ */
+export const FINE_TUNE = {
+  epochs: 12,
+  cropsPerImage: 32,
+  learningRate: 5e-4,
+  validationSplit: 0,
+  /** Share of the training images drawn from the base model's own training data (when it is found). */
+  mixShare: 0,
+} as const;
 export const DEFAULT_RECIPE: RecipeName = 'nuclei';
 
 export function isRecipeName(name: unknown): name is RecipeName {
@@ -36,6 +51,11 @@ export interface RecipeRequest {
   kindBalance?: number;
   /** Crop recipes: the scale range of the crops (`CropOptions.scale`, default 0.6-2.0). */
   cropScale?: [number, number];
+  /**
+   * Crop recipes: mix images of another dataset (a fine-tuned model's own training data) into the
+   * training images, `share` of them (0..0.9): a seeded random subset, so it does not forget.
+   */
+  mix?: { dir: string; share: number; seed?: number; exclude?: readonly string[] };
   /** Crop recipes: 'rgb' (default, colour kept for stained images) or 'gray' (one intensity channel). */
   channels?: 'rgb' | 'gray';
   /** Loss (default the preset's: bceDice for nuclei presets). */
@@ -57,6 +77,8 @@ export interface PreparedRecipe {
   skipped: SkippedSample[];
   /** Whether the run uses the cosine learning-rate schedule. */
   cosine: boolean;
+  /** The ids of the samples mixed in from `mix.dir` (not the dataset's own). */
+  mixedIds: string[];
 }
 
 /** Loads a dataset the way a recipe trains on it, with the network config and preprocessing it needs. */
@@ -75,10 +97,13 @@ export async function prepareRecipe(dir: string, req: RecipeRequest): Promise<Pr
   if (recipe.crops) {
     if (!preprocessing) throw new Error(`recipe ${req.recipe} needs a network that takes normalised input (preset nuclei or nuclei-small)`);
     const full = await loadFullSizeDataset(dir, { onProgress: req.onProgress, skipInvalid: req.skipInvalid });
+    const mixed = req.mix
+      ? await loadMix(req.mix, full.samples.length, new Set([...full.samples.map((s) => s.id), ...(req.mix.exclude ?? [])]), req.onProgress)
+      : [];
     return {
       data: {
         kind: 'crops',
-        samples: full.samples,
+        samples: [...full.samples, ...mixed],
         size: config.inputSize,
         crops: {
           ...DEFAULT_CROP_OPTIONS,
@@ -94,8 +119,26 @@ export async function prepareRecipe(dir: string, req: RecipeRequest): Promise<Pr
       samples: full.samples.length,
       skipped: full.skipped,
       cosine: true,
+      mixedIds: mixed.map((s) => s.id),
     };
   }
   const dataset = await loadDataset(dir, { size: config.inputSize, cacheDir: req.cacheDir, onProgress: req.onProgress, skipInvalid: req.skipInvalid });
-  return { data: dataset.samples, config, preprocessing, samples: dataset.samples.length, skipped: dataset.skipped, cosine: false };
+  if (req.mix) throw new Error(`mixing in another dataset needs a crop recipe (nuclei), not ${req.recipe}`);
+  return { data: dataset.samples, config, preprocessing, samples: dataset.samples.length, skipped: dataset.skipped, cosine: false, mixedIds: [] };
+}
+
+/**
+ * A seeded random subset of `mix.dir`, `share` of the training images once added to the `own` ones;
+ * never one of `skip` (the dataset's own ids, and the images the base model was scored on).
+ */
+async function loadMix(mix: NonNullable<RecipeRequest['mix']>, own: number, skip: Set<string>, onProgress?: (p: LoadProgress) => void) {
+  if (!(mix.share >= 0 && mix.share <= 0.9)) throw new RangeError(`the share of mixed-in images must be from 0 to 0.9, got ${mix.share}`);
+  if (mix.share === 0) return [];
+  const want = Math.max(1, Math.round((own * mix.share) / (1 - mix.share)));
+  const ids = seededShuffle(
+    listSampleIds(mix.dir).filter((id) => !skip.has(id)),
+    mix.seed ?? 42,
+  ).slice(0, want);
+  if (ids.length === 0) throw new Error(`${mix.dir}: no samples to mix in`);
+  return (await loadFullSizeDataset(mix.dir, { ids, skipInvalid: true, onProgress })).samples;
 }

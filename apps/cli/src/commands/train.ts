@@ -18,6 +18,8 @@ import {
   DEFAULT_CROP_OPTIONS,
   DEFAULT_OPTIONS,
   defaultCallbacks,
+  FINE_TUNE,
+  findBaseData,
   fineTunedMetadata,
   sampleIds,
   defaultWorkerCount,
@@ -66,6 +68,9 @@ Options:
                        defaults to a tenth of the model's. A few epochs on a few annotated images
                        adapt it to your microscope (the network flags --preset, --size, --input,
                        --loss do not apply)
+  --mix-share S        with --from: S (0..0.9) of the training images are drawn from the base model's own
+                       training data (found by its recorded name: $NUCLEI_DSB_DIR, ../shared/data/<name>;
+                       or --mix-data DIR), never its held-out images, so fine-tuning does not forget
   --resume             continue from OUT/last (its weights, optimizer state, epoch, seed and settings;
                        only --epochs may change)
   --overwrite          start a new run in an OUT that holds one (refused otherwise)
@@ -119,6 +124,8 @@ export async function runTrain(argv: string[]): Promise<number> {
     recipe: { type: 'string' },
     crops: { type: 'string' },
     'balance-kinds': { type: 'string' },
+    'mix-share': { type: 'string' },
+    'mix-data': { type: 'string' },
     'crop-scale': { type: 'string' },
     input: { type: 'string' },
     loss: { type: 'string' },
@@ -179,10 +186,12 @@ export async function runTrain(argv: string[]): Promise<number> {
   if (size % 16 !== 0) throw new CliError(`--size must be a multiple of 16 (four 2x2 poolings), got ${size}`);
   if (size > 512) throw new CliError(`--size ${size} is too large to train on this backend (at most 512; 128 is the default)`);
   // On resume, leave the run's own values to the stored state (the library refuses changes too).
+  // Fine-tuning on a few corrected images has its own measured defaults (FINE_TUNE).
+  const fineTuning = values.from !== undefined;
   const opts = {
-    epochs: intOption('epochs', values.epochs, stored?.epochs ?? recipe.epochs),
+    epochs: intOption('epochs', values.epochs, stored?.epochs ?? (fineTuning ? FINE_TUNE.epochs : recipe.epochs)),
     batchSize: stored ? undefined : intOption('batch', values.batch, DEFAULT_OPTIONS.batchSize),
-    validationSplit: stored ? undefined : numberOption('val', values.val, DEFAULT_OPTIONS.validationSplit, 0, 0.9),
+    validationSplit: stored ? undefined : numberOption('val', values.val, fineTuning ? FINE_TUNE.validationSplit : DEFAULT_OPTIONS.validationSplit, 0, 0.9),
     seed: stored ? undefined : intOption('seed', values.seed, DEFAULT_OPTIONS.seed, 0),
     augment: stored ? undefined : recipe.crops || Boolean(values.augment),
   };
@@ -195,7 +204,7 @@ export async function runTrain(argv: string[]): Promise<number> {
     throw new CliError(`--balance-kinds only applies to the crop recipe (nuclei); the seed recipe trains on whole images`);
   if (recipe.crops && values.augment)
     throw new CliError(`--augment is part of the nuclei recipe already (flips, rotations, scale and intensity jitter); it only applies to --recipe seed`);
-  const cropsPerImage = stored?.cropsPerImage ?? intOption('crops', values.crops, DEFAULT_CROP_OPTIONS.cropsPerImage, 1);
+  const cropsPerImage = stored?.cropsPerImage ?? intOption('crops', values.crops, fineTuning ? FINE_TUNE.cropsPerImage : DEFAULT_CROP_OPTIONS.cropsPerImage, 1);
   const cropScale = stored?.cropScale ?? (values['crop-scale'] === undefined ? undefined : scaleRange(values['crop-scale']));
   if (!recipe.crops && values['crop-scale'] !== undefined) throw new CliError(`--crop-scale only applies to the crop recipe (nuclei)`);
   const kindBalance = stored?.kindBalance ?? numberOption('balance-kinds', values['balance-kinds'], DEFAULT_CROP_OPTIONS.kindBalance ?? 0, 0, 1);
@@ -204,7 +213,7 @@ export async function runTrain(argv: string[]): Promise<number> {
   const start =
     values.from === undefined
       ? undefined
-      : await loadStartingModel(path.resolve(String(values.from)), values.lr === undefined ? undefined : numberOption('lr', values.lr, 1e-4, 1e-7, 1));
+      : await loadStartingModel(path.resolve(String(values.from)), numberOption('lr', values.lr, FINE_TUNE.learningRate, 1e-7, 1));
   if (start && values.recipe !== undefined && values.recipe !== start.recipe) {
     start.dispose();
     throw new CliError(
@@ -218,6 +227,9 @@ export async function runTrain(argv: string[]): Promise<number> {
   if (workers > cores)
     throw new CliError(`--workers ${workers} is more than this machine's ${cores} cores (replicas beyond the cores only slow each other down)`);
 
+  const mix = stored ? stored.mix : mixOption(values, start);
+  if (mix)
+    console.log(`mixing in ${Math.round(mix.share * 100)} % of the training images from ${mix.dir} (the base model's training data), so it does not forget`);
   const loadBar = createProgressBar('load');
   const prepared = await prepareRecipe(data, {
     recipe: start?.recipe ?? recipeName,
@@ -227,6 +239,7 @@ export async function runTrain(argv: string[]): Promise<number> {
     cropsPerImage,
     kindBalance,
     cropScale,
+    ...(mix ? { mix } : {}),
     ...(stored || start
       ? {}
       : {
@@ -259,7 +272,14 @@ export async function runTrain(argv: string[]): Promise<number> {
   if (skipped.length) console.warn(`skipped ${skipped.length} samples`);
   for (const s of skipped) console.warn(`  skipped ${s.id}: ${s.reason}`);
   // A fine-tuned model segments as its base did, and names its base and the images it learned from.
-  const fineTuned = start ? fineTunedMetadata(start, sampleIds(trainData)) : undefined;
+  const mixed = new Set(prepared.mixedIds);
+  const fineTuned = start
+    ? fineTunedMetadata(
+        start,
+        sampleIds(trainData).filter((id) => !mixed.has(id)),
+        mix,
+      )
+    : undefined;
   const bar = createProgressBar('train');
   const callbacks = defaultCallbacks(out, {
     onProgress: (e) => renderProgress(e, bar),
@@ -352,8 +372,38 @@ function storedRun(out: string) {
     fineTune:
       metadata.training?.fineTunedFrom === undefined
         ? undefined
-        : { fineTunedFrom: metadata.training.fineTunedFrom, baseModel: metadata.training.baseModel, fineTuneImages: metadata.training.fineTuneImages },
+        : {
+            fineTunedFrom: metadata.training.fineTunedFrom,
+            baseModel: metadata.training.baseModel,
+            fineTuneImages: metadata.training.fineTuneImages,
+            ...(metadata.training.mix ? { mix: metadata.training.mix } : {}),
+          },
+    mix: metadata.training?.mix as { dir: string; share: number; exclude: string[] } | undefined,
   };
+}
+
+/**
+ * `--mix-share S` (fine-tuning: default FINE_TUNE.mixShare) of the training images drawn from the
+ * base model's own training data (`--mix-data DIR`, else where the model says it came from), never
+ * from the images it was scored on. Undefined: no mixing.
+ */
+function mixOption(values: Record<string, unknown>, start: { base: { dataset?: string }; heldOut: string[] } | undefined) {
+  const given = values['mix-share'] !== undefined;
+  const share = numberOption('mix-share', values['mix-share'], start ? FINE_TUNE.mixShare : 0, 0, 0.9);
+  if (share === 0) {
+    if (values['mix-data'] !== undefined) throw new CliError('--mix-data needs --mix-share S (the share of training images drawn from it)');
+    return undefined;
+  }
+  if (!start && values['mix-data'] === undefined)
+    throw new CliError("--mix-share mixes in a base model's training data: use it with --from MODEL (or give --mix-data DIR)");
+  const dir = start ? findBaseData(start, values['mix-data'] as string | undefined) : path.resolve(String(values['mix-data']));
+  if (!dir || !fs.existsSync(dir)) {
+    const where = values['mix-data'] ?? start?.base.dataset ?? 'its training data';
+    if (given || values['mix-data'] !== undefined) throw new CliError(`--mix-share: ${where} not found on this machine; pass --mix-data DIR`);
+    console.warn(`the base model's training data (${where}) is not on this machine: fine-tuning on your images alone (--mix-data DIR to mix it in)`);
+    return undefined;
+  }
+  return { dir, share, exclude: start?.heldOut ?? [] };
 }
 
 /** `--crop-scale MIN,MAX` (or one value for both): the range crops are scaled by, 0.1..8. */

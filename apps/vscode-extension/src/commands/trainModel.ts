@@ -130,9 +130,34 @@ export async function trainModelCommand(context: vscode.ExtensionContext, log: L
   if (!outDir) return undefined;
   const picked = await pickEpochs(config, start !== undefined);
   if (picked === undefined) return undefined;
-  const epochs = picked ?? undefined;
-  const out = vscode.Uri.file(outDir);
-  const datasetName = path.basename(dataset.fsPath);
+  return runTraining(context, log, {
+    datasetDir: dataset.fsPath,
+    outDir,
+    start,
+    epochs: picked ?? undefined,
+  });
+}
+
+/** One training run as the user sees it: the curves page, a cancellable notification, and the offers at the end. */
+export interface TrainingRun {
+  datasetDir: string;
+  outDir: string;
+  /** The model to fine-tune; undefined: random weights with the configured recipe. */
+  start?: string;
+  /** Unset: the recipe's (or the fine-tuning defaults). */
+  epochs?: number;
+  /** Fine-tuning settings beyond the starting model (see engine.trainModel). */
+  fineTune?: import('../engine').FineTuneSettings;
+  /** What the page and the notification call the data (default: the dataset folder's name). */
+  datasetName?: string;
+}
+
+export async function runTraining(context: vscode.ExtensionContext, log: Logger, run: TrainingRun): Promise<TrainCommandResult> {
+  const config = readConfig();
+  const { start, epochs } = run;
+  const out = vscode.Uri.file(run.outDir);
+  const dataset = vscode.Uri.file(run.datasetDir);
+  const datasetName = run.datasetName ?? path.basename(dataset.fsPath);
   log.info(
     `train: dataset ${dataset.fsPath} -> ${out.fsPath}; ${start ? `fine-tuning ${start}` : `recipe ${config.trainingRecipe}`}, epochs ${epochs ?? "the recipe's"}, batch ${config.batchSize}, size ${config.inputSize}`,
   );
@@ -175,11 +200,13 @@ export async function trainModelCommand(context: vscode.ExtensionContext, log: L
           inputSize: config.inputSize,
           recipe: config.trainingRecipe,
           fromModelDir: start,
+          fineTune: run.fineTune,
           workers: config.trainingWorkers,
           workerScript: trainingWorkerScript(context.extensionPath),
           signal: abort.signal,
           onLoad: (p) => progress.report({ message: `loading the dataset: ${p.phase} ${p.done}/${p.total}` }),
-          onStart: ({ samples, skipped, workers, epochs: total }) => {
+          onStart: ({ samples, skipped, workers, epochs: total, mixNote }) => {
+            if (mixNote) log.info(`train: ${mixNote}`);
             log.info(
               `train: ${samples} samples${skipped.length ? `, ${skipped.length} skipped` : ''}; ${workers} replica${workers > 1 ? 's (data-parallel threads)' : ''} per batch`,
             );
