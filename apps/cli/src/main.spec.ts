@@ -378,6 +378,12 @@ describe('nuclei CLI', () => {
     expect(kept).toEqual(settings);
     expect(basis).toMatch(/kept from its base model pairs-model\/best \(as published\)/);
     expect(JSON.parse(fs.readFileSync(path.join(tuned, 'best', 'nuclei-model.json'), 'utf8')).segmentation).toEqual(ftMeta.segmentation);
+    // Publishing it on its 2 held-out images: too few to re-tune, so the kept settings are scored and stay.
+    const pub = await run(['publish', path.join(tuned, 'best'), '--out', path.join(root, 'pairs-tuned-pub'), '--backend', 'wasm']);
+    expect(pub).toMatchObject({ code: 0, text: expect.stringMatching(/\(kept from its base model\)[\s\S]*too few to re-tune/) });
+    const pubMeta = JSON.parse(fs.readFileSync(path.join(root, 'pairs-tuned-pub', 'nuclei-model.json'), 'utf8'));
+    expect({ ...pubMeta.segmentation, basis: undefined }).toEqual({ ...settings, basis: undefined });
+    expect(pubMeta.metrics.fullsize_dsb).toEqual(expect.any(Number));
     expect(ftMeta.config).toEqual({ ...srcMeta.config, learningRate: 0.0005 });
     expect(ftMeta.preprocessing).toEqual(srcMeta.preprocessing);
     expect(await run(['train', '--data', pairs, '--out', path.join(root, 'x'), '--from', path.join(out, 'best'), '--size', '64'])).toMatchObject({
