@@ -178,6 +178,18 @@ describe('loadDataset', () => {
       await expectInputError(loadDataset(dir, opts), join(dir, ids[0], 'masks'), /missing masks folder/);
     });
 
+    it('an empty masks/ folder, unless images without nuclei are intended (allowEmpty)', async () => {
+      const dir = copy();
+      const masks = masksDir(dir, ids[1]);
+      for (const f of readdirSync(masks)) rmSync(join(masks, f));
+      await expectInputError(loadDataset(dir, opts), masks, /empty masks folder/);
+      await expectInputError(loadSampleFullSize(dir, ids[1]), masks, /empty masks folder/);
+      const ok = await loadDataset(dir, { ...opts, allowEmpty: true });
+      expect(ok.samples.map((s) => s.id)).toEqual(ids);
+      expect(ok.samples[1].mask.every((v) => v === 0)).toBe(true);
+      expect((await loadSampleFullSize(dir, ids[1], undefined, { allowEmpty: true })).labels.every((v) => v === 0)).toBe(true);
+    });
+
     it('an images folder with no image', async () => {
       const dir = copy();
       rmSync(join(dir, ids[2], 'images', `${ids[2]}.png`));

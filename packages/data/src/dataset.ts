@@ -121,7 +121,7 @@ export async function loadDataset(dir: string, options: LoadOptions = {}): Promi
   const key = createHash('sha256').update(`v${CACHE_FORMAT_VERSION}\0${absDir}\0${size}\0`);
   ids.forEach((id, i) => {
     try {
-      const files = scanSample(absDir, id);
+      const files = scanSample(absDir, id, options.allowEmpty);
       found.push(files);
       key.update(files.fingerprint);
     } catch (err) {
@@ -195,6 +195,7 @@ export async function loadSampleFullSize(
   dir: string,
   id: string,
   pairs?: Map<string, PairFiles>,
+  options: Pick<LoadOptions, 'allowEmpty'> = {},
 ): Promise<{ id: string; image: RgbImage; labels: Int32Array }> {
   const pair = pairOf(resolve(dir), id, pairs);
   if (pair) {
@@ -205,7 +206,7 @@ export async function loadSampleFullSize(
     }
     return { id, image, labels: l.labels };
   }
-  const files = scanSample(resolve(dir), id);
+  const files = scanSample(resolve(dir), id, options.allowEmpty);
   let labels = new Int32Array(0);
   const image = await decodeSample(files, (img) => {
     labels = new Int32Array(img.width * img.height);
@@ -230,7 +231,7 @@ export interface FullSizeSample {
  */
 export async function loadFullSizeDataset(
   dir: string,
-  options: Pick<LoadOptions, 'concurrency' | 'skipInvalid' | 'onProgress'> & { ids?: readonly string[] } = {},
+  options: Pick<LoadOptions, 'concurrency' | 'skipInvalid' | 'allowEmpty' | 'onProgress'> & { ids?: readonly string[] } = {},
 ): Promise<{ samples: FullSizeSample[]; skipped: SkippedSample[] }> {
   const absDir = resolve(dir);
   // `ids`: only these samples (e.g. a share of a model's training set mixed into fine-tuning).
@@ -247,7 +248,7 @@ export async function loadFullSizeDataset(
   const pairs = existsSync(join(absDir, ids[0])) ? undefined : scanPairs(absDir, () => undefined);
   await runPool(ids, options.concurrency ?? DEFAULT_CONCURRENCY, async (id, i) => {
     try {
-      decoded[i] = await loadSampleFullSize(absDir, id, pairs);
+      decoded[i] = await loadSampleFullSize(absDir, id, pairs, options);
     } catch (err) {
       const e = asInputError(err, resolve(absDir, id));
       if (!options.skipInvalid) throw e;

@@ -125,9 +125,11 @@ function stamp(path: string, name: string): string {
 /**
  * Finds and checks the files of one sample. Throws NucleiInputError for a missing `images/` or
  * `masks/` folder, an images folder without an image, or a non-PNG file in `masks/`.
- * An empty `masks/` folder is accepted: an image with no nuclei is valid training data.
+ * An empty `masks/` folder is refused unless `allowEmpty`: it is what a copy or a writer cut short
+ * leaves, and read as "no nuclei" it would teach the model to miss them. Datasets with images
+ * that truly have no nuclei say so with `allowEmpty`.
  */
-export function scanSample(dir: string, id: string): SampleFiles {
+export function scanSample(dir: string, id: string, allowEmpty = false): SampleFiles {
   const root = join(dir, id);
   const imagesDir = join(root, 'images');
   const masksDir = join(root, 'masks');
@@ -149,6 +151,11 @@ export function scanSample(dir: string, id: string): SampleFiles {
       throw new NucleiInputError(join(masksDir, e.name), 'not a PNG mask file (masks/ must hold only one PNG per nucleus)');
     maskNames.push(e.name);
   }
+  if (maskNames.length === 0 && !allowEmpty)
+    throw new NucleiInputError(
+      masksDir,
+      'empty masks folder: no nucleus masks (left by an interrupted copy or write?); add its masks, remove the sample, or load with allowEmpty if images without nuclei are intended',
+    );
   maskNames.sort();
   const maskPaths = maskNames.map((n) => join(masksDir, n));
   let fingerprint = `${id}\n` + stamp(imagePath, `images/${preferred}`);

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'fs';
 import { join } from 'path';
 import { readImageRgb, readMaskPng } from './decode';
-import { generateSyntheticDataset, generateSyntheticSample } from './synthetic';
+import { generateSyntheticDataset, generateSyntheticSample, writeSample } from './synthetic';
 import { tempDirs } from './test-utils/tmp';
 
 const tmp = tempDirs();
@@ -124,5 +124,20 @@ describe('generateSyntheticDataset', () => {
       }
       expect(Math.max(...cover)).toBe(1);
     }
+  });
+});
+
+describe('writeSample', () => {
+  it('writes a sample whole or not at all: a failure leaves no half sample (no empty masks/, no temp folder)', async () => {
+    const dir = tmp.make();
+    const { image, masks } = generateSyntheticSample({ width: 32, height: 32, seed: 1 });
+    // The second mask has the wrong length: the encoder fails after the image was written.
+    await expect(writeSample(dir, 'broken', image, [masks[0], new Uint8Array(5)])).rejects.toThrow(
+      new RegExp(`${join(dir, 'broken')}: could not write the sample .*nothing of it was left`),
+    );
+    expect(readdirSync(dir)).toEqual([]);
+    await writeSample(dir, 'ok', image, masks);
+    expect(readdirSync(dir)).toEqual(['ok']);
+    expect(readdirSync(join(dir, 'ok', 'masks'))).toHaveLength(masks.length);
   });
 });

@@ -1,4 +1,5 @@
-import { mkdir, writeFile } from 'fs/promises';
+import { randomBytes } from 'crypto';
+import { mkdir, open, rename, rm } from 'fs/promises';
 import { join } from 'path';
 import sharp from 'sharp';
 import { createRng } from './random';
@@ -159,28 +160,55 @@ export function generateSyntheticSample(options: SyntheticSampleOptions): { imag
   return { image: { width: w, height: h, data }, masks };
 }
 
-/** Writes one sample in the DSB layout: `<dir>/<id>/images/<id>.png`, `<dir>/<id>/masks/<n>.png`. */
+/**
+ * Writes one sample in the DSB layout: `<dir>/<id>/images/<id>.png`, `<dir>/<id>/masks/<n>.png`.
+ * Whole or not at all: the files go to a hidden temp folder beside it (ignored by the loader),
+ * fsynced, then renamed to `<id>`, so a kill or a full disk never leaves a truncated PNG or an
+ * empty `masks/` that would read as "no nuclei". A failure removes the temp folder and names the sample.
+ */
 export async function writeSample(dir: string, id: string, image: RgbImage, masks: Uint8Array[]): Promise<void> {
-  const root = join(dir, id);
-  await mkdir(join(root, 'images'), { recursive: true });
-  await mkdir(join(root, 'masks'), { recursive: true });
-  await sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.length), {
-    raw: { width: image.width, height: image.height, channels: 3 },
-  })
-    .png()
-    .toFile(join(root, 'images', `${id}.png`));
-  await Promise.all(
-    masks.map(async (m, k) => {
-      const bytes = Buffer.alloc(m.length);
-      for (let i = 0; i < m.length; i++) bytes[i] = m[i] ? 255 : 0;
-      // 'b-w' keeps it an 8-bit gray PNG like DSB masks (sharp would otherwise write RGB).
-      const png = await sharp(bytes, { raw: { width: image.width, height: image.height, channels: 1 } })
-        .toColourspace('b-w')
-        .png()
-        .toBuffer();
-      await writeFile(join(root, 'masks', `mask_${String(k).padStart(3, '0')}.png`), png);
-    }),
-  );
+  const target = join(dir, id);
+  const tmp = join(dir, `.${id}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    await mkdir(join(tmp, 'images'), { recursive: true });
+    await mkdir(join(tmp, 'masks'));
+    const png = await sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.length), {
+      raw: { width: image.width, height: image.height, channels: 3 },
+    })
+      .png()
+      .toBuffer();
+    await writeSynced(join(tmp, 'images', `${id}.png`), png);
+    await Promise.all(
+      masks.map(async (m, k) => {
+        const bytes = Buffer.alloc(m.length);
+        for (let i = 0; i < m.length; i++) bytes[i] = m[i] ? 255 : 0;
+        // 'b-w' keeps it an 8-bit gray PNG like DSB masks (sharp would otherwise write RGB).
+        const mask = await sharp(bytes, { raw: { width: image.width, height: image.height, channels: 1 } })
+          .toColourspace('b-w')
+          .png()
+          .toBuffer();
+        await writeSynced(join(tmp, 'masks', `mask_${String(k).padStart(3, '0')}.png`), mask);
+      }),
+    );
+    await rename(tmp, target);
+  } catch (e) {
+    await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
+    const err = e as NodeJS.ErrnoException;
+    throw Object.assign(new Error(`${target}: could not write the sample (${err.code ?? err.message}); nothing of it was left`), {
+      code: err.code,
+      path: target,
+    });
+  }
+}
+
+async function writeSynced(file: string, data: Uint8Array): Promise<void> {
+  const fh = await open(file, 'wx');
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
 }
 
 /**

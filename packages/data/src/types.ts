@@ -61,6 +61,8 @@ export interface LoadOptions {
   concurrency?: number;
   /** Skip bad samples (returned in `skipped`) instead of throwing. Default false. */
   skipInvalid?: boolean;
+  /** Accept DSB-layout samples whose `masks/` folder is empty (images without nuclei). Default false: refused. */
+  allowEmpty?: boolean;
   onProgress?: (p: LoadProgress) => void;
 }
 
