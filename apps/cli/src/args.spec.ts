@@ -6,6 +6,13 @@ describe('argument parsing', () => {
     expect(() => parseCommandArgs('train', ['--bogus'], {})).toThrow(CliError);
     expect(() => parseCommandArgs('train', ['--bogus'], {})).toThrow(/nuclei train/);
   });
+  test('empty values are refused, not read as 0 or the default', () => {
+    for (const argv of [['--threshold='], ['--model', ''], ['--val', ' ']])
+      expect(() => parseCommandArgs('segment', argv, { threshold: { type: 'string' }, model: { type: 'string' }, val: { type: 'string' } })).toThrow(
+        new RegExp(`^--${argv[0].replace(/^--|=$/g, '')} needs a value, got an empty one`),
+      );
+    expect(parseCommandArgs('segment', ['--threshold=0.3'], { threshold: { type: 'string' } }).values.threshold).toBe('0.3');
+  });
   test('integers, numbers and choices are validated', () => {
     expect(intOption('epochs', '5', 20)).toBe(5);
     expect(intOption('epochs', undefined, 20)).toBe(20);

@@ -3,7 +3,11 @@ import { CliError } from './cli-error';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
-/** node:util parseArgs with errors turned into CliError, naming the command. */
+/**
+ * node:util parseArgs with errors turned into CliError, naming the command. An empty value
+ * (`--threshold=`, `--model ""`) is refused: Number('') is 0 and an empty path means "the default",
+ * both silently not what was asked.
+ */
 export function parseCommandArgs(
   command: string,
   argv: string[],
@@ -13,13 +17,18 @@ export function parseCommandArgs(
   values: Record<string, string | boolean | undefined>;
   positionals: string[];
 } {
+  let parsed: ReturnType<typeof parseCommandArgs>;
   try {
     const { values, positionals } = parseArgs({ args: argv, options: { help: { type: 'boolean', short: 'h' }, ...options }, allowPositionals, strict: true });
-    return { values: values as Record<string, string | boolean | undefined>, positionals };
+    parsed = { values: values as Record<string, string | boolean | undefined>, positionals };
   } catch (e) {
     // main() prefixes the command name once.
     throw new CliError(`${(e as Error).message}\nRun "nuclei ${command} --help" for usage.`);
   }
+  for (const [name, value] of Object.entries(parsed.values))
+    if (typeof value === 'string' && value.trim() === '')
+      throw new CliError(`--${name} needs a value, got an empty one\nRun "nuclei ${command} --help" for usage.`);
+  return parsed;
 }
 
 export function intOption(name: string, value: unknown, fallback: number, min = 1): number {
