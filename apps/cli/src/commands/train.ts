@@ -35,6 +35,7 @@ import {
 } from '@nuclei/training';
 import { choiceOption, intOption, numberOption, parseCommandArgs } from '../args';
 import { CliError } from '../cli-error';
+import { isInside, realPath } from '../paths';
 import { createProgressBar, formatDuration } from '../progress-bar';
 import { activateBackend } from './backend';
 
@@ -147,12 +148,39 @@ export async function runTrain(argv: string[]): Promise<number> {
   }
   if (!values.data) throw new CliError(`--data DIR is required\n\n${HELP}`);
   if (!values.out) throw new CliError(`--out DIR is required\n\n${HELP}`);
+  if (values.resume && values.overwrite) throw new CliError('--resume continues the run in --out and --overwrite starts a new one over it: give one of them');
   const data = path.resolve(String(values.data));
   const out = path.resolve(String(values.out));
-  checkOutputFolder(data, out, Boolean(values.resume), Boolean(values.overwrite));
+  checkOutputPlace(data, out);
+  // The lock first, then the check for a finished run: a run that finishes while this one loads
+  // its data is then refused here, not replaced at the end.
+  const made = !fs.existsSync(out);
+  const releaseLock = takeLock(out);
+  try {
+    checkFinishedRun(out, Boolean(values.resume), Boolean(values.overwrite));
+    return await trainHoldingLock(values, data, out);
+  } finally {
+    releaseLock();
+    // A run refused before writing anything leaves no folder behind (rmdir removes only an empty one).
+    if (made)
+      try {
+        fs.rmdirSync(out);
+      } catch {
+        // not empty: the run wrote something
+      }
+  }
+}
+
+/** The run itself, once `out` is locked for it and holds no finished run (unless --resume or --overwrite). */
+async function trainHoldingLock(values: Record<string, string | boolean | undefined>, data: string, out: string): Promise<number> {
   // --resume continues the stored run: its recipe, network, split and steps. A flag that says
   // otherwise is refused, naming both values; only --epochs (and --workers, --backend) may change.
   const stored = values.resume ? storedRun(out) : undefined;
+  // Another dataset would move images between training and validation (the split is by id).
+  if (stored?.dataset !== undefined && realPath(stored.dataset) !== realPath(data))
+    throw new CliError(
+      `--resume: --data ${data} is not the dataset the run in ${out} was started with (${stored.dataset}${fs.existsSync(stored.dataset) ? '' : ', no longer there: put it back, a symlink will do'})`,
+    );
   if (values.from !== undefined) {
     if (values.resume) throw new CliError('--from starts a new run from a model; --resume continues a run: use one of them');
     const clash = ['preset', 'size', 'input', 'loss'].filter((f) => values[f as keyof typeof values] !== undefined);
@@ -309,8 +337,6 @@ export async function runTrain(argv: string[]): Promise<number> {
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
   if (workers > 1) console.log(`data-parallel: ${workers} replicas per batch`);
-  fs.mkdirSync(out, { recursive: true });
-  const releaseLock = takeLock(out);
   let model: tf.LayersModel | undefined;
   let result: TrainResult;
   try {
@@ -330,7 +356,6 @@ export async function runTrain(argv: string[]): Promise<number> {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
     model?.dispose();
-    releaseLock();
   }
   console.log(`best model: ${path.join(out, 'best')}`);
   console.log(`last checkpoint: ${path.join(out, 'last')} (resume with --resume)`);
@@ -368,6 +393,7 @@ function storedRun(out: string) {
     seed: state.seed,
     augment: state.options.augment,
     epochs: state.options.epochs,
+    dataset: metadata.training?.dataset as string | undefined,
     segmentation: metadata.segmentation,
     fineTune:
       metadata.training?.fineTunedFrom === undefined
@@ -423,12 +449,15 @@ function presetMatches(name: string, stored: UNetConfig): boolean {
   return canon(resolveConfig(name)) === canon(stored);
 }
 
-/** Refuses outputs that would lose or corrupt something: a finished run, or the dataset itself. */
-function checkOutputFolder(data: string, out: string, resume: boolean, overwrite: boolean): void {
-  const inside = (a: string, b: string) => a === b || a.startsWith(b + path.sep);
-  if (inside(out, data))
+/** Refuses an output folder in the dataset, or around it (by real paths: a symlink does not hide it). */
+function checkOutputPlace(data: string, out: string): void {
+  if (isInside(out, data))
     throw new CliError(`--out ${out} is inside the dataset ${data}: checkpoints there would be read as samples; choose a folder outside it`);
-  if (inside(data, out)) throw new CliError(`the dataset ${data} is inside --out ${out}: choose an output folder that does not contain the data`);
+  if (isInside(data, out)) throw new CliError(`the dataset ${data} is inside --out ${out}: choose an output folder that does not contain the data`);
+}
+
+/** Refuses to replace a finished run without --resume or --overwrite. */
+function checkFinishedRun(out: string, resume: boolean, overwrite: boolean): void {
   if (resume || overwrite) return;
   const existing = ['last', 'best', 'history.csv'].filter((f) => fs.existsSync(path.join(out, f)));
   if (existing.length)
@@ -441,6 +470,12 @@ function checkOutputFolder(data: string, out: string, resume: boolean, overwrite
  */
 function takeLock(out: string): () => void {
   const lock = path.join(out, '.nuclei-train.lock');
+  try {
+    fs.mkdirSync(out, { recursive: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw Object.assign(new Error(`${out}: cannot create the output folder (${code ?? (e as Error).message})`), { code, path: out });
+  }
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       fs.writeFileSync(lock, `${process.pid}\n`, { flag: 'wx' });
@@ -454,7 +489,8 @@ function takeLock(out: string): () => void {
       process.once('exit', release);
       return release;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST') throw Object.assign(new Error(`${out}: output folder is not writable (${code ?? (e as Error).message})`), { code, path: out });
       const pid = Number(fs.readFileSync(lock, 'utf8').trim());
       if (pid && isAlive(pid)) throw new CliError(`${out} is in use by another training run (pid ${pid}); wait for it or stop it first`);
       fs.rmSync(lock, { force: true }); // left by a killed run
