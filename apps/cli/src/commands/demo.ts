@@ -46,13 +46,13 @@ export async function runDemo(argv: string[]): Promise<void> {
   for (const id of heldOut) fs.symlinkSync(path.join(data, id), path.join(evalData, id), 'dir');
   console.log(`\n== 3/4 evaluate the fresh model on ${heldOut.length} held-out images at full size`);
   const report = path.join(out, 'evaluation.json');
-  const fresh = await runEvaluate(['--data', evalData, '--model', path.join(modelDir, 'best'), '--out', report, ...backend]);
+  const fresh = await runEvaluate(['--data', evalData, '--model', path.join(modelDir, 'best'), '--out', report, '--overwrite', ...backend]);
   const bundled = findDefaultModel();
   const bundledReport = path.join(out, 'evaluation-bundled.json');
   let bundledScore: typeof fresh | undefined;
   if (bundled) {
     console.log(`\n   ... and the bundled default model on the same images`);
-    bundledScore = await runEvaluate(['--data', evalData, '--model', bundled, '--out', bundledReport, ...backend]);
+    bundledScore = await runEvaluate(['--data', evalData, '--model', bundled, '--out', bundledReport, '--overwrite', ...backend]);
   }
 
   const image = path.join(data, heldOut[0], 'images', `${heldOut[0]}.png`);

@@ -16,6 +16,7 @@ const HELP = `nuclei evaluate --data DIR [options]
 Options:
   --model DIR          model folder (default: the bundled model)
   --out FILE           also write the JSON report (per image, means, per kind) to FILE
+  --overwrite          replace FILE if it exists (refused otherwise)
   --skip-invalid       skip samples that fail to load (each listed with the reason)
   --limit N            only the first N images (sorted by id)
   Unset options take the values the model's metadata recommends, else the defaults.
@@ -31,6 +32,7 @@ export async function runEvaluate(argv: string[]): Promise<EvaluationReport | un
     model: { type: 'string', short: 'm' },
     out: { type: 'string', short: 'o' },
     limit: { type: 'string' },
+    overwrite: { type: 'boolean' },
     'skip-invalid': { type: 'boolean' },
     ...SEGMENT_FLAGS,
     backend: { type: 'string', short: 'b' },
@@ -48,6 +50,10 @@ export async function runEvaluate(argv: string[]): Promise<EvaluationReport | un
   const ids = limit === undefined ? undefined : listSampleIds(data).slice(0, limit);
   // No --out: the table is printed and nothing is left behind in the working directory.
   const out = values.out === undefined ? undefined : path.resolve(String(values.out));
+  if (out && fs.existsSync(out)) {
+    if (fs.statSync(out).isDirectory()) throw new CliError(`--out ${out} is a folder: --out names the JSON file to write`);
+    if (!values.overwrite) throw new CliError(`${out} already exists: add --overwrite to replace it`);
+  }
   if (out) await assertWritableDir(path.dirname(out));
   const engine = engineFlags(values);
   await activateBackend(values.backend);

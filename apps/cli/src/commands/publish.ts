@@ -8,6 +8,7 @@ import { describeOptions, segment, segmentOptionsForModel, tuneSegmentation, typ
 import { TRAINING_STATE_KEY } from '@nuclei/training';
 import { intOption, parseCommandArgs } from '../args';
 import { CliError } from '../cli-error';
+import { realPath } from '../paths';
 import { createProgressBar } from '../progress-bar';
 import { activateBackend } from './backend';
 import { activateEngine, ENGINE_FLAGS, ENGINE_HELP, engineFlags } from './engine';
@@ -15,7 +16,7 @@ import { activateEngine, ENGINE_FLAGS, ENGINE_HELP, engineFlags } from './engine
 /** Fewer held-out images than this say too little to re-tune a fine-tuned model's kept settings. */
 export const MIN_RETUNE_IMAGES = 10;
 
-const HELP = `nuclei publish CHECKPOINT --out DIR [--data DIR] [--held-out DIR] [--limit N]
+const HELP = `nuclei publish CHECKPOINT --out DIR [--data DIR] [--held-out DIR] [--limit N] [--overwrite]
   Turns a training checkpoint (e.g. OUT/best) into a model to ship: scores it on the images held out
   from its training, at full size against the full-size truth, with each way of segmenting (models
   with a touching-border output: prediction scale x1 / x1.5 / x2, then the marker watershed's mask
@@ -28,6 +29,8 @@ const HELP = `nuclei publish CHECKPOINT --out DIR [--data DIR] [--held-out DIR] 
   --held-out DIR  score on every image of this labelled folder instead (e.g. corrected images kept
                out of fine-tuning)
   --limit N    score only the first N held-out images
+  --overwrite  replace the model already in --out (refused otherwise), even the checkpoint itself
+               (which then loses the optimizer state --resume needs)
   A model fine-tuned from another (train --from) keeps its base model's segmentation settings unless
   there are at least ${MIN_RETUNE_IMAGES} images to score on and settings found on them beat the kept ones; with
   no held-out images at all it is published with the kept settings and no figures.
@@ -42,6 +45,7 @@ export async function runPublish(argv: string[]): Promise<void> {
       data: { type: 'string', short: 'd' },
       'held-out': { type: 'string' },
       limit: { type: 'string' },
+      overwrite: { type: 'boolean' },
       backend: { type: 'string', short: 'b' },
       ...ENGINE_FLAGS,
     },
@@ -53,6 +57,7 @@ export async function runPublish(argv: string[]): Promise<void> {
   const from = path.resolve(positionals[0]);
   const out = path.resolve(String(values.out));
   // Fail before the scoring, not after it.
+  checkPublishTarget(from, out, Boolean(values.overwrite));
   await assertWritableDir(path.dirname(out));
   const engine = engineFlags(values);
   await activateBackend(values.backend);
@@ -170,6 +175,18 @@ export async function runPublish(argv: string[]): Promise<void> {
     predictor.dispose();
     model.dispose();
   }
+}
+
+/** Refuses to replace an existing model folder (or the checkpoint being published) without --overwrite; an empty folder is fine. */
+function checkPublishTarget(from: string, out: string, overwrite: boolean): void {
+  if (!fs.existsSync(out)) return;
+  if (!fs.statSync(out).isDirectory()) throw new CliError(`--out ${out} is a file: give the folder to write the model to`);
+  if (overwrite) return;
+  if (realPath(out) === realPath(from))
+    throw new CliError(
+      `--out ${out} is the checkpoint being published: that would drop its optimizer state (what --resume needs); choose another folder, or add --overwrite`,
+    );
+  if (fs.readdirSync(out).length > 0) throw new CliError(`${out} already exists: add --overwrite to replace it`);
 }
 
 /** What a published model records: its checkpoint's metadata without optimizer state, plus its full-size figures. */
