@@ -1,13 +1,14 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { assertWritableDir, readPixelSize } from '@nuclei/data';
-import { OUTPUT_KINDS, readImageForSegmentation, segment, type OutputKind, writeSegmentationOutputs } from '@nuclei/segmentation';
+import { OUTPUT_KINDS, outputPaths, readImageForSegmentation, segment, type OutputKind, writeSegmentationOutputs } from '@nuclei/segmentation';
 import { intOption, numberOption, parseCommandArgs } from '../args';
 import { CliError } from '../cli-error';
 import { createProgressBar } from '../progress-bar';
 import { activateBackend } from './backend';
 import { activateEngine, ENGINE_FLAGS, ENGINE_HELP, engineFlags } from './engine';
 import { chooseOptions, describeOptions, loadModelOption, SEGMENT_FLAGS, segmentOptionsFromFlags } from './model-options';
+import { checkPlannedOutputs, recordWriting, recordWritten } from './segment-outputs';
 
 const HELP = `nuclei segment IMAGE... --out DIR [options]
   Segments each image at its native resolution and writes, per image: NAME_mask.png (binary),
@@ -18,7 +19,9 @@ const HELP = `nuclei segment IMAGE... --out DIR [options]
   NAME.geojson (QuPath detections).
 Options:
   --model DIR          model folder (default: the bundled model, or $NUCLEI_MODEL)
-  --out DIR            output folder (created)
+  --out DIR            output folder (created). A file there under an output's name that nuclei did
+                       not write (e.g. NAME_labels.png ground truth beside the images) is refused
+  --overwrite          replace such files too (never one of the run's inputs)
   Unset options take the values the model's metadata recommends (measured on its validation
   images at full size), else the defaults below.
   --mode tile|resize   tile: overlapping tiles at native size (default); resize: squeeze to the model size (the seed)
@@ -52,6 +55,7 @@ export async function runSegment(argv: string[]): Promise<number> {
     {
       model: { type: 'string', short: 'm' },
       out: { type: 'string', short: 'o' },
+      overwrite: { type: 'boolean' },
       ...SEGMENT_FLAGS,
       'min-area': { type: 'string' },
       outputs: { type: 'string' },
@@ -98,6 +102,14 @@ export async function runSegment(argv: string[]): Promise<number> {
   const channel = values.channel === undefined ? undefined : intOption('channel', values.channel, 0, 0);
   const pixelSize = values['pixel-size'] === undefined ? undefined : numberOption('pixel-size', values['pixel-size'], 1, 1e-6, 1e6);
   const out = path.resolve(String(values.out));
+  const kinds = (outputs ?? OUTPUT_KINDS) as readonly OutputKind[];
+  // Before any work: replace only what nuclei wrote (see segment-outputs.ts), never an input.
+  checkPlannedOutputs(
+    positionals.map((image) => ({ image, base: outputBase(image) })),
+    out,
+    kinds,
+    Boolean(values.overwrite),
+  );
   await assertWritableDir(out);
   const engine = engineFlags(values);
   await activateBackend(values.backend);
@@ -116,12 +128,15 @@ export async function runSegment(argv: string[]): Promise<number> {
         bar.done();
         const recorded = pixelSize === undefined ? readPixelSize(file) : undefined;
         if (recorded) console.log(`${file}: pixel size ${+recorded.microns.toPrecision(6)} um (from its ${recorded.source}); measurements in microns`);
-        const paths = await writeSegmentationOutputs(result, image, out, outputBase(file), {
+        const base = outputBase(file);
+        await recordWriting(out, base, path.resolve(file), Object.values(outputPaths(out, base, kinds)));
+        const paths = await writeSegmentationOutputs(result, image, out, base, {
           imagePath: path.resolve(file),
           model: { dir, preset: metadata.preset },
           outputs: outputs as OutputKind[] | undefined,
           pixelSize: pixelSize ?? recorded?.microns,
         });
+        await recordWritten(out, base, path.resolve(file), Object.values(paths));
         console.log(`${file}: ${result.count} nuclei, mean area ${result.meanArea.toFixed(1)} px`);
         for (const [kind, p] of Object.entries(paths)) console.log(`  ${kind.padEnd(12)} ${p}`);
       } catch (e) {
