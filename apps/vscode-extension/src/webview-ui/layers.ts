@@ -1,7 +1,9 @@
 // The viewer's overlay layers: the nuclei filled and outlined in their colours, with the saved
 // overlay's edge rule, drawn at most MAX_DISPLAY_PIXELS big (large images are downsampled for
-// display; hover, click and the table use the full-resolution labels).
-import { labelColour, outlineOf } from '@nuclei/segmentation/label-colours';
+// display; hover, click and the table use the full-resolution labels). After an edit only the
+// edit's box is redrawn, so correcting one nucleus of a large image costs what the box costs.
+import { labelColour } from '@nuclei/segmentation/label-colours';
+import type { Box } from '@nuclei/segmentation/label-edit';
 import { MAX_DISPLAY_PIXELS } from '../webview/messages';
 
 /**
@@ -12,19 +14,34 @@ export function displayStep(width: number, height: number): number {
   return Math.max(1, Math.ceil(Math.sqrt((width * height) / MAX_DISPLAY_PIXELS)));
 }
 
+export interface Layers {
+  fill: HTMLCanvasElement;
+  outline: HTMLCanvasElement;
+  /** Image pixels per display pixel (each way). */
+  step: number;
+}
+
 /** The overlay's two layers for a label image: fill (every nucleus pixel) and outline, at display resolution. */
-export function buildLayers(width: number, height: number, lab: Int32Array): { fill: HTMLCanvasElement; outline: HTMLCanvasElement; step: number } {
+export function buildLayers(width: number, height: number, lab: Int32Array): Layers {
   const k = displayStep(width, height);
-  const dw = Math.ceil(width / k);
-  const dh = Math.ceil(height / k);
   const fill = document.createElement('canvas');
   const outline = document.createElement('canvas');
-  fill.width = outline.width = dw;
-  fill.height = outline.height = dh;
-  const fctx = fill.getContext('2d')!;
-  const octx = outline.getContext('2d')!;
-  const fdata = fctx.createImageData(dw, dh);
-  const odata = octx.createImageData(dw, dh);
+  fill.width = outline.width = Math.ceil(width / k);
+  fill.height = outline.height = Math.ceil(height / k);
+  const layers = { fill, outline, step: k };
+  updateLayers(layers, width, height, lab, { x0: 0, y0: 0, x1: width, y1: height });
+  return layers;
+}
+
+/**
+ * Redraws the layers where an edit changed the labels (`box`, half-open, in image pixels): the fill
+ * inside it, the outline one pixel beyond it (a neighbour's edge depends on the pixels in the box).
+ * Each display pixel is drawn from the labels alone, so nothing is read back from the canvases.
+ */
+export function updateLayers(layers: Layers, width: number, height: number, lab: Int32Array, box: Box): void {
+  const k = layers.step;
+  const dw = layers.fill.width;
+  const dh = layers.fill.height;
   const colours = new Map<number, [number, number, number]>();
   const colourOf = (id: number) => {
     let col = colours.get(id);
@@ -34,34 +51,58 @@ export function buildLayers(width: number, height: number, lab: Int32Array): { f
     }
     return col;
   };
-  // Fill: the label at each display pixel's corner sample (nearest neighbour when downsampled).
-  for (let y = 0; y < dh; y++) {
-    for (let x = 0; x < dw; x++) {
-      const id = lab[y * k * width + x * k];
-      if (id <= 0) continue;
-      const col = colourOf(id);
-      const o = (y * dw + x) * 4;
-      fdata.data[o] = col[0];
-      fdata.data[o + 1] = col[1];
-      fdata.data[o + 2] = col[2];
-      fdata.data[o + 3] = 255;
+  // Fill: the label at each display pixel's corner sample (nearest neighbour when downsampled);
+  // the display pixels whose sample lies in the box.
+  const fx0 = Math.max(0, Math.ceil(box.x0 / k));
+  const fy0 = Math.max(0, Math.ceil(box.y0 / k));
+  const fx1 = Math.min(dw, Math.ceil(box.x1 / k));
+  const fy1 = Math.min(dh, Math.ceil(box.y1 / k));
+  if (fx1 > fx0 && fy1 > fy0) {
+    const ctx = layers.fill.getContext('2d')!;
+    const out = ctx.createImageData(fx1 - fx0, fy1 - fy0);
+    const w = fx1 - fx0;
+    for (let y = fy0; y < fy1; y++) {
+      for (let x = fx0; x < fx1; x++) {
+        const id = lab[y * k * width + x * k];
+        if (id <= 0) continue;
+        const col = colourOf(id);
+        const o = ((y - fy0) * w + (x - fx0)) * 4;
+        out.data[o] = col[0];
+        out.data[o + 1] = col[1];
+        out.data[o + 2] = col[2];
+        out.data[o + 3] = 255;
+      }
     }
+    ctx.putImageData(out, fx0, fy0);
   }
   // Outline: the saved overlay's edge rule and colour (nucleus pixels next to another label, in the
-  // nucleus colour, opaque; the image border is not an edge), every edge pixel kept when downsampled.
-  const edges = outlineOf(lab, width, height);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      if (edges[y * width + x] !== 1) continue;
-      const col = colourOf(lab[y * width + x]);
-      const o = (((y / k) | 0) * dw + ((x / k) | 0)) * 4;
-      odata.data[o] = col[0];
-      odata.data[o + 1] = col[1];
-      odata.data[o + 2] = col[2];
-      odata.data[o + 3] = 255;
+  // nucleus colour, opaque; the image border is not an edge; as outlineOf in label-colours), every
+  // edge pixel kept when downsampled (in row order, the last edge pixel of a block gives its colour).
+  const ox0 = Math.max(0, Math.floor((box.x0 - 1) / k));
+  const oy0 = Math.max(0, Math.floor((box.y0 - 1) / k));
+  const ox1 = Math.min(dw, Math.ceil((box.x1 + 1) / k));
+  const oy1 = Math.min(dh, Math.ceil((box.y1 + 1) / k));
+  if (ox1 <= ox0 || oy1 <= oy0) return;
+  const ctx = layers.outline.getContext('2d')!;
+  const w = ox1 - ox0;
+  const out = ctx.createImageData(w, oy1 - oy0);
+  const xEnd = Math.min(width, ox1 * k);
+  const yEnd = Math.min(height, oy1 * k);
+  for (let y = oy0 * k; y < yEnd; y++) {
+    const row = (((y / k) | 0) - oy0) * w;
+    for (let x = ox0 * k; x < xEnd; x++) {
+      const i = y * width + x;
+      const l = lab[i];
+      if (l <= 0) continue;
+      if ((x > 0 && lab[i - 1] !== l) || (x < width - 1 && lab[i + 1] !== l) || (y > 0 && lab[i - width] !== l) || (y < height - 1 && lab[i + width] !== l)) {
+        const col = colourOf(l);
+        const o = (row + ((x / k) | 0) - ox0) * 4;
+        out.data[o] = col[0];
+        out.data[o + 1] = col[1];
+        out.data[o + 2] = col[2];
+        out.data[o + 3] = 255;
+      }
     }
   }
-  fctx.putImageData(fdata, 0, 0);
-  octx.putImageData(odata, 0, 0);
-  return { fill, outline, step: k };
+  ctx.putImageData(out, ox0, oy0);
 }
