@@ -423,6 +423,50 @@ describeBrowser(`segmentation webview page in chromium${CHROMIUM ? '' : ' (SKIPP
     await big.close();
   });
 
+  it('a table of 2,000 nuclei keeps only the rows in view in the page; sorting, scrolling and selecting bring the right rows', async () => {
+    const many = await openPage();
+    // 50 x 40 squares of 6 px on a 10 px grid: nucleus k + 1 at column k % 50, row k / 50, area 36 (the last ten 25).
+    const [w, h] = [500, 400];
+    const lab = new Int32Array(w * h);
+    for (let k = 0; k < 2000; k++) {
+      const [x0, y0, side] = [(k % 50) * 10 + 2, Math.floor(k / 50) * 10 + 2, k >= 1990 ? 5 : 6];
+      for (let y = y0; y < y0 + side; y++) lab.fill(k + 1, y * w + x0, y * w + x0 + side);
+    }
+    const nuclei = nucleusRows(measureNuclei(lab, w, h, 2000));
+    await many.evaluate(
+      ([p, l]: [Record<string, unknown>, number[]]) => window.postMessage({ type: 'segmentation', payload: { ...p, labels: Uint16Array.from(l) } }, '*'),
+      [{ fileName: 'many.png', imageSrc: `${origin}/image.png`, width: w, height: h, count: 2000, meanArea: 35.8, nuclei, unit: 'px' }, Array.from(lab)],
+    );
+    await many.waitForSelector('body[data-state="drawn"]');
+    const inPage = () => many.$$eval('#nuclei-table tbody tr', (trs: HTMLElement[]) => trs.map((tr) => Number(tr.dataset.label)));
+    const first = await inPage();
+    expect(first.length).toBeLessThan(100);
+    expect(first.slice(0, 3)).toEqual([1, 2, 3]);
+    expect(await many.getAttribute('#nuclei-table', 'aria-rowcount')).toBe('2001');
+    // The scroll height stands for every row: scrolled to the end, the last rows are there.
+    await many.$eval('#table-wrap', (e: HTMLElement) => (e.scrollTop = e.scrollHeight));
+    await many.waitForFunction(() => document.querySelector('#nuclei-table tbody tr:last-child')?.getAttribute('data-label') === '2000');
+    expect(await many.isVisible('#nuclei-table tr[data-label="2000"]')).toBe(true);
+    // Sorted by area (smallest first): the ten small ones lead.
+    await many.click('#nuclei-table th[data-key="area"]');
+    await many.click('#nuclei-table th[data-key="area"]');
+    await many.$eval('#table-wrap', (e: HTMLElement) => (e.scrollTop = 0));
+    await many.waitForFunction(() => document.querySelector('#nuclei-table tbody tr')?.getAttribute('data-label') === '1991');
+    expect((await inPage()).slice(0, 11)).toEqual([1991, 1992, 1993, 1994, 1995, 1996, 1997, 1998, 1999, 2000, 1]);
+    // A click on a nucleus far down the table selects it and brings its row into view.
+    const at = await many.evaluate(() => {
+      const canvas = document.getElementById('view') as HTMLCanvasElement;
+      const r = canvas.getBoundingClientRect();
+      const d = canvas.dataset;
+      return [r.left + Number(d.offsetX) + 255 * Number(d.scale), r.top + Number(d.offsetY) + 295 * Number(d.scale)];
+    });
+    await many.mouse.click(at[0], at[1]);
+    expect(await many.getAttribute('#view', 'data-selected')).toBe('1476'); // column 25, row 29
+    await many.waitForSelector('#nuclei-table tr.selected[data-label="1476"]');
+    expect(await many.isVisible('#nuclei-table tr[data-label="1476"]')).toBe(true);
+    await many.close();
+  });
+
   it('TIFF viewer mode: the image alone with Segment and a channel picker, then the overlay in place, zoom kept', async () => {
     const viewer = await openPage();
     await viewer.evaluate(

@@ -1,5 +1,7 @@
 // The viewer's per-nucleus measurement table: sortable by any column (click or Enter on a header),
-// a row per nucleus that selects it (click or Enter), and highlighting driven from the image.
+// a row per nucleus that selects it (click or Enter), and highlighting driven from the image. Edits
+// replace a few rows in place (provisional ones, marked, until the host has measured them). Only the
+// rows in view are in the DOM, so thousands of nuclei cost what a screenful costs.
 import type { NucleusRow } from '../webview/messages';
 
 type NumericKey = Exclude<keyof NucleusRow, 'box' | 'centroidX' | 'centroidY'>;
@@ -30,26 +32,56 @@ export interface TableState {
   descending: boolean;
 }
 
+/** Rows drawn beyond the visible ones, each way (so a short scroll shows rows at once). */
+const OVERSCAN = 6;
+
+/**
+ * The table keeps every row's data but puts in the DOM only the rows in view (and a few more): with
+ * thousands of nuclei a table relayout costs hundreds of milliseconds, so a scroll, a selection or
+ * an edit must not relayout them all. Margins above and below the table stand for the rows left out.
+ */
 export class NucleiTable {
-  private readonly rowsByLabel = new Map<number, HTMLTableRowElement>();
+  /** The rows in the DOM now, by label. */
+  private rowsByLabel = new Map<number, HTMLTableRowElement>();
   private readonly dataByLabel = new Map<number, NucleusRow>();
+  /** Labels whose rows are edited here and not measured by the host yet. */
+  private readonly provisional = new Set<number>();
+  /** Every row in table order. */
+  private sorted: NucleusRow[] = [];
   private hovered: number | undefined;
-  private selected: number | undefined;
+  private selected = new Set<number>();
+  /** Height of one row in CSS pixels (measured once rows are shown). */
+  private rowHeight = 0;
+  private renderQueued = false;
+  private readonly wrap: HTMLElement;
   state: TableState;
 
   constructor(
     private readonly table: HTMLTableElement,
-    private readonly onSelect: (label: number) => void,
+    private readonly onSelect: (label: number, event: MouseEvent | KeyboardEvent) => void,
     private readonly onSort: (state: TableState) => void,
     initial?: TableState,
   ) {
     this.state = initial && COLUMNS.some((c) => c.key === initial.key) ? initial : { key: 'label', descending: false };
+    this.wrap = table.parentElement ?? document.body;
+    const later = () => {
+      if (this.renderQueued) return;
+      this.renderQueued = true;
+      requestAnimationFrame(() => {
+        this.renderQueued = false;
+        this.render();
+      });
+    };
+    this.wrap.addEventListener('scroll', later, { passive: true });
+    new ResizeObserver(later).observe(this.wrap);
   }
 
   show(rows: NucleusRow[], unit: 'px' | 'um'): void {
     this.rowsByLabel.clear();
     this.dataByLabel.clear();
-    this.hovered = this.selected = undefined;
+    this.provisional.clear();
+    this.hovered = undefined;
+    this.selected.clear();
     const units = { area: unit === 'um' ? 'µm²' : 'px', length: unit === 'um' ? 'µm' : 'px' };
     const head = document.createElement('thead');
     const hr = head.insertRow();
@@ -69,29 +101,120 @@ export class NucleiTable {
       });
       hr.appendChild(th);
     }
-    const body = document.createElement('tbody');
-    for (const r of rows) {
-      const tr = document.createElement('tr');
-      tr.tabIndex = 0;
-      tr.dataset.label = String(r.label);
-      for (const c of COLUMNS) tr.insertCell().textContent = r[c.key].toFixed(c.digits);
-      tr.addEventListener('click', () => this.onSelect(r.label));
-      tr.addEventListener('keydown', (e) => {
-        if (e.key === 'Enter' || e.key === ' ') {
-          e.preventDefault();
-          this.onSelect(r.label);
-        }
-      });
-      this.rowsByLabel.set(r.label, tr);
-      this.dataByLabel.set(r.label, r);
-      body.appendChild(tr);
-    }
-    this.table.replaceChildren(head, body);
+    for (const r of rows) this.dataByLabel.set(r.label, r);
+    this.table.replaceChildren(head, document.createElement('tbody'));
+    this.wrap.scrollTop = 0;
     this.applySort();
+  }
+
+  private makeRow(r: NucleusRow): HTMLTableRowElement {
+    const tr = document.createElement('tr');
+    tr.tabIndex = 0;
+    tr.dataset.label = String(r.label);
+    // Provisional: edited here, not measured by the host yet (unknown values show as an ellipsis).
+    if (this.provisional.has(r.label)) {
+      tr.classList.add('provisional');
+      tr.title = 'Edited: measuring\u2026';
+    }
+    for (const c of COLUMNS) tr.insertCell().textContent = Number.isFinite(r[c.key]) ? r[c.key].toFixed(c.digits) : '\u2026';
+    tr.addEventListener('click', (e) => this.onSelect(r.label, e));
+    tr.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' || e.key === ' ') {
+        e.preventDefault();
+        this.onSelect(r.label, e);
+      }
+    });
+    if (this.selected.has(r.label)) {
+      tr.classList.add('selected');
+      tr.setAttribute('aria-selected', 'true');
+    }
+    if (this.hovered === r.label) tr.classList.add('hovered');
+    return tr;
+  }
+
+  /** Puts the rows in view (plus OVERSCAN each way) in the DOM, reusing the ones already there. */
+  private render(): void {
+    const body = this.table.tBodies[0];
+    if (!body) return;
+    const n = this.sorted.length;
+    const h = this.rowHeight || 24;
+    const top = this.wrap.scrollTop;
+    const height = this.wrap.clientHeight || 800;
+    const first = Math.max(0, Math.min(n, Math.floor(top / h) - OVERSCAN));
+    const last = Math.max(first, Math.min(n, Math.ceil((top + height) / h) + OVERSCAN));
+    const shown = new Map<number, HTMLTableRowElement>();
+    const trs: HTMLTableRowElement[] = [];
+    for (let i = first; i < last; i++) {
+      const r = this.sorted[i];
+      const tr = this.rowsByLabel.get(r.label) ?? this.makeRow(r);
+      if (tr.getAttribute('aria-rowindex') !== String(i + 2)) tr.setAttribute('aria-rowindex', String(i + 2));
+      shown.set(r.label, tr);
+      trs.push(tr);
+    }
+    this.rowsByLabel = shown;
+    // Rows that stay are left where they are (moving every row would make the browser lay them all out again).
+    const keep = new Set(trs);
+    for (let c = body.firstElementChild; c;) {
+      const next = c.nextElementSibling;
+      if (!keep.has(c as HTMLTableRowElement)) c.remove();
+      c = next;
+    }
+    let at = body.firstElementChild;
+    for (const tr of trs) {
+      if (tr === at) at = at.nextElementSibling;
+      else body.insertBefore(tr, at);
+    }
+    this.table.setAttribute('aria-rowcount', String(n + 1));
+    this.table.style.marginTop = `${first * h}px`;
+    this.table.style.marginBottom = `${(n - last) * h}px`;
+    // The first time rows are visible: their real height (then the window is recomputed with it).
+    if (!this.rowHeight && trs.length) {
+      const measured = trs[0].getBoundingClientRect().height;
+      if (measured > 0) {
+        this.rowHeight = measured;
+        if (Math.abs(measured - h) > 0.5) this.render();
+      }
+    }
   }
 
   row(label: number): NucleusRow | undefined {
     return this.dataByLabel.get(label);
+  }
+
+  /**
+   * After an edit: drops the rows of `removed` and puts `rows` in (replacing a label's row, or a new
+   * one), each at its place in the current order; `provisional`: not measured by the host yet.
+   */
+  update(rows: readonly NucleusRow[], removed: readonly number[], provisional: boolean): void {
+    const gone = new Set<number>([...removed, ...rows.map((r) => r.label)]);
+    for (const label of gone) {
+      this.rowsByLabel.delete(label);
+      this.dataByLabel.delete(label);
+      this.provisional.delete(label);
+    }
+    for (const label of removed) {
+      this.selected.delete(label);
+      if (this.hovered === label) this.hovered = undefined;
+    }
+    if (gone.size) this.sorted = this.sorted.filter((r) => !gone.has(r.label));
+    for (const r of rows) {
+      this.dataByLabel.set(r.label, r);
+      if (provisional) this.provisional.add(r.label);
+      this.sorted.splice(this.indexOf(r), 0, r);
+    }
+    this.render();
+  }
+
+  /** Where row `r` is (or goes) in the table order. */
+  private indexOf(r: NucleusRow): number {
+    let lo = 0;
+    let hi = this.sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.compare(this.sorted[mid], r) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   private sortBy(key: NumericKey): void {
@@ -100,15 +223,38 @@ export class NucleiTable {
     this.onSort(this.state);
   }
 
+  /** Table order: by the sort column (rows not measured yet last), then by label. */
+  private compare(a: NucleusRow, b: NucleusRow): number {
+    const { key, descending } = this.state;
+    const last = descending ? -Infinity : Infinity;
+    const va = Number.isFinite(a[key]) ? a[key] : last;
+    const vb = Number.isFinite(b[key]) ? b[key] : last;
+    const d = va === vb ? 0 : va < vb ? -1 : 1;
+    return (descending ? -d : d) || a.label - b.label;
+  }
+
   private applySort(): void {
     const { key, descending } = this.state;
-    const sign = descending ? -1 : 1;
-    const sorted = [...this.dataByLabel.values()].sort((a, b) => sign * (a[key] - b[key]) || a.label - b.label);
-    const body = this.table.tBodies[0];
-    if (body) for (const r of sorted) body.appendChild(this.rowsByLabel.get(r.label)!);
+    this.sorted = [...this.dataByLabel.values()].sort((a, b) => this.compare(a, b));
+    this.render();
     for (const th of Array.from(this.table.tHead?.rows[0]?.cells ?? [])) {
       th.setAttribute('aria-sort', th.dataset.key === key ? (descending ? 'descending' : 'ascending') : 'none');
     }
+  }
+
+  /** Scrolls the table (only as far as needed) so that `label`'s row is in view, and puts it in the DOM. */
+  private reveal(label: number): void {
+    const r = this.dataByLabel.get(label);
+    if (!r) return;
+    const i = this.indexOf(r);
+    const h = this.rowHeight || 24;
+    const head = this.table.tHead?.getBoundingClientRect().height ?? 0;
+    const view = this.wrap.clientHeight;
+    const top = this.wrap.scrollTop;
+    // Row i spans head + i*h .. head + (i+1)*h of the scrolled content; the sticky header covers the first `head` px.
+    if (i * h < top) this.wrap.scrollTop = i * h;
+    else if (head + (i + 1) * h > top + view) this.wrap.scrollTop = head + (i + 1) * h - view;
+    if (!this.rowsByLabel.has(label)) this.render();
   }
 
   /** Highlights the row of the nucleus under the pointer (0 or undefined: none), scrolled into view. */
@@ -116,22 +262,25 @@ export class NucleiTable {
     if (label === this.hovered) return;
     if (this.hovered !== undefined) this.rowsByLabel.get(this.hovered)?.classList.remove('hovered');
     this.hovered = label || undefined;
-    const tr = this.hovered === undefined ? undefined : this.rowsByLabel.get(this.hovered);
-    tr?.classList.add('hovered');
-    tr?.scrollIntoView({ block: 'nearest' });
+    if (this.hovered === undefined) return;
+    this.reveal(this.hovered);
+    this.rowsByLabel.get(this.hovered)?.classList.add('hovered');
   }
 
-  select(label: number | undefined): void {
-    if (this.selected !== undefined) {
-      const old = this.rowsByLabel.get(this.selected);
+  /** Marks the selected rows (the last one is scrolled into view). */
+  select(labels: readonly number[]): void {
+    for (const label of this.selected) {
+      const old = this.rowsByLabel.get(label);
       old?.classList.remove('selected');
       old?.setAttribute('aria-selected', 'false');
     }
-    this.selected = label || undefined;
-    const tr = this.selected === undefined ? undefined : this.rowsByLabel.get(this.selected);
-    tr?.classList.add('selected');
-    tr?.setAttribute('aria-selected', 'true');
-    tr?.scrollIntoView({ block: 'nearest' });
+    this.selected = new Set(labels.filter((l) => l > 0));
+    if (labels.length) this.reveal(labels[labels.length - 1]);
+    for (const label of this.selected) {
+      const tr = this.rowsByLabel.get(label);
+      tr?.classList.add('selected');
+      tr?.setAttribute('aria-selected', 'true');
+    }
   }
 }
 
@@ -139,6 +288,7 @@ export class NucleiTable {
 export function describeRow(r: NucleusRow, unit: 'px' | 'um'): string {
   const len = unit === 'um' ? 'µm' : 'px';
   const area = unit === 'um' ? 'µm²' : 'px';
+  if (!Number.isFinite(r.perimeter)) return `Nucleus #${r.label}: area ${r.area.toFixed(1)} ${area} (edited; measuring\u2026)`;
   return (
     `Nucleus #${r.label}: area ${r.area.toFixed(1)} ${area}, perimeter ${r.perimeter.toFixed(1)} ${len}, diameter ${r.equivalentDiameter.toFixed(1)} ${len}, ` +
     `axes ${r.majorAxisLength.toFixed(1)} x ${r.minorAxisLength.toFixed(1)} ${len}, eccentricity ${r.eccentricity.toFixed(3)}, solidity ${r.solidity.toFixed(3)}, ` +

@@ -1,10 +1,14 @@
 // Segmentation viewer: the image with the nuclei overlay (fill and outline), opacity, zoom
 // (wheel and buttons), pan (drag), count and mean area, the hovered nucleus, and the measurement
 // table beside it: a row click selects and centres its nucleus, a click on a nucleus selects its row.
+// Edit mode (edit-tools.ts) corrects the labels by hand; each edit redraws only its box.
+import type { EditChange, EditOp, Point } from '@nuclei/segmentation/label-edit';
 import { unpackLabels, type ImagePayload, type SaveKind, type SegmentationPayload, type ViewerAction } from '../webview/messages';
 import { $, onMessage, post, showError, vscodeApi } from './api';
 import { percentileLevels, stretchLevels } from './contrast';
-import { buildLayers, displayStep } from './layers';
+import { EditSession } from './edit-session';
+import { EditTools, type EditToolsState } from './edit-tools';
+import { buildLayers, displayStep, updateLayers, type Layers } from './layers';
 import { describeRow, NucleiTable, type TableState } from './nuclei-table';
 
 /** Zoom and pan of one image, kept so a tab switch (the page is rebuilt) shows the same view. */
@@ -30,6 +34,7 @@ interface ViewState {
   showTable?: boolean;
   viewport?: Viewport;
   contrast?: Contrast;
+  edit?: EditToolsState;
 }
 
 const stage = $('stage');
@@ -42,8 +47,9 @@ const opacityRange = $('opacity') as HTMLInputElement;
 let payload: Omit<SegmentationPayload, 'labels'> | undefined;
 let labels: Int32Array | undefined;
 let image: HTMLImageElement | undefined;
-let fillLayer: HTMLCanvasElement | undefined;
-let outlineLayer: HTMLCanvasElement | undefined;
+let layers: Layers | undefined;
+/** The page's own editor over `labels` (which it edits in place); absent before segmenting. */
+let session: EditSession | undefined;
 let scale = 1;
 let offsetX = 0;
 let offsetY = 0;
@@ -55,13 +61,15 @@ if (saved) {
   outlineBox.checked = saved.outline;
   opacityRange.value = String(saved.opacity);
 }
-let selected: number | undefined;
+/** The selected nuclei; the last one is shown in the readout and centred. */
+let selection: number[] = [];
 const table = new NucleiTable(
   $('nuclei-table') as HTMLTableElement,
-  (label) => select(label, true),
+  (label, event) => (additive(event) ? toggle(label) : select([label], true)),
   () => remember(),
   saved?.table,
 );
+const additive = (event: MouseEvent | KeyboardEvent) => event.shiftKey || event.ctrlKey || event.metaKey;
 const tableBox = $('show-table') as HTMLInputElement;
 tableBox.checked = saved?.showTable ?? true;
 $('side').classList.toggle('hidden', !tableBox.checked);
@@ -85,6 +93,7 @@ function remember(): void {
     showTable: tableBox.checked,
     viewport,
     contrast: { auto: autoBox.checked, low: Number(lowRange.value), high: Number(highRange.value) },
+    edit: tools?.state,
   } satisfies ViewState);
 }
 
@@ -122,12 +131,12 @@ function applyContrast(): void {
   document.body.dataset.levels = `${low},${high}`;
 }
 
-/** Selects a nucleus (0 / undefined: none): its row, its values, a box drawn round it; `centre` pans to it. */
-function select(label: number | undefined, centre: boolean): void {
-  const row = label ? table.row(label) : undefined;
-  selected = row?.label;
-  table.select(selected);
-  $('selected').textContent = row && payload ? describeRow(row, payload.unit) : 'Click a nucleus or a row to select it.';
+/** Selects nuclei (none: []): their rows, the last one's values, boxes drawn round them; `centre` pans to the last one. */
+function select(labels: number[], centre: boolean): void {
+  selection = [...new Set(labels)].filter((l) => table.row(l));
+  table.select(selection);
+  showSelection();
+  const row = selection.length ? table.row(selection[selection.length - 1]) : undefined;
   if (row && centre) {
     const [, , bw, bh] = row.box;
     // Small nuclei are zoomed to about 80 screen pixels; larger views are kept.
@@ -136,8 +145,21 @@ function select(label: number | undefined, centre: boolean): void {
     offsetY = view.height / 2 - (row.centroidY + 0.5) * scale;
     fitted = true;
   }
-  view.dataset.selected = String(selected ?? 0);
+  view.dataset.selected = selection.join(',') || '0';
+  tools.refresh();
   draw();
+}
+
+/** Shift, Ctrl or Cmd + click: adds a nucleus to the selection, or takes it out. */
+function toggle(label: number | undefined): void {
+  if (!label) return;
+  select(selection.includes(label) ? selection.filter((l) => l !== label) : [...selection, label], false);
+}
+
+function showSelection(): void {
+  const row = selection.length ? table.row(selection[selection.length - 1]) : undefined;
+  const more = selection.length > 1 ? `${selection.length} nuclei selected; last: ` : '';
+  $('selected').textContent = row && payload ? more + describeRow(row, payload.unit) : 'Click a nucleus or a row to select it.';
 }
 
 function resizeCanvas(): void {
@@ -182,15 +204,16 @@ function draw(): void {
   }
   const alpha = Number(opacityRange.value) / 100;
   ctx.globalAlpha = alpha;
-  if (fillBox.checked && fillLayer) ctx.drawImage(fillLayer, 0, 0, payload.width, payload.height);
+  if (fillBox.checked && layers) ctx.drawImage(layers.fill, 0, 0, payload.width, payload.height);
   ctx.globalAlpha = 1; // outlines opaque, as in the saved overlay
-  if (outlineBox.checked && outlineLayer) ctx.drawImage(outlineLayer, 0, 0, payload.width, payload.height);
+  if (outlineBox.checked && layers) ctx.drawImage(layers.outline, 0, 0, payload.width, payload.height);
   ctx.setTransform(1, 0, 0, 1, 0, 0);
-  const row = selected ? table.row(selected) : undefined;
-  if (row) {
+  const dpr = window.devicePixelRatio || 1;
+  for (const label of selection) {
+    const row = table.row(label);
+    if (!row) continue;
     // At screen resolution, dark under light, so it shows on bright and dark images alike.
     const [bx, by, bw, bh] = row.box;
-    const dpr = window.devicePixelRatio || 1;
     const r = [offsetX + bx * scale - 3 * dpr, offsetY + by * scale - 3 * dpr, bw * scale + 6 * dpr, bh * scale + 6 * dpr] as const;
     ctx.lineWidth = 4 * dpr;
     ctx.strokeStyle = '#000';
@@ -199,6 +222,7 @@ function draw(): void {
     ctx.strokeStyle = '#00e5ff';
     ctx.strokeRect(...r);
   }
+  tools.drawOverlay(ctx, scale, offsetX, offsetY, dpr);
   $('zoom-value').textContent = `${Math.round(scale * 100)}%`;
   $('opacity-value').textContent = `${opacityRange.value}%`;
   // Exposed for tests and for debugging: how image pixels map to canvas pixels.
@@ -234,6 +258,77 @@ function pixelUnder(event: MouseEvent): { x: number; y: number; id: number } | u
   return { x, y, id: labels[y * payload.width + x] };
 }
 
+/** The label at a continuous image point (0: background or outside the image). */
+function labelAt([px, py]: Point): number {
+  const x = Math.floor(px);
+  const y = Math.floor(py);
+  if (!payload || !labels || x < 0 || y < 0 || x >= payload.width || y >= payload.height) return 0;
+  return labels[y * payload.width + x];
+}
+
+/** Shows an edit (or its undo / redo): the layers inside its box, provisional rows, the totals, the selection. */
+function applyChange(change: EditChange, selectAfter?: number[]): void {
+  if (!payload || !labels || !session) return;
+  if (layers) updateLayers(layers, payload.width, payload.height, labels, change.box);
+  const { rows, removed } = session.rowsOf(change);
+  table.update(rows, removed, true);
+  showTotals();
+  setDirty(true);
+  const live = session.editor;
+  select(
+    (selectAfter ?? selection).filter((l) => live.areaOf(l) > 0),
+    false,
+  );
+}
+
+function showTotals(): void {
+  if (!session) return;
+  $('count').textContent = String(session.count);
+  $('mean-area').textContent = session.count > 0 ? session.meanArea.toFixed(1) : '0';
+}
+
+function setDirty(dirty: boolean): void {
+  $('dirty').classList.toggle('hidden', !dirty);
+  document.body.dataset.dirty = String(dirty);
+}
+
+const tools = new EditTools(
+  {
+    imagePoint: (event) => {
+      if (!payload || !labels) return undefined;
+      const [cx, cy] = canvasPoint(event);
+      return [(cx - offsetX) / scale, (cy - offsetY) / scale];
+    },
+    labelAt,
+    nextLabel: () => session?.editor.nextLabel() ?? 1,
+    selection: () => selection,
+    select: (l) => select(l, false),
+    edit: (op: EditOp, selectAfter?: number[]) => {
+      const change = session?.apply(op);
+      if (change) applyChange(change, selectAfter);
+      return !!change;
+    },
+    undo: () => {
+      const change = session?.undo();
+      if (change) applyChange(change);
+    },
+    redo: () => {
+      const change = session?.redo();
+      if (change) applyChange(change);
+    },
+    canUndo: () => !!session?.editor.canUndo,
+    canRedo: () => !!session?.editor.canRedo,
+    saveCorrections: () => {
+      if (session) post({ type: 'saveCorrections' });
+    },
+    redraw: () => draw(),
+    changed: () => remember(),
+  },
+  saved?.edit,
+);
+// For tests and debugging: the label image as edited so far.
+(window as unknown as { __nucleiLabels: () => Int32Array | undefined }).__nucleiLabels = () => labels;
+
 function showHover(event: MouseEvent): void {
   const hover = $('hover');
   const at = pixelUnder(event);
@@ -259,6 +354,7 @@ function showImage(p: ImagePayload): void {
   pick.replaceChildren(...Array.from({ length: p.pages }, (_, c) => new Option(`Channel ${c}`, String(c), false, c === p.channel)));
   display({ ...p, count: 0, meanArea: 0, nuclei: [], unit: 'px' }, undefined);
   $('saves').classList.add('hidden');
+  tools.enable(false);
   document.body.dataset.mode = 'image';
 }
 
@@ -272,6 +368,7 @@ function show(p: SegmentationPayload): void {
   $('saves').classList.remove('hidden');
   display(p, lab);
   document.body.dataset.mode = 'segmented';
+  tools.enable(true);
 }
 
 function display(p: Omit<SegmentationPayload, 'labels'>, lab: Int32Array | undefined): void {
@@ -279,14 +376,15 @@ function display(p: Omit<SegmentationPayload, 'labels'>, lab: Int32Array | undef
   const sameImage = payload?.imageSrc === p.imageSrc && image?.complete;
   payload = p;
   labels = lab;
-  if (lab) {
-    const layers = buildLayers(p.width, p.height, lab);
-    fillLayer = layers.fill;
-    outlineLayer = layers.outline;
-    document.body.dataset.displayStep = String(layers.step);
-  } else fillLayer = outlineLayer = undefined;
+  session = lab
+    ? new EditSession(lab, p.width, p.height, { probability: p.probability, nextLabel: p.nextLabel, send: post, unit: p.unit, rows: p.nuclei })
+    : undefined;
+  setDirty(!!lab && !!p.dirty);
+  layers = lab && buildLayers(p.width, p.height, lab);
+  if (layers) document.body.dataset.displayStep = String(layers.step);
   table.show(p.nuclei, p.unit);
-  selected = undefined;
+  selection = [];
+  view.dataset.selected = '0';
   $('selected').textContent = lab ? 'Click a nucleus or a row to select it.' : 'Not segmented yet.';
   $('count').textContent = lab ? String(p.count) : '\u2013';
   $('mean-area').textContent = !lab ? '\u2013' : p.count > 0 ? p.meanArea.toFixed(1) : '0';
@@ -342,21 +440,32 @@ view.addEventListener(
   { passive: false },
 );
 
+const capture = (event: PointerEvent) => {
+  try {
+    view.setPointerCapture?.(event.pointerId);
+  } catch {
+    // A synthetic event (tests, benchmarks) has no pointer to capture.
+  }
+};
 let drag: { x: number; y: number; ox: number; oy: number; moved: boolean } | undefined;
 view.addEventListener('pointerdown', (event) => {
+  // In Edit mode a drawing tool draws; the middle button, Space + drag and the Select tool pan.
+  if (tools.pointerDown(event)) return capture(event);
   const [cx, cy] = canvasPoint(event);
   drag = { x: cx, y: cy, ox: offsetX, oy: offsetY, moved: false };
   stage.classList.add('dragging');
-  view.setPointerCapture?.(event.pointerId);
+  capture(event);
 });
 view.addEventListener('pointermove', (event) => {
-  if (drag) {
+  if (tools.pointerMove(event, scale)) {
+    // The stroke's preview is drawn.
+  } else if (drag) {
     const [cx, cy] = canvasPoint(event);
     if (Math.abs(cx - drag.x) + Math.abs(cy - drag.y) > 3) drag.moved = true;
     offsetX = drag.ox + cx - drag.x;
     offsetY = drag.oy + cy - drag.y;
     draw();
-  }
+  } else if (tools.followsPointer) draw();
   showHover(event);
 });
 const endDrag = () => {
@@ -364,14 +473,27 @@ const endDrag = () => {
   stage.classList.remove('dragging');
 };
 view.addEventListener('pointerup', (event) => {
-  // A click (no drag) selects the nucleus under the pointer, or clears the selection on background.
-  if (drag && !drag.moved) select(pixelUnder(event)?.id, false);
+  if (tools.pointerUp()) return endDrag();
+  // A click (no drag) selects the nucleus under the pointer (Shift / Ctrl: adds or removes it), or clears the selection on background.
+  if (drag && !drag.moved) {
+    const id = pixelUnder(event)?.id;
+    if (additive(event)) toggle(id);
+    else select(id ? [id] : [], false);
+  }
   endDrag();
 });
-view.addEventListener('pointercancel', endDrag);
+view.addEventListener('pointercancel', () => {
+  tools.cancel();
+  endDrag();
+});
 view.addEventListener('pointerleave', () => {
   $('hover').textContent = '\u00a0';
   table.hover(undefined);
+  tools.leave();
+});
+// The middle button pans: no autoscroll.
+view.addEventListener('mousedown', (event) => {
+  if (event.button === 1) event.preventDefault();
 });
 autoBox.addEventListener('change', () => {
   // Auto off: the image as it is (full range), until the sliders say otherwise.
@@ -450,6 +572,18 @@ onMessage((message) => {
       break;
     case 'saved':
       $('saved').textContent = `Saved ${message.files.length} file(s): ${message.files.map((f) => f.split(/[\\/]/).pop()).join(', ')}`;
+      break;
+    case 'editRows': {
+      // The host's measured rows replace the provisional ones (unless the label was edited again since).
+      if (!session) break;
+      const { rows, removed } = session.accept(message.rows, message.removed);
+      table.update(rows, removed, false);
+      if (rows.some((r) => selection.includes(r.label))) showSelection();
+      break;
+    }
+    case 'editState':
+      setDirty(message.dirty);
+      if (message.savedTo) $('saved').textContent = `Saved corrections: ${message.savedTo.split(/[\\/]/).pop()}`;
       break;
     case 'error':
       ($('segment-now') as HTMLButtonElement).disabled = false;

@@ -57,6 +57,13 @@ const STYLE = `
   body.vscode-high-contrast button, body.vscode-high-contrast-light button { border: 1px solid var(--vscode-contrastBorder); }
   body.vscode-high-contrast #nuclei-table tr.selected, body.vscode-high-contrast-light #nuclei-table tr.selected { outline: 1px dashed var(--vscode-contrastActiveBorder, var(--vscode-contrastBorder)); }
   #stage.dragging { cursor: grabbing; }
+  body[data-mode="edit"]:not([data-tool="select"]) #stage:not(.dragging) { cursor: crosshair; }
+  #edit-bar button.tool[aria-pressed="true"] { outline: 1px solid var(--vscode-focusBorder, #0090f1); }
+  #brush-size { min-width: 6.5em; text-align: center; font-variant-numeric: tabular-nums; }
+  .dirty { color: var(--vscode-editorWarning-foreground, #b58900); }
+  #nuclei-table tr.provisional td { font-style: italic; opacity: 0.75; }
+  #nuclei-table td { white-space: nowrap; }
+  #nuclei-table td:first-child { min-width: 5ch; }
   #stage canvas { position: absolute; left: 0; top: 0; image-rendering: pixelated; }
   #hover { min-width: 16em; }
   #status { padding: 6px 10px; }
@@ -98,7 +105,30 @@ const BODIES: Record<ViewKind, string> = {
     <span class="stat">Nuclei: <b id="count">&ndash;</b></span>
     <span class="stat">Mean area: <b id="mean-area">&ndash;</b> px</span>
     <label><input type="checkbox" id="show-table" checked> Table</label>
+    <span class="group hidden" id="edit-group"><button id="edit-toggle" class="secondary" aria-pressed="false" aria-controls="edit-bar"
+      title="Correct the nuclei by hand: delete, merge, split, draw, paint, erase (E)">Edit</button>
+      <span id="dirty" class="dirty hidden" title="Save corrections (Ctrl+S) writes them">&#9679; unsaved corrections</span></span>
     <span id="file-name"></span>
+  </header>
+  <header id="edit-bar" class="hidden" role="toolbar" aria-label="Edit tools">
+    <span class="group">
+      <button class="tool" id="tool-select" title="Select (V): click a nucleus; Shift or Ctrl + click adds one; drag pans">Select</button>
+      <button class="tool secondary" id="tool-split" title="Split (S): drag a line across a nucleus; or Alt + click two or more seeds in it, then Enter">Split</button>
+      <button class="tool secondary" id="tool-draw" title="Draw (D): outline a new nucleus freehand; it is filled on release">Draw</button>
+      <button class="tool secondary" id="tool-brush" title="Brush (B): paint the selected nucleus, or a new one when none is selected">Brush</button>
+      <button class="tool secondary" id="tool-erase" title="Eraser (X): paint background">Eraser</button></span>
+    <span class="group">
+      <button id="edit-delete" class="secondary" title="Delete the selected nuclei (Delete or Backspace)">Delete</button>
+      <button id="edit-merge" class="secondary" title="Merge the selected nuclei into one (M)">Merge</button></span>
+    <span class="group"><button id="brush-smaller" class="secondary" title="Smaller brush ([)">&minus;</button>
+      <span id="brush-size">Brush 6 px</span>
+      <button id="brush-larger" class="secondary" title="Larger brush (])">+</button>
+      <label title="Brush and Draw leave other nuclei as they are"><input type="checkbox" id="only-background" checked> Paint only on background</label></span>
+    <span class="group"><button id="edit-undo" class="secondary" title="Undo (Ctrl+Z)">Undo</button>
+      <button id="edit-redo" class="secondary" title="Redo (Ctrl+Shift+Z or Ctrl+Y)">Redo</button>
+      <button id="save-corrections" title="Save the corrected label image as training data (Ctrl+S)">Save corrections</button></span>
+    <span id="edit-hint" aria-live="polite"></span>
+    <span class="note">Pan: middle button or Space + drag; zoom: wheel</span>
   </header>
   <header id="saves">
     <span class="group">Save:
