@@ -30,7 +30,8 @@ for (const name of chosen) {
     platform: 'node',
     target: 'node20',
     format: 'cjs',
-    external: ['@tensorflow/*', 'sharp', 'onnxruntime-node'],
+    // Native or not bundleable (playwright-core reads its own package files at run time): loaded from node_modules.
+    external: ['@tensorflow/*', 'sharp', 'onnxruntime-node', 'playwright-core'],
     tsconfig: path.join(__dirname, '../../tsconfig.base.json'),
     logLevel: 'warning',
   });
