@@ -567,10 +567,26 @@ describe('split', () => {
       '1 1 1 1 1 1 1 1 1 2 2 2',
       '1 1 1 1 1 1 1 1 2 2 2 2',
       '1 1 1 1 1 1 1 2 2 2 2 2',
-      '1 1 1 1 1 1 1 2 2 2 2 2',
+      '1 1 1 1 1 1 2 2 2 2 2 2',
       '1 1 1 1 1 1 2 2 2 2 2 2',
     ]);
     for (const l of [1, 2]) expect(fourConnected(ed, l)).toBe(true);
+  });
+
+  it('two seeds at the ends of a plain nucleus cut it half-way between them, with or without a flat probability', () => {
+    // 10x6: the depth-first flood gave the first seed 54 pixels and the second 6.
+    for (const probability of [undefined, new Uint8Array(10 * 6).fill(250)]) {
+      const ed = new LabelEditor(new Int32Array(10 * 6).fill(1), 10, 6, { probability });
+      ed.apply({
+        kind: 'split',
+        label: 1,
+        seeds: [
+          [0.5, 2.5],
+          [9.5, 2.5],
+        ],
+      });
+      expect([ed.areaOf(1), ed.areaOf(2)]).toEqual([30, 30]);
+    }
   });
 
   it('with a probability map, a line split gives each cut pixel to its side of the valley', () => {

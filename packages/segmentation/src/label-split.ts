@@ -1,5 +1,5 @@
 // Splitting one nucleus of a label image into pieces, by a cut line or by seed points, with a seeded
-// watershed on the mask probability (or the distance to the background). Works on the nucleus' box
+// watershed on the mask probability (flat without one: the seeds' geodesic Voronoi cells). Works on the nucleus' box
 // plus a 1 px ring only. Browser-safe: imports only import-free files of this package.
 import { labelComponents } from './connected-components';
 import { distanceTransform } from './distance-transform';
@@ -63,13 +63,19 @@ export function splitPieces(src: SplitSource, label: number, box: Box, line?: Po
 }
 
 /**
- * Flood elevations over the grid: 255 - probability when there is a map, else minus the depth
- * (distance to the background / other labels); the depth also orders pixels of equal probability.
+ * Flood elevations over the grid: 255 - probability when there is a map (flat without), then a
+ * tie rule. Line splits (whole pieces, only the cut pixels to share): minus the depth (distance to
+ * the background). Seed splits: flat, so pixels of equal elevation go to the seed that reaches them
+ * first (the queue is first in, first out) and a nucleus split by two clicks is cut half-way
+ * between them; by depth, the first seed's flood would pour through the nucleus' deep middle and
+ * leave the other a sliver (the probability is near 1 all over a nucleus, so it ties there too).
  */
-function elevations(src: SplitSource, inside: Uint8Array, w: number, h: number, ox: number, oy: number): [Float32Array, Float32Array] {
-  const depth = distanceTransform(inside, w, h);
+function elevations(src: SplitSource, inside: Uint8Array, w: number, h: number, ox: number, oy: number, tie: 'depth' | 'flat'): [Float32Array, Float32Array] {
   const secondary = new Float32Array(w * h);
-  for (let i = 0; i < w * h; i++) secondary[i] = -depth[i];
+  if (tie === 'depth') {
+    const depth = distanceTransform(inside, w, h);
+    for (let i = 0; i < w * h; i++) secondary[i] = -depth[i];
+  }
   if (!src.probability) return [secondary, secondary];
   const primary = new Float32Array(w * h);
   for (let y = 1; y < h - 1; y++) {
@@ -109,7 +115,7 @@ function fromLine(src: SplitSource, inside: Uint8Array, w: number, h: number, ox
   for (let c = 1, next = 2; c <= parts.count; c++) rank[c] = c === keep ? 1 : next++;
   const markers = new Int32Array(n);
   for (let i = 0; i < n; i++) markers[i] = rank[parts.labels[i]];
-  const [primary, secondary] = elevations(src, inside, w, h, ox, oy);
+  const [primary, secondary] = elevations(src, inside, w, h, ox, oy, 'depth');
   return { pieces: seededWatershed(inside, w, h, markers, primary, secondary), count: parts.count };
 }
 
@@ -125,6 +131,6 @@ function fromSeeds(src: SplitSource, inside: Uint8Array, w: number, h: number, o
     if (inside[i] && !markers[i]) markers[i] = ++count;
   }
   if (count < 2) return undefined;
-  const [primary, secondary] = elevations(src, inside, w, h, ox, oy);
+  const [primary, secondary] = elevations(src, inside, w, h, ox, oy, 'flat');
   return { pieces: seededWatershed(inside, w, h, markers, primary, secondary), count };
 }
