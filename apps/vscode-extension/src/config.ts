@@ -49,7 +49,7 @@ export function readConfig(): NucleiConfig {
     trainingRecipe: c.get<'nuclei' | 'seed'>('trainingRecipe') ?? 'nuclei',
     pixelSize: positive(c.get<number | null>('pixelSize')),
     correctionsFolder: (c.get<string>('correctionsFolder') ?? '').trim(),
-    fineTuneMixShare: Math.min(0.9, Math.max(0, c.get<number>('fineTuneMixShare') ?? 0)),
+    fineTuneMixShare: Math.min(0.9, Math.max(0, c.get<number>('fineTuneMixShare') ?? 0.5)),
   };
 }
 

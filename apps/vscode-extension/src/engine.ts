@@ -209,6 +209,9 @@ export function sharpVersions(): Record<string, string | undefined> {
 }
 
 /** The recipes' epochs, as the training dialog states them ("30 for nuclei, 20 for seed"): defined once in @nuclei/training. */
+/** The measured fine-tuning defaults (one definition in @nuclei/training). */
+export { FINE_TUNE };
+
 export function recipeEpochs(): string {
   return Object.entries(RECIPES)
     .map(([name, r]) => `${r.epochs} for ${name}`)

@@ -10,6 +10,7 @@ import { runFolder, segmentImageCommand } from '../src/commands/segmentImage';
 import { runStamp, trainModelCommand } from '../src/commands/trainModel';
 import { fineTuneOnCorrectionsCommand } from '../src/commands/fineTuneOnCorrections';
 import { recordSavedCorrection } from '../src/corrections/status';
+import { FINE_TUNE } from '../../../packages/training/src/recipes';
 import { compareModelsCommand, evaluateModelCommand } from '../src/commands/evaluateModel';
 import { selectModelCommand } from '../src/commands/selectModel';
 import { IMAGE_VIEW_TYPE } from '../src/image-editor';
@@ -67,6 +68,7 @@ jest.mock('../src/engine', () => ({
   pixelSizeOf: jest.fn(() => undefined),
   imagePages: jest.fn(async () => 1),
   recipeEpochs: jest.fn(() => '30 for nuclei, 20 for seed'),
+  FINE_TUNE: jest.requireActual('../../../packages/training/src/recipes').FINE_TUNE,
   trainModel: jest.fn(),
   evaluate: jest.fn(),
   writeTextAtomic: jest.fn(async (file: string, text: string) => fs.writeFileSync(file, text)),
@@ -679,9 +681,9 @@ describe('Train nuclei model', () => {
     });
     engine.trainModel.mockImplementationOnce(trainResult('completed'));
     await trainModelCommand(context, log);
-    // Fine-tuning suggests a run name and 10 epochs.
-    expect(mock.window.showInputBox.mock.calls.map((c) => (c[0] as { value: string }).value)).toEqual(['fine-tuned', '10']);
-    expect(engine.trainModel).toHaveBeenCalledWith(expect.objectContaining({ fromModelDir: path.join(EXT, 'dist/models/default'), epochs: 10 }));
+    // Fine-tuning suggests a run name and its measured epochs.
+    expect(mock.window.showInputBox.mock.calls.map((c) => (c[0] as { value: string }).value)).toEqual(['fine-tuned', String(FINE_TUNE.epochs)]);
+    expect(engine.trainModel).toHaveBeenCalledWith(expect.objectContaining({ fromModelDir: path.join(EXT, 'dist/models/default'), epochs: FINE_TUNE.epochs }));
     // Dismissing the pick starts nothing.
     mock.window.showOpenDialog.mockResolvedValueOnce([vscode.Uri.file(data)]);
     mock.window.showQuickPick.mockResolvedValueOnce(undefined);

@@ -24,12 +24,16 @@ export type RecipeName = keyof typeof RECIPES;
  * handful of images one held-out image says little and costs a fifth of the data).
  */
 export const FINE_TUNE = {
-  epochs: 12,
-  cropsPerImage: 32,
-  learningRate: 5e-4,
+  epochs: 10,
+  cropsPerImage: 16,
+  learningRate: 2e-4,
   validationSplit: 0,
-  /** Share of the training images drawn from the base model's own training data (when it is found). */
-  mixShare: 0,
+  /**
+   * Share of the training images drawn from the base model's own training data (when it is found):
+   * on 5 corrected stained images it kept fluorescence at -0.01 DSB where fine-tuning on the
+   * corrections alone, as hard, cost -0.08.
+   */
+  mixShare: 0.5,
 } as const;
 export const DEFAULT_RECIPE: RecipeName = 'nuclei';
 

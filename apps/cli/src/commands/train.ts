@@ -65,10 +65,10 @@ Options:
   --patience N         early stopping after N epochs without val_loss improvement (default off)
   --reduce-lr N        halve the learning rate after N epochs without improvement (default off)
   --from MODEL         fine-tune: start from a trained model's weights (e.g. models/default) instead of
-                       random ones, keeping its network and input normalisation; the learning rate
-                       defaults to a tenth of the model's. A few epochs on a few annotated images
-                       adapt it to your microscope (the network flags --preset, --size, --input,
-                       --loss do not apply)
+                       random ones, keeping its network, input normalisation and segmentation settings;
+                       the fine-tuning defaults (measured on corrected images) are --epochs ${FINE_TUNE.epochs}
+                       --crops ${FINE_TUNE.cropsPerImage} --lr ${FINE_TUNE.learningRate} --val ${FINE_TUNE.validationSplit} --mix-share ${FINE_TUNE.mixShare} (the network flags
+                       --preset, --size, --input, --loss do not apply)
   --mix-share S        with --from: S (0..0.9) of the training images are drawn from the base model's own
                        training data (found by its recorded name: $NUCLEI_DSB_DIR, ../shared/data/<name>;
                        or --mix-data DIR), never its held-out images, so fine-tuning does not forget

@@ -54,7 +54,7 @@ async function pickStart(context: vscode.ExtensionContext, config: ReturnType<ty
   if (items.length === 1) return undefined;
   const picked = await vscode.window.showQuickPick(items, {
     title: 'Nuclei: start training from',
-    placeHolder: "Fine-tuning keeps the model's network and normalisation, at a tenth of its learning rate",
+    placeHolder: "Fine-tuning keeps the model's network, normalisation and segmentation settings",
   });
   if (!picked) return null;
   return picked.dir;
@@ -96,15 +96,16 @@ async function pickRunFolder(dataset: string, fineTuning: boolean, inUse: string
   return dir;
 }
 
-/** Epochs for the run: empty = the recipe's; fine-tuning suggests 10. Undefined when dismissed, null for the recipe's. */
+/** Epochs for the run: empty = the recipe's; fine-tuning suggests its measured default. Undefined when dismissed, null for the recipe's. */
 async function pickEpochs(config: ReturnType<typeof readConfig>, fineTuning: boolean): Promise<number | null | undefined> {
-  const suggested = config.epochs ?? (fineTuning ? 10 : undefined);
+  const engine = await import('../engine');
+  const suggested = config.epochs ?? (fineTuning ? engine.FINE_TUNE.epochs : undefined);
   const v = await vscode.window.showInputBox({
     title: 'Nuclei: epochs',
     value: suggested === undefined ? '' : String(suggested),
-    placeHolder: `empty: the recipe's (${(await import('../engine')).recipeEpochs()})`,
+    placeHolder: `empty: the recipe's (${engine.recipeEpochs()})`,
     prompt: fineTuning
-      ? 'Fine-tuning on a few images: about 10 epochs is often enough'
+      ? `Fine-tuning on a few images: ${engine.FINE_TUNE.epochs} epochs of ${engine.FINE_TUNE.cropsPerImage} crops per image`
       : 'One epoch passes over every training image (4 random crops each for the nuclei recipe)',
     validateInput: (t) =>
       t.trim() === '' || (/^\d+$/.test(t.trim()) && Number(t) >= 1 && Number(t) <= 10000) ? undefined : 'A whole number of epochs, 1 or more (or empty)',
