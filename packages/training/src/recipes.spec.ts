@@ -29,5 +29,7 @@ describe('prepareRecipe mix', () => {
     const none = await prepareRecipe(own, { ...req, mix: { dir: base, share: 0 } });
     expect(none.mixedIds).toEqual([]);
     await expect(prepareRecipe(own, { ...req, mix: { dir: base, share: 0.95 } })).rejects.toThrow(/from 0 to 0.9/);
+    // Nothing left to mix in (every image is the dataset's own or excluded): none, no error.
+    expect((await prepareRecipe(own, { ...req, mix: { dir: own, share: 0.5 } })).mixedIds).toEqual([]);
   });
 });

@@ -143,6 +143,7 @@ async function loadMix(mix: NonNullable<RecipeRequest['mix']>, own: number, skip
     listSampleIds(mix.dir).filter((id) => !skip.has(id)),
     mix.seed ?? 42,
   ).slice(0, want);
-  if (ids.length === 0) throw new Error(`${mix.dir}: no samples to mix in`);
+  // Nothing left to mix in (the dataset is the base model's own data): the caller says so.
+  if (ids.length === 0) return [];
   return (await loadFullSizeDataset(mix.dir, { ids, skipInvalid: true, onProgress })).samples;
 }

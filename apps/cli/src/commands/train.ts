@@ -256,8 +256,6 @@ async function trainHoldingLock(values: Record<string, string | boolean | undefi
     throw new CliError(`--workers ${workers} is more than this machine's ${cores} cores (replicas beyond the cores only slow each other down)`);
 
   const mix = stored ? stored.mix : mixOption(values, start);
-  if (mix)
-    console.log(`mixing in ${Math.round(mix.share * 100)} % of the training images from ${mix.dir} (the base model's training data), so it does not forget`);
   const loadBar = createProgressBar('load');
   const prepared = await prepareRecipe(data, {
     recipe: start?.recipe ?? recipeName,
@@ -300,6 +298,12 @@ async function trainHoldingLock(values: Record<string, string | boolean | undefi
   if (skipped.length) console.warn(`skipped ${skipped.length} samples`);
   for (const s of skipped) console.warn(`  skipped ${s.id}: ${s.reason}`);
   // A fine-tuned model segments as its base did, and names its base and the images it learned from.
+  if (mix)
+    console.log(
+      prepared.mixedIds.length
+        ? `mixed in ${prepared.mixedIds.length} images of ${mix.dir} (the base model's training data, ${Math.round(mix.share * 100)} % of the training images), so it does not forget`
+        : `nothing to mix in from ${mix.dir}: every image there is in this dataset or held out from the base model`,
+    );
   const mixed = new Set(prepared.mixedIds);
   const fineTuned = start
     ? fineTunedMetadata(
