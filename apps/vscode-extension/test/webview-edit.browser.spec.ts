@@ -4,25 +4,14 @@
 // every tool, undo and redo, the ops posted to the (stub) host, and the host's measured rows
 // replacing the provisional ones. Skips when chromium is absent.
 import * as fs from 'fs';
-import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
-import type { AddressInfo } from 'net';
-import { renderWebviewHtml } from '../src/webview/html';
 import type { NucleusRow, SegmentationPayload } from '../src/webview/messages';
 import { nucleusRows } from '../src/webview/nucleus-rows';
 import { LabelEditor, type EditOp, type Point } from '../../../packages/segmentation/src/label-edit';
 import { measureNuclei } from '../../../packages/segmentation/src/measurements';
+import { CHROMIUM, describeBrowser, launchChromium, openStubbedPage, servePages, type PageServer } from './browser-page';
 import { encodePng } from './fixtures';
-
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const { buildWebviews } = require('../build.js') as { buildWebviews(outDir: string): string };
-
-const CHROMIUM = (process.env.NUCLEI_CHROMIUM !== undefined ? [process.env.NUCLEI_CHROMIUM] : ['/usr/lib/chromium/chromium', '/usr/bin/chromium']).find(
-  (p): p is string => !!p && fs.existsSync(p),
-);
-const describeBrowser = CHROMIUM ? describe : describe.skip;
-if (!CHROMIUM) process.stderr.write('SKIPPED webview edit browser test: chromium not found (apt-get install -y chromium, or set NUCLEI_CHROMIUM)\n');
 
 const W = 48;
 const H = 36;
@@ -49,7 +38,7 @@ function stroke(lab: Int32Array, to: number, pts: Point[], r: number, onlyBackgr
   }
 }
 
-describeBrowser(`segmentation page Edit mode in chromium${CHROMIUM ? '' : ' (SKIPPED: chromium not found)'}`, () => {
+describeBrowser('webview edit browser test')(`segmentation page Edit mode in chromium${CHROMIUM ? '' : ' (SKIPPED: chromium not found)'}`, () => {
   jest.setTimeout(30_000);
   // 1: alone (deleted); 2 and 3 touching (merged); 4: wide (split by a line).
   const initial = new Int32Array(W * H);
@@ -68,7 +57,7 @@ describeBrowser(`segmentation page Edit mode in chromium${CHROMIUM ? '' : ' (SKI
   const history: Int32Array[] = [];
 
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nuclei-webview-edit-'));
-  let server: http.Server;
+  let server: PageServer | undefined;
   let origin = '';
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   let browser: any;
@@ -77,41 +66,10 @@ describeBrowser(`segmentation page Edit mode in chromium${CHROMIUM ? '' : ' (SKI
   const errors: string[] = [];
 
   beforeAll(async () => {
-    const webviewDir = buildWebviews(path.join(tmp, 'webview'));
-    const png = await encodePng({ width: W, height: H, rgb });
-    server = http.createServer((req, res) => {
-      const url = req.url ?? '/';
-      if (url === '/') {
-        res.setHeader('content-type', 'text/html');
-        res.end(renderWebviewHtml({ view: 'segment', title: 'test', cspSource: origin, scriptUri: `${origin}/webview/segment.js` }));
-      } else if (url === '/image.png') {
-        res.setHeader('content-type', 'image/png');
-        res.end(png);
-      } else if (url === '/webview/segment.js') {
-        res.setHeader('content-type', 'text/javascript');
-        res.end(fs.readFileSync(path.join(webviewDir, 'segment.js')));
-      } else {
-        res.statusCode = url === '/favicon.ico' ? 204 : 404;
-        res.end();
-      }
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update'],
-    });
-    page = await browser.newPage({ viewport: { width: 1100, height: 700 }, deviceScaleFactor: 1 });
-    page.on('console', (m: { type(): string; text(): string }) => m.type() === 'error' && errors.push(m.text()));
-    page.on('pageerror', (e: Error) => errors.push(e.message));
-    await page.addInitScript(() => {
-      const w = window as unknown as { __posted: unknown[]; acquireVsCodeApi: () => unknown };
-      w.__posted = [];
-      w.acquireVsCodeApi = () => ({ postMessage: (m: unknown) => w.__posted.push(m), getState: () => undefined, setState: () => undefined });
-    });
-    await page.goto(`${origin}/`);
+    server = await servePages(tmp, await encodePng({ width: W, height: H, rgb }));
+    origin = server.origin;
+    browser = await launchChromium();
+    page = await openStubbedPage(browser, `${origin}/`, { viewport: { width: 1100, height: 700 }, errors });
     await page.waitForFunction(() => (window as unknown as { __posted: Array<{ type: string }> }).__posted.some((m) => m.type === 'ready'));
     const rows = measure(initial);
     const payload: Omit<SegmentationPayload, 'labels'> = {

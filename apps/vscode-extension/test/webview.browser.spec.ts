@@ -2,38 +2,24 @@
 // page from renderWebviewHtml with its real script bundle, a stub acquireVsCodeApi and a
 // synthetic image + label image. Skips when chromium is absent.
 import * as fs from 'fs';
-import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
-import type { AddressInfo } from 'net';
-import { renderWebviewHtml } from '../src/webview/html';
 import { packLabels, type NucleusRow, type SegmentationPayload } from '../src/webview/messages';
 import { nucleusRows } from '../src/webview/nucleus-rows';
 import { measureNuclei } from '../../../packages/segmentation/src/measurements';
+import { CHROMIUM, describeBrowser, launchChromium, openStubbedPage, servePages, type PageServer } from './browser-page';
 import { encodePng, makeSyntheticCase } from './fixtures';
-
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const { buildWebviews } = require('../build.js') as { buildWebviews(outDir: string): string };
-
-// NUCLEI_CHROMIUM, when set, is the only browser tried (empty: behave as if there were none).
-const CHROMIUM = (process.env.NUCLEI_CHROMIUM !== undefined ? [process.env.NUCLEI_CHROMIUM] : ['/usr/lib/chromium/chromium', '/usr/bin/chromium']).find(
-  (p): p is string => !!p && fs.existsSync(p),
-);
-const describeBrowser = CHROMIUM ? describe : describe.skip;
-if (!CHROMIUM) {
-  process.stderr.write('SKIPPED webview browser test: chromium not found (apt-get install -y chromium, or set NUCLEI_CHROMIUM)\n');
-}
 
 type Rgba = [number, number, number, number];
 
-describeBrowser(`segmentation webview page in chromium${CHROMIUM ? '' : ' (SKIPPED: chromium not found)'}`, () => {
+describeBrowser('webview browser test')(`segmentation webview page in chromium${CHROMIUM ? '' : ' (SKIPPED: chromium not found)'}`, () => {
   jest.setTimeout(30_000);
   const c = makeSyntheticCase();
   // As the host builds them (buildPayload), in pixels.
   const rows: NucleusRow[] = nucleusRows(measureNuclei(c.labels, c.width, c.height, c.areas.length, { width: c.width, height: c.height, data: c.rgb }));
 
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nuclei-webview-'));
-  let server: http.Server;
+  let server: PageServer | undefined;
   let origin = '';
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   let browser: any;
@@ -42,55 +28,10 @@ describeBrowser(`segmentation webview page in chromium${CHROMIUM ? '' : ' (SKIPP
   const consoleErrors: string[] = [];
 
   beforeAll(async () => {
-    const webviewDir = buildWebviews(path.join(tmp, 'webview'));
-    const png = await encodePng(c);
-    server = http.createServer((req, res) => {
-      const url = req.url ?? '/';
-      const view = /^\/(\?view=(\w+))?$/.exec(url);
-      if (view) {
-        const kind = (view[2] ?? 'segment') as 'segment' | 'train' | 'evaluate';
-        res.setHeader('content-type', 'text/html');
-        res.end(renderWebviewHtml({ view: kind, title: 'test', cspSource: origin, scriptUri: `${origin}/webview/${kind}.js` }));
-      } else if (url === '/image.png') {
-        res.setHeader('content-type', 'image/png');
-        res.end(png);
-      } else if (url.startsWith('/webview/') && fs.existsSync(path.join(webviewDir, path.basename(url)))) {
-        res.setHeader('content-type', 'text/javascript');
-        res.end(fs.readFileSync(path.join(webviewDir, path.basename(url))));
-      } else if (url === '/favicon.ico') {
-        res.statusCode = 204;
-        res.end();
-      } else {
-        res.statusCode = 404;
-        res.end();
-      }
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update'],
-    });
-    page = await browser.newPage({ viewport: { width: 900, height: 560 }, deviceScaleFactor: 1 });
-    page.on('console', (m: { type(): string; text(): string }) => {
-      if (m.type() === 'error') consoleErrors.push(m.text());
-    });
-    page.on('pageerror', (e: Error) => consoleErrors.push(e.message));
-    await page.addInitScript(() => {
-      const w = window as unknown as { __posted: unknown[]; __state: unknown; acquireVsCodeApi: () => unknown };
-      w.__posted = [];
-      w.__state = undefined;
-      w.acquireVsCodeApi = () => ({
-        postMessage: (m: unknown) => w.__posted.push(m),
-        getState: () => w.__state,
-        setState: (s: unknown) => {
-          w.__state = s;
-        },
-      });
-    });
-    await page.goto(`${origin}/`);
+    server = await servePages(tmp, await encodePng(c));
+    origin = server.origin;
+    browser = await launchChromium();
+    page = await openStubbedPage(browser, `${origin}/`, { viewport: { width: 900, height: 560 }, errors: consoleErrors });
     await page.waitForFunction(() => (window as unknown as { __posted: Array<{ type: string }> }).__posted.some((m) => m.type === 'ready'));
     const payload: SegmentationPayload = {
       fileName: 'synthetic.png',
@@ -121,14 +62,7 @@ describeBrowser(`segmentation webview page in chromium${CHROMIUM ? '' : ' (SKIPP
   /** A new page of `view` with a stub VS Code API (its posts in `__posted`, `state` as the saved state). */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   async function openPage(view = 'segment', state?: unknown, size = { width: 900, height: 560 }): Promise<any> {
-    const p = await browser.newPage({ viewport: size, deviceScaleFactor: 1 });
-    await p.addInitScript((st: unknown) => {
-      const w = window as unknown as { __posted: unknown[]; acquireVsCodeApi: () => unknown };
-      w.__posted = [];
-      w.acquireVsCodeApi = () => ({ postMessage: (m: unknown) => w.__posted.push(m), getState: () => st, setState: () => undefined });
-    }, state);
-    await p.goto(view === 'segment' ? `${origin}/` : `${origin}/?view=${view}`);
-    return p;
+    return openStubbedPage(browser, view === 'segment' ? `${origin}/` : `${origin}/?view=${view}`, { viewport: size, state });
   }
 
   /** Sends the synthetic case's segmentation to a page (labels as a typed array, as the host does). */
