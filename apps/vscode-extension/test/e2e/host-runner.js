@@ -47,8 +47,31 @@ const emitter = () => {
   };
 };
 
+class EventEmitter {
+  constructor() {
+    this.listeners = new Set();
+    this.event = (l) => {
+      this.listeners.add(l);
+      return { dispose: () => this.listeners.delete(l) };
+    };
+  }
+  fire(e) {
+    for (const l of [...this.listeners]) l(e);
+  }
+  dispose() {
+    this.listeners.clear();
+  }
+}
+
+/** A Memento kept in memory (workspaceState, globalState). */
+const memento = () => {
+  const values = new Map();
+  return { get: (k, d) => (values.has(k) ? values.get(k) : d), update: async (k, v) => void values.set(k, v), keys: () => [...values.keys()] };
+};
+
 const vscode = {
   Uri,
+  EventEmitter,
   ProgressLocation: { Notification: 15 },
   ViewColumn: { Active: -1, Beside: -2 },
   ConfigurationTarget: { Global: 1, Workspace: 2 },
@@ -141,7 +164,10 @@ require.cache.vscode = { id: 'vscode', filename: 'vscode', loaded: true, exports
     extensionPath: extensionDir,
     extensionUri: Uri.file(extensionDir),
     subscriptions: [],
-    globalState: { get: () => undefined, update: async () => undefined },
+    globalState: memento(),
+    workspaceState: memento(),
+    // Corrections' backups and fine-tuning's staged data go here.
+    globalStorageUri: Uri.file(path.join(process.cwd(), '.nuclei-global-storage')),
     extension: { packageJSON: require(path.join(extensionDir, 'package.json')) },
   };
   ext.activate(context);

@@ -40,6 +40,7 @@ run(`packaged extension in a Node host${E2E ? '' : ' (SKIPPED: set NUCLEI_E2E=1)
     expect(result.commands.filter((c: string) => !c.startsWith('nuclei.viewer.')).sort()).toEqual([
       'nuclei.compareModels',
       'nuclei.evaluateModel',
+      'nuclei.fineTuneOnCorrections',
       'nuclei.segmentFolder',
       'nuclei.segmentImage',
       'nuclei.selectModel',

@@ -1,12 +1,16 @@
 // Opt-in (NUCLEI_E2E=1, `npm run e2e -w nuclei-vscode`): the packaged .vsix installed into a real
 // VS Code (code-server 4.100.3, installed into ~/.cache/nuclei-e2e by the setup), a folder with a
 // synthetic image opened, "Segment nuclei in image" run from the command palette, and the
-// webview checked for the overlay and the count. Driven with Debian chromium + playwright-core.
+// webview checked for the overlay and the count; then the correction loop (Edit mode, Save
+// corrections, Fine-tune on my corrections, Use it). Driven with Debian chromium + playwright-core.
 import { spawn, execFileSync, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import sharp from 'sharp';
+import type { Point } from '@nuclei/segmentation/label-edit';
+import { planCorrections, readLabelImage, samePartition } from './corrections-plan';
 import { APP, E2E, makeWorkspace, packagedVsix } from './support';
 
 // NUCLEI_CHROMIUM, when set, is the only browser tried (empty: behave as if there were none).
@@ -112,14 +116,14 @@ async function segmentationFrame(page: any, fileName: string, stale: unknown[] =
   throw new Error(`the segmentation page of ${fileName} did not draw within ${ms} ms (frames: ${seen})`);
 }
 
-/** The first webview frame showing page `view` for which `ready(frame)` holds, waited for. */
+/** The first webview frame showing page `view` for which `ready(frame)` holds, waited for; frames in `stale` are never taken. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-async function pageFrame(page: any, view: string, ready: (f: any) => Promise<boolean>, ms = 180_000): Promise<any> {
+async function pageFrame(page: any, view: string, ready: (f: any) => Promise<boolean>, ms = 180_000, stale: unknown[] = []): Promise<any> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
     for (const f of page.frames()) {
       try {
-        if (!f.isDetached() && (await f.$(`body[data-view="${view}"]`)) && (await ready(f))) return f;
+        if (!f.isDetached() && !stale.includes(f) && (await f.$(`body[data-view="${view}"]`)) && (await ready(f))) return f;
       } catch {
         /* frame detached meanwhile */
       }
@@ -214,33 +218,50 @@ function nucleiLog(userData: string): string {
   return out.join('\n').slice(-3000) || '(no Nuclei output channel log)';
 }
 
+/** The bundled model's folder in the installed extension. */
+function bundledModelDir(extensionsDir: string): string {
+  const ext = fs.readdirSync(extensionsDir).find((d) => fs.existsSync(path.join(extensionsDir, d, 'dist/models/default/nuclei-model.json')));
+  if (!ext) throw new Error(`no installed extension with dist/models/default in ${extensionsDir}`);
+  return path.join(extensionsDir, ext, 'dist/models/default');
+}
+
 run(`VS Code (code-server) end to end${E2E ? '' : ' (SKIPPED: set NUCLEI_E2E=1)'}`, () => {
   jest.setTimeout(600_000);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nuclei-e2e-'));
   const home = path.join(tmp, 'home');
   const userData = path.join(tmp, 'user-data');
   const extensions = path.join(tmp, 'extensions');
+  const outDir = path.join(APP, 'test-output');
   let server: ChildProcess | undefined;
   const serverLog: string[] = [];
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   let browser: any;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  let page: any;
+  let ws: Awaited<ReturnType<typeof makeWorkspace>>;
+  let hasModel = false;
+  let installedMs = 0;
 
-  afterAll(async () => {
-    await browser?.close().catch(() => undefined);
-    if (server?.pid) {
-      try {
-        process.kill(server.pid);
-      } catch {
-        /* gone */
-      }
+  /** Runs a test's steps; on a failure adds a screenshot, what the quick input shows, and the server's and extension's logs. */
+  async function diagnosed(shotName: string, steps: () => Promise<void>): Promise<void> {
+    try {
+      await steps();
+    } catch (e) {
+      fs.mkdirSync(outDir, { recursive: true });
+      const shot = path.join(outDir, shotName);
+      await page?.screenshot({ path: shot }).catch(() => undefined);
+      const quick = page ? await quickInputState(page).catch(() => 'quick input: page gone') : 'no page';
+      (e as Error).message +=
+        `\n\nscreenshot: ${shot}\n${quick}\n\nNuclei log:\n${nucleiLog(userData)}\n\ncode-server log (end):\n${serverLog.join('').slice(-2000)}`;
+      throw e;
     }
-    if (process.env.NUCLEI_E2E_KEEP !== '1') fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  }
 
-  it('runs "Segment nuclei in image" from the palette and shows the overlay and the count', async () => {
+  beforeAll(async () => {
     const codeServer = ensureCodeServer();
-    const { vsix, hasModel } = packagedVsix();
-    const ws = await makeWorkspace(tmp, !hasModel);
+    const packaged = packagedVsix();
+    hasModel = packaged.hasModel;
+    ws = await makeWorkspace(tmp, !hasModel);
     for (const d of [home, userData, extensions]) fs.mkdirSync(d, { recursive: true });
     fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
     fs.writeFileSync(
@@ -254,6 +275,10 @@ run(`VS Code (code-server) end to end${E2E ? '' : ' (SKIPPED: set NUCLEI_E2E=1)'
           'extensions.autoUpdate': false,
           'workbench.tips.enabled': false,
           'nuclei.backend': 'wasm',
+          // Fine-tuning (the training dialog and "Fine-tune on my corrections") fast: one epoch, on
+          // the corrected image alone (no share of the base model's training data mixed in).
+          'nuclei.epochs': 1,
+          'nuclei.fineTuneMixShare': 0,
           ...(ws.modelDir ? { 'nuclei.modelPath': ws.modelDir } : {}),
         },
         null,
@@ -262,8 +287,8 @@ run(`VS Code (code-server) end to end${E2E ? '' : ' (SKIPPED: set NUCLEI_E2E=1)'
     );
     const env = { ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_DATA_HOME: path.join(home, '.local/share') };
     const t0 = Date.now();
-    execFileSync(codeServer, ['--install-extension', vsix, '--extensions-dir', extensions, '--user-data-dir', userData], { env, stdio: 'pipe' });
-    const installedMs = Date.now() - t0;
+    execFileSync(codeServer, ['--install-extension', packaged.vsix, '--extensions-dir', extensions, '--user-data-dir', userData], { env, stdio: 'pipe' });
+    installedMs = Date.now() - t0;
 
     const port = await freePort();
     server = spawn(
@@ -295,15 +320,30 @@ run(`VS Code (code-server) end to end${E2E ? '' : ' (SKIPPED: set NUCLEI_E2E=1)'
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update'],
       env: { ...process.env, HOME: home },
     });
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    // On a failure: a screenshot, what the quick input shows, and the server's and extension's logs.
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await diagnosed('vscode-e2e-failure.png', async () => {
+      await page.goto(`http://127.0.0.1:${port}/`);
+      await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
+    });
+  }, 600_000);
+
+  afterAll(async () => {
+    await browser?.close().catch(() => undefined);
+    if (server?.pid) {
+      try {
+        process.kill(server.pid);
+      } catch {
+        /* gone */
+      }
+    }
+    if (process.env.NUCLEI_E2E_KEEP !== '1') fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('runs "Segment nuclei in image" from the palette and shows the overlay and the count', async () => {
     let count = 0;
     let meanArea: string | null = null;
     let hover: string | null = null;
-    const outDir = path.join(APP, 'test-output');
-    try {
-      await page.goto(`http://127.0.0.1:${port}/`);
-      await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
+    await diagnosed('vscode-e2e-failure.png', async () => {
       const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'cells.png' });
       await row.waitFor({ timeout: 60_000 });
       // Open the image (VS Code's image preview), so the command takes it as the active image.
@@ -378,11 +418,24 @@ run(`VS Code (code-server) end to end${E2E ? '' : ' (SKIPPED: set NUCLEI_E2E=1)'
       await page.keyboard.press('Escape');
 
       // An explorer multi-selection segments every selected image, with one summary page.
-      await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'cells.png' }).click();
-      await tif.click({ modifiers: ['Control'] });
+      // Both rows must be selected before the menu opens: under load a Ctrl+click can land as a plain click (one row).
+      for (let attempt = 1; ; attempt++) {
+        await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'cells.png' }).click();
+        await tif.click({ modifiers: ['Control'] });
+        try {
+          await page.waitForFunction(() => document.querySelectorAll('.explorer-folders-view .monaco-list-row.selected').length === 2, undefined, {
+            timeout: 5_000,
+          });
+          break;
+        } catch {
+          const rows = await page.locator('.explorer-folders-view .monaco-list-row.selected').allTextContents();
+          if (attempt === 4) throw new Error(`the explorer did not select cells.png and cells.tif together (selected: ${rows.join(', ')})`);
+        }
+      }
       await tif.click({ button: 'right' });
       // (VS Code's menus act on the item under the pointer when Enter is pressed, not on a synthetic click.)
       await page.locator('.context-view .monaco-menu .action-label', { hasText: 'Segment nuclei in image' }).first().hover();
+      expect(await page.locator('.explorer-folders-view .monaco-list-row.selected').count()).toBe(2);
       await page.keyboard.press('Enter');
       const summary = await pageFrame(page, 'evaluate', (f) => f.$eval('body', (b: HTMLElement) => b.dataset.state === 'done'), 90_000);
       expect(await summary.$$eval('#metrics tbody tr', (trs: Element[]) => trs.map((tr) => tr.children[0].textContent))).toEqual(['cells.png', 'cells.tif']);
@@ -399,25 +452,19 @@ run(`VS Code (code-server) end to end${E2E ? '' : ' (SKIPPED: set NUCLEI_E2E=1)'
       expect(await quick.inputValue()).toBe('fine-tuned');
       await page.keyboard.press('Enter');
       await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Nuclei: epochs' }).waitFor({ timeout: 30_000 });
-      expect(await quick.inputValue()).toBe('10'); // fine-tuning's suggestion
+      expect(await quick.inputValue()).toBe('1'); // nuclei.epochs (set above for the correction loop) is the suggestion
       await quick.fill('1');
       await page.keyboard.press('Enter');
       const training = await pageFrame(page, 'train', (f) => f.$eval('body', (b: HTMLElement) => b.dataset.state === 'completed'), 300_000);
-      expect(Number(await training.getAttribute('#chart-loss', 'data-validation'))).toBeGreaterThanOrEqual(1);
+      // The loss curve is drawn; fine-tuning holds no images out (FINE_TUNE.validationSplit 0): no validation points.
+      expect(Number(await training.getAttribute('#chart-loss', 'data-points'))).toBeGreaterThanOrEqual(1);
+      expect(Number(await training.getAttribute('#chart-loss', 'data-validation'))).toBe(0);
       expect(await training.isVisible('#done-actions')).toBe(true);
       const runs = fs.readdirSync(path.join(ws.dataset, 'models'));
       expect(runs).toEqual([expect.stringMatching(/^fine-tuned-\d{4}-\d\d-\d\d-\d{4}$/)]);
       expect(fs.existsSync(path.join(ws.dataset, 'models', runs[0], 'best', 'model.json'))).toBe(true);
       await page.screenshot({ path: path.join(outDir, 'vscode-training.png') });
-    } catch (e) {
-      fs.mkdirSync(outDir, { recursive: true });
-      const shot = path.join(outDir, 'vscode-e2e-failure.png');
-      await page.screenshot({ path: shot }).catch(() => undefined);
-      const quick = await quickInputState(page).catch(() => 'quick input: page gone');
-      (e as Error).message +=
-        `\n\nscreenshot: ${shot}\n${quick}\n\nNuclei log:\n${nucleiLog(userData)}\n\ncode-server log (end):\n${serverLog.join('').slice(-2000)}`;
-      throw e;
-    }
+    });
 
     // eslint-disable-next-line no-console
     console.log(
@@ -425,4 +472,177 @@ run(`VS Code (code-server) end to end${E2E ? '' : ' (SKIPPED: set NUCLEI_E2E=1)'
         `model ${hasModel ? 'bundled default' : 'tiny untrained (package has no default model)'}; screenshot ${path.join(outDir, 'vscode-segment.png')}`,
     );
   });
+
+  // Issue 26, "Correct and retrain in the editor": the viewer's Edit mode driven with the keys and
+  // the mouse inside VS Code, the corrections saved as training data, the model fine-tuned on
+  // them from the palette, and the new model put to use.
+  it('corrects a segmentation in Edit mode (delete, split, draw), saves it, fine-tunes on it and uses the new model', async () => {
+    const started = Date.now();
+    let summary = '';
+    await diagnosed('vscode-e2e-corrections-failure.png', async () => {
+      // A clean slate: no earlier viewer or training page, and no toast over the image.
+      expect(await runFromPalette(page, 'View: Close All Editors')).toBe(true);
+      await page.waitForFunction(() => document.querySelectorAll('.tabs-container .tab').length === 0, undefined, { timeout: 30_000 });
+      expect(await runFromPalette(page, 'Notifications: Clear All Notifications')).toBe(true);
+      await page.locator('.notifications-toasts .notification-toast').first().waitFor({ state: 'detached', timeout: 30_000 });
+      const stale = page.frames();
+      const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'cells.png' });
+      await row.dblclick();
+      await page.waitForSelector('.tab.active[aria-label*="cells.png"], .tab.active:has-text("cells.png")', { timeout: 30_000 });
+      expect(await runFromPalette(page, 'Segment nuclei in image')).toBe(true);
+      const frame = await segmentationFrame(page, 'cells.png', stale);
+      await frame.waitForFunction(() => document.body.dataset.state === 'drawn', undefined, { timeout: 30_000 });
+      // A toast over the canvas would take the clicks: the segmenting one goes when it is done, others are cleared.
+      await page.locator('.notifications-toasts .notification-toast', { hasText: 'segmenting' }).first().waitFor({ state: 'detached', timeout: 60_000 });
+      expect(await runFromPalette(page, 'Notifications: Clear All Notifications')).toBe(true);
+      await page.locator('.notifications-toasts .notification-toast').first().waitFor({ state: 'detached', timeout: 30_000 });
+
+      // What to correct, from the page's own labels.
+      const { width: W, height: H } = await sharp(ws.image).metadata();
+      const labelsNow = async (): Promise<Int32Array> =>
+        Int32Array.from(await frame.evaluate(() => Array.from((window as unknown as { __nucleiLabels(): Int32Array }).__nucleiLabels())));
+      const start = await labelsNow();
+      expect(start.length).toBe(W! * H!);
+      const plan = planCorrections(start, W!, H!);
+      expect(Number(await frame.textContent('#count'))).toBe(plan.count);
+      const countIs = (n: number) => frame.waitForFunction((c: string) => document.getElementById('count')?.textContent === c, String(n), { timeout: 30_000 });
+
+      /** Page coordinates of the image point (x, y), from the canvas transform the page exposes (read anew: zoom and pan may change). */
+      const at = async ([x, y]: Point): Promise<[number, number]> => {
+        const box = await frame.locator('#view').boundingBox();
+        const d = await frame.$eval('#view', (c: HTMLCanvasElement) => ({
+          w: c.width,
+          scale: Number(c.dataset.scale),
+          ox: Number(c.dataset.offsetX),
+          oy: Number(c.dataset.offsetY),
+        }));
+        const k = box.width / d.w;
+        return [box.x + (d.ox + x * d.scale) * k, box.y + (d.oy + y * d.scale) * k];
+      };
+      /** Presses at the first point, moves through the others in small steps, releases at the last. */
+      const drag = async (points: Point[]): Promise<void> => {
+        await page.mouse.move(...(await at(points[0])));
+        await page.mouse.down();
+        for (const p of points.slice(1)) await page.mouse.move(...(await at(p)), { steps: 4 });
+        await page.mouse.up();
+      };
+      const tool = async (key: string, name: string): Promise<void> => {
+        await page.keyboard.press(key);
+        await frame.waitForSelector(`body[data-tool="${name}"]`, { timeout: 30_000 });
+      };
+
+      // E (keys typed into the webview reach the page through VS Code's frames): Edit mode.
+      await frame.click('#file-name'); // focus in the page
+      await page.keyboard.press('e');
+      await frame.waitForSelector('body[data-mode="edit"]', { timeout: 30_000 });
+      expect(await frame.isVisible('#edit-bar')).toBe(true);
+      await tool('v', 'select');
+
+      // Delete: click the nucleus (Select), then the Delete key.
+      await page.mouse.click(...(await at(plan.remove.at)));
+      await frame.waitForFunction((l: string) => document.getElementById('view')?.dataset.selected === l, String(plan.remove.label), { timeout: 30_000 });
+      await page.keyboard.press('Delete');
+      await countIs(plan.count - 1);
+      expect((await labelsNow()).includes(plan.remove.label)).toBe(false);
+      // Unsaved corrections mark the page and VS Code's tab.
+      await frame.waitForSelector('body[data-dirty="true"]', { timeout: 30_000 });
+      await page.locator('.tabs-container .tab.active', { hasText: '\u25cf' }).first().waitFor({ timeout: 30_000 });
+
+      // Split (S): a line dragged across the nucleus leaves two.
+      await tool('s', 'split');
+      await drag(plan.split.line);
+      await countIs(plan.count);
+
+      // Draw (D): a freehand outline in the background is a new nucleus.
+      await tool('d', 'draw');
+      const before = new Set(await labelsNow());
+      await drag(plan.outline);
+      await countIs(plan.expected.count);
+      const drawn = [...new Set(await labelsNow())].filter((l) => !before.has(l));
+      expect(drawn).toHaveLength(1);
+      await page.screenshot({ path: path.join(outDir, 'vscode-corrections.png') });
+
+      // Save corrections: NAME_labels.png (16-bit) and its sidecar beside the image.
+      const edited = await labelsNow();
+      await frame.click('#save-corrections');
+      await frame.waitForSelector('body[data-dirty="false"]', { timeout: 60_000 });
+      await frame.waitForFunction(() => (document.getElementById('saved')?.textContent ?? '').includes('cells_labels.png'), undefined, { timeout: 30_000 });
+      // The tab's dirty marker goes too (the title is updated by its own listener, maybe after the page heard).
+      await page.waitForFunction(
+        () => {
+          const tabs = Array.from(document.querySelectorAll('.tabs-container .tab'), (t) => t.textContent ?? '');
+          return tabs.some((t) => t.includes('Nuclei: cells.png')) && !tabs.some((t) => t.includes('\u25cf'));
+        },
+        undefined,
+        { timeout: 30_000 },
+      );
+      const labelsFile = path.join(ws.dir, 'cells_labels.png');
+      const saved = await readLabelImage(labelsFile);
+      expect([saved.width, saved.height, saved.depth]).toEqual([W, H, 'ushort']);
+      expect(new Set(saved.labels).size - 1).toBe(plan.expected.count);
+      expect(samePartition(saved.labels, edited)).toBe(-1); // the host applied the same edits as the page
+      const sidecar = JSON.parse(fs.readFileSync(path.join(ws.dir, 'cells_labels.nuclei.json'), 'utf8'));
+      expect(sidecar).toMatchObject({ tool: 'nuclei', image: 'cells.png', labels: 'cells_labels.png', count: plan.expected.count });
+      expect(sidecar.tally).toEqual({ deleted: 1, split: 1, drawn: 1, merged: 0, painted: 0, erased: 0 });
+      expect(sidecar.tally).toEqual(plan.expected.tally);
+      // The status bar counts what was saved in this workspace.
+      await page.locator('.statusbar-item', { hasText: '1 image \u00b7 3 nuclei corrected' }).first().waitFor({ timeout: 30_000 });
+
+      // Fine-tune on my corrections (nuclei.epochs 1), on the training page, to its Done state.
+      const beforeTraining = page.frames();
+      expect(await runFromPalette(page, 'Fine-tune on my corrections')).toBe(true);
+      const training = await pageFrame(
+        page,
+        'train',
+        (f) => f.$eval('body', (b: HTMLElement) => ['completed', 'cancelled', 'failed'].includes(b.dataset.state ?? '')),
+        600_000,
+        beforeTraining,
+      );
+      expect(`${await training.getAttribute('body', 'data-state')}: ${await training.textContent('#status')}`).toMatch(/^completed: Done: model saved to /);
+      expect(Number(await training.getAttribute('#chart-loss', 'data-points'))).toBeGreaterThanOrEqual(1);
+      expect(await training.isVisible('#done-actions')).toBe(true);
+      const runs = fs.readdirSync(path.join(ws.dir, 'models'));
+      expect(runs).toEqual([expect.stringMatching(/^fine-tuned-\d{4}-\d\d-\d\d-\d{4}$/)]);
+      const run = path.join(ws.dir, 'models', runs[0]);
+      const modelDir = ['best', 'last'].map((c) => path.join(run, c)).find((d) => fs.existsSync(path.join(d, 'nuclei-model.json')));
+      expect(modelDir).toBeDefined();
+      expect(await training.textContent('#status')).toBe(`Done: model saved to ${modelDir}`);
+      const meta = JSON.parse(fs.readFileSync(path.join(modelDir!, 'nuclei-model.json'), 'utf8'));
+      expect(meta.training.fineTunedFrom).toBeTruthy();
+      expect(meta.training.fineTuneImages).toHaveLength(1);
+      // It segments as its base did: the base's settings, only the basis says where they came from.
+      const baseMeta = JSON.parse(fs.readFileSync(path.join(ws.modelDir ?? bundledModelDir(extensions), 'nuclei-model.json'), 'utf8'));
+      if (baseMeta.segmentation) {
+        const { basis, ...settings } = meta.segmentation;
+        const { basis: baseBasis, ...baseSettings } = baseMeta.segmentation;
+        expect(settings).toEqual(baseSettings);
+        expect(basis).not.toBe(baseBasis);
+      } else expect(meta.segmentation).toBeUndefined();
+      await page.screenshot({ path: path.join(outDir, 'vscode-fine-tuned.png') });
+
+      // Use it: the model in use (workspace setting, status bar) is the new one.
+      const name = `${runs[0]}/${path.basename(modelDir!)}`;
+      await training.click('#action-use');
+      await page
+        .locator('.statusbar-item', { hasText: `Nuclei: ${name}` })
+        .first()
+        .waitFor({ timeout: 60_000 });
+      const settingsFile = path.join(ws.dir, '.vscode', 'settings.json');
+      expect(JSON.parse(fs.readFileSync(settingsFile, 'utf8'))['nuclei.modelPath']).toBe(modelDir);
+
+      // And segmenting now uses it: the viewer's title names it.
+      const stale2 = page.frames();
+      expect(await runFromPalette(page, 'View: Close All Editors')).toBe(true);
+      await page.waitForFunction(() => document.querySelectorAll('.tabs-container .tab').length === 0, undefined, { timeout: 30_000 });
+      await row.dblclick();
+      await page.waitForSelector('.tab.active[aria-label*="cells.png"], .tab.active:has-text("cells.png")', { timeout: 30_000 });
+      expect(await runFromPalette(page, 'Segment nuclei in image')).toBe(true);
+      const again = await segmentationFrame(page, 'cells.png', stale2, 300_000, `Nuclei: cells.png \u00b7 ${name}`);
+      const after = Number(await again.textContent('#count'));
+      expect(Number.isInteger(after)).toBe(true);
+      summary = `${plan.count} nuclei -> deleted #${plan.remove.label}, split #${plan.split.label}, drew #${drawn[0]} -> ${plan.expected.count} saved; fine-tuned ${name}, which finds ${after}`;
+    });
+    // eslint-disable-next-line no-console
+    console.log(`e2e corrections: ${summary}; ${Math.round((Date.now() - started) / 1000)} s`);
+  }, 900_000);
 });
