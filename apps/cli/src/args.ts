@@ -31,10 +31,19 @@ export function parseCommandArgs(
   return parsed;
 }
 
-export function intOption(name: string, value: unknown, fallback: number, min = 1): number {
+/** Most images (or samples) a --limit may name: more than any dataset here, small enough to be a number. */
+export const MAX_LIMIT = 1_000_000;
+/** Seeds feed a 32-bit generator: larger ones would repeat smaller ones' runs. */
+export const MAX_SEED = 2 ** 32 - 1;
+
+/**
+ * An integer flag within [min, max]. Every numeric flag has a maximum: an unbounded one hangs
+ * (`--threads 1000`) or kills Node (`--crops 99999999`) instead of saying what is wrong.
+ */
+export function intOption(name: string, value: unknown, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new CliError(`--${name} must be an integer >= ${min}, got "${value}"`);
+  if (!Number.isInteger(n) || n < min || n > max) throw new CliError(`--${name} must be an integer from ${min} to ${max}, got "${value}"`);
   return n;
 }
 

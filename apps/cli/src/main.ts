@@ -1,5 +1,5 @@
 import { isTrainingWorker, runTrainingWorker } from '@nuclei/training';
-import { CliError } from './cli-error';
+import { errorMessage, exitCodeOf } from './cli-error';
 import { runTrain } from './commands/train';
 import { runSegment } from './commands/segment';
 import { runEvaluate } from './commands/evaluate';
@@ -9,6 +9,7 @@ import { runBackend } from './commands/backend';
 import { runPublish } from './commands/publish';
 import { runVerify } from './commands/verify';
 import { runExport } from './commands/export';
+import { installStopHandlers } from './signals';
 
 const USAGE = `nuclei: find cell nuclei in microscopy images with a U-Net
 
@@ -57,31 +58,20 @@ export async function main(argv: string[]): Promise<number> {
     const code = await run(rest.filter((a) => a !== '--verbose'));
     return typeof code === 'number' ? code : 0;
   } catch (e) {
-    const err = e as Error & { path?: string; code?: string };
-    // One line naming the file and the problem; the trace only with --verbose.
-    // Usage errors may carry the command's help after their first line; other errors are one line.
-    const message = err instanceof CliError ? err.message : (err.message ?? String(err)).split('\n')[0];
-    console.error(`nuclei ${command}: ${message}`);
+    const err = e as Error;
+    // One line naming the file and the problem (cli-error.ts: the message and the exit code, one rule
+    // for every command); the trace only with --verbose.
+    console.error(`nuclei ${command}: ${errorMessage(err)}`);
     if (verbose) console.error(err.stack ?? err);
     return exitCodeOf(err);
   }
-}
-
-/**
- * Exit codes: 2 usage (bad flags), 3 bad input (an image, a dataset or a model folder), 4 an
- * output that cannot be written (read-only, full disk), 1 anything else (a bug: --verbose shows where).
- */
-export function exitCodeOf(err: Error & { code?: string }): number {
-  if (err instanceof CliError) return err.exitCode;
-  if (err.name === 'NucleiInputError' || err.name === 'ModelLoadError') return 3;
-  if (err.code && ['EACCES', 'EROFS', 'ENOSPC', 'EDQUOT', 'EPERM'].includes(err.code)) return 4;
-  return 1;
 }
 
 // `nuclei train --workers N` starts worker threads on this same bundle: they train, not parse argv.
 if (isTrainingWorker()) {
   runTrainingWorker();
 } else if (require.main === module) {
+  installStopHandlers(process.argv[2] ?? '');
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

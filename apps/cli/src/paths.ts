@@ -1,5 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { assertWritableDir } from '@nuclei/data';
+import { errnoInWords, outputError } from './cli-error';
 
 /**
  * The real path of `p` (symlinks resolved) even when it does not exist yet: its nearest existing
@@ -24,4 +26,37 @@ export function isInside(a: string, b: string): boolean {
   const ra = realPath(a);
   const rb = realPath(b);
   return ra === rb || ra.startsWith(rb.endsWith(path.sep) ? rb : rb + path.sep);
+}
+
+/**
+ * Fails before any work, with exit 4 (an output that cannot be written), when `dir` cannot be
+ * created or written: a file in its path, a read-only or full file system.
+ */
+export async function checkOutputDir(dir: string): Promise<void> {
+  if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) throw outputError(`${dir} is a file, not a folder: outputs cannot go there`);
+  try {
+    await assertWritableDir(dir);
+  } catch (e) {
+    const code = /\((E[A-Z]+)\)/.exec((e as Error).message)?.[1];
+    throw outputError(code ? `${dir}: output folder is not writable: ${errnoInWords(mkdirErrno(dir, code))}` : (e as Error).message);
+  }
+}
+
+/** mkdir -p says ENOENT on a read-only file system: the folder it could not create in says why. */
+export function mkdirErrno(dir: string, code: string): string {
+  return code === 'ENOENT' ? (accessError(nearestExisting(dir)) ?? code) : code;
+}
+
+function nearestExisting(p: string): string {
+  for (let dir = path.resolve(p); ; dir = path.dirname(dir)) if (fs.existsSync(dir) || path.dirname(dir) === dir) return dir;
+}
+
+/** Why `dir` cannot be written to (EROFS, EACCES), or undefined if it can. */
+function accessError(dir: string): string | undefined {
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+    return undefined;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code;
+  }
 }

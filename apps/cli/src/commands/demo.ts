@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { listSampleIds, splitTrainVal } from '@nuclei/data';
 import { intOption, parseCommandArgs } from '../args';
+import { MAX_EPOCHS } from './train';
 import { findDefaultModel } from '../default-model';
 import { runEvaluate } from './evaluate';
 import { runSegment } from './segment';
@@ -24,8 +25,8 @@ export async function runDemo(argv: string[]): Promise<void> {
   });
   if (values.help) return void console.log(HELP);
   const out = path.resolve(String(values.out ?? 'nuclei-demo'));
-  const count = intOption('count', values.count, 40, 10);
-  const epochs = intOption('epochs', values.epochs, 12);
+  const count = intOption('count', values.count, 40, 10, 1000);
+  const epochs = intOption('epochs', values.epochs, 12, 1, MAX_EPOCHS);
   const backend = ['--backend', String(values.backend ?? 'auto')];
   const data = path.join(out, 'data');
   const modelDir = path.join(out, 'model');

@@ -1,3 +1,4 @@
+import * as os from 'os';
 import type * as tf from '@tensorflow/tfjs';
 import type { TilePredictor } from '@nuclei/model';
 import { describeEngine, ENGINES, selectEngine, type EnginePreference } from '@nuclei/onnx';
@@ -13,7 +14,7 @@ export const ENGINE_FLAGS = {
 
 export const ENGINE_HELP = `  --engine auto|onnx|tfjs  what predicts: ONNX Runtime (auto's choice when it loads; about 6x TF.js wasm)
                        or TF.js on --backend. Training always uses TF.js.
-  --threads N          ONNX Runtime threads (default: the number of cores)
+  --threads N          ONNX Runtime threads, at most the number of cores (the default)
   --device cpu|cuda    ONNX Runtime's execution provider (cuda: see the README for its libraries)`;
 
 export interface EngineFlags {
@@ -26,7 +27,8 @@ export interface EngineFlags {
 export function engineFlags(values: Record<string, unknown>): EngineFlags {
   return {
     engine: choiceOption('engine', values.engine, ENGINES, 'auto'),
-    threads: values.threads === undefined ? undefined : intOption('threads', values.threads, 1, 1),
+    // More threads than cores only slow each other down (a thousand never finish starting).
+    threads: values.threads === undefined ? undefined : intOption('threads', values.threads, 1, 1, os.availableParallelism()),
     device: values.device === undefined ? undefined : choiceOption('device', values.device, ['cpu', 'cuda'] as const, 'cpu'),
   };
 }

@@ -1,10 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { assertWritableDir, listSampleIds, writeFileAtomic } from '@nuclei/data';
+import { listSampleIds, writeFileAtomic } from '@nuclei/data';
 import { formatKindTable, formatReportTable, type EvaluationReport } from '@nuclei/evaluation';
 import { evaluateModelOnDataset } from '@nuclei/segmentation';
-import { intOption, parseCommandArgs } from '../args';
-import { CliError } from '../cli-error';
+import { intOption, MAX_LIMIT, parseCommandArgs } from '../args';
+import { CliError, outputError } from '../cli-error';
+import { checkOutputDir } from '../paths';
 import { createProgressBar } from '../progress-bar';
 import { activateBackend } from './backend';
 import { activateEngine, ENGINE_FLAGS, ENGINE_HELP, engineFlags } from './engine';
@@ -43,19 +44,19 @@ export async function runEvaluate(argv: string[]): Promise<EvaluationReport | un
     return undefined;
   }
   if (!values.data) throw new CliError(`--data DIR is required\n\n${HELP}`);
+  const engine = engineFlags(values);
   const data = path.resolve(String(values.data));
   if (!fs.existsSync(data)) throw new CliError(`${data}: no such folder`);
   const options = segmentOptionsFromFlags(values);
-  const limit = values.limit === undefined ? undefined : intOption('limit', values.limit, 1);
+  const limit = values.limit === undefined ? undefined : intOption('limit', values.limit, 1, 1, MAX_LIMIT);
   const ids = limit === undefined ? undefined : listSampleIds(data).slice(0, limit);
   // No --out: the table is printed and nothing is left behind in the working directory.
   const out = values.out === undefined ? undefined : path.resolve(String(values.out));
   if (out && fs.existsSync(out)) {
-    if (fs.statSync(out).isDirectory()) throw new CliError(`--out ${out} is a folder: --out names the JSON file to write`);
+    if (fs.statSync(out).isDirectory()) throw outputError(`--out ${out} is a folder: --out names the JSON file to write`);
     if (!values.overwrite) throw new CliError(`${out} already exists: add --overwrite to replace it`);
   }
-  if (out) await assertWritableDir(path.dirname(out));
-  const engine = engineFlags(values);
+  if (out) await checkOutputDir(path.dirname(out));
   await activateBackend(values.backend);
   const { model, metadata, dir } = await loadModelOption(values.model);
   const predictor = await activateEngine(model, engine);

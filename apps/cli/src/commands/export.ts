@@ -1,12 +1,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { assertWritableDir, writeFileAtomic } from '@nuclei/data';
+import { writeFileAtomic } from '@nuclei/data';
 import * as tf from '@tensorflow/tfjs';
 import { exportOnnx, onnxMetadata, selectEngine } from '@nuclei/onnx';
 import { zipStore } from '@nuclei/segmentation';
 import { BIOIMAGEIO_FORMAT, bioimageioFiles } from '../bioimageio/package';
 import { choiceOption, parseCommandArgs } from '../args';
-import { CliError } from '../cli-error';
+import { CliError, outputError } from '../cli-error';
+import { checkOutputDir } from '../paths';
 import { activateBackend } from './backend';
 import { loadModelOption } from './model-options';
 
@@ -42,11 +43,11 @@ export async function runExport(argv: string[]): Promise<void> {
   const format = choiceOption('format', values.format, ['onnx', 'bioimageio'] as const, 'onnx');
   if (!values.out) throw new CliError(`--out FILE is required\n\n${HELP}`);
   const out = path.resolve(String(values.out));
-  if (fs.existsSync(out) && !values.overwrite) throw new CliError(`${out} already exists: add --overwrite to replace it`);
-  if (fs.existsSync(out) && fs.statSync(out).isDirectory()) throw new CliError(`${out} is a folder: --out names the file to write`);
-  await assertWritableDir(path.dirname(out));
-  await activateBackend(values.backend);
   if (format === 'bioimageio' && !out.endsWith('.zip')) throw new CliError(`--format bioimageio writes a .zip package: name --out FILE.zip (got ${out})`);
+  if (fs.existsSync(out) && fs.statSync(out).isDirectory()) throw outputError(`${out} is a folder: --out names the file to write`);
+  if (fs.existsSync(out) && !values.overwrite) throw new CliError(`${out} already exists: add --overwrite to replace it`);
+  await checkOutputDir(path.dirname(out));
+  await activateBackend(values.backend);
   const { model, metadata, dir } = await loadModelOption(positionals[0] ?? values.model);
   try {
     if (format === 'onnx') {

@@ -54,7 +54,7 @@ export function segmentOptionsFromFlags(values: Record<string, string | boolean 
     threshold: set('threshold') ? numberOption('threshold', values.threshold, 0.5, 0, 1) : undefined,
     split: set('split') ? choiceOption('split', values.split, ['markers', 'cut', 'watershed', 'components'] as const, 'watershed') : undefined,
     borderThreshold: set('border-threshold') ? numberOption('border-threshold', values['border-threshold'], 0.5, 0, 1) : undefined,
-    minMarker: set('min-marker') ? intOption('min-marker', values['min-marker'], 4, 1) : undefined,
+    minMarker: set('min-marker') ? intOption('min-marker', values['min-marker'], 4, 1, MAX_AREA) : undefined,
     scale: set('scale') ? numberOption('scale', values.scale, 1, 0.01, 4) : undefined,
     tileSize: set('tile-size') ? tileSizeOption(values['tile-size']) : undefined,
     tta: values.tta ? true : undefined,
@@ -62,14 +62,16 @@ export function segmentOptionsFromFlags(values: Record<string, string | boolean 
   };
 }
 
+/** Largest --min-area / --min-marker in pixels: a nucleus of a million pixels is already far beyond any microscope's. */
+export const MAX_AREA = 1_000_000;
+
 /**
  * --tile-size: a multiple of 16 (the U-Net's four 2x2 poolings) up to 2048 (a 2048^2 tile already
  * needs gigabytes of activations), so a bad value fails here, not deep inside TF.js.
  */
 function tileSizeOption(value: unknown): number {
-  const v = intOption('tile-size', value, 128, 16);
+  const v = intOption('tile-size', value, 128, 16, 2048);
   if (v % 16 !== 0) throw new CliError(`--tile-size must be a multiple of 16 (the U-Net halves the size four times), got ${v}`);
-  if (v > 2048) throw new CliError(`--tile-size ${v} is too large (at most 2048: larger tiles need many gigabytes)`);
   return v;
 }
 

@@ -1,14 +1,14 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { assertWritableDir, imageKind, listSampleIds, loadSampleFullSize, splitTrainVal, writeFileAtomic } from '@nuclei/data';
+import { imageKind, listSampleIds, loadSampleFullSize, splitTrainVal, writeFileAtomic } from '@nuclei/data';
 import { evaluateImage, formatKindTable, reportFromRows } from '@nuclei/evaluation';
 import { loadModel, saveModel, type ModelMetadata, type SaveMetadata, type SegmentationDefaults, type TilePredictor } from '@nuclei/model';
 import { exportOnnx, ONNX_FILE, onnxMetadata } from '@nuclei/onnx';
 import { describeOptions, segment, segmentOptionsForModel, tuneSegmentation, type TuneCandidate, type TuneSample } from '@nuclei/segmentation';
 import { TRAINING_STATE_KEY } from '@nuclei/training';
-import { intOption, parseCommandArgs } from '../args';
-import { CliError } from '../cli-error';
-import { realPath } from '../paths';
+import { intOption, MAX_LIMIT, parseCommandArgs } from '../args';
+import { CliError, outputError } from '../cli-error';
+import { checkOutputDir, realPath } from '../paths';
 import { createProgressBar } from '../progress-bar';
 import { activateBackend } from './backend';
 import { activateEngine, ENGINE_FLAGS, ENGINE_HELP, engineFlags } from './engine';
@@ -56,10 +56,11 @@ export async function runPublish(argv: string[]): Promise<void> {
   if (!values.out) throw new CliError(`--out DIR is required\n\n${HELP}`);
   const from = path.resolve(positionals[0]);
   const out = path.resolve(String(values.out));
+  const engine = engineFlags(values);
+  const limit = values.limit === undefined ? undefined : intOption('limit', values.limit, 1, 1, MAX_LIMIT);
   // Fail before the scoring, not after it.
   checkPublishTarget(from, out, Boolean(values.overwrite));
-  await assertWritableDir(path.dirname(out));
-  const engine = engineFlags(values);
+  await checkOutputDir(path.dirname(out));
   await activateBackend(values.backend);
   const { model, metadata } = await loadModel(from);
   const predictor = await activateEngine(model, engine);
@@ -76,7 +77,7 @@ export async function runPublish(argv: string[]): Promise<void> {
       ids = splitTrainVal(listSampleIds(data), Number(training.validationSplit ?? 0.1), Number(training.seed ?? 42)).val;
       console.warn(`${from} lists no validation ids; using the seeded split of ${data} (${ids.length} images)`);
     }
-    if (values.limit !== undefined) ids = ids.slice(0, intOption('limit', values.limit, 1));
+    if (limit !== undefined) ids = ids.slice(0, limit);
     if (ids.length === 0 && kept) {
       // Fine-tuned on every corrected image: nothing to score on, so its base's settings stand.
       console.warn(
@@ -180,7 +181,7 @@ export async function runPublish(argv: string[]): Promise<void> {
 /** Refuses to replace an existing model folder (or the checkpoint being published) without --overwrite; an empty folder is fine. */
 function checkPublishTarget(from: string, out: string, overwrite: boolean): void {
   if (!fs.existsSync(out)) return;
-  if (!fs.statSync(out).isDirectory()) throw new CliError(`--out ${out} is a file: give the folder to write the model to`);
+  if (!fs.statSync(out).isDirectory()) throw outputError(`--out ${out} is a file: give the folder to write the model to`);
   if (overwrite) return;
   if (realPath(out) === realPath(from))
     throw new CliError(

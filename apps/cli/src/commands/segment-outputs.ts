@@ -11,7 +11,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { writeFileAtomic } from '@nuclei/data';
 import { outputPaths, type OutputKind } from '@nuclei/segmentation';
-import { CliError } from '../cli-error';
+import { CliError, outputError } from '../cli-error';
 import { realPath } from '../paths';
 
 interface OutputRecord {
@@ -72,7 +72,7 @@ export function checkPlannedOutputs(
       }
       const input = inputs.get(realPath(file));
       if (input !== undefined) throw new CliError(`${file} would be an output of this run but is one of its inputs (${input}): choose another --out`);
-      if (stat.isDirectory()) throw new CliError(`${file} is a folder where an output file would go: move it or choose another --out`);
+      if (stat.isDirectory()) throw outputError(`${file} is a folder where an output file would go: move it or choose another --out`);
       if (!overwrite && (stat.isSymbolicLink() || !writtenByNuclei(file, record))) refused.push(file);
     }
   }

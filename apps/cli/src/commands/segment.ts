@@ -1,13 +1,14 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { assertWritableDir, readPixelSize } from '@nuclei/data';
+import { readPixelSize } from '@nuclei/data';
 import { OUTPUT_KINDS, outputPaths, readImageForSegmentation, segment, type OutputKind, writeSegmentationOutputs } from '@nuclei/segmentation';
 import { intOption, numberOption, parseCommandArgs } from '../args';
-import { CliError } from '../cli-error';
+import { CliError, errorMessage, exitCodeOf, worstExitCode } from '../cli-error';
+import { checkOutputDir } from '../paths';
 import { createProgressBar } from '../progress-bar';
 import { activateBackend } from './backend';
 import { activateEngine, ENGINE_FLAGS, ENGINE_HELP, engineFlags } from './engine';
-import { chooseOptions, describeOptions, loadModelOption, SEGMENT_FLAGS, segmentOptionsFromFlags } from './model-options';
+import { chooseOptions, describeOptions, loadModelOption, MAX_AREA, SEGMENT_FLAGS, segmentOptionsFromFlags } from './model-options';
 import { checkPlannedOutputs, recordWriting, recordWritten } from './segment-outputs';
 
 const HELP = `nuclei segment IMAGE... --out DIR [options]
@@ -16,7 +17,8 @@ const HELP = `nuclei segment IMAGE... --out DIR [options]
   NAME_measurements.csv (per nucleus: area, perimeter, centroid, box, equivalent diameter, axes,
   eccentricity, orientation, solidity, intensities; scikit-image regionprops definitions, pixel
   centres at integers: ImageJ's are +0.5), NAME_rois.zip (ImageJ ROI Manager polygons) and
-  NAME.geojson (QuPath detections).
+  NAME.geojson (QuPath detections). One bad image does not stop the others; the exit code says why
+  any failed: 3 an image could not be read, 4 its outputs could not be written.
 Options:
   --model DIR          model folder (default: the bundled model, or $NUCLEI_MODEL)
   --out DIR            output folder (created). A file there under an output's name that nuclei did
@@ -72,6 +74,8 @@ export async function runSegment(argv: string[]): Promise<number> {
   }
   if (positionals.length === 0) throw new CliError(`no IMAGE given\n\n${HELP}`);
   if (!values.out) throw new CliError(`--out DIR is required\n\n${HELP}`);
+  // Every flag is checked before anything is read or written.
+  const engine = engineFlags(values);
   for (const image of positionals) {
     if (!fs.existsSync(image)) throw new CliError(`${image}: no such file`);
     // Only regular files: a FIFO or a device would block or never end.
@@ -87,7 +91,7 @@ export async function runSegment(argv: string[]): Promise<number> {
   }
   const options = {
     ...segmentOptionsFromFlags(values),
-    minArea: values['min-area'] === undefined ? undefined : intOption('min-area', values['min-area'], 0, 0),
+    minArea: values['min-area'] === undefined ? undefined : intOption('min-area', values['min-area'], 0, 0, MAX_AREA),
   };
   const outputs =
     values.outputs === undefined
@@ -99,7 +103,7 @@ export async function runSegment(argv: string[]): Promise<number> {
   for (const k of outputs ?? [])
     if (!(OUTPUT_KINDS as readonly string[]).includes(k)) throw new CliError(`--outputs: unknown kind "${k}" (choose from ${OUTPUT_KINDS.join(',')})`);
   if (outputs && outputs.length === 0) throw new CliError(`--outputs needs at least one of ${OUTPUT_KINDS.join(',')}`);
-  const channel = values.channel === undefined ? undefined : intOption('channel', values.channel, 0, 0);
+  const channel = values.channel === undefined ? undefined : intOption('channel', values.channel, 0, 0, 999);
   const pixelSize = values['pixel-size'] === undefined ? undefined : numberOption('pixel-size', values['pixel-size'], 1, 1e-6, 1e6);
   const out = path.resolve(String(values.out));
   const kinds = (outputs ?? OUTPUT_KINDS) as readonly OutputKind[];
@@ -110,15 +114,15 @@ export async function runSegment(argv: string[]): Promise<number> {
     kinds,
     Boolean(values.overwrite),
   );
-  await assertWritableDir(out);
-  const engine = engineFlags(values);
+  await checkOutputDir(out);
   await activateBackend(values.backend);
   const { model, metadata, dir } = await loadModelOption(values.model);
   const predictor = await activateEngine(model, engine);
   const chosen = chooseOptions(metadata, options);
   console.log(`segmentation: ${describeOptions(chosen)}`);
-  // One bad image does not stop the others: each failure is reported, and the exit code says so.
-  const failed: string[] = [];
+  // One bad image does not stop the others: each failure is reported, and the exit code says what
+  // went wrong (3 an image could not be read, 4 its outputs could not be written).
+  const failed: { file: string; code: number }[] = [];
   try {
     for (const file of positionals) {
       try {
@@ -140,8 +144,8 @@ export async function runSegment(argv: string[]): Promise<number> {
         console.log(`${file}: ${result.count} nuclei, mean area ${result.meanArea.toFixed(1)} px`);
         for (const [kind, p] of Object.entries(paths)) console.log(`  ${kind.padEnd(12)} ${p}`);
       } catch (e) {
-        const message = (e as Error).message;
-        failed.push(file);
+        const message = errorMessage(e as Error);
+        failed.push({ file, code: exitCodeOf(e as Error) });
         console.error(`nuclei segment: ${message.includes(file) ? message : `${file}: ${message}`}`);
       }
     }
@@ -150,8 +154,8 @@ export async function runSegment(argv: string[]): Promise<number> {
     model.dispose();
   }
   if (failed.length) {
-    console.error(`${failed.length} of ${positionals.length} images failed: ${failed.join(', ')}`);
-    return 1;
+    console.error(`${failed.length} of ${positionals.length} images failed: ${failed.map((f) => f.file).join(', ')}`);
+    return worstExitCode(failed.map((f) => f.code));
   }
   return 0;
 }

@@ -33,11 +33,18 @@ import {
   type ProgressEvent,
   type TrainResult,
 } from '@nuclei/training';
-import { choiceOption, intOption, numberOption, parseCommandArgs } from '../args';
-import { CliError } from '../cli-error';
-import { isInside, realPath } from '../paths';
+import { choiceOption, intOption, MAX_SEED, numberOption, parseCommandArgs } from '../args';
+import { CliError, errnoInWords, EXIT, outputError } from '../cli-error';
+import { isInside, mkdirErrno, realPath } from '../paths';
 import { createProgressBar, formatDuration } from '../progress-bar';
+import { handleStop } from '../signals';
 import { activateBackend } from './backend';
+
+// Flag maxima: beyond them a run would not end in any useful time or not fit in memory
+// (--crops 99999999 made Node itself abort).
+export const MAX_EPOCHS = 10_000;
+const MAX_BATCH = 256;
+const MAX_CROPS = 1000;
 
 const HELP = `nuclei train --data DIR --out DIR [options]
   Trains a U-Net on a dataset in the 2018 Data Science Bowl layout (DIR/<id>/images, DIR/<id>/masks).
@@ -210,19 +217,21 @@ async function trainHoldingLock(values: Record<string, string | boolean | undefi
   const recipe = RECIPES[recipeName];
   const preset = stored?.preset ?? choiceOption('preset', values.preset, Object.keys(PRESETS) as string[], recipe.preset);
   if (!isPresetName(preset) && preset !== 'custom') throw new CliError(`unknown preset ${preset}`);
-  const size = stored?.size ?? intOption('size', values.size, resolveConfig(recipe.preset).inputSize, 16);
+  // Larger inputs than 512 do not fit in memory on this backend (128 is the default).
+  const size = stored?.size ?? intOption('size', values.size, resolveConfig(recipe.preset).inputSize, 16, 512);
   if (size % 16 !== 0) throw new CliError(`--size must be a multiple of 16 (four 2x2 poolings), got ${size}`);
-  if (size > 512) throw new CliError(`--size ${size} is too large to train on this backend (at most 512; 128 is the default)`);
   // On resume, leave the run's own values to the stored state (the library refuses changes too).
   // Fine-tuning on a few corrected images has its own measured defaults (FINE_TUNE).
   const fineTuning = values.from !== undefined;
   const opts = {
-    epochs: intOption('epochs', values.epochs, stored?.epochs ?? (fineTuning ? FINE_TUNE.epochs : recipe.epochs)),
-    batchSize: stored ? undefined : intOption('batch', values.batch, DEFAULT_OPTIONS.batchSize),
+    epochs: intOption('epochs', values.epochs, stored?.epochs ?? (fineTuning ? FINE_TUNE.epochs : recipe.epochs), 1, MAX_EPOCHS),
+    batchSize: stored ? undefined : intOption('batch', values.batch, DEFAULT_OPTIONS.batchSize, 1, MAX_BATCH),
     validationSplit: stored ? undefined : numberOption('val', values.val, fineTuning ? FINE_TUNE.validationSplit : DEFAULT_OPTIONS.validationSplit, 0, 0.9),
-    seed: stored ? undefined : intOption('seed', values.seed, DEFAULT_OPTIONS.seed, 0),
+    seed: stored ? undefined : intOption('seed', values.seed, DEFAULT_OPTIONS.seed, 0, MAX_SEED),
     augment: stored ? undefined : recipe.crops || Boolean(values.augment),
   };
+  const patience = values.patience === undefined ? undefined : intOption('patience', values.patience, 5, 1, MAX_EPOCHS);
+  const reduceLrPatience = values['reduce-lr'] === undefined ? undefined : intOption('reduce-lr', values['reduce-lr'], 3, 1, MAX_EPOCHS);
   if (stored && (values.input !== undefined || values.loss !== undefined))
     throw new CliError('--resume continues the stored network: --input and --loss cannot change');
   if (!recipe.crops && values.input !== undefined) throw new CliError('--input applies to the nuclei recipe (the seed recipe takes 8-bit RGB)');
@@ -232,10 +241,15 @@ async function trainHoldingLock(values: Record<string, string | boolean | undefi
     throw new CliError(`--balance-kinds only applies to the crop recipe (nuclei); the seed recipe trains on whole images`);
   if (recipe.crops && values.augment)
     throw new CliError(`--augment is part of the nuclei recipe already (flips, rotations, scale and intensity jitter); it only applies to --recipe seed`);
-  const cropsPerImage = stored?.cropsPerImage ?? intOption('crops', values.crops, fineTuning ? FINE_TUNE.cropsPerImage : DEFAULT_CROP_OPTIONS.cropsPerImage, 1);
+  const cropsPerImage =
+    stored?.cropsPerImage ?? intOption('crops', values.crops, fineTuning ? FINE_TUNE.cropsPerImage : DEFAULT_CROP_OPTIONS.cropsPerImage, 1, MAX_CROPS);
   const cropScale = stored?.cropScale ?? (values['crop-scale'] === undefined ? undefined : scaleRange(values['crop-scale']));
   if (!recipe.crops && values['crop-scale'] !== undefined) throw new CliError(`--crop-scale only applies to the crop recipe (nuclei)`);
   const kindBalance = stored?.kindBalance ?? numberOption('balance-kinds', values['balance-kinds'], DEFAULT_CROP_OPTIONS.kindBalance ?? 0, 0, 1);
+  const givenWorkers = values.workers === undefined || values.workers === 'auto' ? undefined : intOption('workers', values.workers, 1, 1, 1024);
+  const cores = os.cpus().length;
+  if (givenWorkers !== undefined && givenWorkers > cores)
+    throw new CliError(`--workers ${givenWorkers} is more than this machine's ${cores} cores (replicas beyond the cores only slow each other down)`);
   if (!fs.existsSync(data)) throw new CliError(`${data}: no such folder`);
   const backend = await activateBackend(values.backend);
   const start =
@@ -250,10 +264,7 @@ async function trainHoldingLock(values: Record<string, string | boolean | undefi
   }
   if (start) console.log(`fine-tuning ${start.dir} (${start.recipe} recipe, learning rate ${start.config.learningRate})`);
   const learningRate = start?.config.learningRate ?? stored?.learningRate ?? numberOption('lr', values.lr, 1e-3, 1e-7, 1);
-  const workers = values.workers === undefined || values.workers === 'auto' ? defaultWorkerCount(backend) : intOption('workers', values.workers, 1, 1);
-  const cores = os.cpus().length;
-  if (workers > cores)
-    throw new CliError(`--workers ${workers} is more than this machine's ${cores} cores (replicas beyond the cores only slow each other down)`);
+  const workers = givenWorkers ?? defaultWorkerCount(backend);
 
   const mix = stored ? stored.mix : mixOption(values, start);
   const loadBar = createProgressBar('load');
@@ -327,19 +338,17 @@ async function trainHoldingLock(values: Record<string, string | boolean | undefi
       ...((fineTuned ?? stored)?.segmentation ? { segmentation: (fineTuned ?? stored)!.segmentation } : {}),
     },
     cosine: prepared.cosine ? {} : undefined,
-    earlyStopping: values.patience === undefined ? undefined : { patience: intOption('patience', values.patience, 5) },
-    reduceLr: values['reduce-lr'] === undefined ? undefined : { patience: intOption('reduce-lr', values['reduce-lr'], 3), factor: 0.5 },
+    earlyStopping: patience === undefined ? undefined : { patience },
+    reduceLr: reduceLrPatience === undefined ? undefined : { patience: reduceLrPatience, factor: 0.5 },
   });
 
   // First Ctrl-C (or SIGTERM): stop after the current batch (checkpoints stay). Second: exit at once.
   const abort = new AbortController();
-  const onSigint = () => {
-    if (abort.signal.aborted) process.exit(130);
+  const releaseStop = handleStop(() => {
+    if (abort.signal.aborted) process.exit(EXIT.stopped);
     console.error('\nstopping after this batch (Ctrl-C again to quit now)...');
     abort.abort();
-  };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
+  });
   if (workers > 1) console.log(`data-parallel: ${workers} replicas per batch`);
   let model: tf.LayersModel | undefined;
   let result: TrainResult;
@@ -357,8 +366,7 @@ async function trainHoldingLock(values: Record<string, string | boolean | undefi
       result = await train(model, trainData, { ...opts, workers, callbacks, signal: abort.signal });
     }
   } finally {
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
+    releaseStop();
     model?.dispose();
   }
   console.log(`best model: ${path.join(out, 'best')}`);
@@ -366,7 +374,7 @@ async function trainHoldingLock(values: Record<string, string | boolean | undefi
   console.log(`history: ${path.join(out, 'history.csv')}`);
   if (result.stopReason === 'aborted') {
     console.error(`training stopped before epoch ${result.epochsCompleted + 1} of ${opts.epochs}; continue it with --resume`);
-    return 130;
+    return EXIT.stopped;
   }
   return 0;
 }
@@ -474,11 +482,12 @@ function checkFinishedRun(out: string, resume: boolean, overwrite: boolean): voi
  */
 function takeLock(out: string): () => void {
   const lock = path.join(out, '.nuclei-train.lock');
+  if (fs.existsSync(out) && !fs.statSync(out).isDirectory()) throw outputError(`${out} is a file, not a folder: --out names the folder for the run`);
   try {
     fs.mkdirSync(out, { recursive: true });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw Object.assign(new Error(`${out}: cannot create the output folder (${code ?? (e as Error).message})`), { code, path: out });
+    throw outputError(`${out}: cannot create the output folder: ${code ? errnoInWords(mkdirErrno(out, code)) : (e as Error).message}`);
   }
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
@@ -494,7 +503,7 @@ function takeLock(out: string): () => void {
       return release;
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code !== 'EEXIST') throw Object.assign(new Error(`${out}: output folder is not writable (${code ?? (e as Error).message})`), { code, path: out });
+      if (code !== 'EEXIST') throw outputError(`${out}: output folder is not writable: ${code ? errnoInWords(code) : (e as Error).message}`);
       const pid = Number(fs.readFileSync(lock, 'utf8').trim());
       if (pid && isAlive(pid)) throw new CliError(`${out} is in use by another training run (pid ${pid}); wait for it or stop it first`);
       fs.rmSync(lock, { force: true }); // left by a killed run

@@ -3,7 +3,7 @@ import * as path from 'path';
 import type { EvaluationRow } from '@nuclei/evaluation';
 import { exportOnnx, ONNX_FILE, onnxMetadata } from '@nuclei/onnx';
 import { evaluateModelOnDataset, segmentOptionsForModel } from '@nuclei/segmentation';
-import { intOption, parseCommandArgs } from '../args';
+import { intOption, MAX_LIMIT, parseCommandArgs } from '../args';
 import { CliError } from '../cli-error';
 import { createProgressBar } from '../progress-bar';
 import { activateBackend } from './backend';
@@ -55,7 +55,7 @@ export async function runVerify(argv: string[]): Promise<number> {
       ? (JSON.parse(fs.readFileSync(evaluationFile, 'utf8')).best?.rows as EvaluationRow[] | undefined)
       : undefined;
     const data = findData(values.data, metadata.training?.dataset as string | undefined);
-    const limit = values.limit === undefined ? ids.length : intOption('limit', values.limit, ids.length);
+    const limit = values.limit === undefined ? ids.length : intOption('limit', values.limit, ids.length, 1, MAX_LIMIT);
     const chosen = segmentOptionsForModel(metadata);
     console.log(`verifying ${dir} on ${Math.min(limit, ids.length)} of its ${ids.length} held-out images in ${data}; segmentation: ${describeOptions(chosen)}`);
     const bar = createProgressBar('verify');

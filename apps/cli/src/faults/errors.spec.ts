@@ -88,7 +88,47 @@ const cases: Array<[string, () => string[], number, RegExp]> = [
     3,
     /weights\.bin: weight .* NaN or infinite/,
   ],
-  ['output under a file', () => ['segment', image(), '--out', path.join(image(), 'sub'), '--backend', 'wasm'], 3, /output folder is not writable/],
+  [
+    'output under a file',
+    () => ['segment', image(), '--out', path.join(image(), 'sub'), '--backend', 'wasm'],
+    4,
+    /sub: output folder is not writable: part of the path is a file, not a folder \(ENOTDIR\)/,
+  ],
+  ['synth into a file', () => ['synth', '--out', image(), '--count', '1'], 4, /is a file, not a folder/],
+  ['synth under a file', () => ['synth', '--out', path.join(image(), 'x'), '--count', '1'], 4, /part of the path is a file, not a folder \(ENOTDIR\)/],
+  [
+    'train into a file',
+    () => {
+      fs.writeFileSync(path.join(root, 'a-file'), '');
+      return ['train', '--data', data, '--out', path.join(root, 'a-file'), '--backend', 'wasm'];
+    },
+    4,
+    /a-file is a file, not a folder/,
+  ],
+  ['evaluate --out under a file', () => ['evaluate', '--data', data, '--out', path.join(image(), 'e.json'), '--backend', 'wasm'], 4, /is a file, not a folder/],
+  [
+    'publish --out under a file',
+    () => ['publish', path.join(root, 'run', 'best'), '--out', path.join(image(), 'm'), '--backend', 'wasm'],
+    4,
+    /is a file, not a folder/,
+  ],
+  [
+    'export --out under a file',
+    () => ['export', path.join(root, 'run', 'best'), '--format', 'onnx', '--out', path.join(image(), 'm.onnx')],
+    4,
+    /is a file, not a folder/,
+  ],
+  [
+    'an output file where a folder is',
+    () => {
+      const out = path.join(root, 'o10');
+      const id = fs.readdirSync(data).sort()[0];
+      fs.mkdirSync(path.join(out, `${id}_mask.png`), { recursive: true });
+      return ['segment', image(), '--out', out, '--backend', 'wasm'];
+    },
+    4,
+    /_mask\.png is a folder where an output file would go/,
+  ],
   ['a backend that is not installed', () => ['backend', '--backend', 'gpu'], 3, /--backend gpu/],
   [
     'an empty dataset',
@@ -100,7 +140,12 @@ const cases: Array<[string, () => string[], number, RegExp]> = [
     /empty/,
   ],
   ['a bad tile size', () => ['segment', image(), '--out', path.join(root, 'o4'), '--tile-size', '17'], 2, /--tile-size must be a multiple of 16/],
-  ['a huge tile size', () => ['segment', image(), '--out', path.join(root, 'o5'), '--tile-size', '100000'], 2, /too large/],
+  [
+    'a huge tile size',
+    () => ['segment', image(), '--out', path.join(root, 'o5'), '--tile-size', '100000'],
+    2,
+    /--tile-size must be an integer from 16 to 2048/,
+  ],
   [
     'too many workers',
     () => ['train', '--data', data, '--out', path.join(root, 'w'), '--workers', '64', '--backend', 'wasm'],
@@ -169,5 +214,43 @@ describe('user errors', () => {
     const r = await runCli(['segment', image(), '--out', path.join(root, 'o8'), '--model', path.join(root, 'nope'), '--backend', 'wasm', '--verbose']);
     expect(r.code).toBe(3);
     expect(r.err.join('\n')).toMatch(/^\s+at /m);
+  });
+});
+
+// Every numeric flag has a range: past it, a usage error naming the flag and the range, before
+// anything is read or written (--threads 1000 hung, --crops 99999999 killed Node, synth --size
+// 99999999 printed an internal message).
+describe('numeric flags out of range', () => {
+  const out = () => path.join(root, 'bounded');
+  const bounds: Array<[string[], string, string]> = [
+    [['segment', '<image>', '--out', '<out>', '--threads', '1000'], 'threads', `1 to ${os.availableParallelism()}`],
+    [['segment', '<image>', '--out', '<out>', '--min-area', '99999999'], 'min-area', '0 to 1000000'],
+    [['segment', '<image>', '--out', '<out>', '--min-marker', '99999999'], 'min-marker', '1 to 1000000'],
+    [['segment', '<image>', '--out', '<out>', '--channel', '100000'], 'channel', '0 to 999'],
+    [['evaluate', '--data', '<data>', '--out', '<out>/e.json', '--limit', '99999999'], 'limit', '1 to 1000000'],
+    [['evaluate', '--data', '<data>', '--threads', '1000'], 'threads', `1 to ${os.availableParallelism()}`],
+    [['train', '--data', '<data>', '--out', '<out>', '--crops', '99999999'], 'crops', '1 to 1000'],
+    [['train', '--data', '<data>', '--out', '<out>', '--epochs', '99999999'], 'epochs', '1 to 10000'],
+    [['train', '--data', '<data>', '--out', '<out>', '--batch', '99999999'], 'batch', '1 to 256'],
+    [['train', '--data', '<data>', '--out', '<out>', '--size', '99999999'], 'size', '16 to 512'],
+    [['train', '--data', '<data>', '--out', '<out>', '--seed', '99999999999'], 'seed', '0 to 4294967295'],
+    [['train', '--data', '<data>', '--out', '<out>', '--patience', '99999999'], 'patience', '1 to 10000'],
+    [['train', '--data', '<data>', '--out', '<out>', '--reduce-lr', '99999999'], 'reduce-lr', '1 to 10000'],
+    [['train', '--data', '<data>', '--out', '<out>', '--workers', '99999999'], 'workers', '1 to 1024'],
+    [['synth', '--out', '<out>', '--size', '99999999'], 'size', '32 to 2048'],
+    [['synth', '--out', '<out>', '--count', '99999999'], 'count', '1 to 10000'],
+    [['synth', '--out', '<out>', '--seed', '99999999999'], 'seed', '0 to 4294967295'],
+    [['demo', '--out', '<out>', '--count', '99999999'], 'count', '10 to 1000'],
+    [['demo', '--out', '<out>', '--epochs', '99999999'], 'epochs', '1 to 10000'],
+    [['publish', '<checkpoint>', '--out', '<out>', '--limit', '99999999'], 'limit', '1 to 1000000'],
+    [['publish', '<checkpoint>', '--out', '<out>', '--threads', '1000'], 'threads', `1 to ${os.availableParallelism()}`],
+    [['verify', '--model', '<checkpoint>', '--limit', '99999999'], 'limit', '1 to 1000000'],
+  ];
+  it.each(bounds)('%j', async (template, flag, range) => {
+    const fill: Record<string, string> = { '<image>': image(), '<out>': out(), '<data>': data, '<checkpoint>': path.join(root, 'run', 'best') };
+    const args = template.map((a) => a.replace(/<[a-z]+>/, (m) => fill[m]));
+    const r = await runCli(args);
+    expect([r.code, r.err[0]]).toEqual([2, expect.stringContaining(`nuclei ${args[0]}: --${flag} must be an integer from ${range}, got`)]);
+    expect(fs.existsSync(out())).toBe(false);
   });
 });

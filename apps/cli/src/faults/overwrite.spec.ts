@@ -89,13 +89,13 @@ describe('refusals that keep results', () => {
     expect(fs.existsSync(path.join(root, 'seg'))).toBe(false);
   });
 
-  it('segment keeps going past a bad image and exits non-zero at the end', async () => {
+  it('segment keeps going past a bad image and exits 3 (bad input) at the end', async () => {
     const [a] = fs.readdirSync(data).sort();
     const bad = path.join(root, 'broken.png');
     fs.writeFileSync(bad, 'not a png');
     const out = path.join(root, 'seg2');
     const r = await runCli(['segment', bad, path.join(data, a, 'images', `${a}.png`), '--out', out, '--backend', 'wasm']);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(3);
     expect(r.err.join('\n')).toMatch(/broken\.png: not an image/);
     expect(r.err.join('\n')).toMatch(/1 of 2 images failed/);
     expect(fs.existsSync(path.join(out, `${a}_labels.png`))).toBe(true);
