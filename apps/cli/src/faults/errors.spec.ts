@@ -254,3 +254,70 @@ describe('numeric flags out of range', () => {
     expect(fs.existsSync(out())).toBe(false);
   });
 });
+
+// verify compares a model with what it was published with; with nothing to compare it must not say
+// "figures hold" (exit 1, one line, before any scoring).
+describe('verify with nothing to compare', () => {
+  const published = path.join(root, 'published');
+  beforeAll(async () => {
+    expect((await runCli(['publish', path.join(root, 'run', 'best'), '--out', published, '--backend', 'wasm'])).code).toBe(0);
+  });
+  const verify = (model: string) => runCli(['verify', '--model', model, '--data', data, '--backend', 'wasm']);
+  const variant = (name: string, change: (dir: string) => void) => {
+    const dir = path.join(root, name);
+    fs.cpSync(published, dir, { recursive: true });
+    change(dir);
+    return dir;
+  };
+  const editMetadata = (dir: string, edit: (m: { training: Record<string, unknown>; metrics: Record<string, number> }) => void) => {
+    const file = path.join(dir, 'nuclei-model.json');
+    const m = JSON.parse(fs.readFileSync(file, 'utf8'));
+    edit(m);
+    fs.writeFileSync(file, JSON.stringify(m));
+  };
+
+  it('a published model verifies', async () => {
+    const r = await verify(published);
+    expect([r.code, r.out.join('\n')]).toEqual([0, expect.stringMatching(/figures hold/)]);
+  });
+
+  it.each([
+    [
+      'an unpublished checkpoint',
+      () => path.join(root, 'run', 'best'),
+      /best: records no full-size dsb, ap50, iou: nothing to verify it against \(a checkpoint/,
+    ],
+    [
+      'recorded figures removed',
+      () => variant('no-figures', (d) => editMetadata(d, (m) => delete m.metrics.fullsize_ap50)),
+      /no-figures: records no full-size ap50: nothing to verify it against/,
+    ],
+    [
+      'held-out ids removed',
+      () => variant('no-ids', (d) => editMetadata(d, (m) => delete m.training.validationIds)),
+      /no-ids: records no held-out images: nothing to verify it against/,
+    ],
+    [
+      'a fine-tuned model published with no held-out images',
+      () =>
+        variant('fine-tuned', (d) =>
+          editMetadata(d, (m) => {
+            m.training.fineTunedFrom = 'models/default';
+            m.training.validationIds = [];
+            for (const k of Object.keys(m.metrics)) if (k.startsWith('fullsize_')) delete m.metrics[k];
+          }),
+        ),
+      /fine-tuned: fine-tuned and published with no held-out images: nothing to verify it against/,
+    ],
+    [
+      'evaluation.json removed',
+      () => variant('no-evaluation', (d) => fs.rmSync(path.join(d, 'evaluation.json'))),
+      /no-evaluation: evaluation\.json is missing/,
+    ],
+    ['model.onnx removed', () => variant('no-onnx', (d) => fs.rmSync(path.join(d, 'model.onnx'))), /no-onnx: model\.onnx is missing/],
+  ])('%s: exit 1 with the reason', async (_name, model, message) => {
+    const r = await verify(model());
+    expect([r.code, r.err]).toEqual([1, [expect.stringMatching(message)]]);
+    expect(r.out.join('\n')).not.toMatch(/figures hold|verifying/);
+  });
+});
