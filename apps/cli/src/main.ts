@@ -15,7 +15,7 @@ const USAGE = `nuclei: find cell nuclei in microscopy images with a U-Net
 
 Usage:
   nuclei demo [--out DIR]                          synthetic data -> train briefly -> evaluate -> segment
-  nuclei train --data DIR --out DIR [options]      train a U-Net on a DSB-layout dataset
+  nuclei train --data DIR --out DIR [options]      train a U-Net on a dataset (DSB layout or image + label-image pairs)
   nuclei segment IMAGE... [--model DIR] --out DIR  masks, labels, overlays, CSV for each image
   nuclei evaluate --data DIR [--model DIR]         pixel metrics and DSB score on full-size truth
   nuclei synth --out DIR [--count N]               write a synthetic dataset
@@ -25,8 +25,10 @@ Usage:
   nuclei backend [--backend auto|gpu|node|wasm|cpu] show which TF.js backend loads
 
 Run "nuclei COMMAND --help" for a command's options. --verbose shows an error's stack trace.
-Exit codes: 0 done, 1 unexpected error, 2 bad usage, 3 bad input (image, dataset, model),
-4 an output that cannot be written, 130 stopped by Ctrl-C / SIGTERM.`;
+Exit codes, the same in every command: 0 done, 1 an unexpected error or a failed check (verify),
+2 bad usage (a flag, a value out of its range, a refusal to replace files), 3 bad input (an image,
+a dataset, a model), 4 an output that cannot be written (a full disk, a read-only folder, a file
+where a folder must be), 130 stopped by Ctrl-C or SIGTERM.`;
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<unknown>> = {
   train: runTrain,

@@ -12,8 +12,9 @@ import { activateEngine, ENGINE_FLAGS, ENGINE_HELP, engineFlags } from './engine
 import { chooseOptions, describeOptions, loadModelOption, SEGMENT_FLAGS, segmentOptionsFromFlags } from './model-options';
 
 const HELP = `nuclei evaluate --data DIR [options]
-  Segments every image of a DSB-layout dataset at native size and scores it against the
-  full-size truth: IoU, Dice, accuracy, precision, recall and the 2018 DSB score, per image and mean.
+  Segments every image of a dataset (the DSB layout, or image + label-image pairs in one folder:
+  NAME.png beside NAME_labels.png) at native size and scores it against the full-size truth: IoU,
+  Dice, accuracy, precision, recall and the 2018 DSB score, per image and mean.
 Options:
   --model DIR          model folder (default: the bundled model)
   --out FILE           also write the JSON report (per image, means, per kind) to FILE

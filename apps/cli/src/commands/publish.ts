@@ -20,7 +20,9 @@ const HELP = `nuclei publish CHECKPOINT --out DIR [--data DIR] [--held-out DIR] 
   Turns a training checkpoint (e.g. OUT/best) into a model to ship: scores it on the images held out
   from its training, at full size against the full-size truth, with each way of segmenting (models
   with a touching-border output: prediction scale x1 / x1.5 / x2, then the marker watershed's mask
-  threshold t1, border threshold t2 and smallest marker, then test-time augmentation; seed models:
+  threshold t1 x border threshold t2 x smallest marker, the distance watershed on the mask alone and
+  after cutting out the predicted borders, the smallest nucleus kept, filling holes, then
+  test-time augmentation; seed models:
   tiles at x1 and x0.5 and the seed's resize, watershed or components), keeps the best as the
   model's recommended segmentation defaults, records the full-size figures overall and per kind of
   image, and saves it without optimizer state, with model.onnx (the same network as ONNX, for ONNX

@@ -47,9 +47,12 @@ const MAX_BATCH = 256;
 const MAX_CROPS = 1000;
 
 const HELP = `nuclei train --data DIR --out DIR [options]
-  Trains a U-Net on a dataset in the 2018 Data Science Bowl layout (DIR/<id>/images, DIR/<id>/masks).
+  Trains a U-Net on a dataset: the 2018 Data Science Bowl layout (DIR/<id>/images, DIR/<id>/masks) or,
+  for the nuclei recipe, image + label-image pairs in one folder (NAME.png beside NAME_labels.png,
+  NAME_label.* or NAME_masks.*: one id per nucleus, 0 = background).
   Writes OUT/best (best on validation loss), OUT/last (every epoch, with optimizer state for --resume),
-  OUT/history.csv and OUT/history.jsonl. Ctrl-C stops after the current batch and keeps the checkpoints.
+  OUT/history.csv and OUT/history.jsonl. Ctrl-C (or SIGTERM) stops after the current batch, keeps the
+  checkpoints and exits 130.
 Options:
   --recipe nuclei|seed   nuclei (default): percentile-normalised input (light backgrounds inverted),
                        mask + touching-border outputs, BCE + Dice, --crops random 128x128 crops per
