@@ -5,9 +5,13 @@ import { generateSyntheticSample } from '@nuclei/data';
 import { loadModel } from '@nuclei/model';
 import { selectEngine } from '@nuclei/onnx';
 import { segment, segmentOptionsForModel } from '@nuclei/segmentation';
+import { activateEngine } from './commands/engine';
 
 // The bundled model through ONNX Runtime and through TF.js: the same nuclei.
 const DEFAULT_MODEL = path.join(__dirname, '../../../models/default');
+// Whether ONNX Runtime's CUDA provider was installed (ONNXRUNTIME_NODE_INSTALL=cuda12): not here, nor in CI.
+const ORT_BIN = path.join(path.dirname(require.resolve('onnxruntime-node')), '..', 'bin');
+const cudaInstalled = fs.existsSync(ORT_BIN) && (fs.readdirSync(ORT_BIN, { recursive: true }) as string[]).some((f) => /providers_cuda/.test(f));
 
 beforeAll(async () => {
   tf.env().set('IS_TEST', true);
@@ -52,6 +56,21 @@ beforeAll(async () => {
     },
     120_000,
   );
+
+  (cudaInstalled ? it.skip : it)("--device cuda without CUDA's libraries predicts with ONNX Runtime on the CPU, not TF.js, and says so", async () => {
+    const { model } = await loadModel(DEFAULT_MODEL, { compile: false });
+    const said: string[] = [];
+    const spies = (['log', 'warn'] as const).map((k) => jest.spyOn(console, k).mockImplementation((...a) => void said.push(a.join(' '))));
+    try {
+      const predictor = await activateEngine(model, { engine: 'auto', device: 'cuda' });
+      expect([predictor.engine, predictor.description]).toEqual(['onnx', expect.stringMatching(/ cpu/)]);
+      expect(said).toEqual([expect.stringMatching(/^warning: --device cuda: .*; predicting on the CPU$/), expect.stringMatching(/^engine: onnx /)]);
+      predictor.dispose();
+    } finally {
+      spies.forEach((s) => s.mockRestore());
+      model.dispose();
+    }
+  });
 
   it("'auto' falls back to TF.js with the reason when the model cannot be exported", async () => {
     const input = tf.input({ shape: [16, 16, 3] });

@@ -15,7 +15,8 @@ export const ENGINE_FLAGS = {
 export const ENGINE_HELP = `  --engine auto|onnx|tfjs  what predicts: ONNX Runtime (auto's choice when it loads; about 6x TF.js wasm)
                        or TF.js on --backend. Training always uses TF.js.
   --threads N          ONNX Runtime threads, at most the number of cores (the default)
-  --device cpu|cuda    ONNX Runtime's execution provider (cuda: see the README for its libraries)`;
+  --device cpu|cuda    ONNX Runtime's execution provider (cuda: see the README for its libraries;
+                       without them, ONNX Runtime on the CPU, with a warning)`;
 
 export interface EngineFlags {
   engine: EnginePreference;
@@ -39,12 +40,26 @@ export function engineFlags(values: Record<string, unknown>): EngineFlags {
  */
 export async function activateEngine(model: tf.LayersModel, { engine, threads, device }: EngineFlags): Promise<TilePredictor> {
   try {
-    const selection = await selectEngine(model, engine, { threads, device });
+    const selection = await selectWithDevice(model, engine, threads, device);
     console.log(describeEngine(selection));
     return selection.predictor;
   } catch (e) {
     model.dispose();
     // Asked for explicitly: the user's to fix (install onnxruntime-node, or choose tfjs).
     throw new CliError(`--engine ${engine}: ${(e as Error).message.split('\n')[0]}`, 3);
+  }
+}
+
+/**
+ * --device cuda without CUDA's libraries: ONNX Runtime on the CPU (about 6x TF.js on wasm) is the
+ * next best, not the TF.js fallback that `auto` would otherwise take; said in a warning.
+ */
+async function selectWithDevice(model: tf.LayersModel, engine: EnginePreference, threads?: number, device?: 'cpu' | 'cuda') {
+  if (device !== 'cuda' || engine === 'tfjs') return selectEngine(model, engine, { threads, device });
+  try {
+    return await selectEngine(model, 'onnx', { threads, device });
+  } catch (e) {
+    console.warn(`warning: --device cuda: ${(e as Error).message.split('\n')[0]}; predicting on the CPU`);
+    return selectEngine(model, engine, { threads, device: 'cpu' });
   }
 }
