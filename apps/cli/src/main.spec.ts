@@ -242,6 +242,10 @@ describe('nuclei CLI', () => {
     );
     const resumed = await run(['train', '--data', data, '--out', out, '--resume', '--epochs', '2', '--backend', 'wasm', '--workers', '1']);
     expect(resumed.code).toBe(0);
+    // A finished run made longer: its cosine schedule is recomputed over the new total, and that is said.
+    expect(resumed.text).toMatch(
+      /warning: --epochs 2 changes the length of the run in .* \(1 epoch, finished, last learning rate [\d.e-]+\): its cosine learning-rate schedule is recomputed over 2 epochs/,
+    );
     const again = JSON.parse(fs.readFileSync(path.join(out, 'last', 'nuclei-model.json'), 'utf8'));
     expect(again.training.validationIds).toEqual(last.training.validationIds);
     expect(again.training.state.options).toMatchObject({ validationSplit: 0.2, batchSize: 4, epochs: 2, crops: { cropsPerImage: 2 } });

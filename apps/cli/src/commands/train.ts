@@ -83,7 +83,8 @@ Options:
                        training data (found by its recorded name: $NUCLEI_DSB_DIR, ../shared/data/<name>;
                        or --mix-data DIR), never its held-out images, so fine-tuning does not forget
   --resume             continue from OUT/last (its weights, optimizer state, epoch, seed and settings;
-                       only --epochs may change)
+                       only --epochs may change: the cosine schedule is then recomputed over the
+                       new total, with a warning)
   --overwrite          start a new run in an OUT that holds one (refused otherwise)
   --skip-invalid       skip bad samples (listed with the reason) instead of stopping at the first
   --no-cache           decode the dataset again instead of using the cache
@@ -308,6 +309,13 @@ async function trainHoldingLock(values: Record<string, string | boolean | undefi
     }
     console.log(`kinds of image: ${[...kinds].map(([k, n]) => `${k} ${n}`).join(', ')}`);
   }
+  // The cosine schedule spans the run's epochs: another total recomputes it, silently otherwise.
+  if (stored && prepared.cosine && opts.epochs !== stored.epochs)
+    console.warn(
+      `warning: --epochs ${opts.epochs} changes the length of the run in ${out} (${stored.epochs} epoch${stored.epochs === 1 ? '' : 's'}, ${stored.completed === stored.epochs ? 'finished' : `${stored.completed} done`}, ` +
+        `last learning rate ${+stored.lastRate.toPrecision(3)}): its cosine learning-rate schedule is recomputed over ${opts.epochs} epochs, so the remaining ones ` +
+        `do not continue the rates it had (each epoch's rate is in history.csv)`,
+    );
   const base = resolveConfig(isPresetName(preset) ? preset : recipe.preset);
   if (skipped.length) console.warn(`skipped ${skipped.length} samples`);
   for (const s of skipped) console.warn(`  skipped ${s.id}: ${s.reason}`);
@@ -408,6 +416,8 @@ function storedRun(out: string) {
     seed: state.seed,
     augment: state.options.augment,
     epochs: state.options.epochs,
+    completed: state.epoch + 1,
+    lastRate: state.learningRate,
     dataset: metadata.training?.dataset as string | undefined,
     segmentation: metadata.segmentation,
     fineTune:
