@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { assertWritableDir } from '@nuclei/data';
+import { assertWritableDir, isAlive } from '@nuclei/data';
 import { errnoInWords, outputError } from './cli-error';
 
 /**
@@ -34,6 +34,7 @@ export function isInside(a: string, b: string): boolean {
  */
 export async function checkOutputDir(dir: string): Promise<void> {
   if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) throw outputError(`${dir} is a file, not a folder: outputs cannot go there`);
+  cleanLeftovers(dir);
   try {
     await assertWritableDir(dir);
   } catch (e) {
@@ -59,4 +60,28 @@ function accessError(dir: string): string | undefined {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code;
   }
+}
+
+/**
+ * What a killed nuclei process leaves in an output folder: writeFileAtomic's temp files and synth's
+ * temp sample folders (`.NAME.PID.RAND.tmp`), write probes (`.nuclei-write-test.PID.RAND`).
+ */
+const LEFTOVER = /^\.(?:.+\.(\d+)\.[0-9a-f]{8}\.tmp|nuclei-write-test\.(\d+)\.[0-9a-f]{8})$/;
+
+/** Removes the leftovers of killed runs from `dir` (not those of a live process); returns how many. */
+export function cleanLeftovers(dir: string): number {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return 0; // not there (yet)
+  }
+  let removed = 0;
+  for (const name of names) {
+    const m = LEFTOVER.exec(name);
+    if (!m || isAlive(Number(m[1] ?? m[2]))) continue;
+    fs.rmSync(path.join(dir, name), { recursive: true, force: true });
+    removed++;
+  }
+  return removed;
 }

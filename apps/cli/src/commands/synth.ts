@@ -3,7 +3,7 @@ import * as path from 'path';
 import { generateSyntheticDataset } from '@nuclei/data';
 import { intOption, MAX_SEED, parseCommandArgs } from '../args';
 import { CliError, outputError } from '../cli-error';
-import { checkOutputDir } from '../paths';
+import { checkOutputDir, cleanLeftovers } from '../paths';
 import { createProgressBar } from '../progress-bar';
 
 const HELP = `nuclei synth --out DIR [--count 32 (at most 10000)] [--size 256 (32 to 2048)] [--seed 1]
@@ -27,6 +27,8 @@ export async function runSynth(argv: string[]): Promise<void> {
   const out = path.resolve(String(values.out));
   if (fs.existsSync(out) && !fs.statSync(out).isDirectory())
     throw outputError(`${out} is a file, not a folder: --out names the folder to write the dataset to`);
+  // A killed run's temp sample folder is not a dataset: removed, so it does not make the folder "not empty".
+  cleanLeftovers(out);
   // Writing into an existing dataset would leave its other masks beside the new images: wrong truth.
   if (fs.existsSync(out) && fs.readdirSync(out).length > 0) throw new CliError(`${out} is not empty: give a new or empty --out folder`);
   await checkOutputDir(out);

@@ -35,7 +35,7 @@ import {
 } from '@nuclei/training';
 import { choiceOption, intOption, MAX_SEED, numberOption, parseCommandArgs } from '../args';
 import { CliError, errnoInWords, EXIT, outputError } from '../cli-error';
-import { isInside, mkdirErrno, realPath } from '../paths';
+import { cleanLeftovers, isInside, mkdirErrno, realPath } from '../paths';
 import { createProgressBar, formatDuration } from '../progress-bar';
 import { handleStop } from '../signals';
 import { activateBackend } from './backend';
@@ -168,6 +168,8 @@ export async function runTrain(argv: string[]): Promise<number> {
   const made = !fs.existsSync(out);
   const releaseLock = takeLock(out);
   try {
+    // Temp files of a killed run's history writes (its checkpoints' temp folders: saveModel's own cleaning).
+    cleanLeftovers(out);
     checkFinishedRun(out, Boolean(values.resume), Boolean(values.overwrite));
     return await trainHoldingLock(values, data, out);
   } finally {

@@ -216,4 +216,18 @@ describe('refusals that keep results', () => {
     }
     expect(fs.existsSync(path.join(root, 'empty-flag'))).toBe(false);
   });
+
+  it('what a killed run left is cleaned by the next run, not refused (synth killed in its first sample; a probe; a temp file)', async () => {
+    const out = path.join(root, 'killed-synth');
+    const dead = 999999999;
+    fs.mkdirSync(path.join(out, `.synthetic_000.${dead}.0a1b2c3d.tmp`, 'images'), { recursive: true });
+    fs.writeFileSync(path.join(out, `.nuclei-write-test.${dead}.0a1b2c3d`), '');
+    expect((await runCli(['synth', '--out', out, '--count', '2', '--size', '64'])).code).toBe(0);
+    expect(fs.readdirSync(out).sort()).toEqual(['synthetic_000', 'synthetic_001']);
+    const reports = path.join(root, 'reports');
+    fs.mkdirSync(reports);
+    fs.writeFileSync(path.join(reports, `.e.json.${dead}.0a1b2c3d.tmp`), '{"half": ');
+    expect((await runCli(['evaluate', '--data', out, '--out', path.join(reports, 'e.json'), '--backend', 'wasm'])).code).toBe(0);
+    expect(fs.readdirSync(reports)).toEqual(['e.json']);
+  });
 });
