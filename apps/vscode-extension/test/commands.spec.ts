@@ -80,19 +80,10 @@ jest.mock('../src/engine', () => ({
 const engine = require('../src/engine') as Record<string, jest.Mock>;
 
 const EXT = fs.mkdtempSync(path.join(os.tmpdir(), 'nuclei-ext-'));
-fs.mkdirSync(path.join(EXT, 'dist/models/default'), { recursive: true });
-fs.writeFileSync(path.join(EXT, 'dist/models/default/model.json'), '{}');
 afterAll(() => fs.rmSync(EXT, { recursive: true, force: true }));
 const globalState = new Map<string, unknown>();
 const workspaceState = new Map<string, unknown>();
-const context = {
-  extensionPath: EXT,
-  extensionUri: vscode.Uri.file(EXT),
-  storageUri: vscode.Uri.file(path.join(EXT, 'storage')),
-  subscriptions: [] as Array<{ dispose(): unknown }>,
-  globalState: { get: (k: string) => globalState.get(k), update: async (k: string, v: unknown) => void globalState.set(k, v) },
-  workspaceState: { get: (k: string) => workspaceState.get(k), update: async (k: string, v: unknown) => void workspaceState.set(k, v) },
-} as unknown as vscode.ExtensionContext;
+const context = mock.fakeContext(EXT, path.join(EXT, 'storage'), { global: globalState, workspace: workspaceState }) as unknown as vscode.ExtensionContext;
 let tmp: string;
 let log: ReturnType<typeof createLogger>;
 

@@ -82,18 +82,9 @@ const IMAGE = { width: W, height: H, data: c.rgb };
 
 const ROOT = fs.mkdtempSync(path.join(os.tmpdir(), 'nuclei-corr-'));
 const EXT = path.join(ROOT, 'ext');
-fs.mkdirSync(path.join(EXT, 'dist/models/default'), { recursive: true });
-fs.writeFileSync(path.join(EXT, 'dist/models/default/model.json'), '{}');
 afterAll(() => fs.rmSync(ROOT, { recursive: true, force: true }));
 const workspaceState = new Map<string, unknown>();
-const context = {
-  extensionPath: EXT,
-  extensionUri: vscode.Uri.file(EXT),
-  storageUri: vscode.Uri.file(path.join(ROOT, 'storage')),
-  subscriptions: [] as Array<{ dispose(): unknown }>,
-  globalState: { get: () => undefined, update: async () => undefined },
-  workspaceState: { get: (k: string) => workspaceState.get(k), update: async (k: string, v: unknown) => void workspaceState.set(k, v) },
-} as unknown as vscode.ExtensionContext;
+const context = mock.fakeContext(EXT, path.join(ROOT, 'storage'), { workspace: workspaceState }) as unknown as vscode.ExtensionContext;
 let tmp: string;
 let log: ReturnType<typeof createLogger>;
 
@@ -196,6 +187,16 @@ const SPLIT_4: EditOp = {
 };
 const MERGE_5_6: EditOp = { kind: 'merge', labels: [5, 6] };
 const ERASE_IN_1: EditOp = { kind: 'erase', points: [[40, 40]], radius: 5 };
+/** A new nucleus drawn in the background at the bottom left. */
+const FILL_NEW: EditOp = {
+  kind: 'fill',
+  polygon: [
+    [5, 170],
+    [30, 170],
+    [30, 190],
+    [5, 190],
+  ],
+};
 
 describe('the host mirrors the page', () => {
   it.each([undefined, 0.5])(
@@ -221,16 +222,7 @@ describe('the host mirrors the page', () => {
         () => v.edit(paintNew),
         () => v.edit(MERGE_5_6),
         () => v.edit(ERASE_IN_1),
-        () =>
-          v.edit({
-            kind: 'fill',
-            polygon: [
-              [5, 170],
-              [30, 170],
-              [30, 190],
-              [5, 190],
-            ],
-          }),
+        () => v.edit(FILL_NEW),
         () => v.undo(),
         () => v.undo(),
         () => v.redo(),
@@ -313,15 +305,7 @@ describe('saving corrections as training data', () => {
     await v.edit(DELETE_2);
     expect(v.panel.title).toBe(`● ${title}`);
     expect(last(v.panel, 'editState')).toEqual({ type: 'editState', dirty: true });
-    await v.edit({
-      kind: 'fill',
-      polygon: [
-        [5, 170],
-        [30, 170],
-        [30, 190],
-        [5, 190],
-      ],
-    });
+    await v.edit(FILL_NEW);
     await v.edit(SPLIT_4);
     mock.window.showInformationMessage.mockResolvedValueOnce('Fine-tune on my corrections' as never);
     await v.panel.receive({ type: 'saveCorrections' });

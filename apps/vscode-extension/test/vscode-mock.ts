@@ -1,4 +1,5 @@
 // A small stand-in for the `vscode` module (mapped by jest.config.js): just what the commands use.
+import * as fs from 'fs';
 import * as path from 'path';
 
 export class Uri {
@@ -288,4 +289,22 @@ export function resetMock(): void {
   window.showWarningMessage.mockResolvedValue(undefined);
   commands.registered.clear();
   window.customEditors.clear();
+}
+
+/**
+ * An ExtensionContext for the command tests: the extension in `extensionPath` (with a bundled
+ * model folder made there), storage under `storage`, and global / workspace state in the maps given.
+ */
+export function fakeContext(extensionPath: string, storage: string, state: { global?: Map<string, unknown>; workspace?: Map<string, unknown> } = {}) {
+  fs.mkdirSync(path.join(extensionPath, 'dist/models/default'), { recursive: true });
+  fs.writeFileSync(path.join(extensionPath, 'dist/models/default/model.json'), '{}');
+  const memento = (m = new Map<string, unknown>()) => ({ get: (k: string) => m.get(k), update: async (k: string, v: unknown) => void m.set(k, v) });
+  return {
+    extensionPath,
+    extensionUri: Uri.file(extensionPath),
+    storageUri: Uri.file(storage),
+    subscriptions: [] as Array<{ dispose(): unknown }>,
+    globalState: memento(state.global),
+    workspaceState: memento(state.workspace),
+  };
 }
