@@ -52,7 +52,7 @@ describe('nuclei CLI', () => {
       text: expect.stringMatching(/--epochs must be an integer/),
     });
     expect(await run(['segment', path.join(root, 'missing.png'), '--out', root])).toMatchObject({
-      code: 2,
+      code: 3,
       text: expect.stringMatching(/missing\.png: no such file/),
     });
     expect(await run(['backend', '--backend', 'tpu'])).toMatchObject({ code: 2, text: expect.stringMatching(/one of auto, gpu, node, wasm, cpu/) });

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { readPixelSize } from '@nuclei/data';
 import { OUTPUT_KINDS, outputPaths, readImageForSegmentation, segment, type OutputKind, writeSegmentationOutputs } from '@nuclei/segmentation';
 import { intOption, numberOption, parseCommandArgs } from '../args';
-import { CliError, errorMessage, exitCodeOf, worstExitCode } from '../cli-error';
+import { CliError, errorMessage, EXIT, exitCodeOf, worstExitCode } from '../cli-error';
 import { checkOutputDir } from '../paths';
 import { createProgressBar } from '../progress-bar';
 import { activateBackend } from './backend';
@@ -77,9 +77,10 @@ export async function runSegment(argv: string[]): Promise<number> {
   // Every flag is checked before anything is read or written.
   const engine = engineFlags(values);
   for (const image of positionals) {
-    if (!fs.existsSync(image)) throw new CliError(`${image}: no such file`);
+    // A missing image, or one that is not a file, is bad input (3) like one that cannot be decoded.
+    if (!fs.existsSync(image)) throw new CliError(`${image}: no such file`, EXIT.input);
     // Only regular files: a FIFO or a device would block or never end.
-    if (!fs.statSync(image).isFile()) throw new CliError(`${image}: not a regular file`);
+    if (!fs.statSync(image).isFile()) throw new CliError(`${image}: not a regular file`, EXIT.input);
   }
   // Outputs are named after the input's file name: two inputs with one name would overwrite each other.
   const bases = new Map<string, string>();

@@ -159,7 +159,7 @@ const cases: Array<[string, () => string[], number, RegExp]> = [
       require('child_process').spawnSync('mkfifo', [f]);
       return ['segment', f, '--out', path.join(root, 'o6')];
     },
-    2,
+    3,
     /not a regular file/,
   ],
   [
