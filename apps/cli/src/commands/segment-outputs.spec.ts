@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { checkPlannedOutputs, recordPath, recordWriting, recordWritten } from './segment-outputs';
+import { checkPlannedOutputs, plannedKinds, recordPath, recordWriting, recordWritten } from './segment-outputs';
 
 describe('which outputs segment may replace', () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'nuclei-seg-outputs-'));
@@ -47,6 +47,18 @@ describe('which outputs segment may replace', () => {
     await recordWriting(dir, 'cells', plan(dir)[0].image, [mask]);
     fs.writeFileSync(mask, 'written, then killed before the record was completed');
     expect(() => checkPlannedOutputs(plan(dir), dir, ['mask'], false)).not.toThrow();
+  });
+
+  it('a set a killed run left incomplete is planned whole; a completed one as asked', async () => {
+    const dir = folder();
+    const [mask, csv] = [path.join(dir, 'cells_mask.png'), path.join(dir, 'cells.csv')];
+    expect(plannedKinds(dir, 'cells', ['json'])).toEqual({ kinds: ['json'] });
+    await recordWriting(dir, 'cells', plan(dir)[0].image, [mask, csv]);
+    expect(plannedKinds(dir, 'cells', ['json'])).toEqual({ kinds: ['mask', 'json', 'csv'], incomplete: ['cells.csv', 'cells_mask.png'] });
+    fs.writeFileSync(mask, 'mask');
+    fs.writeFileSync(csv, 'csv');
+    await recordWritten(dir, 'cells', plan(dir)[0].image, [mask, csv]);
+    expect(plannedKinds(dir, 'cells', ['json'])).toEqual({ kinds: ['json'] });
   });
 
   it('never replaces an input of the same run, even with --overwrite', () => {

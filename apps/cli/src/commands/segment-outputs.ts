@@ -5,12 +5,14 @@
 // a label image corrected in the editor, an output edited since, outputs of a version before this
 // record) is replaced only with --overwrite. Just before writing, the record lists the files about
 // to be written without a hash: a run killed midway leaves them (each whole: they are written
-// atomically) and the next run may replace them.
+// atomically) and the next run may replace them. The record says `complete: false` until every file
+// is written: the next run of that image says the set is incomplete and rewrites all of it (else a
+// NAME.json summary of one run would sit beside a NAME.csv of another).
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { writeFileAtomic } from '@nuclei/data';
-import { outputPaths, type OutputKind } from '@nuclei/segmentation';
+import { OUTPUT_KINDS, outputPaths, type OutputKind } from '@nuclei/segmentation';
 import { CliError, outputError } from '../cli-error';
 import { realPath } from '../paths';
 
@@ -50,20 +52,33 @@ function writtenByNuclei(file: string, record: OutputRecord | undefined): boolea
 }
 
 /**
+ * The kinds to write for one image: `kinds`, plus every kind an interrupted run left in its set
+ * (a record with `complete: false`), so that the set is rewritten whole. `incomplete` names the
+ * unfinished set's files when there is one.
+ */
+export function plannedKinds(out: string, base: string, kinds: readonly OutputKind[]): { kinds: OutputKind[]; incomplete?: string[] } {
+  const record = readRecord(out, base);
+  if (!record || record.complete !== false) return { kinds: [...kinds] };
+  const listed = OUTPUT_KINDS.filter((k) => Object.values(outputPaths(out, base, [k])).some((f) => f !== undefined && path.basename(f) in record.files));
+  return { kinds: OUTPUT_KINDS.filter((k) => kinds.includes(k) || listed.includes(k)), incomplete: Object.keys(record.files).sort() };
+}
+
+/**
  * Refuses, before any work, outputs that would replace one of this run's inputs (always) or a file
  * nuclei did not write (unless `overwrite`), naming the file.
  */
 export function checkPlannedOutputs(
-  plans: ReadonlyArray<{ image: string; base: string }>,
+  plans: ReadonlyArray<{ image: string; base: string; kinds?: readonly OutputKind[] }>,
   out: string,
   kinds: readonly OutputKind[],
   overwrite: boolean,
 ): void {
   const inputs = new Map(plans.map((p) => [realPath(p.image), p.image]));
   const refused: string[] = [];
-  for (const { base } of plans) {
+  for (const plan of plans) {
+    const { base } = plan;
     const record = readRecord(out, base);
-    for (const file of Object.values(outputPaths(out, base, kinds))) {
+    for (const file of Object.values(outputPaths(out, base, plan.kinds ?? kinds))) {
       let stat: fs.Stats;
       try {
         stat = fs.lstatSync(file);

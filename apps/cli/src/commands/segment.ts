@@ -9,7 +9,7 @@ import { createProgressBar } from '../progress-bar';
 import { activateBackend } from './backend';
 import { activateEngine, ENGINE_FLAGS, ENGINE_HELP, engineFlags } from './engine';
 import { chooseOptions, describeOptions, loadModelOption, MAX_AREA, SEGMENT_FLAGS, segmentOptionsFromFlags } from './model-options';
-import { checkPlannedOutputs, recordWriting, recordWritten } from './segment-outputs';
+import { checkPlannedOutputs, plannedKinds, recordWriting, recordWritten } from './segment-outputs';
 
 const HELP = `nuclei segment IMAGE... --out DIR [options]
   Segments each image at its native resolution and writes, per image: NAME_mask.png (binary),
@@ -109,12 +109,9 @@ export async function runSegment(argv: string[]): Promise<number> {
   const out = path.resolve(String(values.out));
   const kinds = (outputs ?? OUTPUT_KINDS) as readonly OutputKind[];
   // Before any work: replace only what nuclei wrote (see segment-outputs.ts), never an input.
-  checkPlannedOutputs(
-    positionals.map((image) => ({ image, base: outputBase(image) })),
-    out,
-    kinds,
-    Boolean(values.overwrite),
-  );
+  // An image whose last set of outputs a run left incomplete gets its whole set rewritten.
+  const plans = new Map(positionals.map((image) => [image, { image, base: outputBase(image), ...plannedKinds(out, outputBase(image), kinds) }]));
+  checkPlannedOutputs([...plans.values()], out, kinds, Boolean(values.overwrite));
   await checkOutputDir(out);
   await activateBackend(values.backend);
   const { model, metadata, dir } = await loadModelOption(values.model);
@@ -133,12 +130,17 @@ export async function runSegment(argv: string[]): Promise<number> {
         bar.done();
         const recorded = pixelSize === undefined ? readPixelSize(file) : undefined;
         if (recorded) console.log(`${file}: pixel size ${+recorded.microns.toPrecision(6)} um (from its ${recorded.source}); measurements in microns`);
-        const base = outputBase(file);
-        await recordWriting(out, base, path.resolve(file), Object.values(outputPaths(out, base, kinds)));
+        const plan = plans.get(file)!;
+        const base = plan.base;
+        if (plan.incomplete)
+          console.log(
+            `${file}: its outputs in ${out} are an incomplete set (a run was interrupted writing ${plan.incomplete.join(', ')}): rewriting all of them`,
+          );
+        await recordWriting(out, base, path.resolve(file), Object.values(outputPaths(out, base, plan.kinds)));
         const paths = await writeSegmentationOutputs(result, image, out, base, {
           imagePath: path.resolve(file),
           model: { dir, preset: metadata.preset },
-          outputs: outputs as OutputKind[] | undefined,
+          outputs: plan.kinds,
           pixelSize: pixelSize ?? recorded?.microns,
         });
         await recordWritten(out, base, path.resolve(file), Object.values(paths));

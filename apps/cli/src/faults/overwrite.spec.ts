@@ -127,6 +127,29 @@ describe('refusals that keep results', () => {
     expect(fs.readFileSync(truth, 'utf8')).not.toBe('the ground truth');
   });
 
+  it('segment after an interrupted one says its set of outputs is incomplete and rewrites all of it (the summary matches the CSV)', async () => {
+    const [a] = fs.readdirSync(data).sort();
+    const out = path.join(root, 'interrupted');
+    const image = path.join(data, a, 'images', `${a}.png`);
+    expect((await runCli(['segment', image, '--out', out, '--backend', 'wasm'])).code).toBe(0);
+    // As a run killed while writing leaves it: the record lists the set without hashes, complete: false,
+    // and the CSV is another run's (two extra nuclei).
+    const record = path.join(out, `.${a}.nuclei-outputs.json`);
+    const written = JSON.parse(fs.readFileSync(record, 'utf8'));
+    const files = Object.fromEntries(Object.keys(written.files).map((f) => [f, null]));
+    fs.writeFileSync(record, JSON.stringify({ ...written, complete: false, files }));
+    const csv = path.join(out, `${a}.csv`);
+    fs.appendFileSync(csv, `${a},1 2\n${a},5 2\n`);
+    const r = await runCli(['segment', image, '--out', out, '--outputs', 'json', '--backend', 'wasm']);
+    expect(r.code).toBe(0);
+    expect(r.out.join('\n')).toMatch(new RegExp(`${a}\\.png: its outputs in .* are an incomplete set .*: rewriting all of them`));
+    const count = JSON.parse(fs.readFileSync(path.join(out, `${a}.json`), 'utf8')).count;
+    const rows = fs.readFileSync(csv, 'utf8').trim().split('\n').slice(1);
+    expect(new Set(rows.map((row) => row.split(',')[1])).size).toBe(count);
+    expect(rows).toHaveLength(count);
+    expect(JSON.parse(fs.readFileSync(record, 'utf8'))).toMatchObject({ complete: true, files: { [`${a}.csv`]: expect.stringMatching(/^[0-9a-f]{40}$/) } });
+  });
+
   it("segment never replaces an input of the same run (an input named like another input's output), even with --overwrite", async () => {
     const [a, b] = fs.readdirSync(data).sort();
     const dir = path.join(root, 'named-like-outputs');
