@@ -199,11 +199,12 @@ function publishedMetadata(metadata: ModelMetadata, from: string, data: string, 
     preset: metadata.preset,
     config: metadata.config,
     createdAt: metadata.createdAt,
-    // A shipped model names its data and checkpoint without this machine's paths (verify finds the
-    // data by name: $NUCLEI_DSB_DIR, ../shared/data/<name>).
+    // A shipped model names its data and checkpoint by name, and records where the data was at
+    // publish time (verify tries that path after --data and $NUCLEI_DSB_DIR, then ../shared/data/<name>).
     training: {
       ...trainingInfo,
       dataset: path.basename(data),
+      datasetPath: path.resolve(data),
       publishedFrom: path.basename(path.dirname(from)) + '/' + path.basename(from),
       // Scored on a folder of its own (--held-out): verify re-scores those images.
       ...(scoredIds ? { validationIds: scoredIds } : {}),

@@ -19,19 +19,26 @@ const HELP = `nuclei verify [--model DIR] [--data DIR] [--limit N]
   0.001 or model.onnx differs, and before scoring when there is nothing to compare: no held-out
   images (a fine-tuned model published without any), no recorded figures (a checkpoint), no
   evaluation.json or no model.onnx.
-  --data DIR   the dataset (default: $NUCLEI_DSB_DIR, the recorded one, or ../shared/data/<its name>)
+  --data DIR   the dataset (default: $NUCLEI_DSB_DIR, the path recorded at publish time, or ../shared/data/<its name>)
 ${ENGINE_HELP}`;
 
 const TOLERANCE = 0.001;
 
-/** The dataset a model was published from, found on this machine. */
-function findData(given: unknown, recorded: string | undefined): string {
-  const candidates = [given, process.env.NUCLEI_DSB_DIR, recorded, recorded && path.join('..', 'shared', 'data', path.basename(recorded))]
+/**
+ * The dataset a model was published from, found on this machine: --data, $NUCLEI_DSB_DIR, the path
+ * publish recorded (training.datasetPath), the recorded name, ../shared/data/<name>. When the
+ * recorded path is tried and gone, verify says the dataset has moved (found elsewhere or not).
+ */
+export function findData(given: unknown, recorded: string | undefined, recordedPath: string | undefined): string {
+  const candidates = [given, process.env.NUCLEI_DSB_DIR, recordedPath, recorded, recorded && path.join('..', 'shared', 'data', path.basename(recorded))]
     .filter(Boolean)
     .map((p) => path.resolve(String(p)));
-  const found = candidates.find((p) => fs.existsSync(p));
-  if (!found) throw new CliError(`no dataset found for this model (tried ${candidates.join(', ')}): pass --data DIR`);
-  return found;
+  const found = candidates.findIndex((p) => fs.existsSync(p));
+  const at = recordedPath ? candidates.indexOf(path.resolve(recordedPath)) : -1;
+  const moved = at >= 0 && (found < 0 || found > at) ? `the dataset it was published from is no longer at ${recordedPath}` : '';
+  if (found < 0) throw new CliError(`no dataset found for this model (tried ${candidates.join(', ')}${moved ? `; ${moved}` : ''}): pass --data DIR`);
+  if (moved) console.warn(`warning: ${moved} (moved?): using ${candidates[found]}`);
+  return candidates[found];
 }
 
 export async function runVerify(argv: string[]): Promise<number> {
@@ -60,7 +67,7 @@ export async function runVerify(argv: string[]): Promise<number> {
   const { ids, rows: published, onnxFile } = reference;
   const predictor = await activateEngine(model, engine);
   try {
-    const data = findData(values.data, metadata.training?.dataset as string | undefined);
+    const data = findData(values.data, metadata.training?.dataset as string | undefined, metadata.training?.datasetPath as string | undefined);
     const limit = Math.min(limitFlag ?? ids.length, ids.length);
     const chosen = segmentOptionsForModel(metadata);
     console.log(`verifying ${dir} on ${limit} of its ${ids.length} held-out images in ${data}; segmentation: ${describeOptions(chosen)}`);

@@ -281,6 +281,18 @@ describe('verify with nothing to compare', () => {
     expect([r.code, r.out.join('\n')]).toEqual([0, expect.stringMatching(/figures hold/)]);
   });
 
+  it('a published model records where its dataset was at publish time, and verify finds it there without --data', async () => {
+    expect(JSON.parse(fs.readFileSync(path.join(published, 'nuclei-model.json'), 'utf8')).training).toMatchObject({ dataset: 'data', datasetPath: data });
+    const env = process.env.NUCLEI_DSB_DIR;
+    delete process.env.NUCLEI_DSB_DIR;
+    try {
+      const r = await runCli(['verify', '--model', published, '--backend', 'wasm']);
+      expect([r.code, r.out.join('\n')]).toEqual([0, expect.stringMatching(new RegExp(`held-out images in ${data};[\\s\\S]*figures hold`))]);
+    } finally {
+      if (env !== undefined) process.env.NUCLEI_DSB_DIR = env;
+    }
+  });
+
   it.each([
     [
       'an unpublished checkpoint',
