@@ -14,7 +14,7 @@ export interface StartingModel {
   /** How the model segments (its published settings): the fine-tuned model keeps them. */
   segmentation?: SegmentationDefaults;
   /** What the fine-tuned model records about its base (`training.baseModel`). */
-  base: { name: string; createdAt: string; dataset?: string; fullsizeDsb?: number };
+  base: { name: string; createdAt: string; dataset?: string; datasetPath?: string; fullsizeDsb?: number };
   /** The images the base model was scored on and never trained on: never mixed into fine-tuning. */
   heldOut: string[];
   /** Sets these weights on a network built from `config` (same layers, same order). */
@@ -42,6 +42,7 @@ export async function loadStartingModel(dir: string, learningRate?: number): Pro
       name: modelLabel(dir),
       createdAt: metadata.createdAt,
       ...(typeof metadata.training?.dataset === 'string' ? { dataset: metadata.training.dataset } : {}),
+      ...(typeof metadata.training?.datasetPath === 'string' ? { datasetPath: metadata.training.datasetPath } : {}),
       ...(metadata.metrics?.fullsize_dsb !== undefined ? { fullsizeDsb: metadata.metrics.fullsize_dsb } : {}),
     },
     applyTo(target) {
@@ -89,15 +90,17 @@ export function fineTunedMetadata(
 }
 
 /**
- * Where the base model's training data is on this machine, for mixing a share of it into
- * fine-tuning: `given`, `$NUCLEI_DSB_DIR`, the recorded path, or `../shared/data/<its name>` (a
- * published model records only the folder's name). Undefined when none exists.
+ * Where a model's dataset may be on this machine, in the order to try: `given`, `$NUCLEI_DSB_DIR`,
+ * the path recorded when it was published, the recorded name or path, `../shared/data/<its name>`.
+ * Resolved; the caller picks the first that exists (verify, fine-tuning's mix).
  */
-export function findBaseData(start: { base: { dataset?: string } }, given?: string): string | undefined {
-  const recorded = start.base.dataset;
-  const candidates = [given, process.env.NUCLEI_DSB_DIR, recorded, recorded && path.join('..', 'shared', 'data', path.basename(recorded))];
-  return candidates
+export function datasetCandidates(recorded: string | undefined, recordedPath?: string, given?: string): string[] {
+  return [given, process.env.NUCLEI_DSB_DIR, recordedPath, recorded, recorded && path.join('..', 'shared', 'data', path.basename(recorded))]
     .filter((p): p is string => !!p)
-    .map((p) => path.resolve(p))
-    .find((p) => fs.existsSync(p) && fs.statSync(p).isDirectory());
+    .map((p) => path.resolve(p));
+}
+
+/** Where the base model's training data is on this machine, for mixing a share of it into fine-tuning; undefined when nowhere. */
+export function findBaseData(start: { base: { dataset?: string; datasetPath?: string } }, given?: string): string | undefined {
+  return datasetCandidates(start.base.dataset, start.base.datasetPath, given).find((p) => fs.existsSync(p) && fs.statSync(p).isDirectory());
 }

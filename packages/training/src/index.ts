@@ -26,4 +26,4 @@ export { checkpoint, BEST_DIR, LAST_DIR, TRAINING_STATE_KEY, type CheckpointOpti
 export { resumeTraining, trainingStateOf, type ResumedTraining } from './resume';
 export { defaultCallbacks, type DefaultCallbacksOptions } from './callbacks/default-callbacks';
 export { runTrainingWorker, isTrainingWorker, splitBatch, defaultWorkerCount } from './parallel';
-export { loadStartingModel, fineTunedMetadata, findBaseData, type StartingModel } from './fine-tune';
+export { loadStartingModel, fineTunedMetadata, findBaseData, datasetCandidates, type StartingModel } from './fine-tune';

@@ -4,6 +4,7 @@ import type { EvaluationRow } from '@nuclei/evaluation';
 import type { ModelMetadata } from '@nuclei/model';
 import { exportOnnx, ONNX_FILE, onnxMetadata } from '@nuclei/onnx';
 import { evaluateModelOnDataset, segmentOptionsForModel } from '@nuclei/segmentation';
+import { datasetCandidates } from '@nuclei/training';
 import { intOption, MAX_LIMIT, parseCommandArgs } from '../args';
 import { CliError, EXIT } from '../cli-error';
 import { createProgressBar } from '../progress-bar';
@@ -30,9 +31,7 @@ const TOLERANCE = 0.001;
  * recorded path is tried and gone, verify says the dataset has moved (found elsewhere or not).
  */
 export function findData(given: unknown, recorded: string | undefined, recordedPath: string | undefined): string {
-  const candidates = [given, process.env.NUCLEI_DSB_DIR, recordedPath, recorded, recorded && path.join('..', 'shared', 'data', path.basename(recorded))]
-    .filter(Boolean)
-    .map((p) => path.resolve(String(p)));
+  const candidates = datasetCandidates(recorded, recordedPath, given === undefined ? undefined : String(given));
   const found = candidates.findIndex((p) => fs.existsSync(p));
   const at = recordedPath ? candidates.indexOf(path.resolve(recordedPath)) : -1;
   const moved = at >= 0 && (found < 0 || found > at) ? `the dataset it was published from is no longer at ${recordedPath}` : '';
