@@ -35,7 +35,7 @@ export interface SegmentationSummary {
 }
 
 /** One nucleus's measurements as flat numbers (GeoJSON properties, means). */
-function flatMeasurements(m: NucleusMeasurements): Record<string, number> {
+export function flatMeasurements(m: NucleusMeasurements): Record<string, number> {
   const { intensity, label: _label, ...shape } = m;
   const out: Record<string, number> = { ...shape };
   intensity.forEach((s, c) => {
