@@ -20,6 +20,13 @@ export function slideOutputPaths(outDir: string, base: string) {
   };
 }
 
+/** Refuses (before any work) outputs that already exist: nothing is replaced without `--overwrite`. */
+export function refuseExistingOutputs(outDir: string, base: string): void {
+  const there = Object.values(slideOutputPaths(outDir, base)).filter((p) => fs.existsSync(p));
+  if (there.length)
+    throw new NucleiInputError(there[0], `already exists; refusing to replace ${there.map((p) => path.basename(p)).join(', ')} (--overwrite replaces them)`);
+}
+
 export interface SlideSummary {
   image: string;
   width: number;

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { readPixelSize } from '@nuclei/data';
+import { zarrAttributes } from '@nuclei/slide';
 import { OUTPUT_KINDS, outputPaths, readImageForSegmentation, segment, type OutputKind, writeSegmentationOutputs } from '@nuclei/segmentation';
 import { intOption, numberOption, parseCommandArgs } from '../args';
 import { CliError, errorMessage, EXIT, exitCodeOf, worstExitCode } from '../cli-error';
@@ -10,6 +11,7 @@ import { activateBackend } from './backend';
 import { activateEngine, ENGINE_FLAGS, ENGINE_HELP, engineFlags } from './engine';
 import { chooseOptions, describeOptions, loadModelOption, MAX_AREA, SEGMENT_FLAGS, segmentOptionsFromFlags } from './model-options';
 import { checkPlannedOutputs, plannedKinds, recordWriting, recordWritten } from './segment-outputs';
+import { blockwiseReason, printSummary, segmentSlide, slideBase } from './slide';
 
 const HELP = `nuclei segment IMAGE... --out DIR [options]
   Segments each image at its native resolution and writes, per image: NAME_mask.png (binary),
@@ -47,6 +49,9 @@ Options:
   --channel N          the nuclear channel (0-based): a page of a multi-page TIFF (ImageJ hyperstack /
                        OME-TIFF channels) or a colour channel, read as gray. Default: RGB as it is,
                        page 0 of a multi-page file (with a warning)
+  --blocks             segment block by block as a slide (automatic above 50 megapixels and for OME-Zarr
+                       folders): NAME.ome.zarr labels, NAME_measurements.csv, NAME.geojson, NAME_overlay.png
+                       and NAME.json; see "nuclei slide --help" to spread the work over machines
 ${ENGINE_HELP}
   --backend auto|gpu|node|wasm|cpu  the TF.js backend (for --engine tfjs, and loading)`;
 
@@ -63,6 +68,7 @@ export async function runSegment(argv: string[]): Promise<number> {
       outputs: { type: 'string' },
       channel: { type: 'string' },
       'pixel-size': { type: 'string' },
+      blocks: { type: 'boolean' },
       backend: { type: 'string', short: 'b' },
       ...ENGINE_FLAGS,
     },
@@ -79,8 +85,10 @@ export async function runSegment(argv: string[]): Promise<number> {
   for (const image of positionals) {
     // A missing image, or one that is not a file, is bad input (3) like one that cannot be decoded.
     if (!fs.existsSync(image)) throw new CliError(`${image}: no such file`, EXIT.input);
-    // Only regular files: a FIFO or a device would block or never end.
-    if (!fs.statSync(image).isFile()) throw new CliError(`${image}: not a regular file`, EXIT.input);
+    // Only regular files (a FIFO or a device would block or never end), or an OME-Zarr folder.
+    const stat = fs.statSync(image);
+    if (stat.isDirectory() ? !zarrAttributes(image) : !stat.isFile())
+      throw new CliError(`${image}: ${stat.isDirectory() ? 'a folder, not an OME-Zarr image' : 'not a regular file'}`, EXIT.input);
   }
   // Outputs are named after the input's file name: two inputs with one name would overwrite each other.
   const bases = new Map<string, string>();
@@ -124,6 +132,13 @@ export async function runSegment(argv: string[]): Promise<number> {
   try {
     for (const file of positionals) {
       try {
+        const blockwise = await blockwiseReason(file, Boolean(values.blocks));
+        if (blockwise) {
+          console.log(`${file}: ${blockwise}: segmenting block by block (outputs: OME-Zarr labels, measurements, GeoJSON, preview)`);
+          const s = { model: dir, options: chosen, channel, pixelSize, overwrite: Boolean(values.overwrite) };
+          printSummary(await segmentSlide(path.resolve(file), out, outputBase(file), s, predictor));
+          continue;
+        }
         const image = await readImageForSegmentation(file, undefined, { channel });
         const bar = createProgressBar(`segment ${path.basename(file)}`);
         const result = await segment(image, predictor, { ...chosen, source: file, onProgress: (done, total) => bar.update(done, total, 'tiles') });
@@ -165,5 +180,5 @@ export async function runSegment(argv: string[]): Promise<number> {
 
 /** Output file stem of an input: its file name without the extension. */
 function outputBase(file: string): string {
-  return path.basename(file).replace(/\.[^.]+$/, '');
+  return fs.statSync(file).isDirectory() ? slideBase(file) : path.basename(file).replace(/\.[^.]+$/, '');
 }
