@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import { buildPayload, pixelSizeFor, runSegmentation, saveFromPage, type SegmentationSession } from './commands/segmentImage';
 import { readConfig } from './config';
 import { errorMessage, type Logger } from './log';
-import type { RgbImage } from './engine';
+import type { RgbImage } from './nuclei-api';
 import { backupDirFor, backupRoot, readBackup, type BackupContents } from './corrections/backup';
 import { sessionFromBackup } from './corrections/restored-session';
 import { saveCorrections } from './corrections/save';
@@ -233,10 +233,10 @@ export class NucleiImageEditor implements vscode.CustomEditorProvider<NucleiImag
   /** The image (one page) as the page shows it, or an error naming the file. */
   private async imageMessage(file: string, channel: number): Promise<{ message: ToWebview; shown?: Shown }> {
     try {
-      const engine = await import('./engine');
-      const pages = await engine.imagePages(file);
-      const image = await engine.readImage(file, pages > 1 ? channel : undefined);
-      const src = `data:image/png;base64,${(await engine.encodePng(image, MAX_DISPLAY_PIXELS)).toString('base64')}`;
+      const api = await import('./nuclei-api');
+      const pages = await api.imagePages(file);
+      const image = await api.readImage(file, pages > 1 ? channel : undefined);
+      const src = `data:image/png;base64,${(await api.encodePng(image, MAX_DISPLAY_PIXELS)).toString('base64')}`;
       this.log.info(`viewer: ${file} ${image.width}x${image.height}${pages > 1 ? `, page ${channel} of ${pages}` : ''}`);
       return {
         message: { type: 'image', payload: { fileName: path.basename(file), imageSrc: src, width: image.width, height: image.height, pages, channel } },

@@ -1,6 +1,6 @@
 // The host side of correcting segmentations, against the vscode mock: a page's edits applied to the
 // host's labels and answered with re-measured rows, saving as training data, dirty state, backups
-// and restoring, the TIFF editor as an editable document, the status bar. The engine is mocked but
+// and restoring, the TIFF editor as an editable document, the status bar. nuclei-api is mocked but
 // measures, encodes and writes for real (no TF.js).
 import * as fs from 'fs';
 import * as os from 'os';
@@ -21,7 +21,7 @@ import { createLogger } from '../src/log';
 import { unpackLabels, type NucleusRow, type SegmentationPayload, type ToWebview } from '../src/webview/messages';
 import { nucleusRows } from '../src/webview/nucleus-rows';
 
-jest.mock('../src/engine', () => {
+jest.mock('../src/nuclei-api', () => {
   const { makeSyntheticCase: make } = jest.requireActual('./fixtures');
   const c = make();
   const { measureNuclei: measure } = jest.requireActual('../../../packages/segmentation/src/measurements');
@@ -73,7 +73,7 @@ jest.mock('../src/engine', () => {
 });
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
-const engine = require('../src/engine') as Record<string, jest.Mock>;
+const api = require('../src/nuclei-api') as Record<string, jest.Mock>;
 
 const c = makeSyntheticCase();
 const W = c.width;
@@ -202,7 +202,7 @@ describe('the host mirrors the page', () => {
   it.each([undefined, 0.5])(
     'applies the edits, undo and redo a page posts and answers with rows measured as the whole image would be (pixel size %p)',
     async (px) => {
-      if (px) engine.pixelSizeOf.mockReturnValueOnce({ microns: px, source: 'test' });
+      if (px) api.pixelSizeOf.mockReturnValueOnce({ microns: px, source: 'test' });
       const v = await openViewer();
       expect(v.payload.probability).toBeInstanceOf(Uint8Array); // quantised once, shared with the page
       expect(v.payload.unit).toBe(px ? 'um' : 'px');
@@ -238,7 +238,7 @@ describe('the host mirrors the page', () => {
       }
       expect(last(v.panel, 'editRows').rows.length).toBeGreaterThan(0);
       // Only the changed nuclei are measured, on their boxes: never the whole image per edit.
-      const calls = engine.measure.mock.calls.slice(1);
+      const calls = api.measure.mock.calls.slice(1);
       expect(calls.length).toBeGreaterThan(0);
       for (const [r] of calls) expect(r.width * r.height).toBeLessThan((W * H) / 4);
     },
@@ -259,7 +259,7 @@ describe('the host mirrors the page', () => {
 
   it('when the host cannot finish an edit, the page still gets its answer and then the host labels', async () => {
     const v = await openViewer();
-    engine.measure.mockImplementationOnce(() => {
+    api.measure.mockImplementationOnce(() => {
       throw new Error('out of memory');
     });
     const answer = await v.edit(SPLIT_4);
@@ -275,7 +275,7 @@ describe('the host mirrors the page', () => {
     await v.edit(DELETE_2);
     await v.edit({ kind: 'paint', label: v.page.nextLabel(), points: [[120, 100]], radius: 6 });
     await v.panel.receive({ type: 'save', what: 'all', pickLocation: false });
-    const result = engine.writeOutputs.mock.calls[0][0] as { labels: Int32Array; count: number; areas: number[]; meanArea: number; mask: Uint8Array };
+    const result = api.writeOutputs.mock.calls[0][0] as { labels: Int32Array; count: number; areas: number[]; meanArea: number; mask: Uint8Array };
     expect(result.count).toBe(6);
     expect(maxLabel(result.labels)).toBe(6);
     const areas = Array.from({ length: 6 }, (_, k) => result.labels.filter((l) => l === k + 1).length);
@@ -492,7 +492,7 @@ describe('the TIFF editor as an editable document', () => {
     const changes: unknown[] = [];
     provider.onDidChangeCustomDocument((e) => changes.push(e.document));
     const file = path.join(tmp, 'cells.tif');
-    fs.writeFileSync(file, 'decoded by the mocked engine');
+    fs.writeFileSync(file, 'decoded by the mocked nuclei-api');
     const panel = await mock.openInCustomEditor(IMAGE_VIEW_TYPE, vscode.Uri.file(file));
     const doc = panel.document as NucleiImageDocument;
     await doc.ready;

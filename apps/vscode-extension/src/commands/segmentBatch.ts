@@ -61,16 +61,16 @@ export async function segmentBatchCommand(context: vscode.ExtensionContext, log:
     async (progress, token) => {
       const controller = new AbortController();
       token.onCancellationRequested(() => controller.abort());
-      const engine = await import('../engine');
-      log.info(await engine.ensureBackend(config.backend));
-      const loaded = await engine.loadModelCached(model.dir, config.engine);
+      const api = await import('../nuclei-api');
+      log.info(await api.ensureBackend(config.backend));
+      const loaded = await api.loadModelCached(model.dir, config.engine);
       log.info(loaded.engineLine);
       for (const [i, file] of files.entries()) {
         if (controller.signal.aborted) break;
         progress.report({ message: `${i + 1}/${files.length} ${path.basename(file)}`, increment: 100 / files.length });
         try {
-          const image = await engine.readImage(file);
-          const result = await engine.segmentImage(image, loaded.predictor, loaded.metadata, {
+          const image = await api.readImage(file);
+          const result = await api.segmentImage(image, loaded.predictor, loaded.metadata, {
             mode: config.tiling,
             threshold: config.threshold,
             source: file,

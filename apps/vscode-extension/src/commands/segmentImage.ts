@@ -17,7 +17,7 @@ import {
 } from '../webview/messages';
 import { nucleusRows } from '../webview/nucleus-rows';
 import { createNucleiPanel, type NucleiPanel } from '../webview/panel';
-import type { RgbImage, Segmentation } from '../engine';
+import type { RgbImage, Segmentation } from '../nuclei-api';
 import { correctedResult } from '../corrections/corrected-result';
 import { saveCorrections } from '../corrections/save';
 import { CorrectionSession, isEditMessage } from '../corrections/session';
@@ -66,8 +66,8 @@ export interface SegmentationSession {
 /** Microns per pixel for an image: `nuclei.pixelSize`, else what the file records, else undefined (pixels). */
 export async function pixelSizeFor(file: string, setting: number | undefined, log: Logger): Promise<number | undefined> {
   if (setting !== undefined) return setting;
-  const engine = await import('../engine');
-  const recorded = engine.pixelSizeOf(file);
+  const api = await import('../nuclei-api');
+  const recorded = api.pixelSizeOf(file);
   if (recorded)
     log.info(`segment: ${path.basename(file)} records ${+recorded.microns.toPrecision(6)} um per pixel (${recorded.source}); measurements in microns`);
   return recorded?.microns;
@@ -102,8 +102,8 @@ export async function segmentImageCommand(
  * quick pick; undefined for ordinary images (RGB goes to the model as it is), null when dismissed.
  */
 export async function pickChannel(file: string): Promise<number | undefined | null> {
-  const engine = await import('../engine');
-  const pages = await engine.imagePages(file);
+  const api = await import('../nuclei-api');
+  const pages = await api.imagePages(file);
   if (pages <= 1) return undefined;
   const items = Array.from({ length: pages }, (_, c) => ({ label: `Channel ${c}`, description: `page ${c + 1} of ${pages}`, channel: c }));
   const picked = await vscode.window.showQuickPick(items, {
@@ -138,21 +138,21 @@ export async function runSegmentation(
       async (progress, token) => {
         const controller = new AbortController();
         token.onCancellationRequested(() => controller.abort());
-        const engine = await import('../engine');
+        const api = await import('../nuclei-api');
         progress.report({ message: 'starting TF.js' });
-        const backend = await engine.ensureBackend(config.backend);
+        const backend = await api.ensureBackend(config.backend);
         log.info(backend);
         progress.report({ message: 'loading model', increment: 10 });
-        const loaded = await engine.loadModelCached(model.dir, config.engine);
+        const loaded = await api.loadModelCached(model.dir, config.engine);
         log.info(loaded.engineLine);
         progress.report({ message: 'reading image', increment: 10 });
         // The TIFF viewer passes the page it has already decoded.
-        const image = options.image ?? (await engine.readImage(file, options.channel));
+        const image = options.image ?? (await api.readImage(file, options.channel));
         log.info(`segment: ${name} is ${image.width}x${image.height}; mode ${config.tiling}, threshold ${config.threshold}`);
         progress.report({ message: 'running the U-Net', increment: 10 });
         const started = Date.now();
         let reported = 0;
-        const result = await engine.segmentImage(image, loaded.predictor, loaded.metadata, {
+        const result = await api.segmentImage(image, loaded.predictor, loaded.metadata, {
           mode: config.tiling,
           threshold: config.threshold,
           source: file,
@@ -188,7 +188,7 @@ export async function runSegmentation(
 export async function buildPayload(panel: NucleiPanel, session: SegmentationSession, shownSrc?: string): Promise<SegmentationPayload> {
   const { imagePath, image, result } = session;
   const ext = path.extname(imagePath).slice(1).toLowerCase();
-  const engine = await import('../engine');
+  const api = await import('../nuclei-api');
   let imageSrc: string;
   if (shownSrc) {
     imageSrc = shownSrc;
@@ -196,9 +196,9 @@ export async function buildPayload(panel: NucleiPanel, session: SegmentationSess
     imageSrc = panel.panel.webview.asWebviewUri(vscode.Uri.file(imagePath)).toString();
   } else {
     // TIFF (browsers cannot show it), or an image too large to show whole: a PNG of the 8-bit view, shrunk if large.
-    imageSrc = `data:image/png;base64,${(await engine.encodePng(image, MAX_DISPLAY_PIXELS)).toString('base64')}`;
+    imageSrc = `data:image/png;base64,${(await api.encodePng(image, MAX_DISPLAY_PIXELS)).toString('base64')}`;
   }
-  const nuclei = nucleusRows(engine.measure(result, image, session.pixelSize), session.pixelSize);
+  const nuclei = nucleusRows(api.measure(result, image, session.pixelSize), session.pixelSize);
   return {
     fileName: path.basename(imagePath),
     imageSrc,
@@ -308,7 +308,7 @@ export async function saveOutputs(
   log: Logger,
   options: { replace?: boolean; overlay?: OverlayView } = {},
 ): Promise<string[]> {
-  const engine = await import('../engine');
+  const api = await import('../nuclei-api');
   const baseName = path.basename(session.imagePath, path.extname(session.imagePath));
   let outDir = runFolder(session.imagePath, session.modelDir);
   if (pickLocation) {
@@ -324,7 +324,7 @@ export async function saveOutputs(
     outDir = picked[0].fsPath;
   }
   const kinds = what === 'all' ? undefined : [what];
-  const existing = engine.outputFiles(outDir, baseName, kinds).filter((t) => fs.existsSync(t));
+  const existing = api.outputFiles(outDir, baseName, kinds).filter((t) => fs.existsSync(t));
   if (existing.length && !options.replace) {
     const shown =
       existing
@@ -350,7 +350,7 @@ export async function saveOutputs(
   };
   // After corrections, what is saved describes the corrected nuclei.
   const result = session.corrections?.edited ? correctedResult(session.result) : session.result;
-  const paths = await engine.writeOutputs(result, session.image, outDir, baseName, info);
+  const paths = await api.writeOutputs(result, session.image, outDir, baseName, info);
   const files = Object.values(paths).filter((f): f is string => typeof f === 'string');
   log.info(`save: ${files.join(', ')}`);
   return files;

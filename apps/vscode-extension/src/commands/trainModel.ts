@@ -11,7 +11,7 @@ import { modelProblem, readConfig, resolveModelDir, SECTION, trainingWorkerScrip
 import { errorMessage, type Logger } from '../log';
 import type { ModelAction } from '../webview/messages';
 import { createNucleiPanel } from '../webview/panel';
-import type { ProgressEvent } from '../engine';
+import type { ProgressEvent } from '../nuclei-api';
 
 async function pickFolder(title: string, openLabel: string, defaultUri?: vscode.Uri): Promise<vscode.Uri | undefined> {
   const picked = await vscode.window.showOpenDialog({
@@ -98,14 +98,14 @@ async function pickRunFolder(dataset: string, fineTuning: boolean, inUse: string
 
 /** Epochs for the run: empty = the recipe's; fine-tuning suggests its measured default. Undefined when dismissed, null for the recipe's. */
 async function pickEpochs(config: ReturnType<typeof readConfig>, fineTuning: boolean): Promise<number | null | undefined> {
-  const engine = await import('../engine');
-  const suggested = config.epochs ?? (fineTuning ? engine.FINE_TUNE.epochs : undefined);
+  const api = await import('../nuclei-api');
+  const suggested = config.epochs ?? (fineTuning ? api.FINE_TUNE.epochs : undefined);
   const v = await vscode.window.showInputBox({
     title: 'Nuclei: epochs',
     value: suggested === undefined ? '' : String(suggested),
-    placeHolder: `empty: the recipe's (${engine.recipeEpochs()})`,
+    placeHolder: `empty: the recipe's (${api.recipeEpochs()})`,
     prompt: fineTuning
-      ? `Fine-tuning on a few images: ${engine.FINE_TUNE.epochs} epochs of ${engine.FINE_TUNE.cropsPerImage} crops per image`
+      ? `Fine-tuning on a few images: ${api.FINE_TUNE.epochs} epochs of ${api.FINE_TUNE.cropsPerImage} crops per image`
       : 'One epoch passes over every training image (4 random crops each for the nuclei recipe)',
     validateInput: (t) =>
       t.trim() === '' || (/^\d+$/.test(t.trim()) && Number(t) >= 1 && Number(t) <= 10000) ? undefined : 'A whole number of epochs, 1 or more (or empty)',
@@ -147,8 +147,8 @@ export interface TrainingRun {
   start?: string;
   /** Unset: the recipe's (or the fine-tuning defaults). */
   epochs?: number;
-  /** Fine-tuning settings beyond the starting model (see engine.trainModel). */
-  fineTune?: import('../engine').FineTuneSettings;
+  /** Fine-tuning settings beyond the starting model (see api.trainModel). */
+  fineTune?: import('../nuclei-api').FineTuneSettings;
   /** What the page and the notification call the data (default: the dataset folder's name). */
   datasetName?: string;
 }
@@ -188,12 +188,12 @@ export async function runTraining(context: vscode.ExtensionContext, log: Logger,
           log.info('train: cancel requested; stopping after the current batch (the last checkpoint is kept)');
           abort.abort();
         });
-        const engine = await import('../engine');
+        const api = await import('../nuclei-api');
         progress.report({ message: 'starting TF.js' });
-        log.info(await engine.ensureBackend(config.backend));
+        log.info(await api.ensureBackend(config.backend));
         progress.report({ message: 'loading the dataset' });
         let lastFraction = 0;
-        const outcome = await engine.trainModel({
+        const outcome = await api.trainModel({
           datasetDir: dataset.fsPath,
           outDir: out.fsPath,
           epochs,

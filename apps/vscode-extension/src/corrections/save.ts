@@ -130,8 +130,8 @@ export async function saveCorrections(
       return undefined;
     }
     const snapshot = corrections.snapshot();
-    const engine = await import('../engine');
-    const file = await engine.encodeLabelImage(snapshot.labels, snapshot.width, snapshot.height);
+    const api = await import('../nuclei-api');
+    const file = await api.encodeLabelImage(snapshot.labels, snapshot.width, snapshot.height);
     const labelsFile = path.join(dir, `${stem}_labels.${file.ext}`);
     const otherFile = path.join(dir, `${stem}_labels.${file.ext === 'png' ? 'tif' : 'png'}`);
     if (fs.existsSync(labelsFile) && !writtenByNuclei(labelsFile, previous)) {
@@ -147,7 +147,7 @@ export async function saveCorrections(
     }
     await fs.promises.mkdir(dir, { recursive: true });
     if (copyFrom) await copyFileAtomic(copyFrom, path.join(dir, imageName));
-    await engine.writeFileAtomic(labelsFile, file.data);
+    await api.writeFileAtomic(labelsFile, file.data);
     // A label image of the other format written earlier (fewer or more labels then) would be a second label image.
     if (fs.existsSync(otherFile) && writtenByNuclei(otherFile, previous)) await fs.promises.rm(otherFile, { force: true });
     const now = new Date().toISOString();
@@ -164,7 +164,7 @@ export async function saveCorrections(
       count: snapshot.count,
       tally: snapshot.tally,
     };
-    await engine.writeFileAtomic(sidecarFile, JSON.stringify(sidecar, null, 2) + '\n');
+    await api.writeFileAtomic(sidecarFile, JSON.stringify(sidecar, null, 2) + '\n');
     await corrections.markSaved(snapshot, labelsFile);
     await recordSavedCorrection(context, { labels: labelsFile, image: path.join(dir, imageName), count: snapshot.count, tally: snapshot.tally, savedAt: now });
     log.info(`corrections: ${name}: ${snapshot.count} nuclei saved to ${labelsFile}${copyFrom ? ` with a copy of the image` : ''}`);

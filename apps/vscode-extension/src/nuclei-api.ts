@@ -1,5 +1,6 @@
 // The extension's one door to the nuclei packages (TF.js, sharp). Commands load it with a
 // dynamic import so that activation stays light, and unit tests replace it with jest.mock.
+// (Not "engine": that word means what predicts, ONNX Runtime or TF.js, as in `nuclei.engine`.)
 import * as fs from 'fs';
 import * as path from 'path';
 import sharp from 'sharp';
