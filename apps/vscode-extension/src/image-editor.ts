@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { buildPayload, pixelSizeFor, runSegmentation, saveFromPage, type SegmentationSession } from './commands/segmentImage';
+import { buildPayload, pixelSizeFor, runSegmentation, saveFromPage, type SegmentationSession } from './segmentation-session';
 import { readConfig } from './config';
 import { errorMessage, type Logger } from './log';
 import type { RgbImage } from './nuclei-api';

@@ -8,7 +8,8 @@ import { modelProblem, readConfig, resolveModelDir } from '../config';
 import { errorMessage, type Logger } from '../log';
 import type { MetricsTable } from '../webview/messages';
 import { createNucleiPanel } from '../webview/panel';
-import { isSupportedImage, pixelSizeFor, runFolder, saveOutputs } from './segmentImage';
+import { isSupportedImage } from '../image-files';
+import { pixelSizeFor, runFolder, saveOutputs } from '../segmentation-session';
 
 /** The images a command was given: the selected files that are images, or the images in a selected folder (not recursive). */
 export function batchImages(uris: readonly vscode.Uri[]): string[] {

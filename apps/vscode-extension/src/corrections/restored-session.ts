@@ -1,7 +1,7 @@
 // A segmentation session made from a backup of corrections, for a viewer that reopens an image
 // without segmenting it again (the TIFF editor after a crash or a reload): the backup's starting
 // labels and probability stand for the segmentation, its model for the one that made them.
-import type { SegmentationSession } from '../commands/segmentImage';
+import type { SegmentationSession } from '../segmentation-session';
 import type { RgbImage, Segmentation } from '../nuclei-api';
 import type { BackupContents } from './backup';
 

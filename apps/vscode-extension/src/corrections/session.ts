@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import type * as vscode from 'vscode';
 import { LabelEditor, type EditChange, type EditTally } from '@nuclei/segmentation/label-edit';
-import type { SegmentationSession } from '../commands/segmentImage';
+import type { SegmentationSession } from '../segmentation-session';
 import type { Logger } from '../log';
 import { packLabels, type FromWebview, type NucleusRow, type SegmentationPayload, type ToWebview } from '../webview/messages';
 import { nucleusRows } from '../webview/nucleus-rows';
