@@ -4,8 +4,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import sharp from 'sharp';
-import { readPixelSize, writeFileAtomic, type LoadProgress, type PixelSize, type RgbImage, type SkippedSample } from '@nuclei/data';
-import { buildUNet, isModelDir, loadModel, resolveConfig, type ModelMetadata, type TilePredictor } from '@nuclei/model';
+import { isDatasetImage, readPixelSize, writeFileAtomic, type LoadProgress, type PixelSize, type RgbImage, type SkippedSample } from '@nuclei/data';
+import { buildUNet, isModelDir, loadModel, MODEL_JSON, resolveConfig, type ModelMetadata, type TilePredictor } from '@nuclei/model';
 import { selectBackend, type BackendPreference } from '@nuclei/backend';
 import { describeEngine, selectEngine, type EnginePreference } from '@nuclei/onnx';
 import {
@@ -92,9 +92,9 @@ const models = new Map<string, { stamp: number; loaded: Promise<LoadedModel> }>(
  * ONNX Runtime session per model, reused for every image), cached until the folder changes.
  */
 export function loadModelCached(dir: string, enginePreference: EnginePreference = 'auto'): Promise<LoadedModel> {
-  const file = path.join(dir, 'model.json');
+  const file = path.join(dir, MODEL_JSON);
   if (!isModelDir(dir)) {
-    return Promise.reject(new Error(`No model.json in ${dir}`));
+    return Promise.reject(new Error(`No ${MODEL_JSON} in ${dir}`));
   }
   const stamp = fs.statSync(file).mtimeMs;
   const key = `${enginePreference}:${dir}`;
@@ -187,7 +187,7 @@ export function writeTextAtomic(file: string, text: string): Promise<void> {
   return writeFileAtomic(file, text);
 }
 
-export { writeFileAtomic };
+export { isDatasetImage, writeFileAtomic };
 /** The corrected label image as the dataset loader reads it: 16-bit PNG, or 32-bit TIFF above 65,535. */
 export { encodeLabelImage, type LabelFile } from './corrections/label-file';
 

@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { describeModelDir, modelName } from './model-status';
-import { modelProblem, readConfig, resolveModelDir } from './config';
+import { bundledModel, modelProblem, readConfig, resolveModelDir } from './config';
 import { BROWSER_IMAGES } from './image-files';
 import { errorMessage, type Logger } from './log';
 import { MAX_DISPLAY_PIXELS, packLabels, type FromWebview, type OverlayView, type SaveKind, type SegmentationPayload } from './webview/messages';
@@ -175,7 +175,7 @@ export async function showSegmentation(context: vscode.ExtensionContext, log: Lo
 
 /** A page's title: the image and the model that segmented it. */
 export function segmentationTitle(context: vscode.ExtensionContext, session: SegmentationSession): string {
-  const bundled = resolveModelDir({ ...readConfig(), modelPath: '' }, context.extensionPath).dir;
+  const bundled = bundledModel(context.extensionPath).dir;
   return `Nuclei: ${path.basename(session.imagePath)} · ${describeModelDir(session.modelDir, session.modelDir === bundled).label}`;
 }
 

@@ -62,6 +62,7 @@ jest.mock('../src/nuclei-api', () => ({
       .map(([, f]) => f),
   ),
   encodePng: jest.fn(async () => Buffer.from('png!')),
+  isDatasetImage: jest.requireActual('../../../packages/data/src/layout').isDatasetImage,
   // The real measurements (plain arithmetic on the label image, no TF.js).
   measure: jest.fn((r: { labels: Int32Array; width: number; height: number; count: number }, image: unknown, px?: number) =>
     jest.requireActual('../../../packages/segmentation/src/measurements').measureNuclei(r.labels, r.width, r.height, r.count, image, px ?? 1),

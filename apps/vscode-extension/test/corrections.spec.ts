@@ -30,6 +30,7 @@ jest.mock('../src/nuclei-api', () => {
   const { encodeLabelImage: encode } = jest.requireActual('../src/corrections/label-file');
   return {
     ensureBackend: jest.fn(async () => 'backend: test'),
+    isDatasetImage: jest.requireActual('../../../packages/data/src/layout').isDatasetImage,
     loadModelCached: jest.fn(async (dir: string) => ({ predictor: {}, metadata: {}, dir, engineLine: 'engine: test' })),
     readImage: jest.fn(async () => ({ width: c.width, height: c.height, data: c.rgb })),
     // The disks, with a probability that peaks at their centres (what the split tool runs on).

@@ -6,7 +6,7 @@ export { mergeMasks, masksToLabels } from './masks';
 export { resizeImage, resampleFloat } from './resize';
 export { createRng, seededShuffle, splitTrainVal } from './random';
 export { rleEncode, rleDecode } from './rle';
-export { listSampleIds, LABEL_SUFFIXES } from './layout';
+export { listSampleIds, isDatasetImage, LABEL_SUFFIXES } from './layout';
 export { loadDataset, loadSampleFullSize, loadFullSizeDataset, type FullSizeSample } from './dataset';
 export { touchingBorders, medianDiameter } from './targets';
 export { imageKind, IMAGE_KINDS, type ImageKind } from './image-kind';

@@ -8,7 +8,7 @@ import { modelProblem, readConfig, resolveModelDir } from '../config';
 import { errorMessage, type Logger } from '../log';
 import type { MetricsTable } from '../webview/messages';
 import { createNucleiPanel } from '../webview/panel';
-import { isSupportedImage } from '../image-files';
+import { IMAGE_EXTENSIONS, isSupportedImage } from '../image-files';
 import { pixelSizeFor, runFolder, saveOutputs } from '../segmentation-session';
 
 /** The images a command was given: the selected files that are images, or the images in a selected folder (not recursive). */
@@ -33,7 +33,7 @@ export interface BatchResult {
 export async function segmentBatchCommand(context: vscode.ExtensionContext, log: Logger, uris: readonly vscode.Uri[]): Promise<BatchResult | undefined> {
   const files = batchImages(uris);
   if (files.length === 0) {
-    void vscode.window.showWarningMessage('Nuclei: no images to segment there (png, jpg, tif).');
+    void vscode.window.showWarningMessage(`Nuclei: no images to segment there (${IMAGE_EXTENSIONS.join(', ')}).`);
     return undefined;
   }
   const config = readConfig();

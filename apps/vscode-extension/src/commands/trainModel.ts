@@ -6,8 +6,8 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { evaluateModelCommand } from './evaluateModel';
 import { segmentImageCommand } from './segmentImage';
-import { rememberModel } from './selectModel';
-import { modelProblem, readConfig, resolveModelDir, SECTION, trainingWorkerScript } from '../config';
+import { rememberModel, USE_MODEL, useModel } from './selectModel';
+import { bundledModel, modelProblem, readConfig, resolveModelDir, trainingWorkerScript } from '../config';
 import { errorMessage, type Logger } from '../log';
 import type { ModelAction } from '../webview/messages';
 import { createNucleiPanel } from '../webview/panel';
@@ -42,7 +42,7 @@ export interface TrainCommandResult {
  * null when the pick is dismissed.
  */
 async function pickStart(context: vscode.ExtensionContext, config: ReturnType<typeof readConfig>): Promise<string | undefined | null> {
-  const bundled = resolveModelDir({ ...config, modelPath: '' }, context.extensionPath);
+  const bundled = bundledModel(context.extensionPath);
   const current = resolveModelDir(config, context.extensionPath);
   const items: Array<vscode.QuickPickItem & { dir?: string }> = [
     { label: '$(sparkle) New model (random weights)', description: `the ${config.trainingRecipe} recipe` },
@@ -264,12 +264,12 @@ export async function runTraining(context: vscode.ExtensionContext, log: Logger,
   const verb = result.status === 'cancelled' ? 'Training cancelled; the last checkpoint is' : 'Training finished; the model is';
   const choice = await vscode.window.showInformationMessage(
     `Nuclei: ${verb} in ${result.modelDir}. Use it for segmentation?`,
-    'Use this model',
+    USE_MODEL,
     'Try it on an image',
     'Not now',
   );
   if (choice === 'Try it on an image') void modelAction(context, log, 'segment', result.modelDir);
-  if (choice === 'Use this model') await modelAction(context, log, 'use', result.modelDir);
+  if (choice === USE_MODEL) await modelAction(context, log, 'use', result.modelDir);
   return result;
 }
 
@@ -280,8 +280,6 @@ async function modelAction(context: vscode.ExtensionContext, log: Logger, action
   } else if (action === 'evaluate') {
     await evaluateModelCommand(context, log, undefined, modelDir);
   } else {
-    const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
-    await vscode.workspace.getConfiguration(SECTION).update('modelPath', modelDir, target);
-    log.info(`train: nuclei.modelPath = ${modelDir}`);
+    await useModel(context, log, modelDir);
   }
 }
