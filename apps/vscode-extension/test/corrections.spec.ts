@@ -548,4 +548,51 @@ describe('the TIFF editor as an editable document', () => {
     doc2.dispose();
     await eventually(() => !fs.existsSync(dir));
   });
+
+  it('shows the file again when it changes on disk, but keeps a view with unsaved corrections until the user says to reload', async () => {
+    activate(context);
+    const provider = mock.window.customEditors.get(IMAGE_VIEW_TYPE) as NucleiImageEditor;
+    const file = path.join(tmp, 'watched.tif');
+    fs.writeFileSync(file, 'decoded by the mocked nuclei-api');
+    const panel = await mock.openInCustomEditor(IMAGE_VIEW_TYPE, vscode.Uri.file(file));
+    const doc = panel.document as NucleiImageDocument;
+    await doc.ready;
+    await panel.receive({ type: 'ready' });
+    expect(last(panel, 'image').payload.width).toBe(W);
+
+    // Unchanged views: the new pixels, and a segmentation of the old ones goes.
+    await panel.receive({ type: 'segment' });
+    expect(doc.session).toBeDefined();
+    const black = { width: W, height: H, data: new Uint8Array(W * H * 3) };
+    api.readImage.mockResolvedValueOnce(black);
+    const before = messages(panel, 'image').length;
+    expect(await mock.changeOnDisk(file)).toBe(1);
+    await doc.reloaded;
+    expect(messages(panel, 'image').length).toBe(before + 1);
+    expect(doc.shown?.image).toBe(black);
+    expect(doc.session).toBeUndefined();
+
+    // Unsaved corrections: not replaced; the user is told, and nothing changes until Reload.
+    await panel.receive({ type: 'segment' });
+    const op: EditOp = { kind: 'delete', labels: [1] };
+    await panel.receive({ type: 'edit', op });
+    const shown = messages(panel, 'image').length;
+    mock.window.showWarningMessage.mockResolvedValueOnce(undefined);
+    await mock.changeOnDisk(file);
+    await doc.reloaded;
+    expect(mock.window.showWarningMessage).toHaveBeenLastCalledWith(expect.stringContaining('watched.tif changed on disk'), 'Reload from disk');
+    expect(messages(panel, 'image').length).toBe(shown);
+    expect(doc.corrections?.dirty).toBe(true);
+
+    // Reload, then Discard in the unsaved-corrections question: the file as it is now.
+    mock.window.showWarningMessage.mockResolvedValueOnce('Reload from disk').mockResolvedValueOnce('Discard');
+    await mock.changeOnDisk(file);
+    await doc.reloaded;
+    expect(messages(panel, 'image').length).toBe(shown + 1);
+    expect(doc.session).toBeUndefined();
+
+    // Closed: its watcher goes with it.
+    doc.dispose();
+    expect(await mock.changeOnDisk(file)).toBe(0);
+  });
 });
