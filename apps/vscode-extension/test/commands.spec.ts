@@ -72,6 +72,7 @@ jest.mock('../src/nuclei-api', () => ({
   recipeEpochs: jest.fn(() => '30 for nuclei, 20 for seed'),
   FINE_TUNE: jest.requireActual('../../../packages/training/src/recipes').FINE_TUNE,
   trainModel: jest.fn(),
+  holdsTrainingRun: jest.requireActual('../../../packages/training/src/run').holdsTrainingRun,
   evaluate: jest.fn(),
   writeTextAtomic: jest.fn(async (file: string, text: string) => fs.writeFileSync(file, text)),
   writeFileAtomic: jest.fn(async (file: string, data: string | Uint8Array) => fs.writeFileSync(file, data)),

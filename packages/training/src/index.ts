@@ -27,3 +27,15 @@ export { resumeTraining, trainingStateOf, type ResumedTraining } from './resume'
 export { defaultCallbacks, type DefaultCallbacksOptions } from './callbacks/default-callbacks';
 export { runTrainingWorker, isTrainingWorker, splitBatch, defaultWorkerCount } from './parallel';
 export { loadStartingModel, fineTunedMetadata, findBaseData, datasetCandidates, type StartingModel } from './fine-tune';
+export {
+  trainWithRecipe,
+  holdsTrainingRun,
+  trainingRunFiles,
+  takeRunLock,
+  RunLockError,
+  RUN_LOCK,
+  presetMatches,
+  type RecipeRun,
+  type RecipeRunResult,
+  type StoredRunInfo,
+} from './run';

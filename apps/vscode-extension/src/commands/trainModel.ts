@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { evaluateModelCommand } from './evaluateModel';
 import { segmentImageCommand } from './segmentImage';
 import { rememberModel, USE_MODEL, useModel } from './selectModel';
-import { bundledModel, modelProblem, readConfig, resolveModelDir, trainingWorkerScript } from '../config';
+import { bundledModel, hasModelJson, modelProblem, readConfig, resolveModelDir, trainingWorkerScript } from '../config';
 import { errorMessage, type Logger } from '../log';
 import type { ModelAction } from '../webview/messages';
 import { createNucleiPanel } from '../webview/panel';
@@ -81,7 +81,8 @@ async function pickRunFolder(dataset: string, fineTuning: boolean, inUse: string
   });
   if (name === undefined) return undefined;
   if (path.isAbsolute(name)) {
-    const holdsRun = ['last', 'best', 'model.json'].some((f) => fs.existsSync(path.join(name, f)));
+    const api = await import('../nuclei-api');
+    const holdsRun = hasModelJson(name) || api.holdsTrainingRun(name);
     if (path.resolve(name) === path.resolve(inUse) || path.resolve(name, 'best') === path.resolve(inUse) || holdsRun) {
       void vscode.window.showErrorMessage(
         `Nuclei: ${name} already holds a model${holdsRun ? ' or a training run' : ' (the one in use)'}; choose a new folder.`,
