@@ -3,9 +3,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { METADATA_FILE, MODEL_JSON, resolveConfig } from '@nuclei/model';
-import { MODEL_JSON as EXT_MODEL_JSON, MODEL_METADATA } from '../src/config';
+import { MODEL_JSON as EXT_MODEL_JSON, MODEL_METADATA, readConfig, SECTION } from '../src/config';
 import { IMAGE_EXTENSIONS } from '../src/image-files';
-import { DEFAULT_OPTIONS, DEFAULT_RECIPE, RECIPES } from '@nuclei/training';
+import { DEFAULT_SEGMENT } from '@nuclei/segmentation';
+import { DEFAULT_OPTIONS, DEFAULT_RECIPE, FINE_TUNE, RECIPES } from '@nuclei/training';
 import { settingsOf } from './settings-of';
 
 const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '../package.json'), 'utf8'));
@@ -20,6 +21,20 @@ describe('setting defaults', () => {
     // Epochs: empty means the recipe's, and the description says what that is.
     expect(props['nuclei.epochs'].default).toBeNull();
     for (const [name, r] of Object.entries(RECIPES)) expect(props['nuclei.epochs'].description).toContain(`${r.epochs} for ${name}`);
+  });
+
+  it("leave segmentation to the model's recommendation, and say the fallback of @nuclei/segmentation's DEFAULT_SEGMENT", () => {
+    expect(props['nuclei.threshold'].default).toBeNull();
+    expect(props['nuclei.threshold'].description).toContain(`else ${DEFAULT_SEGMENT.threshold}.`);
+    expect(props['nuclei.tiling'].default).toBe('auto');
+    expect(props['nuclei.tiling'].enum).toContain(DEFAULT_SEGMENT.mode);
+    expect(props['nuclei.tiling'].enumDescriptions[0]).toContain(`else ${DEFAULT_SEGMENT.mode}`);
+  });
+
+  it("are what config.ts falls back to when a setting is missing (and fine-tuning's mix share is FINE_TUNE's)", () => {
+    const config = readConfig() as unknown as Record<string, unknown>;
+    for (const [key, p] of Object.entries(props)) expect([key, config[key.slice(SECTION.length + 1)] ?? null]).toEqual([key, p.default]);
+    expect(props['nuclei.fineTuneMixShare'].default).toBe(FINE_TUNE.mixShare);
   });
 
   it('are grouped for the Settings UI: Model, Segmentation, Training', () => {

@@ -2,6 +2,7 @@ export { segment, instancesFromPrediction, modelInputSize, DEFAULT_MAX_PIXELS, t
 export { predictImage, type ModelInput, type Prediction, type PredictOptions } from './predict';
 export { modelShape, withInputSize, tfjsPredictor, type TilePredictor } from '@nuclei/model';
 export { markerWatershed, DEFAULT_MARKERS, type MarkerOptions } from './markers';
+export { DEFAULT_SEGMENT } from './defaults';
 export { readImageForSegmentation } from './read-input';
 export { splitInstances, fillHoles, type SplitMethod, type InstanceOptions, type Instances } from './instances';
 export { labelComponents, findRoot, type LabelResult } from './connected-components';

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { resampleFloat, resizeImage, type RgbImage } from '@nuclei/data';
 import { isTilePredictor, preprocessImage, preprocessedChannels, tfjsPredictor, type Preprocessing, type TilePredictor } from '@nuclei/model';
 import { blendWindow, reflectIndex, tilePositions } from './tiling';
+import { DEFAULT_SEGMENT } from './defaults';
 
 /** An image as the network takes it: `height*width*channels` float32, row-major. */
 export interface ModelInput {
@@ -123,10 +124,10 @@ async function tiled(
   if (!Number.isInteger(s) || s < 1) throw new RangeError(`segment: tileSize must be a positive integer, got ${s}`);
   const { width: W, height: H, data } = input;
   if (input.channels !== c) throw new Error(`segment: the model takes ${c} channels, the prepared image has ${input.channels}`);
-  const ov = options.overlap ?? 0.25;
+  const ov = options.overlap ?? DEFAULT_SEGMENT.overlap;
   const overlapPx = Math.round(ov < 1 ? ov * s : ov);
   if (!(overlapPx >= 0 && overlapPx < s)) throw new RangeError(`segment: overlap must be below the tile size ${s}, got ${ov}`);
-  const batchSize = Math.max(1, Math.floor(options.batchSize ?? 8));
+  const batchSize = Math.max(1, Math.floor(options.batchSize ?? DEFAULT_SEGMENT.batchSize));
   const xs = tilePositions(Math.max(W, s), s, overlapPx);
   const ys = tilePositions(Math.max(H, s), s, overlapPx);
   const win = blendWindow(s, overlapPx);
@@ -212,7 +213,7 @@ export async function predictResized(image: RgbImage, model: tf.LayersModel | Ti
 
 /** The model's outputs for a full-size image, in the chosen mode, at the image's own size. */
 export async function predictImage(image: RgbImage, model: tf.LayersModel | TilePredictor, options: PredictOptions = {}): Promise<Prediction> {
-  const mode = options.mode ?? 'tile';
+  const mode = options.mode ?? DEFAULT_SEGMENT.mode;
   const { width, height } = image;
   throwIfAborted(options.signal);
   if (mode === 'resize') {
@@ -221,7 +222,7 @@ export async function predictImage(image: RgbImage, model: tf.LayersModel | Tile
     return { width, height, planes, tiles: 1 };
   }
   if (mode !== 'tile') throw new RangeError(`segment: unknown mode "${mode}" (use "tile" or "resize")`);
-  const scale = options.scale ?? 1;
+  const scale = options.scale ?? DEFAULT_SEGMENT.scale;
   if (!(scale > 0 && scale <= 4)) throw new RangeError(`segment: scale must be in (0, 4], got ${scale}`);
   const w = Math.max(1, Math.round(width * scale));
   const h = Math.max(1, Math.round(height * scale));
