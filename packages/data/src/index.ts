@@ -15,3 +15,4 @@ export { augmentSample, type AugmentOptions } from './augment';
 export { samplesToTensors, batches } from './tensors';
 export { generateSyntheticDataset, generateSyntheticSample, SYNTHETIC_STYLES, type SyntheticStyle, type SyntheticSampleOptions } from './synthetic';
 export { writeFileAtomic, cleanStaleTempFiles, assertWritableDir, isAlive } from './atomic-write';
+export { zipStore } from './zip';

@@ -19,7 +19,7 @@ export {
   type OutputInfo,
 } from './outputs';
 export { measureNuclei, measurementsCsv, type NucleusMeasurements } from './measurements';
-export { outlines, roiSetZip, zipStore, nucleiGeoJson } from './rois';
+export { outlines, roiSetZip, nucleiGeoJson } from './rois';
 export { evaluateModelOnDataset, type EvaluateDatasetOptions } from './evaluate-dataset';
 export { segmentOptionsForModel } from './model-defaults';
 export { tuneSegmentation, describeOptions, type TuneSample, type TuneCandidate, type TuneResult, type TuneOptions } from './tune';

@@ -13,7 +13,7 @@ const ALLOWED: Record<string, string[] | 'all'> = {
   '@nuclei/data': [],
   '@nuclei/model': [],
   '@nuclei/backend': [],
-  '@nuclei/onnx': ['@nuclei/model'],
+  '@nuclei/onnx': ['@nuclei/data', '@nuclei/model'],
   '@nuclei/training': ['@nuclei/data', '@nuclei/model', '@nuclei/backend'],
   '@nuclei/segmentation': ['@nuclei/data', '@nuclei/model', '@nuclei/evaluation'],
   '@nuclei/cli': 'all',
