@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import { generateSyntheticSample, writeFileAtomic, zipStore, type RgbImage } from '@nuclei/data';
 import type { ModelMetadata, TilePredictor } from '@nuclei/model';
 import * as tf from '@tensorflow/tfjs';
-import { BIOIMAGEIO_FORMAT, bioimageioFiles, exportOnnx, onnxMetadata, selectEngine } from '@nuclei/onnx';
+import { BIOIMAGEIO_FORMAT, bioimageioFiles, exportOnnx, onnxMetadata, ONNX_OPSET, selectEngine } from '@nuclei/onnx';
 import { instancesFromPrediction, predictImage, renderOverlay, segmentOptionsForModel } from '@nuclei/segmentation';
 import { choiceOption, parseCommandArgs } from '../args';
 import { CliError, outputError } from '../cli-error';
@@ -54,7 +54,7 @@ export async function runExport(argv: string[]): Promise<void> {
     if (format === 'onnx') {
       const bytes = exportOnnx(model, { metadata: onnxMetadata(metadata) });
       await writeFileAtomic(out, bytes);
-      console.log(`wrote ${out} (${(bytes.length / 1e6).toFixed(1)} MB, ONNX opset 13)`);
+      console.log(`wrote ${out} (${(bytes.length / 1e6).toFixed(1)} MB, ONNX opset ${ONNX_OPSET})`);
       return;
     }
     // The test output is what the ONNX weights give: made by ONNX Runtime when it loads, else TF.js (same within 1e-4).
