@@ -79,7 +79,6 @@ jest.mock('../src/nuclei-api', () => ({
   encodeLabelImage: jest.fn((labels: Int32Array, w: number, h: number) => jest.requireActual('../src/corrections/label-file').encodeLabelImage(labels, w, h)),
 }));
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const api = require('../src/nuclei-api') as Record<string, jest.Mock>;
 
 const EXT = fs.mkdtempSync(path.join(os.tmpdir(), 'nuclei-ext-'));

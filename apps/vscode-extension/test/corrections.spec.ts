@@ -74,7 +74,6 @@ jest.mock('../src/nuclei-api', () => {
   };
 });
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const api = require('../src/nuclei-api') as Record<string, jest.Mock>;
 
 const c = makeSyntheticCase();
