@@ -487,17 +487,23 @@ describe('no lost work', () => {
 });
 
 describe('the TIFF editor as an editable document', () => {
-  it('edits make it dirty; Ctrl+S saves the corrections; hot exit backs them up and reopening restores them; revert goes back to the saved labels', async () => {
+  /** A TIFF opened in the Nuclei viewer, its page ready. */
+  async function openTiff(name: string) {
     activate(context);
     const provider = mock.window.customEditors.get(IMAGE_VIEW_TYPE) as NucleiImageEditor;
-    const changes: unknown[] = [];
-    provider.onDidChangeCustomDocument((e) => changes.push(e.document));
-    const file = path.join(tmp, 'cells.tif');
+    const file = path.join(tmp, name);
     fs.writeFileSync(file, 'decoded by the mocked nuclei-api');
     const panel = await mock.openInCustomEditor(IMAGE_VIEW_TYPE, vscode.Uri.file(file));
     const doc = panel.document as NucleiImageDocument;
     await doc.ready;
     await panel.receive({ type: 'ready' });
+    return { provider, file, panel, doc };
+  }
+
+  it('edits make it dirty; Ctrl+S saves the corrections; hot exit backs them up and reopening restores them; revert goes back to the saved labels', async () => {
+    const { provider, file, panel, doc } = await openTiff('cells.tif');
+    const changes: unknown[] = [];
+    provider.onDidChangeCustomDocument((e) => changes.push(e.document));
     await panel.receive({ type: 'segment' });
     const payload = last(panel, 'segmentation').payload;
     const page = new LabelEditor(unpackLabels(payload.labels), W, H, { probability: payload.probability });
@@ -549,14 +555,7 @@ describe('the TIFF editor as an editable document', () => {
   });
 
   it('shows the file again when it changes on disk, but keeps a view with unsaved corrections until the user says to reload', async () => {
-    activate(context);
-    const provider = mock.window.customEditors.get(IMAGE_VIEW_TYPE) as NucleiImageEditor;
-    const file = path.join(tmp, 'watched.tif');
-    fs.writeFileSync(file, 'decoded by the mocked nuclei-api');
-    const panel = await mock.openInCustomEditor(IMAGE_VIEW_TYPE, vscode.Uri.file(file));
-    const doc = panel.document as NucleiImageDocument;
-    await doc.ready;
-    await panel.receive({ type: 'ready' });
+    const { file, panel, doc } = await openTiff('watched.tif');
     expect(last(panel, 'image').payload.width).toBe(W);
 
     // Unchanged views: the new pixels, and a segmentation of the old ones goes.
