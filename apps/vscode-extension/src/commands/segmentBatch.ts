@@ -8,7 +8,8 @@ import { modelProblem, readConfig, resolveModelDir } from '../config';
 import { errorMessage, type Logger } from '../log';
 import type { MetricsTable } from '../webview/messages';
 import { createNucleiPanel } from '../webview/panel';
-import { isSupportedImage, pixelSizeFor, runFolder, saveOutputs } from './segmentImage';
+import { IMAGE_EXTENSIONS, isSupportedImage } from '../image-files';
+import { pixelSizeFor, runFolder, saveOutputs } from '../segmentation-session';
 
 /** The images a command was given: the selected files that are images, or the images in a selected folder (not recursive). */
 export function batchImages(uris: readonly vscode.Uri[]): string[] {
@@ -32,7 +33,7 @@ export interface BatchResult {
 export async function segmentBatchCommand(context: vscode.ExtensionContext, log: Logger, uris: readonly vscode.Uri[]): Promise<BatchResult | undefined> {
   const files = batchImages(uris);
   if (files.length === 0) {
-    void vscode.window.showWarningMessage('Nuclei: no images to segment there (png, jpg, tif).');
+    void vscode.window.showWarningMessage(`Nuclei: no images to segment there (${IMAGE_EXTENSIONS.join(', ')}).`);
     return undefined;
   }
   const config = readConfig();
@@ -61,16 +62,16 @@ export async function segmentBatchCommand(context: vscode.ExtensionContext, log:
     async (progress, token) => {
       const controller = new AbortController();
       token.onCancellationRequested(() => controller.abort());
-      const engine = await import('../engine');
-      log.info(await engine.ensureBackend(config.backend));
-      const loaded = await engine.loadModelCached(model.dir, config.engine);
+      const api = await import('../nuclei-api');
+      log.info(await api.ensureBackend(config.backend));
+      const loaded = await api.loadModelCached(model.dir, config.engine);
       log.info(loaded.engineLine);
       for (const [i, file] of files.entries()) {
         if (controller.signal.aborted) break;
         progress.report({ message: `${i + 1}/${files.length} ${path.basename(file)}`, increment: 100 / files.length });
         try {
-          const image = await engine.readImage(file);
-          const result = await engine.segmentImage(image, loaded.predictor, loaded.metadata, {
+          const image = await api.readImage(file);
+          const result = await api.segmentImage(image, loaded.predictor, loaded.metadata, {
             mode: config.tiling,
             threshold: config.threshold,
             source: file,
