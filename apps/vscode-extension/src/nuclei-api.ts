@@ -4,7 +4,17 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import sharp from 'sharp';
-import { isDatasetImage, readPixelSize, writeFileAtomic, type LoadProgress, type PixelSize, type RgbImage, type SkippedSample } from '@nuclei/data';
+import {
+  isDatasetImage,
+  loadSampleFullSize,
+  readLabelImage,
+  readPixelSize,
+  writeFileAtomic,
+  type LoadProgress,
+  type PixelSize,
+  type RgbImage,
+  type SkippedSample,
+} from '@nuclei/data';
 import { isModelDir, loadModel, MODEL_JSON, type ModelMetadata, type TilePredictor } from '@nuclei/model';
 import { selectBackend, type BackendPreference } from '@nuclei/backend';
 import { describeEngine, selectEngine, type EnginePreference } from '@nuclei/onnx';
@@ -122,6 +132,16 @@ function release(m: LoadedModel): void {
  */
 export function readImage(file: string, channel?: number): Promise<RgbImage> {
   return readImageForSegmentation(file, undefined, { channel });
+}
+
+/** One sample of a labelled dataset (either layout): its image, true labels and image file. */
+export function loadSample(datasetDir: string, id: string): Promise<{ image: RgbImage; labels: Int32Array; imagePath: string }> {
+  return loadSampleFullSize(datasetDir, id);
+}
+
+/** A saved label image (`NAME_labels.png`): 0 background, 1..n nuclei. */
+export function readLabels(file: string): Promise<{ width: number; height: number; labels: Int32Array }> {
+  return readLabelImage(file);
 }
 
 /** Pages in an image file (channels of a multi-page TIFF); 1 for ordinary images. */

@@ -538,7 +538,7 @@ describeBrowser('webview browser test')(`segmentation webview page in chromium${
       window.postMessage(
         {
           type: 'evaluation',
-          datasetName: 'stage1_test',
+          heading: 'stage1_test: 3 images',
           table: {
             columns: ['IoU', 'Dice', 'DSB score', 'found'],
             rows: [

@@ -68,7 +68,8 @@ const STYLE = `
   #hover { min-width: 16em; }
   #status { padding: 6px 10px; }
   .charts { display: flex; flex-wrap: wrap; gap: 12px; padding: 10px; }
-  .charts figure { margin: 0; }
+  .charts figure { margin: 0; max-width: 100%; }
+  .charts canvas { max-width: 100%; height: auto; }
   .charts figcaption { font-weight: bold; margin-bottom: 4px; }
   table { border-collapse: collapse; margin: 10px; font-variant-numeric: tabular-nums; }
   th, td { border: 1px solid var(--vscode-panel-border, #8886); padding: 3px 8px; text-align: right; }
@@ -77,6 +78,23 @@ const STYLE = `
   #metrics th { cursor: pointer; }
   #metrics th[aria-sort="ascending"]::after { content: " \\25B2"; }
   #metrics th[aria-sort="descending"]::after { content: " \\25BC"; }
+  /* Results pages fit the panel: the table scrolls inside it, its header row and image column stay put. */
+  body[data-view="evaluate"] { display: flex; flex-direction: column; height: 100vh; }
+  #metrics-wrap { flex: 1; min-height: 0; overflow: auto; margin: 0 10px 10px; }
+  #metrics { margin: 0; }
+  #metrics thead th { position: sticky; top: 0; z-index: 1; background: var(--vscode-editor-background, #fff); }
+  #metrics tbody td:first-child, #metrics tfoot td:first-child, #metrics th:first-child { position: sticky; left: 0; background: var(--vscode-editor-background, #fff); }
+  #metrics thead th:first-child { z-index: 2; }
+  #metrics tfoot td { position: sticky; bottom: 0; background: var(--vscode-editor-background, #fff); }
+  #metrics td:first-child { white-space: nowrap; }
+  #metrics tr.opens { cursor: pointer; }
+  #metrics tr.opens:hover td { background: var(--vscode-list-hoverBackground, #8882); }
+  #metrics td.better { font-weight: bold; }
+  #metrics td.better::before { content: "\\25B2 "; font-size: 0.75em; color: var(--vscode-testing-iconPassed, #388a34); }
+  #metrics td.up { color: var(--vscode-testing-iconPassed, #388a34); }
+  #metrics td.down { color: var(--vscode-errorForeground, #c00); }
+  #metrics tr.flagged td:first-child .flag { color: var(--vscode-editorWarning-foreground, #b58900); }
+  #verdict { padding: 6px 10px; font-weight: bold; }
   .note { padding: 0 10px; }
   #level-low, #level-high { width: 72px; }
   .loading { position: absolute; left: 12px; top: 12px; padding: 4px 8px; background: var(--vscode-editorWidget-background, #eee); border: 1px solid var(--vscode-contrastBorder, transparent); }
@@ -178,8 +196,9 @@ const BODIES: Record<ViewKind, string> = {
   <header><span id="status">Evaluating&hellip;</span>
     <button id="export-csv" class="secondary" disabled title="Save this table (every row, the mean, full precision) as CSV">Export CSV</button></header>
   <div id="error" class="error hidden"></div>
+  <div id="verdict" class="hidden" role="status"></div>
   <div id="note" class="note"></div>
-  <table id="metrics"></table>`,
+  <div id="metrics-wrap"><table id="metrics"></table></div>`,
 };
 
 /** Builds the HTML of a webview page. */
