@@ -17,7 +17,7 @@ import { selectModelCommand } from '../src/commands/selectModel';
 import { IMAGE_VIEW_TYPE } from '../src/image-editor';
 import { createLogger } from '../src/log';
 import { batchBaseNames, flagOutliers, type BatchResult } from '../src/commands/segmentBatch';
-import { VIEWER_ACTIONS } from '../src/webview/messages';
+import { VIEWER_ACTIONS, type MetricsRow } from '../src/webview/messages';
 
 /** The five outputs the mocked nuclei-api writes (the real one writes eight). */
 function fakeOutputs(outDir: string, base: string): Record<string, string> {
@@ -242,13 +242,13 @@ describe('Segment several images', () => {
   });
 
   it('flags counts far from the median of the folder, and names files apart in one folder', () => {
-    const rows = [3, 40, 42, 45, 100].map((n, i) => ({ name: `img${i}`, values: { nuclei: n } as Record<string, number> }));
+    const rows: MetricsRow[] = [3, 40, 42, 45, 100].map((n, i) => ({ name: `img${i}`, values: { nuclei: n } }));
     flagOutliers(rows);
     expect(rows.map((r) => r.flag)).toEqual(['7% of the median (42)', undefined, undefined, undefined, '2.4\u00d7 the median (42)']);
-    const few = [
+    const few: MetricsRow[] = [
       { name: 'a', values: { nuclei: 1 } },
       { name: 'b', values: { nuclei: 30 } },
-    ] as Array<{ name: string; values: Record<string, number>; flag?: string }>;
+    ];
     flagOutliers(few);
     expect(few.map((r) => r.flag)).toEqual([undefined, undefined]);
     const names = batchBaseNames(['/d/a.png', '/d/a.tif', '/d/b.png', '/e/b.png']);
