@@ -146,7 +146,20 @@ export type ToWebview =
   | { type: 'trainDone'; status: 'completed' | 'cancelled' | 'failed'; modelDir?: string; message?: string }
   /** `heading`: the page's first line (the dataset and how many images, or "7 of 7 images"). */
   | { type: 'evaluation'; heading: string; table: MetricsTable; text?: string }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string }
+  /** A part of the image at full resolution (`src` a PNG of its 8-bit view), asked for with 'region' when the display is downsampled. */
+  | ({ type: 'region'; src: string } & Region);
+
+/** A part of the image, in image pixels. */
+export interface Region {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** The largest region the viewer asks for at full resolution (the view of a zoomed-in large image, with a margin). */
+export const MAX_REGION_PIXELS = 8_000_000;
 
 /** Webview -> extension. */
 export type FromWebview =
@@ -167,6 +180,8 @@ export type FromWebview =
   | { type: 'exportCsv' }
   /** A row of the evaluation or batch page: open that image (with its result) in the viewer. */
   | { type: 'openRow'; name: string }
+  /** The viewer, zoomed in on a downsampled image: this part at full resolution, please. */
+  | ({ type: 'region' } & Region)
   /** The Done page's buttons: put the trained model in use, segment an image with it, evaluate it. */
   | { type: 'modelAction'; action: ModelAction };
 
@@ -178,6 +193,11 @@ export function isFromWebview(value: unknown): value is FromWebview {
   const t = (value as { type?: unknown }).type;
   if (t === 'ready' || t === 'cancelTraining' || t === 'segment' || t === 'exportCsv' || t === 'undo' || t === 'redo' || t === 'saveCorrections') return true;
   if (t === 'edit') return isEditOp((value as { op?: unknown }).op);
+  if (t === 'region') {
+    const r = value as Partial<Region>;
+    const whole = (n: unknown, min: number) => typeof n === 'number' && Number.isInteger(n) && n >= min;
+    return whole(r.x, 0) && whole(r.y, 0) && whole(r.width, 1) && whole(r.height, 1) && r.width! * r.height! <= MAX_REGION_PIXELS;
+  }
   if (t === 'openRow') return typeof (value as { name?: unknown }).name === 'string';
   if (t === 'modelAction') return (MODEL_ACTIONS as readonly unknown[]).includes((value as { action?: unknown }).action);
   if (t === 'channel') {
