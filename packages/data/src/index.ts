@@ -1,6 +1,6 @@
 export type { BinaryMask, LoadedDataset, LoadOptions, LoadProgress, RgbImage, Sample, SkippedSample, SourceValues } from './types';
 export { NucleiInputError } from './errors';
-export { readImageRgb, readLabelImage, type ReadImageOptions } from './decode';
+export { readImageRgb, readAllChannels, readLabelImage, checkPlaneOptions, type ReadImageOptions, type IntensityChannel } from './decode';
 export { readPixelSize, type PixelSize } from './pixel-size';
 export { mergeMasks, masksToLabels } from './masks';
 export { resizeImage, resampleFloat } from './resize';
@@ -15,3 +15,5 @@ export { augmentSample, type AugmentOptions } from './augment';
 export { samplesToTensors, batches } from './tensors';
 export { generateSyntheticDataset, generateSyntheticSample, SYNTHETIC_STYLES, type SyntheticStyle, type SyntheticSampleOptions } from './synthetic';
 export { writeFileAtomic, cleanStaleTempFiles, assertWritableDir, isAlive } from './atomic-write';
+export { describeImageAxes, channelLabel, type ImageAxes, type ImageChannel } from './axes';
+export { encodeTiff, type TiffPages } from './tiff-write';
