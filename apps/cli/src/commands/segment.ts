@@ -9,6 +9,7 @@ import { createProgressBar } from '../progress-bar';
 import { activateBackend } from './backend';
 import { activateEngine, ENGINE_FLAGS, ENGINE_HELP, engineFlags } from './engine';
 import { chooseOptions, describeOptions, loadModelOption, MAX_AREA, SEGMENT_FLAGS, segmentOptionsFromFlags } from './model-options';
+import { PLANE_FLAGS, PLANE_HELP, planeChoiceFromFlags, resolvePlanes } from './image-planes';
 import { checkPlannedOutputs, plannedKinds, recordWriting, recordWritten } from './segment-outputs';
 
 const HELP = `nuclei segment IMAGE... --out DIR [options]
@@ -44,9 +45,7 @@ Options:
   --pixel-size UM      microns per pixel: measurements in microns instead of pixels. Default: the
                        size a TIFF records (OME-XML PhysicalSizeX, ImageJ's unit and resolution, or
                        resolution tags of at most 50 um per pixel), else pixels
-  --channel N          the nuclear channel (0-based): a page of a multi-page TIFF (ImageJ hyperstack /
-                       OME-TIFF channels) or a colour channel, read as gray. Default: RGB as it is,
-                       page 0 of a multi-page file (with a warning)
+${PLANE_HELP}
 ${ENGINE_HELP}
   --backend auto|gpu|node|wasm|cpu  the TF.js backend (for --engine tfjs, and loading)`;
 
@@ -61,7 +60,7 @@ export async function runSegment(argv: string[]): Promise<number> {
       ...SEGMENT_FLAGS,
       'min-area': { type: 'string' },
       outputs: { type: 'string' },
-      channel: { type: 'string' },
+      ...PLANE_FLAGS,
       'pixel-size': { type: 'string' },
       backend: { type: 'string', short: 'b' },
       ...ENGINE_FLAGS,
@@ -104,8 +103,10 @@ export async function runSegment(argv: string[]): Promise<number> {
   for (const k of outputs ?? [])
     if (!(OUTPUT_KINDS as readonly string[]).includes(k)) throw new CliError(`--outputs: unknown kind "${k}" (choose from ${OUTPUT_KINDS.join(',')})`);
   if (outputs && outputs.length === 0) throw new CliError(`--outputs needs at least one of ${OUTPUT_KINDS.join(',')}`);
-  const channel = values.channel === undefined ? undefined : intOption('channel', values.channel, 0, 0, 999);
+  const choice = planeChoiceFromFlags(values);
   const pixelSize = values['pixel-size'] === undefined ? undefined : numberOption('pixel-size', values['pixel-size'], 1, 1e-6, 1e6);
+  // Never the wrong channel or plane in silence: an image with several and no choice is refused here.
+  const planes = await resolvePlanes(positionals, choice);
   const out = path.resolve(String(values.out));
   const kinds = (outputs ?? OUTPUT_KINDS) as readonly OutputKind[];
   // Before any work: replace only what nuclei wrote (see segment-outputs.ts), never an input.
@@ -124,7 +125,7 @@ export async function runSegment(argv: string[]): Promise<number> {
   try {
     for (const file of positionals) {
       try {
-        const image = await readImageForSegmentation(file, undefined, { channel });
+        const image = await readImageForSegmentation(file, undefined, planes.get(file)!.read);
         const bar = createProgressBar(`segment ${path.basename(file)}`);
         const result = await segment(image, predictor, { ...chosen, source: file, onProgress: (done, total) => bar.update(done, total, 'tiles') });
         bar.done();
