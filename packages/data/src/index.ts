@@ -3,7 +3,7 @@ export { NucleiInputError } from './errors';
 export { readImageRgb, readAllChannels, readLabelImage, checkPlaneOptions, type ReadImageOptions, type IntensityChannel } from './decode';
 export { readPixelSize, type PixelSize } from './pixel-size';
 export { mergeMasks, masksToLabels } from './masks';
-export { resizeImage, resampleFloat } from './resize';
+export { resizeImage, resampleFloat, resampleWindow, resampleSpan, type Rect } from './resize';
 export { createRng, seededShuffle, splitTrainVal } from './random';
 export { rleEncode, rleDecode } from './rle';
 export { listSampleIds, LABEL_SUFFIXES } from './layout';

@@ -51,35 +51,83 @@ function axisTaps(src: number, dst: number): AxisTaps {
 export function resampleFloat(src: ArrayLike<number>, srcW: number, srcH: number, dstW: number, dstH: number, channels: number): Float32Array {
   if (srcW <= 0 || srcH <= 0 || dstW <= 0 || dstH <= 0) throw new RangeError(`bad resize ${srcW}x${srcH} -> ${dstW}x${dstH}`);
   if (src.length !== srcW * srcH * channels) throw new RangeError(`expected ${srcW * srcH * channels} values, got ${src.length}`);
-  const tx = axisTaps(srcW, dstW);
-  const ty = axisTaps(srcH, dstH);
+  const all = (width: number, height: number): Rect => ({ x: 0, y: 0, width, height });
+  return resampleWindow(src, all(srcW, srcH), { srcW, srcH, dstW, dstH }, all(dstW, dstH), channels);
+}
+
+/** A rectangle of pixels: its top-left corner and size. */
+export interface Rect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** The source pixels [from, to) along one axis that destination pixels [d0, d1) of a src -> dst resample read. */
+export function resampleSpan(src: number, dst: number, d0: number, d1: number): [number, number] {
+  const t = axisTaps(src, dst);
+  let from = src;
+  let to = 0;
+  for (let d = d0; d < d1; d++) {
+    for (let k = t.start[d], e = k + t.count[d]; k < e; k++) {
+      from = Math.min(from, t.idx[k]);
+      to = Math.max(to, t.idx[k] + 1);
+    }
+  }
+  return [from, to];
+}
+
+/**
+ * The window `out` of the whole-image resample `whole` (src -> dst size), computed from the
+ * source window `win` only: exactly the values `resampleFloat` of the whole image gives there
+ * (same taps, same order), so a slide resampled block by block equals the slide resampled at once.
+ * `win` must hold every source pixel `out` reads (resampleSpan).
+ */
+export function resampleWindow(
+  src: ArrayLike<number>,
+  win: Rect,
+  whole: { srcW: number; srcH: number; dstW: number; dstH: number },
+  out: Rect,
+  channels: number,
+): Float32Array {
+  const tx = axisTaps(whole.srcW, whole.dstW);
+  const ty = axisTaps(whole.srcH, whole.dstH);
+  const check = (t: AxisTaps, d0: number, d1: number, lo: number, hi: number, axis: string) => {
+    for (let d = d0; d < d1; d++)
+      for (let k = t.start[d], e = k + t.count[d]; k < e; k++)
+        if (t.idx[k] < lo || t.idx[k] >= hi) throw new RangeError(`resampleWindow: ${axis} source window [${lo}, ${hi}) misses pixel ${t.idx[k]}`);
+  };
+  check(tx, out.x, out.x + out.width, win.x, win.x + win.width, 'x');
+  check(ty, out.y, out.y + out.height, win.y, win.y + win.height, 'y');
   // Vertical pass first: its full-size work is a contiguous multiply-add over whole rows, which
   // is several times faster than gathering taps along a row at full size.
-  const srcRow = srcW * channels;
-  const tmp = new Float32Array(dstH * srcRow);
-  for (let y = 0; y < dstH; y++) {
+  const srcRow = win.width * channels;
+  const tmp = new Float32Array(out.height * srcRow);
+  for (let y = 0; y < out.height; y++) {
     const o = y * srcRow;
-    for (let k = ty.start[y], e = k + ty.count[y]; k < e; k++) {
-      const r = ty.idx[k] * srcRow;
+    const d = out.y + y;
+    for (let k = ty.start[d], e = k + ty.count[d]; k < e; k++) {
+      const r = (ty.idx[k] - win.y) * srcRow;
       const wk = ty.w[k];
       for (let i = 0; i < srcRow; i++) tmp[o + i] += src[r + i] * wk;
     }
   }
-  const out = new Float32Array(dstH * dstW * channels);
-  for (let y = 0; y < dstH; y++) {
+  const result = new Float32Array(out.height * out.width * channels);
+  for (let y = 0; y < out.height; y++) {
     const row = y * srcRow;
-    for (let x = 0; x < dstW; x++) {
-      const o = (y * dstW + x) * channels;
-      const s = tx.start[x];
-      const e = s + tx.count[x];
+    for (let x = 0; x < out.width; x++) {
+      const o = (y * out.width + x) * channels;
+      const d = out.x + x;
+      const s = tx.start[d];
+      const e = s + tx.count[d];
       for (let c = 0; c < channels; c++) {
         let acc = 0;
-        for (let k = s; k < e; k++) acc += tmp[row + tx.idx[k] * channels + c] * tx.w[k];
-        out[o + c] = acc;
+        for (let k = s; k < e; k++) acc += tmp[row + (tx.idx[k] - win.x) * channels + c] * tx.w[k];
+        result[o + c] = acc;
       }
     }
   }
-  return out;
+  return result;
 }
 
 /** Resizes an RGB image (area average when shrinking, bilinear when enlarging). */

@@ -6,9 +6,11 @@ export {
   DEFAULT_PREPROCESSING,
   imageNormalisation,
   normalisedValue,
+  normalisationRanges,
   preprocessImage,
   preprocessedChannels,
   type ImageNormalisation,
+  type NormalisationRanges,
   type Preprocessing,
   type SourceSamples,
 } from './preprocessing';

@@ -46,8 +46,30 @@ function lightBackground(n: number, meanOf: (i: number) => number): boolean {
   return percentileOfHistogram(mh, n, 50) / 255 > 0.5;
 }
 
-/** The normalisation of one 8-bit RGB image (`data` is `w*h*3`). */
-export function imageNormalisation(data: Uint8Array, p: Preprocessing): ImageNormalisation {
+/**
+ * How an image is normalised, as numbers: per model channel the values mapped to 0 and 1, and
+ * whether the result is inverted. Computed from the whole image (or, for a slide read block by
+ * block, from a sample of it) and then applied to any part, so every block of an image shares it.
+ */
+export interface NormalisationRanges {
+  /** 'rgb8': ranges of the 8-bit view (gray: of the channel mean); 'source': of the original samples. */
+  on: 'rgb8' | 'source';
+  ranges: [number, number][];
+  inverted: boolean;
+}
+
+function lutsOf(r: NormalisationRanges): Float32Array[] {
+  // Gray is the channel mean: its LUT runs over sums 0..765, values are sum / 3.
+  const unit = r.ranges.length === 1 ? 3 : 1;
+  return r.ranges.map(([lo, hi]) => {
+    const lut = new Float32Array(unit === 3 ? 766 : 256);
+    for (let v = 0; v < lut.length; v++) lut[v] = (v / unit - lo) / (hi - lo);
+    if (r.inverted) for (let v = 0; v < lut.length; v++) lut[v] = 1 - lut[v];
+    return lut;
+  });
+}
+
+function rgb8Ranges(data: Uint8Array, p: Preprocessing): NormalisationRanges {
   if (!(p.low >= 0 && p.low < p.high && p.high <= 100))
     throw new Error(`preprocessing: percentiles must satisfy 0 <= low < high <= 100, got ${p.low} and ${p.high}`);
   const n = data.length / 3;
@@ -64,26 +86,28 @@ export function imageNormalisation(data: Uint8Array, p: Preprocessing): ImageNor
       hists[2][b]++;
     }
   }
-  // Gray is the channel mean: its histogram runs over sums 0..765, values are sum / 3.
   const unit = channels === 1 ? 3 : 1;
-  const luts = hists.map((h) => {
+  const ranges = hists.map((h): [number, number] => {
     const lo = percentileOfHistogram(h, n, p.low) / unit;
-    let hi = percentileOfHistogram(h, n, p.high) / unit;
-    if (hi <= lo) hi = lo + 1; // a flat image: avoid dividing by zero, keep it flat
-    const lut = new Float32Array(h.length);
-    for (let v = 0; v < h.length; v++) lut[v] = (v / unit - lo) / (hi - lo);
-    return lut;
+    const hi = percentileOfHistogram(h, n, p.high) / unit;
+    return [lo, hi <= lo ? lo + 1 : hi]; // a flat image: avoid dividing by zero, keep it flat
   });
-  let inverted = false;
+  const r: NormalisationRanges = { on: 'rgb8', ranges, inverted: false };
   if (p.invert === 'auto') {
-    inverted = lightBackground(n, (i) => {
+    const luts = lutsOf(r);
+    r.inverted = lightBackground(n, (i) => {
       let s = 0;
       for (let c = 0; c < channels; c++) s += channels === 1 ? luts[0][data[3 * i] + data[3 * i + 1] + data[3 * i + 2]] : luts[c][data[3 * i + c]];
       return s / channels;
     });
-    if (inverted) for (const lut of luts) for (let v = 0; v < lut.length; v++) lut[v] = 1 - lut[v];
   }
-  return { channels, luts, inverted };
+  return r;
+}
+
+/** The normalisation of one 8-bit RGB image (`data` is `w*h*3`), as lookup tables. */
+export function imageNormalisation(data: Uint8Array, p: Preprocessing): ImageNormalisation {
+  const r = rgb8Ranges(data, p);
+  return { channels: r.ranges.length, luts: lutsOf(r), inverted: r.inverted };
 }
 
 /** Model input value of pixel `i`, channel `c` (an index into `data` of the image `norm` was made from). */
@@ -97,19 +121,30 @@ export interface SourceSamples {
   data: Float32Array;
 }
 
+/** The ranges `preprocessImage` would use for this image (see NormalisationRanges). */
+export function normalisationRanges(data: Uint8Array, p: Preprocessing, source?: SourceSamples): NormalisationRanges {
+  return source ? sourceNormalised(source, p).ranges : rgb8Ranges(data, p);
+}
+
 /**
  * The whole image as model input, `w*h*channels` float32. Without preprocessing (legacy models)
  * the 8-bit RGB values themselves (the model scales them). With `source` (16-bit and float files)
  * the percentiles are taken on the original values, not on the 8-bit view, so nothing is lost
  * to 8-bit quantisation (a few hot pixels no longer squeeze the nuclei into a few grey levels).
+ * `ranges` (from `normalisationRanges` of the whole image) normalises a part of an image as the whole.
  */
-export function preprocessImage(data: Uint8Array, p: Preprocessing | undefined, source?: SourceSamples): Float32Array {
+export function preprocessImage(data: Uint8Array, p: Preprocessing | undefined, source?: SourceSamples, ranges?: NormalisationRanges): Float32Array {
   if (!p) return Float32Array.from(data);
-  if (source) return preprocessSource(source, p);
-  const norm = imageNormalisation(data, p);
+  if (ranges && ranges.on !== (source ? 'source' : 'rgb8'))
+    throw new Error(`preprocessing: ranges of ${ranges.on} values given for ${source ? 'source' : 'rgb8'} values`);
+  if (source) return sourceNormalised(source, p, ranges).out;
+  const luts = lutsOf(ranges ?? rgb8Ranges(data, p));
+  const channels = luts.length;
   const n = data.length / 3;
-  const out = new Float32Array(n * norm.channels);
-  for (let i = 0; i < n; i++) for (let c = 0; c < norm.channels; c++) out[i * norm.channels + c] = normalisedValue(norm, data, i, c);
+  const out = new Float32Array(n * channels);
+  for (let i = 0; i < n; i++)
+    for (let c = 0; c < channels; c++)
+      out[i * channels + c] = channels === 1 ? luts[0][data[3 * i] + data[3 * i + 1] + data[3 * i + 2]] : luts[c][data[3 * i + c]];
   return out;
 }
 
@@ -132,7 +167,7 @@ function channelPercentiles(values: Float32Array, stride: number, offset: number
   return qs.map((q) => lo + percentileOfHistogram(hist, n, q) * step);
 }
 
-function preprocessSource(source: SourceSamples, p: Preprocessing): Float32Array {
+function sourceNormalised(source: SourceSamples, p: Preprocessing, given?: NormalisationRanges): { out: Float32Array; ranges: NormalisationRanges } {
   const { channels: sc, data } = source;
   const n = data.length / sc;
   const channels = preprocessedChannels(p);
@@ -151,29 +186,31 @@ function preprocessSource(source: SourceSamples, p: Preprocessing): Float32Array
     planes = data;
     stride = sc;
   }
-  const scale: Array<[number, number]> = [];
-  for (let c = 0; c < Math.min(channels, stride); c++) {
-    const [lo, hiRaw] = channelPercentiles(planes, stride, c, [p.low, p.high]);
-    const hi = hiRaw > lo ? hiRaw : lo + 1;
-    scale.push([lo, hi]);
+  const scale: [number, number][] = given?.ranges ?? [];
+  if (!given) {
+    for (let c = 0; c < Math.min(channels, stride); c++) {
+      const [lo, hiRaw] = channelPercentiles(planes, stride, c, [p.low, p.high]);
+      scale.push([lo, hiRaw > lo ? hiRaw : lo + 1]);
+    }
   }
   const out = new Float32Array(n * channels);
   for (let i = 0; i < n; i++) {
     for (let c = 0; c < channels; c++) {
-      const k = Math.min(c, stride - 1);
+      const k = Math.min(c, stride - 1, scale.length - 1);
       const [lo, hi] = scale[k];
       out[i * channels + c] = (planes[i * stride + k] - lo) / (hi - lo);
     }
   }
-  const light =
-    p.invert === 'auto' &&
-    lightBackground(n, (i) => {
-      let sum = 0;
-      for (let c = 0; c < channels; c++) sum += out[i * channels + c];
-      return sum / channels;
-    });
+  const light = given
+    ? given.inverted
+    : p.invert === 'auto' &&
+      lightBackground(n, (i) => {
+        let sum = 0;
+        for (let c = 0; c < channels; c++) sum += out[i * channels + c];
+        return sum / channels;
+      });
   if (light) for (let i = 0; i < out.length; i++) out[i] = 1 - out[i];
-  return out;
+  return { out, ranges: { on: 'source', ranges: scale, inverted: light } };
 }
 
 export function validatePreprocessing(p: unknown, where: string): Preprocessing {

@@ -1,6 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
-import { resampleFloat, resizeImage, type RgbImage } from '@nuclei/data';
-import { isTilePredictor, preprocessImage, preprocessedChannels, tfjsPredictor, type Preprocessing, type TilePredictor } from '@nuclei/model';
+import { resampleFloat, resampleSpan, resampleWindow, resizeImage, type Rect, type RgbImage } from '@nuclei/data';
+import {
+  isTilePredictor,
+  preprocessImage,
+  preprocessedChannels,
+  tfjsPredictor,
+  type NormalisationRanges,
+  type Preprocessing,
+  type TilePredictor,
+} from '@nuclei/model';
 import { blendWindow, reflectIndex, tilePositions } from './tiling';
 
 /** An image as the network takes it: `height*width*channels` float32, row-major. */
@@ -113,32 +121,70 @@ export async function predictTiled(
   }
 }
 
+/**
+ * Part of a larger image, for prediction block by block: `whole` is the full image's size (the
+ * tile grid is the whole image's, so every pixel is blended from the same tiles as in one pass),
+ * `input` lies at `at` in it, and only `out` (whole-image coordinates) is predicted.
+ */
+export interface TileWindow {
+  whole: { width: number; height: number };
+  at: { x: number; y: number };
+  out: Rect;
+}
+
+/** The tile side and overlap (px) that `options` give for a predictor of input size `size`. */
+export function tileGeometry(size: number, options: Pick<PredictOptions, 'overlap' | 'tileSize'>): { s: number; overlapPx: number } {
+  const s = options.tileSize ?? size;
+  if (!Number.isInteger(s) || s < 1) throw new RangeError(`segment: tileSize must be a positive integer, got ${s}`);
+  const ov = options.overlap ?? 0.25;
+  const overlapPx = Math.round(ov < 1 ? ov * s : ov);
+  if (!(overlapPx >= 0 && overlapPx < s)) throw new RangeError(`segment: overlap must be below the tile size ${s}, got ${ov}`);
+  return { s, overlapPx };
+}
+
+/** Offsets of the whole image's tiles (length `length`) that overlap [from, to), and the span [lo, hi) they read. */
+export function tilesOver(length: number, s: number, overlapPx: number, from: number, to: number): { starts: number[]; lo: number; hi: number } {
+  const starts = tilePositions(Math.max(length, s), s, overlapPx).filter((t) => t < to && t + s > from);
+  return { starts, lo: starts[0], hi: Math.min(length, starts[starts.length - 1] + s) };
+}
+
 async function tiled(
   input: ModelInput,
   predictor: TilePredictor,
   options: Pick<PredictOptions, 'overlap' | 'batchSize' | 'onProgress' | 'tta' | 'tileSize' | 'signal'>,
+  window?: TileWindow,
 ): Promise<{ probability: Float32Array; planes: Float32Array[]; tiles: number }> {
   const { channels: c, outputs: k } = predictor;
-  const s = options.tileSize ?? predictor.size;
-  if (!Number.isInteger(s) || s < 1) throw new RangeError(`segment: tileSize must be a positive integer, got ${s}`);
-  const { width: W, height: H, data } = input;
+  const { s, overlapPx } = tileGeometry(predictor.size, options);
+  const { width: IW, data } = input;
   if (input.channels !== c) throw new Error(`segment: the model takes ${c} channels, the prepared image has ${input.channels}`);
-  const ov = options.overlap ?? 0.25;
-  const overlapPx = Math.round(ov < 1 ? ov * s : ov);
-  if (!(overlapPx >= 0 && overlapPx < s)) throw new RangeError(`segment: overlap must be below the tile size ${s}, got ${ov}`);
+  const { whole, at, out } = window ?? { whole: input, at: { x: 0, y: 0 }, out: { x: 0, y: 0, width: input.width, height: input.height } };
+  const { width: W, height: H } = whole;
   const batchSize = Math.max(1, Math.floor(options.batchSize ?? 8));
-  const xs = tilePositions(Math.max(W, s), s, overlapPx);
-  const ys = tilePositions(Math.max(H, s), s, overlapPx);
+  const xs = tilesOver(W, s, overlapPx, out.x, out.x + out.width).starts;
+  const ys = tilesOver(H, s, overlapPx, out.y, out.y + out.height).starts;
   const win = blendWindow(s, overlapPx);
-  const sumX = new Float32Array(W);
-  const sumY = new Float32Array(H);
-  for (const x0 of xs) for (let i = 0; i < s && x0 + i < W; i++) sumX[x0 + i] += win[i];
-  for (const y0 of ys) for (let i = 0; i < s && y0 + i < H; i++) sumY[y0 + i] += win[i];
-  // Reflect-padding maps for images smaller than a tile.
-  const mapX = new Int32Array(Math.max(W, s)).map((_, i) => reflectIndex(i, W));
-  const mapY = new Int32Array(Math.max(H, s)).map((_, i) => reflectIndex(i, H));
+  // Weight sums and outputs over `out` only; tiles in whole-image order, so sums are added in the same order.
+  const OW = out.width;
+  const OH = out.height;
+  const sumX = new Float32Array(OW);
+  const sumY = new Float32Array(OH);
+  for (const x0 of xs) for (let i = 0; i < s && x0 + i < W; i++) if (x0 + i >= out.x && x0 + i < out.x + OW) sumX[x0 + i - out.x] += win[i];
+  for (const y0 of ys) for (let i = 0; i < s && y0 + i < H; i++) if (y0 + i >= out.y && y0 + i < out.y + OH) sumY[y0 + i - out.y] += win[i];
+  // Reflect-padding maps for images smaller than a tile, into the input's own coordinates.
+  const inside = (v: number, from: number, n: number, axis: string) => {
+    if (v < 0 || v >= n) throw new RangeError(`segment: the input window misses ${axis} ${v + from} of the tiles over the output`);
+    return v;
+  };
+  const readMap = (starts: number[], n: number, from: number, size: number, axis: string) => {
+    const map = new Int32Array(Math.max(n, s));
+    for (const t0 of starts) for (let i = t0; i < t0 + s; i++) map[i] = inside(reflectIndex(i, n) - from, from, size, axis);
+    return map;
+  };
+  const mapX = readMap(xs, W, at.x, IW, 'x');
+  const mapY = readMap(ys, H, at.y, input.height, 'y');
 
-  const planes = Array.from({ length: k }, () => new Float32Array(W * H));
+  const planes = Array.from({ length: k }, () => new Float32Array(OW * OH));
   const tiles: [number, number][] = [];
   for (const y0 of ys) for (const x0 of xs) tiles.push([x0, y0]);
   const buf = new Float32Array(batchSize * s * s * c);
@@ -148,7 +194,7 @@ async function tiled(
     batch.forEach(([x0, y0], t) => {
       let o = t * s * s * c;
       for (let ty = 0; ty < s; ty++) {
-        const row = mapY[y0 + ty] * W;
+        const row = mapY[y0 + ty] * IW;
         for (let tx = 0; tx < s; tx++) {
           const p = (row + mapX[x0 + tx]) * c;
           for (let ch = 0; ch < c; ch++) buf[o++] = data[p + ch];
@@ -158,11 +204,15 @@ async function tiled(
     const prob = options.tta ? await predictFlipAveraged(predictor, buf, batch.length, s, c, k) : await predictor.predict(buf, batch.length, s);
     batch.forEach(([x0, y0], t) => {
       const base = t * s * s;
-      for (let ty = 0; ty < s && y0 + ty < H; ty++) {
+      const ty0 = Math.max(0, out.y - y0);
+      const ty1 = Math.min(s, H - y0, out.y + OH - y0);
+      const tx0 = Math.max(0, out.x - x0);
+      const tx1 = Math.min(s, W - x0, out.x + OW - x0);
+      for (let ty = ty0; ty < ty1; ty++) {
         const wy = win[ty];
-        const row = (y0 + ty) * W;
+        const row = (y0 + ty - out.y) * OW - out.x;
         const src = base + ty * s;
-        for (let tx = 0; tx < s && x0 + tx < W; tx++) {
+        for (let tx = tx0; tx < tx1; tx++) {
           const w = wy * win[tx];
           for (let q = 0; q < k; q++) planes[q][row + x0 + tx] += prob[(src + tx) * k + q] * w;
         }
@@ -171,9 +221,9 @@ async function tiled(
     options.onProgress?.(Math.min(b + batchSize, tiles.length), tiles.length);
   }
   for (const acc of planes) {
-    for (let y = 0; y < H; y++) {
-      const row = y * W;
-      for (let x = 0; x < W; x++) acc[row + x] /= sumY[y] * sumX[x];
+    for (let y = 0; y < OH; y++) {
+      const row = y * OW;
+      for (let x = 0; x < OW; x++) acc[row + x] /= sumY[y] * sumX[x];
     }
   }
   return { probability: planes[0], planes, tiles: tiles.length };
@@ -234,4 +284,81 @@ export async function predictImage(image: RgbImage, model: tf.LayersModel | Tile
   }
   const { planes, tiles } = await predictTiled(input, model, options);
   return { width, height, planes: same ? planes : planes.map((p) => resampleFloat(p, w, h, width, height, 1)), tiles };
+}
+
+/** Whether the tile mode can predict parts of this image (at least one tile in each direction at the prediction scale). */
+function scaledSize(width: number, height: number, scale: number): { w: number; h: number } {
+  return { w: Math.max(1, Math.round(width * scale)), h: Math.max(1, Math.round(height * scale)) };
+}
+
+/**
+ * The part of an image (`width` x `height`) that `predictRegion` reads to predict `out`: the
+ * source pixels of every tile (at the prediction scale) that touches `out`.
+ */
+export function regionNeeded(
+  width: number,
+  height: number,
+  out: Rect,
+  tileSide: number,
+  options: Pick<PredictOptions, 'overlap' | 'tileSize' | 'scale'>,
+): Rect {
+  const { s, overlapPx } = tileGeometry(tileSide, options);
+  const { w, h } = scaledSize(width, height, options.scale ?? 1);
+  const axis = (n: number, m: number, from: number, to: number): [number, number] => {
+    const [a, b] = n === m ? [from, to] : resampleSpan(m, n, from, to); // scaled pixels that make [from, to)
+    const { lo, hi } = tilesOver(m, s, overlapPx, a, b);
+    return n === m ? [lo, hi] : resampleSpan(n, m, lo, hi); // source pixels those tiles are made of
+  };
+  const [x0, x1] = w < s ? [0, width] : axis(width, w, out.x, out.x + out.width);
+  const [y0, y1] = h < s ? [0, height] : axis(height, h, out.y, out.y + out.height);
+  return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+}
+
+/**
+ * Tile mode for a part of a large image: the outputs over `out` (whole-image coordinates) exactly
+ * as predicting the whole image at once would give them, from `region` (read at `at`, covering
+ * `regionNeeded`). `ranges` is the whole image's normalisation (a block must not normalise itself).
+ */
+export async function predictRegion(
+  region: RgbImage,
+  at: { x: number; y: number },
+  whole: { width: number; height: number },
+  out: Rect,
+  predictor: TilePredictor,
+  options: PredictOptions & { ranges?: NormalisationRanges },
+): Promise<Prediction> {
+  if ((options.mode ?? 'tile') !== 'tile') throw new RangeError('segment: only the tile mode predicts an image part by part (resize squeezes the whole image)');
+  const { width: W, height: H } = whole;
+  const { w, h } = scaledSize(W, H, options.scale ?? 1);
+  const k = predictor.outputs;
+  const normalised: ModelInput = options.preprocessing
+    ? {
+        width: region.width,
+        height: region.height,
+        channels: preprocessedChannels(options.preprocessing),
+        data: preprocessImage(region.data, options.preprocessing, region.source, options.ranges),
+      }
+    : rgbInput(region);
+  const regionRect = { ...at, width: region.width, height: region.height };
+  if (w === W && h === H) {
+    const { planes, tiles } = await tiled(normalised, predictor, options, { whole, at, out });
+    return { width: out.width, height: out.height, planes, tiles };
+  }
+  // Scaled space: the scaled pixels `out` is made of, the tiles over them, the scaled input those tiles read.
+  const [sx0, sx1] = resampleSpan(w, W, out.x, out.x + out.width);
+  const [sy0, sy1] = resampleSpan(h, H, out.y, out.y + out.height);
+  const { s, overlapPx } = tileGeometry(predictor.size, options);
+  const tx = tilesOver(w, s, overlapPx, sx0, sx1);
+  const ty = tilesOver(h, s, overlapPx, sy0, sy1);
+  const scaledWin = { x: tx.lo, y: ty.lo, width: tx.hi - tx.lo, height: ty.hi - ty.lo };
+  const input: ModelInput = {
+    width: scaledWin.width,
+    height: scaledWin.height,
+    channels: normalised.channels,
+    data: resampleWindow(normalised.data, regionRect, { srcW: W, srcH: H, dstW: w, dstH: h }, scaledWin, normalised.channels),
+  };
+  const scaledOut = { x: sx0, y: sy0, width: sx1 - sx0, height: sy1 - sy0 };
+  const { planes, tiles } = await tiled(input, predictor, options, { whole: { width: w, height: h }, at: scaledWin, out: scaledOut });
+  const back = planes.map((p) => resampleWindow(p, scaledOut, { srcW: w, srcH: h, dstW: W, dstH: H }, out, 1));
+  return { width: out.width, height: out.height, planes: back.slice(0, k), tiles };
 }
