@@ -8,7 +8,7 @@ import { measureNuclei } from './measurements';
 import type { SegmentResult } from './segment';
 
 // The ROI zip opened in a real ImageJ (Debian's imagej under xvfb-run): it must hold one ROI per
-// nucleus whose area and centroid equal our measurements (ImageJ's centres are at +0.5).
+// nucleus whose area and centroid equal our measurements (pixel centres at +0.5 in both).
 jest.setTimeout(180_000);
 
 const IJ = '/usr/share/java/ij.jar';
@@ -68,8 +68,8 @@ File.saveString(out, args[3]);
         const label = Number(/nucleus-(\d+)/.exec(name)![1]);
         const m = ours.find((o) => o.label === label)!;
         expect([label, Number(area)]).toEqual([label, m.area]);
-        expect(Number(x)).toBeCloseTo(m.centroidX + 0.5, 3);
-        expect(Number(y)).toBeCloseTo(m.centroidY + 0.5, 3);
+        expect(Number(x)).toBeCloseTo(m.centroidX, 3);
+        expect(Number(y)).toBeCloseTo(m.centroidY, 3);
       }
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

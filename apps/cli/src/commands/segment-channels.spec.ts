@@ -22,9 +22,9 @@ const nuclei16 = Uint16Array.from(nuclei8, (v) => v * 40);
 const ramp16 = Uint16Array.from({ length: N }, (_, i) => (i % W) * 300);
 const ramp8 = Uint8Array.from({ length: N }, (_, i) => (i % W) * 2);
 
-function ome(names: string[], sizeZ = 1): string {
+function ome(names: string[], sizeZ = 1, physical = ''): string {
   const channels = names.map((n, c) => `<Channel ID="Channel:0:${c}" Name="${n}" SamplesPerPixel="1"/>`).join('');
-  return `<?xml version="1.0" encoding="UTF-8"?><OME xmlns="http://www.openmicroscopy.org/Schemas/OME/2016-06"><Image ID="Image:0"><Pixels ID="Pixels:0" DimensionOrder="XYCZT" Type="uint16" SizeX="${W}" SizeY="${W}" SizeC="${names.length}" SizeZ="${sizeZ}" SizeT="1">${channels}<TiffData/></Pixels></Image></OME>`;
+  return `<?xml version="1.0" encoding="UTF-8"?><OME xmlns="http://www.openmicroscopy.org/Schemas/OME/2016-06"><Image ID="Image:0"><Pixels ID="Pixels:0" DimensionOrder="XYCZT" Type="uint16" SizeX="${W}" SizeY="${W}" SizeC="${names.length}" SizeZ="${sizeZ}" SizeT="1"${physical}>${channels}<TiffData/></Pixels></Image></OME>`;
 }
 
 beforeAll(async () => {
@@ -32,6 +32,10 @@ beforeAll(async () => {
   fs.writeFileSync(
     file('three.ome.tif'),
     encodeTiff({ width: W, height: W, pages: [ramp16, ramp16.map((v) => 20000 - v), nuclei16], description: ome(['GFP', 'mCherry', 'DAPI']) }),
+  );
+  fs.writeFileSync(
+    file('um.ome.tif'),
+    encodeTiff({ width: W, height: W, pages: [ramp16, nuclei16], description: ome(['GFP', 'DAPI'], 1, ' PhysicalSizeX="0.5" PhysicalSizeXUnit="µm"') }),
   );
   // ImageJ hyperstack, 2 channels x 3 planes, CZT page order; the nuclei in channel 1, plane 1.
   const hyper = [0, 1, 2].flatMap((z) => [ramp16, z === 1 ? nuclei16 : ramp16.map((v) => v / 2)]);
@@ -96,5 +100,81 @@ describe('nuclei segment: channels and planes', () => {
     expect(merged.code).toBe(0);
     expect((await segment('merge', file('merge.png'), '--channel', 'blue')).code).toBe(0);
     expect(labels('merge', 'merge')).toEqual(labels('alone', 'alone8'));
+  });
+
+  it('measures every channel by name, a ring, filters, all in microns once the file gives a pixel size', async () => {
+    const r = await segment('measured', file('um.ome.tif'), '--channel', 'DAPI', '--ring', '1um', '--exclude-edges', '--max-area', '400um2');
+    expect(r.code).toBe(0);
+    expect(r.out.join('\n')).toMatch(/pixel size 0\.5 um \(from its OME-XML\); measurements in microns/);
+    const again = await runCli([
+      'segment',
+      file('um.ome.tif'),
+      '--channel',
+      '1',
+      '--ring',
+      '1um',
+      '--exclude-edges',
+      '--max-area',
+      '400um2',
+      '--out',
+      path.join(root, 'measured'),
+      '--backend',
+      'wasm',
+    ]);
+    expect(again.code).toBe(0);
+    const summary = JSON.parse(fs.readFileSync(path.join(root, 'measured', 'um.ome.json'), 'utf8'));
+    expect(summary).toMatchObject({
+      unit: 'um',
+      pixelSize: 0.5,
+      channels: ['GFP', 'DAPI'],
+      input: { channel: 1, channelName: 'DAPI' },
+      ring: { pixels: 2, width: 1 },
+    });
+    expect(summary.filters).toMatchObject({ maxArea: 1600, excludeEdges: true, removed: { large: expect.any(Number), edge: expect.any(Number) } });
+    expect(summary.centroids).toMatch(/\+0\.5/);
+    const [head, ...rows] = fs
+      .readFileSync(path.join(root, 'measured', 'um.ome_measurements.csv'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.split(','));
+    expect(head).toEqual(
+      expect.arrayContaining(['area_um2', 'centroid_x_um', 'GFP_mean', 'DAPI_mean', 'DAPI_std', 'ring_area_um2', 'GFP_ring_mean', 'DAPI_ring_integrated']),
+    );
+    expect(rows.length).toBe(summary.count);
+    expect(rows.length).toBeGreaterThan(0);
+    // By hand from the label image: each nucleus's mean of both channels, its area, no nucleus on the edge.
+    const { data } = await sharp(path.join(root, 'measured', 'um.ome_labels.png'))
+      .toColourspace('grey16')
+      .raw({ depth: 'ushort' })
+      .toBuffer({ resolveWithObject: true });
+    const lab = new Uint16Array(data.buffer, data.byteOffset, N);
+    const col = (row: string[], name: string) => Number(row[head.indexOf(name)]);
+    for (const row of rows) {
+      const l = col(row, 'label');
+      let n = 0;
+      let dapi = 0;
+      let gfp = 0;
+      let sx = 0;
+      for (let i = 0; i < N; i++)
+        if (lab[i] === l) {
+          n++;
+          dapi += nuclei16[i];
+          gfp += ramp16[i];
+          sx += (i % W) + 0.5;
+          if (i % W === 0 || i % W === W - 1 || i < W || i >= N - W) throw new Error(`nucleus ${l} touches the edge at pixel ${i}`);
+        }
+      expect(col(row, 'area_um2')).toBeCloseTo(n * 0.25, 4);
+      expect(col(row, 'DAPI_mean')).toBeCloseTo(dapi / n, 3);
+      expect(col(row, 'GFP_mean')).toBeCloseTo(gfp / n, 3);
+      expect(col(row, 'DAPI_integrated')).toBeCloseTo(dapi, 3);
+      expect(col(row, 'centroid_x_um')).toBeCloseTo((sx / n) * 0.5, 3);
+      expect(n).toBeLessThanOrEqual(1600);
+    }
+    const nucleus = summary.nuclei[0];
+    expect(nucleus.centroid[0]).toBeCloseTo(col(rows[0], 'centroid_x_um'), 3);
+    // Microns without a pixel size are refused before any work.
+    const refused = await segment('refused', file('alone8.png'), '--ring', '2um');
+    expect(refused.code).toBe(2);
+    expect(refused.err.join('\n')).toMatch(/--ring in microns need a pixel size, and .*alone8\.png records none/);
   });
 });
