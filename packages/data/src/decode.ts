@@ -170,9 +170,27 @@ export async function readAllChannels(path: string, options: Omit<ReadImageOptio
   const out: IntensityChannel[] = [];
   for (const c of axes.channels)
     out.push({ name: channelLabel(c), values: (await readPlaneValues(path, axes, depth, c.index, planes, z === 'mean', t)).values });
-  if (axes.rgb && out.length === 3 && sameValues(out[0].values, out[1].values) && sameValues(out[0].values, out[2].values))
-    return [{ name: 'ch0', values: out[0].values }];
-  return out;
+  return axes.rgb ? oneIfGray(out) : out;
+}
+
+/** Three equal colour channels are one gray channel. */
+function oneIfGray(rgb: IntensityChannel[]): IntensityChannel[] {
+  return rgb.length === 3 && sameValues(rgb[0].values, rgb[1].values) && sameValues(rgb[0].values, rgb[2].values)
+    ? [{ name: 'ch0', values: rgb[0].values }]
+    : rgb;
+}
+
+/**
+ * The intensity channels of an image already read (its original values when it has them, else
+ * the 8-bit view): one gray channel, or red, green and blue (one when they are equal everywhere).
+ * readAllChannels gives every channel of a file, named; this is for an image in memory.
+ */
+export function intensityChannelsOf(image: RgbImage): IntensityChannel[] {
+  const n = image.width * image.height;
+  const { data, channels } = image.source ?? { data: image.data, channels: 3 };
+  if (channels === 1) return [{ name: 'ch0', values: data }];
+  const band = (k: number) => Float32Array.from({ length: n }, (_, i) => data[i * channels + k]);
+  return oneIfGray(['red', 'green', 'blue'].map((name, k) => ({ name, values: band(k) })));
 }
 
 function sameValues(a: ArrayLike<number>, b: ArrayLike<number>): boolean {

@@ -1,6 +1,6 @@
 export type { BinaryMask, LoadedDataset, LoadOptions, LoadProgress, RgbImage, Sample, SkippedSample, SourceValues } from './types';
 export { NucleiInputError } from './errors';
-export { readImageRgb, readAllChannels, readLabelImage, checkPlaneOptions, type ReadImageOptions, type IntensityChannel } from './decode';
+export { readImageRgb, readAllChannels, intensityChannelsOf, readLabelImage, checkPlaneOptions, type ReadImageOptions, type IntensityChannel } from './decode';
 export { readPixelSize, type PixelSize } from './pixel-size';
 export { mergeMasks, masksToLabels } from './masks';
 export { resizeImage, resampleFloat, resampleWindow, resampleSpan, type Rect } from './resize';
