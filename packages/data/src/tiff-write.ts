@@ -33,19 +33,22 @@ export function encodeTiff(t: TiffPages): Buffer {
     if (p.length !== t.width * t.height * spp) throw new RangeError(`encodeTiff: a page holds ${p.length} samples, expected ${t.width * t.height * spp}`);
   const chunks: Buffer[] = [];
   let at = 8;
-  const put = (b: Buffer): number => {
+  const put = (b: Buffer, align = true): number => {
     const start = at;
     chunks.push(b);
     at += b.length;
-    if (at % 2) put(Buffer.alloc(1)); // word alignment for the next offset
+    if (align && at % 2) put(Buffer.alloc(1)); // word alignment for the next offset
     return start;
   };
   const head = Buffer.alloc(8);
   head.write('II', 0, 'latin1');
   head.writeUInt16LE(42, 2);
   const ifdLinks: { buf: Buffer; at: number }[] = [];
+  // All pixels first, contiguous, then the IFDs: ImageJ reads an uncompressed stack whose
+  // description says `images=N` as N images one after the other from the first strip.
+  const starts = t.pages.map((page, i) => put(Buffer.from(page.buffer, page.byteOffset, page.byteLength), i === t.pages.length - 1));
   t.pages.forEach((page, index) => {
-    const pixels = put(Buffer.from(page.buffer, page.byteOffset, page.byteLength));
+    const pixels = starts[index];
     type Entry = [tag: number, type: number, values: number[] | Buffer];
     const entries: Entry[] = [
       [256, 4, [t.width]],
