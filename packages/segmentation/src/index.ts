@@ -1,5 +1,5 @@
 export { segment, instancesFromPrediction, modelInputSize, DEFAULT_MAX_PIXELS, type SegmentOptions, type SegmentResult, type SegmentMode } from './segment';
-export { predictImage, type ModelInput, type Prediction, type PredictOptions } from './predict';
+export { predictImage, predictRegion, regionNeeded, type ModelInput, type Prediction, type PredictOptions } from './predict';
 export { modelShape, withInputSize, tfjsPredictor, type TilePredictor } from '@nuclei/model';
 export { markerWatershed, DEFAULT_MARKERS, type MarkerOptions } from './markers';
 export { readImageForSegmentation } from './read-input';
@@ -9,6 +9,7 @@ export { watershedSplit, gaussianBlur, DEFAULT_WATERSHED, type WatershedOptions 
 export { renderOverlay, outlineOf, labelColour, type OverlayOptions } from './overlay';
 export {
   writeSegmentationOutputs,
+  flatMeasurements,
   outputPaths,
   OUTPUT_KINDS,
   type OutputKind,
@@ -28,7 +29,7 @@ export {
   type MeasureOptions,
 } from './measurements';
 export { filterLabels, filterResult, hasFilters, type NucleusFilters, type FilterTally } from './filters';
-export { outlines, roiSetZip, zipStore, nucleiGeoJson } from './rois';
+export { outlines, roiSetZip, zipStore, nucleiGeoJson, nucleusFeature } from './rois';
 export { evaluateModelOnDataset, type EvaluateDatasetOptions } from './evaluate-dataset';
 export { segmentOptionsForModel } from './model-defaults';
 export { tuneSegmentation, describeOptions, type TuneSample, type TuneCandidate, type TuneResult, type TuneOptions } from './tune';

@@ -51,12 +51,18 @@ export interface SegmentationSummary {
   measurementMeans?: Record<string, number>;
 }
 
+/**
+ * One nucleus's measurements as flat numbers by column name, without the label (GeoJSON
+ * properties, means): measurementRecord's names, so `unit` should be the file's.
+ */
+export function flatMeasurements(m: NucleusMeasurements, unit = 'px'): Record<string, number> {
+  const { label: _label, ...values } = measurementRecord(m, unit);
+  return values;
+}
+
 function means(rows: NucleusMeasurements[], unit: string): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const r of rows) {
-    const { label: _label, ...values } = measurementRecord(r, unit);
-    for (const [k, v] of Object.entries(values)) out[k] = (out[k] ?? 0) + v / rows.length;
-  }
+  for (const r of rows) for (const [k, v] of Object.entries(flatMeasurements(r, unit))) out[k] = (out[k] ?? 0) + v / rows.length;
   return out;
 }
 
@@ -238,7 +244,7 @@ export async function writeSegmentationOutputs(
     writes.push(writeFileAtomic(paths.measurements, measurementsCsv(measured, unit, { channels: channels.map((c) => c.name), ring: Boolean(ring) })));
   if (paths.rois) writes.push(writeFileAtomic(paths.rois, roiSetZip(polygons)));
   if (paths.geojson) {
-    const props = new Map(measured.map((m) => [m.label, measurementRecord(m, unit)]));
+    const props = new Map(measured.map((m) => [m.label, flatMeasurements(m, unit)]));
     writes.push(writeFileAtomic(paths.geojson, nucleiGeoJson(polygons, props)));
   }
   // Wait for every write before reporting a failure, so no temp file is still being written (or

@@ -120,11 +120,16 @@ export function roiSetZip(polygons: Map<number, [number, number][]>): Uint8Array
  * pixel coordinates, named, with its measurements as properties.
  */
 export function nucleiGeoJson(polygons: Map<number, [number, number][]>, measurements: Map<number, Record<string, number>>): string {
-  const features = [...polygons].map(([label, points]) => ({
+  const features = [...polygons].map(([label, points]) => nucleusFeature(label, points, measurements.get(label) ?? {}));
+  return JSON.stringify({ type: 'FeatureCollection', features }) + '\n';
+}
+
+/** One nucleus as a QuPath detection feature (a closed polygon, its measurements as properties). */
+export function nucleusFeature(label: number, points: [number, number][], measurements: Record<string, number>) {
+  return {
     type: 'Feature',
     id: `nucleus-${label}`,
     geometry: { type: 'Polygon', coordinates: [[...points, points[0]].map(([x, y]) => [x, y])] },
-    properties: { objectType: 'detection', name: `Nucleus ${label}`, label, measurements: measurements.get(label) ?? {} },
-  }));
-  return JSON.stringify({ type: 'FeatureCollection', features }) + '\n';
+    properties: { objectType: 'detection', name: `Nucleus ${label}`, label, measurements },
+  };
 }

@@ -16,6 +16,7 @@ const ALLOWED: Record<string, string[] | 'all'> = {
   '@nuclei/onnx': ['@nuclei/model'],
   '@nuclei/training': ['@nuclei/data', '@nuclei/model', '@nuclei/backend'],
   '@nuclei/segmentation': ['@nuclei/data', '@nuclei/model', '@nuclei/evaluation'],
+  '@nuclei/slide': ['@nuclei/data', '@nuclei/model', '@nuclei/segmentation', '@nuclei/onnx'],
   '@nuclei/cli': 'all',
   'nuclei-vscode': 'all',
   '@nuclei/bench': 'all',
