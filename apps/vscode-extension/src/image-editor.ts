@@ -133,7 +133,7 @@ export class NucleiImageEditor implements vscode.CustomEditorProvider<NucleiImag
         p.poke(corrections.message()!);
         return;
       }
-      document.channel = m.channel;
+      document.channel = m.channel ?? 0;
       this.dropSession(document);
       this.broadcast(document, await this.show(document));
     } else if (m.type === 'segment') {
@@ -239,7 +239,16 @@ export class NucleiImageEditor implements vscode.CustomEditorProvider<NucleiImag
       const src = `data:image/png;base64,${(await engine.encodePng(image, MAX_DISPLAY_PIXELS)).toString('base64')}`;
       this.log.info(`viewer: ${file} ${image.width}x${image.height}${pages > 1 ? `, page ${channel} of ${pages}` : ''}`);
       return {
-        message: { type: 'image', payload: { fileName: path.basename(file), imageSrc: src, width: image.width, height: image.height, pages, channel } },
+        message: {
+          type: 'image',
+          payload: {
+            fileName: path.basename(file),
+            imageSrc: src,
+            width: image.width,
+            height: image.height,
+            input: { axes: { channels: Array.from({ length: pages }, (_, index) => ({ index })), planes: 1, rgb: false }, ...(pages > 1 ? { channel } : {}) },
+          },
+        },
         shown: { image, src, pages },
       };
     } catch (err) {

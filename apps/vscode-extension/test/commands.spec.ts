@@ -383,8 +383,9 @@ describe('Segment nuclei in image', () => {
         n.box,
       ]),
     ).toEqual([
-      [1, 2, 0.5, 0, [0, 0, 2, 1]],
-      [2, 1, 2, 1, [2, 1, 1, 1]],
+      // Centroids with pixel centres at +0.5, as the CSV.
+      [1, 2, 1, 0.5, [0, 0, 2, 1]],
+      [2, 1, 2.5, 1.5, [2, 1, 1, 1]],
     ]);
     expect(msg.payload.imageSrc).toBe(`vscode-resource://mock${file}`);
     expect(panel.title).toBe('Nuclei: cells.png · bundled model'); // every page names its model
@@ -427,7 +428,7 @@ describe('Segment nuclei in image', () => {
     let payload = panel.webview.postMessage.mock.calls[0][0].payload;
     expect(payload.unit).toBe('um');
     // Areas in square microns, centroids and boxes still in pixels (the viewer draws with them).
-    expect(payload.nuclei[0]).toMatchObject({ label: 1, area: 0.5, centroidX: 0.5, box: [0, 0, 2, 1] });
+    expect(payload.nuclei[0]).toMatchObject({ label: 1, area: 0.5, centroidX: 1, box: [0, 0, 2, 1] });
     expect(mock.outputLines.join('\n')).toContain('cal.tif records 0.5 um per pixel (ImageJ)');
     await panel.receive({ type: 'save', what: 'measurements', pickLocation: false });
     expect(engine.writeOutputs).toHaveBeenLastCalledWith(
@@ -479,12 +480,12 @@ describe('Segment nuclei in image', () => {
       await panel.receive({ type: 'ready' });
       expect(panel.webview.postMessage.mock.calls[0][0]).toMatchObject({
         type: 'image',
-        payload: { fileName: 'cells.tif', width: 4, height: 2, pages: 2, channel: 0 },
+        payload: { fileName: 'cells.tif', width: 4, height: 2, input: { axes: { channels: [{ index: 0 }, { index: 1 }] }, channel: 0 } },
       });
       expect(engine.readImage).toHaveBeenLastCalledWith(file, 0);
       await panel.receive({ type: 'channel', channel: 1 });
       expect(engine.readImage).toHaveBeenLastCalledWith(file, 1);
-      expect(panel.webview.postMessage.mock.calls.at(-1)[0]).toMatchObject({ type: 'image', payload: { channel: 1 } });
+      expect(panel.webview.postMessage.mock.calls.at(-1)[0]).toMatchObject({ type: 'image', payload: { input: { channel: 1 } } });
       // Saving before segmenting does nothing; Segment segments the page shown, in this tab.
       await panel.receive({ type: 'save', what: 'all', pickLocation: false });
       expect(engine.writeOutputs).not.toHaveBeenCalled();

@@ -172,7 +172,8 @@ function expectSameRows(rows: readonly NucleusRow[], full: Map<number, NucleusRo
     const f = full.get(r.label);
     expect(f).toBeDefined();
     expect(r.box).toEqual(f!.box);
-    for (const k of Object.keys(f!) as (keyof NucleusRow)[]) if (k !== 'box') expect(r[k]).toBeCloseTo(f![k] as number, 9);
+    expect(r.intensity).toEqual(f!.intensity);
+    for (const k of Object.keys(f!) as (keyof NucleusRow)[]) if (k !== 'box' && k !== 'intensity') expect(r[k]).toBeCloseTo(f![k] as number, 9);
   }
 }
 
