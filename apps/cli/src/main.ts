@@ -9,6 +9,7 @@ import { runBackend } from './commands/backend';
 import { runPublish } from './commands/publish';
 import { runVerify } from './commands/verify';
 import { runExport } from './commands/export';
+import { runSlide } from './commands/slide';
 import { installStopHandlers } from './signals';
 
 const USAGE = `nuclei: find cell nuclei in microscopy images with a U-Net
@@ -22,6 +23,7 @@ Usage:
   nuclei publish CHECKPOINT --out DIR              score on held-out images at full size, save a model to ship
   nuclei verify [--model DIR]                      re-score a published model on its held-out images; fail if its figures moved
   nuclei export [MODEL] --format onnx|bioimageio --out FILE  a model as ONNX, or a bioimage.io package
+  nuclei slide plan|run|merge|slurm IMAGE/DIR      whole slides block by block, on one machine or as shards (SLURM, Kubernetes)
   nuclei backend [--backend auto|gpu|node|wasm|cpu] show which TF.js backend loads
 
 Run "nuclei COMMAND --help" for a command's options. --verbose shows an error's stack trace.
@@ -40,6 +42,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<unknown>> = {
   publish: runPublish,
   verify: runVerify,
   export: runExport,
+  slide: runSlide,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,5 +1,5 @@
 import { createRng } from './random';
-import { resizeImage, resizeLabels, resizeMask } from './resize';
+import { resampleFloat, resampleSpan, resampleWindow, resizeImage, resizeLabels, resizeMask } from './resize';
 
 describe('resizeImage', () => {
   it('averages each 2x2 block when halving', () => {
@@ -83,5 +83,30 @@ describe('resizeLabels', () => {
     // Integer upscale: each source pixel becomes a block.
     const doubled = resizeLabels(labels, w, w, 10, 10);
     for (let y = 0; y < 10; y++) for (let x = 0; x < 10; x++) expect(doubled[y * 10 + x]).toBe(labels[(y >> 1) * w + (x >> 1)]);
+  });
+});
+
+describe('resampleWindow', () => {
+  it('a window of a resample equals the same window of the whole, exactly (enlarging and shrinking)', () => {
+    const w = 37;
+    const h = 29;
+    const src = Float32Array.from({ length: w * h * 2 }, (_, i) => Math.sin(i * 0.7) * 100);
+    for (const [dw, dh] of [
+      [56, 44],
+      [20, 15],
+    ]) {
+      const whole = resampleFloat(src, w, h, dw, dh, 2);
+      const out = { x: 5, y: 3, width: 9, height: 7 };
+      const [x0, x1] = resampleSpan(w, dw, out.x, out.x + out.width);
+      const [y0, y1] = resampleSpan(h, dh, out.y, out.y + out.height);
+      const win = { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+      const part = new Float32Array(win.width * win.height * 2);
+      for (let y = 0; y < win.height; y++) part.set(src.subarray(((y0 + y) * w + x0) * 2, ((y0 + y) * w + x1) * 2), y * win.width * 2);
+      const got = resampleWindow(part, win, { srcW: w, srcH: h, dstW: dw, dstH: dh }, out, 2);
+      for (let y = 0; y < out.height; y++)
+        for (let x = 0; x < out.width * 2; x++) expect(got[y * out.width * 2 + x]).toBe(whole[((out.y + y) * dw + out.x) * 2 + x]);
+      // A window that misses pixels the output reads is refused.
+      expect(() => resampleWindow(part, { ...win, x: win.x + 1 }, { srcW: w, srcH: h, dstW: dw, dstH: dh }, out, 2)).toThrow(/misses pixel/);
+    }
   });
 });

@@ -3,7 +3,9 @@ export { createPlan, defaultHalo, sampleSlide, type PlanOptions } from './create
 export { openSlideSource, type SlideSource, type SourceOptions } from './source';
 export { segmentBlock, type BlockResult, type BlockNucleus } from './block';
 export { runShard, missingBlocks, blockFile, type ShardProgress } from './run';
-export { mergeSlide, slideOutputPaths, type SlideSummary } from './merge';
+export { mergeSlide, slideOutputPaths, refuseExistingOutputs, type SlideSummary } from './merge';
 export { LABELS_PATH } from './ome-zarr-labels';
 export { openZarrArray, readZarrWindow, createZarrArray, writeZarrGroup, zarrAttributes, type ZarrArray } from './zarr';
-export { syntheticSlide, type SyntheticSlide, type SyntheticSlideOptions } from './synthetic-slide';
+export { syntheticSlide, writeSyntheticSlide, type SyntheticSlide, type SyntheticSlideOptions } from './synthetic-slide';
+export { resolveShard, SHARD_INDEX_VARIABLES } from './shard';
+export { slurmScripts, shellQuote, type SlurmOptions } from './slurm';

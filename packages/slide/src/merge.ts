@@ -20,6 +20,13 @@ export function slideOutputPaths(outDir: string, base: string) {
   };
 }
 
+/** Refuses (before any work) outputs that already exist: nothing is replaced without `--overwrite`. */
+export function refuseExistingOutputs(outDir: string, base: string): void {
+  const there = Object.values(slideOutputPaths(outDir, base)).filter((p) => fs.existsSync(p));
+  if (there.length)
+    throw new NucleiInputError(there[0], `already exists; refusing to replace ${there.map((p) => path.basename(p)).join(', ')} (--overwrite replaces them)`);
+}
+
 export interface SlideSummary {
   image: string;
   width: number;
@@ -76,14 +83,7 @@ export async function mergeSlide(dir: string, plan: SlidePlan, outDir: string, b
       `${missing.length} of ${plan.blocks.length} blocks are not done (${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', ...' : ''}); run their shards first`,
     );
   const paths = slideOutputPaths(outDir, base);
-  if (!options.overwrite) {
-    const there = Object.values(paths).filter((p) => fs.existsSync(p));
-    if (there.length)
-      throw new NucleiInputError(
-        there[0],
-        `already exists; merge refuses to replace ${there.map((p) => path.basename(p)).join(', ')} (--overwrite replaces them)`,
-      );
-  }
+  if (!options.overwrite) refuseExistingOutputs(outDir, base);
   await fs.promises.mkdir(outDir, { recursive: true });
   const offsets: number[] = [];
   let total = 0;

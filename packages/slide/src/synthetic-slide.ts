@@ -1,4 +1,7 @@
+import * as path from 'path';
+import sharp from 'sharp';
 import type { Rect } from '@nuclei/data';
+import { createZarrArray, writeZarrGroup } from './zarr';
 
 /**
  * A synthetic fluorescence slide of any size, drawn region by region: every pixel is a function of
@@ -101,4 +104,50 @@ export function syntheticSlide(options: SyntheticSlideOptions): SyntheticSlide {
       return out;
     },
   };
+}
+
+/**
+ * Writes a synthetic slide: an OME-Zarr image (a `.zarr` path; written chunk by chunk, so any
+ * size fits in memory) or a tiled, deflate-compressed BigTIFF (the pixels pass through memory
+ * once: about width x height bytes).
+ */
+export async function writeSyntheticSlide(file: string, options: SyntheticSlideOptions): Promise<void> {
+  const slide = syntheticSlide(options);
+  const { width, height } = options;
+  if (/\.zarr\/?$/i.test(file)) {
+    const chunk = 1024;
+    const arr = await createZarrArray(path.join(file, '0'), [height, width], [chunk, chunk], 'uint8');
+    for (let cy = 0; cy * chunk < height; cy++)
+      for (let cx = 0; cx * chunk < width; cx++) {
+        const r = { x: cx * chunk, y: cy * chunk, width: Math.min(chunk, width - cx * chunk), height: Math.min(chunk, height - cy * chunk) };
+        const px = slide.render(r);
+        const values = new Uint8Array(chunk * chunk);
+        for (let y = 0; y < r.height; y++) values.set(px.subarray(y * r.width, (y + 1) * r.width), y * chunk);
+        await arr.writeChunk([cy, cx], values);
+      }
+    await writeZarrGroup(file, {
+      multiscales: [
+        {
+          version: '0.4',
+          name: path.basename(file),
+          axes: [
+            { name: 'y', type: 'space' },
+            { name: 'x', type: 'space' },
+          ],
+          datasets: [{ path: '0', coordinateTransformations: [{ type: 'scale', scale: [1, 1] }] }],
+        },
+      ],
+    });
+    return;
+  }
+  const pixels = Buffer.alloc(width * height);
+  const strip = 1024;
+  for (let y = 0; y < height; y += strip) {
+    const h = Math.min(strip, height - y);
+    pixels.set(slide.render({ x: 0, y, width, height: h }), y * width);
+  }
+  await sharp(pixels, { raw: { width, height, channels: 1 }, limitInputPixels: false })
+    .toColourspace('b-w')
+    .tiff({ tile: true, tileWidth: 512, tileHeight: 512, compression: 'deflate', bigtiff: width * height > 2 ** 31 })
+    .toFile(file);
 }

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { channelLabel, readAllChannels, readPixelSize, type PixelSize } from '@nuclei/data';
 import { filterResult, OUTPUT_KINDS, outputPaths, readImageForSegmentation, segment, type OutputKind, writeSegmentationOutputs } from '@nuclei/segmentation';
+import { zarrAttributes } from '@nuclei/slide';
 import { intOption, numberOption, parseCommandArgs } from '../args';
 import { CliError, errorMessage, EXIT, exitCodeOf, worstExitCode } from '../cli-error';
 import { checkOutputDir } from '../paths';
@@ -12,6 +13,7 @@ import { chooseOptions, describeOptions, loadModelOption, MAX_AREA, SEGMENT_FLAG
 import { inPixels, MEASURE_FLAGS, MEASURE_HELP, requireMicrons, sizeOption } from './measure-flags';
 import { PLANE_FLAGS, PLANE_HELP, planeChoiceFromFlags, resolvePlanes } from './image-planes';
 import { checkPlannedOutputs, plannedKinds, recordWriting, recordWritten } from './segment-outputs';
+import { blockwiseReason, printSummary, segmentSlide, slideBase } from './slide';
 
 const HELP = `nuclei segment IMAGE... --out DIR [options]
   Segments each image at its native resolution and writes, per image: NAME_mask.png (binary),
@@ -50,6 +52,9 @@ ${MEASURE_HELP}
                        size a TIFF records (OME-XML PhysicalSizeX, ImageJ's unit and resolution, or
                        resolution tags of at most 50 um per pixel), else pixels
 ${PLANE_HELP}
+  --blocks             segment block by block as a slide (automatic above 50 megapixels and for OME-Zarr
+                       folders): NAME.ome.zarr labels, NAME_measurements.csv, NAME.geojson, NAME_overlay.png
+                       and NAME.json; see "nuclei slide --help" to spread the work over machines
 ${ENGINE_HELP}
   --backend auto|gpu|node|wasm|cpu  the TF.js backend (for --engine tfjs, and loading)`;
 
@@ -66,6 +71,7 @@ export async function runSegment(argv: string[]): Promise<number> {
       outputs: { type: 'string' },
       ...PLANE_FLAGS,
       'pixel-size': { type: 'string' },
+      blocks: { type: 'boolean' },
       backend: { type: 'string', short: 'b' },
       ...ENGINE_FLAGS,
     },
@@ -82,8 +88,10 @@ export async function runSegment(argv: string[]): Promise<number> {
   for (const image of positionals) {
     // A missing image, or one that is not a file, is bad input (3) like one that cannot be decoded.
     if (!fs.existsSync(image)) throw new CliError(`${image}: no such file`, EXIT.input);
-    // Only regular files: a FIFO or a device would block or never end.
-    if (!fs.statSync(image).isFile()) throw new CliError(`${image}: not a regular file`, EXIT.input);
+    // Only regular files (a FIFO or a device would block or never end), or an OME-Zarr folder.
+    const stat = fs.statSync(image);
+    if (stat.isDirectory() ? !zarrAttributes(image) : !stat.isFile())
+      throw new CliError(`${image}: ${stat.isDirectory() ? 'a folder, not an OME-Zarr image' : 'not a regular file'}`, EXIT.input);
   }
   // Outputs are named after the input's file name: two inputs with one name would overwrite each other.
   const bases = new Map<string, string>();
@@ -139,6 +147,13 @@ export async function runSegment(argv: string[]): Promise<number> {
   try {
     for (const file of positionals) {
       try {
+        const blockwise = await blockwiseReason(file, Boolean(values.blocks));
+        if (blockwise) {
+          console.log(`${file}: ${blockwise}: segmenting block by block (outputs: OME-Zarr labels, measurements, GeoJSON, preview)`);
+          const s = { model: dir, options: chosen, channel: planes.get(file)!.read.channel, pixelSize, overwrite: Boolean(values.overwrite) };
+          printSummary(await segmentSlide(path.resolve(file), out, outputBase(file), s, predictor));
+          continue;
+        }
         const { read, axes } = planes.get(file)!;
         const image = await readImageForSegmentation(file, undefined, read);
         const recorded = pixelSizes.get(file);
@@ -206,7 +221,7 @@ export async function runSegment(argv: string[]): Promise<number> {
 
 /** Output file stem of an input: its file name without the extension. */
 function outputBase(file: string): string {
-  return path.basename(file).replace(/\.[^.]+$/, '');
+  return fs.statSync(file).isDirectory() ? slideBase(file) : path.basename(file).replace(/\.[^.]+$/, '');
 }
 
 /** The pixel size a file records, or none (an unreadable file is reported when it is read). */
