@@ -28,7 +28,7 @@ export function planeChoiceFromFlags(values: Record<string, unknown>): PlaneChoi
   const channel = values.channel === undefined ? undefined : String(values.channel).trim();
   if (channel !== undefined) {
     if (channel === '') throw new CliError('--channel needs an index (0-based) or a channel name');
-    out.channel = /^\d+$/.test(channel) ? Number(channel) : channel;
+    out.channel = /^\d+$/.test(channel) ? intOption('channel', channel, 0, 0, 999) : channel;
   }
   if (values.z !== undefined) {
     const z = String(values.z).trim();
