@@ -66,7 +66,8 @@ jest.mock('../src/engine', () => {
     outputFiles: jest.fn(() => []),
     encodePng: jest.fn(async () => Buffer.from('png!')),
     pixelSizeOf: jest.fn(() => undefined),
-    imagePages: jest.fn(async () => 1),
+    imageAxes: jest.fn(async () => ({ channels: [{ index: 0 }], planes: 1, rgb: false })),
+    readChannels: jest.fn(async () => []),
     writeFileAtomic: jest.fn(writeFileAtomic),
     encodeLabelImage: jest.fn(encode),
   };

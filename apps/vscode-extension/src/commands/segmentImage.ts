@@ -12,12 +12,15 @@ import {
   type FromWebview,
   type NucleusRow,
   type OverlayView,
+  type PlaneInput,
   type SaveKind,
   type SegmentationPayload,
+  type ViewFilters,
 } from '../webview/messages';
 import { nucleusRows } from '../webview/nucleus-rows';
 import { createNucleiPanel, type NucleiPanel } from '../webview/panel';
-import type { RgbImage, Segmentation } from '../engine';
+import type { IntensityChannel, RgbImage, Segmentation } from '../engine';
+import { choosePlanes, planeInput, type PlaneSelection } from '../image-planes';
 import { correctedResult } from '../corrections/corrected-result';
 import { saveCorrections } from '../corrections/save';
 import { CorrectionSession, isEditMessage } from '../corrections/session';
@@ -57,8 +60,12 @@ export interface SegmentationSession {
   modelDir: string;
   /** Microns per pixel (the setting, else the file's own); undefined: measurements in pixels. */
   pixelSize?: number;
-  /** The page of a multi-page image that was segmented. */
+  /** The channel segmented (absent: an RGB image as it is, or the only channel). */
   channel?: number;
+  /** The channel and plane segmented, with what the image holds (for the page's pickers). */
+  input?: PlaneInput;
+  /** Every channel of the segmented plane, measured per nucleus (absent: the image segmented). */
+  channels?: IntensityChannel[];
   /** The viewer's corrections (they edit `result.labels` in place). */
   corrections?: CorrectionSession;
 }
@@ -90,27 +97,14 @@ export async function segmentImageCommand(
     void vscode.window.showErrorMessage(`Nuclei: ${path.basename(file)} is not a supported image (${IMAGE_EXTENSIONS.join(', ')}).`);
     return undefined;
   }
-  const channel = await pickChannel(file);
-  if (channel === null) return undefined;
-  const session = await runSegmentation(context, log, file, { modelDir, channel });
+  // Several channels or planes: asked once per folder (remembered), never the first in silence.
+  const engine = await import('../engine');
+  const axes = await engine.imageAxes(file);
+  const planes = await choosePlanes(context, file, axes);
+  if (!planes) return undefined;
+  const session = await runSegmentation(context, log, file, { modelDir, ...planes, input: planeInput(axes, planes) });
   if (session) await showSegmentation(context, log, session);
   return session;
-}
-
-/**
- * The nuclear channel of a multi-page image (ImageJ hyperstack / OME-TIFF channels), asked with a
- * quick pick; undefined for ordinary images (RGB goes to the model as it is), null when dismissed.
- */
-export async function pickChannel(file: string): Promise<number | undefined | null> {
-  const engine = await import('../engine');
-  const pages = await engine.imagePages(file);
-  if (pages <= 1) return undefined;
-  const items = Array.from({ length: pages }, (_, c) => ({ label: `Channel ${c}`, description: `page ${c + 1} of ${pages}`, channel: c }));
-  const picked = await vscode.window.showQuickPick(items, {
-    title: `${path.basename(file)} has ${pages} channels`,
-    placeHolder: 'Which channel shows the nuclei (for example DAPI or Hoechst)?',
-  });
-  return picked ? picked.channel : null;
 }
 
 /** Reads and segments one image under a cancellable progress notification; errors are shown, naming the file. */
@@ -118,7 +112,7 @@ export async function runSegmentation(
   context: vscode.ExtensionContext,
   log: Logger,
   file: string,
-  options: { modelDir?: string; channel?: number; image?: RgbImage } = {},
+  options: PlaneSelection & { modelDir?: string; image?: RgbImage; input?: PlaneInput } = {},
 ): Promise<SegmentationSession | undefined> {
   const name = path.basename(file);
   const config = readConfig();
@@ -147,7 +141,7 @@ export async function runSegmentation(
         log.info(loaded.engineLine);
         progress.report({ message: 'reading image', increment: 10 });
         // The TIFF viewer passes the page it has already decoded.
-        const image = options.image ?? (await engine.readImage(file, options.channel));
+        const image = options.image ?? (await engine.readImage(file, { channel: options.channel, z: options.z }));
         log.info(`segment: ${name} is ${image.width}x${image.height}; mode ${config.tiling}, threshold ${config.threshold}`);
         progress.report({ message: 'running the U-Net', increment: 10 });
         const started = Date.now();
@@ -166,7 +160,18 @@ export async function runSegmentation(
         log.info(`segment: ${result.count} nuclei, mean area ${result.meanArea.toFixed(1)} px, in ${Date.now() - started} ms`);
         progress.report({ message: 'done', increment: 70 - reported });
         const pixelSize = await pixelSizeFor(file, config.pixelSize, log);
-        return { imagePath: file, image, result, modelDir: model.dir, pixelSize, ...(options.channel === undefined ? {} : { channel: options.channel }) };
+        // Every channel of the plane is measured (an image of one channel: the one segmented).
+        const channels = options.input && options.input.axes.channels.length > 1 ? await engine.readChannels(file, options.z) : undefined;
+        return {
+          imagePath: file,
+          image,
+          result,
+          modelDir: model.dir,
+          pixelSize,
+          ...(options.channel === undefined ? {} : { channel: options.channel }),
+          ...(options.input ? { input: options.input } : {}),
+          ...(channels ? { channels } : {}),
+        };
       },
     );
   } catch (err) {
@@ -198,7 +203,7 @@ export async function buildPayload(panel: NucleiPanel, session: SegmentationSess
     // TIFF (browsers cannot show it), or an image too large to show whole: a PNG of the 8-bit view, shrunk if large.
     imageSrc = `data:image/png;base64,${(await engine.encodePng(image, MAX_DISPLAY_PIXELS)).toString('base64')}`;
   }
-  const nuclei = nucleusRows(engine.measure(result, image, session.pixelSize), session.pixelSize);
+  const nuclei = nucleusRows(engine.measure(result, image, session.pixelSize, session.channels), session.pixelSize);
   return {
     fileName: path.basename(imagePath),
     imageSrc,
@@ -209,6 +214,7 @@ export async function buildPayload(panel: NucleiPanel, session: SegmentationSess
     meanArea: result.meanArea,
     nuclei,
     unit: session.pixelSize ? 'um' : 'px',
+    ...(session.input ? { input: session.input } : {}),
   };
 }
 
@@ -220,7 +226,7 @@ export async function showSegmentation(context: vscode.ExtensionContext, log: Lo
     segmentationTitle(context, session),
     [vscode.Uri.file(path.dirname(session.imagePath))],
     async (message: FromWebview, p) => {
-      if (message.type === 'save') await saveFromPage(session, message.what, message.pickLocation, p, log, message.overlay);
+      if (message.type === 'save') await saveFromPage(session, message.what, message.pickLocation, p, log, message.overlay, message.filters);
       else if (corrections && isEditMessage(message)) answerEdit(corrections, message, p, log);
       else if (corrections && message.type === 'saveCorrections') await saveCorrections(context, log, corrections);
     },
@@ -260,10 +266,11 @@ export async function saveFromPage(
   p: NucleiPanel,
   log: Logger,
   overlay?: OverlayView,
+  filters?: ViewFilters,
 ): Promise<void> {
   const name = path.basename(session.imagePath);
   try {
-    const files = await saveOutputs(session, what, pickLocation, log, { overlay });
+    const files = await saveOutputs(session, what, pickLocation, log, { overlay, filters });
     if (files.length > 0) {
       p.send({ type: 'saved', files });
       const folder = path.dirname(files[0]);
@@ -306,7 +313,7 @@ export async function saveOutputs(
   what: SaveKind,
   pickLocation: boolean,
   log: Logger,
-  options: { replace?: boolean; overlay?: OverlayView } = {},
+  options: { replace?: boolean; overlay?: OverlayView; filters?: ViewFilters } = {},
 ): Promise<string[]> {
   const engine = await import('../engine');
   const baseName = path.basename(session.imagePath, path.extname(session.imagePath));
@@ -341,17 +348,44 @@ export async function saveOutputs(
       return [];
     }
   }
+  // After corrections, what is saved describes the corrected nuclei; the viewer's filters keep what it shows.
+  const corrected = session.corrections?.edited ? correctedResult(session.result) : session.result;
+  const filters = pixelFilters(options.filters, session.pixelSize);
+  const { result, removed } = filters ? engine.filterSegmentation(corrected, filters) : { result: corrected, removed: undefined };
+  const input = session.input;
   const info = {
     imagePath: session.imagePath,
     model: session.modelDir,
     pixelSize: session.pixelSize,
+    ...(session.channels ? { channels: session.channels } : {}),
+    ...(input && (input.channel !== undefined || input.z !== undefined)
+      ? {
+          input: {
+            ...(input.channel !== undefined ? { channel: input.channel, channelName: input.axes.channels[input.channel]?.name ?? `ch${input.channel}` } : {}),
+            ...(input.z !== undefined ? { z: input.z } : {}),
+          },
+        }
+      : {}),
+    ...(filters ? { filters: { ...filters, removed } } : {}),
     ...(options.overlay ? { overlay: options.overlay } : {}),
     ...(kinds ? { outputs: kinds } : {}),
   };
-  // After corrections, what is saved describes the corrected nuclei.
-  const result = session.corrections?.edited ? correctedResult(session.result) : session.result;
   const paths = await engine.writeOutputs(result, session.image, outDir, baseName, info);
   const files = Object.values(paths).filter((f): f is string => typeof f === 'string');
   log.info(`save: ${files.join(', ')}`);
   return files;
+}
+
+/** The viewer's filters in pixels (its areas are in the unit it shows: µm² once a pixel size is known). */
+export function pixelFilters(
+  f: ViewFilters | undefined,
+  pixelSize: number | undefined,
+): { minArea?: number; maxArea?: number; excludeEdges?: boolean } | undefined {
+  if (!f || (f.min === undefined && f.max === undefined && !f.edges)) return undefined;
+  const k = f.unit === 'um' && pixelSize ? 1 / (pixelSize * pixelSize) : 1;
+  return {
+    ...(f.min !== undefined ? { minArea: Math.ceil(f.min * k - 1e-9) } : {}),
+    ...(f.max !== undefined ? { maxArea: Math.floor(f.max * k + 1e-9) } : {}),
+    ...(f.edges ? { excludeEdges: true } : {}),
+  };
 }
