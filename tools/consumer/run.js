@@ -12,7 +12,7 @@ const os = require('os');
 const path = require('path');
 
 const repo = path.resolve(__dirname, '../..');
-const PACKAGES = ['evaluation', 'data', 'model', 'backend', 'onnx', 'training', 'segmentation'];
+const PACKAGES = ['evaluation', 'data', 'model', 'backend', 'onnx', 'training', 'segmentation', 'slide'];
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const run = (cmd, args, cwd, env = {}) => {
   try {
@@ -54,6 +54,7 @@ const { train } = require('@nuclei/training');
 const { segment } = require('@nuclei/segmentation');
 const { dsbScore } = require('@nuclei/evaluation');
 const { selectEngine, describeEngine } = require('@nuclei/onnx');
+const { planBlocks } = require('@nuclei/slide');
 (async () => {
   const sel = await selectBackend('auto');
   const s = 32;
@@ -68,14 +69,14 @@ const { selectEngine, describeEngine } = require('@nuclei/onnx');
   const { image, masks } = generateSyntheticSample({ width: 80, height: 64, seed: 99 });
   const seg = await segment(image, engine.predictor, {});
   const score = dsbScore(seg.labels, masksToLabels(masks, 80, 64), 80, 64).score;
-  console.log(JSON.stringify({ backend: sel.backend, engine: describeEngine(engine), stop: r.stopReason, nuclei: seg.count, dsb: score }));
+  console.log(JSON.stringify({ backend: sel.backend, engine: describeEngine(engine), stop: r.stopReason, nuclei: seg.count, dsb: score, blocks: planBlocks(1000, 800, 256, 32).length }));
   engine.predictor.dispose();
   model.dispose();
 })().catch((e) => { console.error(e); process.exit(1); });
 `,
   );
   const cjs = JSON.parse(run(process.execPath, ['pipeline.cjs'], app).trim().split('\n').pop());
-  if (cjs.stop !== 'completed' || typeof cjs.dsb !== 'number') throw new Error(`pipeline: ${JSON.stringify(cjs)}`);
+  if (cjs.stop !== 'completed' || typeof cjs.dsb !== 'number' || cjs.blocks !== 12) throw new Error(`pipeline: ${JSON.stringify(cjs)}`);
   // Importing the model package leaves TF.js's backend registry alone (backends are @nuclei/backend's business).
   fs.writeFileSync(
     path.join(app, 'esm.mjs'),

@@ -57,9 +57,21 @@ function positive(v: number | null | undefined): number | undefined {
   return typeof v === 'number' && v > 0 && Number.isFinite(v) ? v : undefined;
 }
 
-/** The bundled default model inside the installed extension. */
-export function defaultModelDir(extensionPath: string): string {
-  return path.join(extensionPath, 'dist', 'models', 'default');
+/**
+ * The files of a model folder, as @nuclei/model names them (MODEL_JSON, METADATA_FILE); written
+ * here so that activation does not load TF.js (a test keeps them equal).
+ */
+export const MODEL_JSON = 'model.json';
+export const MODEL_METADATA = 'nuclei-model.json';
+
+/** Whether a folder holds a saved model (@nuclei/model's isModelDir, without loading TF.js). */
+export function hasModelJson(dir: string): boolean {
+  return fs.existsSync(path.join(dir, MODEL_JSON));
+}
+
+/** The bundled default model inside the installed extension (build.js copies it to dist/models/default). */
+export function bundledModel(extensionPath: string): { dir: string; isDefault: true } {
+  return { dir: path.join(extensionPath, 'dist', 'models', 'default'), isDefault: true };
 }
 
 /** The bundle that data-parallel training threads run (built by build.js). */
@@ -72,10 +84,10 @@ export function trainingWorkerScript(extensionPath: string): string {
  * relative paths taken from the first workspace folder), else the bundled default.
  */
 export function resolveModelDir(config: NucleiConfig, extensionPath: string): { dir: string; isDefault: boolean } {
-  if (!config.modelPath) return { dir: defaultModelDir(extensionPath), isDefault: true };
+  if (!config.modelPath) return bundledModel(extensionPath);
   let p = resolveSettingPath(config.modelPath);
   // A path to model.json means its folder.
-  if (path.basename(p) === 'model.json') p = path.dirname(p);
+  if (path.basename(p) === MODEL_JSON) p = path.dirname(p);
   return { dir: p, isDefault: false };
 }
 
@@ -89,11 +101,10 @@ export function resolveSettingPath(setting: string): string {
 
 /**
  * Why the model folder can't be used (before TF.js is even loaded), or undefined when it looks fine.
- * The model.json test is @nuclei/model's isModelDir, repeated here so activation does not load TF.js.
  */
 export function modelProblem(model: { dir: string; isDefault: boolean }): string | undefined {
-  if (fs.existsSync(path.join(model.dir, 'model.json'))) return undefined;
+  if (hasModelJson(model.dir)) return undefined;
   return model.isDefault
     ? `the bundled default model is missing (${model.dir}); set nuclei.modelPath to a trained model folder`
-    : `nuclei.modelPath points to ${model.dir}, which has no model.json`;
+    : `nuclei.modelPath points to ${model.dir}, which has no ${MODEL_JSON}`;
 }

@@ -3,13 +3,15 @@
 // puts the nuclei overlay and the measurement table into the same tab. Corrections made there make
 // the document dirty, so VS Code shows the dot, Ctrl+S saves them as training data, closing asks,
 // and hot exit backs them up (a copy of the corrections backup, restored when VS Code reopens it).
+// When the file changes on disk the views show it again, as VS Code's media preview does, unless
+// they hold unsaved corrections: those are not replaced without asking.
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { buildPayload, pixelSizeFor, runSegmentation, saveFromPage, type SegmentationSession } from './commands/segmentImage';
+import { buildPayload, pixelSizeFor, runSegmentation, saveFromPage, type SegmentationSession } from './segmentation-session';
 import { readConfig } from './config';
 import { errorMessage, type Logger } from './log';
-import type { RgbImage } from './engine';
+import type { RgbImage } from './nuclei-api';
 import { backupDirFor, backupRoot, readBackup, type BackupContents } from './corrections/backup';
 import { sessionFromBackup } from './corrections/restored-session';
 import { saveCorrections } from './corrections/save';
@@ -20,6 +22,7 @@ import { describeChannel, describePlane, MAX_DISPLAY_PIXELS, type AxesView, type
 import { attachNucleiPage, type NucleiPanel } from './webview/panel';
 
 export const IMAGE_VIEW_TYPE = 'nuclei.imageViewer';
+const RELOAD = 'Reload from disk';
 
 /** The page shown: decoded and encoded once, then reused by Segment (a large TIFF is not read again). */
 interface Shown {
@@ -39,6 +42,11 @@ export class NucleiImageDocument implements vscode.CustomDocument {
   readonly views = new Set<NucleiPanel>();
   /** Settles when the first view shows the image and any backup has been dealt with. */
   ready: Promise<void> = Promise.resolve();
+  /** Settles when the file, changed on disk, has been shown again (or kept, for unsaved corrections). */
+  reloaded: Promise<void> = Promise.resolve();
+  /** A reload is waiting behind the one running: more changes on disk join it. */
+  reloadQueued = false;
+  private watcher?: vscode.Disposable;
 
   constructor(
     readonly uri: vscode.Uri,
@@ -51,7 +59,13 @@ export class NucleiImageDocument implements vscode.CustomDocument {
     return this.session?.corrections;
   }
 
+  /** The watcher of this document's file, disposed with it. */
+  watch(watcher: vscode.Disposable): void {
+    this.watcher = watcher;
+  }
+
   dispose(): void {
+    this.watcher?.dispose();
     this.onDispose(this);
   }
 }
@@ -66,7 +80,56 @@ export class NucleiImageEditor implements vscode.CustomEditorProvider<NucleiImag
   ) {}
 
   openCustomDocument(uri: vscode.Uri, openContext?: vscode.CustomDocumentOpenContext): NucleiImageDocument {
-    return new NucleiImageDocument(uri, openContext?.backupId, (d) => this.closed(d));
+    const document = new NucleiImageDocument(uri, openContext?.backupId, (d) => this.closed(d));
+    const file = uri.fsPath;
+    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(path.dirname(file)), path.basename(file)));
+    const changed = watcher.onDidChange((u) => {
+      if (u.fsPath === file) void this.changedOnDisk(document);
+    });
+    document.watch({
+      dispose: () => {
+        changed.dispose();
+        watcher.dispose();
+      },
+    });
+    return document;
+  }
+
+  /** The file changed on disk: shown again once whatever is running is done (changes in a burst make one reload). */
+  changedOnDisk(document: NucleiImageDocument): Promise<void> {
+    if (document.reloadQueued) return document.reloaded;
+    document.reloadQueued = true;
+    document.reloaded = document.reloaded
+      .then(() => document.ready)
+      .then(() => {
+        document.reloadQueued = false;
+        return this.reload(document);
+      })
+      .catch((err) => this.log.error(`viewer: reloading ${document.uri.fsPath}`, err));
+    return document.reloaded;
+  }
+
+  /**
+   * Reads the file again and shows it in every view (a segmentation of the old pixels goes). With
+   * unsaved corrections the views keep the image they were made on, unless the user asks to reload
+   * and then saves or discards them.
+   */
+  private async reload(document: NucleiImageDocument): Promise<void> {
+    if (!document.shownMessage) return; // not shown yet: the first view reads the file as it is
+    const file = document.uri.fsPath;
+    const corrections = document.corrections;
+    if (corrections?.dirty) {
+      this.log.info(`viewer: ${file} changed on disk; kept on screen: it has ${corrections.edits} unsaved corrections`);
+      const choice = await vscode.window.showWarningMessage(
+        `Nuclei: ${path.basename(file)} changed on disk. The viewer still shows the image your unsaved corrections were made on.`,
+        RELOAD,
+      );
+      if (choice !== RELOAD) return;
+      if (!(await settleUnsaved(this.context, this.log, corrections, (n) => `reloading ${n} from disk replaces its unsaved corrections`))) return;
+    }
+    this.log.info(`viewer: ${file} changed on disk; shown again`);
+    this.dropSession(document);
+    this.broadcast(document, await this.show(document));
   }
 
   async resolveCustomEditor(document: NucleiImageDocument, webviewPanel: vscode.WebviewPanel): Promise<void> {
@@ -197,7 +260,7 @@ export class NucleiImageEditor implements vscode.CustomEditorProvider<NucleiImag
     if (!document.plane) {
       // The first view: the folder's channel and plane, else asked once; dismissed, the first is
       // shown and the pickers are there to choose another.
-      const axes = await (await import('./engine')).imageAxes(file);
+      const axes = await (await import('./nuclei-api')).imageAxes(file);
       const need = needsChoice(axes);
       document.plane = (await choosePlanes(this.context, file, axes)) ?? {
         ...(need.channel ? { channel: 0 } : {}),
@@ -251,10 +314,10 @@ export class NucleiImageEditor implements vscode.CustomEditorProvider<NucleiImag
   /** The image (one channel and plane) as the page shows it, or an error naming the file. */
   private async imageMessage(file: string, plane: PlaneSelection): Promise<{ message: ToWebview; shown?: Shown }> {
     try {
-      const engine = await import('./engine');
-      const axes = await engine.imageAxes(file);
-      const image = await engine.readImage(file, plane);
-      const src = `data:image/png;base64,${(await engine.encodePng(image, MAX_DISPLAY_PIXELS)).toString('base64')}`;
+      const api = await import('./nuclei-api');
+      const axes = await api.imageAxes(file);
+      const image = await api.readImage(file, plane);
+      const src = `data:image/png;base64,${(await api.encodePng(image, MAX_DISPLAY_PIXELS)).toString('base64')}`;
       const input = planeInput(axes, plane);
       const where = [describeChannel(input), describePlane(input)].filter(Boolean).join(', ');
       this.log.info(`viewer: ${file} ${image.width}x${image.height}${where ? `, ${where}` : ''}`);

@@ -3,7 +3,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { modelProblem, readConfig, resolveModelDir, SECTION } from './config';
+import { MODEL_METADATA, modelProblem, readConfig, resolveModelDir, SECTION } from './config';
 
 /** A model folder's short name: its folder, or run/best and run/last for training checkpoints (joined by `sep`). */
 export function modelName(dir: string, sep = '/'): string {
@@ -15,7 +15,7 @@ export function modelName(dir: string, sep = '/'): string {
 export function describeModelDir(dir: string, isDefault: boolean): { label: string; detail: string } {
   const label = isDefault ? 'bundled model' : modelName(dir);
   try {
-    const meta = JSON.parse(fs.readFileSync(path.join(dir, 'nuclei-model.json'), 'utf8'));
+    const meta = JSON.parse(fs.readFileSync(path.join(dir, MODEL_METADATA), 'utf8'));
     const m = meta.metrics ?? {};
     const figures =
       m.fullsize_dsb !== undefined
@@ -25,7 +25,7 @@ export function describeModelDir(dir: string, isDefault: boolean): { label: stri
           : 'no figures recorded';
     return { label, detail: `${meta.preset ?? 'custom'} preset, ${meta.inputSize ?? '?'} px; ${figures}` };
   } catch {
-    return { label, detail: 'no nuclei-model.json' };
+    return { label, detail: `no ${MODEL_METADATA}` };
   }
 }
 

@@ -7,7 +7,6 @@ import * as path from 'path';
 import type { AddressInfo } from 'net';
 import { renderWebviewHtml } from '../src/webview/html';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const { buildWebviews } = require('../build.js') as { buildWebviews(outDir: string): string };
 
 // NUCLEI_CHROMIUM, when set, is the only browser tried (empty: behave as if there were none).
@@ -53,7 +52,6 @@ export async function servePages(tmp: string, imagePng: Buffer): Promise<PageSer
   return { origin, close: () => server.close() };
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function launchChromium(): Promise<any> {
   const { chromium } = await import('playwright-core');
   return chromium.launch({
@@ -68,11 +66,9 @@ export async function launchChromium(): Promise<any> {
  * `state` until the page saves its own (`window.__state`); console errors go to `errors`.
  */
 export async function openStubbedPage(
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   browser: any,
   url: string,
   options: { viewport: { width: number; height: number }; state?: unknown; errors?: string[] },
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
 ): Promise<any> {
   const page = await browser.newPage({ viewport: options.viewport, deviceScaleFactor: 1 });
   if (options.errors) {

@@ -1,4 +1,4 @@
-// Command logic against the vscode mock, with the engine (TF.js, sharp, the packages) mocked.
+// Command logic against the vscode mock, with nuclei-api (TF.js, sharp, the packages) mocked.
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -6,7 +6,8 @@ import * as vscode from 'vscode';
 import * as mock from './vscode-mock';
 import { settingsOf } from './settings-of';
 import { activate } from '../src/extension';
-import { pixelFilters, runFolder, segmentImageCommand } from '../src/commands/segmentImage';
+import { segmentImageCommand } from '../src/commands/segmentImage';
+import { pixelFilters, runFolder } from '../src/segmentation-session';
 import { runStamp, trainModelCommand } from '../src/commands/trainModel';
 import { fineTuneOnCorrectionsCommand } from '../src/commands/fineTuneOnCorrections';
 import { recordSavedCorrection } from '../src/corrections/status';
@@ -17,7 +18,7 @@ import { IMAGE_VIEW_TYPE } from '../src/image-editor';
 import { createLogger } from '../src/log';
 import { VIEWER_ACTIONS } from '../src/webview/messages';
 
-/** The five outputs the mocked engine writes (the real one writes eight). */
+/** The five outputs the mocked nuclei-api writes (the real one writes eight). */
 function fakeOutputs(outDir: string, base: string): Record<string, string> {
   return {
     mask: path.join(outDir, `${base}_mask.png`),
@@ -28,7 +29,7 @@ function fakeOutputs(outDir: string, base: string): Record<string, string> {
   };
 }
 
-jest.mock('../src/engine', () => ({
+jest.mock('../src/nuclei-api', () => ({
   ensureBackend: jest.fn(async () => 'backend: wasm (skipped gpu: @tensorflow/tfjs-node-gpu not installed)'),
   loadModelCached: jest.fn(async (dir: string) => ({
     model: { name: 'fake-model' },
@@ -61,6 +62,7 @@ jest.mock('../src/engine', () => ({
       .map(([, f]) => f),
   ),
   encodePng: jest.fn(async () => Buffer.from('png!')),
+  isDatasetImage: jest.requireActual('../../../packages/data/src/layout').isDatasetImage,
   // The real measurements (plain arithmetic on the label image, no TF.js).
   measure: jest.fn((r: { labels: Int32Array; width: number; height: number; count: number }, image: unknown, px?: number, channels?: unknown) =>
     jest.requireActual('../../../packages/segmentation/src/measurements').measureNuclei(r.labels, r.width, r.height, r.count, channels ?? image, px ?? 1),
@@ -76,14 +78,14 @@ jest.mock('../src/engine', () => ({
   recipeEpochs: jest.fn(() => '30 for nuclei, 20 for seed'),
   FINE_TUNE: jest.requireActual('../../../packages/training/src/recipes').FINE_TUNE,
   trainModel: jest.fn(),
+  holdsTrainingRun: jest.requireActual('../../../packages/training/src/run').holdsTrainingRun,
   evaluate: jest.fn(),
   writeTextAtomic: jest.fn(async (file: string, text: string) => fs.writeFileSync(file, text)),
   writeFileAtomic: jest.fn(async (file: string, data: string | Uint8Array) => fs.writeFileSync(file, data)),
   encodeLabelImage: jest.fn((labels: Int32Array, w: number, h: number) => jest.requireActual('../src/corrections/label-file').encodeLabelImage(labels, w, h)),
 }));
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const engine = require('../src/engine') as Record<string, jest.Mock>;
+const api = require('../src/nuclei-api') as Record<string, jest.Mock>;
 
 const EXT = fs.mkdtempSync(path.join(os.tmpdir(), 'nuclei-ext-'));
 afterAll(() => fs.rmSync(EXT, { recursive: true, force: true }));
@@ -103,7 +105,7 @@ afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 function imageFile(name = 'cells.png'): string {
   const f = path.join(tmp, name);
-  fs.writeFileSync(f, 'not read: the engine is mocked');
+  fs.writeFileSync(f, 'not read: nuclei-api is mocked');
   return f;
 }
 
@@ -126,7 +128,7 @@ describe('activate', () => {
     expect(item).toMatchObject({ visible: true, command: 'nuclei.selectModel', text: '$(symbol-color) Nuclei: bundled model' });
     expect(item.tooltip).toContain(path.join(EXT, 'dist/models/default'));
     expect(mock.window.createOutputChannel).toHaveBeenCalledWith('Nuclei');
-    expect(engine.ensureBackend).not.toHaveBeenCalled(); // TF.js loads on first use, not at activation
+    expect(api.ensureBackend).not.toHaveBeenCalled(); // TF.js loads on first use, not at activation
   });
 
   it('package.json contributes what the code registers, with resourceExtname menus and the settings', () => {
@@ -195,7 +197,7 @@ describe('Segment several images', () => {
     activate(context);
     imageFile('one.tif');
     imageFile('two.tif');
-    engine.imageAxes.mockResolvedValue({
+    api.imageAxes.mockResolvedValue({
       channels: [
         { index: 0, name: 'GFP' },
         { index: 1, name: 'DAPI' },
@@ -203,27 +205,27 @@ describe('Segment several images', () => {
       planes: 1,
       rgb: false,
     });
-    engine.pixelSizeOf.mockReturnValue({ microns: 0.5, source: 'OME-XML' });
+    api.pixelSizeOf.mockReturnValue({ microns: 0.5, source: 'OME-XML' });
     try {
       mock.window.showQuickPick.mockImplementationOnce(async <T>(items: T[]) => items[1]);
       const r = (await mock.commands.executeCommand('nuclei.segmentFolder', vscode.Uri.file(tmp))) as {
         table: { columns: string[]; rows: Array<{ name: string; values: Record<string, number> }> };
       };
       expect(mock.window.showQuickPick).toHaveBeenCalledTimes(1);
-      expect(engine.readImage.mock.calls.map((c: unknown[]) => [path.basename(c[0] as string), c[1]])).toEqual([
+      expect(api.readImage.mock.calls.map((c: unknown[]) => [path.basename(c[0] as string), c[1]])).toEqual([
         ['one.tif', { channel: 1 }],
         ['two.tif', { channel: 1 }],
       ]);
       expect(r.table.columns).toEqual(['nuclei', 'mean area (µm²)', 'median area (µm²)', 'covered (%)']);
       expect(r.table.rows[0].values['mean area (µm²)']).toBeCloseTo(1.5 * 0.25, 12);
       // What was saved records the channel and measures both.
-      const info = engine.writeOutputs.mock.calls[0][4] as { input: unknown; channels: Array<{ name: string }>; pixelSize: number };
+      const info = api.writeOutputs.mock.calls[0][4] as { input: unknown; channels: Array<{ name: string }>; pixelSize: number };
       expect(info.input).toEqual({ channel: 1, channelName: 'DAPI' });
       expect(info.channels.map((c) => c.name)).toEqual(['GFP', 'DAPI']);
       expect(info.pixelSize).toBe(0.5);
     } finally {
-      engine.imageAxes.mockResolvedValue({ channels: [{ index: 0 }], planes: 1, rgb: false });
-      engine.pixelSizeOf.mockReturnValue(undefined);
+      api.imageAxes.mockResolvedValue({ channels: [{ index: 0 }], planes: 1, rgb: false });
+      api.pixelSizeOf.mockReturnValue(undefined);
     }
   });
 
@@ -231,7 +233,7 @@ describe('Segment several images', () => {
     activate(context);
     imageFile('one.png');
     imageFile('two.jpg');
-    engine.segmentImage.mockRejectedValueOnce(new Error('one.png: image is empty'));
+    api.segmentImage.mockRejectedValueOnce(new Error('one.png: image is empty'));
     const r = (await mock.commands.executeCommand('nuclei.segmentFolder', vscode.Uri.file(tmp))) as {
       table: { rows: Array<{ name: string }> };
       failed: Array<{ file: string }>;
@@ -300,7 +302,7 @@ describe('Segment nuclei in image', () => {
     expect(mock.window.showOpenDialog).toHaveBeenCalledTimes(1);
     const options = mock.window.showOpenDialog.mock.calls[0][0] as { filters: Record<string, string[]> };
     expect(Object.values(options.filters)[0]).toEqual(['png', 'jpg', 'jpeg', 'tif', 'tiff']);
-    expect(engine.readImage).not.toHaveBeenCalled();
+    expect(api.readImage).not.toHaveBeenCalled();
     expect(mock.window.createWebviewPanel).not.toHaveBeenCalled();
   });
 
@@ -309,10 +311,10 @@ describe('Segment nuclei in image', () => {
     mock.window.showOpenDialog.mockResolvedValueOnce([vscode.Uri.file(file)]);
     const r = await segmentImageCommand(context, log);
     expect(r?.result.count).toBe(2);
-    expect(engine.loadModelCached).toHaveBeenCalledWith(path.join(EXT, 'dist/models/default'), 'auto');
-    expect(engine.ensureBackend).toHaveBeenCalledWith('auto');
-    expect(engine.readImage).toHaveBeenCalledWith(file, {});
-    expect(engine.segmentImage).toHaveBeenCalledWith(
+    expect(api.loadModelCached).toHaveBeenCalledWith(path.join(EXT, 'dist/models/default'), 'auto');
+    expect(api.ensureBackend).toHaveBeenCalledWith('auto');
+    expect(api.readImage).toHaveBeenCalledWith(file, {});
+    expect(api.segmentImage).toHaveBeenCalledWith(
       expect.anything(),
       { engine: 'fake' },
       expect.anything(),
@@ -338,7 +340,7 @@ describe('Segment nuclei in image', () => {
       cancel(); // the user presses Cancel while the U-Net runs
       return run;
     });
-    engine.segmentImage.mockImplementationOnce(async (_i: unknown, _m: unknown, _d: unknown, settings: { signal: AbortSignal }) => {
+    api.segmentImage.mockImplementationOnce(async (_i: unknown, _m: unknown, _d: unknown, settings: { signal: AbortSignal }) => {
       await new Promise((r) => setTimeout(r, 5));
       if (settings.signal.aborted) throw Object.assign(new Error('segmentation cancelled'), { name: 'AbortError' });
       throw new Error('the signal was not aborted');
@@ -358,9 +360,9 @@ describe('Segment nuclei in image', () => {
     Object.assign(mock.settings, { 'nuclei.modelPath': 'models/mine', 'nuclei.backend': 'cpu', 'nuclei.tiling': 'resize', 'nuclei.threshold': 0.3 });
     await segmentImageCommand(context, log, vscode.Uri.file(imageFile()));
     expect(mock.window.showOpenDialog).not.toHaveBeenCalled();
-    expect(engine.loadModelCached).toHaveBeenCalledWith(path.join(tmp, 'models/mine'), 'auto');
-    expect(engine.ensureBackend).toHaveBeenCalledWith('cpu');
-    expect(engine.segmentImage).toHaveBeenCalledWith(
+    expect(api.loadModelCached).toHaveBeenCalledWith(path.join(tmp, 'models/mine'), 'auto');
+    expect(api.ensureBackend).toHaveBeenCalledWith('cpu');
+    expect(api.segmentImage).toHaveBeenCalledWith(
       expect.anything(),
       expect.anything(),
       expect.anything(),
@@ -374,7 +376,7 @@ describe('Segment nuclei in image', () => {
     expect(mock.window.showErrorMessage.mock.calls[0][0]).toBe(
       `Nuclei: cannot segment cells.png: nuclei.modelPath points to ${path.join(tmp, 'nope')}, which has no model.json.`,
     );
-    expect(engine.ensureBackend).not.toHaveBeenCalled();
+    expect(api.ensureBackend).not.toHaveBeenCalled();
   });
 
   it('takes the image of the active editor tab (image preview) without asking', async () => {
@@ -382,12 +384,12 @@ describe('Segment nuclei in image', () => {
     mock.window.tabGroups.activeTabGroup.activeTab = { input: { uri: vscode.Uri.file(file) } };
     await segmentImageCommand(context, log);
     expect(mock.window.showOpenDialog).not.toHaveBeenCalled();
-    expect(engine.readImage).toHaveBeenCalledWith(file, {});
+    expect(api.readImage).toHaveBeenCalledWith(file, {});
   });
 
   it('reports errors naming the file and leaves no panel', async () => {
     const file = imageFile('broken.png');
-    engine.readImage.mockRejectedValueOnce(new Error(`${file}: not a PNG, JPEG or TIFF image`));
+    api.readImage.mockRejectedValueOnce(new Error(`${file}: not a PNG, JPEG or TIFF image`));
     const r = await segmentImageCommand(context, log, vscode.Uri.file(file));
     expect(r).toBeUndefined();
     const message = mock.window.showErrorMessage.mock.calls[0][0];
@@ -400,7 +402,7 @@ describe('Segment nuclei in image', () => {
   it('refuses files that are not images, naming them', async () => {
     await segmentImageCommand(context, log, vscode.Uri.file(path.join(tmp, 'notes.txt')));
     expect(mock.window.showErrorMessage.mock.calls[0][0]).toContain('notes.txt is not a supported image');
-    expect(engine.readImage).not.toHaveBeenCalled();
+    expect(api.readImage).not.toHaveBeenCalled();
   });
 
   it('opens a locked-down webview and sends the segmentation when the page is ready', async () => {
@@ -462,7 +464,7 @@ describe('Segment nuclei in image', () => {
   });
 
   it('measures in microns when the image records its pixel size, and the setting wins over the file', async () => {
-    engine.pixelSizeOf.mockReturnValueOnce({ microns: 0.5, source: 'ImageJ' });
+    api.pixelSizeOf.mockReturnValueOnce({ microns: 0.5, source: 'ImageJ' });
     const file = imageFile('cal.tif');
     await segmentImageCommand(context, log, vscode.Uri.file(file));
     let panel = mock.createdPanels[0];
@@ -473,7 +475,7 @@ describe('Segment nuclei in image', () => {
     expect(payload.nuclei[0]).toMatchObject({ label: 1, area: 0.5, centroidX: 1, box: [0, 0, 2, 1] });
     expect(mock.outputLines.join('\n')).toContain('cal.tif records 0.5 um per pixel (ImageJ)');
     await panel.receive({ type: 'save', what: 'measurements', pickLocation: false });
-    expect(engine.writeOutputs).toHaveBeenLastCalledWith(
+    expect(api.writeOutputs).toHaveBeenLastCalledWith(
       expect.anything(),
       expect.anything(),
       expect.any(String),
@@ -488,7 +490,7 @@ describe('Segment nuclei in image', () => {
       await panel.receive({ type: 'ready' });
       payload = panel.webview.postMessage.mock.calls[0][0].payload;
       expect(payload.nuclei[0].area).toBeCloseTo(2 * 0.25 * 0.25, 12);
-      expect(engine.pixelSizeOf).toHaveBeenCalledTimes(1); // not read when the setting gives it
+      expect(api.pixelSizeOf).toHaveBeenCalledTimes(1); // not read when the setting gives it
     } finally {
       delete mock.settings['nuclei.pixelSize'];
     }
@@ -497,7 +499,7 @@ describe('Segment nuclei in image', () => {
   it('asks which channel holds the nuclei (by name) and which Z plane, once per folder, and stops when none is picked', async () => {
     const file = imageFile('stack.tif');
     const axes = { channels: [{ index: 0, name: 'GFP' }, { index: 1, name: 'DAPI' }, { index: 2 }], planes: 4, rgb: false };
-    engine.imageAxes.mockResolvedValue(axes);
+    api.imageAxes.mockResolvedValue(axes);
     try {
       mock.window.showQuickPick.mockImplementationOnce(async <T>(items: T[]) => items[1]).mockImplementationOnce(async <T>(items: T[]) => items[0]);
       const session = await segmentImageCommand(context, log, vscode.Uri.file(file));
@@ -507,9 +509,9 @@ describe('Segment nuclei in image', () => {
       const [planes, planeOptions] = mock.window.showQuickPick.mock.calls[1] as [Array<{ label: string }>, { title: string }];
       expect(planes.map((i) => i.label).slice(0, 3)).toEqual(['max projection', 'mean projection', 'plane 1 of 4']);
       expect(planeOptions.title).toBe('stack.tif has 4 Z planes');
-      expect(engine.readImage).toHaveBeenLastCalledWith(file, { channel: 1, z: 'max' });
+      expect(api.readImage).toHaveBeenLastCalledWith(file, { channel: 1, z: 'max' });
       // Every channel measured, by name; the page says what was segmented.
-      expect(engine.readChannels).toHaveBeenLastCalledWith(file, 'max');
+      expect(api.readChannels).toHaveBeenLastCalledWith(file, 'max');
       const panel = mock.createdPanels.at(-1)!;
       await panel.receive({ type: 'ready' });
       const payload = panel.webview.postMessage.mock.calls[0][0].payload;
@@ -521,7 +523,7 @@ describe('Segment nuclei in image', () => {
       expect(session?.channel).toBe(1);
       // Another image of the folder: the same channel (by name: DAPI is 0 there) and plane, not asked again.
       const other = imageFile('other.tif');
-      engine.imageAxes.mockResolvedValueOnce({
+      api.imageAxes.mockResolvedValueOnce({
         channels: [
           { index: 0, name: 'DAPI' },
           { index: 1, name: 'GFP' },
@@ -531,25 +533,25 @@ describe('Segment nuclei in image', () => {
       });
       await segmentImageCommand(context, log, vscode.Uri.file(other));
       expect(mock.window.showQuickPick).toHaveBeenCalledTimes(2);
-      expect(engine.readImage).toHaveBeenLastCalledWith(other, { channel: 0, z: 'max' });
+      expect(api.readImage).toHaveBeenLastCalledWith(other, { channel: 0, z: 'max' });
       // Elsewhere, dismissed: nothing is segmented.
       fs.mkdirSync(path.join(tmp, 'elsewhere'));
       const third = path.join(tmp, 'elsewhere', 'c.tif');
       fs.writeFileSync(third, 'x');
       mock.window.showQuickPick.mockResolvedValueOnce(undefined);
       expect(await segmentImageCommand(context, log, vscode.Uri.file(third))).toBeUndefined();
-      expect(engine.readImage).toHaveBeenCalledTimes(2);
+      expect(api.readImage).toHaveBeenCalledTimes(2);
     } finally {
-      engine.imageAxes.mockResolvedValue({ channels: [{ index: 0 }], planes: 1, rgb: false });
+      api.imageAxes.mockResolvedValue({ channels: [{ index: 0 }], planes: 1, rgb: false });
     }
   });
 
   it('an RGB image is segmented as it is, without a question', async () => {
     const file = imageFile('merge.png');
-    engine.imageAxes.mockResolvedValueOnce({ channels: ['red', 'green', 'blue'].map((name, index) => ({ index, name })), planes: 1, rgb: true });
+    api.imageAxes.mockResolvedValueOnce({ channels: ['red', 'green', 'blue'].map((name, index) => ({ index, name })), planes: 1, rgb: true });
     await segmentImageCommand(context, log, vscode.Uri.file(file));
     expect(mock.window.showQuickPick).not.toHaveBeenCalled();
-    expect(engine.readImage).toHaveBeenLastCalledWith(file, {});
+    expect(api.readImage).toHaveBeenLastCalledWith(file, {});
   });
 
   it("Save applies the viewer's filters (areas in the unit shown) and records them", async () => {
@@ -559,13 +561,7 @@ describe('Segment nuclei in image', () => {
     await panel.receive({ type: 'ready' });
     // Nucleus 2 (one pixel) is below 2 px; nucleus 1 touches the edge.
     await panel.receive({ type: 'save', what: 'all', pickLocation: false, filters: { min: 2, edges: false, unit: 'px' } });
-    const [result, , , , info] = engine.writeOutputs.mock.calls.at(-1) as [
-      { count: number; labels: Int32Array },
-      unknown,
-      string,
-      string,
-      { filters: unknown },
-    ];
+    const [result, , , , info] = api.writeOutputs.mock.calls.at(-1) as [{ count: number; labels: Int32Array }, unknown, string, string, { filters: unknown }];
     expect(result.count).toBe(1);
     expect(Array.from(result.labels)).toEqual([1, 1, 0, 0, 0, 0, 0, 0]);
     expect(info.filters).toEqual({ minArea: 2, removed: { small: 1, large: 0, edge: 0 } });
@@ -575,7 +571,7 @@ describe('Segment nuclei in image', () => {
   it('opens TIFF in its own viewer: the image first, Segment puts the overlay in the same tab, a page picker switches channels', async () => {
     activate(context);
     const file = imageFile('cells.tif');
-    engine.imageAxes.mockResolvedValue({ channels: [{ index: 0 }, { index: 1 }], planes: 1, rgb: false });
+    api.imageAxes.mockResolvedValue({ channels: [{ index: 0 }, { index: 1 }], planes: 1, rgb: false });
     try {
       const panel = await mock.openInCustomEditor(IMAGE_VIEW_TYPE, vscode.Uri.file(file));
       expect(panel.webview.options.localResourceRoots!.map((u) => u.fsPath)).toEqual([path.join(EXT, 'dist/webview'), tmp]);
@@ -586,28 +582,28 @@ describe('Segment nuclei in image', () => {
       });
       // Asked once (the quick pick's first item here), then shown.
       expect(mock.window.showQuickPick).toHaveBeenCalledTimes(1);
-      expect(engine.readImage).toHaveBeenLastCalledWith(file, { channel: 0 });
+      expect(api.readImage).toHaveBeenLastCalledWith(file, { channel: 0 });
       await panel.receive({ type: 'channel', channel: 1 });
-      expect(engine.readImage).toHaveBeenLastCalledWith(file, { channel: 1 });
+      expect(api.readImage).toHaveBeenLastCalledWith(file, { channel: 1 });
       expect(panel.webview.postMessage.mock.calls.at(-1)[0]).toMatchObject({ type: 'image', payload: { input: { channel: 1 } } });
       // Saving before segmenting does nothing; Segment segments the page shown, in this tab.
       await panel.receive({ type: 'save', what: 'all', pickLocation: false });
-      expect(engine.writeOutputs).not.toHaveBeenCalled();
+      expect(api.writeOutputs).not.toHaveBeenCalled();
       await panel.receive({ type: 'segment' });
-      expect(engine.segmentImage).toHaveBeenCalledTimes(1);
-      expect(engine.readImage).toHaveBeenLastCalledWith(file, { channel: 1 });
+      expect(api.segmentImage).toHaveBeenCalledTimes(1);
+      expect(api.readImage).toHaveBeenLastCalledWith(file, { channel: 1 });
       expect(panel.webview.postMessage.mock.calls.at(-1)[0]).toMatchObject({ type: 'segmentation', payload: { fileName: 'cells.tif', count: 2 } });
       expect(mock.createdPanels).toHaveLength(1); // no second tab
       await panel.receive({ type: 'save', what: 'labels', pickLocation: false });
       expect(fs.readdirSync(path.join(tmp, 'cells.nuclei-default'))).toEqual(['cells_labels.png']);
     } finally {
-      engine.imageAxes.mockResolvedValue({ channels: [{ index: 0 }], planes: 1, rgb: false });
+      api.imageAxes.mockResolvedValue({ channels: [{ index: 0 }], planes: 1, rgb: false });
     }
   });
 
   it('shows why a TIFF cannot be displayed, naming it', async () => {
     activate(context);
-    engine.readImage.mockRejectedValueOnce(new Error('broken.tif: corrupt or truncated image file'));
+    api.readImage.mockRejectedValueOnce(new Error('broken.tif: corrupt or truncated image file'));
     const panel = await mock.openInCustomEditor(IMAGE_VIEW_TYPE, vscode.Uri.file(imageFile('broken.tif')));
     await panel.receive({ type: 'ready' });
     expect(panel.webview.postMessage.mock.calls[0][0]).toEqual({
@@ -642,7 +638,7 @@ describe('Segment nuclei in image', () => {
     expect(fs.readdirSync(run)).toEqual(['cells_mask.png']);
     mock.window.showWarningMessage.mockResolvedValueOnce('Replace' as never);
     await panel.receive({ type: 'save', what: 'all', pickLocation: false });
-    expect(engine.writeOutputs).toHaveBeenLastCalledWith(expect.anything(), expect.anything(), expect.any(String), 'cells', {
+    expect(api.writeOutputs).toHaveBeenLastCalledWith(expect.anything(), expect.anything(), expect.any(String), 'cells', {
       imagePath: file,
       model: path.join(EXT, 'dist/models/default'),
     });
@@ -652,16 +648,16 @@ describe('Segment nuclei in image', () => {
     // The viewer's overlay settings reach the overlay writer; a malformed one is not a save message.
     mock.window.showWarningMessage.mockResolvedValueOnce('Replace' as never);
     await panel.receive({ type: 'save', what: 'overlay', pickLocation: false, overlay: { fill: false, outline: true, alpha: 0.3 } });
-    expect(engine.writeOutputs).toHaveBeenLastCalledWith(
+    expect(api.writeOutputs).toHaveBeenLastCalledWith(
       expect.anything(),
       expect.anything(),
       expect.any(String),
       'cells',
       expect.objectContaining({ overlay: { fill: false, outline: true, alpha: 0.3 }, outputs: ['overlay'] }),
     );
-    const calls = engine.writeOutputs.mock.calls.length;
+    const calls = api.writeOutputs.mock.calls.length;
     await panel.receive({ type: 'save', what: 'overlay', pickLocation: false, overlay: { fill: 'yes', outline: true, alpha: 2 } });
-    expect(engine.writeOutputs.mock.calls.length).toBe(calls);
+    expect(api.writeOutputs.mock.calls.length).toBe(calls);
 
     const other = fs.mkdtempSync(path.join(os.tmpdir(), 'nuclei-out-'));
     mock.window.showOpenDialog.mockResolvedValueOnce([vscode.Uri.file(other)]);
@@ -678,7 +674,7 @@ describe('Segment nuclei in image', () => {
   it('reports a failed save naming the image', async () => {
     await segmentImageCommand(context, log, vscode.Uri.file(imageFile('x.png')));
     const panel = mock.createdPanels[0];
-    engine.writeOutputs.mockRejectedValueOnce(new Error('EACCES: permission denied'));
+    api.writeOutputs.mockRejectedValueOnce(new Error('EACCES: permission denied'));
     await panel.receive({ type: 'save', what: 'all', pickLocation: false });
     expect(mock.window.showErrorMessage.mock.calls[0][0]).toMatch(/x\.png.*EACCES/);
   });
@@ -701,7 +697,7 @@ describe('Train nuclei model', () => {
     mock.window.showOpenDialog.mockResolvedValueOnce([data]);
     mock.window.showInputBox.mockResolvedValueOnce('exp1').mockResolvedValueOnce('3');
     const out = path.join(data.fsPath, 'models', `exp1-${runStamp()}`);
-    engine.trainModel.mockImplementationOnce(trainResult('completed', path.join(out, 'best')));
+    api.trainModel.mockImplementationOnce(trainResult('completed', path.join(out, 'best')));
     mock.window.showInformationMessage.mockResolvedValueOnce('Use this model');
     const r = await trainModelCommand(context, log);
     expect(r).toEqual({ status: 'completed', modelDir: path.join(out, 'best') });
@@ -709,7 +705,7 @@ describe('Train nuclei model', () => {
       ['Nuclei: name of this training run', 'run'],
       ['Nuclei: epochs', '2'], // the setting is the suggestion
     ]);
-    expect(engine.trainModel).toHaveBeenCalledWith(expect.objectContaining({ datasetDir: data.fsPath, outDir: out, epochs: 3, batchSize: 4, inputSize: 96 }));
+    expect(api.trainModel).toHaveBeenCalledWith(expect.objectContaining({ datasetDir: data.fsPath, outDir: out, epochs: 3, batchSize: 4, inputSize: 96 }));
     expect(mock.window.withProgress.mock.calls[0][0]).toMatchObject({ cancellable: true });
     expect(mock.configUpdates).toEqual([{ key: 'nuclei.modelPath', value: path.join(out, 'best'), target: vscode.ConfigurationTarget.Workspace }]);
     const panel = mock.createdPanels[0];
@@ -724,9 +720,9 @@ describe('Train nuclei model', () => {
     fs.mkdirSync(path.join(out, 'best'), { recursive: true });
     fs.writeFileSync(path.join(out, 'best', 'model.json'), '{}');
     mock.window.showOpenDialog.mockResolvedValueOnce([vscode.Uri.file(path.join(tmp, 'stage1_test'))]);
-    engine.evaluate.mockResolvedValueOnce({ report: { imageCount: 0, rows: [], mean: {} }, text: '' });
+    api.evaluate.mockResolvedValueOnce({ report: { imageCount: 0, rows: [], mean: {} }, text: '' });
     await panel.receive({ type: 'modelAction', action: 'evaluate' });
-    expect(engine.loadModelCached).toHaveBeenLastCalledWith(path.join(out, 'best'), 'auto');
+    expect(api.loadModelCached).toHaveBeenLastCalledWith(path.join(out, 'best'), 'auto');
   });
 
   it('numbers a run folder that exists, refuses a typed folder that holds a run, and stops when a question is dismissed', async () => {
@@ -734,9 +730,9 @@ describe('Train nuclei model', () => {
     const taken = path.join(data, 'models', `run-${runStamp()}`);
     fs.mkdirSync(taken, { recursive: true });
     mock.window.showOpenDialog.mockResolvedValueOnce([vscode.Uri.file(data)]);
-    engine.trainModel.mockImplementationOnce(trainResult('completed'));
+    api.trainModel.mockImplementationOnce(trainResult('completed'));
     await trainModelCommand(context, log);
-    expect(engine.trainModel).toHaveBeenLastCalledWith(expect.objectContaining({ outDir: `${taken}-2`, epochs: undefined })); // empty epochs: the recipe's
+    expect(api.trainModel).toHaveBeenLastCalledWith(expect.objectContaining({ outDir: `${taken}-2`, epochs: undefined })); // empty epochs: the recipe's
     const old = path.join(tmp, 'old-run');
     fs.mkdirSync(path.join(old, 'last'), { recursive: true });
     mock.window.showOpenDialog.mockResolvedValueOnce([vscode.Uri.file(data)]);
@@ -746,7 +742,7 @@ describe('Train nuclei model', () => {
     mock.window.showOpenDialog.mockResolvedValueOnce([vscode.Uri.file(data)]);
     mock.window.showInputBox.mockResolvedValueOnce('run').mockResolvedValueOnce(undefined);
     expect(await trainModelCommand(context, log)).toBeUndefined();
-    expect(engine.trainModel).toHaveBeenCalledTimes(1);
+    expect(api.trainModel).toHaveBeenCalledTimes(1);
   });
 
   it("'Try it on an image' segments with the new model without putting it in use", async () => {
@@ -754,7 +750,7 @@ describe('Train nuclei model', () => {
     fs.mkdirSync(data);
     const best = path.join(tmp, 'out', 'best');
     mock.window.showOpenDialog.mockResolvedValueOnce([vscode.Uri.file(data)]);
-    engine.trainModel.mockImplementationOnce(trainResult('completed', best));
+    api.trainModel.mockImplementationOnce(trainResult('completed', best));
     mock.window.showInformationMessage.mockResolvedValueOnce('Try it on an image');
     fs.mkdirSync(best, { recursive: true });
     fs.writeFileSync(path.join(best, 'model.json'), '{}');
@@ -762,7 +758,7 @@ describe('Train nuclei model', () => {
     mock.window.showOpenDialog.mockResolvedValueOnce([vscode.Uri.file(file)]);
     await trainModelCommand(context, log);
     await new Promise((r) => setTimeout(r, 20));
-    expect(engine.loadModelCached).toHaveBeenCalledWith(best, 'auto');
+    expect(api.loadModelCached).toHaveBeenCalledWith(best, 'auto');
     expect(mock.configUpdates).toEqual([]);
   });
 
@@ -775,22 +771,22 @@ describe('Train nuclei model', () => {
       expect(list.map((i) => i.label)).toEqual(['$(sparkle) New model (random weights)', '$(package) Fine-tune the bundled model']);
       return list[1];
     });
-    engine.trainModel.mockImplementationOnce(trainResult('completed'));
+    api.trainModel.mockImplementationOnce(trainResult('completed'));
     await trainModelCommand(context, log);
     // Fine-tuning suggests a run name and its measured epochs.
     expect(mock.window.showInputBox.mock.calls.map((c) => (c[0] as { value: string }).value)).toEqual(['fine-tuned', String(FINE_TUNE.epochs)]);
-    expect(engine.trainModel).toHaveBeenCalledWith(expect.objectContaining({ fromModelDir: path.join(EXT, 'dist/models/default'), epochs: FINE_TUNE.epochs }));
+    expect(api.trainModel).toHaveBeenCalledWith(expect.objectContaining({ fromModelDir: path.join(EXT, 'dist/models/default'), epochs: FINE_TUNE.epochs }));
     // Dismissing the pick starts nothing.
     mock.window.showOpenDialog.mockResolvedValueOnce([vscode.Uri.file(data)]);
     mock.window.showQuickPick.mockResolvedValueOnce(undefined);
     expect(await trainModelCommand(context, log)).toBeUndefined();
-    expect(engine.trainModel).toHaveBeenCalledTimes(1);
+    expect(api.trainModel).toHaveBeenCalledTimes(1);
   });
 
   it('cancel (from the notification or the page) aborts the signal; the last checkpoint is kept', async () => {
     mock.window.showOpenDialog.mockResolvedValueOnce([vscode.Uri.file(tmp)]);
     let seen: AbortSignal | undefined;
-    engine.trainModel.mockImplementationOnce(async (req: { signal: AbortSignal }) => {
+    api.trainModel.mockImplementationOnce(async (req: { signal: AbortSignal }) => {
       seen = req.signal;
       await mock.createdPanels[0].receive({ type: 'cancelTraining' });
       return {
@@ -807,9 +803,9 @@ describe('Train nuclei model', () => {
 
   it('stops quietly when no dataset folder is picked, and reports failures', async () => {
     expect(await trainModelCommand(context, log)).toBeUndefined();
-    expect(engine.trainModel).not.toHaveBeenCalled();
+    expect(api.trainModel).not.toHaveBeenCalled();
     mock.window.showOpenDialog.mockResolvedValueOnce([vscode.Uri.file(tmp)]);
-    engine.trainModel.mockRejectedValueOnce(new Error('No usable samples in /data'));
+    api.trainModel.mockRejectedValueOnce(new Error('No usable samples in /data'));
     expect(await trainModelCommand(context, log)).toEqual({ status: 'failed' });
     expect(mock.window.showErrorMessage.mock.calls[0][0]).toContain('No usable samples');
   });
@@ -822,7 +818,7 @@ describe('Fine-tune on my corrections', () => {
     workspaceState.clear();
     expect(await fineTuneOnCorrectionsCommand(context, log)).toBeUndefined();
     expect(mock.window.showInformationMessage.mock.calls[0][0]).toMatch(/no corrections saved yet/);
-    expect(engine.trainModel).not.toHaveBeenCalled();
+    expect(api.trainModel).not.toHaveBeenCalled();
   });
 
   it('fine-tunes the model in use on the saved corrections, staged as image + label pairs, into models/ beside them', async () => {
@@ -836,7 +832,7 @@ describe('Fine-tune on my corrections', () => {
     }
     Object.assign(mock.settings, { 'nuclei.fineTuneMixShare': 0.3 });
     let staged: Record<string, string> = {};
-    engine.trainModel.mockImplementationOnce(async (req: { datasetDir: string; onStart: (i: unknown) => void }) => {
+    api.trainModel.mockImplementationOnce(async (req: { datasetDir: string; onStart: (i: unknown) => void }) => {
       staged = Object.fromEntries(fs.readdirSync(req.datasetDir).map((f) => [f, fs.readFileSync(path.join(req.datasetDir, f), 'utf8')]));
       req.onStart({ samples: 2, skipped: [], workers: 1, epochs: 12, mixNote: 'mixed in 1 images of /dsb' });
       return { result: { stopReason: 'completed', epochsCompleted: 12, history: [], seconds: 60 }, modelDir: path.join(req.datasetDir, 'unused') };
@@ -845,7 +841,7 @@ describe('Fine-tune on my corrections', () => {
     expect(r?.status).toBe('completed');
     // Two images of the same name in different folders do not clash.
     expect(staged).toEqual({ '001-cells.png': 'image 0', '001-cells_labels.png': 'labels 0', '002-cells.png': 'image 1', '002-cells_labels.png': 'labels 1' });
-    const call = engine.trainModel.mock.calls[0][0];
+    const call = api.trainModel.mock.calls[0][0];
     expect(call).toMatchObject({ fromModelDir: path.join(EXT, 'dist/models/default'), fineTune: { mixShare: 0.3 } });
     expect(path.dirname(call.outDir)).toBe(path.join(dirs[0], 'models'));
     expect(path.basename(call.outDir)).toBe(`fine-tuned-${runStamp()}`);
@@ -860,12 +856,12 @@ describe('Evaluate nuclei model', () => {
   it('evaluates the configured model on the picked folder and shows the table', async () => {
     mock.window.showOpenDialog.mockResolvedValueOnce([vscode.Uri.file(path.join(tmp, 'stage1_test'))]);
     const row = { id: 'a', iou: 0.8, dice: 0.88, accuracy: 0.9, precision: 0.85, recall: 0.8, dsb: 0.6, ap50: 0.7, predCount: 5, trueCount: 6 };
-    engine.evaluate.mockResolvedValueOnce({
+    api.evaluate.mockResolvedValueOnce({
       report: { imageCount: 1, rows: [row], mean: { iou: 0.8, dice: 0.88, accuracy: 0.9, precision: 0.85, recall: 0.8, dsb: 0.6, ap50: 0.7 } },
       text: 'image IoU\na 0.800',
     });
     const table = await evaluateModelCommand(context, log);
-    expect(engine.loadModelCached).toHaveBeenCalledWith(path.join(EXT, 'dist/models/default'), 'auto');
+    expect(api.loadModelCached).toHaveBeenCalledWith(path.join(EXT, 'dist/models/default'), 'auto');
     expect(table?.columns).toEqual(['IoU', 'Dice', 'accuracy', 'precision', 'recall', 'DSB score', 'AP@0.5', 'found', 'true']);
     expect(table?.rows[0]).toEqual({ name: 'a', values: expect.objectContaining({ IoU: 0.8, 'DSB score': 0.6, found: 5 }) });
     expect(table?.mean['found']).toBe(5);
@@ -909,11 +905,11 @@ describe('Evaluate nuclei model', () => {
       rows,
       mean: { iou: 0.8, dice: 0.88, accuracy: 0.9, precision: 0.85, recall: 0.8, dsb: rows.reduce((s, r) => s + r.dsb, 0) / rows.length, ap50: 0.7 },
     });
-    engine.evaluate
+    api.evaluate
       .mockResolvedValueOnce({ report: report([row('a', 0.5, 5), row('b', 0.3, 4)]), text: '' })
       .mockResolvedValueOnce({ report: report([row('a', 0.7, 6), row('b', 0.4, 7)]), text: '' });
     const table = await compareModelsCommand(context, log);
-    expect(engine.loadModelCached.mock.calls.map((c) => c[0])).toEqual([path.join(EXT, 'dist/models/default'), other]);
+    expect(api.loadModelCached.mock.calls.map((c) => c[0])).toEqual([path.join(EXT, 'dist/models/default'), other]);
     expect(table?.columns.slice(0, 2)).toEqual(['IoU A', 'IoU B']);
     expect(table?.columns).toContain('DSB score B');
     expect(table?.rows.map((r) => [r.name, r.values['DSB score A'], r.values['DSB score B'], r.values['found B'], r.values.true])).toEqual([

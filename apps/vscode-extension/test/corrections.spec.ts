@@ -1,6 +1,6 @@
 // The host side of correcting segmentations, against the vscode mock: a page's edits applied to the
 // host's labels and answered with re-measured rows, saving as training data, dirty state, backups
-// and restoring, the TIFF editor as an editable document, the status bar. The engine is mocked but
+// and restoring, the TIFF editor as an editable document, the status bar. nuclei-api is mocked but
 // measures, encodes and writes for real (no TF.js).
 import * as fs from 'fs';
 import * as os from 'os';
@@ -14,14 +14,15 @@ import { scanPairs } from '../../../packages/data/src/layout';
 import * as mock from './vscode-mock';
 import { encodePng, makeSyntheticCase } from './fixtures';
 import { activate } from '../src/extension';
-import { segmentImageCommand, type SegmentationSession } from '../src/commands/segmentImage';
+import { segmentImageCommand } from '../src/commands/segmentImage';
+import type { SegmentationSession } from '../src/segmentation-session';
 import { encodeLabelImage } from '../src/corrections/label-file';
 import { IMAGE_VIEW_TYPE, type NucleiImageDocument, type NucleiImageEditor } from '../src/image-editor';
 import { createLogger } from '../src/log';
 import { unpackLabels, type NucleusRow, type SegmentationPayload, type ToWebview } from '../src/webview/messages';
 import { nucleusRows } from '../src/webview/nucleus-rows';
 
-jest.mock('../src/engine', () => {
+jest.mock('../src/nuclei-api', () => {
   const { makeSyntheticCase: make } = jest.requireActual('./fixtures');
   const c = make();
   const { measureNuclei: measure } = jest.requireActual('../../../packages/segmentation/src/measurements');
@@ -29,6 +30,7 @@ jest.mock('../src/engine', () => {
   const { encodeLabelImage: encode } = jest.requireActual('../src/corrections/label-file');
   return {
     ensureBackend: jest.fn(async () => 'backend: test'),
+    isDatasetImage: jest.requireActual('../../../packages/data/src/layout').isDatasetImage,
     loadModelCached: jest.fn(async (dir: string) => ({ predictor: {}, metadata: {}, dir, engineLine: 'engine: test' })),
     readImage: jest.fn(async () => ({ width: c.width, height: c.height, data: c.rgb })),
     // The disks, with a probability that peaks at their centres (what the split tool runs on).
@@ -73,8 +75,7 @@ jest.mock('../src/engine', () => {
   };
 });
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const engine = require('../src/engine') as Record<string, jest.Mock>;
+const api = require('../src/nuclei-api') as Record<string, jest.Mock>;
 
 const c = makeSyntheticCase();
 const W = c.width;
@@ -204,7 +205,7 @@ describe('the host mirrors the page', () => {
   it.each([undefined, 0.5])(
     'applies the edits, undo and redo a page posts and answers with rows measured as the whole image would be (pixel size %p)',
     async (px) => {
-      if (px) engine.pixelSizeOf.mockReturnValueOnce({ microns: px, source: 'test' });
+      if (px) api.pixelSizeOf.mockReturnValueOnce({ microns: px, source: 'test' });
       const v = await openViewer();
       expect(v.payload.probability).toBeInstanceOf(Uint8Array); // quantised once, shared with the page
       expect(v.payload.unit).toBe(px ? 'um' : 'px');
@@ -240,7 +241,7 @@ describe('the host mirrors the page', () => {
       }
       expect(last(v.panel, 'editRows').rows.length).toBeGreaterThan(0);
       // Only the changed nuclei are measured, on their boxes: never the whole image per edit.
-      const calls = engine.measure.mock.calls.slice(1);
+      const calls = api.measure.mock.calls.slice(1);
       expect(calls.length).toBeGreaterThan(0);
       for (const [r] of calls) expect(r.width * r.height).toBeLessThan((W * H) / 4);
     },
@@ -261,7 +262,7 @@ describe('the host mirrors the page', () => {
 
   it('when the host cannot finish an edit, the page still gets its answer and then the host labels', async () => {
     const v = await openViewer();
-    engine.measure.mockImplementationOnce(() => {
+    api.measure.mockImplementationOnce(() => {
       throw new Error('out of memory');
     });
     const answer = await v.edit(SPLIT_4);
@@ -277,7 +278,7 @@ describe('the host mirrors the page', () => {
     await v.edit(DELETE_2);
     await v.edit({ kind: 'paint', label: v.page.nextLabel(), points: [[120, 100]], radius: 6 });
     await v.panel.receive({ type: 'save', what: 'all', pickLocation: false });
-    const result = engine.writeOutputs.mock.calls[0][0] as { labels: Int32Array; count: number; areas: number[]; meanArea: number; mask: Uint8Array };
+    const result = api.writeOutputs.mock.calls[0][0] as { labels: Int32Array; count: number; areas: number[]; meanArea: number; mask: Uint8Array };
     expect(result.count).toBe(6);
     expect(maxLabel(result.labels)).toBe(6);
     const areas = Array.from({ length: 6 }, (_, k) => result.labels.filter((l) => l === k + 1).length);
@@ -488,17 +489,23 @@ describe('no lost work', () => {
 });
 
 describe('the TIFF editor as an editable document', () => {
-  it('edits make it dirty; Ctrl+S saves the corrections; hot exit backs them up and reopening restores them; revert goes back to the saved labels', async () => {
+  /** A TIFF opened in the Nuclei viewer, its page ready. */
+  async function openTiff(name: string) {
     activate(context);
     const provider = mock.window.customEditors.get(IMAGE_VIEW_TYPE) as NucleiImageEditor;
-    const changes: unknown[] = [];
-    provider.onDidChangeCustomDocument((e) => changes.push(e.document));
-    const file = path.join(tmp, 'cells.tif');
-    fs.writeFileSync(file, 'decoded by the mocked engine');
+    const file = path.join(tmp, name);
+    fs.writeFileSync(file, 'decoded by the mocked nuclei-api');
     const panel = await mock.openInCustomEditor(IMAGE_VIEW_TYPE, vscode.Uri.file(file));
     const doc = panel.document as NucleiImageDocument;
     await doc.ready;
     await panel.receive({ type: 'ready' });
+    return { provider, file, panel, doc };
+  }
+
+  it('edits make it dirty; Ctrl+S saves the corrections; hot exit backs them up and reopening restores them; revert goes back to the saved labels', async () => {
+    const { provider, file, panel, doc } = await openTiff('cells.tif');
+    const changes: unknown[] = [];
+    provider.onDidChangeCustomDocument((e) => changes.push(e.document));
     await panel.receive({ type: 'segment' });
     const payload = last(panel, 'segmentation').payload;
     const page = new LabelEditor(unpackLabels(payload.labels), W, H, { probability: payload.probability });
@@ -547,5 +554,45 @@ describe('the TIFF editor as an editable document', () => {
     expect(fs.existsSync(dir)).toBe(true);
     doc2.dispose();
     await eventually(() => !fs.existsSync(dir));
+  });
+
+  it('shows the file again when it changes on disk, but keeps a view with unsaved corrections until the user says to reload', async () => {
+    const { file, panel, doc } = await openTiff('watched.tif');
+    expect(last(panel, 'image').payload.width).toBe(W);
+
+    // Unchanged views: the new pixels, and a segmentation of the old ones goes.
+    await panel.receive({ type: 'segment' });
+    expect(doc.session).toBeDefined();
+    const black = { width: W, height: H, data: new Uint8Array(W * H * 3) };
+    api.readImage.mockResolvedValueOnce(black);
+    const before = messages(panel, 'image').length;
+    expect(await mock.changeOnDisk(file)).toBe(1);
+    await doc.reloaded;
+    expect(messages(panel, 'image').length).toBe(before + 1);
+    expect(doc.shown?.image).toBe(black);
+    expect(doc.session).toBeUndefined();
+
+    // Unsaved corrections: not replaced; the user is told, and nothing changes until Reload.
+    await panel.receive({ type: 'segment' });
+    const op: EditOp = { kind: 'delete', labels: [1] };
+    await panel.receive({ type: 'edit', op });
+    const shown = messages(panel, 'image').length;
+    mock.window.showWarningMessage.mockResolvedValueOnce(undefined);
+    await mock.changeOnDisk(file);
+    await doc.reloaded;
+    expect(mock.window.showWarningMessage).toHaveBeenLastCalledWith(expect.stringContaining('watched.tif changed on disk'), 'Reload from disk');
+    expect(messages(panel, 'image').length).toBe(shown);
+    expect(doc.corrections?.dirty).toBe(true);
+
+    // Reload, then Discard in the unsaved-corrections question: the file as it is now.
+    mock.window.showWarningMessage.mockResolvedValueOnce('Reload from disk').mockResolvedValueOnce('Discard');
+    await mock.changeOnDisk(file);
+    await doc.reloaded;
+    expect(messages(panel, 'image').length).toBe(shown + 1);
+    expect(doc.session).toBeUndefined();
+
+    // Closed: its watcher goes with it.
+    doc.dispose();
+    expect(await mock.changeOnDisk(file)).toBe(0);
   });
 });

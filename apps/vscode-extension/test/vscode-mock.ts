@@ -25,6 +25,17 @@ export class Uri {
   }
 }
 
+/** vscode.RelativePattern: files matching `pattern` below `base`. */
+export class RelativePattern {
+  readonly baseUri: Uri;
+  constructor(
+    base: Uri | string,
+    readonly pattern: string,
+  ) {
+    this.baseUri = typeof base === 'string' ? Uri.file(base) : base;
+  }
+}
+
 export enum ProgressLocation {
   SourceControl = 1,
   Window = 10,
@@ -144,9 +155,45 @@ export const configUpdates: Array<{ key: string; value: unknown; target: unknown
 /** Fired (with the changed key) by every configuration update, as VS Code does. */
 const configChanged = new Emitter<{ affectsConfiguration(section: string): boolean }>();
 
+/** A file system watcher the extension made (see `changeOnDisk`). */
+export interface MockFileWatcher {
+  pattern: RelativePattern;
+  disposed: boolean;
+  change: Emitter<Uri>;
+  remove: Emitter<Uri>;
+}
+export const fileWatchers: MockFileWatcher[] = [];
+
+/**
+ * Plays VS Code noticing that `file` changed (or was deleted) on disk: fires the watchers whose
+ * pattern names it (a base folder and a file name or `*`), and waits for their listeners.
+ */
+export async function changeOnDisk(file: string, kind: 'change' | 'delete' = 'change'): Promise<number> {
+  const uri = Uri.file(file);
+  const hits = fileWatchers.filter(
+    (w) =>
+      !w.disposed && w.pattern.baseUri.fsPath === path.dirname(uri.fsPath) && (w.pattern.pattern === '*' || w.pattern.pattern === path.basename(uri.fsPath)),
+  );
+  for (const w of hits) await (kind === 'change' ? w.change : w.remove).fire(uri);
+  return hits.length;
+}
+
 export const workspace = {
   workspaceFolders: undefined as Array<{ uri: Uri; name: string; index: number }> | undefined,
   onDidChangeConfiguration: configChanged.event,
+  createFileSystemWatcher: jest.fn((pattern: RelativePattern) => {
+    const w: MockFileWatcher = { pattern, disposed: false, change: new Emitter<Uri>(), remove: new Emitter<Uri>() };
+    fileWatchers.push(w);
+    const never = new Emitter<Uri>();
+    return {
+      onDidChange: w.change.event,
+      onDidCreate: never.event,
+      onDidDelete: w.remove.event,
+      dispose: () => {
+        w.disposed = true;
+      },
+    };
+  }),
   getConfiguration: jest.fn((section: string) => ({
     get: <T>(key: string, fallback?: T) => (`${section}.${key}` in settings ? (settings[`${section}.${key}`] as T) : fallback),
     update: jest.fn(async (key: string, value: unknown, target: unknown) => {
@@ -278,6 +325,7 @@ export function resetMock(): void {
   window.showInputBox.mockReset();
   window.showInputBox.mockImplementation(async (options?: { value?: string }) => options?.value ?? '');
   workspace.workspaceFolders = undefined;
+  fileWatchers.length = 0;
   window.activeTextEditor = undefined;
   window.tabGroups.activeTabGroup.activeTab = undefined;
   for (const fn of [window.showOpenDialog, window.showSaveDialog, window.showErrorMessage, window.showWarningMessage, window.showInformationMessage]) {

@@ -59,9 +59,7 @@ describeBrowser('webview edit browser test')(`segmentation page Edit mode in chr
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nuclei-webview-edit-'));
   let server: PageServer | undefined;
   let origin = '';
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   let browser: any;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   let page: any;
   const errors: string[] = [];
 
@@ -565,7 +563,6 @@ describeBrowser('webview edit browser test')(`segmentation page Edit mode in chr
    * Pixels of the view that differ between the page as it is (its layers updated edit by edit) and
    * the same page given `lab` afresh (layers built whole), at the same zoom, nothing selected.
    */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   async function sameAsRedrawn(p: any, lab: Int32Array, w: number, h: number, repost?: () => Promise<unknown>): Promise<number> {
     await p.keyboard.press('v');
     // Nothing selected (a Ctrl+click on a selected row takes it out), so no box is drawn.

@@ -21,9 +21,7 @@ describeBrowser('webview browser test')(`segmentation webview page in chromium${
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nuclei-webview-'));
   let server: PageServer | undefined;
   let origin = '';
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   let browser: any;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   let page: any;
   const consoleErrors: string[] = [];
 
@@ -60,13 +58,11 @@ describeBrowser('webview browser test')(`segmentation webview page in chromium${
   });
 
   /** A new page of `view` with a stub VS Code API (its posts in `__posted`, `state` as the saved state). */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   async function openPage(view = 'segment', state?: unknown, size = { width: 900, height: 560 }): Promise<any> {
     return openStubbedPage(browser, view === 'segment' ? `${origin}/` : `${origin}/?view=${view}`, { viewport: size, state });
   }
 
   /** Sends the synthetic case's segmentation to a page (labels as a typed array, as the host does). */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   async function postSegmentation(p: any, fileName = 'synthetic.png'): Promise<void> {
     await p.evaluate(
       ([payload, lab]: [Record<string, unknown>, number[]]) =>

@@ -5,6 +5,11 @@ import { NucleiInputError } from './errors';
 /** Extensions accepted for the sample image (anything sharp reads; DSB uses PNG). */
 const IMAGE_EXTENSIONS = new Set(['.png', '.tif', '.tiff', '.jpg', '.jpeg', '.webp', '.bmp']);
 
+/** Whether the loader takes a file of this name as a sample's image (or label image), by its extension. */
+export function isDatasetImage(name: string): boolean {
+  return IMAGE_EXTENSIONS.has(extname(name).toLowerCase());
+}
+
 /** The files of one sample in the DSB layout, with what the cache key needs. */
 export interface SampleFiles {
   id: string;
@@ -46,7 +51,7 @@ export interface PairFiles {
  */
 export function scanPairs(dir: string, onIgnored: (path: string, reason: string) => void = warnIgnored): Map<string, PairFiles> | undefined {
   const files = readDir(dir, 'dataset')
-    .filter((e) => !isHidden(e.name) && !e.isDirectory() && IMAGE_EXTENSIONS.has(extname(e.name).toLowerCase()))
+    .filter((e) => !isHidden(e.name) && !e.isDirectory() && isDatasetImage(e.name))
     .map((e) => e.name);
   const stem = (n: string) => n.slice(0, n.length - extname(n).length);
   const labelOf = new Map<string, string>();
@@ -134,7 +139,7 @@ export function scanSample(dir: string, id: string, allowEmpty = false): SampleF
   const imagesDir = join(root, 'images');
   const masksDir = join(root, 'masks');
   const images = readDir(imagesDir, 'images')
-    .filter((e) => !isHidden(e.name) && !e.isDirectory() && IMAGE_EXTENSIONS.has(extname(e.name).toLowerCase()))
+    .filter((e) => !isHidden(e.name) && !e.isDirectory() && isDatasetImage(e.name))
     .map((e) => e.name)
     .sort();
   if (images.length === 0) throw new NucleiInputError(imagesDir, 'no image in the images folder (expected images/<id>.png)');

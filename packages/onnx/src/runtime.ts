@@ -8,7 +8,6 @@ type Ort = typeof import('onnxruntime-node');
 /** ONNX Runtime for Node if it loads here, else the reason it does not (a missing package, a binary for another platform). */
 export function loadOnnxRuntime(): { ort: Ort; version: string } | { error: string } {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const ort = require('onnxruntime-node') as Ort;
     return { ort, version: ort.env.versions?.node ?? ort.env.versions?.common ?? 'unknown' };
   } catch (e) {

@@ -1,12 +1,12 @@
 export { segment, instancesFromPrediction, modelInputSize, DEFAULT_MAX_PIXELS, type SegmentOptions, type SegmentResult, type SegmentMode } from './segment';
 export { predictImage, predictRegion, regionNeeded, type ModelInput, type Prediction, type PredictOptions } from './predict';
-export { modelShape, withInputSize, tfjsPredictor, type TilePredictor } from '@nuclei/model';
-export { markerWatershed, DEFAULT_MARKERS, type MarkerOptions } from './markers';
+export { DEFAULT_MARKERS, type MarkerOptions } from './markers';
+export { DEFAULT_SEGMENT } from './defaults';
+export { labelComponents } from './connected-components';
 export { readImageForSegmentation } from './read-input';
-export { splitInstances, fillHoles, type SplitMethod, type InstanceOptions, type Instances } from './instances';
-export { labelComponents, findRoot, type LabelResult } from './connected-components';
-export { watershedSplit, gaussianBlur, DEFAULT_WATERSHED, type WatershedOptions } from './watershed';
-export { renderOverlay, outlineOf, labelColour, type OverlayOptions } from './overlay';
+export { splitInstances, type SplitMethod, type InstanceOptions, type Instances } from './instances';
+export { gaussianBlur, type WatershedOptions } from './watershed';
+export { renderOverlay, type OverlayOptions } from './overlay';
 export {
   writeSegmentationOutputs,
   flatMeasurements,
@@ -29,8 +29,7 @@ export {
   type MeasureOptions,
 } from './measurements';
 export { filterLabels, filterResult, hasFilters, type NucleusFilters, type FilterTally } from './filters';
-export { outlines, roiSetZip, zipStore, nucleiGeoJson, nucleusFeature } from './rois';
+export { outlines, roiSetZip, nucleiGeoJson, nucleusFeature } from './rois';
 export { evaluateModelOnDataset, type EvaluateDatasetOptions } from './evaluate-dataset';
 export { segmentOptionsForModel } from './model-defaults';
 export { tuneSegmentation, describeOptions, type TuneSample, type TuneCandidate, type TuneResult, type TuneOptions } from './tune';
-export { LabelEditor, isEditOp, type LabelEditorOptions, type Point, type Box, type EditOp, type EditChange, type EditTally } from './label-edit';

@@ -1,4 +1,5 @@
 import { labelComponents } from './connected-components';
+import { DEFAULT_SEGMENT } from './defaults';
 import { watershedSplit, type WatershedOptions } from './watershed';
 
 export interface MarkerOptions {
@@ -10,7 +11,7 @@ export interface MarkerOptions {
   minMarker?: number;
 }
 
-export const DEFAULT_MARKERS: Required<MarkerOptions> = { threshold: 0.5, borderThreshold: 0.5, minMarker: 4 };
+export const DEFAULT_MARKERS: Required<MarkerOptions> = { threshold: DEFAULT_SEGMENT.threshold, borderThreshold: 0.5, minMarker: 4 };
 
 const LEVELS = 512;
 

@@ -10,6 +10,7 @@ import {
   type TilePredictor,
 } from '@nuclei/model';
 import { blendWindow, reflectIndex, tilePositions } from './tiling';
+import { DEFAULT_SEGMENT } from './defaults';
 
 /** An image as the network takes it: `height*width*channels` float32, row-major. */
 export interface ModelInput {
@@ -136,7 +137,7 @@ export interface TileWindow {
 export function tileGeometry(size: number, options: Pick<PredictOptions, 'overlap' | 'tileSize'>): { s: number; overlapPx: number } {
   const s = options.tileSize ?? size;
   if (!Number.isInteger(s) || s < 1) throw new RangeError(`segment: tileSize must be a positive integer, got ${s}`);
-  const ov = options.overlap ?? 0.25;
+  const ov = options.overlap ?? DEFAULT_SEGMENT.overlap;
   const overlapPx = Math.round(ov < 1 ? ov * s : ov);
   if (!(overlapPx >= 0 && overlapPx < s)) throw new RangeError(`segment: overlap must be below the tile size ${s}, got ${ov}`);
   return { s, overlapPx };
@@ -160,7 +161,7 @@ async function tiled(
   if (input.channels !== c) throw new Error(`segment: the model takes ${c} channels, the prepared image has ${input.channels}`);
   const { whole, at, out } = window ?? { whole: input, at: { x: 0, y: 0 }, out: { x: 0, y: 0, width: input.width, height: input.height } };
   const { width: W, height: H } = whole;
-  const batchSize = Math.max(1, Math.floor(options.batchSize ?? 8));
+  const batchSize = Math.max(1, Math.floor(options.batchSize ?? DEFAULT_SEGMENT.batchSize));
   const xs = tilesOver(W, s, overlapPx, out.x, out.x + out.width).starts;
   const ys = tilesOver(H, s, overlapPx, out.y, out.y + out.height).starts;
   const win = blendWindow(s, overlapPx);
@@ -262,7 +263,7 @@ export async function predictResized(image: RgbImage, model: tf.LayersModel | Ti
 
 /** The model's outputs for a full-size image, in the chosen mode, at the image's own size. */
 export async function predictImage(image: RgbImage, model: tf.LayersModel | TilePredictor, options: PredictOptions = {}): Promise<Prediction> {
-  const mode = options.mode ?? 'tile';
+  const mode = options.mode ?? DEFAULT_SEGMENT.mode;
   const { width, height } = image;
   throwIfAborted(options.signal);
   if (mode === 'resize') {
@@ -271,7 +272,7 @@ export async function predictImage(image: RgbImage, model: tf.LayersModel | Tile
     return { width, height, planes, tiles: 1 };
   }
   if (mode !== 'tile') throw new RangeError(`segment: unknown mode "${mode}" (use "tile" or "resize")`);
-  const scale = options.scale ?? 1;
+  const scale = options.scale ?? DEFAULT_SEGMENT.scale;
   if (!(scale > 0 && scale <= 4)) throw new RangeError(`segment: scale must be in (0, 4], got ${scale}`);
   const w = Math.max(1, Math.round(width * scale));
   const h = Math.max(1, Math.round(height * scale));
@@ -303,7 +304,7 @@ export function regionNeeded(
   options: Pick<PredictOptions, 'overlap' | 'tileSize' | 'scale'>,
 ): Rect {
   const { s, overlapPx } = tileGeometry(tileSide, options);
-  const { w, h } = scaledSize(width, height, options.scale ?? 1);
+  const { w, h } = scaledSize(width, height, options.scale ?? DEFAULT_SEGMENT.scale);
   const axis = (n: number, m: number, from: number, to: number): [number, number] => {
     const [a, b] = n === m ? [from, to] : resampleSpan(m, n, from, to); // scaled pixels that make [from, to)
     const { lo, hi } = tilesOver(m, s, overlapPx, a, b);
@@ -327,9 +328,10 @@ export async function predictRegion(
   predictor: TilePredictor,
   options: PredictOptions & { ranges?: NormalisationRanges },
 ): Promise<Prediction> {
-  if ((options.mode ?? 'tile') !== 'tile') throw new RangeError('segment: only the tile mode predicts an image part by part (resize squeezes the whole image)');
+  if ((options.mode ?? DEFAULT_SEGMENT.mode) !== 'tile')
+    throw new RangeError('segment: only the tile mode predicts an image part by part (resize squeezes the whole image)');
   const { width: W, height: H } = whole;
-  const { w, h } = scaledSize(W, H, options.scale ?? 1);
+  const { w, h } = scaledSize(W, H, options.scale ?? DEFAULT_SEGMENT.scale);
   const k = predictor.outputs;
   const normalised: ModelInput = options.preprocessing
     ? {

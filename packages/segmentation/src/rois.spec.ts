@@ -1,4 +1,5 @@
-import { encodeRoi, nucleiGeoJson, outlines, roiSetZip, zipStore } from './rois';
+import { zipStore } from '@nuclei/data';
+import { encodeRoi, nucleiGeoJson, outlines, roiSetZip } from './rois';
 import { polygonArea } from './outline';
 import { inflateRawSync } from 'zlib';
 

@@ -3,6 +3,7 @@ import { NucleiInputError, type RgbImage } from '@nuclei/data';
 import { modelShape, type Preprocessing, type TilePredictor } from '@nuclei/model';
 import { dropSmall, fillHoles, splitInstances, type Instances, type SplitMethod } from './instances';
 import { cutWatershed, markerWatershed } from './markers';
+import { DEFAULT_SEGMENT } from './defaults';
 import { predictImage, type Prediction } from './predict';
 import type { WatershedOptions } from './watershed';
 
@@ -121,7 +122,7 @@ export function instancesFromPrediction(
   options: Pick<SegmentOptions, 'threshold' | 'split' | 'borderThreshold' | 'minMarker' | 'minArea' | 'fillHoles' | 'watershed'> = {},
 ): { mask: Uint8Array; split: SplitMethod; threshold: number } & Instances {
   const { width, height, planes } = pred;
-  const threshold = options.threshold ?? 0.5;
+  const threshold = options.threshold ?? DEFAULT_SEGMENT.threshold;
   const split = options.split ?? (planes.length > 1 ? 'markers' : 'watershed');
   const probability = planes[0];
   const mask = new Uint8Array(width * height);
@@ -146,7 +147,7 @@ export function instancesFromPrediction(
 /** Segments one image into nuclei: probability, binary mask, instance labels and their areas. */
 export async function segment(image: RgbImage, model: tf.LayersModel | TilePredictor, options: SegmentOptions = {}): Promise<SegmentResult> {
   checkImage(image, options.maxPixels, options.source);
-  const mode = options.mode ?? 'tile';
+  const mode = options.mode ?? DEFAULT_SEGMENT.mode;
   const pred = await predictImage(image, model, options);
   const inst = instancesFromPrediction(pred, options);
   const meanArea = inst.count ? inst.areas.reduce((a, b) => a + b, 0) / inst.count : 0;

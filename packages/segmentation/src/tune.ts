@@ -4,6 +4,8 @@ import { evaluateImage, reportFromRows, type EvaluationReport } from '@nuclei/ev
 import { modelShape, type Preprocessing, type SegmentationDefaults, type TilePredictor } from '@nuclei/model';
 import { predictImage, type Prediction, type PredictOptions } from './predict';
 import { instancesFromPrediction, type SegmentOptions } from './segment';
+import { DEFAULT_SEGMENT } from './defaults';
+import { DEFAULT_MARKERS } from './markers';
 
 /** A held-out image with its full-size truth. */
 export interface TuneSample {
@@ -47,13 +49,13 @@ export const MIN_AREAS = [8, 16, 32];
 type Split = Pick<SegmentOptions, 'split' | 'threshold' | 'borderThreshold' | 'minMarker' | 'minArea' | 'fillHoles'>;
 
 export function describeOptions(o: SegmentOptions): string {
-  const way = o.mode === 'resize' ? 'resize' : `tile x${o.scale ?? 1}${o.tta ? ' tta' : ''}`;
+  const way = o.mode === 'resize' ? 'resize' : `tile x${o.scale ?? DEFAULT_SEGMENT.scale}${o.tta ? ' tta' : ''}`;
   const split =
     o.split === 'markers'
-      ? `markers t1 ${o.threshold ?? 0.5} t2 ${o.borderThreshold ?? 0.5} min ${o.minMarker ?? 4}`
+      ? `markers t1 ${o.threshold ?? DEFAULT_MARKERS.threshold} t2 ${o.borderThreshold ?? DEFAULT_MARKERS.borderThreshold} min ${o.minMarker ?? DEFAULT_MARKERS.minMarker}`
       : o.split === 'cut'
-        ? `cut watershed t1 ${o.threshold ?? 0.5} t2 ${o.borderThreshold ?? 0.5}`
-        : `${o.split ?? 'watershed'}${o.threshold !== undefined && o.threshold !== 0.5 ? ` t ${o.threshold}` : ''}`;
+        ? `cut watershed t1 ${o.threshold ?? DEFAULT_MARKERS.threshold} t2 ${o.borderThreshold ?? DEFAULT_MARKERS.borderThreshold}`
+        : `${o.split ?? 'watershed'}${o.threshold !== undefined && o.threshold !== DEFAULT_SEGMENT.threshold ? ` t ${o.threshold}` : ''}`;
   return `${way}, ${split}${o.minArea ? `, min area ${o.minArea}` : ''}${o.fillHoles ? ', holes filled' : ''}`;
 }
 
@@ -114,7 +116,9 @@ export async function tuneSegmentation(samples: readonly TuneSample[], model: tf
     for (const threshold of MASK_THRESHOLDS) {
       for (const borderThreshold of BORDER_THRESHOLDS) {
         for (const minMarker of MIN_MARKERS) {
-          if (threshold === 0.5 && borderThreshold === 0.5 && minMarker === 4) continue;
+          // The defaults were scored as the way itself.
+          if (threshold === DEFAULT_MARKERS.threshold && borderThreshold === DEFAULT_MARKERS.borderThreshold && minMarker === DEFAULT_MARKERS.minMarker)
+            continue;
           grid.push(score(way.preds, way.p, { split: 'markers', threshold, borderThreshold, minMarker }));
         }
       }
@@ -157,8 +161,8 @@ export async function tuneSegmentation(samples: readonly TuneSample[], model: tf
   const runnerUp = candidates.filter((c) => c !== best).sort((a, b) => b.report.mean.dsb - a.report.mean.dsb)[0];
   const o = best.options;
   const defaults: SegmentationDefaults = {
-    mode: o.mode ?? 'tile',
-    ...(o.mode !== 'resize' ? { scale: o.scale ?? 1 } : {}),
+    mode: o.mode ?? DEFAULT_SEGMENT.mode,
+    ...(o.mode !== 'resize' ? { scale: o.scale ?? DEFAULT_SEGMENT.scale } : {}),
     split: o.split,
     ...(o.threshold !== undefined ? { threshold: o.threshold } : {}),
     ...(o.borderThreshold !== undefined ? { borderThreshold: o.borderThreshold } : {}),

@@ -1,6 +1,6 @@
 import type { RgbImage } from '@nuclei/data';
 import { normalisationRanges } from '@nuclei/model';
-import type { SegmentOptions } from '@nuclei/segmentation';
+import { DEFAULT_SEGMENT, type SegmentOptions } from '@nuclei/segmentation';
 import { planBlocks, planId, type SlidePlan } from './plan';
 import type { SlideSource } from './source';
 
@@ -68,7 +68,8 @@ export async function createPlan(source: SlideSource, o: PlanOptions): Promise<S
   const chunk = o.chunk ?? [1024, 512, 256, 128, 64].find((c) => block % c === 0) ?? block;
   if (!(Number.isInteger(block) && block >= 64)) throw new RangeError(`block must be an integer of at least 64 px, got ${block}`);
   if (block % chunk !== 0 || chunk % 2 !== 0) throw new RangeError(`block ${block} must be a multiple of the chunk ${chunk} (an even number)`);
-  if ((o.options.mode ?? 'tile') !== 'tile') throw new RangeError('slides are segmented in tile mode (resize squeezes the whole image into one model input)');
+  if ((o.options.mode ?? DEFAULT_SEGMENT.mode) !== 'tile')
+    throw new RangeError('slides are segmented in tile mode (resize squeezes the whole image into one model input)');
   const halo = o.halo ?? defaultHalo(o.maxDiameter);
   let previewFactor = 1;
   while (Math.max(width, height) / previewFactor > 2048 && previewFactor < chunk) previewFactor *= 2;

@@ -9,3 +9,4 @@ export { openZarrArray, readZarrWindow, createZarrArray, writeZarrGroup, zarrAtt
 export { syntheticSlide, writeSyntheticSlide, type SyntheticSlide, type SyntheticSlideOptions } from './synthetic-slide';
 export { resolveShard, SHARD_INDEX_VARIABLES } from './shard';
 export { slurmScripts, shellQuote, type SlurmOptions } from './slurm';
+export { createImagesPlan, checkImagesPlan, runImagesShard, mergeImages, missingImages, imageBase, type ImagesPlan, type ImageDone } from './images-plan';

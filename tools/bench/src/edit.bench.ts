@@ -182,7 +182,6 @@ async function main(): Promise<void> {
  * Times every tool `reps` times inside the page, on nuclei from grid row `row0` on. `zoomed`: each
  * op's nucleus is centred at an editing zoom first (untimed); `fit`: the whole image is in view.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 async function runTools(page: any, view: 'zoomed' | 'fit', row0: number): Promise<Timings> {
   return page.evaluate(
     ([mode, n, grid, firstRow]: [string, number, number, number]) => {

@@ -7,20 +7,35 @@ import { builtinModules } from 'module';
 
 const root = path.resolve(__dirname, '../../..');
 
-/** Which @nuclei libraries each project may import (apps and tools: all). */
-const ALLOWED: Record<string, string[] | 'all'> = {
-  '@nuclei/evaluation': [],
-  '@nuclei/data': [],
-  '@nuclei/model': [],
-  '@nuclei/backend': [],
-  '@nuclei/onnx': ['@nuclei/model'],
-  '@nuclei/training': ['@nuclei/data', '@nuclei/model', '@nuclei/backend'],
-  '@nuclei/segmentation': ['@nuclei/data', '@nuclei/model', '@nuclei/evaluation'],
-  '@nuclei/slide': ['@nuclei/data', '@nuclei/model', '@nuclei/segmentation', '@nuclei/onnx'],
-  '@nuclei/cli': 'all',
-  'nuclei-vscode': 'all',
-  '@nuclei/bench': 'all',
+/**
+ * Which @nuclei libraries each project may import, read from the picture in docs/architecture.md
+ * (one place): a line `NAME -> a, b (...)  what it holds` allows @nuclei/a and @nuclei/b, `-> all`
+ * anything, no arrow nothing. NAME is a package (`@nuclei/data`) or a project folder (`apps/cli`,
+ * named by its package.json).
+ */
+export function allowedImports(markdown: string, nameOfFolder: (folder: string) => string | undefined): Record<string, string[] | 'all'> {
+  const block = /```\n([\s\S]*?)```/.exec(markdown)?.[1];
+  if (!block) throw new Error('docs/architecture.md: no ``` block with the layers');
+  const allowed: Record<string, string[] | 'all'> = {};
+  for (const line of block.split('\n')) {
+    const m = /^(\S+)\s*(?:->\s*([a-z, -]+?)(?=\s*\(|\s{2,}|$))?/.exec(line.trim());
+    if (!m) continue;
+    const name = m[1].startsWith('@') ? m[1] : nameOfFolder(m[1]);
+    if (!name) throw new Error(`docs/architecture.md: ${m[1]} is neither a package nor a project folder`);
+    const arrows = (m[2] ?? '')
+      .split(',')
+      .map((a) => a.trim())
+      .filter(Boolean);
+    allowed[name] = arrows.includes('all') ? 'all' : arrows.map((a) => `@nuclei/${a}`);
+  }
+  return allowed;
+}
+
+const folderName = (folder: string): string | undefined => {
+  const file = path.join(root, folder, 'package.json');
+  return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')).name : undefined;
 };
+const ALLOWED = allowedImports(fs.readFileSync(path.join(root, 'docs/architecture.md'), 'utf8'), folderName);
 
 interface Project {
   name: string;
@@ -83,8 +98,24 @@ const isTestFile = (f: string) => /\.spec\.ts$/.test(f) || /[\\/](test-utils|tes
 
 describe('layers and dependencies', () => {
   const all = projects();
-  it('finds the projects', () => {
+  it('finds the projects, and docs/architecture.md places every one of them', () => {
     expect(all.map((p) => p.name)).toEqual(expect.arrayContaining(Object.keys(ALLOWED)));
+    expect(all.map((p) => p.name).filter((n) => ALLOWED[n] === undefined)).toEqual([]);
+    expect(ALLOWED['@nuclei/training']).toEqual(['@nuclei/data', '@nuclei/model', '@nuclei/backend']);
+    expect(ALLOWED['@nuclei/evaluation']).toEqual([]);
+    expect(ALLOWED['@nuclei/cli']).toBe('all');
+  });
+
+  it('reads the arrows of the picture: packages, project folders, all, none', () => {
+    const md = '# A\n```\n@x/a   (note)   what\n@x/b   -> a (tfjs)   what\n@x/c -> a, b   what\napps/d   -> all   what\ntools/e    what\n```\nmore';
+    expect(allowedImports(md, (f) => `@x/${f.split('/')[1]}`)).toEqual({
+      '@x/a': [],
+      '@x/b': ['@nuclei/a'],
+      '@x/c': ['@nuclei/a', '@nuclei/b'],
+      '@x/d': 'all',
+      '@x/e': [],
+    });
+    expect(() => allowedImports('no block', () => undefined)).toThrow(/no ``` block/);
   });
 
   it.each(all.filter((p) => ALLOWED[p.name] !== undefined).map((p) => [p.name, p] as const))(
@@ -123,9 +154,11 @@ describe('layers and dependencies', () => {
   });
 
   it('reads imports the way TypeScript writes them', () => {
+    // The keywords spliced in, so that this file's own imports are only its real ones.
+    const [imp, req] = ['imp' + 'ort', 'req' + 'uire'];
     expect(
       importsOf(
-        `import * as a from 'a';\nimport type { B } from "@s/b/sub";\nexport { c } from './c';\nimport 'side';\nconst d = require('d'); await import('e');\n// import x from 'commented'`,
+        `${imp} * as a from 'a';\n${imp} type { B } from "@s/b/sub";\nexport { c } from './c';\n${imp} 'side';\nconst d = ${req}('d'); await ${imp}('e');\n// ${imp} x from 'commented'`,
       ).sort(),
     ).toEqual(['./c', '@s/b/sub', 'a', 'd', 'e', 'side']);
   });

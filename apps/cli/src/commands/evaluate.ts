@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { listSampleIds, writeFileAtomic } from '@nuclei/data';
 import { formatKindTable, formatReportTable, type EvaluationReport } from '@nuclei/evaluation';
-import { evaluateModelOnDataset } from '@nuclei/segmentation';
+import { DEFAULT_MARKERS, DEFAULT_SEGMENT, evaluateModelOnDataset } from '@nuclei/segmentation';
 import { intOption, MAX_LIMIT, parseCommandArgs } from '../args';
 import { CliError, outputError } from '../cli-error';
 import { checkOutputDir } from '../paths';
@@ -22,8 +22,8 @@ Options:
   --skip-invalid       skip samples that fail to load (each listed with the reason)
   --limit N            only the first N images (sorted by id)
   Unset options take the values the model's metadata recommends, else the defaults.
-  --mode tile|resize   --threshold 0.5   --split markers|cut|watershed|components   --border-threshold 0.5
-  --min-marker 4   --scale 1   --tile-size N   --tta   --fill-holes
+  --mode tile|resize   --threshold ${DEFAULT_SEGMENT.threshold}   --split markers|cut|watershed|components   --border-threshold ${DEFAULT_MARKERS.borderThreshold}
+  --min-marker ${DEFAULT_MARKERS.minMarker}   --scale ${DEFAULT_SEGMENT.scale}   --tile-size N   --tta   --fill-holes
 ${ENGINE_HELP}
   --backend auto|gpu|node|wasm|cpu`;
 

@@ -1,10 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { writeFileAtomic } from '@nuclei/data';
+import sharp from 'sharp';
+import { generateSyntheticSample, writeFileAtomic, zipStore, type RgbImage } from '@nuclei/data';
+import type { ModelMetadata, TilePredictor } from '@nuclei/model';
 import * as tf from '@tensorflow/tfjs';
-import { exportOnnx, onnxMetadata, selectEngine } from '@nuclei/onnx';
-import { zipStore } from '@nuclei/segmentation';
-import { BIOIMAGEIO_FORMAT, bioimageioFiles } from '../bioimageio/package';
+import { BIOIMAGEIO_FORMAT, bioimageioFiles, exportOnnx, onnxMetadata, ONNX_OPSET, selectEngine } from '@nuclei/onnx';
+import { instancesFromPrediction, predictImage, renderOverlay, segmentOptionsForModel } from '@nuclei/segmentation';
 import { choiceOption, parseCommandArgs } from '../args';
 import { CliError, outputError } from '../cli-error';
 import { checkOutputDir } from '../paths';
@@ -53,7 +54,7 @@ export async function runExport(argv: string[]): Promise<void> {
     if (format === 'onnx') {
       const bytes = exportOnnx(model, { metadata: onnxMetadata(metadata) });
       await writeFileAtomic(out, bytes);
-      console.log(`wrote ${out} (${(bytes.length / 1e6).toFixed(1)} MB, ONNX opset 13)`);
+      console.log(`wrote ${out} (${(bytes.length / 1e6).toFixed(1)} MB, ONNX opset ${ONNX_OPSET})`);
       return;
     }
     // The test output is what the ONNX weights give: made by ONNX Runtime when it loads, else TF.js (same within 1e-4).
@@ -66,6 +67,7 @@ export async function runExport(argv: string[]): Promise<void> {
         predictor,
         name: values.name === undefined ? undefined : String(values.name),
         tfjsVersion: tf.version.tfjs,
+        ...(await bioimageioSample(metadata, predictor)),
       });
       const zip = zipStore([...files].map(([name, data]) => ({ name, data })));
       await writeFileAtomic(out, zip);
@@ -78,4 +80,29 @@ export async function runExport(argv: string[]): Promise<void> {
   } finally {
     model.dispose();
   }
+}
+
+/** Side of the bioimage.io sample: a multiple of 16 the network takes whole. */
+const SAMPLE_SIDE = 256;
+
+/**
+ * The package's sample and test image (a synthetic fluorescence image), as PNG, and its cover:
+ * the image beside its segmentation overlay (2:1), as the model's defaults make it.
+ */
+async function bioimageioSample(metadata: ModelMetadata, predictor: TilePredictor): Promise<{ sample: RgbImage; samplePng: Uint8Array; cover: Uint8Array }> {
+  const side = SAMPLE_SIDE;
+  const { image } = generateSyntheticSample({ width: side, height: side, seed: 2018, style: 'fluorescent' });
+  const raw = { width: side, height: side, channels: 3 } as const;
+  const samplePng = await sharp(Buffer.from(image.data), { raw }).png().toBuffer();
+  const options = segmentOptionsForModel(metadata);
+  const { labels } = instancesFromPrediction(await predictImage(image, predictor, options), options);
+  const overlay = renderOverlay(image, labels);
+  const cover = await sharp({ create: { width: 2 * side, height: side, channels: 3, background: '#000' } })
+    .composite([
+      { input: Buffer.from(image.data), raw, left: 0, top: 0 },
+      { input: Buffer.from(overlay.data), raw, left: side, top: 0 },
+    ])
+    .png()
+    .toBuffer();
+  return { sample: image, samplePng, cover };
 }

@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { loadModel } from '@nuclei/model';
-import { describeOptions as describeSegmentation, segmentOptionsForModel, type SegmentOptions } from '@nuclei/segmentation';
+import { DEFAULT_MARKERS, DEFAULT_SEGMENT, describeOptions as describeSegmentation, segmentOptionsForModel, type SegmentOptions } from '@nuclei/segmentation';
 import { choiceOption, intOption, numberOption } from '../args';
 import { CliError } from '../cli-error';
 import { findDefaultModel } from '../default-model';
@@ -42,7 +42,7 @@ export const SEGMENT_FLAGS = {
 /** Only what the user set: the rest comes from the model's recommendation, then segment's defaults. */
 export function segmentOptionsFromFlags(values: Record<string, string | boolean | undefined>): SegmentOptions {
   const set = (name: string) => values[name] !== undefined;
-  const mode = set('mode') ? choiceOption('mode', values.mode, ['tile', 'resize'] as const, 'tile') : undefined;
+  const mode = set('mode') ? choiceOption('mode', values.mode, ['tile', 'resize'] as const, DEFAULT_SEGMENT.mode) : undefined;
   if (mode === 'resize') {
     // Resize mode predicts one squeezed image: tiles, their scale and their mirroring do not apply.
     const ignored = ['scale', 'tile-size', 'tta'].filter((f) => values[f] !== undefined);
@@ -51,11 +51,11 @@ export function segmentOptionsFromFlags(values: Record<string, string | boolean 
   }
   return {
     mode,
-    threshold: set('threshold') ? numberOption('threshold', values.threshold, 0.5, 0, 1) : undefined,
+    threshold: set('threshold') ? numberOption('threshold', values.threshold, DEFAULT_SEGMENT.threshold, 0, 1) : undefined,
     split: set('split') ? choiceOption('split', values.split, ['markers', 'cut', 'watershed', 'components'] as const, 'watershed') : undefined,
-    borderThreshold: set('border-threshold') ? numberOption('border-threshold', values['border-threshold'], 0.5, 0, 1) : undefined,
-    minMarker: set('min-marker') ? intOption('min-marker', values['min-marker'], 4, 1, MAX_AREA) : undefined,
-    scale: set('scale') ? numberOption('scale', values.scale, 1, 0.01, 4) : undefined,
+    borderThreshold: set('border-threshold') ? numberOption('border-threshold', values['border-threshold'], DEFAULT_MARKERS.borderThreshold, 0, 1) : undefined,
+    minMarker: set('min-marker') ? intOption('min-marker', values['min-marker'], DEFAULT_MARKERS.minMarker, 1, MAX_AREA) : undefined,
+    scale: set('scale') ? numberOption('scale', values.scale, DEFAULT_SEGMENT.scale, 0.01, 4) : undefined,
     tileSize: set('tile-size') ? tileSizeOption(values['tile-size']) : undefined,
     tta: values.tta ? true : undefined,
     fillHoles: values['fill-holes'] ? true : undefined,

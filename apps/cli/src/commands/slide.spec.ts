@@ -160,6 +160,25 @@ describe('nuclei slide', () => {
     }
   });
 
+  it('a plate (several images) shards by image as AWS Batch array jobs would, with the outputs segment writes', async () => {
+    const data = path.join(root, 'plate-data');
+    nuclei(['synth', '--out', data, '--count', '3', '--size', '192']);
+    const images = fs.readdirSync(data).map((id) => path.join(data, id, 'images', `${id}.png`));
+    const work = path.join(root, 'plate');
+    nuclei(['slide', 'plan', ...images, '--out', work, '--shards', '2']);
+    for (const k of [1, 0]) nuclei(['slide', 'run', work, '--threads', '1'], { AWS_BATCH_JOB_ARRAY_INDEX: String(k) });
+    expect(nuclei(['slide', 'merge', work]).stdout).toMatch(/3 images, \d+ nuclei/);
+    const rows = fs.readFileSync(path.join(work, 'plate_summary.csv'), 'utf8').trim().split('\n');
+    expect(rows).toHaveLength(4);
+    nuclei(['segment', ...images, '--out', path.join(root, 'plate-one'), '--threads', '1']);
+    for (const image of images) {
+      const base = path.basename(image, '.png');
+      expect(fs.readFileSync(path.join(work, 'results', `${base}_labels.png`))).toEqual(fs.readFileSync(path.join(root, 'plate-one', `${base}_labels.png`)));
+      const count = JSON.parse(fs.readFileSync(path.join(root, 'plate-one', `${base}.json`), 'utf8')).count;
+      expect(rows.find((r) => r.includes(base))).toContain(`,${count},`);
+    }
+  });
+
   const slurm = spawnSync('sinfo', ['-h', '-o', '%t'], { encoding: 'utf8' });
   const haveSlurm = slurm.status === 0 && /idle|mix|alloc/.test(slurm.stdout);
   if (!haveSlurm) console.warn(`SLURM test skipped: no running SLURM cluster here (tools/slurm/local-cluster.sh starts one)`);

@@ -5,8 +5,13 @@ import { NucleiInputError, readPixelSize, writeFileAtomic } from '@nuclei/data';
 import type { TilePredictor } from '@nuclei/model';
 import type { SegmentOptions } from '@nuclei/segmentation';
 import {
+  checkImagesPlan,
   checkPlan,
+  createImagesPlan,
   createPlan,
+  mergeImages,
+  missingImages,
+  runImagesShard,
   mergeSlide,
   missingBlocks,
   openSlideSource,
@@ -16,7 +21,9 @@ import {
   shardBlocks,
   shellQuote,
   slurmScripts,
+  type ImagesPlan,
   type SlidePlan,
+  zarrAttributes,
   type SlideSource,
   type SlideSummary,
 } from '@nuclei/slide';
@@ -33,6 +40,9 @@ const HELP = `nuclei slide plan|run|merge|slurm|status: whole slides and screens
       Writes DIR/plan.json: the blocks (cores of --block px, each segmented with a halo of --halo px
       around it; default twice the largest nucleus diameter), the model and its settings, and the
       whole slide's normalisation (from a sample), so every shard segments alike.
+  nuclei slide plan IMAGE IMAGE... | FOLDER --out DIR [--shards N] [--results DIR]
+      A plate or a folder: the images are the shards' work (each image whole, its usual outputs
+      written to --results, default DIR/results); merge writes plate_summary.csv.
   nuclei slide run DIR [--shard i/N]
       Segments shard i of N into DIR/blocks (the shared storage). Without i it reads the index of
       an array task: ${'SLURM_ARRAY_TASK_ID'}, JOB_COMPLETION_INDEX (Kubernetes Indexed Job) or
@@ -77,8 +87,10 @@ export async function runSlide(argv: string[]): Promise<number> {
 
 const PLAN_FILE = 'plan.json';
 
-/** Reads and checks DIR/plan.json. */
-export function readPlan(dir: string): SlidePlan {
+type AnyPlan = { kind: 'slide'; plan: SlidePlan } | { kind: 'images'; plan: ImagesPlan };
+
+/** Reads and checks DIR/plan.json: a slide's blocks, or many images. */
+export function readAnyPlan(dir: string): AnyPlan {
   const file = path.join(dir, PLAN_FILE);
   if (!fs.existsSync(file)) throw new CliError(`${file}: no plan here (make one with "nuclei slide plan IMAGE --out ${dir}")`, EXIT.input);
   let value: unknown;
@@ -87,9 +99,21 @@ export function readPlan(dir: string): SlidePlan {
   } catch (e) {
     throw new NucleiInputError(file, `cannot read the plan (${(e as Error).message})`);
   }
+  if ((value as ImagesPlan)?.format === 'nuclei-images-plan') {
+    const problem = checkImagesPlan(value);
+    if (problem) throw new NucleiInputError(file, problem);
+    return { kind: 'images', plan: value as ImagesPlan };
+  }
   const problem = checkPlan(value);
   if (problem) throw new NucleiInputError(file, problem);
-  return value as SlidePlan;
+  return { kind: 'slide', plan: value as SlidePlan };
+}
+
+/** A slide plan (commands that only make sense for one). */
+export function readPlan(dir: string): SlidePlan {
+  const p = readAnyPlan(dir);
+  if (p.kind !== 'slide') throw new CliError(`${path.join(dir, PLAN_FILE)} is a plan of ${p.plan.images.length} images, not of a slide`);
+  return p.plan;
 }
 
 /** Opens the plan's image and checks it is the image the plan was made for. */
@@ -163,15 +187,15 @@ async function plan(argv: string[]): Promise<number> {
       'pixel-size': { type: 'string' },
       overwrite: { type: 'boolean' },
       'min-area': { type: 'string' },
+      results: { type: 'string' },
       ...SEGMENT_FLAGS,
     },
     true,
   );
   if (values.help) return help();
-  if (positionals.length !== 1) throw new CliError(`slide plan takes one IMAGE (got ${positionals.length})\n\n${HELP}`);
+  if (positionals.length === 0) throw new CliError(`slide plan needs an IMAGE (a slide), or several images or a folder (a plate)\n\n${HELP}`);
   if (!values.out) throw new CliError(`--out DIR is required\n\n${HELP}`);
-  const image = positionals[0];
-  if (!fs.existsSync(image)) throw new CliError(`${image}: no such file`, EXIT.input);
+  for (const p of positionals) if (!fs.existsSync(p)) throw new CliError(`${p}: no such file`, EXIT.input);
   const settings = slideSettings(values);
   const dir = path.resolve(String(values.out));
   await checkOutputDir(dir);
@@ -179,6 +203,9 @@ async function plan(argv: string[]): Promise<number> {
   model.dispose();
   const options = chooseOptions(metadata, { ...segmentOptionsFromFlags(values), minArea: settings.minArea });
   console.log(`segmentation: ${describeOptions(options)}`);
+  const image = positionals[0];
+  const folder = positionals.length === 1 && fs.statSync(image).isDirectory() && !zarrAttributes(image);
+  if (positionals.length > 1 || folder) return planImages(folder ? imagesIn(image) : positionals, dir, { ...settings, model: modelDir, options }, values);
   const p = await writePlan(image, dir, { ...settings, model: modelDir, options }, Boolean(values.overwrite));
   const shards = p.shards;
   console.log(`${image}: ${p.width}x${p.height}, ${p.blocks.length} blocks of ${p.block} px (halo ${p.halo} px) in ${shards} shard${shards === 1 ? '' : 's'}`);
@@ -186,6 +213,36 @@ async function plan(argv: string[]): Promise<number> {
   console.log(`next: nuclei slide run ${shellQuote(dir)} --shard i/${shards}   (i = 0..${shards - 1}, on any machines that see ${dir})`);
   console.log(`      or: nuclei slide slurm ${shellQuote(dir)} --submit`);
   console.log(`then: nuclei slide merge ${shellQuote(dir)}`);
+  return 0;
+}
+
+/** The images of a folder (not its subfolders), sorted. */
+function imagesIn(folder: string): string[] {
+  const files = fs
+    .readdirSync(folder)
+    .filter((f) => /\.(png|tiff?|jpe?g)$/i.test(f) && !/_(labels|mask|overlay)\.(png|tiff?)$/i.test(f))
+    .sort()
+    .map((f) => path.join(folder, f));
+  if (!files.length) throw new CliError(`${folder}: no images (.png, .tif, .jpg) in this folder`, EXIT.input);
+  return files;
+}
+
+/** A plate: many images, sharded by image; each image's outputs go to --results (default DIR/results). */
+async function planImages(images: string[], dir: string, s: SlideSettings, values: Record<string, unknown>): Promise<number> {
+  for (const f of images)
+    if (!fs.statSync(f).isFile()) throw new CliError(`${f}: not a regular file (a plate plan takes image files or one folder of them)`, EXIT.input);
+  const results = path.resolve(String(values.results ?? path.join(dir, 'results')));
+  const plan = createImagesPlan(images, { results, model: s.model, options: s.options, channel: s.channel, pixelSize: s.pixelSize, shards: s.shards ?? 1 });
+  const file = path.join(dir, PLAN_FILE);
+  if (fs.existsSync(file) && !values.overwrite && !fs.readFileSync(file, 'utf8').includes(`"id": "${plan.id}"`))
+    throw new CliError(`${file} holds another plan; --overwrite replaces it`);
+  await fs.promises.mkdir(dir, { recursive: true });
+  await writeFileAtomic(file, JSON.stringify(plan, null, 2) + '\n');
+  console.log(`${images.length} images in ${plan.shards} shard${plan.shards === 1 ? '' : 's'}; outputs of each image in ${results}`);
+  console.log(`plan: ${file}`);
+  console.log(
+    `next: nuclei slide run ${shellQuote(dir)} --shard i/${plan.shards}, or nuclei slide slurm ${shellQuote(dir)} --submit; then nuclei slide merge ${shellQuote(dir)}`,
+  );
   return 0;
 }
 
@@ -243,20 +300,31 @@ async function run(argv: string[]): Promise<number> {
   if (positionals.length !== 1) throw new CliError(`slide run takes the plan's folder DIR\n\n${HELP}`);
   const engine = engineFlags(values);
   const dir = path.resolve(positionals[0]);
-  const p = readPlan(dir);
+  const any = readAnyPlan(dir);
   let s: ReturnType<typeof resolveShard>;
   try {
-    s = resolveShard(values.shard as string | undefined, process.env, p.shards);
+    s = resolveShard(values.shard as string | undefined, process.env, any.plan.shards);
   } catch (e) {
     throw new CliError((e as Error).message);
   }
-  console.log(
-    `shard ${s.shard} of ${s.shards} (index from ${s.from}): blocks ${
-      shardBlocks(p.blocks, s.shard, s.shards)
-        .map((b) => b.index)
-        .join(', ') || 'none'
-    }`,
-  );
+  if (any.kind === 'images') {
+    const p = any.plan;
+    console.log(`shard ${s.shard} of ${s.shards} (index from ${s.from}): ${shardBlocks(p.images, s.shard, s.shards).length} images`);
+    await activateBackend(values.backend);
+    const { model } = await loadModelOption(p.model);
+    const predictor = await activateEngine(model, engine);
+    try {
+      const r = await runImagesShard(dir, p, s.shard, s.shards, predictor, (i) => console.log(`${i.image}: ${i.count} nuclei [${i.done}/${i.total}]`));
+      console.log(`shard ${s.shard}/${s.shards}: ${r.done} images segmented, ${r.skipped} already done`);
+    } finally {
+      predictor.dispose();
+      model.dispose();
+    }
+    return 0;
+  }
+  const p = any.plan;
+  const blocks = shardBlocks(p.blocks, s.shard, s.shards).map((b) => b.index);
+  console.log(`shard ${s.shard} of ${s.shards} (index from ${s.from}): blocks ${blocks.join(', ') || 'none'}`);
   await runBlocks(dir, p, s.shard, s.shards, values, engine);
   return 0;
 }
@@ -281,9 +349,15 @@ async function merge(argv: string[]): Promise<number> {
   if (values.help) return help();
   if (positionals.length !== 1) throw new CliError(`slide merge takes the plan's folder DIR\n\n${HELP}`);
   const dir = path.resolve(positionals[0]);
-  const p = readPlan(dir);
+  const any = readAnyPlan(dir);
   const out = path.resolve(String(values.out ?? dir));
   await checkOutputDir(out);
+  if (any.kind === 'images') {
+    const m = await mergeImages(dir, any.plan, out, { overwrite: Boolean(values.overwrite) });
+    console.log(`${m.images} images, ${m.count} nuclei; summary ${m.summary}; outputs in ${any.plan.results}`);
+    return 0;
+  }
+  const p = any.plan;
   printSummary(await mergeSlide(dir, p, out, slideBase(p.image), { overwrite: Boolean(values.overwrite) }));
   return 0;
 }
@@ -336,14 +410,16 @@ async function status(argv: string[]): Promise<number> {
   if (values.help) return help();
   if (positionals.length !== 1) throw new CliError(`slide status takes the plan's folder DIR\n\n${HELP}`);
   const dir = path.resolve(positionals[0]);
-  const p = readPlan(dir);
-  const shards = intOption('shards', values.shards, p.shards, 1, 100_000);
-  const missing = new Set(missingBlocks(dir, p).map((b) => b.index));
-  console.log(`${p.image}: ${p.blocks.length - missing.size} of ${p.blocks.length} blocks done`);
+  const any = readAnyPlan(dir);
+  const shards = intOption('shards', values.shards, any.plan.shards, 1, 100_000);
+  const items = any.kind === 'slide' ? any.plan.blocks.map((b) => b.index) : any.plan.images.map((_, i) => i);
+  const missing = new Set(any.kind === 'slide' ? missingBlocks(dir, any.plan).map((b) => b.index) : missingImages(dir, any.plan));
+  const what = any.kind === 'slide' ? 'blocks' : 'images';
+  console.log(`${any.kind === 'slide' ? any.plan.image : 'a plate'}: ${items.length - missing.size} of ${items.length} ${what} done`);
   for (let i = 0; i < shards; i++) {
-    const mine = shardBlocks(p.blocks, i, shards);
-    const left = mine.filter((b) => missing.has(b.index));
-    console.log(`  shard ${i}: ${mine.length - left.length}/${mine.length}${left.length ? ` (missing ${left.map((b) => b.index).join(', ')})` : ''}`);
+    const mine = shardBlocks(items, i, shards);
+    const left = mine.filter((b) => missing.has(b));
+    console.log(`  shard ${i}: ${mine.length - left.length}/${mine.length}${left.length ? ` (missing ${left.join(', ')})` : ''}`);
   }
   return missing.size ? 1 : 0;
 }
@@ -372,7 +448,7 @@ async function slurm(argv: string[]): Promise<number> {
   if (values.help) return help();
   if (positionals.length !== 1) throw new CliError(`slide slurm takes the plan's folder DIR\n\n${HELP}`);
   const dir = path.resolve(positionals[0]);
-  const p = readPlan(dir);
+  const p = readAnyPlan(dir).plan;
   const shards = intOption('shards', values.shards, p.shards, 1, 100_000);
   const indices =
     values.indices === undefined

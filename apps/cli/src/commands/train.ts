@@ -1,42 +1,32 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type * as tf from '@tensorflow/tfjs';
-import { imageKind, isAlive } from '@nuclei/data';
-import {
-  buildUNet,
-  isPresetName,
-  METADATA_FILE,
-  parseMetadata,
-  resolveConfig,
-  PRESETS,
-  type ModelMetadata,
-  type PresetName,
-  type UNetConfig,
-} from '@nuclei/model';
+import { imageKind } from '@nuclei/data';
+import { isPresetName, METADATA_FILE, parseMetadata, resolveConfig, PRESETS, type ModelMetadata, type PresetName } from '@nuclei/model';
 import {
   DEFAULT_CROP_OPTIONS,
   DEFAULT_OPTIONS,
-  defaultCallbacks,
   FINE_TUNE,
   findBaseData,
-  fineTunedMetadata,
-  sampleIds,
   defaultWorkerCount,
   LAST_DIR,
   loadStartingModel,
-  prepareRecipe,
+  presetMatches,
   RECIPES,
-  resumeTraining,
-  train,
+  RunLockError,
+  takeRunLock,
+  trainingRunFiles,
   trainingStateOf,
+  trainWithRecipe,
+  type PreparedRecipe,
   type ProgressEvent,
+  type RecipeName,
   type TrainResult,
 } from '@nuclei/training';
 import { choiceOption, intOption, MAX_SEED, numberOption, parseCommandArgs } from '../args';
 import { CliError, errnoInWords, EXIT, outputError } from '../cli-error';
 import { cleanLeftovers, isInside, mkdirErrno, realPath } from '../paths';
-import { createProgressBar, formatDuration } from '../progress-bar';
+import { createProgressBar, formatDuration, type ProgressBar } from '../progress-bar';
 import { handleStop } from '../signals';
 import { activateBackend } from './backend';
 
@@ -274,32 +264,85 @@ async function trainHoldingLock(values: Record<string, string | boolean | undefi
 
   const mix = stored ? stored.mix : mixOption(values, start);
   const loadBar = createProgressBar('load');
-  const prepared = await prepareRecipe(data, {
-    recipe: start?.recipe ?? recipeName,
-    ...(start ? { config: start.config, preprocessing: start.preprocessing } : stored ? { config: stored.config } : { preset: preset as PresetName }),
-    size: start?.config.inputSize ?? size,
-    learningRate,
-    cropsPerImage,
-    kindBalance,
-    cropScale,
-    ...(mix ? { mix } : {}),
-    ...(stored || start
-      ? {}
-      : {
-          channels: values.input === undefined ? undefined : choiceOption('input', values.input, ['rgb', 'gray'] as const, 'rgb'),
-          loss: values.loss === undefined ? undefined : choiceOption('loss', values.loss, ['bce', 'bceDice'] as const, 'bceDice'),
-        }),
-    skipInvalid: Boolean(values['skip-invalid']),
-    cacheDir: values['no-cache'] ? false : undefined,
-    onProgress: (p) => loadBar.update(p.done, p.total, p.phase),
-  }).catch((e: Error) => {
-    start?.dispose();
-    throw e.name === 'NucleiInputError' ? e : new CliError(e.message);
-  });
-  const { data: trainData, config, preprocessing, skipped } = prepared;
-  loadBar.done(
-    recipe.crops
-      ? `loaded ${prepared.samples} full-size images from ${data}; ${cropsPerImage} ${config.inputSize}x${config.inputSize} crops per image per epoch${kindBalance ? `, rare kinds of image oversampled (balance ${kindBalance})` : ''}`
+  const bar = createProgressBar('train');
+  const abort = new AbortController();
+  let releaseStop: (() => void) | undefined;
+  let loaded = false;
+  let result: TrainResult;
+  try {
+    ({ result } = await trainWithRecipe(data, {
+      out,
+      recipe: recipeName,
+      preset: stored ? undefined : (preset as PresetName),
+      start,
+      resume: stored && { ...stored, recipe: stored.recipe as RecipeName },
+      size,
+      learningRate,
+      cropsPerImage,
+      kindBalance,
+      cropScale,
+      ...(mix ? { mix } : {}),
+      channels: values.input === undefined ? undefined : choiceOption('input', values.input, ['rgb', 'gray'] as const, 'rgb'),
+      loss: values.loss === undefined ? undefined : choiceOption('loss', values.loss, ['bce', 'bceDice'] as const, 'bceDice'),
+      skipInvalid: Boolean(values['skip-invalid']),
+      cacheDir: values['no-cache'] ? false : undefined,
+      ...opts,
+      workers,
+      signal: abort.signal,
+      backend,
+      onLoad: (p) => loadBar.update(p.done, p.total, p.phase),
+      onPrepared: (prepared) => {
+        loaded = true;
+        reportData(prepared, { loadBar, data, out, recipe, cropsPerImage, kindBalance, mix, stored, epochs: opts.epochs });
+        // First Ctrl-C (or SIGTERM): stop after the current batch (checkpoints stay). Second: exit at once.
+        releaseStop = handleStop(() => {
+          if (abort.signal.aborted) process.exit(EXIT.stopped);
+          console.error('\nstopping after this batch (Ctrl-C again to quit now)...');
+          abort.abort();
+        });
+        if (workers > 1) console.log(`data-parallel: ${workers} replicas per batch`);
+      },
+      onProgress: (e) => renderProgress(e, bar),
+      earlyStopping: patience === undefined ? undefined : { patience },
+      reduceLr: reduceLrPatience === undefined ? undefined : { patience: reduceLrPatience, factor: 0.5 },
+    }));
+  } catch (e) {
+    // Loading the data: bad input names its file; anything else is said in one line.
+    if (!loaded && (e as Error).name !== 'NucleiInputError') throw new CliError((e as Error).message);
+    throw e;
+  } finally {
+    releaseStop?.();
+  }
+  console.log(`best model: ${path.join(out, 'best')}`);
+  console.log(`last checkpoint: ${path.join(out, 'last')} (resume with --resume)`);
+  console.log(`history: ${path.join(out, 'history.csv')}`);
+  if (result.stopReason === 'aborted') {
+    console.error(`training stopped before epoch ${result.epochsCompleted + 1} of ${opts.epochs}; continue it with --resume`);
+    return EXIT.stopped;
+  }
+  return 0;
+}
+
+/** What the CLI says about the loaded data before the first epoch. */
+function reportData(
+  prepared: PreparedRecipe,
+  r: {
+    loadBar: ProgressBar;
+    data: string;
+    out: string;
+    recipe: (typeof RECIPES)[RecipeName];
+    cropsPerImage: number;
+    kindBalance: number;
+    mix?: { dir: string; share: number };
+    stored?: ReturnType<typeof storedRun>;
+    epochs: number;
+  },
+): void {
+  const { data: trainData, config, skipped } = prepared;
+  const { data, out, stored, epochs, mix } = r;
+  r.loadBar.done(
+    r.recipe.crops
+      ? `loaded ${prepared.samples} full-size images from ${data}; ${r.cropsPerImage} ${config.inputSize}x${config.inputSize} crops per image per epoch${r.kindBalance ? `, rare kinds of image oversampled (balance ${r.kindBalance})` : ''}`
       : `loaded ${prepared.samples} images from ${data} at ${config.inputSize}x${config.inputSize}`,
   );
   if ('kind' in trainData && trainData.kind === 'crops') {
@@ -312,84 +355,20 @@ async function trainHoldingLock(values: Record<string, string | boolean | undefi
     console.log(`kinds of image: ${[...kinds].map(([k, n]) => `${k} ${n}`).join(', ')}`);
   }
   // The cosine schedule spans the run's epochs: another total recomputes it, silently otherwise.
-  if (stored && prepared.cosine && opts.epochs !== stored.epochs)
+  if (stored && prepared.cosine && epochs !== stored.epochs)
     console.warn(
-      `warning: --epochs ${opts.epochs} changes the length of the run in ${out} (${stored.epochs} epoch${stored.epochs === 1 ? '' : 's'}, ${stored.completed === stored.epochs ? 'finished' : `${stored.completed} done`}, ` +
-        `last learning rate ${+stored.lastRate.toPrecision(3)}): its cosine learning-rate schedule is recomputed over ${opts.epochs} epochs, so the remaining ones ` +
+      `warning: --epochs ${epochs} changes the length of the run in ${out} (${stored.epochs} epoch${stored.epochs === 1 ? '' : 's'}, ${stored.completed === stored.epochs ? 'finished' : `${stored.completed} done`}, ` +
+        `last learning rate ${+stored.lastRate.toPrecision(3)}): its cosine learning-rate schedule is recomputed over ${epochs} epochs, so the remaining ones ` +
         `do not continue the rates it had (each epoch's rate is in history.csv)`,
     );
-  const base = resolveConfig(isPresetName(preset) ? preset : recipe.preset);
   if (skipped.length) console.warn(`skipped ${skipped.length} samples`);
   for (const s of skipped) console.warn(`  skipped ${s.id}: ${s.reason}`);
-  // A fine-tuned model segments as its base did, and names its base and the images it learned from.
   if (mix)
     console.log(
       prepared.mixedIds.length
         ? `mixed in ${prepared.mixedIds.length} images of ${mix.dir} (the base model's training data, ${Math.round(mix.share * 100)} % of the training images), so it does not forget`
         : `nothing to mix in from ${mix.dir}: every image there is in this dataset or held out from the base model`,
     );
-  const mixed = new Set(prepared.mixedIds);
-  const fineTuned = start
-    ? fineTunedMetadata(
-        start,
-        sampleIds(trainData).filter((id) => !mixed.has(id)),
-        mix,
-      )
-    : undefined;
-  const bar = createProgressBar('train');
-  const callbacks = defaultCallbacks(out, {
-    onProgress: (e) => renderProgress(e, bar),
-    metadata: {
-      preset: stored
-        ? stored.preset
-        : !start && isPresetName(preset) && presetMatches(preset, config) && size === base.inputSize && learningRate === base.learningRate
-          ? preset
-          : 'custom',
-      config,
-      training: { dataset: data, backend, recipe: start?.recipe ?? recipeName, ...(fineTuned?.training ?? stored?.fineTune) },
-      ...(preprocessing ? { preprocessing } : {}),
-      ...((fineTuned ?? stored)?.segmentation ? { segmentation: (fineTuned ?? stored)!.segmentation } : {}),
-    },
-    cosine: prepared.cosine ? {} : undefined,
-    earlyStopping: patience === undefined ? undefined : { patience },
-    reduceLr: reduceLrPatience === undefined ? undefined : { patience: reduceLrPatience, factor: 0.5 },
-  });
-
-  // First Ctrl-C (or SIGTERM): stop after the current batch (checkpoints stay). Second: exit at once.
-  const abort = new AbortController();
-  const releaseStop = handleStop(() => {
-    if (abort.signal.aborted) process.exit(EXIT.stopped);
-    console.error('\nstopping after this batch (Ctrl-C again to quit now)...');
-    abort.abort();
-  });
-  if (workers > 1) console.log(`data-parallel: ${workers} replicas per batch`);
-  let model: tf.LayersModel | undefined;
-  let result: TrainResult;
-  try {
-    if (values.resume) {
-      const resumed = await resumeTraining(out, trainData, { ...opts, workers, callbacks, signal: abort.signal });
-      model = resumed.model;
-      result = resumed;
-    } else {
-      model = buildUNet(config, { seed: opts.seed! });
-      if (start) {
-        start.applyTo(model);
-        start.dispose();
-      }
-      result = await train(model, trainData, { ...opts, workers, callbacks, signal: abort.signal });
-    }
-  } finally {
-    releaseStop();
-    model?.dispose();
-  }
-  console.log(`best model: ${path.join(out, 'best')}`);
-  console.log(`last checkpoint: ${path.join(out, 'last')} (resume with --resume)`);
-  console.log(`history: ${path.join(out, 'history.csv')}`);
-  if (result.stopReason === 'aborted') {
-    console.error(`training stopped before epoch ${result.epochsCompleted + 1} of ${opts.epochs}; continue it with --resume`);
-    return EXIT.stopped;
-  }
-  return 0;
 }
 
 /** What a run in `out` was started with, from `out/last` (for --resume). */
@@ -469,13 +448,6 @@ function scaleRange(value: unknown): [number, number] {
   return range;
 }
 
-/** Whether `--preset name` describes the stored network (size and learning rate aside: they have their own flags). */
-function presetMatches(name: string, stored: UNetConfig): boolean {
-  if (!isPresetName(name)) return false;
-  const canon = (c: UNetConfig) => JSON.stringify(Object.entries({ ...c, inputSize: 0, learningRate: 0 }).sort(([a], [b]) => (a < b ? -1 : 1)));
-  return canon(resolveConfig(name)) === canon(stored);
-}
-
 /** Refuses an output folder in the dataset, or around it (by real paths: a symlink does not hide it). */
 function checkOutputPlace(data: string, out: string): void {
   if (isInside(out, data))
@@ -486,17 +458,16 @@ function checkOutputPlace(data: string, out: string): void {
 /** Refuses to replace a finished run without --resume or --overwrite. */
 function checkFinishedRun(out: string, resume: boolean, overwrite: boolean): void {
   if (resume || overwrite) return;
-  const existing = ['last', 'best', 'history.csv'].filter((f) => fs.existsSync(path.join(out, f)));
+  const existing = trainingRunFiles(out);
   if (existing.length)
     throw new CliError(`${out} already holds a training run (${existing.join(', ')}): add --resume to continue it or --overwrite to start again`);
 }
 
 /**
- * One run per output folder: OUT/.nuclei-train.lock holds the pid. A lock of a process that is
- * gone is taken over; a live one is refused, naming its pid. Returns the release function.
+ * One run per output folder (takeRunLock: OUT/.nuclei-train.lock holds the pid), the folder made
+ * first. Returns the release function.
  */
 function takeLock(out: string): () => void {
-  const lock = path.join(out, '.nuclei-train.lock');
   if (fs.existsSync(out) && !fs.statSync(out).isDirectory()) throw outputError(`${out} is a file, not a folder: --out names the folder for the run`);
   try {
     fs.mkdirSync(out, { recursive: true });
@@ -504,25 +475,12 @@ function takeLock(out: string): () => void {
     const code = (e as NodeJS.ErrnoException).code;
     throw outputError(`${out}: cannot create the output folder: ${code ? errnoInWords(mkdirErrno(out, code)) : (e as Error).message}`);
   }
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      fs.writeFileSync(lock, `${process.pid}\n`, { flag: 'wx' });
-      const release = () => {
-        try {
-          if (fs.readFileSync(lock, 'utf8').trim() === String(process.pid)) fs.rmSync(lock, { force: true });
-        } catch {
-          // already gone
-        }
-      };
-      process.once('exit', release);
-      return release;
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code !== 'EEXIST') throw outputError(`${out}: output folder is not writable: ${code ? errnoInWords(code) : (e as Error).message}`);
-      const pid = Number(fs.readFileSync(lock, 'utf8').trim());
-      if (pid && isAlive(pid)) throw new CliError(`${out} is in use by another training run (pid ${pid}); wait for it or stop it first`);
-      fs.rmSync(lock, { force: true }); // left by a killed run
-    }
+  try {
+    return takeRunLock(out);
+  } catch (e) {
+    if (e instanceof RunLockError) throw new CliError(e.message);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code) throw outputError(`${out}: output folder is not writable: ${errnoInWords(code)}`);
+    throw new CliError((e as Error).message);
   }
-  throw new CliError(`${out}: could not take the training lock`);
 }

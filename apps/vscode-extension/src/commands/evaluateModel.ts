@@ -8,7 +8,7 @@ import { errorMessage, type Logger } from '../log';
 import type { MetricsTable } from '../webview/messages';
 import { pickModelDir } from './selectModel';
 import { createNucleiPanel } from '../webview/panel';
-import type { EvaluationReport } from '../engine';
+import type { EvaluationReport } from '../nuclei-api';
 
 const COLUMNS: Array<[keyof EvaluationReport['mean'] | 'predCount' | 'trueCount', string]> = [
   ['iou', 'IoU'],
@@ -112,16 +112,16 @@ async function scoreModels(context: vscode.ExtensionContext, log: Logger, datase
     async (progress, token) => {
       const controller = new AbortController();
       token.onCancellationRequested(() => controller.abort());
-      const engine = await import('../engine');
-      log.info(await engine.ensureBackend(config.backend));
+      const api = await import('../nuclei-api');
+      log.info(await api.ensureBackend(config.backend));
       const reports: EvaluationReport[] = [];
       let last = 0;
       for (const [k, model] of models.entries()) {
         const which = models.length > 1 ? `${'AB'[k] ?? k + 1}: ` : '';
         progress.report({ message: `${which}loading model` });
-        const loaded = await engine.loadModelCached(model.dir, config.engine);
+        const loaded = await api.loadModelCached(model.dir, config.engine);
         log.info(loaded.engineLine);
-        const { report, text } = await engine.evaluate(
+        const { report, text } = await api.evaluate(
           dataset.fsPath,
           loaded.predictor,
           loaded.metadata,
@@ -152,8 +152,8 @@ function evaluationPanel(context: vscode.ExtensionContext, log: Logger, title: s
       defaultUri: vscode.Uri.file(path.join(vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '', csvName)),
     });
     if (!uri) return;
-    const engine = await import('../engine');
-    await engine.writeTextAtomic(uri.fsPath, tableCsv(t));
+    const api = await import('../nuclei-api');
+    await api.writeTextAtomic(uri.fsPath, tableCsv(t));
     log.info(`evaluate: table saved to ${uri.fsPath}`);
     void vscode.window.showInformationMessage(`Nuclei: saved ${path.basename(uri.fsPath)}`);
   });

@@ -9,7 +9,8 @@ import { errorMessage, type Logger } from '../log';
 import type { AxesView, MetricsTable } from '../webview/messages';
 import { choosePlanes, planeInput, type PlaneSelection } from '../image-planes';
 import { createNucleiPanel } from '../webview/panel';
-import { isSupportedImage, pixelSizeFor, runFolder, saveOutputs } from './segmentImage';
+import { IMAGE_EXTENSIONS, isSupportedImage } from '../image-files';
+import { pixelSizeFor, runFolder, saveOutputs } from '../segmentation-session';
 
 /** The images a command was given: the selected files that are images, or the images in a selected folder (not recursive). */
 export function batchImages(uris: readonly vscode.Uri[]): string[] {
@@ -33,7 +34,7 @@ export interface BatchResult {
 export async function segmentBatchCommand(context: vscode.ExtensionContext, log: Logger, uris: readonly vscode.Uri[]): Promise<BatchResult | undefined> {
   const files = batchImages(uris);
   if (files.length === 0) {
-    void vscode.window.showWarningMessage('Nuclei: no images to segment there (png, jpg, tif).');
+    void vscode.window.showWarningMessage(`Nuclei: no images to segment there (${IMAGE_EXTENSIONS.join(', ')}).`);
     return undefined;
   }
   const config = readConfig();
@@ -55,11 +56,11 @@ export async function segmentBatchCommand(context: vscode.ExtensionContext, log:
   log.info(`segment: ${files.length} images with ${model.dir}`);
   // The channel and plane of each image: the folder's choice, asked once per folder (before the
   // work starts, not in the middle of it); an image left without one is not segmented.
-  const engine0 = await import('../engine');
+  const api0 = await import('../nuclei-api');
   const planes = new Map<string, { sel: PlaneSelection; axes: AxesView } | undefined>();
   const pixelSizes = new Map<string, number | undefined>();
   for (const file of files) {
-    const axes = await engine0.imageAxes(file);
+    const axes = await api0.imageAxes(file);
     const sel = await choosePlanes(context, file, axes);
     planes.set(file, sel && { sel, axes });
     pixelSizes.set(file, await pixelSizeFor(file, config.pixelSize, log));
@@ -77,9 +78,9 @@ export async function segmentBatchCommand(context: vscode.ExtensionContext, log:
     async (progress, token) => {
       const controller = new AbortController();
       token.onCancellationRequested(() => controller.abort());
-      const engine = await import('../engine');
-      log.info(await engine.ensureBackend(config.backend));
-      const loaded = await engine.loadModelCached(model.dir, config.engine);
+      const api = await import('../nuclei-api');
+      log.info(await api.ensureBackend(config.backend));
+      const loaded = await api.loadModelCached(model.dir, config.engine);
       log.info(loaded.engineLine);
       for (const [i, file] of files.entries()) {
         if (controller.signal.aborted) break;
@@ -87,8 +88,8 @@ export async function segmentBatchCommand(context: vscode.ExtensionContext, log:
         try {
           const plane = planes.get(file);
           if (!plane) throw new Error('no channel or plane chosen for it (the question was dismissed)');
-          const image = await engine.readImage(file, plane.sel);
-          const result = await engine.segmentImage(image, loaded.predictor, loaded.metadata, {
+          const image = await api.readImage(file, plane.sel);
+          const result = await api.segmentImage(image, loaded.predictor, loaded.metadata, {
             mode: config.tiling,
             threshold: config.threshold,
             source: file,
@@ -106,7 +107,7 @@ export async function segmentBatchCommand(context: vscode.ExtensionContext, log:
               pixelSize,
               ...(plane.sel.channel !== undefined ? { channel: plane.sel.channel } : {}),
               input: planeInput(plane.axes, plane.sel),
-              ...(multi ? { channels: await engine.readChannels(file, plane.sel.z) } : {}),
+              ...(multi ? { channels: await api.readChannels(file, plane.sel.z) } : {}),
             },
             'all',
             false,

@@ -6,12 +6,12 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { evaluateModelCommand } from './evaluateModel';
 import { segmentImageCommand } from './segmentImage';
-import { rememberModel } from './selectModel';
-import { modelProblem, readConfig, resolveModelDir, SECTION, trainingWorkerScript } from '../config';
+import { rememberModel, USE_MODEL, useModel } from './selectModel';
+import { bundledModel, hasModelJson, modelProblem, readConfig, resolveModelDir, trainingWorkerScript } from '../config';
 import { errorMessage, type Logger } from '../log';
 import type { ModelAction } from '../webview/messages';
 import { createNucleiPanel } from '../webview/panel';
-import type { ProgressEvent } from '../engine';
+import type { ProgressEvent } from '../nuclei-api';
 
 async function pickFolder(title: string, openLabel: string, defaultUri?: vscode.Uri): Promise<vscode.Uri | undefined> {
   const picked = await vscode.window.showOpenDialog({
@@ -42,7 +42,7 @@ export interface TrainCommandResult {
  * null when the pick is dismissed.
  */
 async function pickStart(context: vscode.ExtensionContext, config: ReturnType<typeof readConfig>): Promise<string | undefined | null> {
-  const bundled = resolveModelDir({ ...config, modelPath: '' }, context.extensionPath);
+  const bundled = bundledModel(context.extensionPath);
   const current = resolveModelDir(config, context.extensionPath);
   const items: Array<vscode.QuickPickItem & { dir?: string }> = [
     { label: '$(sparkle) New model (random weights)', description: `the ${config.trainingRecipe} recipe` },
@@ -81,7 +81,8 @@ async function pickRunFolder(dataset: string, fineTuning: boolean, inUse: string
   });
   if (name === undefined) return undefined;
   if (path.isAbsolute(name)) {
-    const holdsRun = ['last', 'best', 'model.json'].some((f) => fs.existsSync(path.join(name, f)));
+    const api = await import('../nuclei-api');
+    const holdsRun = hasModelJson(name) || api.holdsTrainingRun(name);
     if (path.resolve(name) === path.resolve(inUse) || path.resolve(name, 'best') === path.resolve(inUse) || holdsRun) {
       void vscode.window.showErrorMessage(
         `Nuclei: ${name} already holds a model${holdsRun ? ' or a training run' : ' (the one in use)'}; choose a new folder.`,
@@ -98,14 +99,14 @@ async function pickRunFolder(dataset: string, fineTuning: boolean, inUse: string
 
 /** Epochs for the run: empty = the recipe's; fine-tuning suggests its measured default. Undefined when dismissed, null for the recipe's. */
 async function pickEpochs(config: ReturnType<typeof readConfig>, fineTuning: boolean): Promise<number | null | undefined> {
-  const engine = await import('../engine');
-  const suggested = config.epochs ?? (fineTuning ? engine.FINE_TUNE.epochs : undefined);
+  const api = await import('../nuclei-api');
+  const suggested = config.epochs ?? (fineTuning ? api.FINE_TUNE.epochs : undefined);
   const v = await vscode.window.showInputBox({
     title: 'Nuclei: epochs',
     value: suggested === undefined ? '' : String(suggested),
-    placeHolder: `empty: the recipe's (${engine.recipeEpochs()})`,
+    placeHolder: `empty: the recipe's (${api.recipeEpochs()})`,
     prompt: fineTuning
-      ? `Fine-tuning on a few images: ${engine.FINE_TUNE.epochs} epochs of ${engine.FINE_TUNE.cropsPerImage} crops per image`
+      ? `Fine-tuning on a few images: ${api.FINE_TUNE.epochs} epochs of ${api.FINE_TUNE.cropsPerImage} crops per image`
       : 'One epoch passes over every training image (4 random crops each for the nuclei recipe)',
     validateInput: (t) =>
       t.trim() === '' || (/^\d+$/.test(t.trim()) && Number(t) >= 1 && Number(t) <= 10000) ? undefined : 'A whole number of epochs, 1 or more (or empty)',
@@ -147,8 +148,8 @@ export interface TrainingRun {
   start?: string;
   /** Unset: the recipe's (or the fine-tuning defaults). */
   epochs?: number;
-  /** Fine-tuning settings beyond the starting model (see engine.trainModel). */
-  fineTune?: import('../engine').FineTuneSettings;
+  /** Fine-tuning settings beyond the starting model (see api.trainModel). */
+  fineTune?: import('../nuclei-api').FineTuneSettings;
   /** What the page and the notification call the data (default: the dataset folder's name). */
   datasetName?: string;
 }
@@ -188,12 +189,12 @@ export async function runTraining(context: vscode.ExtensionContext, log: Logger,
           log.info('train: cancel requested; stopping after the current batch (the last checkpoint is kept)');
           abort.abort();
         });
-        const engine = await import('../engine');
+        const api = await import('../nuclei-api');
         progress.report({ message: 'starting TF.js' });
-        log.info(await engine.ensureBackend(config.backend));
+        log.info(await api.ensureBackend(config.backend));
         progress.report({ message: 'loading the dataset' });
         let lastFraction = 0;
-        const outcome = await engine.trainModel({
+        const outcome = await api.trainModel({
           datasetDir: dataset.fsPath,
           outDir: out.fsPath,
           epochs,
@@ -264,12 +265,12 @@ export async function runTraining(context: vscode.ExtensionContext, log: Logger,
   const verb = result.status === 'cancelled' ? 'Training cancelled; the last checkpoint is' : 'Training finished; the model is';
   const choice = await vscode.window.showInformationMessage(
     `Nuclei: ${verb} in ${result.modelDir}. Use it for segmentation?`,
-    'Use this model',
+    USE_MODEL,
     'Try it on an image',
     'Not now',
   );
   if (choice === 'Try it on an image') void modelAction(context, log, 'segment', result.modelDir);
-  if (choice === 'Use this model') await modelAction(context, log, 'use', result.modelDir);
+  if (choice === USE_MODEL) await modelAction(context, log, 'use', result.modelDir);
   return result;
 }
 
@@ -280,8 +281,6 @@ async function modelAction(context: vscode.ExtensionContext, log: Logger, action
   } else if (action === 'evaluate') {
     await evaluateModelCommand(context, log, undefined, modelDir);
   } else {
-    const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
-    await vscode.workspace.getConfiguration(SECTION).update('modelPath', modelDir, target);
-    log.info(`train: nuclei.modelPath = ${modelDir}`);
+    await useModel(context, log, modelDir);
   }
 }

@@ -92,7 +92,7 @@ export class CorrectionBackup {
   begin(meta: BackupMeta, labels: Int32Array, probability: Uint8Array | undefined, entries: readonly LogEntry[]): void {
     const lines = entries.map((e) => JSON.stringify(e) + '\n').join('');
     this.enqueue(async () => {
-      const { writeFileAtomic } = await import('../engine');
+      const { writeFileAtomic } = await import('../nuclei-api');
       await fs.promises.mkdir(this.dir, { recursive: true });
       await fs.promises.rm(path.join(this.dir, META), { force: true });
       await writeFileAtomic(path.join(this.dir, LABELS), bytesOf(labels));

@@ -1,7 +1,7 @@
 // The segmentation result as the corrections left it, for the saved outputs: labels renumbered
 // 1..n (edits leave gaps and add labels above the count; the writers expect 1..count), with the
 // count, areas, mean area and mask made again from them.
-import type { Segmentation } from '../engine';
+import type { Segmentation } from '../nuclei-api';
 
 export function correctedResult(result: Segmentation): Segmentation {
   const { labels } = result;

@@ -1,5 +1,5 @@
 // The corrected label image as a file the dataset loader reads (`readLabelImage`): a 16-bit PNG
-// while every label fits, else a 32-bit TIFF. Reached through engine.ts (sharp is loaded lazily).
+// while every label fits, else a 32-bit TIFF. Reached through nuclei-api.ts (sharp is loaded lazily).
 import sharp from 'sharp';
 import { deflateSync } from 'zlib';
 

@@ -1,8 +1,8 @@
 // A segmentation session made from a backup of corrections, for a viewer that reopens an image
 // without segmenting it again (the TIFF editor after a crash or a reload): the backup's starting
 // labels and probability stand for the segmentation, its model for the one that made them.
-import type { SegmentationSession } from '../commands/segmentImage';
-import type { RgbImage, Segmentation } from '../engine';
+import type { SegmentationSession } from '../segmentation-session';
+import type { RgbImage, Segmentation } from '../nuclei-api';
 import type { BackupContents } from './backup';
 
 export function sessionFromBackup(contents: BackupContents, image: RgbImage, pixelSize: number | undefined): SegmentationSession {

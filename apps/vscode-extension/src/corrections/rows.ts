@@ -3,11 +3,11 @@
 // at a nucleus's own pixels, so a crop gives the same figures as the whole image, at the cost of
 // its box instead of the image.
 import type { Box } from '@nuclei/segmentation/label-edit';
-import type { NucleusMeasurements, RgbImage } from '../engine';
+import type { NucleusMeasurements, RgbImage } from '../nuclei-api';
 import type { NucleusRow } from '../webview/messages';
 import { nucleusRows } from '../webview/nucleus-rows';
 
-/** What measures: `engine.measure` (the same as the saved `_measurements.csv`). */
+/** What measures: `api.measure` (the same as the saved `_measurements.csv`). */
 export type Measure = (
   labels: { labels: Int32Array; width: number; height: number; count: number },
   image: RgbImage,

@@ -34,8 +34,6 @@ export interface CorrectionSidecar {
   tally: EditTally;
 }
 
-const IMAGE_EXTENSIONS = ['.png', '.tif', '.tiff', '.jpg', '.jpeg', '.webp', '.bmp'];
-
 export const sidecarPath = (dir: string, stem: string): string => path.join(dir, `${stem}_labels.nuclei.json`);
 
 function readSidecar(file: string): CorrectionSidecar | undefined {
@@ -66,14 +64,15 @@ function stemOfLabels(labelsFile: string): string {
 /**
  * Another image named like the one about to be copied into `dir` (the same stem, any image
  * extension), which would make the pair ambiguous or be overwritten; `fine` says which file of that
- * name may be replaced (the copy made earlier, or what Save As already asked about).
+ * name may be replaced (the copy made earlier, or what Save As already asked about). `isImage`:
+ * what the dataset loader would pair (@nuclei/data's isDatasetImage).
  */
-function imageClash(dir: string, imageName: string, fine: (file: string) => boolean): string | undefined {
+function imageClash(dir: string, imageName: string, isImage: (name: string) => boolean, fine: (file: string) => boolean): string | undefined {
   if (!fs.existsSync(dir)) return undefined;
   const stem = path.basename(imageName, path.extname(imageName));
   return fs
     .readdirSync(dir)
-    .filter((f) => IMAGE_EXTENSIONS.includes(path.extname(f).toLowerCase()) && path.basename(f, path.extname(f)) === stem)
+    .filter((f) => isImage(f) && path.basename(f, path.extname(f)) === stem)
     .find((f) => !fine(f));
 }
 
@@ -122,7 +121,10 @@ export async function saveCorrections(
   const sidecarFile = sidecarPath(dir, stem);
   const previous = readSidecar(sidecarFile);
   try {
-    const clash = copyFrom && imageClash(dir, imageName, (f) => (options.imageDest ? f === imageName : f === imageName && previous?.source === copyFrom));
+    const api = await import('../nuclei-api');
+    const clash =
+      copyFrom &&
+      imageClash(dir, imageName, api.isDatasetImage, (f) => (options.imageDest ? f === imageName : f === imageName && previous?.source === copyFrom));
     if (clash) {
       void vscode.window.showErrorMessage(
         `Nuclei: ${dir} already holds another image named ${stem} (${clash}); rename one of them or choose another nuclei.correctionsFolder. The corrections are not saved yet.`,
@@ -130,8 +132,7 @@ export async function saveCorrections(
       return undefined;
     }
     const snapshot = corrections.snapshot();
-    const engine = await import('../engine');
-    const file = await engine.encodeLabelImage(snapshot.labels, snapshot.width, snapshot.height);
+    const file = await api.encodeLabelImage(snapshot.labels, snapshot.width, snapshot.height);
     const labelsFile = path.join(dir, `${stem}_labels.${file.ext}`);
     const otherFile = path.join(dir, `${stem}_labels.${file.ext === 'png' ? 'tif' : 'png'}`);
     if (fs.existsSync(labelsFile) && !writtenByNuclei(labelsFile, previous)) {
@@ -147,7 +148,7 @@ export async function saveCorrections(
     }
     await fs.promises.mkdir(dir, { recursive: true });
     if (copyFrom) await copyFileAtomic(copyFrom, path.join(dir, imageName));
-    await engine.writeFileAtomic(labelsFile, file.data);
+    await api.writeFileAtomic(labelsFile, file.data);
     // A label image of the other format written earlier (fewer or more labels then) would be a second label image.
     if (fs.existsSync(otherFile) && writtenByNuclei(otherFile, previous)) await fs.promises.rm(otherFile, { force: true });
     const now = new Date().toISOString();
@@ -164,7 +165,7 @@ export async function saveCorrections(
       count: snapshot.count,
       tally: snapshot.tally,
     };
-    await engine.writeFileAtomic(sidecarFile, JSON.stringify(sidecar, null, 2) + '\n');
+    await api.writeFileAtomic(sidecarFile, JSON.stringify(sidecar, null, 2) + '\n');
     await corrections.markSaved(snapshot, labelsFile);
     await recordSavedCorrection(context, { labels: labelsFile, image: path.join(dir, imageName), count: snapshot.count, tally: snapshot.tally, savedAt: now });
     log.info(`corrections: ${name}: ${snapshot.count} nuclei saved to ${labelsFile}${copyFrom ? ` with a copy of the image` : ''}`);

@@ -5,14 +5,14 @@
 import * as fs from 'fs';
 import type * as vscode from 'vscode';
 import { LabelEditor, type EditChange, type EditTally } from '@nuclei/segmentation/label-edit';
-import type { SegmentationSession } from '../commands/segmentImage';
+import type { SegmentationSession } from '../segmentation-session';
 import type { Logger } from '../log';
 import { packLabels, type FromWebview, type NucleusRow, type SegmentationPayload, type ToWebview } from '../webview/messages';
 import { nucleusRows } from '../webview/nucleus-rows';
 import { backupDirFor, backupRoot, CorrectionBackup, type BackupContents, type BackupMeta, type LogEntry } from './backup';
 import { measureNucleiIn } from './rows';
 
-type Engine = typeof import('../engine');
+type NucleiApi = typeof import('../nuclei-api');
 export type EditMessage = Extract<FromWebview, { type: 'edit' | 'undo' | 'redo' }>;
 export type EditRowsMessage = Extract<ToWebview, { type: 'editRows' }>;
 
@@ -63,7 +63,7 @@ export class CorrectionSession {
   saves = 0;
 
   private constructor(
-    private readonly engine: Engine,
+    private readonly api: NucleiApi,
     readonly session: SegmentationSession,
     /** What the page shows besides the labels and rows (image, size, unit). */
     private readonly shown: Omit<SegmentationPayload, 'labels' | 'nuclei'>,
@@ -97,12 +97,12 @@ export class CorrectionSession {
 
   /** Starts the corrections of a shown segmentation (`payload`: what buildPayload made for it). */
   static async create(context: vscode.ExtensionContext, log: Logger, session: SegmentationSession, payload: SegmentationPayload): Promise<CorrectionSession> {
-    const engine = await import('../engine');
+    const api = await import('../nuclei-api');
     const probability = session.result.probability ? quantiseProbability(session.result.probability) : undefined;
     const dir = backupDirFor(backupRoot(context), session.imagePath, session.channel);
     // The first labels are not kept twice: payload() packs the live ones.
     const { labels: _packed, nuclei, ...shown } = payload;
-    const corrections = new CorrectionSession(engine, session, shown, probability, dir, log);
+    const corrections = new CorrectionSession(api, session, shown, probability, dir, log);
     for (const row of nuclei) corrections.rows.set(row.label, row);
     return corrections;
   }
@@ -295,7 +295,7 @@ export class CorrectionSession {
       }
     }
     const { image, pixelSize } = this.session;
-    const rows = measureNucleiIn(this.engine.measure, this.labels, image, targets, pixelSize);
+    const rows = measureNucleiIn(this.api.measure, this.labels, image, targets, pixelSize);
     for (const row of rows) this.rows.set(row.label, row);
     return this.rowsMessage(rows, removed);
   }
@@ -316,7 +316,7 @@ export class CorrectionSession {
     let max = 0;
     for (const l of this.areas.keys()) if (l > max) max = l;
     this.rows.clear();
-    const measured = this.engine.measure({ labels: this.labels, width: result.width, height: result.height, count: max }, image, pixelSize);
+    const measured = this.api.measure({ labels: this.labels, width: result.width, height: result.height, count: max }, image, pixelSize);
     for (const row of nucleusRows(measured, pixelSize)) this.rows.set(row.label, row);
   }
 

@@ -12,7 +12,6 @@ if (!E2E) {
   process.stderr.write('SKIPPED packaged-extension host test: set NUCLEI_E2E=1 (npm run e2e -w nuclei-vscode)\n');
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 function runHost(ext: string, cwd: string, settings: string, mode: string, ...paths: string[]): any {
   const stdout = execFileSync(process.execPath, [path.join(__dirname, 'host-runner.js'), ext, settings, mode, ...paths], {
     cwd,
@@ -33,7 +32,6 @@ run(`packaged extension in a Node host${E2E ? '' : ' (SKIPPED: set NUCLEI_E2E=1)
     const settings = path.join(tmp, 'settings.json');
     fs.writeFileSync(settings, JSON.stringify({ 'nuclei.backend': 'wasm', ...(ws.modelDir ? { 'nuclei.modelPath': ws.modelDir } : {}) }));
     const result = runHost(ext, tmp, settings, 'segment', ws.image);
-    // eslint-disable-next-line no-console
     console.log(`host run: ${result.ms} ms, ${result.count} nuclei, output:\n${(result.output ?? []).join('\n')}`);
     expect(result.fatal).toBeUndefined();
     expect(result.errors).toEqual([]);

@@ -10,7 +10,6 @@ export const E2E = process.env.NUCLEI_E2E === '1';
 export const APP = path.resolve(__dirname, '../..');
 export const CACHE = process.env.NUCLEI_E2E_CACHE ?? path.join(os.homedir(), '.cache', 'nuclei-e2e');
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const packaging = require(path.join(APP, 'scripts/package.js')) as {
   packageVsix(): string;
   checkPackage(vsix: string): { files: string[]; hasModel: boolean };

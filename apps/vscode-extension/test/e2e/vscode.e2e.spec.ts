@@ -24,7 +24,6 @@ if (!E2E) {
   process.stderr.write('SKIPPED VS Code end-to-end test: chromium not found (apt-get install -y chromium)\n');
 }
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const { ensureCodeServer } = require(path.join(APP, 'scripts/install-code-server.js')) as { ensureCodeServer(): string };
 
 function freePort(): Promise<number> {
@@ -53,7 +52,6 @@ async function waitHealthy(url: string, ms: number): Promise<void> {
 }
 
 /** Runs a command by its palette title; retries while the extension host is still registering it. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 async function runFromPalette(page: any, title: string): Promise<boolean> {
   for (let attempt = 0; attempt < 8; attempt++) {
     await page.keyboard.press('F1');
@@ -89,7 +87,6 @@ async function runFromPalette(page: any, title: string): Promise<boolean> {
  * is the segmentation view of that file in a drawn state. Frames in `stale` (an earlier page, the
  * image preview) are never taken. Throws with what it saw when the time runs out.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 async function segmentationFrame(page: any, fileName: string, stale: unknown[] = [], ms = 180_000, tabText = `Nuclei: ${fileName}`): Promise<any> {
   const deadline = Date.now() + ms;
   const tab = page.locator('.tabs-container .tab.active', { hasText: tabText });
@@ -117,7 +114,6 @@ async function segmentationFrame(page: any, fileName: string, stale: unknown[] =
 }
 
 /** The first webview frame showing page `view` for which `ready(frame)` holds, waited for; frames in `stale` are never taken. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 async function pageFrame(page: any, view: string, ready: (f: any) => Promise<boolean>, ms = 180_000, stale: unknown[] = []): Promise<any> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
@@ -134,7 +130,6 @@ async function pageFrame(page: any, view: string, ready: (f: any) => Promise<boo
 }
 
 /** What the quick input shows (title, value, rows, the active row), for failure messages. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 async function quickInputState(page: any): Promise<string> {
   return page.evaluate(() => {
     const w = document.querySelector('.quick-input-widget') as HTMLElement | null;
@@ -158,7 +153,6 @@ async function quickInputState(page: any): Promise<string> {
  * the path and the list is that of the file's folder (with no other row active), and type again if
  * the dialog reset the box. Done when the dialog closes.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 async function answerOpenDialog(page: any, title: string, file: string, ms = 120_000): Promise<void> {
   const dialog = page.locator('.quick-input-widget', { has: page.locator('.quick-input-title', { hasText: title }) });
   const input = dialog.locator('input.input');
@@ -234,9 +228,7 @@ run(`VS Code (code-server) end to end${E2E ? '' : ' (SKIPPED: set NUCLEI_E2E=1)'
   const outDir = path.join(APP, 'test-output');
   let server: ChildProcess | undefined;
   const serverLog: string[] = [];
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   let browser: any;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   let page: any;
   let ws: Awaited<ReturnType<typeof makeWorkspace>>;
   let hasModel = false;
@@ -470,7 +462,6 @@ run(`VS Code (code-server) end to end${E2E ? '' : ' (SKIPPED: set NUCLEI_E2E=1)'
       await page.screenshot({ path: path.join(outDir, 'vscode-training.png') });
     });
 
-    // eslint-disable-next-line no-console
     console.log(
       `e2e: installed in ${installedMs} ms; ${count} nuclei, mean area ${meanArea}; hover "${hover}"; ` +
         `model ${hasModel ? 'bundled default' : 'tiny untrained (package has no default model)'}; screenshot ${path.join(outDir, 'vscode-segment.png')}`,
@@ -646,7 +637,6 @@ run(`VS Code (code-server) end to end${E2E ? '' : ' (SKIPPED: set NUCLEI_E2E=1)'
       expect(Number.isInteger(after)).toBe(true);
       summary = `${plan.count} nuclei -> deleted #${plan.remove.label}, split #${plan.split.label}, drew #${drawn[0]} -> ${plan.expected.count} saved; fine-tuned ${name}, which finds ${after}`;
     });
-    // eslint-disable-next-line no-console
     console.log(`e2e corrections: ${summary}; ${Math.round((Date.now() - started) / 1000)} s`);
   }, 900_000);
 });

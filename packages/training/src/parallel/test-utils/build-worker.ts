@@ -9,7 +9,6 @@ const repo = path.resolve(__dirname, '../../../../..');
  */
 export function buildTestWorker(): { script: string; remove: () => void } {
   // Required lazily: esbuild is a dev dependency of the repo, used by tests only.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const esbuild = require('esbuild') as typeof import('esbuild');
   const cache = path.join(repo, 'node_modules', '.cache');
   fs.mkdirSync(cache, { recursive: true });

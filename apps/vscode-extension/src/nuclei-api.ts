@@ -1,11 +1,13 @@
 // The extension's one door to the nuclei packages (TF.js, sharp). Commands load it with a
 // dynamic import so that activation stays light, and unit tests replace it with jest.mock.
+// (Not "engine": that word means what predicts, ONNX Runtime or TF.js, as in `nuclei.engine`.)
 import * as fs from 'fs';
 import * as path from 'path';
 import sharp from 'sharp';
 import type { AxesView, PlaneChoice } from './webview/messages';
 import {
   describeImageAxes,
+  isDatasetImage,
   readAllChannels,
   readPixelSize,
   writeFileAtomic,
@@ -15,7 +17,7 @@ import {
   type RgbImage,
   type SkippedSample,
 } from '@nuclei/data';
-import { buildUNet, isModelDir, loadModel, resolveConfig, type ModelMetadata, type TilePredictor } from '@nuclei/model';
+import { isModelDir, loadModel, MODEL_JSON, type ModelMetadata, type TilePredictor } from '@nuclei/model';
 import { selectBackend, type BackendPreference } from '@nuclei/backend';
 import { describeEngine, selectEngine, type EnginePreference } from '@nuclei/onnx';
 import {
@@ -37,18 +39,15 @@ import {
 import { formatReportTable, type EvaluationReport } from '@nuclei/evaluation';
 import {
   BEST_DIR,
-  DEFAULT_RECIPE,
-  defaultCallbacks,
   defaultWorkerCount,
-  LAST_DIR,
-  loadStartingModel,
   FINE_TUNE,
   findBaseData,
-  fineTunedMetadata,
-  sampleIds,
-  prepareRecipe,
+  holdsTrainingRun,
+  LAST_DIR,
+  loadStartingModel,
   RECIPES,
-  train,
+  takeRunLock,
+  trainWithRecipe,
   type ProgressEvent,
   type RecipeName,
   type TrainResult,
@@ -105,9 +104,9 @@ const models = new Map<string, { stamp: number; loaded: Promise<LoadedModel> }>(
  * ONNX Runtime session per model, reused for every image), cached until the folder changes.
  */
 export function loadModelCached(dir: string, enginePreference: EnginePreference = 'auto'): Promise<LoadedModel> {
-  const file = path.join(dir, 'model.json');
+  const file = path.join(dir, MODEL_JSON);
   if (!isModelDir(dir)) {
-    return Promise.reject(new Error(`No model.json in ${dir}`));
+    return Promise.reject(new Error(`No ${MODEL_JSON} in ${dir}`));
   }
   const stamp = fs.statSync(file).mtimeMs;
   const key = `${enginePreference}:${dir}`;
@@ -220,7 +219,9 @@ export function writeTextAtomic(file: string, text: string): Promise<void> {
   return writeFileAtomic(file, text);
 }
 
-export { writeFileAtomic };
+export { isDatasetImage, writeFileAtomic };
+/** Whether a folder holds a training run (checkpoints, history): one rule with `nuclei train`. */
+export { holdsTrainingRun };
 /** The corrected label image as the dataset loader reads it: 16-bit PNG, or 32-bit TIFF above 65,535. */
 export { encodeLabelImage, type LabelFile } from './corrections/label-file';
 
@@ -288,82 +289,50 @@ export interface TrainOutcome {
   modelDir: string | undefined;
 }
 
+/**
+ * One training run, as `nuclei train` runs it (trainWithRecipe in @nuclei/training), holding the
+ * run folder's lock so that no other run (another window, the CLI) trains into it meanwhile.
+ */
 export async function trainModel(req: TrainRequest): Promise<TrainOutcome> {
-  // The same recipes as `nuclei train` (one definition in @nuclei/training).
-  const start = req.fromModelDir ? await loadStartingModel(req.fromModelDir) : undefined;
-  const recipe = start?.recipe ?? req.recipe ?? DEFAULT_RECIPE;
-  // Fine-tuning: the measured defaults (crops, learning rate, no validation split), and a share of
-  // the base model's training data when asked for and found on this machine.
-  const mixDir = start && req.fineTune?.mixShare ? findBaseData(start, req.fineTune.mixData) : undefined;
-  const mix = start && mixDir ? { dir: mixDir, share: req.fineTune!.mixShare!, exclude: start.heldOut } : undefined;
-  const prepared = await prepareRecipe(req.datasetDir, {
-    recipe,
-    ...(start
-      ? {
-          config: start.config,
-          preprocessing: start.preprocessing,
-          size: start.config.inputSize,
-          cropsPerImage: FINE_TUNE.cropsPerImage,
-          ...(mix ? { mix } : {}),
-        }
-      : { size: req.inputSize }),
-    onProgress: req.onLoad,
-    skipInvalid: true,
-  }).catch((e) => {
-    start?.dispose();
-    throw e;
-  });
-  if (prepared.samples === 0) throw new Error(`No usable samples in ${req.datasetDir} (expected <id>/images/<id>.png and <id>/masks/*.png)`);
-  const workers = req.workers || defaultWorkerCount(tf.getBackend());
-  const epochs = req.epochs ?? (start ? FINE_TUNE.epochs : RECIPES[recipe].epochs);
-  const mixNote =
-    start && req.fineTune?.mixShare
-      ? mix
-        ? `mixed in ${prepared.mixedIds.length} images of ${mix.dir}`
-        : `${start.base.dataset ?? "the base model's training data"} not found: not mixed in`
-      : undefined;
-  req.onStart?.({ samples: prepared.samples, skipped: prepared.skipped, workers, epochs, mixNote });
-  const { config, preprocessing } = prepared;
-  const seed = 42;
-  const model = buildUNet(config, { seed }); // compiled with the config's learning rate
-  const mixed = new Set(prepared.mixedIds);
-  const fineTuned = start
-    ? fineTunedMetadata(
-        start,
-        sampleIds(prepared.data).filter((id) => !mixed.has(id)),
-        mix,
-      )
-    : undefined;
-  if (start) {
-    start.applyTo(model);
-    start.dispose();
-  }
+  const made = !fs.existsSync(req.outDir);
   fs.mkdirSync(req.outDir, { recursive: true });
-  const preset = RECIPES[recipe].preset;
+  const release = takeRunLock(req.outDir);
   try {
-    const result = await train(model, prepared.data, {
-      seed,
-      epochs,
-      ...(start ? { validationSplit: FINE_TUNE.validationSplit } : {}),
+    const start = req.fromModelDir ? await loadStartingModel(req.fromModelDir) : undefined;
+    // Fine-tuning: a share of the base model's training data when asked for and found on this machine.
+    const mixDir = start && req.fineTune?.mixShare ? findBaseData(start, req.fineTune.mixData) : undefined;
+    const mix = start && mixDir ? { dir: mixDir, share: req.fineTune!.mixShare!, exclude: start.heldOut } : undefined;
+    const workers = req.workers || defaultWorkerCount(tf.getBackend());
+    const { result } = await trainWithRecipe(req.datasetDir, {
+      out: req.outDir,
+      recipe: req.recipe,
+      start,
+      size: req.inputSize,
+      ...(mix ? { mix } : {}),
+      epochs: req.epochs,
       batchSize: req.batchSize,
       workers,
       workerScript: req.workerScript,
       signal: req.signal,
-      callbacks: defaultCallbacks(req.outDir, {
-        onProgress: req.onProgress,
-        metadata: {
-          preset: !start && req.inputSize === resolveConfig(preset).inputSize ? preset : 'custom',
-          config,
-          training: { dataset: req.datasetDir, backend: tf.getBackend(), recipe, ...fineTuned?.training },
-          ...(preprocessing ? { preprocessing } : {}),
-          ...(fineTuned?.segmentation ? { segmentation: fineTuned.segmentation } : {}),
-        },
-        cosine: prepared.cosine ? {} : undefined,
-      }),
+      backend: tf.getBackend(),
+      skipInvalid: true,
+      onLoad: req.onLoad,
+      onPrepared: (prepared, epochs) => {
+        const mixNote =
+          start && req.fineTune?.mixShare
+            ? mix
+              ? `mixed in ${prepared.mixedIds.length} images of ${mix.dir}`
+              : `${start.base.dataset ?? "the base model's training data"} not found: not mixed in`
+            : undefined;
+        req.onStart?.({ samples: prepared.samples, skipped: prepared.skipped, workers, epochs, mixNote });
+      },
+      onProgress: req.onProgress,
     });
     return { result, modelDir: trainedModelDir(req.outDir) };
   } finally {
-    model.dispose();
+    release();
+    // A run that wrote nothing leaves no folder behind (rmdir removes only an empty one).
+    if (made) fs.promises.rmdir(req.outDir).catch(() => undefined);
   }
 }
 

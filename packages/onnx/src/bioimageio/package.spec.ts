@@ -6,7 +6,9 @@ import * as tf from '@tensorflow/tfjs';
 import Ajv2020 from 'ajv/dist/2020';
 import { parse } from 'yaml';
 import { buildUNet, loadModel, resolveConfig, saveModel, DEFAULT_PREPROCESSING } from '@nuclei/model';
-import { selectEngine } from '@nuclei/onnx';
+import sharp from 'sharp';
+import { generateSyntheticSample } from '@nuclei/data';
+import { selectEngine } from '../engine';
 import { bioimageioFiles, sanitiseName } from './package';
 import { npyFloat32, readNpyFloat32 } from './npy';
 import { scaleRange, percentile } from './scale-range';
@@ -18,6 +20,17 @@ beforeAll(async () => {
 });
 
 const schema = JSON.parse(fs.readFileSync(path.join(__dirname, 'bioimageio-model-0.5.7.schema.json'), 'utf8'));
+
+/** A synthetic fluorescence image, as the CLI passes it, with PNGs of it for the sample and the cover. */
+async function sample() {
+  const { image } = generateSyntheticSample({ width: 256, height: 256, seed: 2018, style: 'fluorescent' });
+  const png = new Uint8Array(
+    await sharp(Buffer.from(image.data), { raw: { width: 256, height: 256, channels: 3 } })
+      .png()
+      .toBuffer(),
+  );
+  return { sample: image, samplePng: png, cover: png };
+}
 
 describe('bioimage.io package', () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'nuclei-bioimageio-'));
@@ -37,7 +50,7 @@ describe('bioimage.io package', () => {
       const { model, metadata } = await loadModel(dir, { compile: false });
       const { predictor } = await selectEngine(model, 'onnx', { threads: 1 });
       try {
-        const files = await bioimageioFiles({ dir, model, metadata, predictor, tfjsVersion: tf.version.tfjs });
+        const files = await bioimageioFiles({ dir, model, metadata, predictor, tfjsVersion: tf.version.tfjs, ...(await sample()) });
         const rdf = parse(new TextDecoder().decode(files.get('rdf.yaml')));
         const ajv = new Ajv2020({ strict: false, validateFormats: false, allErrors: true });
         const valid = ajv.validate(schema, rdf);

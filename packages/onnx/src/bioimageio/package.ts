@@ -1,20 +1,20 @@
+// bioimage.io model packages, beside ONNX export (as StarDist and Cellpose keep theirs in their
+// library): the description and its files. What only an app can draw (the sample image as PNG, the
+// cover showing a segmentation) is passed in.
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import sharp from 'sharp';
 import type * as tf from '@tensorflow/tfjs';
-import { generateSyntheticSample } from '@nuclei/data';
+import { zipStore, type RgbImage } from '@nuclei/data';
 import { MODEL_JSON, WEIGHTS_BIN, modelShape, type ModelMetadata, type TilePredictor } from '@nuclei/model';
-import { ONNX_OPSET, exportOnnx, nchwToNhwc, nhwcToNchw, onnxMetadata } from '@nuclei/onnx';
-import { instancesFromPrediction, renderOverlay, segmentOptionsForModel, predictImage, zipStore } from '@nuclei/segmentation';
+import { ONNX_OPSET, exportOnnx, onnxMetadata } from '../export';
+import { nchwToNhwc, nhwcToNchw } from '../layout';
 import { npyFloat32 } from './npy';
 import { scaleRange } from './scale-range';
 import { toYaml } from './yaml';
 
 /** The bioimage.io model description format written (spec-bioimage-io's latest 0.5.x). */
 export const BIOIMAGEIO_FORMAT = '0.5.7';
-/** Test image side: a multiple of 16 the network takes whole. */
-const TEST_SIDE = 256;
 /** Output pixels next to a tile edge that see padding, not image: cropped by tilers (our tiles overlap by 32). */
 const HALO = 16;
 
@@ -27,19 +27,28 @@ export interface BioimageioOptions {
   predictor: TilePredictor;
   name?: string;
   tfjsVersion: string;
+  /** The test and sample image: square, its side a multiple of 16 so the network takes it whole. */
+  sample: RgbImage;
+  /** The sample image as PNG (sample_input.png). */
+  samplePng: Uint8Array;
+  /** The cover (cover.png), e.g. the sample beside its segmentation. */
+  cover: Uint8Array;
 }
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 /**
  * The files of a bioimage.io model package (rdf.yaml and what it names): ONNX weights, the TF.js
- * layers model zipped as a second format, test input/output tensors (.npy, NCHW) made from a
- * synthetic fluorescence image, a sample image, a cover and a README. The preprocessing is
+ * layers model zipped as a second format, test input/output tensors (.npy, NCHW) made from the
+ * sample image (the CLI passes a synthetic fluorescence image), the sample as PNG, a cover and a README. The preprocessing is
  * `scale_range` with the model's percentiles; light-background inversion cannot be described there
  * and is stated in the description.
  */
 export async function bioimageioFiles(o: BioimageioOptions): Promise<Map<string, Uint8Array>> {
-  const { model, metadata, predictor } = o;
+  const { model, metadata, predictor, sample: image } = o;
+  const side = image.width;
+  if (image.height !== side || side % 16 !== 0)
+    throw new RangeError(`bioimage.io sample: a square image with a side that is a multiple of 16, got ${image.width}x${image.height}`);
   const { channels, outputs } = modelShape(model);
   const p = metadata.preprocessing;
   const files = new Map<string, Uint8Array>();
@@ -53,35 +62,16 @@ export async function bioimageioFiles(o: BioimageioOptions): Promise<Map<string,
 
   // Test tensors: the raw image as the description's input (gray models: the channel mean), and the
   // output of the ONNX graph on it after exactly the described preprocessing.
-  const { image } = generateSyntheticSample({ width: TEST_SIDE, height: TEST_SIDE, seed: 2018, style: 'fluorescent' });
-  const plane = TEST_SIDE * TEST_SIDE;
+  const plane = side * side;
   const gray = () => Float32Array.from({ length: plane }, (_, i) => (image.data[3 * i] + image.data[3 * i + 1] + image.data[3 * i + 2]) / 3);
   const raw = channels === 1 ? gray() : nhwcToNchw(image.data, 1, plane, 3);
   const modelInput = p ? scaleRange(raw, channels, p.low, p.high) : raw;
-  const out = await predictor.predict(nchwToNhwc(modelInput, 1, plane, channels), 1, TEST_SIDE);
+  const out = await predictor.predict(nchwToNhwc(modelInput, 1, plane, channels), 1, side);
   const nchwOut = nhwcToNchw(out, 1, plane, outputs);
-  files.set('test_input.npy', npyFloat32(raw, [1, channels, TEST_SIDE, TEST_SIDE]));
-  files.set('test_output.npy', npyFloat32(nchwOut, [1, outputs, TEST_SIDE, TEST_SIDE]));
-  files.set(
-    'sample_input.png',
-    await sharp(Buffer.from(image.data), { raw: { width: TEST_SIDE, height: TEST_SIDE, channels: 3 } })
-      .png()
-      .toBuffer(),
-  );
-
-  // Cover: the sample image beside its segmentation overlay (2:1), as the model's defaults make it.
-  const options = segmentOptionsForModel(metadata);
-  const pred = await predictImage(image, predictor, options);
-  const { labels } = instancesFromPrediction(pred, options);
-  const overlay = renderOverlay(image, labels);
-  const cover = await sharp({ create: { width: 2 * TEST_SIDE, height: TEST_SIDE, channels: 3, background: '#000' } })
-    .composite([
-      { input: Buffer.from(image.data), raw: { width: TEST_SIDE, height: TEST_SIDE, channels: 3 }, left: 0, top: 0 },
-      { input: Buffer.from(overlay.data), raw: { width: TEST_SIDE, height: TEST_SIDE, channels: 3 }, left: TEST_SIDE, top: 0 },
-    ])
-    .png()
-    .toBuffer();
-  files.set('cover.png', cover);
+  files.set('test_input.npy', npyFloat32(raw, [1, channels, side, side]));
+  files.set('test_output.npy', npyFloat32(nchwOut, [1, outputs, side, side]));
+  files.set('sample_input.png', o.samplePng);
+  files.set('cover.png', o.cover);
 
   const figures =
     metadata.metrics?.fullsize_dsb === undefined
