@@ -401,16 +401,28 @@ describeBrowser('webview browser test')(`segmentation webview page in chromium${
     const viewer = await openPage();
     await viewer.evaluate(
       (src: string) =>
-        window.postMessage({ type: 'image', payload: { fileName: 'stack.tif', imageSrc: src, width: 256, height: 192, pages: 3, channel: 1 } }, '*'),
+        window.postMessage(
+          {
+            type: 'image',
+            payload: {
+              fileName: 'stack.tif',
+              imageSrc: src,
+              width: 256,
+              height: 192,
+              input: { axes: { channels: [{ index: 0 }, { index: 1 }, { index: 2 }], planes: 1, rgb: false }, channel: 1 },
+            },
+          },
+          '*',
+        ),
       `${origin}/image.png`,
     );
     await viewer.waitForSelector('body[data-mode="image"][data-state="drawn"]');
     expect(await viewer.isVisible('#segment-now')).toBe(true);
     expect(await viewer.isVisible('#saves')).toBe(false); // nothing to save yet
     expect(await viewer.$$eval('#channel option', (os: HTMLOptionElement[]) => os.map((o) => [o.textContent, o.selected]))).toEqual([
-      ['Channel 0', false],
-      ['Channel 1', true],
-      ['Channel 2', false],
+      ['1 of 3', false],
+      ['2 of 3', true],
+      ['3 of 3', false],
     ]);
     expect(await viewer.textContent('#count')).toBe('\u2013');
     await viewer.selectOption('#channel', '2');
@@ -548,6 +560,7 @@ describeBrowser('webview browser test')(`segmentation webview page in chromium${
             ],
             mean: { IoU: 0.753, Dice: 0.856, 'DSB score': 0.507, found: 11.333 },
             tips: { 'DSB score': 'The 2018 Data Science Bowl score' },
+            decimals: { found: 0 },
           },
         },
         '*',
@@ -560,7 +573,7 @@ describeBrowser('webview browser test')(`segmentation webview page in chromium${
       ['img_a', '0.810', '0.895', '0.520', '14'],
       ['img_b', '0.700', '0.824', '0.400', '9'],
       ['img_c', '0.750', '0.850', '0.600', '11'],
-      ['mean', '0.753', '0.856', '0.507', '11.333'],
+      ['mean', '0.753', '0.856', '0.507', '11.3'],
     ]);
     expect(await ev.getAttribute('#metrics th:nth-child(4)', 'title')).toBe('The 2018 Data Science Bowl score. Click to sort.');
     await ev.click('#metrics th:nth-child(4)'); // DSB score, best first; the mean stays last

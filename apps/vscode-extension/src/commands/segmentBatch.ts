@@ -7,7 +7,8 @@ import * as vscode from 'vscode';
 import { describeModelDir, modelName } from '../model-status';
 import { modelProblem, readConfig, resolveModelDir } from '../config';
 import { errorMessage, type Logger } from '../log';
-import type { MetricsTable } from '../webview/messages';
+import type { AxesView, MetricsTable } from '../webview/messages';
+import { choosePlanes, planeInput, type PlaneSelection } from '../image-planes';
 import { createNucleiPanel } from '../webview/panel';
 import { IMAGE_EXTENSIONS, isSupportedImage } from '../image-files';
 import { pixelSizeFor, saveOutputs, showSegmentation, type SegmentationSession } from '../segmentation-session';
@@ -69,16 +70,22 @@ export function flagOutliers(rows: MetricsTable['rows'], column = 'nuclei'): voi
 /** A saved result's settings when its summary does not say (only the labels are used). */
 const UNKNOWN_SETTINGS: SegmentationSettings = { mode: 'tile', tiles: 0, threshold: 0.5, split: 'watershed' };
 
-const COLUMNS = ['nuclei', 'mean area (px)', 'median area (px)', 'covered (%)'];
+/** The summary's columns: areas in square microns when every image has a pixel size, else pixels. */
+function summaryColumns(microns: boolean): [string, string, string, string] {
+  const u = microns ? '\u00b5m\u00b2' : 'px';
+  return ['nuclei', `mean area (${u})`, `median area (${u})`, 'covered (%)'];
+}
 
-function rowValues(result: Pick<Segmentation, 'areas' | 'width' | 'height'>): Record<string, number> {
+/** One image's summary row; `pixelArea`: square microns per pixel (1: pixels). */
+function rowValues(result: Pick<Segmentation, 'areas' | 'width' | 'height'>, columns: string[], pixelArea: number): Record<string, number> {
   const areas = result.areas.filter((a) => a > 0).sort((a, b) => a - b);
   const total = areas.reduce((a, b) => a + b, 0);
+  const [count, meanCol, medianCol, coveredCol] = columns;
   return {
-    nuclei: areas.length,
-    'mean area (px)': areas.length ? total / areas.length : 0,
-    'median area (px)': areas.length ? areas[areas.length >> 1] : 0,
-    'covered (%)': (100 * total) / (result.width * result.height),
+    [count]: areas.length,
+    [meanCol]: (areas.length ? total / areas.length : 0) * pixelArea,
+    [medianCol]: (areas.length ? areas[areas.length >> 1] : 0) * pixelArea,
+    [coveredCol]: (100 * total) / (result.width * result.height),
   };
 }
 
@@ -145,6 +152,22 @@ export async function segmentBatchCommand(context: vscode.ExtensionContext, log:
     if (choice === 'Skip existing') skip = new Set(existing);
   }
   log.info(`segment: ${files.length} images with ${model.dir}, results in ${outDir}${skip.size ? ` (${skip.size} kept)` : ''}`);
+  // The channel and plane of each image: the folder's choice, asked once per folder (before the
+  // work starts, not in the middle of it); an image left without one is not segmented.
+  const planes = new Map<string, { sel: PlaneSelection; axes: AxesView } | undefined>();
+  const pixelSizes = new Map<string, number | undefined>();
+  for (const file of files) {
+    const axes = await api.imageAxes(file);
+    if (!skip.has(file)) {
+      const sel = await choosePlanes(context, file, axes);
+      planes.set(file, sel && { sel, axes });
+    }
+    pixelSizes.set(file, await pixelSizeFor(file, config.pixelSize, log));
+  }
+  // One unit for the summary: square microns when every image has a pixel size, else pixels.
+  const microns = files.every((f) => pixelSizes.get(f) !== undefined);
+  const pixelArea = (file: string) => (microns ? pixelSizes.get(file)! ** 2 : 1);
+  const columns = summaryColumns(microns);
   const rows: MetricsTable['rows'] = [];
   const failed: BatchResult['failed'] = [];
   let done = 0;
@@ -163,12 +186,17 @@ export async function segmentBatchCommand(context: vscode.ExtensionContext, log:
           if (skip.has(file)) {
             // Kept: its row is read from the saved label image.
             const saved = await api.readLabels(api.outputFiles(outDir, baseName, ['labels'])[0]);
-            rows.push({ name: path.basename(file), values: rowValues(resultFromLabels(saved.labels, saved.width, saved.height, UNKNOWN_SETTINGS)) });
+            rows.push({
+              name: path.basename(file),
+              values: rowValues(resultFromLabels(saved.labels, saved.width, saved.height, UNKNOWN_SETTINGS), columns, pixelArea(file)),
+            });
             done++;
             continue;
           }
           progress.report({ message: `${i + 1}/${files.length} ${path.basename(file)}`, increment: 100 / (files.length - skip.size) });
-          const image = await api.readImage(file);
+          const plane = planes.get(file);
+          if (!plane) throw new Error('no channel or plane chosen for it (the question was dismissed)');
+          const image = await api.readImage(file, plane.sel);
           const result = await api.segmentImage(image, loaded.predictor, loaded.metadata, {
             mode: config.tiling,
             threshold: config.threshold,
@@ -176,14 +204,26 @@ export async function segmentBatchCommand(context: vscode.ExtensionContext, log:
             signal: controller.signal,
           });
           // Replacing was confirmed above for the whole batch.
+          const multi = plane.axes.channels.length > 1;
           await saveOutputs(
-            { imagePath: file, image, result, modelDir: model.dir, pixelSize: await pixelSizeFor(file, config.pixelSize, log), outDir, baseName },
+            {
+              imagePath: file,
+              image,
+              result,
+              modelDir: model.dir,
+              pixelSize: pixelSizes.get(file),
+              ...(plane.sel.channel !== undefined ? { channel: plane.sel.channel } : {}),
+              input: planeInput(plane.axes, plane.sel),
+              ...(multi ? { channels: await api.readChannels(file, plane.sel.z) } : {}),
+              outDir,
+              baseName,
+            },
             'all',
             false,
             log,
             { replace: true },
           );
-          rows.push({ name: path.basename(file), values: rowValues(result) });
+          rows.push({ name: path.basename(file), values: rowValues(result, columns, pixelArea(file)) });
           done++;
           log.info(`segment: ${file}: ${result.count} nuclei -> ${outDir}`);
         } catch (err) {
@@ -198,13 +238,13 @@ export async function segmentBatchCommand(context: vscode.ExtensionContext, log:
   const cancelled = done + failed.length < files.length;
   flagOutliers(rows);
   const mean: Record<string, number> = {};
-  for (const c of COLUMNS) mean[c] = rows.reduce((s, r) => s + r.values[c], 0) / Math.max(1, rows.length);
+  for (const c of columns) mean[c] = rows.reduce((s, r) => s + r.values[c], 0) / Math.max(1, rows.length);
   const flagged = rows.filter((r) => r.flag).length;
   const table: MetricsTable = {
-    columns: COLUMNS,
+    columns,
     rows,
     mean,
-    decimals: { nuclei: 0, 'mean area (px)': 1, 'median area (px)': 1, 'covered (%)': 1 },
+    decimals: Object.fromEntries(columns.map((c, k) => [c, k === 0 ? 0 : 1])),
     opens: 'Open this image with its result in the viewer (overlay and measurements)',
     verdict: `${rows.reduce((s, r) => s + r.values.nuclei, 0)} nuclei in ${rows.length} images${flagged ? `; ${flagged} with a count far from the median (flagged): worth a look` : ''}`,
   };
@@ -217,7 +257,8 @@ export async function segmentBatchCommand(context: vscode.ExtensionContext, log:
     [],
     async (m) => {
       const file = m.type === 'openRow' ? byName.get(m.name) : undefined;
-      if (file) await openBatchResult(context, log, file, outDir, bases.get(file)!, model.dir);
+      const plane = file && planes.get(file);
+      if (file) await openBatchResult(context, log, file, outDir, bases.get(file)!, model.dir, plane ? plane.sel : {});
     },
   );
   const notes = [
@@ -246,12 +287,13 @@ export async function openBatchResult(
   outDir: string,
   baseName: string,
   modelDir: string,
+  plane: PlaneSelection = {},
 ): Promise<SegmentationSession | undefined> {
   const api = await import('../nuclei-api');
   const labelsFile = api.outputFiles(outDir, baseName, ['labels'])[0];
   const summaryFile = api.outputFiles(outDir, baseName, ['json'])[0];
   try {
-    const [image, saved] = await Promise.all([api.readImage(file), api.readLabels(labelsFile)]);
+    const [image, saved] = await Promise.all([api.readImage(file, plane), api.readLabels(labelsFile)]);
     if (saved.width !== image.width || saved.height !== image.height)
       throw new Error(`${path.basename(labelsFile)} is ${saved.width}x${saved.height}, the image ${image.width}x${image.height}`);
     let settings = UNKNOWN_SETTINGS;
@@ -267,6 +309,7 @@ export async function openBatchResult(
       result: resultFromLabels(saved.labels, saved.width, saved.height, settings),
       modelDir,
       pixelSize: await pixelSizeFor(file, readConfig().pixelSize, log),
+      ...(plane.channel !== undefined ? { channel: plane.channel } : {}),
       outDir,
       baseName,
     };
