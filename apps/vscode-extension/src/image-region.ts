@@ -4,6 +4,7 @@
 // pixel by pixel.
 import type { RgbImage } from './nuclei-api';
 import type { Region, ToWebview } from './webview/messages';
+import type { NucleiPanel } from './webview/panel';
 
 /** The part of the image inside `region` (clipped to the image), or undefined when nothing is left. */
 export function cropRgb(image: RgbImage, region: Region): RgbImage | undefined {
@@ -25,4 +26,10 @@ export async function regionMessage(image: RgbImage, region: Region): Promise<To
   const api = await import('./nuclei-api');
   const src = `data:image/png;base64,${(await api.encodePng(part)).toString('base64')}`;
   return { type: 'region', src, x: Math.max(0, region.x), y: Math.max(0, region.y), width: part.width, height: part.height };
+}
+
+/** Answers a page's 'region' request (not replayed: a rebuilt page asks again for what it shows). */
+export async function answerRegion(image: RgbImage, region: Region, panel: NucleiPanel): Promise<void> {
+  const message = await regionMessage(image, region);
+  if (message) panel.poke(message);
 }

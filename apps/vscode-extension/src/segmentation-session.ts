@@ -24,6 +24,7 @@ import { createNucleiPanel, type NucleiPanel } from './webview/panel';
 import type { IntensityChannel, RgbImage, Segmentation } from './nuclei-api';
 import type { PlaneSelection } from './image-planes';
 import { drawTruthOutlines, TRUTH_COLOUR_NAME } from './truth-outlines';
+import { answerRegion } from './image-region';
 import { correctedResult } from './corrections/corrected-result';
 import { saveCorrections } from './corrections/save';
 import { CorrectionSession, isEditMessage } from './corrections/session';
@@ -196,6 +197,7 @@ export async function showSegmentation(context: vscode.ExtensionContext, log: Lo
     [vscode.Uri.file(path.dirname(session.imagePath))],
     async (message: FromWebview, p) => {
       if (message.type === 'save') await saveFromPage(session, message.what, message.pickLocation, p, log, message.overlay, message.filters);
+      else if (message.type === 'region') await answerRegion(session.image, message, p);
       else if (corrections && isEditMessage(message)) answerEdit(corrections, message, p, log);
       else if (corrections && message.type === 'saveCorrections') await saveCorrections(context, log, corrections);
     },

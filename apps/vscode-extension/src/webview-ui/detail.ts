@@ -115,6 +115,11 @@ export class Detail {
     this.shown.getContext('2d')!.putImageData(out, 0, 0);
   }
 
+  /** Other labels are drawn (the filters changed): the detail's layers are rebuilt from them. */
+  relabel(labels: Int32Array, width: number, height: number): void {
+    if (this.box) this.layers = buildRegionLayers(width, height, labels, this.box);
+  }
+
   /** Labels changed inside `box` (an edit): the detail's layers there are redrawn. */
   update(labels: Int32Array, width: number, height: number, box: Box): void {
     if (this.layers) updateLayers(this.layers, width, height, labels, box);
