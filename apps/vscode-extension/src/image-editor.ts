@@ -17,7 +17,8 @@ import { sessionFromBackup } from './corrections/restored-session';
 import { saveCorrections } from './corrections/save';
 import { CorrectionSession, isEditMessage } from './corrections/session';
 import { answerEdit, askRestore, findBackup, postEditState, settleUnsaved } from './corrections/viewer';
-import { MAX_DISPLAY_PIXELS, type FromWebview, type ToWebview } from './webview/messages';
+import { choosePlanes, needsChoice, planeInput, rememberPlanes, type PlaneSelection } from './image-planes';
+import { describeChannel, describePlane, MAX_DISPLAY_PIXELS, type AxesView, type FromWebview, type ToWebview } from './webview/messages';
 import { attachNucleiPage, type NucleiPanel } from './webview/panel';
 
 export const IMAGE_VIEW_TYPE = 'nuclei.imageViewer';
@@ -27,12 +28,13 @@ const RELOAD = 'Reload from disk';
 interface Shown {
   image: RgbImage;
   src: string;
-  pages: number;
+  axes: AxesView;
 }
 
 /** One TIFF file open in the viewer; its views (split editors) show the same page and corrections. */
 export class NucleiImageDocument implements vscode.CustomDocument {
-  channel = 0;
+  /** The channel and plane shown (asked once per folder when the image has several; see image-planes.ts). */
+  plane?: PlaneSelection;
   shown?: Shown;
   /** The image message (or the error) the views show. */
   shownMessage?: ToWebview;
@@ -188,27 +190,32 @@ export class NucleiImageEditor implements vscode.CustomEditorProvider<NucleiImag
 
   private async onMessage(document: NucleiImageDocument, m: FromWebview, p: NucleiPanel): Promise<void> {
     const corrections = document.corrections;
-    if (m.type === 'channel') {
-      if (m.channel === document.channel) return;
+    if (m.type === 'channel' || m.type === 'plane') {
+      const next = m.type === 'channel' ? { ...document.plane, channel: m.channel } : { ...document.plane, z: m.z };
+      if (next.channel === document.plane?.channel && next.z === document.plane?.z) return;
       if (corrections && !(await settleUnsaved(this.context, this.log, corrections, (n) => `showing another page of ${n} leaves its unsaved corrections`))) {
         // Stay on the page with the corrections (the picker goes back too).
         p.poke(document.shownMessage!);
         p.poke(corrections.message()!);
         return;
       }
-      document.channel = m.channel;
+      document.plane = next;
+      // The choice made here is the folder's from now on (batch and the command use it).
+      if (document.shown) await rememberPlanes(this.context, document.uri.fsPath, document.shown.axes, next);
       this.dropSession(document);
       this.broadcast(document, await this.show(document));
     } else if (m.type === 'segment') {
       if (corrections && !(await settleUnsaved(this.context, this.log, corrections, (n) => `segmenting ${n} again replaces its unsaved corrections`))) return;
       const shown = document.shown;
+      const plane = document.plane ?? {};
       const done = await runSegmentation(this.context, this.log, document.uri.fsPath, {
-        channel: shown && shown.pages > 1 ? document.channel : undefined,
+        ...plane,
         image: shown?.image,
+        ...(shown ? { input: planeInput(shown.axes, plane) } : {}),
       });
       if (done) await this.adopt(document, done, p);
     } else if (m.type === 'save' && document.session) {
-      await saveFromPage(document.session, m.what, m.pickLocation, p, this.log, m.overlay);
+      await saveFromPage(document.session, m.what, m.pickLocation, p, this.log, m.overlay, m.filters);
     } else if (corrections && isEditMessage(m)) {
       answerEdit(corrections, m, p, this.log);
       // Other views of this document get the labels whole (they did not make the edit).
@@ -249,7 +256,18 @@ export class NucleiImageEditor implements vscode.CustomEditorProvider<NucleiImag
 
   /** Reads the document's page and keeps what the views show. */
   private async show(document: NucleiImageDocument): Promise<ToWebview> {
-    const r = await this.imageMessage(document.uri.fsPath, document.channel);
+    const file = document.uri.fsPath;
+    if (!document.plane) {
+      // The first view: the folder's channel and plane, else asked once; dismissed, the first is
+      // shown and the pickers are there to choose another.
+      const axes = await (await import('./nuclei-api')).imageAxes(file);
+      const need = needsChoice(axes);
+      document.plane = (await choosePlanes(this.context, file, axes)) ?? {
+        ...(need.channel ? { channel: 0 } : {}),
+        ...(need.z ? { z: 0 } : {}),
+      };
+    }
+    const r = await this.imageMessage(file, document.plane);
     document.shown = r.shown;
     document.shownMessage = r.message;
     return r.message;
@@ -265,17 +283,17 @@ export class NucleiImageEditor implements vscode.CustomEditorProvider<NucleiImag
     let found = hot;
     if (!found) {
       const root = backupRoot(this.context);
-      const pages = document.shown?.pages ?? 1;
-      const channels = pages > 1 ? Array.from({ length: pages }, (_, c) => c) : [undefined];
+      const n = document.shown?.axes.channels.length ?? 1;
+      const channels = n > 1 ? Array.from({ length: n }, (_, c) => c) : [undefined];
       for (const c of channels) {
         found = await findBackup(backupDirFor(root, file, c), file);
         if (found) break;
       }
       if (!found || !(await askRestore(this.log, found))) return;
     }
-    const channel = found.meta.channel ?? 0;
-    if (channel !== document.channel) {
-      document.channel = channel;
+    const channel = found.meta.channel;
+    if (channel !== undefined && channel !== document.plane?.channel) {
+      document.plane = { ...document.plane, channel };
       this.broadcast(document, await this.show(document));
     }
     const image = document.shown?.image;
@@ -293,17 +311,19 @@ export class NucleiImageEditor implements vscode.CustomEditorProvider<NucleiImag
     corrections?.dispose();
   }
 
-  /** The image (one page) as the page shows it, or an error naming the file. */
-  private async imageMessage(file: string, channel: number): Promise<{ message: ToWebview; shown?: Shown }> {
+  /** The image (one channel and plane) as the page shows it, or an error naming the file. */
+  private async imageMessage(file: string, plane: PlaneSelection): Promise<{ message: ToWebview; shown?: Shown }> {
     try {
       const api = await import('./nuclei-api');
-      const pages = await api.imagePages(file);
-      const image = await api.readImage(file, pages > 1 ? channel : undefined);
+      const axes = await api.imageAxes(file);
+      const image = await api.readImage(file, plane);
       const src = `data:image/png;base64,${(await api.encodePng(image, MAX_DISPLAY_PIXELS)).toString('base64')}`;
-      this.log.info(`viewer: ${file} ${image.width}x${image.height}${pages > 1 ? `, page ${channel} of ${pages}` : ''}`);
+      const input = planeInput(axes, plane);
+      const where = [describeChannel(input), describePlane(input)].filter(Boolean).join(', ');
+      this.log.info(`viewer: ${file} ${image.width}x${image.height}${where ? `, ${where}` : ''}`);
       return {
-        message: { type: 'image', payload: { fileName: path.basename(file), imageSrc: src, width: image.width, height: image.height, pages, channel } },
-        shown: { image, src, pages },
+        message: { type: 'image', payload: { fileName: path.basename(file), imageSrc: src, width: image.width, height: image.height, input } },
+        shown: { image, src, axes },
       };
     } catch (err) {
       this.log.error(`viewer: ${file}`, err);

@@ -4,21 +4,36 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import sharp from 'sharp';
-import { isDatasetImage, readPixelSize, writeFileAtomic, type LoadProgress, type PixelSize, type RgbImage, type SkippedSample } from '@nuclei/data';
+import type { AxesView, PlaneChoice } from './webview/messages';
+import {
+  describeImageAxes,
+  isDatasetImage,
+  readAllChannels,
+  readPixelSize,
+  writeFileAtomic,
+  type IntensityChannel,
+  type LoadProgress,
+  type PixelSize,
+  type RgbImage,
+  type SkippedSample,
+} from '@nuclei/data';
 import { isModelDir, loadModel, MODEL_JSON, type ModelMetadata, type TilePredictor } from '@nuclei/model';
 import { selectBackend, type BackendPreference } from '@nuclei/backend';
 import { describeEngine, selectEngine, type EnginePreference } from '@nuclei/onnx';
 import {
   evaluateModelOnDataset,
+  filterResult,
   measureNuclei,
   outputPaths,
   readImageForSegmentation,
   segment,
   segmentOptionsForModel,
   writeSegmentationOutputs,
+  type FilterTally,
+  type NucleusFilters,
   type NucleusMeasurements,
+  type OutputInfo,
   type OutputKind,
-  type OverlayOptions,
   type SegmentResult,
 } from '@nuclei/segmentation';
 import { formatReportTable, type EvaluationReport } from '@nuclei/evaluation';
@@ -39,7 +54,7 @@ import {
 } from '@nuclei/training';
 import * as tf from '@tensorflow/tfjs';
 
-export type { RgbImage, EvaluationReport, ProgressEvent, LoadProgress, NucleusMeasurements, PixelSize };
+export type { RgbImage, EvaluationReport, ProgressEvent, LoadProgress, NucleusMeasurements, PixelSize, IntensityChannel };
 
 /** What `segment` returns (labels, areas, count, mean area, mask, probabilities). */
 export type Segmentation = SegmentResult;
@@ -117,20 +132,27 @@ function release(m: LoadedModel): void {
 }
 
 /**
- * Decodes an image (size checked from the header first); `channel` picks a page of a multi-page
- * TIFF or a colour channel. Errors are NucleiInputError naming the file.
+ * Decodes an image (size checked from the header first): `plane.channel` picks one channel (as
+ * describeImageAxes lists them), `plane.z` a Z plane or projection. Errors are NucleiInputError
+ * naming the file.
  */
-export function readImage(file: string, channel?: number): Promise<RgbImage> {
-  return readImageForSegmentation(file, undefined, { channel });
+export function readImage(file: string, plane: { channel?: number; z?: PlaneChoice } = {}): Promise<RgbImage> {
+  return readImageForSegmentation(file, undefined, plane);
 }
 
-/** Pages in an image file (channels of a multi-page TIFF); 1 for ordinary images. */
-export async function imagePages(file: string): Promise<number> {
+/** What an image holds besides x and y: channels with their names, Z planes, RGB or not (one channel when unreadable). */
+export async function imageAxes(file: string): Promise<AxesView> {
   try {
-    return (await sharp(file, { limitInputPixels: false }).metadata()).pages ?? 1;
+    const a = await describeImageAxes(file);
+    return { channels: a.channels, planes: a.planes, rgb: a.rgb };
   } catch {
-    return 1; // readImage says what is wrong with the file
+    return { channels: [{ index: 0 }], planes: 1, rgb: false }; // readImage says what is wrong with the file
   }
+}
+
+/** Every channel of a plane (or projection), named, for the measurements. */
+export function readChannels(file: string, z?: PlaneChoice): Promise<IntensityChannel[]> {
+  return readAllChannels(file, { z });
 }
 
 export interface SegmentSettings {
@@ -158,9 +180,22 @@ export function pixelSizeOf(file: string): PixelSize | undefined {
   return readPixelSize(file);
 }
 
-/** Per-nucleus measurements (as the saved `_measurements.csv`), lengths in microns when `pixelSize` is given. */
-export function measure(result: Pick<Segmentation, 'labels' | 'width' | 'height' | 'count'>, image: RgbImage, pixelSize?: number): NucleusMeasurements[] {
-  return measureNuclei(result.labels, result.width, result.height, result.count, image, pixelSize ?? 1);
+/**
+ * Per-nucleus measurements (as the saved `_measurements.csv`), lengths in microns when `pixelSize`
+ * is given; intensities of `channels` (every channel of the file), else of the image segmented.
+ */
+export function measure(
+  result: Pick<Segmentation, 'labels' | 'width' | 'height' | 'count'>,
+  image: RgbImage,
+  pixelSize?: number,
+  channels?: IntensityChannel[],
+): NucleusMeasurements[] {
+  return measureNuclei(result.labels, result.width, result.height, result.count, channels ?? image, pixelSize ?? 1);
+}
+
+/** The nuclei the viewer's filters keep (areas in pixels), and what each filter removed. */
+export function filterSegmentation(result: Segmentation, filters: NucleusFilters): { result: Segmentation; removed: FilterTally } {
+  return filterResult(result, filters);
 }
 
 export function writeOutputs(
@@ -168,7 +203,7 @@ export function writeOutputs(
   image: RgbImage,
   outDir: string,
   baseName: string,
-  info: { imagePath?: string; model?: unknown; outputs?: OutputKind[]; pixelSize?: number; overlay?: OverlayOptions } = {},
+  info: Pick<OutputInfo, 'imagePath' | 'model' | 'pixelSize' | 'overlay' | 'channels' | 'input' | 'filters'> & { outputs?: OutputKind[] } = {},
 ): Promise<OutputPaths> {
   // Without `outputs` every kind is written, so every path is there.
   return writeSegmentationOutputs(result, image, outDir, baseName, info) as Promise<OutputPaths>;

@@ -8,10 +8,20 @@ import { describeModelDir, modelName } from './model-status';
 import { bundledModel, modelProblem, readConfig, resolveModelDir } from './config';
 import { BROWSER_IMAGES } from './image-files';
 import { errorMessage, type Logger } from './log';
-import { MAX_DISPLAY_PIXELS, packLabels, type FromWebview, type OverlayView, type SaveKind, type SegmentationPayload } from './webview/messages';
+import {
+  MAX_DISPLAY_PIXELS,
+  packLabels,
+  type FromWebview,
+  type OverlayView,
+  type SaveKind,
+  type SegmentationPayload,
+  type PlaneInput,
+  type ViewFilters,
+} from './webview/messages';
 import { nucleusRows } from './webview/nucleus-rows';
 import { createNucleiPanel, type NucleiPanel } from './webview/panel';
-import type { RgbImage, Segmentation } from './nuclei-api';
+import type { IntensityChannel, RgbImage, Segmentation } from './nuclei-api';
+import type { PlaneSelection } from './image-planes';
 import { correctedResult } from './corrections/corrected-result';
 import { saveCorrections } from './corrections/save';
 import { CorrectionSession, isEditMessage } from './corrections/session';
@@ -24,8 +34,12 @@ export interface SegmentationSession {
   modelDir: string;
   /** Microns per pixel (the setting, else the file's own); undefined: measurements in pixels. */
   pixelSize?: number;
-  /** The page of a multi-page image that was segmented. */
+  /** The channel segmented (absent: an RGB image as it is, or the only channel). */
   channel?: number;
+  /** The channel and plane segmented, with what the image holds (for the page's pickers). */
+  input?: PlaneInput;
+  /** Every channel of the segmented plane, measured per nucleus (absent: the image segmented). */
+  channels?: IntensityChannel[];
   /** The viewer's corrections (they edit `result.labels` in place). */
   corrections?: CorrectionSession;
 }
@@ -45,7 +59,7 @@ export async function runSegmentation(
   context: vscode.ExtensionContext,
   log: Logger,
   file: string,
-  options: { modelDir?: string; channel?: number; image?: RgbImage } = {},
+  options: PlaneSelection & { modelDir?: string; image?: RgbImage; input?: PlaneInput } = {},
 ): Promise<SegmentationSession | undefined> {
   const name = path.basename(file);
   const config = readConfig();
@@ -74,7 +88,7 @@ export async function runSegmentation(
         log.info(loaded.engineLine);
         progress.report({ message: 'reading image', increment: 10 });
         // The TIFF viewer passes the page it has already decoded.
-        const image = options.image ?? (await api.readImage(file, options.channel));
+        const image = options.image ?? (await api.readImage(file, { channel: options.channel, z: options.z }));
         log.info(`segment: ${name} is ${image.width}x${image.height}; mode ${config.tiling}, threshold ${config.threshold}`);
         progress.report({ message: 'running the U-Net', increment: 10 });
         const started = Date.now();
@@ -93,7 +107,18 @@ export async function runSegmentation(
         log.info(`segment: ${result.count} nuclei, mean area ${result.meanArea.toFixed(1)} px, in ${Date.now() - started} ms`);
         progress.report({ message: 'done', increment: 70 - reported });
         const pixelSize = await pixelSizeFor(file, config.pixelSize, log);
-        return { imagePath: file, image, result, modelDir: model.dir, pixelSize, ...(options.channel === undefined ? {} : { channel: options.channel }) };
+        // Every channel of the plane is measured (an image of one channel: the one segmented).
+        const channels = options.input && options.input.axes.channels.length > 1 ? await api.readChannels(file, options.z) : undefined;
+        return {
+          imagePath: file,
+          image,
+          result,
+          modelDir: model.dir,
+          pixelSize,
+          ...(options.channel === undefined ? {} : { channel: options.channel }),
+          ...(options.input ? { input: options.input } : {}),
+          ...(channels ? { channels } : {}),
+        };
       },
     );
   } catch (err) {
@@ -125,7 +150,7 @@ export async function buildPayload(panel: NucleiPanel, session: SegmentationSess
     // TIFF (browsers cannot show it), or an image too large to show whole: a PNG of the 8-bit view, shrunk if large.
     imageSrc = `data:image/png;base64,${(await api.encodePng(image, MAX_DISPLAY_PIXELS)).toString('base64')}`;
   }
-  const nuclei = nucleusRows(api.measure(result, image, session.pixelSize), session.pixelSize);
+  const nuclei = nucleusRows(api.measure(result, image, session.pixelSize, session.channels), session.pixelSize);
   return {
     fileName: path.basename(imagePath),
     imageSrc,
@@ -136,6 +161,7 @@ export async function buildPayload(panel: NucleiPanel, session: SegmentationSess
     meanArea: result.meanArea,
     nuclei,
     unit: session.pixelSize ? 'um' : 'px',
+    ...(session.input ? { input: session.input } : {}),
   };
 }
 
@@ -147,7 +173,7 @@ export async function showSegmentation(context: vscode.ExtensionContext, log: Lo
     segmentationTitle(context, session),
     [vscode.Uri.file(path.dirname(session.imagePath))],
     async (message: FromWebview, p) => {
-      if (message.type === 'save') await saveFromPage(session, message.what, message.pickLocation, p, log, message.overlay);
+      if (message.type === 'save') await saveFromPage(session, message.what, message.pickLocation, p, log, message.overlay, message.filters);
       else if (corrections && isEditMessage(message)) answerEdit(corrections, message, p, log);
       else if (corrections && message.type === 'saveCorrections') await saveCorrections(context, log, corrections);
     },
@@ -187,10 +213,11 @@ export async function saveFromPage(
   p: NucleiPanel,
   log: Logger,
   overlay?: OverlayView,
+  filters?: ViewFilters,
 ): Promise<void> {
   const name = path.basename(session.imagePath);
   try {
-    const files = await saveOutputs(session, what, pickLocation, log, { overlay });
+    const files = await saveOutputs(session, what, pickLocation, log, { overlay, filters });
     if (files.length > 0) {
       p.send({ type: 'saved', files });
       const folder = path.dirname(files[0]);
@@ -233,7 +260,7 @@ export async function saveOutputs(
   what: SaveKind,
   pickLocation: boolean,
   log: Logger,
-  options: { replace?: boolean; overlay?: OverlayView } = {},
+  options: { replace?: boolean; overlay?: OverlayView; filters?: ViewFilters } = {},
 ): Promise<string[]> {
   const api = await import('./nuclei-api');
   const baseName = path.basename(session.imagePath, path.extname(session.imagePath));
@@ -268,17 +295,44 @@ export async function saveOutputs(
       return [];
     }
   }
+  // After corrections, what is saved describes the corrected nuclei; the viewer's filters keep what it shows.
+  const corrected = session.corrections?.edited ? correctedResult(session.result) : session.result;
+  const filters = pixelFilters(options.filters, session.pixelSize);
+  const { result, removed } = filters ? api.filterSegmentation(corrected, filters) : { result: corrected, removed: undefined };
+  const input = session.input;
   const info = {
     imagePath: session.imagePath,
     model: session.modelDir,
     pixelSize: session.pixelSize,
+    ...(session.channels ? { channels: session.channels } : {}),
+    ...(input && (input.channel !== undefined || input.z !== undefined)
+      ? {
+          input: {
+            ...(input.channel !== undefined ? { channel: input.channel, channelName: input.axes.channels[input.channel]?.name ?? `ch${input.channel}` } : {}),
+            ...(input.z !== undefined ? { z: input.z } : {}),
+          },
+        }
+      : {}),
+    ...(filters ? { filters: { ...filters, removed } } : {}),
     ...(options.overlay ? { overlay: options.overlay } : {}),
     ...(kinds ? { outputs: kinds } : {}),
   };
-  // After corrections, what is saved describes the corrected nuclei.
-  const result = session.corrections?.edited ? correctedResult(session.result) : session.result;
   const paths = await api.writeOutputs(result, session.image, outDir, baseName, info);
   const files = Object.values(paths).filter((f): f is string => typeof f === 'string');
   log.info(`save: ${files.join(', ')}`);
   return files;
+}
+
+/** The viewer's filters in pixels (its areas are in the unit it shows: µm² once a pixel size is known). */
+export function pixelFilters(
+  f: ViewFilters | undefined,
+  pixelSize: number | undefined,
+): { minArea?: number; maxArea?: number; excludeEdges?: boolean } | undefined {
+  if (!f || (f.min === undefined && f.max === undefined && !f.edges)) return undefined;
+  const k = f.unit === 'um' && pixelSize ? 1 / (pixelSize * pixelSize) : 1;
+  return {
+    ...(f.min !== undefined ? { minArea: Math.ceil(f.min * k - 1e-9) } : {}),
+    ...(f.max !== undefined ? { maxArea: Math.floor(f.max * k + 1e-9) } : {}),
+    ...(f.edges ? { excludeEdges: true } : {}),
+  };
 }

@@ -7,7 +7,7 @@ import * as mock from './vscode-mock';
 import { settingsOf } from './settings-of';
 import { activate } from '../src/extension';
 import { segmentImageCommand } from '../src/commands/segmentImage';
-import { runFolder } from '../src/segmentation-session';
+import { pixelFilters, runFolder } from '../src/segmentation-session';
 import { runStamp, trainModelCommand } from '../src/commands/trainModel';
 import { fineTuneOnCorrectionsCommand } from '../src/commands/fineTuneOnCorrections';
 import { recordSavedCorrection } from '../src/corrections/status';
@@ -64,11 +64,17 @@ jest.mock('../src/nuclei-api', () => ({
   encodePng: jest.fn(async () => Buffer.from('png!')),
   isDatasetImage: jest.requireActual('../../../packages/data/src/layout').isDatasetImage,
   // The real measurements (plain arithmetic on the label image, no TF.js).
-  measure: jest.fn((r: { labels: Int32Array; width: number; height: number; count: number }, image: unknown, px?: number) =>
-    jest.requireActual('../../../packages/segmentation/src/measurements').measureNuclei(r.labels, r.width, r.height, r.count, image, px ?? 1),
+  measure: jest.fn((r: { labels: Int32Array; width: number; height: number; count: number }, image: unknown, px?: number, channels?: unknown) =>
+    jest.requireActual('../../../packages/segmentation/src/measurements').measureNuclei(r.labels, r.width, r.height, r.count, channels ?? image, px ?? 1),
   ),
   pixelSizeOf: jest.fn(() => undefined),
-  imagePages: jest.fn(async () => 1),
+  imageAxes: jest.fn(async () => ({ channels: [{ index: 0 }], planes: 1, rgb: false })),
+  // Every channel: the fake image's first byte per pixel, named.
+  readChannels: jest.fn(async () => [
+    { name: 'GFP', values: new Float32Array(8).fill(7) },
+    { name: 'DAPI', values: Float32Array.from([9, 9, 0, 0, 0, 0, 5, 0]) },
+  ]),
+  filterSegmentation: jest.fn((r: unknown, f: unknown) => jest.requireActual('../../../packages/segmentation/src/filters').filterResult(r, f)),
   recipeEpochs: jest.fn(() => '30 for nuclei, 20 for seed'),
   FINE_TUNE: jest.requireActual('../../../packages/training/src/recipes').FINE_TUNE,
   trainModel: jest.fn(),
@@ -187,6 +193,42 @@ describe('Segment several images', () => {
     expect(page.webview.postMessage).toHaveBeenCalledWith(expect.objectContaining({ type: 'evaluation', datasetName: '2 of 2 images' }));
   });
 
+  it('multi-channel images: the channel is asked once per folder and used for every image; the summary in µm² once pixel sizes are known', async () => {
+    activate(context);
+    imageFile('one.tif');
+    imageFile('two.tif');
+    api.imageAxes.mockResolvedValue({
+      channels: [
+        { index: 0, name: 'GFP' },
+        { index: 1, name: 'DAPI' },
+      ],
+      planes: 1,
+      rgb: false,
+    });
+    api.pixelSizeOf.mockReturnValue({ microns: 0.5, source: 'OME-XML' });
+    try {
+      mock.window.showQuickPick.mockImplementationOnce(async <T>(items: T[]) => items[1]);
+      const r = (await mock.commands.executeCommand('nuclei.segmentFolder', vscode.Uri.file(tmp))) as {
+        table: { columns: string[]; rows: Array<{ name: string; values: Record<string, number> }> };
+      };
+      expect(mock.window.showQuickPick).toHaveBeenCalledTimes(1);
+      expect(api.readImage.mock.calls.map((c: unknown[]) => [path.basename(c[0] as string), c[1]])).toEqual([
+        ['one.tif', { channel: 1 }],
+        ['two.tif', { channel: 1 }],
+      ]);
+      expect(r.table.columns).toEqual(['nuclei', 'mean area (µm²)', 'median area (µm²)', 'covered (%)']);
+      expect(r.table.rows[0].values['mean area (µm²)']).toBeCloseTo(1.5 * 0.25, 12);
+      // What was saved records the channel and measures both.
+      const info = api.writeOutputs.mock.calls[0][4] as { input: unknown; channels: Array<{ name: string }>; pixelSize: number };
+      expect(info.input).toEqual({ channel: 1, channelName: 'DAPI' });
+      expect(info.channels.map((c) => c.name)).toEqual(['GFP', 'DAPI']);
+      expect(info.pixelSize).toBe(0.5);
+    } finally {
+      api.imageAxes.mockResolvedValue({ channels: [{ index: 0 }], planes: 1, rgb: false });
+      api.pixelSizeOf.mockReturnValue(undefined);
+    }
+  });
+
   it('segments every image of a folder; a failure is listed and the others go on; existing outputs need a confirmation', async () => {
     activate(context);
     imageFile('one.png');
@@ -271,7 +313,7 @@ describe('Segment nuclei in image', () => {
     expect(r?.result.count).toBe(2);
     expect(api.loadModelCached).toHaveBeenCalledWith(path.join(EXT, 'dist/models/default'), 'auto');
     expect(api.ensureBackend).toHaveBeenCalledWith('auto');
-    expect(api.readImage).toHaveBeenCalledWith(file, undefined);
+    expect(api.readImage).toHaveBeenCalledWith(file, {});
     expect(api.segmentImage).toHaveBeenCalledWith(
       expect.anything(),
       { engine: 'fake' },
@@ -342,7 +384,7 @@ describe('Segment nuclei in image', () => {
     mock.window.tabGroups.activeTabGroup.activeTab = { input: { uri: vscode.Uri.file(file) } };
     await segmentImageCommand(context, log);
     expect(mock.window.showOpenDialog).not.toHaveBeenCalled();
-    expect(api.readImage).toHaveBeenCalledWith(file, undefined);
+    expect(api.readImage).toHaveBeenCalledWith(file, {});
   });
 
   it('reports errors naming the file and leaves no panel', async () => {
@@ -385,8 +427,9 @@ describe('Segment nuclei in image', () => {
         n.box,
       ]),
     ).toEqual([
-      [1, 2, 0.5, 0, [0, 0, 2, 1]],
-      [2, 1, 2, 1, [2, 1, 1, 1]],
+      // Centroids with pixel centres at +0.5, as the CSV.
+      [1, 2, 1, 0.5, [0, 0, 2, 1]],
+      [2, 1, 2.5, 1.5, [2, 1, 1, 1]],
     ]);
     expect(msg.payload.imageSrc).toBe(`vscode-resource://mock${file}`);
     expect(panel.title).toBe('Nuclei: cells.png · bundled model'); // every page names its model
@@ -429,7 +472,7 @@ describe('Segment nuclei in image', () => {
     let payload = panel.webview.postMessage.mock.calls[0][0].payload;
     expect(payload.unit).toBe('um');
     // Areas in square microns, centroids and boxes still in pixels (the viewer draws with them).
-    expect(payload.nuclei[0]).toMatchObject({ label: 1, area: 0.5, centroidX: 0.5, box: [0, 0, 2, 1] });
+    expect(payload.nuclei[0]).toMatchObject({ label: 1, area: 0.5, centroidX: 1, box: [0, 0, 2, 1] });
     expect(mock.outputLines.join('\n')).toContain('cal.tif records 0.5 um per pixel (ImageJ)');
     await panel.receive({ type: 'save', what: 'measurements', pickLocation: false });
     expect(api.writeOutputs).toHaveBeenLastCalledWith(
@@ -453,52 +496,108 @@ describe('Segment nuclei in image', () => {
     }
   });
 
-  it('asks which channel holds the nuclei in a multi-page image, and stops when none is picked', async () => {
+  it('asks which channel holds the nuclei (by name) and which Z plane, once per folder, and stops when none is picked', async () => {
     const file = imageFile('stack.tif');
-    api.imagePages.mockResolvedValue(3);
+    const axes = { channels: [{ index: 0, name: 'GFP' }, { index: 1, name: 'DAPI' }, { index: 2 }], planes: 4, rgb: false };
+    api.imageAxes.mockResolvedValue(axes);
     try {
-      mock.window.showQuickPick.mockImplementationOnce(async <T>(items: T[]) => items[2]);
-      await segmentImageCommand(context, log, vscode.Uri.file(file));
+      mock.window.showQuickPick.mockImplementationOnce(async <T>(items: T[]) => items[1]).mockImplementationOnce(async <T>(items: T[]) => items[0]);
+      const session = await segmentImageCommand(context, log, vscode.Uri.file(file));
       const [items, options] = mock.window.showQuickPick.mock.calls[0] as [Array<{ label: string }>, { title: string }];
-      expect(items.map((i) => i.label)).toEqual(['Channel 0', 'Channel 1', 'Channel 2']);
+      expect(items.map((i) => i.label)).toEqual(['channel 1 of 3: GFP', 'channel 2 of 3: DAPI', 'channel 3 of 3']);
       expect(options.title).toBe('stack.tif has 3 channels');
-      expect(api.readImage).toHaveBeenLastCalledWith(file, 2);
+      const [planes, planeOptions] = mock.window.showQuickPick.mock.calls[1] as [Array<{ label: string }>, { title: string }];
+      expect(planes.map((i) => i.label).slice(0, 3)).toEqual(['max projection', 'mean projection', 'plane 1 of 4']);
+      expect(planeOptions.title).toBe('stack.tif has 4 Z planes');
+      expect(api.readImage).toHaveBeenLastCalledWith(file, { channel: 1, z: 'max' });
+      // Every channel measured, by name; the page says what was segmented.
+      expect(api.readChannels).toHaveBeenLastCalledWith(file, 'max');
+      const panel = mock.createdPanels.at(-1)!;
+      await panel.receive({ type: 'ready' });
+      const payload = panel.webview.postMessage.mock.calls[0][0].payload;
+      expect(payload.input).toEqual({ axes, channel: 1, z: 'max' });
+      expect(payload.nuclei[0].intensity.map((s: { channel: string; mean: number }) => [s.channel, s.mean])).toEqual([
+        ['GFP', 7],
+        ['DAPI', 9],
+      ]);
+      expect(session?.channel).toBe(1);
+      // Another image of the folder: the same channel (by name: DAPI is 0 there) and plane, not asked again.
+      const other = imageFile('other.tif');
+      api.imageAxes.mockResolvedValueOnce({
+        channels: [
+          { index: 0, name: 'DAPI' },
+          { index: 1, name: 'GFP' },
+        ],
+        planes: 4,
+        rgb: false,
+      });
+      await segmentImageCommand(context, log, vscode.Uri.file(other));
+      expect(mock.window.showQuickPick).toHaveBeenCalledTimes(2);
+      expect(api.readImage).toHaveBeenLastCalledWith(other, { channel: 0, z: 'max' });
+      // Elsewhere, dismissed: nothing is segmented.
+      fs.mkdirSync(path.join(tmp, 'elsewhere'));
+      const third = path.join(tmp, 'elsewhere', 'c.tif');
+      fs.writeFileSync(third, 'x');
       mock.window.showQuickPick.mockResolvedValueOnce(undefined);
-      expect(await segmentImageCommand(context, log, vscode.Uri.file(file))).toBeUndefined();
-      expect(api.readImage).toHaveBeenCalledTimes(1);
+      expect(await segmentImageCommand(context, log, vscode.Uri.file(third))).toBeUndefined();
+      expect(api.readImage).toHaveBeenCalledTimes(2);
     } finally {
-      api.imagePages.mockResolvedValue(1);
+      api.imageAxes.mockResolvedValue({ channels: [{ index: 0 }], planes: 1, rgb: false });
     }
+  });
+
+  it('an RGB image is segmented as it is, without a question', async () => {
+    const file = imageFile('merge.png');
+    api.imageAxes.mockResolvedValueOnce({ channels: ['red', 'green', 'blue'].map((name, index) => ({ index, name })), planes: 1, rgb: true });
+    await segmentImageCommand(context, log, vscode.Uri.file(file));
+    expect(mock.window.showQuickPick).not.toHaveBeenCalled();
+    expect(api.readImage).toHaveBeenLastCalledWith(file, {});
+  });
+
+  it("Save applies the viewer's filters (areas in the unit shown) and records them", async () => {
+    const file = imageFile('cells.png');
+    await segmentImageCommand(context, log, vscode.Uri.file(file));
+    const panel = mock.createdPanels.at(-1)!;
+    await panel.receive({ type: 'ready' });
+    // Nucleus 2 (one pixel) is below 2 px; nucleus 1 touches the edge.
+    await panel.receive({ type: 'save', what: 'all', pickLocation: false, filters: { min: 2, edges: false, unit: 'px' } });
+    const [result, , , , info] = api.writeOutputs.mock.calls.at(-1) as [{ count: number; labels: Int32Array }, unknown, string, string, { filters: unknown }];
+    expect(result.count).toBe(1);
+    expect(Array.from(result.labels)).toEqual([1, 1, 0, 0, 0, 0, 0, 0]);
+    expect(info.filters).toEqual({ minArea: 2, removed: { small: 1, large: 0, edge: 0 } });
+    expect(pixelFilters({ min: 1, max: 2, edges: true, unit: 'um' }, 0.5)).toEqual({ minArea: 4, maxArea: 8, excludeEdges: true });
   });
 
   it('opens TIFF in its own viewer: the image first, Segment puts the overlay in the same tab, a page picker switches channels', async () => {
     activate(context);
     const file = imageFile('cells.tif');
-    api.imagePages.mockResolvedValue(2);
+    api.imageAxes.mockResolvedValue({ channels: [{ index: 0 }, { index: 1 }], planes: 1, rgb: false });
     try {
       const panel = await mock.openInCustomEditor(IMAGE_VIEW_TYPE, vscode.Uri.file(file));
       expect(panel.webview.options.localResourceRoots!.map((u) => u.fsPath)).toEqual([path.join(EXT, 'dist/webview'), tmp]);
       await panel.receive({ type: 'ready' });
       expect(panel.webview.postMessage.mock.calls[0][0]).toMatchObject({
         type: 'image',
-        payload: { fileName: 'cells.tif', width: 4, height: 2, pages: 2, channel: 0 },
+        payload: { fileName: 'cells.tif', width: 4, height: 2, input: { axes: { channels: [{ index: 0 }, { index: 1 }] }, channel: 0 } },
       });
-      expect(api.readImage).toHaveBeenLastCalledWith(file, 0);
+      // Asked once (the quick pick's first item here), then shown.
+      expect(mock.window.showQuickPick).toHaveBeenCalledTimes(1);
+      expect(api.readImage).toHaveBeenLastCalledWith(file, { channel: 0 });
       await panel.receive({ type: 'channel', channel: 1 });
-      expect(api.readImage).toHaveBeenLastCalledWith(file, 1);
-      expect(panel.webview.postMessage.mock.calls.at(-1)[0]).toMatchObject({ type: 'image', payload: { channel: 1 } });
+      expect(api.readImage).toHaveBeenLastCalledWith(file, { channel: 1 });
+      expect(panel.webview.postMessage.mock.calls.at(-1)[0]).toMatchObject({ type: 'image', payload: { input: { channel: 1 } } });
       // Saving before segmenting does nothing; Segment segments the page shown, in this tab.
       await panel.receive({ type: 'save', what: 'all', pickLocation: false });
       expect(api.writeOutputs).not.toHaveBeenCalled();
       await panel.receive({ type: 'segment' });
       expect(api.segmentImage).toHaveBeenCalledTimes(1);
-      expect(api.readImage).toHaveBeenLastCalledWith(file, 1);
+      expect(api.readImage).toHaveBeenLastCalledWith(file, { channel: 1 });
       expect(panel.webview.postMessage.mock.calls.at(-1)[0]).toMatchObject({ type: 'segmentation', payload: { fileName: 'cells.tif', count: 2 } });
       expect(mock.createdPanels).toHaveLength(1); // no second tab
       await panel.receive({ type: 'save', what: 'labels', pickLocation: false });
       expect(fs.readdirSync(path.join(tmp, 'cells.nuclei-default'))).toEqual(['cells_labels.png']);
     } finally {
-      api.imagePages.mockResolvedValue(1);
+      api.imageAxes.mockResolvedValue({ channels: [{ index: 0 }], planes: 1, rgb: false });
     }
   });
 

@@ -401,16 +401,28 @@ describeBrowser('webview browser test')(`segmentation webview page in chromium${
     const viewer = await openPage();
     await viewer.evaluate(
       (src: string) =>
-        window.postMessage({ type: 'image', payload: { fileName: 'stack.tif', imageSrc: src, width: 256, height: 192, pages: 3, channel: 1 } }, '*'),
+        window.postMessage(
+          {
+            type: 'image',
+            payload: {
+              fileName: 'stack.tif',
+              imageSrc: src,
+              width: 256,
+              height: 192,
+              input: { axes: { channels: [{ index: 0 }, { index: 1 }, { index: 2 }], planes: 1, rgb: false }, channel: 1 },
+            },
+          },
+          '*',
+        ),
       `${origin}/image.png`,
     );
     await viewer.waitForSelector('body[data-mode="image"][data-state="drawn"]');
     expect(await viewer.isVisible('#segment-now')).toBe(true);
     expect(await viewer.isVisible('#saves')).toBe(false); // nothing to save yet
     expect(await viewer.$$eval('#channel option', (os: HTMLOptionElement[]) => os.map((o) => [o.textContent, o.selected]))).toEqual([
-      ['Channel 0', false],
-      ['Channel 1', true],
-      ['Channel 2', false],
+      ['1 of 3', false],
+      ['2 of 3', true],
+      ['3 of 3', false],
     ]);
     expect(await viewer.textContent('#count')).toBe('\u2013');
     await viewer.selectOption('#channel', '2');

@@ -234,17 +234,18 @@ describe('readImageRgb: channels and pages', () => {
         .toFile(png);
       expect(Array.from((await readImageRgb(png, { channel: 1 })).data.subarray(0, 3))).toEqual([20, 20, 20]);
       await expect(readImageRgb(png, { channel: 3 })).rejects.toThrow(/rgb\.png: channel 3 is out of range: the image has 3 channels/);
-      // Two pages (as an ImageJ stack of two channels): 50 and 200.
+      // Two gray pages that say nothing about themselves are channels: 50 and 200.
       const pages = Buffer.concat([Buffer.alloc(16, 50), Buffer.alloc(16, 200)]);
       const two = join(dir, 'two.tif');
       await sharp(pages, { raw: { width: 4, height: 8, channels: 1, pageHeight: 4 } as never })
+        .toColourspace('b-w')
         .tiff({ compression: 'none' })
         .toFile(two);
       expect((await sharp(two).metadata()).pages).toBe(2);
       expect((await readImageRgb(two, { channel: 1 })).data[0]).toBe(200);
       expect((await readImageRgb(two)).data[0]).toBe(50);
-      expect(warn).toHaveBeenCalledWith(expect.stringMatching(/two\.tif: 2 pages; using page 0 only/));
-      await expect(readImageRgb(two, { channel: 2 })).rejects.toThrow(/2 pages \(channels\)/);
+      expect(warn).toHaveBeenCalledWith(expect.stringMatching(/two\.tif: 2 channels; using channel 0 \(ch0\) only/));
+      await expect(readImageRgb(two, { channel: 2 })).rejects.toThrow(/two\.tif: channel 2 is out of range: the image has 2 channels \(0\.\.1\)/);
     } finally {
       warn.mockRestore();
     }

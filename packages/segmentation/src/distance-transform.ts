@@ -3,9 +3,10 @@ const FAR = 1e20;
 
 /**
  * 1-D squared distance transform of sampled function f (Felzenszwalb & Huttenlocher 2012):
- * d[q] = min_p (q - p)^2 + f[p], via the lower envelope of parabolas. Scratch arrays are reused.
+ * d[q] = min_p (q - p)^2 + f[p], via the lower envelope of parabolas; `arg[q]` (when given) gets
+ * the minimising p. Scratch arrays are reused.
  */
-function edt1d(f: Float64Array, n: number, d: Float64Array, v: Int32Array, z: Float64Array): void {
+function edt1d(f: Float64Array, n: number, d: Float64Array, v: Int32Array, z: Float64Array, arg?: Int32Array): void {
   let k = 0;
   v[0] = 0;
   z[0] = -Infinity;
@@ -26,6 +27,7 @@ function edt1d(f: Float64Array, n: number, d: Float64Array, v: Int32Array, z: Fl
     while (z[k + 1] < q) k++;
     const dq = q - v[k];
     d[q] = dq * dq + f[v[k]];
+    if (arg) arg[q] = v[k];
   }
 }
 
@@ -56,4 +58,41 @@ export function distanceTransform(mask: Uint8Array, width: number, height: numbe
     for (let x = 0; x < width; x++) out[row + x] = Math.sqrt(Math.min(d[x], FAR));
   }
   return out;
+}
+
+/**
+ * For every pixel, the nearest labelled pixel's label and the squared Euclidean distance to it
+ * (0 inside a nucleus), exact: the separable transform above, keeping the minimising pixel of each
+ * pass. Ties go to whichever pixel the transform meets first. Label 0 everywhere when there is none.
+ */
+export function nearestLabel(labels: Int32Array, width: number, height: number): { label: Int32Array; distance2: Float64Array } {
+  const n = Math.max(width, height);
+  const f = new Float64Array(n);
+  const d = new Float64Array(n);
+  const v = new Int32Array(n);
+  const z = new Float64Array(n + 1);
+  const arg = new Int32Array(n);
+  const sq = new Float64Array(width * height);
+  const row = new Int32Array(width * height); // pass 1: the nearest labelled row in the pixel's column
+  for (let x = 0; x < width; x++) {
+    for (let y = 0; y < height; y++) f[y] = labels[y * width + x] > 0 ? 0 : FAR;
+    edt1d(f, height, d, v, z, arg);
+    for (let y = 0; y < height; y++) {
+      sq[y * width + x] = d[y];
+      row[y * width + x] = arg[y];
+    }
+  }
+  const label = new Int32Array(width * height);
+  const distance2 = new Float64Array(width * height);
+  for (let y = 0; y < height; y++) {
+    const r = y * width;
+    for (let x = 0; x < width; x++) f[x] = sq[r + x];
+    edt1d(f, width, d, v, z, arg);
+    for (let x = 0; x < width; x++) {
+      distance2[r + x] = d[x];
+      const cx = arg[x];
+      label[r + x] = d[x] < FAR ? labels[row[r + cx] * width + cx] : 0;
+    }
+  }
+  return { label, distance2 };
 }

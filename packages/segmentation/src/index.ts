@@ -18,7 +18,17 @@ export {
   type SegmentationSummary,
   type OutputInfo,
 } from './outputs';
-export { measureNuclei, measurementsCsv, type NucleusMeasurements } from './measurements';
+export {
+  measureNuclei,
+  measurementsCsv,
+  measurementHeader,
+  measurementValues,
+  measurementRecord,
+  type NucleusMeasurements,
+  type ChannelStats,
+  type MeasureOptions,
+} from './measurements';
+export { filterLabels, filterResult, hasFilters, type NucleusFilters, type FilterTally } from './filters';
 export { outlines, roiSetZip, nucleiGeoJson, nucleusFeature } from './rois';
 export { evaluateModelOnDataset, type EvaluateDatasetOptions } from './evaluate-dataset';
 export { segmentOptionsForModel } from './model-defaults';

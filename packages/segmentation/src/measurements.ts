@@ -1,10 +1,12 @@
-import type { RgbImage } from '@nuclei/data';
+import { intensityChannelsOf, type IntensityChannel, type RgbImage } from '@nuclei/data';
+import { nearestLabel } from './distance-transform';
 import { labelStats } from './label-stats';
 
 /**
- * Per-nucleus measurements with scikit-image's `regionprops` definitions. Coordinates follow
- * scikit-image: the centre of pixel (x, y) is at (x, y); ImageJ puts it at (x + 0.5, y + 0.5), so
- * ImageJ's centroids are these plus 0.5. Lengths are in pixels (or microns with `pixelSize`).
+ * Per-nucleus measurements with scikit-image's `regionprops` shape definitions. Centroids follow
+ * ImageJ (and QuPath, and the ROI and GeoJSON outlines): pixel (x, y) covers [x, x+1) x [y, y+1),
+ * so its centre is at (x + 0.5, y + 0.5); scikit-image's centroids are these minus 0.5. Lengths
+ * are in pixels (or microns with `pixelSize`).
  */
 export interface NucleusMeasurements {
   label: number;
@@ -23,8 +25,35 @@ export interface NucleusMeasurements {
   /** Angle (radians) between the image's row axis (y) and the major axis, in (-pi/2, pi/2], as scikit-image. */
   orientation: number;
   solidity: number;
-  /** Per input channel: mean, min, max and integrated (sum) intensity on the original values. */
-  intensity: { mean: number; min: number; max: number; integrated: number }[];
+  /** Per channel of the image: intensity statistics on the original values. */
+  intensity: ChannelStats[];
+  /** With a ring width: the band around the nucleus (see measureNuclei), its area and per-channel statistics. */
+  ring?: { area: number; intensity: ChannelStats[] };
+}
+
+/**
+ * Intensity statistics of one channel over a region's pixels: `integrated` is their sum (ImageJ's
+ * RawIntDen), `std` the sample standard deviation (n - 1, as ImageJ's Measure; 0 for one pixel).
+ * A region of no pixels (an empty ring) has NaN statistics.
+ */
+export interface ChannelStats {
+  channel: string;
+  mean: number;
+  min: number;
+  max: number;
+  integrated: number;
+  std: number;
+}
+
+export interface MeasureOptions {
+  /** Microns per pixel: lengths and areas in microns. Default 1 (pixels). */
+  pixelSize?: number;
+  /**
+   * Width in pixels of a band around each nucleus, measured like the nucleus (CellProfiler's
+   * cytoplasm ring): the background pixels within this distance of the nucleus and nearer to it
+   * than to any other nucleus, so a ring never enters another nucleus nor another's ring.
+   */
+  ring?: number;
 }
 
 /** Perimeter weights of scikit-image's `perimeter(neighborhood=4)`, indexed by the convolution code. */
@@ -117,36 +146,52 @@ function insideConvex(hull: [number, number][], x: number, y: number): boolean {
   return true;
 }
 
-/**
- * Measures every nucleus of a label image (labels 1..count). `image` gives the intensities: one
- * channel when it is gray (R = G = B everywhere), else three. `pixelSize` (microns per pixel)
- * turns lengths and areas into microns.
- */
-export function measureNuclei(labels: Int32Array, width: number, height: number, count: number, image?: RgbImage, pixelSize = 1): NucleusMeasurements[] {
-  if (labels.length !== width * height) throw new RangeError(`measureNuclei: labels have ${labels.length} pixels, expected ${width}x${height}`);
-  const { x0, y0, x1, y1 } = labelStats(labels, width, height, count);
-  let channels = 0;
-  // Intensities on the original values: a 16-bit or float file's own samples, else the 8-bit image.
-  let values: ArrayLike<number> = new Uint8Array(0);
-  let stride = 3;
-  if (image) {
-    if (image.width !== width || image.height !== height)
-      throw new RangeError(`measureNuclei: image is ${image.width}x${image.height}, labels ${width}x${height}`);
-    if (image.source) {
-      ({ channels, data: values } = image.source);
-      stride = channels;
-    } else {
-      channels = 1;
-      const d = (values = image.data);
-      for (let i = 0; i < width * height; i++) {
-        if (d[3 * i] !== d[3 * i + 1] || d[3 * i] !== d[3 * i + 2]) {
-          channels = 3;
-          break;
-        }
-      }
-    }
+/** Running sums of one region's values in one channel. */
+class Acc {
+  n = 0;
+  sum = 0;
+  sum2 = 0;
+  min = Infinity;
+  max = -Infinity;
+  add(v: number): void {
+    this.n++;
+    this.sum += v;
+    this.sum2 += v * v;
+    if (v < this.min) this.min = v;
+    if (v > this.max) this.max = v;
   }
-  const px = pixelSize;
+  stats(channel: string): ChannelStats {
+    if (this.n === 0) return { channel, mean: NaN, min: NaN, max: NaN, integrated: 0, std: NaN };
+    const mean = this.sum / this.n;
+    const variance = this.n > 1 ? Math.max(0, (this.sum2 - this.sum * mean) / (this.n - 1)) : 0;
+    return { channel, mean, min: this.min, max: this.max, integrated: this.sum, std: Math.sqrt(variance) };
+  }
+}
+
+/**
+ * Measures every nucleus of a label image (labels 1..count): shape, and intensity statistics in
+ * every channel of `channels` (each `height*width` values; an RgbImage is measured as
+ * intensityChannelsOf gives its channels). `options.ring` also measures a band around each nucleus.
+ */
+export function measureNuclei(
+  labels: Int32Array,
+  width: number,
+  height: number,
+  count: number,
+  channels: IntensityChannel[] | RgbImage = [],
+  options: MeasureOptions | number = {},
+): NucleusMeasurements[] {
+  if (labels.length !== width * height) throw new RangeError(`measureNuclei: labels have ${labels.length} pixels, expected ${width}x${height}`);
+  const { pixelSize: px = 1, ring } = typeof options === 'number' ? { pixelSize: options } : options;
+  if (!Array.isArray(channels)) {
+    if (channels.width !== width || channels.height !== height)
+      throw new RangeError(`measureNuclei: image is ${channels.width}x${channels.height}, labels ${width}x${height}`);
+    channels = intensityChannelsOf(channels);
+  }
+  for (const c of channels)
+    if (c.values.length !== width * height) throw new RangeError(`measureNuclei: channel ${c.name} has ${c.values.length} values, expected ${width}x${height}`);
+  const { x0, y0, x1, y1 } = labelStats(labels, width, height, count);
+  const rings = ring !== undefined && ring > 0 ? ringStats(labels, width, height, count, channels, ring) : undefined;
   const out: NucleusMeasurements[] = [];
   for (let l = 1; l <= count; l++) {
     if (x1[l] < 0) continue;
@@ -156,7 +201,7 @@ export function measureNuclei(labels: Int32Array, width: number, height: number,
     let area = 0;
     let sx = 0;
     let sy = 0;
-    const stats = Array.from({ length: channels }, () => ({ min: Infinity, max: -Infinity, sum: 0 }));
+    const acc = channels.map(() => new Acc());
     for (let y = 0; y < h; y++) {
       for (let x = 0; x < w; x++) {
         const i = (y0[l] + y) * width + x0[l] + x;
@@ -165,13 +210,7 @@ export function measureNuclei(labels: Int32Array, width: number, height: number,
         area++;
         sx += x;
         sy += y;
-        for (let c = 0; c < channels; c++) {
-          const v = values[stride * i + c];
-          const s = stats[c];
-          if (v < s.min) s.min = v;
-          if (v > s.max) s.max = v;
-          s.sum += v;
-        }
+        for (let c = 0; c < channels.length; c++) acc[c].add(channels[c].values[i]);
       }
     }
     const cx = sx / area;
@@ -199,8 +238,9 @@ export function measureNuclei(labels: Int32Array, width: number, height: number,
       label: l,
       area: area * px * px,
       perimeter: perimeterOf(inside, w, h) * px,
-      centroidX: (x0[l] + cx) * px,
-      centroidY: (y0[l] + cy) * px,
+      // Pixel centres at +0.5 (ImageJ's convention; see NucleusMeasurements).
+      centroidX: (x0[l] + cx + 0.5) * px,
+      centroidY: (y0[l] + cy + 0.5) * px,
       bboxX: x0[l] * px,
       bboxY: y0[l] * px,
       bboxWidth: w * px,
@@ -211,61 +251,112 @@ export function measureNuclei(labels: Int32Array, width: number, height: number,
       eccentricity: l1 === 0 ? 0 : Math.sqrt(1 - l2 / l1),
       orientation,
       solidity: area / convexArea(inside, w, h),
-      intensity: stats.map((s) => ({ mean: s.sum / area, min: s.min, max: s.max, integrated: s.sum })),
+      intensity: acc.map((s, k) => s.stats(channels[k].name)),
+      ...(rings ? { ring: { area: rings.area[l] * px * px, intensity: rings.acc[l].map((s, k) => s.stats(channels[k].name)) } } : {}),
     });
   }
   return out;
 }
 
-/** The measurements as CSV, one row per nucleus, with the unit in the header. */
-export function measurementsCsv(rows: NucleusMeasurements[], unit = 'px'): string {
-  const channels = rows[0]?.intensity.length ?? 0;
-  const chan = (c: number) => (channels === 1 ? '' : `_${['r', 'g', 'b'][c]}`);
-  const head = [
-    'label',
-    `area_${unit}2`,
-    `perimeter_${unit}`,
-    `centroid_x_${unit}`,
-    `centroid_y_${unit}`,
-    `bbox_x_${unit}`,
-    `bbox_y_${unit}`,
-    `bbox_width_${unit}`,
-    `bbox_height_${unit}`,
-    `equivalent_diameter_${unit}`,
-    `major_axis_length_${unit}`,
-    `minor_axis_length_${unit}`,
-    'eccentricity',
-    'orientation_rad',
-    'solidity',
-    ...Array.from({ length: channels }, (_, c) => [
-      `mean_intensity${chan(c)}`,
-      `min_intensity${chan(c)}`,
-      `max_intensity${chan(c)}`,
-      `integrated_intensity${chan(c)}`,
-    ]).flat(),
-  ];
-  const f = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(4));
-  const lines = rows.map((r) =>
-    [
-      r.label,
-      r.area,
-      r.perimeter,
-      r.centroidX,
-      r.centroidY,
-      r.bboxX,
-      r.bboxY,
-      r.bboxWidth,
-      r.bboxHeight,
-      r.equivalentDiameter,
-      r.majorAxisLength,
-      r.minorAxisLength,
-      r.eccentricity,
-      r.orientation,
-      r.solidity,
-      ...r.intensity.flatMap((s) => [s.mean, s.min, s.max, s.integrated]),
-    ]
-      .map(f)
-      .join(','),
+/**
+ * The ring of each nucleus: background pixels whose centre is within `ring` pixels of the
+ * nearest nucleus pixel's centre, given to that nucleus (scikit-image's expand_labels minus the
+ * nuclei), with their count and running sums per channel.
+ */
+function ringStats(
+  labels: Int32Array,
+  width: number,
+  height: number,
+  count: number,
+  channels: IntensityChannel[],
+  ring: number,
+): { area: Float64Array; acc: Acc[][] } {
+  const { label, distance2 } = nearestLabel(labels, width, height);
+  const area = new Float64Array(count + 1);
+  const acc = Array.from({ length: count + 1 }, () => channels.map(() => new Acc()));
+  const r2 = ring * ring;
+  for (let i = 0; i < labels.length; i++) {
+    const l = label[i];
+    if (labels[i] !== 0 || l <= 0 || distance2[i] > r2) continue;
+    area[l]++;
+    for (let c = 0; c < channels.length; c++) acc[l][c].add(channels[c].values[i]);
+  }
+  return { area, acc };
+}
+
+const STATS = ['mean', 'min', 'max', 'integrated', 'std'] as const;
+
+type ShapeKey = Exclude<keyof NucleusMeasurements, 'intensity' | 'ring'>;
+/** Shape columns: the field, the column's name and its unit ('' none, 'L' length, 'A' area). */
+const SHAPE: [ShapeKey, string, '' | 'L' | 'A'][] = [
+  ['label', 'label', ''],
+  ['area', 'area', 'A'],
+  ['perimeter', 'perimeter', 'L'],
+  ['centroidX', 'centroid_x', 'L'],
+  ['centroidY', 'centroid_y', 'L'],
+  ['bboxX', 'bbox_x', 'L'],
+  ['bboxY', 'bbox_y', 'L'],
+  ['bboxWidth', 'bbox_width', 'L'],
+  ['bboxHeight', 'bbox_height', 'L'],
+  ['equivalentDiameter', 'equivalent_diameter', 'L'],
+  ['majorAxisLength', 'major_axis_length', 'L'],
+  ['minorAxisLength', 'minor_axis_length', 'L'],
+  ['eccentricity', 'eccentricity', ''],
+  ['orientation', 'orientation_rad', ''],
+  ['solidity', 'solidity', ''],
+];
+
+/**
+ * The measurement columns' names, in order: the CSV's header, and the keys of the JSON means and
+ * the GeoJSON properties. Every length and area names its unit (`area_um2`, `centroid_x_px`);
+ * intensities are per channel by name (`DAPI_mean`, `ch1_std`, `ring_area_um2`, `DAPI_ring_mean`),
+ * in the file's own gray values.
+ */
+export function measurementHeader(unit: string, channels: string[], ring: boolean): string[] {
+  const head = SHAPE.map(([, name, u]) => (u === 'A' ? `${name}_${unit}2` : u === 'L' ? `${name}_${unit}` : name));
+  for (const c of channels) for (const k of STATS) head.push(`${c}_${k}`);
+  if (ring) {
+    head.push(`ring_area_${unit}2`);
+    for (const c of channels) for (const k of STATS) head.push(`${c}_ring_${k}`);
+  }
+  return head;
+}
+
+/** One nucleus's values in measurementHeader's order. */
+export function measurementValues(m: NucleusMeasurements): number[] {
+  const values = SHAPE.map(([key]) => m[key]);
+  for (const s of m.intensity) for (const k of STATS) values.push(s[k]);
+  if (m.ring) {
+    values.push(m.ring.area);
+    for (const s of m.ring.intensity) for (const k of STATS) values.push(s[k]);
+  }
+  return values;
+}
+
+/** One nucleus's measurements by column name (JSON, GeoJSON). */
+export function measurementRecord(m: NucleusMeasurements, unit: string): Record<string, number> {
+  const head = measurementHeader(
+    unit,
+    m.intensity.map((s) => s.channel),
+    Boolean(m.ring),
   );
-  return [head.join(','), ...lines].join('\n') + '\n';
+  const values = measurementValues(m);
+  return Object.fromEntries(head.map((h, i) => [h, values[i]]));
+}
+
+/**
+ * The measurements as CSV, one row per nucleus (see measurementHeader). `channels` and `ring`
+ * say the columns when there are no nuclei.
+ */
+export function measurementsCsv(rows: NucleusMeasurements[], unit = 'px', empty: { channels?: string[]; ring?: boolean } = {}): string {
+  const first = rows[0];
+  const head = first
+    ? measurementHeader(
+        unit,
+        first.intensity.map((s) => s.channel),
+        Boolean(first.ring),
+      )
+    : measurementHeader(unit, empty.channels ?? [], Boolean(empty.ring));
+  const f = (v: number) => (Number.isInteger(v) ? String(v) : Number.isNaN(v) ? 'NaN' : v.toFixed(4));
+  return [head.join(','), ...rows.map((r) => measurementValues(r).map(f).join(','))].join('\n') + '\n';
 }

@@ -1,17 +1,19 @@
 import { mkdir } from 'fs/promises';
 import { join } from 'path';
 import sharp from 'sharp';
-import { cleanStaleTempFiles, rleEncode, writeFileAtomic, type RgbImage } from '@nuclei/data';
+import { cleanStaleTempFiles, intensityChannelsOf, rleEncode, writeFileAtomic, type IntensityChannel, type RgbImage } from '@nuclei/data';
+import type { FilterTally, NucleusFilters } from './filters';
 import { labelStats } from './label-stats';
-import { measureNuclei, measurementsCsv, type NucleusMeasurements } from './measurements';
+import { measureNuclei, measurementRecord, measurementsCsv, type NucleusMeasurements } from './measurements';
 import { renderOverlay, type OverlayOptions } from './overlay';
 import { nucleiGeoJson, outlines, roiSetZip } from './rois';
 import type { SegmentResult } from './segment';
 
+/** A nucleus in the JSON summary, in the summary's unit (pixels, or microns once a pixel size is known). */
 export interface NucleusInfo {
   label: number;
   area: number;
-  /** Mean pixel position [x, y] (pixel centres at integer + 0.5). */
+  /** Mean pixel position [x, y], pixel centres at +0.5 (ImageJ's convention, as the measurements CSV). */
   centroid: [number, number];
   bbox: { x: number; y: number; width: number; height: number };
 }
@@ -21,36 +23,46 @@ export interface SegmentationSummary {
   width: number;
   height: number;
   count: number;
+  /** Unit of every length in this file and the measurements ('px', or 'um' once a pixel size is known); areas are in its square. */
+  unit: 'px' | 'um';
+  /** Microns per pixel, when known. */
+  pixelSize?: number;
+  /** How centroids are given, the same in the JSON, the CSV and the GeoJSON. */
+  centroids: 'pixel centres at +0.5 (ImageJ, QuPath)';
+  /** Mean nucleus area, in unit squared. */
   meanArea: number;
   threshold: number;
   mode: string;
   split: string;
   tiles: number;
   model: unknown;
+  /** What was segmented: the channel (index and name), the Z plane or projection, the frame. */
+  input?: { channel?: number; channelName?: string; z?: number | 'max' | 'mean'; t?: number };
+  /** The channels measured (named as in the measurement columns). */
+  channels?: string[];
+  /** Width of the measured ring around each nucleus, in pixels (and in unit). */
+  ring?: { pixels: number; width: number };
+  /** The filters applied (areas in pixels) and how many nuclei each removed. */
+  filters?: NucleusFilters & { removed?: FilterTally };
   nuclei: NucleusInfo[];
-  /** Unit of the measurement means ('px' or 'um'). */
+  /** Unit of the measurement means (the same as unit). */
   measurementsUnit?: string;
-  /** Means over nuclei of the per-nucleus measurements (the rows are in NAME_measurements.csv). */
+  /** Means over nuclei of the per-nucleus measurements (the rows are in NAME_measurements.csv), by column name. */
   measurementMeans?: Record<string, number>;
 }
 
-/** One nucleus's measurements as flat numbers (GeoJSON properties, means). */
-export function flatMeasurements(m: NucleusMeasurements): Record<string, number> {
-  const { intensity, label: _label, ...shape } = m;
-  const out: Record<string, number> = { ...shape };
-  intensity.forEach((s, c) => {
-    const suffix = intensity.length === 1 ? '' : ['R', 'G', 'B'][c];
-    out[`meanIntensity${suffix}`] = s.mean;
-    out[`minIntensity${suffix}`] = s.min;
-    out[`maxIntensity${suffix}`] = s.max;
-    out[`integratedIntensity${suffix}`] = s.integrated;
-  });
-  return out;
+/**
+ * One nucleus's measurements as flat numbers by column name, without the label (GeoJSON
+ * properties, means): measurementRecord's names, so `unit` should be the file's.
+ */
+export function flatMeasurements(m: NucleusMeasurements, unit = 'px'): Record<string, number> {
+  const { label: _label, ...values } = measurementRecord(m, unit);
+  return values;
 }
 
-function means(rows: NucleusMeasurements[]): Record<string, number> {
+function means(rows: NucleusMeasurements[], unit: string): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const r of rows) for (const [k, v] of Object.entries(flatMeasurements(r))) out[k] = (out[k] ?? 0) + v / rows.length;
+  for (const r of rows) for (const [k, v] of Object.entries(flatMeasurements(r, unit))) out[k] = (out[k] ?? 0) + v / rows.length;
   return out;
 }
 
@@ -64,8 +76,16 @@ export interface OutputInfo {
   overlay?: OverlayOptions;
   /** Which files to write (default all of OUTPUT_KINDS). */
   outputs?: readonly OutputKind[];
-  /** Microns per pixel for the measurements (default: lengths in pixels). */
+  /** Microns per pixel: every length in microns, areas in square microns (default: pixels). */
   pixelSize?: number;
+  /** The channels measured, each `height*width` (default: the image's own, intensityChannelsOf). */
+  channels?: IntensityChannel[];
+  /** Measure a ring this many pixels wide around each nucleus (see measureNuclei). */
+  ring?: number;
+  /** What was segmented, recorded in the summary. */
+  input?: SegmentationSummary['input'];
+  /** Filters applied to the result before writing, recorded in the summary. */
+  filters?: SegmentationSummary['filters'];
 }
 
 /** Every file writeSegmentationOutputs can write, by the name `--outputs` uses. */
@@ -75,18 +95,22 @@ export type OutputKind = (typeof OUTPUT_KINDS)[number];
 /** Paths of the files written, by kind (the JSON summary is `summary`). */
 export type OutputPaths = Partial<Record<Exclude<OutputKind, 'json'> | 'summary', string>>;
 
-/** Area, centroid (pixel centres at +0.5, as ImageJ) and bounding box of every label in one pass. */
-export function describeNuclei(labels: Int32Array, width: number, height: number, count: number): NucleusInfo[] {
+/**
+ * Area, centroid (pixel centres at +0.5, as ImageJ) and bounding box of every label in one pass,
+ * in pixels or, with `pixelSize`, microns.
+ */
+export function describeNuclei(labels: Int32Array, width: number, height: number, count: number, pixelSize = 1): NucleusInfo[] {
   const { area, sumX, sumY, x0, y0, x1, y1 } = labelStats(labels, width, height, count);
   const out: NucleusInfo[] = [];
+  const p = pixelSize;
+  const r = (v: number) => +v.toPrecision(6);
   for (let l = 1; l <= count; l++) {
     if (area[l] === 0) continue;
-    const r = (v: number) => Math.round(v * 100) / 100;
     out.push({
       label: l,
-      area: area[l],
-      centroid: [r(sumX[l] / area[l] + 0.5), r(sumY[l] / area[l] + 0.5)],
-      bbox: { x: x0[l], y: y0[l], width: x1[l] - x0[l] + 1, height: y1[l] - y0[l] + 1 },
+      area: r(area[l] * p * p),
+      centroid: [r((sumX[l] / area[l] + 0.5) * p), r((sumY[l] / area[l] + 0.5) * p)],
+      bbox: { x: r(x0[l] * p), y: r(y0[l] * p), width: r((x1[l] - x0[l] + 1) * p), height: r((y1[l] - y0[l] + 1) * p) },
     });
   }
   return out;
@@ -166,10 +190,13 @@ export async function writeSegmentationOutputs(
   await cleanStaleTempFiles(outDir);
   const want = new Set<OutputKind>(info.outputs ?? OUTPUT_KINDS);
   const paths = outputPaths(outDir, baseName, info.outputs);
-  const nuclei = describeNuclei(labels, width, height, count);
   const unit = info.pixelSize ? 'um' : 'px';
+  const px = info.pixelSize ?? 1;
+  const nuclei = describeNuclei(labels, width, height, count, px);
+  const channels = info.channels ?? intensityChannelsOf(image);
+  const ring = info.ring && info.ring > 0 ? info.ring : undefined;
   const measured =
-    want.has('measurements') || want.has('geojson') || want.has('json') ? measureNuclei(labels, width, height, count, image, info.pixelSize ?? 1) : [];
+    want.has('measurements') || want.has('geojson') || want.has('json') ? measureNuclei(labels, width, height, count, channels, { pixelSize: px, ring }) : [];
   const polygons = want.has('rois') || want.has('geojson') ? outlines(labels, width, height, count) : new Map<number, [number, number][]>();
   const writes: Promise<void>[] = [];
   if (paths.mask) {
@@ -185,27 +212,39 @@ export async function writeSegmentationOutputs(
       width,
       height,
       count,
-      meanArea: result.meanArea,
+      unit,
+      ...(info.pixelSize ? { pixelSize: info.pixelSize } : {}),
+      centroids: 'pixel centres at +0.5 (ImageJ, QuPath)',
+      meanArea: +(result.meanArea * px * px).toPrecision(6),
       threshold: result.threshold,
       mode: result.mode,
       split: result.split,
       tiles: result.tiles,
       model: info.model ?? null,
+      ...(info.input ? { input: info.input } : {}),
+      channels: channels.map((c) => c.name),
+      ...(ring ? { ring: { pixels: ring, width: +(ring * px).toPrecision(6) } } : {}),
+      ...(info.filters ? { filters: info.filters } : {}),
       nuclei,
-      ...(measured.length ? { measurementsUnit: unit, measurementMeans: means(measured) } : {}),
+      ...(measured.length ? { measurementsUnit: unit, measurementMeans: means(measured, unit) } : {}),
     };
     writes.push(writeFileAtomic(paths.summary, JSON.stringify(summary, null, 2) + '\n'));
   }
   if (paths.csv) {
     const imageId = info.imageId ?? baseName;
     writes.push(
-      writeFileAtomic(paths.csv, ['ImageId,EncodedPixels', ...nuclei.map((n) => `${imageId},${nucleusRle(labels, width, height, n)}`)].join('\n') + '\n'),
+      writeFileAtomic(
+        paths.csv,
+        ['ImageId,EncodedPixels', ...describeNuclei(labels, width, height, count).map((n) => `${imageId},${nucleusRle(labels, width, height, n)}`)].join('\n') +
+          '\n',
+      ),
     );
   }
-  if (paths.measurements) writes.push(writeFileAtomic(paths.measurements, measurementsCsv(measured, unit)));
+  if (paths.measurements)
+    writes.push(writeFileAtomic(paths.measurements, measurementsCsv(measured, unit, { channels: channels.map((c) => c.name), ring: Boolean(ring) })));
   if (paths.rois) writes.push(writeFileAtomic(paths.rois, roiSetZip(polygons)));
   if (paths.geojson) {
-    const props = new Map(measured.map((m) => [m.label, flatMeasurements(m)]));
+    const props = new Map(measured.map((m) => [m.label, flatMeasurements(m, unit)]));
     writes.push(writeFileAtomic(paths.geojson, nucleiGeoJson(polygons, props)));
   }
   // Wait for every write before reporting a failure, so no temp file is still being written (or

@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { readPixelSize } from '@nuclei/data';
+import { channelLabel, readAllChannels, readPixelSize, type PixelSize } from '@nuclei/data';
+import { filterResult, OUTPUT_KINDS, outputPaths, readImageForSegmentation, segment, type OutputKind, writeSegmentationOutputs } from '@nuclei/segmentation';
 import { zarrAttributes } from '@nuclei/slide';
-import { OUTPUT_KINDS, outputPaths, readImageForSegmentation, segment, type OutputKind, writeSegmentationOutputs } from '@nuclei/segmentation';
 import { intOption, numberOption, parseCommandArgs } from '../args';
 import { CliError, errorMessage, EXIT, exitCodeOf, worstExitCode } from '../cli-error';
 import { checkOutputDir } from '../paths';
@@ -10,6 +10,8 @@ import { createProgressBar } from '../progress-bar';
 import { activateBackend } from './backend';
 import { activateEngine, ENGINE_FLAGS, ENGINE_HELP, engineFlags } from './engine';
 import { chooseOptions, describeOptions, loadModelOption, MAX_AREA, SEGMENT_FLAGS, segmentOptionsFromFlags } from './model-options';
+import { inPixels, MEASURE_FLAGS, MEASURE_HELP, requireMicrons, sizeOption } from './measure-flags';
+import { PLANE_FLAGS, PLANE_HELP, planeChoiceFromFlags, resolvePlanes } from './image-planes';
 import { checkPlannedOutputs, plannedKinds, recordWriting, recordWritten } from './segment-outputs';
 import { blockwiseReason, printSummary, segmentSlide, slideBase } from './slide';
 
@@ -17,9 +19,12 @@ const HELP = `nuclei segment IMAGE... --out DIR [options]
   Segments each image at its native resolution and writes, per image: NAME_mask.png (binary),
   NAME_labels.png (16-bit), NAME_overlay.png, NAME.json (summary), NAME.csv (Kaggle run-length rows),
   NAME_measurements.csv (per nucleus: area, perimeter, centroid, box, equivalent diameter, axes,
-  eccentricity, orientation, solidity, intensities; scikit-image regionprops definitions, pixel
-  centres at integers: ImageJ's are +0.5), NAME_rois.zip (ImageJ ROI Manager polygons) and
-  NAME.geojson (QuPath detections). One bad image does not stop the others; the exit code says why
+  eccentricity, orientation, solidity: scikit-image regionprops definitions; mean, min, max,
+  integrated (sum) and standard deviation (n - 1, as ImageJ) of every channel of the image, in
+  columns named by channel: DAPI_mean, ch1_std, ...), NAME_rois.zip (ImageJ ROI Manager polygons) and
+  NAME.geojson (QuPath detections). Lengths are in pixels, or microns once a pixel size is known,
+  in every file, and each column names its unit; centroids put pixel centres at +0.5 (as ImageJ
+  and QuPath) in the CSV and the JSON alike. One bad image does not stop the others; the exit code says why
   any failed: 3 an image could not be read, 4 its outputs could not be written.
 Options:
   --model DIR          model folder (default: the bundled model, or $NUCLEI_MODEL)
@@ -41,14 +46,12 @@ Options:
   --border-threshold 0.5  markers / cut: border probability at or above this is a border (t2)
   --min-marker 4       markers: smallest marker in pixels
   --fill-holes         fill holes inside nuclei (background enclosed by one nucleus), as ImageJ's Fill Holes
-  --min-area N         drop objects smaller than N pixels (default: the model's, else 0 = keep all)
+${MEASURE_HELP}
   --outputs LIST       which files, comma-separated: mask,labels,overlay,json,csv,measurements,rois,geojson (default all)
   --pixel-size UM      microns per pixel: measurements in microns instead of pixels. Default: the
                        size a TIFF records (OME-XML PhysicalSizeX, ImageJ's unit and resolution, or
                        resolution tags of at most 50 um per pixel), else pixels
-  --channel N          the nuclear channel (0-based): a page of a multi-page TIFF (ImageJ hyperstack /
-                       OME-TIFF channels) or a colour channel, read as gray. Default: RGB as it is,
-                       page 0 of a multi-page file (with a warning)
+${PLANE_HELP}
   --blocks             segment block by block as a slide (automatic above 50 megapixels and for OME-Zarr
                        folders): NAME.ome.zarr labels, NAME_measurements.csv, NAME.geojson, NAME_overlay.png
                        and NAME.json; see "nuclei slide --help" to spread the work over machines
@@ -64,9 +67,9 @@ export async function runSegment(argv: string[]): Promise<number> {
       out: { type: 'string', short: 'o' },
       overwrite: { type: 'boolean' },
       ...SEGMENT_FLAGS,
-      'min-area': { type: 'string' },
+      ...MEASURE_FLAGS,
       outputs: { type: 'string' },
-      channel: { type: 'string' },
+      ...PLANE_FLAGS,
       'pixel-size': { type: 'string' },
       blocks: { type: 'boolean' },
       backend: { type: 'string', short: 'b' },
@@ -98,10 +101,11 @@ export async function runSegment(argv: string[]): Promise<number> {
     if (other !== undefined) throw new CliError(`${other} and ${image} would both write ${base}_* outputs; segment them into different --out folders`);
     bases.set(base, image);
   }
-  const options = {
-    ...segmentOptionsFromFlags(values),
-    minArea: values['min-area'] === undefined ? undefined : intOption('min-area', values['min-area'], 0, 0, MAX_AREA),
-  };
+  const minArea = sizeOption('min-area', values['min-area'], 'area');
+  const maxArea = sizeOption('max-area', values['max-area'], 'area');
+  const ringWidth = sizeOption('ring', values.ring, 'length');
+  if (minArea && !minArea.microns) intOption('min-area', minArea.value, 0, 0, MAX_AREA);
+  const options = { ...segmentOptionsFromFlags(values), minArea: minArea && !minArea.microns ? minArea.value : undefined };
   const outputs =
     values.outputs === undefined
       ? undefined
@@ -112,8 +116,19 @@ export async function runSegment(argv: string[]): Promise<number> {
   for (const k of outputs ?? [])
     if (!(OUTPUT_KINDS as readonly string[]).includes(k)) throw new CliError(`--outputs: unknown kind "${k}" (choose from ${OUTPUT_KINDS.join(',')})`);
   if (outputs && outputs.length === 0) throw new CliError(`--outputs needs at least one of ${OUTPUT_KINDS.join(',')}`);
-  const channel = values.channel === undefined ? undefined : intOption('channel', values.channel, 0, 0, 999);
+  const choice = planeChoiceFromFlags(values);
   const pixelSize = values['pixel-size'] === undefined ? undefined : numberOption('pixel-size', values['pixel-size'], 1, 1e-6, 1e6);
+  // Never the wrong channel or plane in silence: an image with several and no choice is refused here.
+  const planes = await resolvePlanes(positionals, choice);
+  const pixelSizes = new Map(positionals.map((file) => [file, pixelSize === undefined ? readPixelSizeOrNone(file) : undefined]));
+  requireMicrons(
+    [
+      ['min-area', minArea],
+      ['max-area', maxArea],
+      ['ring', ringWidth],
+    ],
+    pixelSize === undefined ? positionals.filter((f) => !pixelSizes.get(f)) : [],
+  );
   const out = path.resolve(String(values.out));
   const kinds = (outputs ?? OUTPUT_KINDS) as readonly OutputKind[];
   // Before any work: replace only what nuclei wrote (see segment-outputs.ts), never an input.
@@ -135,16 +150,29 @@ export async function runSegment(argv: string[]): Promise<number> {
         const blockwise = await blockwiseReason(file, Boolean(values.blocks));
         if (blockwise) {
           console.log(`${file}: ${blockwise}: segmenting block by block (outputs: OME-Zarr labels, measurements, GeoJSON, preview)`);
-          const s = { model: dir, options: chosen, channel, pixelSize, overwrite: Boolean(values.overwrite) };
+          const s = { model: dir, options: chosen, channel: planes.get(file)!.read.channel, pixelSize, overwrite: Boolean(values.overwrite) };
           printSummary(await segmentSlide(path.resolve(file), out, outputBase(file), s, predictor));
           continue;
         }
-        const image = await readImageForSegmentation(file, undefined, { channel });
+        const { read, axes } = planes.get(file)!;
+        const image = await readImageForSegmentation(file, undefined, read);
+        const recorded = pixelSizes.get(file);
+        const microns = pixelSize ?? recorded?.microns;
+        // Sizes in microns become pixels per image (each may record its own pixel size).
+        const imageOptions = minArea?.microns ? { ...chosen, minArea: Math.ceil(inPixels(minArea, 'area', microns) - 1e-9) } : chosen;
         const bar = createProgressBar(`segment ${path.basename(file)}`);
-        const result = await segment(image, predictor, { ...chosen, source: file, onProgress: (done, total) => bar.update(done, total, 'tiles') });
+        const segmented = await segment(image, predictor, { ...imageOptions, source: file, onProgress: (done, total) => bar.update(done, total, 'tiles') });
         bar.done();
-        const recorded = pixelSize === undefined ? readPixelSize(file) : undefined;
+        const filters = {
+          ...(maxArea ? { maxArea: Math.floor(inPixels(maxArea, 'area', microns) + 1e-9) } : {}),
+          ...(values['exclude-edges'] ? { excludeEdges: true } : {}),
+        };
+        const { result, removed } = filterResult(segmented, filters);
         if (recorded) console.log(`${file}: pixel size ${+recorded.microns.toPrecision(6)} um (from its ${recorded.source}); measurements in microns`);
+        if (removed.large || removed.edge)
+          console.log(
+            `${file}: ${[removed.large && `${removed.large} larger than --max-area`, removed.edge && `${removed.edge} touching the edge`].filter(Boolean).join(', ')} left out`,
+          );
         const plan = plans.get(file)!;
         const base = plan.base;
         if (plan.incomplete)
@@ -152,14 +180,27 @@ export async function runSegment(argv: string[]): Promise<number> {
             `${file}: its outputs in ${out} are an incomplete set (a run was interrupted writing ${plan.incomplete.join(', ')}): rewriting all of them`,
           );
         await recordWriting(out, base, path.resolve(file), Object.values(outputPaths(out, base, plan.kinds)));
+        // Every channel of the segmented plane is measured, named as the file names them.
+        const channels = plan.kinds.some((k) => k === 'measurements' || k === 'json' || k === 'geojson')
+          ? await readAllChannels(file, { z: read.z, t: read.t })
+          : [];
         const paths = await writeSegmentationOutputs(result, image, out, base, {
           imagePath: path.resolve(file),
           model: { dir, preset: metadata.preset },
           outputs: plan.kinds,
-          pixelSize: pixelSize ?? recorded?.microns,
+          pixelSize: microns,
+          channels,
+          ring: ringWidth ? inPixels(ringWidth, 'length', microns) : undefined,
+          input: {
+            ...(read.channel !== undefined ? { channel: read.channel, channelName: axes ? channelLabel(axes.channels[read.channel]) : undefined } : {}),
+            ...(read.z !== undefined ? { z: read.z } : {}),
+            ...(read.t !== undefined ? { t: read.t } : {}),
+          },
+          filters: { minArea: imageOptions.minArea ?? 0, ...filters, removed },
         });
         await recordWritten(out, base, path.resolve(file), Object.values(paths));
-        console.log(`${file}: ${result.count} nuclei, mean area ${result.meanArea.toFixed(1)} px`);
+        const areaUnit = microns ? 'um2' : 'px';
+        console.log(`${file}: ${result.count} nuclei, mean area ${(result.meanArea * (microns ?? 1) ** 2).toFixed(1)} ${areaUnit}`);
         for (const [kind, p] of Object.entries(paths)) console.log(`  ${kind.padEnd(12)} ${p}`);
       } catch (e) {
         const message = errorMessage(e as Error);
@@ -181,4 +222,13 @@ export async function runSegment(argv: string[]): Promise<number> {
 /** Output file stem of an input: its file name without the extension. */
 function outputBase(file: string): string {
   return fs.statSync(file).isDirectory() ? slideBase(file) : path.basename(file).replace(/\.[^.]+$/, '');
+}
+
+/** The pixel size a file records, or none (an unreadable file is reported when it is read). */
+function readPixelSizeOrNone(file: string): PixelSize | undefined {
+  try {
+    return readPixelSize(file);
+  } catch {
+    return undefined;
+  }
 }

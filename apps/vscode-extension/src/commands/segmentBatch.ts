@@ -6,7 +6,8 @@ import * as vscode from 'vscode';
 import { describeModelDir } from '../model-status';
 import { modelProblem, readConfig, resolveModelDir } from '../config';
 import { errorMessage, type Logger } from '../log';
-import type { MetricsTable } from '../webview/messages';
+import type { AxesView, MetricsTable } from '../webview/messages';
+import { choosePlanes, planeInput, type PlaneSelection } from '../image-planes';
 import { createNucleiPanel } from '../webview/panel';
 import { IMAGE_EXTENSIONS, isSupportedImage } from '../image-files';
 import { pixelSizeFor, runFolder, saveOutputs } from '../segmentation-session';
@@ -53,7 +54,22 @@ export async function segmentBatchCommand(context: vscode.ExtensionContext, log:
     if (choice !== 'Replace') return undefined;
   }
   log.info(`segment: ${files.length} images with ${model.dir}`);
-  const columns = ['nuclei', 'mean area (px)', 'median area (px)', 'covered (%)'];
+  // The channel and plane of each image: the folder's choice, asked once per folder (before the
+  // work starts, not in the middle of it); an image left without one is not segmented.
+  const api0 = await import('../nuclei-api');
+  const planes = new Map<string, { sel: PlaneSelection; axes: AxesView } | undefined>();
+  const pixelSizes = new Map<string, number | undefined>();
+  for (const file of files) {
+    const axes = await api0.imageAxes(file);
+    const sel = await choosePlanes(context, file, axes);
+    planes.set(file, sel && { sel, axes });
+    pixelSizes.set(file, await pixelSizeFor(file, config.pixelSize, log));
+  }
+  // One unit for the summary: square microns when every image has a pixel size, else pixels.
+  const microns = files.every((f) => pixelSizes.get(f) !== undefined);
+  const u = microns ? 'µm²' : 'px';
+  const [meanCol, medianCol] = [`mean area (${u})`, `median area (${u})`];
+  const columns = ['nuclei', meanCol, medianCol, 'covered (%)'];
   const rows: MetricsTable['rows'] = [];
   const failed: BatchResult['failed'] = [];
   let cancelled = false;
@@ -70,7 +86,9 @@ export async function segmentBatchCommand(context: vscode.ExtensionContext, log:
         if (controller.signal.aborted) break;
         progress.report({ message: `${i + 1}/${files.length} ${path.basename(file)}`, increment: 100 / files.length });
         try {
-          const image = await api.readImage(file);
+          const plane = planes.get(file);
+          if (!plane) throw new Error('no channel or plane chosen for it (the question was dismissed)');
+          const image = await api.readImage(file, plane.sel);
           const result = await api.segmentImage(image, loaded.predictor, loaded.metadata, {
             mode: config.tiling,
             threshold: config.threshold,
@@ -78,8 +96,19 @@ export async function segmentBatchCommand(context: vscode.ExtensionContext, log:
             signal: controller.signal,
           });
           // Replacing was confirmed above for the whole batch.
+          const pixelSize = pixelSizes.get(file);
+          const multi = plane.axes.channels.length > 1;
           const saved = await saveOutputs(
-            { imagePath: file, image, result, modelDir: model.dir, pixelSize: await pixelSizeFor(file, config.pixelSize, log) },
+            {
+              imagePath: file,
+              image,
+              result,
+              modelDir: model.dir,
+              pixelSize,
+              ...(plane.sel.channel !== undefined ? { channel: plane.sel.channel } : {}),
+              input: planeInput(plane.axes, plane.sel),
+              ...(multi ? { channels: await api.readChannels(file, plane.sel.z) } : {}),
+            },
             'all',
             false,
             log,
@@ -91,8 +120,8 @@ export async function segmentBatchCommand(context: vscode.ExtensionContext, log:
             name: path.basename(file),
             values: {
               nuclei: result.count,
-              'mean area (px)': result.meanArea,
-              'median area (px)': areas.length ? areas[areas.length >> 1] : 0,
+              [meanCol]: result.meanArea * (microns ? pixelSize! ** 2 : 1),
+              [medianCol]: (areas.length ? areas[areas.length >> 1] : 0) * (microns ? pixelSize! ** 2 : 1),
               'covered (%)': covered,
             },
           });

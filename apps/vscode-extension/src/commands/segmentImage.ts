@@ -1,8 +1,10 @@
 // "Segment nuclei in image": picks the image (argument, active image editor, or a file dialog) and
-// its channel, then hands it to the segmentation session (segment, show in the overlay viewer).
+// its channel and plane (image-planes.ts), then hands it to the segmentation session (segment,
+// show in the overlay viewer).
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { IMAGE_EXTENSIONS, isSupportedImage } from '../image-files';
+import { choosePlanes, planeInput } from '../image-planes';
 import type { Logger } from '../log';
 import { runSegmentation, showSegmentation, type SegmentationSession } from '../segmentation-session';
 
@@ -43,25 +45,12 @@ export async function segmentImageCommand(
     void vscode.window.showErrorMessage(`Nuclei: ${path.basename(file)} is not a supported image (${IMAGE_EXTENSIONS.join(', ')}).`);
     return undefined;
   }
-  const channel = await pickChannel(file);
-  if (channel === null) return undefined;
-  const session = await runSegmentation(context, log, file, { modelDir, channel });
+  // Several channels or planes: asked once per folder (remembered), never the first in silence.
+  const api = await import('../nuclei-api');
+  const axes = await api.imageAxes(file);
+  const planes = await choosePlanes(context, file, axes);
+  if (!planes) return undefined;
+  const session = await runSegmentation(context, log, file, { modelDir, ...planes, input: planeInput(axes, planes) });
   if (session) await showSegmentation(context, log, session);
   return session;
-}
-
-/**
- * The nuclear channel of a multi-page image (ImageJ hyperstack / OME-TIFF channels), asked with a
- * quick pick; undefined for ordinary images (RGB goes to the model as it is), null when dismissed.
- */
-export async function pickChannel(file: string): Promise<number | undefined | null> {
-  const api = await import('../nuclei-api');
-  const pages = await api.imagePages(file);
-  if (pages <= 1) return undefined;
-  const items = Array.from({ length: pages }, (_, c) => ({ label: `Channel ${c}`, description: `page ${c + 1} of ${pages}`, channel: c }));
-  const picked = await vscode.window.showQuickPick(items, {
-    title: `${path.basename(file)} has ${pages} channels`,
-    placeHolder: 'Which channel shows the nuclei (for example DAPI or Hoechst)?',
-  });
-  return picked ? picked.channel : null;
 }

@@ -51,6 +51,11 @@ export class EditSession {
     return this.editor.count;
   }
 
+  /** The area of one pixel in the table's unit (1 in pixels, µm² per pixel in microns). */
+  get pixelArea(): number {
+    return this.areaScale;
+  }
+
   /** Mean nucleus area in pixels. */
   get meanArea(): number {
     return this.editor.count ? this.foreground / this.editor.count : 0;
@@ -102,8 +107,8 @@ export class EditSession {
       eccentricity: NaN,
       solidity: NaN,
       meanIntensity: NaN,
-      centroidX: (b.x0 + b.x1 - 1) / 2,
-      centroidY: (b.y0 + b.y1 - 1) / 2,
+      centroidX: (b.x0 + b.x1) / 2,
+      centroidY: (b.y0 + b.y1) / 2,
       box: [b.x0, b.y0, b.x1 - b.x0, b.y1 - b.y0],
     };
   }

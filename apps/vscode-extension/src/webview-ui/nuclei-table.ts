@@ -4,31 +4,61 @@
 // rows in view are in the DOM, so thousands of nuclei cost what a screenful costs.
 import type { NucleusRow } from '../webview/messages';
 
-type NumericKey = Exclude<keyof NucleusRow, 'box' | 'centroidX' | 'centroidY'>;
+type ShapeKey = Exclude<keyof NucleusRow, 'box' | 'centroidX' | 'centroidY' | 'intensity' | 'meanIntensity'>;
 
 interface Column {
-  key: NumericKey;
+  /** The sort key: a row field, or `<channel>_<stat>` for an intensity column. */
+  key: string;
   title: string;
   /** 'area' and 'length' columns carry the unit in their header. */
   dim?: 'area' | 'length';
   digits: number;
   tip: string;
+  value: (r: NucleusRow) => number;
 }
 
+const shape = (key: ShapeKey, title: string, digits: number, tip: string, dim?: 'area' | 'length'): Column => ({
+  key,
+  title,
+  digits,
+  tip,
+  dim,
+  value: (r) => r[key],
+});
+
+/** The shape columns, always shown. */
 export const COLUMNS: readonly Column[] = [
-  { key: 'label', title: '#', digits: 0, tip: 'Label: the value of this nucleus in the saved label image' },
-  { key: 'area', title: 'Area', dim: 'area', digits: 1, tip: 'Pixels in the nucleus (times the pixel area in microns)' },
-  { key: 'perimeter', title: 'Perimeter', dim: 'length', digits: 1, tip: 'Length of the outline (scikit-image, 4-connected)' },
-  { key: 'equivalentDiameter', title: 'Diameter', dim: 'length', digits: 1, tip: 'Diameter of the circle with the same area' },
-  { key: 'majorAxisLength', title: 'Major', dim: 'length', digits: 1, tip: 'Major axis of the ellipse with the same second moments' },
-  { key: 'minorAxisLength', title: 'Minor', dim: 'length', digits: 1, tip: 'Minor axis of the ellipse with the same second moments' },
-  { key: 'eccentricity', title: 'Ecc.', digits: 3, tip: 'Eccentricity of that ellipse: 0 a circle, towards 1 elongated' },
-  { key: 'solidity', title: 'Solidity', digits: 3, tip: 'Area over convex-hull area: 1 convex, lower for lobed or notched nuclei' },
-  { key: 'meanIntensity', title: 'Mean int.', digits: 1, tip: 'Mean intensity of the first channel, on the original values' },
+  shape('label', '#', 0, 'Label: the value of this nucleus in the saved label image'),
+  shape('area', 'Area', 1, 'Pixels in the nucleus (times the pixel area in microns)', 'area'),
+  shape('perimeter', 'Perimeter', 1, 'Length of the outline (scikit-image, 4-connected)', 'length'),
+  shape('equivalentDiameter', 'Diameter', 1, 'Diameter of the circle with the same area', 'length'),
+  shape('majorAxisLength', 'Major', 1, 'Major axis of the ellipse with the same second moments', 'length'),
+  shape('minorAxisLength', 'Minor', 1, 'Minor axis of the ellipse with the same second moments', 'length'),
+  shape('eccentricity', 'Ecc.', 3, 'Eccentricity of that ellipse: 0 a circle, towards 1 elongated'),
+  shape('solidity', 'Solidity', 3, 'Area over convex-hull area: 1 convex, lower for lobed or notched nuclei'),
 ];
 
+const STATS = [
+  ['mean', 'mean', 1, 'Mean intensity in the nucleus, on the original values'],
+  ['std', 'SD', 1, 'Standard deviation of the intensities (n - 1, as ImageJ)'],
+  ['min', 'min', 1, 'Lowest intensity in the nucleus'],
+  ['max', 'max', 1, 'Highest intensity in the nucleus'],
+  ['integrated', 'sum', 0, 'Integrated intensity: the sum over the nucleus (ImageJ RawIntDen)'],
+] as const;
+
+/** The intensity columns of one channel (the CSV's NAME_mean, NAME_std, ...). */
+export function channelColumns(channel: string): Column[] {
+  return STATS.map(([stat, title, digits, tip]) => ({
+    key: `${channel}_${stat}`,
+    title: `${channel} ${title}`,
+    digits,
+    tip: `${tip} (${channel})`,
+    value: (r: NucleusRow) => r.intensity?.find((s) => s.channel === channel)?.[stat] ?? NaN,
+  }));
+}
+
 export interface TableState {
-  key: NumericKey;
+  key: string;
   descending: boolean;
 }
 
@@ -54,6 +84,9 @@ export class NucleiTable {
   private rowHeight = 0;
   private renderQueued = false;
   private readonly wrap: HTMLElement;
+  /** The shape columns and the intensity columns of the channels shown. */
+  private columns: Column[] = [...COLUMNS];
+  private unit: 'px' | 'um' = 'px';
   state: TableState;
 
   constructor(
@@ -62,7 +95,7 @@ export class NucleiTable {
     private readonly onSort: (state: TableState) => void,
     initial?: TableState,
   ) {
-    this.state = initial && COLUMNS.some((c) => c.key === initial.key) ? initial : { key: 'label', descending: false };
+    this.state = initial ?? { key: 'label', descending: false };
     this.wrap = table.parentElement ?? document.body;
     const later = () => {
       if (this.renderQueued) return;
@@ -76,16 +109,37 @@ export class NucleiTable {
     new ResizeObserver(later).observe(this.wrap);
   }
 
-  show(rows: NucleusRow[], unit: 'px' | 'um'): void {
+  /** Shows `rows`; `channels`: whose intensity columns are shown (default: none). */
+  show(rows: NucleusRow[], unit: 'px' | 'um', channels: readonly string[] = []): void {
     this.rowsByLabel.clear();
     this.dataByLabel.clear();
     this.provisional.clear();
     this.hovered = undefined;
     this.selected.clear();
+    this.unit = unit;
+    this.columns = [...COLUMNS, ...channels.flatMap(channelColumns)];
+    if (!this.columns.some((c) => c.key === this.state.key)) this.state = { key: 'label', descending: false };
+    for (const r of rows) this.dataByLabel.set(r.label, r);
+    this.renderHead();
+    this.wrap.scrollTop = 0;
+    this.applySort();
+  }
+
+  /** Shows the intensity columns of other channels, keeping the rows, the selection and the scroll. */
+  showChannels(channels: readonly string[]): void {
+    this.columns = [...COLUMNS, ...channels.flatMap(channelColumns)];
+    if (!this.columns.some((c) => c.key === this.state.key)) this.state = { key: 'label', descending: false };
+    this.rowsByLabel.clear();
+    this.renderHead();
+    this.applySort();
+  }
+
+  private renderHead(): void {
+    const unit = this.unit;
     const units = { area: unit === 'um' ? 'µm²' : 'px', length: unit === 'um' ? 'µm' : 'px' };
     const head = document.createElement('thead');
     const hr = head.insertRow();
-    for (const c of COLUMNS) {
+    for (const c of this.columns) {
       const th = document.createElement('th');
       th.scope = 'col';
       th.tabIndex = 0;
@@ -101,10 +155,7 @@ export class NucleiTable {
       });
       hr.appendChild(th);
     }
-    for (const r of rows) this.dataByLabel.set(r.label, r);
     this.table.replaceChildren(head, document.createElement('tbody'));
-    this.wrap.scrollTop = 0;
-    this.applySort();
   }
 
   private makeRow(r: NucleusRow): HTMLTableRowElement {
@@ -116,7 +167,10 @@ export class NucleiTable {
       tr.classList.add('provisional');
       tr.title = 'Edited: measuring\u2026';
     }
-    for (const c of COLUMNS) tr.insertCell().textContent = Number.isFinite(r[c.key]) ? r[c.key].toFixed(c.digits) : '\u2026';
+    for (const c of this.columns) {
+      const v = c.value(r);
+      tr.insertCell().textContent = Number.isFinite(v) ? v.toFixed(c.digits) : '\u2026';
+    }
     tr.addEventListener('click', (e) => this.onSelect(r.label, e));
     tr.addEventListener('keydown', (e) => {
       if (e.key === 'Enter' || e.key === ' ') {
@@ -217,7 +271,7 @@ export class NucleiTable {
     return lo;
   }
 
-  private sortBy(key: NumericKey): void {
+  private sortBy(key: string): void {
     this.state = { key, descending: this.state.key === key ? !this.state.descending : key !== 'label' };
     this.applySort();
     this.onSort(this.state);
@@ -226,9 +280,11 @@ export class NucleiTable {
   /** Table order: by the sort column (rows not measured yet last), then by label. */
   private compare(a: NucleusRow, b: NucleusRow): number {
     const { key, descending } = this.state;
+    const column = this.columns.find((c) => c.key === key) ?? this.columns[0];
     const last = descending ? -Infinity : Infinity;
-    const va = Number.isFinite(a[key]) ? a[key] : last;
-    const vb = Number.isFinite(b[key]) ? b[key] : last;
+    const [ra, rb] = [column.value(a), column.value(b)];
+    const va = Number.isFinite(ra) ? ra : last;
+    const vb = Number.isFinite(rb) ? rb : last;
     const d = va === vb ? 0 : va < vb ? -1 : 1;
     return (descending ? -d : d) || a.label - b.label;
   }
@@ -292,6 +348,7 @@ export function describeRow(r: NucleusRow, unit: 'px' | 'um'): string {
   return (
     `Nucleus #${r.label}: area ${r.area.toFixed(1)} ${area}, perimeter ${r.perimeter.toFixed(1)} ${len}, diameter ${r.equivalentDiameter.toFixed(1)} ${len}, ` +
     `axes ${r.majorAxisLength.toFixed(1)} x ${r.minorAxisLength.toFixed(1)} ${len}, eccentricity ${r.eccentricity.toFixed(3)}, solidity ${r.solidity.toFixed(3)}, ` +
-    `mean intensity ${r.meanIntensity.toFixed(1)}, centre (${r.centroidX.toFixed(1)}, ${r.centroidY.toFixed(1)}) px`
+    `mean intensity ${(r.intensity ?? [{ channel: '', mean: r.meanIntensity }]).map((s) => `${s.channel ? `${s.channel} ` : ''}${s.mean.toFixed(1)}`).join(', ')}, ` +
+    `centre (${r.centroidX.toFixed(1)}, ${r.centroidY.toFixed(1)}) px`
   );
 }

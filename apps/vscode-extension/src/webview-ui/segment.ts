@@ -3,7 +3,17 @@
 // table beside it: a row click selects and centres its nucleus, a click on a nucleus selects its row.
 // Edit mode (edit-tools.ts) corrects the labels by hand; each edit redraws only its box.
 import type { EditChange, EditOp, Point } from '@nuclei/segmentation/label-edit';
-import { unpackLabels, type ImagePayload, type SaveKind, type SegmentationPayload, type ViewerAction } from '../webview/messages';
+import {
+  describeChannel,
+  describePlane,
+  unpackLabels,
+  type ImagePayload,
+  type NucleusRow,
+  type PlaneInput,
+  type SaveKind,
+  type SegmentationPayload,
+  type ViewerAction,
+} from '../webview/messages';
 import { $, onMessage, post, showError, vscodeApi } from './api';
 import { percentileLevels, stretchLevels } from './contrast';
 import { EditSession } from './edit-session';
@@ -26,7 +36,17 @@ interface Contrast {
   high: number;
 }
 
+/** The live filters (Analyze Particles): areas in the payload's unit. */
+interface Filters {
+  min?: number;
+  max?: number;
+  edges: boolean;
+}
+
 interface ViewState {
+  filters?: Filters;
+  /** Whose intensity columns the table shows: a channel name, or '*' for all. */
+  measureChannel?: string;
   fill: boolean;
   outline: boolean;
   opacity: number;
@@ -74,6 +94,21 @@ const tableBox = $('show-table') as HTMLInputElement;
 tableBox.checked = saved?.showTable ?? true;
 $('side').classList.toggle('hidden', !tableBox.checked);
 
+const minArea = $('min-area') as HTMLInputElement;
+const maxArea = $('max-area') as HTMLInputElement;
+const edgesBox = $('exclude-edges') as HTMLInputElement;
+const measureSelect = $('measure-channel') as HTMLSelectElement;
+if (saved?.filters) {
+  minArea.value = saved.filters.min === undefined ? '' : String(saved.filters.min);
+  maxArea.value = saved.filters.max === undefined ? '' : String(saved.filters.max);
+  edgesBox.checked = saved.filters.edges;
+}
+
+function readFilters(): Filters {
+  const n = (el: HTMLInputElement) => (el.value.trim() === '' || !Number.isFinite(Number(el.value)) ? undefined : Number(el.value));
+  return { min: n(minArea), max: n(maxArea), edges: edgesBox.checked };
+}
+
 let viewport = saved?.viewport;
 const autoBox = $('auto-contrast') as HTMLInputElement;
 const lowRange = $('level-low') as HTMLInputElement;
@@ -94,6 +129,8 @@ function remember(): void {
     viewport,
     contrast: { auto: autoBox.checked, low: Number(lowRange.value), high: Number(highRange.value) },
     edit: tools?.state,
+    filters: readFilters(),
+    measureChannel: measureSelect.value || undefined,
   } satisfies ViewState);
 }
 
@@ -141,8 +178,9 @@ function select(labels: number[], centre: boolean): void {
     const [, , bw, bh] = row.box;
     // Small nuclei are zoomed to about 80 screen pixels; larger views are kept.
     scale = Math.min(64, Math.max(scale, 80 / Math.max(bw, bh, 1)));
-    offsetX = view.width / 2 - (row.centroidX + 0.5) * scale;
-    offsetY = view.height / 2 - (row.centroidY + 0.5) * scale;
+    // Centroids put pixel centres at +0.5 (as the CSV).
+    offsetX = view.width / 2 - row.centroidX * scale;
+    offsetY = view.height / 2 - row.centroidY * scale;
     fitted = true;
   }
   view.dataset.selected = selection.join(',') || '0';
@@ -249,13 +287,14 @@ function canvasPoint(event: MouseEvent): [number, number] {
 }
 
 /** The image pixel under the pointer and its label, or undefined outside the image. */
-function pixelUnder(event: MouseEvent): { x: number; y: number; id: number } | undefined {
+function pixelUnder(event: MouseEvent): { x: number; y: number; id: number; filtered?: boolean } | undefined {
   if (!payload || !labels) return undefined;
   const [cx, cy] = canvasPoint(event);
   const x = Math.floor((cx - offsetX) / scale);
   const y = Math.floor((cy - offsetY) / scale);
   if (x < 0 || y < 0 || x >= payload.width || y >= payload.height) return undefined;
-  return { x, y, id: labels[y * payload.width + x] };
+  const id = labels[y * payload.width + x];
+  return { x, y, id: hidden.has(id) ? 0 : id, filtered: hidden.has(id) };
 }
 
 /** The label at a continuous image point (0: background or outside the image). */
@@ -269,10 +308,15 @@ function labelAt([px, py]: Point): number {
 /** Shows an edit (or its undo / redo): the layers inside its box, provisional rows, the totals, the selection. */
 function applyChange(change: EditChange, selectAfter?: number[]): void {
   if (!payload || !labels || !session) return;
-  if (layers) updateLayers(layers, payload.width, payload.height, labels, change.box);
   const { rows, removed } = session.rowsOf(change);
-  table.update(rows, removed, true);
-  showTotals();
+  for (const l of removed) allRows.delete(l);
+  for (const r of rows) allRows.set(r.label, r);
+  if (filtering()) applyFilters();
+  else {
+    if (layers) updateLayers(layers, payload.width, payload.height, labels, change.box);
+    table.update(rows, removed, true);
+    showTotals();
+  }
   setDirty(true);
   const live = session.editor;
   select(
@@ -283,8 +327,119 @@ function applyChange(change: EditChange, selectAfter?: number[]): void {
 
 function showTotals(): void {
   if (!session) return;
+  if (filtering()) {
+    // The nuclei kept: their count and mean area (in the unit shown).
+    const kept = [...allRows.values()].filter((r) => !hidden.has(r.label));
+    $('count').textContent = String(kept.length);
+    $('mean-area').textContent = kept.length > 0 ? (kept.reduce((a, r) => a + r.area, 0) / kept.length).toFixed(1) : '0';
+    document.body.dataset.count = String(kept.length);
+    return;
+  }
   $('count').textContent = String(session.count);
-  $('mean-area').textContent = session.count > 0 ? session.meanArea.toFixed(1) : '0';
+  $('mean-area').textContent = session.count > 0 ? (session.meanArea * session.pixelArea).toFixed(1) : '0';
+  document.body.dataset.count = String(session.count);
+}
+
+/** Every nucleus's row (the table shows those the filters keep). */
+const allRows = new Map<number, NucleusRow>();
+/** Labels the filters leave out. */
+let hidden = new Set<number>();
+
+function filtering(): boolean {
+  const f = readFilters();
+  return f.min !== undefined || f.max !== undefined || f.edges;
+}
+
+/** Labels with a pixel on the image's edge. */
+function edgeLabels(): Set<number> {
+  const out = new Set<number>();
+  if (!payload || !labels) return out;
+  const { width: w, height: h } = payload;
+  for (let x = 0; x < w; x++) out.add(labels[x]).add(labels[(h - 1) * w + x]);
+  for (let y = 0; y < h; y++) out.add(labels[y * w]).add(labels[y * w + w - 1]);
+  out.delete(0);
+  return out;
+}
+
+/**
+ * Applies the filters: the table, the count, the mean area and the overlay show only the nuclei
+ * kept (as Analyze Particles: size range inclusive, in the unit shown, and "exclude on edges").
+ */
+function applyFilters(): void {
+  if (!payload || !labels) return;
+  const f = readFilters();
+  const edges = f.edges ? edgeLabels() : new Set<number>();
+  hidden = new Set<number>();
+  for (const r of allRows.values()) {
+    if ((f.min !== undefined && r.area < f.min) || (f.max !== undefined && r.area > f.max) || edges.has(r.label)) hidden.add(r.label);
+  }
+  const kept = [...allRows.values()].filter((r) => !hidden.has(r.label));
+  table.show(kept, payload.unit, shownChannels());
+  const visible = hidden.size ? labels.map((l) => (hidden.has(l) ? 0 : l)) : labels;
+  layers = buildLayers(payload.width, payload.height, visible);
+  selection = selection.filter((l) => !hidden.has(l));
+  table.select(selection);
+  showTotals();
+  document.body.dataset.hidden = String(hidden.size);
+  draw();
+}
+
+/** The channels whose intensity columns the table shows. */
+function shownChannels(): string[] {
+  const names = channelNames();
+  const v = measureSelect.value;
+  return v === '*' ? names : names.includes(v) ? [v] : names.slice(0, 1);
+}
+
+function channelNames(): string[] {
+  for (const r of allRows.values()) if (r.intensity) return r.intensity.map((s) => s.channel);
+  return [];
+}
+
+/** The measurement channel picker: every channel measured, and all of them; the segmented one first chosen. */
+function fillMeasureChannels(input: PlaneInput | undefined): void {
+  const names = channelNames();
+  $('measure-group').classList.toggle('hidden', names.length === 0);
+  const segmented = input?.channel !== undefined ? input.axes.channels[input.channel] : undefined;
+  const wanted = saved?.measureChannel ?? measureSelect.value;
+  const options = [...names.map((n) => new Option(n, n)), ...(names.length > 1 ? [new Option('all channels', '*')] : [])];
+  measureSelect.replaceChildren(...options);
+  const pick = [wanted, segmented?.name ?? `ch${segmented?.index}`, names[0]].find((v) => v && (v === '*' ? names.length > 1 : names.includes(v)));
+  if (pick) measureSelect.value = pick;
+}
+
+/** The channel and plane pickers and the "channel 2 of 3: DAPI · plane 4 of 12" line. */
+function showInput(input: PlaneInput | undefined): void {
+  const status = $('axes-status');
+  const text = input ? [describeChannel(input), describePlane(input)].filter(Boolean).join(' \u00b7 ') : '';
+  status.textContent = text;
+  status.classList.toggle('hidden', !text);
+  const pick = $('channel') as HTMLSelectElement;
+  const planes = $('plane') as HTMLSelectElement;
+  const axes = input?.axes;
+  const n = axes?.channels.length ?? 1;
+  $('channel-group').classList.toggle('hidden', !axes || n <= 1);
+  if (axes && n > 1) {
+    const options = axes.channels.map(
+      (c) => new Option(`${c.index + 1} of ${n}${c.name ? `: ${c.name}` : ''}`, String(c.index), false, c.index === input!.channel),
+    );
+    if (axes.rgb) options.unshift(new Option('RGB as it is', '', false, input!.channel === undefined));
+    pick.replaceChildren(...options);
+  }
+  $('plane-group').classList.toggle('hidden', !axes || axes.planes <= 1);
+  if (axes && axes.planes > 1) {
+    const z = input!.z ?? 0;
+    planes.replaceChildren(
+      ...Array.from({ length: axes.planes }, (_, k) => new Option(`plane ${k + 1} of ${axes.planes}`, String(k), false, z === k)),
+      new Option('max projection', 'max', false, z === 'max'),
+      new Option('mean projection', 'mean', false, z === 'mean'),
+    );
+  }
+}
+
+function showUnit(unit: 'px' | 'um'): void {
+  $('area-unit').textContent = unit === 'um' ? 'µm²' : 'px';
+  document.querySelector('.filter-unit')!.textContent = unit === 'um' ? 'µm²' : 'px';
 }
 
 function setDirty(dirty: boolean): void {
@@ -338,10 +493,13 @@ function showHover(event: MouseEvent): void {
     return;
   }
   const row = at.id > 0 ? table.row(at.id) : undefined;
+  const where = payload.unit === 'um' && row ? ` (x ${at.x}, y ${at.y} px)` : ` (x ${at.x}, y ${at.y})`;
   hover.textContent =
     at.id > 0
-      ? `Nucleus #${at.id}: ${row ? +row.area.toFixed(2) : '?'} ${payload.unit === 'um' ? 'µm²' : 'px'} (x ${at.x}, y ${at.y})`
-      : `Background (x ${at.x}, y ${at.y})`;
+      ? `Nucleus #${at.id}: ${row ? +row.area.toFixed(2) : '?'} ${payload.unit === 'um' ? 'µm²' : 'px'}${where}`
+      : at.filtered
+        ? `Filtered out (x ${at.x}, y ${at.y})`
+        : `Background (x ${at.x}, y ${at.y})`;
   hover.dataset.id = String(at.id);
 }
 
@@ -349,9 +507,6 @@ function showHover(event: MouseEvent): void {
 function showImage(p: ImagePayload): void {
   $('segment-group').classList.remove('hidden');
   ($('segment-now') as HTMLButtonElement).disabled = false;
-  const pick = $('channel') as HTMLSelectElement;
-  $('channel-group').classList.toggle('hidden', p.pages <= 1);
-  pick.replaceChildren(...Array.from({ length: p.pages }, (_, c) => new Option(`Channel ${c}`, String(c), false, c === p.channel)));
   display({ ...p, count: 0, meanArea: 0, nuclei: [], unit: 'px' }, undefined);
   $('saves').classList.add('hidden');
   tools.enable(false);
@@ -380,14 +535,23 @@ function display(p: Omit<SegmentationPayload, 'labels'>, lab: Int32Array | undef
     ? new EditSession(lab, p.width, p.height, { probability: p.probability, nextLabel: p.nextLabel, send: post, unit: p.unit, rows: p.nuclei })
     : undefined;
   setDirty(!!lab && !!p.dirty);
+  allRows.clear();
+  for (const r of p.nuclei) allRows.set(r.label, r);
+  hidden = new Set<number>();
+  showInput(p.input);
+  showUnit(p.unit);
+  fillMeasureChannels(p.input);
   layers = lab && buildLayers(p.width, p.height, lab);
   if (layers) document.body.dataset.displayStep = String(layers.step);
-  table.show(p.nuclei, p.unit);
+  table.show(p.nuclei, p.unit, shownChannels());
   selection = [];
   view.dataset.selected = '0';
   $('selected').textContent = lab ? 'Click a nucleus or a row to select it.' : 'Not segmented yet.';
   $('count').textContent = lab ? String(p.count) : '\u2013';
-  $('mean-area').textContent = !lab ? '\u2013' : p.count > 0 ? p.meanArea.toFixed(1) : '0';
+  // meanArea is in pixels; shown in the unit of the table.
+  $('mean-area').textContent = !lab ? '\u2013' : p.count > 0 ? (p.nuclei.reduce((a, r) => a + r.area, 0) / Math.max(1, p.nuclei.length)).toFixed(1) : '0';
+  document.body.dataset.count = lab ? String(p.count) : '';
+  if (lab && filtering()) applyFilters();
   $('file-name').textContent = p.fileName;
   document.title = `Nuclei: ${p.fileName}`;
   if (sameImage) {
@@ -534,7 +698,13 @@ const saveButtons: Array<[string, SaveKind, boolean]> = [
 for (const [id, what, pickLocation] of saveButtons) {
   // The saved overlay is what the viewer shows (fill, outline, opacity; on the image's own contrast).
   $(id).addEventListener('click', () =>
-    post({ type: 'save', what, pickLocation, overlay: { fill: fillBox.checked, outline: outlineBox.checked, alpha: Number(opacityRange.value) / 100 } }),
+    post({
+      type: 'save',
+      what,
+      pickLocation,
+      overlay: { fill: fillBox.checked, outline: outlineBox.checked, alpha: Number(opacityRange.value) / 100 },
+      ...(filtering() ? { filters: { ...readFilters(), unit: payload?.unit ?? 'px' } } : {}),
+    }),
   );
 }
 
@@ -557,7 +727,20 @@ $('segment-now').addEventListener('click', () => {
   ($('segment-now') as HTMLButtonElement).disabled = true;
   post({ type: 'segment' });
 });
-$('channel').addEventListener('change', () => post({ type: 'channel', channel: Number(($('channel') as HTMLSelectElement).value) }));
+$('channel').addEventListener('change', () => {
+  const v = ($('channel') as HTMLSelectElement).value;
+  post(v === '' ? { type: 'channel' } : { type: 'channel', channel: Number(v) });
+});
+$('plane').addEventListener('change', () => {
+  const v = ($('plane') as HTMLSelectElement).value;
+  post({ type: 'plane', z: v === 'max' || v === 'mean' ? v : Number(v) });
+});
+for (const el of [minArea, maxArea]) el.addEventListener('input', () => (applyFilters(), remember()));
+edgesBox.addEventListener('change', () => (applyFilters(), remember()));
+measureSelect.addEventListener('change', () => {
+  table.showChannels(shownChannels());
+  remember();
+});
 
 onMessage((message) => {
   switch (message.type) {
@@ -577,7 +760,10 @@ onMessage((message) => {
       // The host's measured rows replace the provisional ones (unless the label was edited again since).
       if (!session) break;
       const { rows, removed } = session.accept(message.rows, message.removed);
-      table.update(rows, removed, false);
+      for (const l of removed) allRows.delete(l);
+      for (const r of rows) allRows.set(r.label, r);
+      if (filtering()) applyFilters();
+      else table.update(rows, removed, false);
       if (rows.some((r) => selection.includes(r.label))) showSelection();
       break;
     }

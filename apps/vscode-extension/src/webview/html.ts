@@ -79,6 +79,7 @@ const STYLE = `
   #metrics th[aria-sort="descending"]::after { content: " \\25BC"; }
   .note { padding: 0 10px; }
   #level-low, #level-high { width: 72px; }
+  #min-area, #max-area { width: 6em; }
   .loading { position: absolute; left: 12px; top: 12px; padding: 4px 8px; background: var(--vscode-editorWidget-background, #eee); border: 1px solid var(--vscode-contrastBorder, transparent); }
   .error { color: var(--vscode-errorForeground, #c00); padding: 6px 10px; }
   .hidden { display: none !important; }
@@ -89,7 +90,9 @@ const BODIES: Record<ViewKind, string> = {
   segment: `
   <header>
     <span class="group hidden" id="segment-group"><button id="segment-now" title="Segment this image with the model in use">Segment nuclei</button>
-      <span class="group hidden" id="channel-group"><label for="channel">Nuclear channel</label> <select id="channel"></select></span></span>
+      <span class="group hidden" id="channel-group"><label for="channel">Nuclear channel</label> <select id="channel"></select></span>
+      <span class="group hidden" id="plane-group"><label for="plane">Z</label> <select id="plane"></select></span></span>
+    <span id="axes-status" class="hidden"></span>
     <span class="group"><label><input type="checkbox" id="fill" checked> Fill</label>
       <label><input type="checkbox" id="outline" checked> Outline</label></span>
     <span class="group"><label for="opacity">Opacity</label>
@@ -103,7 +106,12 @@ const BODIES: Record<ViewKind, string> = {
       <button id="zoom-in" class="secondary" title="Zoom in">+</button>
       <button id="zoom-fit" class="secondary" title="Fit to window">Fit</button></span>
     <span class="stat">Nuclei: <b id="count">&ndash;</b></span>
-    <span class="stat">Mean area: <b id="mean-area">&ndash;</b> px</span>
+    <span class="stat">Mean area: <b id="mean-area">&ndash;</b> <span id="area-unit">px</span></span>
+    <span class="group" id="filter-group" title="As ImageJ's Analyze Particles: the table, the count and the overlay show only the nuclei kept (saved files hold them all)">
+      <label for="min-area">Area</label> <input type="number" id="min-area" min="0" step="any" placeholder="min" aria-label="Minimum area">
+      &ndash; <input type="number" id="max-area" min="0" step="any" placeholder="max" aria-label="Maximum area"> <span class="filter-unit">px</span>
+      <label><input type="checkbox" id="exclude-edges"> Exclude on edges</label></span>
+    <span class="group hidden" id="measure-group"><label for="measure-channel">Intensities</label> <select id="measure-channel"></select></span>
     <label><input type="checkbox" id="show-table" checked> Table</label>
     <span class="group hidden" id="edit-group"><button id="edit-toggle" class="secondary" aria-pressed="false" aria-controls="edit-bar"
       title="Correct the nuclei by hand: delete, merge, split, draw, paint, erase (E)">Edit</button>

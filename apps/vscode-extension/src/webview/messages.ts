@@ -26,6 +26,8 @@ export interface SegmentationPayload {
   nuclei: NucleusRow[];
   /** 'um' when the image records its pixel size (or `nuclei.pixelSize` gives one): lengths in microns. */
   unit: 'px' | 'um';
+  /** What was segmented, for the viewer's "channel 2 of 3: DAPI" / "plane 4 of 12" (absent: a plain image). */
+  input?: PlaneInput;
   /** The model's mask probability at full size, 0..255 (the split tool's watershed runs on it); absent: distance. */
   probability?: Uint8Array;
   /** The labels carry corrections not saved yet (restored from a backup after a reload or a crash). */
@@ -38,9 +40,41 @@ export interface SegmentationPayload {
   nextLabel?: number;
 }
 
+/** What an image holds besides x and y (@nuclei/data's describeImageAxes), for the viewer's pickers. */
+export interface AxesView {
+  /** index 0-based; name when the file gives one. */
+  channels: { index: number; name?: string }[];
+  /** Z planes (1: not a stack). */
+  planes: number;
+  /** The channels are the colours of one RGB image (segmented together unless one is chosen). */
+  rgb: boolean;
+}
+
+/** A Z plane (0-based) or a projection of all planes. */
+export type PlaneChoice = number | 'max' | 'mean';
+
+/** The channel and plane of an image that are shown and segmented. */
+export interface PlaneInput {
+  axes: AxesView;
+  /** The channel (0-based); absent: an RGB image as it is, or the only channel. */
+  channel?: number;
+  z?: PlaneChoice;
+}
+
+/** Intensity statistics of one channel in one nucleus (as the CSV's NAME_mean, NAME_std, ... columns). */
+export interface ChannelValues {
+  channel: string;
+  mean: number;
+  min: number;
+  max: number;
+  integrated: number;
+  std: number;
+}
+
 /**
  * One nucleus in the viewer's table: scikit-image `regionprops` definitions, as the saved
- * `_measurements.csv`; lengths and area in `unit`, the centroid and box in pixels.
+ * `_measurements.csv`; lengths and area in `unit`, the centroid and box in pixels (the centroid
+ * with pixel centres at +0.5, as the CSV).
  */
 export interface NucleusRow {
   label: number;
@@ -53,6 +87,8 @@ export interface NucleusRow {
   solidity: number;
   /** Mean intensity of the first channel, on the original values. */
   meanIntensity: number;
+  /** Every channel's statistics (absent on rows edited here and not measured yet). */
+  intensity?: ChannelValues[];
   centroidX: number;
   centroidY: number;
   /** x, y, width, height in pixels. */
@@ -68,10 +104,16 @@ export interface ImagePayload {
   imageSrc: string;
   width: number;
   height: number;
-  /** Pages of a multi-page TIFF (channels of ImageJ hyperstacks / OME-TIFF); 1: nothing to pick. */
-  pages: number;
-  /** The page shown and segmented (0-based). */
-  channel: number;
+  /** The channel and plane shown (and segmented by Segment), with what the image holds. */
+  input: PlaneInput;
+}
+
+/** The viewer's live filters (Analyze Particles): areas in `unit` (px, or µm² when 'um'), inclusive. */
+export interface ViewFilters {
+  min?: number;
+  max?: number;
+  edges: boolean;
+  unit: 'px' | 'um';
 }
 
 /** How the viewer draws the overlay (the saved `_overlay.png` follows it). */
@@ -138,8 +180,11 @@ export type ToWebview =
 /** Webview -> extension. */
 export type FromWebview =
   | { type: 'ready' }
-  /** `overlay`: the viewer's Fill, Outline and Opacity, so the saved overlay is what it shows. */
-  | { type: 'save'; what: SaveKind; pickLocation: boolean; overlay?: OverlayView }
+  /**
+   * `overlay`: the viewer's Fill, Outline and Opacity, so the saved overlay is what it shows;
+   * `filters`: the live filters, so the saved nuclei are the ones it shows.
+   */
+  | { type: 'save'; what: SaveKind; pickLocation: boolean; overlay?: OverlayView; filters?: ViewFilters }
   | { type: 'segment' }
   /** A correction made in the viewer's Edit mode; the host applies the same edit to its labels. */
   | { type: 'edit'; op: EditOp }
@@ -147,8 +192,10 @@ export type FromWebview =
   | { type: 'redo' }
   /** Save the corrected labels as training data (NAME_labels.png beside the image, or the corrections folder). */
   | { type: 'saveCorrections' }
-  /** Show (and segment) another page of a multi-page image. */
-  | { type: 'channel'; channel: number }
+  /** Show (and segment) another channel of the image; no channel: an RGB image as it is. */
+  | { type: 'channel'; channel?: number }
+  /** Show (and segment) another Z plane, or a projection. */
+  | { type: 'plane'; z: PlaneChoice }
   | { type: 'cancelTraining' }
   /** The evaluation page's Export CSV button. */
   | { type: 'exportCsv' }
@@ -166,11 +213,21 @@ export function isFromWebview(value: unknown): value is FromWebview {
   if (t === 'modelAction') return (MODEL_ACTIONS as readonly unknown[]).includes((value as { action?: unknown }).action);
   if (t === 'channel') {
     const c = (value as { channel?: unknown }).channel;
-    return typeof c === 'number' && Number.isInteger(c) && c >= 0;
+    return c === undefined || (typeof c === 'number' && Number.isInteger(c) && c >= 0);
+  }
+  if (t === 'plane') {
+    const z = (value as { z?: unknown }).z;
+    return z === 'max' || z === 'mean' || (typeof z === 'number' && Number.isInteger(z) && z >= 0);
   }
   if (t === 'save') {
-    const v = value as { what?: unknown; pickLocation?: unknown; overlay?: Partial<OverlayView> };
+    const v = value as { what?: unknown; pickLocation?: unknown; overlay?: Partial<OverlayView>; filters?: Partial<ViewFilters> };
     const o = v.overlay;
+    const f = v.filters;
+    const size = (n: unknown) => n === undefined || (typeof n === 'number' && Number.isFinite(n) && n >= 0);
+    const filtersOk =
+      f === undefined ||
+      (typeof f === 'object' && f !== null && size(f.min) && size(f.max) && typeof f.edges === 'boolean' && (f.unit === 'px' || f.unit === 'um'));
+    if (!filtersOk) return false;
     const overlayOk =
       o === undefined ||
       (typeof o === 'object' &&
@@ -197,4 +254,20 @@ export function unpackLabels(packed: PackedLabels): Int32Array {
   if (tag === '[object Int32Array]') return packed instanceof Int32Array ? packed : Int32Array.from(packed);
   if (tag === '[object Uint16Array]') return Int32Array.from(packed);
   throw new TypeError('labels did not arrive as a typed array');
+}
+
+/** "channel 2 of 3: DAPI" (ordinals count from 1, as ImageJ shows them; the index is one less). */
+export function describeChannel(input: PlaneInput): string {
+  const n = input.axes.channels.length;
+  if (input.channel === undefined) return n === 3 && input.axes.rgb ? 'RGB' : n > 1 ? `${n} channels` : '';
+  const c = input.axes.channels[input.channel];
+  return `channel ${input.channel + 1} of ${n}${c?.name ? `: ${c.name}` : ''}`;
+}
+
+/** "plane 4 of 12", "max projection of 12 planes", or '' for a single plane. */
+export function describePlane(input: PlaneInput): string {
+  const n = input.axes.planes;
+  if (n <= 1) return '';
+  if (input.z === 'max' || input.z === 'mean') return `${input.z} projection of ${n} planes`;
+  return `plane ${(input.z ?? 0) + 1} of ${n}`;
 }
