@@ -285,7 +285,8 @@ function fromSamples(path: string, values: ArrayLike<number>, c: number, depth: 
   return { width, height, data: out, source: { channels: sc, data: source, depth } };
 }
 
-function typedView(buf: Buffer, depth: string): ArrayLike<number> {
+/** The samples of a raw buffer of sharp's sample format `depth` ('ushort', 'float', ...). */
+export function typedView(buf: Buffer, depth: string): ArrayLike<number> {
   const b = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length);
   switch (depth) {
     case 'ushort':

@@ -1,6 +1,15 @@
 export type { BinaryMask, LoadedDataset, LoadOptions, LoadProgress, RgbImage, Sample, SkippedSample, SourceValues } from './types';
 export { NucleiInputError } from './errors';
-export { readImageRgb, readAllChannels, intensityChannelsOf, readLabelImage, checkPlaneOptions, type ReadImageOptions, type IntensityChannel } from './decode';
+export {
+  readImageRgb,
+  readAllChannels,
+  intensityChannelsOf,
+  readLabelImage,
+  checkPlaneOptions,
+  typedView,
+  type ReadImageOptions,
+  type IntensityChannel,
+} from './decode';
 export { readPixelSize, type PixelSize } from './pixel-size';
 export { masksToLabels } from './masks';
 export { resizeImage, resampleFloat, resampleWindow, resampleSpan, type Rect } from './resize';

@@ -1,4 +1,4 @@
-import type { Rect, RgbImage } from '@nuclei/data';
+import type { IntensityChannel, Rect, RgbImage } from '@nuclei/data';
 import type { TilePredictor } from '@nuclei/model';
 import { instancesFromPrediction, labelComponents, measureNuclei, outlines, predictRegion, regionNeeded, type NucleusMeasurements } from '@nuclei/segmentation';
 import type { BlockPlan, SlidePlan } from './plan';
@@ -92,9 +92,9 @@ export async function segmentBlock(
   }
   const labels = new Int32Array(W * H);
   for (let i = 0; i < labels.length; i++) labels[i] = keep[inst.labels[i]];
-  const zoneImage = withSource(cropImage(region, read, zone), source.gray);
+  const zoneChannels = slideChannels(cropImage(region, read, zone), source.gray);
   const px = plan.pixelSize ?? 1;
-  const measured = measureNuclei(labels, W, H, count, zoneImage, px);
+  const measured = measureNuclei(labels, W, H, count, zoneChannels, { pixelSize: px });
   const polygons = outlines(labels, W, H, count);
   const nuclei = measured.map((row) => ({
     measurements: {
@@ -120,18 +120,16 @@ export async function segmentBlock(
 }
 
 /**
- * Intensities on sample values for every block alike: an 8-bit crop gets its values as `source`,
- * one channel for a gray slide, three for a colour one, decided by the slide and never by a block
- * (a colour block that happens to be all gray must keep the slide's measurement columns).
+ * The intensity channels of a block, the same for every block of a slide: one for a gray slide,
+ * red, green and blue for a colour one, decided by the slide and never by a block (a colour block
+ * that happens to be all gray must keep the slide's measurement columns). Names as
+ * `intensityChannelsOf` gives them for whole images.
  */
-function withSource(image: RgbImage, gray: boolean): RgbImage {
-  if (image.source) return image;
+function slideChannels(image: RgbImage, gray: boolean): IntensityChannel[] {
   const n = image.width * image.height;
-  const d = image.data;
-  const channels = gray ? 1 : 3;
-  const values = new Float32Array(n * channels);
-  for (let i = 0; i < n; i++) for (let c = 0; c < channels; c++) values[i * channels + c] = d[3 * i + c];
-  return { ...image, source: { channels, data: values, depth: 'uchar' } };
+  const { data, channels } = image.source ?? { data: image.data, channels: 3 };
+  const band = (k: number) => Float32Array.from({ length: n }, (_, i) => data[i * channels + k]);
+  return gray || channels === 1 ? [{ name: 'ch0', values: band(0) }] : ['red', 'green', 'blue'].map((name, k) => ({ name, values: band(k) }));
 }
 
 /** The core of a region shrunk by `f` (area average of f x f cells; cells cut by the slide's edge average what they hold). */

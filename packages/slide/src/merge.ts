@@ -150,7 +150,7 @@ export async function mergeSlide(dir: string, plan: SlidePlan, outDir: string, b
         header = false;
       }
       for (let k = 0; k < nuclei.length; k++) {
-        const feature = nucleusFeature(rows[k].label, nuclei[k].outline, flatMeasurements(rows[k]));
+        const feature = nucleusFeature(rows[k].label, nuclei[k].outline, flatMeasurements(rows[k], unit));
         await geo.write((firstFeature ? '' : ',\n') + JSON.stringify(feature));
         firstFeature = false;
       }

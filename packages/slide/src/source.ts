@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import sharp, { type Metadata } from 'sharp';
-import { NucleiInputError, type Rect, type RgbImage } from '@nuclei/data';
+import { NucleiInputError, typedView, type Rect, type RgbImage } from '@nuclei/data';
 import { openZarrImage } from './zarr-source';
 
 /**
@@ -102,17 +102,6 @@ function pickChannel(image: RgbImage, c: number | undefined): RgbImage {
   const k = Math.min(c, src.channels - 1);
   for (let i = 0; i < n; i++) values[i] = src.data[i * src.channels + k];
   return { width: image.width, height: image.height, data: out, source: { channels: 1, data: values, depth: src.depth } };
-}
-
-function typedView(buf: Buffer, depth: string): ArrayLike<number> {
-  const b = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length);
-  if (depth === 'ushort') return new Uint16Array(b);
-  if (depth === 'short') return new Int16Array(b);
-  if (depth === 'uint') return new Uint32Array(b);
-  if (depth === 'int') return new Int32Array(b);
-  if (depth === 'float') return new Float32Array(b);
-  if (depth === 'double') return new Float64Array(b);
-  throw new Error(`unsupported sample format ${depth}`);
 }
 
 /** A crop of an image (and of its original samples). */

@@ -5,7 +5,8 @@ import * as path from 'path';
 
 // .ci/run (no project of its own, so tested here with the other fault tests): its closing
 // `tests: N passed, N failed` line is printed even when a step fails (`set -e` used to exit first),
-// and its exit status still says that a step failed. npm and dpkg are stubs that print jest summaries.
+// and its exit status still says that a step failed. npm and dpkg are stubs that print jest summaries;
+// the SLURM start script is a stub too.
 const script = path.join(__dirname, '../../../../.ci/run');
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'nuclei-ci-run-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -22,6 +23,9 @@ function ciRun(steps: Record<string, { out?: string; status: number }>) {
     .join('\n');
   fs.writeFileSync(path.join(bin, 'npm'), `#!/usr/bin/env bash\ncase "$*" in\n${cases}\n  *) exit 0 ;;\nesac\n`, { mode: 0o755 });
   fs.writeFileSync(path.join(bin, 'dpkg'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+  // The SLURM cluster the slide test submits to: started by a script of the repository, stubbed here.
+  fs.mkdirSync(path.join(dir, 'tools', 'slurm'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'tools', 'slurm', 'local-cluster.sh'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
   return spawnSync('bash', [path.join(dir, '.ci', 'run')], { encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
 }
 
