@@ -8,6 +8,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { answerRegion } from './image-region';
 import { buildPayload, pixelSizeFor, runSegmentation, saveFromPage, type SegmentationSession } from './segmentation-session';
 import { readConfig } from './config';
 import { errorMessage, type Logger } from './log';
@@ -214,6 +215,8 @@ export class NucleiImageEditor implements vscode.CustomEditorProvider<NucleiImag
         ...(shown ? { input: planeInput(shown.axes, plane) } : {}),
       });
       if (done) await this.adopt(document, done, p);
+    } else if (m.type === 'region' && document.session) {
+      await answerRegion(document.session.image, m, p);
     } else if (m.type === 'save' && document.session) {
       await saveFromPage(document.session, m.what, m.pickLocation, p, this.log, m.overlay, m.filters);
     } else if (corrections && isEditMessage(m)) {

@@ -8,7 +8,9 @@ import type { AxesView, PlaneChoice } from './webview/messages';
 import {
   describeImageAxes,
   isDatasetImage,
+  loadSampleFullSize,
   readAllChannels,
+  readLabelImage,
   readPixelSize,
   writeFileAtomic,
   type IntensityChannel,
@@ -138,6 +140,16 @@ function release(m: LoadedModel): void {
  */
 export function readImage(file: string, plane: { channel?: number; z?: PlaneChoice } = {}): Promise<RgbImage> {
   return readImageForSegmentation(file, undefined, plane);
+}
+
+/** One sample of a labelled dataset (either layout): its image, true labels and image file. */
+export function loadSample(datasetDir: string, id: string): Promise<{ image: RgbImage; labels: Int32Array; imagePath: string }> {
+  return loadSampleFullSize(datasetDir, id);
+}
+
+/** A saved label image (`NAME_labels.png`): 0 background, 1..n nuclei. */
+export function readLabels(file: string): Promise<{ width: number; height: number; labels: Int32Array }> {
+  return readLabelImage(file);
 }
 
 /** What an image holds besides x and y: channels with their names, Z planes, RGB or not (one channel when unreadable). */

@@ -19,9 +19,12 @@ import {
   type ViewFilters,
 } from './webview/messages';
 import { nucleusRows } from './webview/nucleus-rows';
+import { etaSeconds, formatEta } from './webview/eta';
 import { createNucleiPanel, type NucleiPanel } from './webview/panel';
 import type { IntensityChannel, RgbImage, Segmentation } from './nuclei-api';
 import type { PlaneSelection } from './image-planes';
+import { drawTruthOutlines, TRUTH_COLOUR_NAME } from './truth-outlines';
+import { answerRegion } from './image-region';
 import { correctedResult } from './corrections/corrected-result';
 import { saveCorrections } from './corrections/save';
 import { CorrectionSession, isEditMessage } from './corrections/session';
@@ -42,6 +45,11 @@ export interface SegmentationSession {
   channels?: IntensityChannel[];
   /** The viewer's corrections (they edit `result.labels` in place). */
   corrections?: CorrectionSession;
+  /** An evaluated image's true labels: the viewer shows their outlines drawn into the image. */
+  truth?: Int32Array;
+  /** Where its outputs go and under which name (a batch's results folder); default: runFolder, the image's name. */
+  outDir?: string;
+  baseName?: string;
 }
 
 /** Microns per pixel for an image: `nuclei.pixelSize`, else what the file records, else undefined (pixels). */
@@ -53,6 +61,9 @@ export async function pixelSizeFor(file: string, setting: number | undefined, lo
     log.info(`segment: ${path.basename(file)} records ${+recorded.microns.toPrecision(6)} um per pixel (${recorded.source}); measurements in microns`);
   return recorded?.microns;
 }
+
+/** The status bar's "cancelled" note per image, removed when that image gets a result. */
+const cancelledNotes = new Map<string, vscode.Disposable>();
 
 /** Reads and segments one image under a cancellable progress notification; errors are shown, naming the file. */
 export async function runSegmentation(
@@ -93,6 +104,11 @@ export async function runSegmentation(
         progress.report({ message: 'running the U-Net', increment: 10 });
         const started = Date.now();
         let reported = 0;
+        // Tiles of a large image take minutes: the notification says how long is left once it can tell.
+        const left = (done: number, total: number) => {
+          const eta = etaSeconds(done, total, Date.now() - started);
+          return eta !== undefined && eta >= 5 ? `, about ${formatEta(eta)} left` : '';
+        };
         const result = await api.segmentImage(image, loaded.predictor, loaded.metadata, {
           mode: config.tiling,
           threshold: config.threshold,
@@ -100,11 +116,14 @@ export async function runSegmentation(
           signal: controller.signal,
           onProgress: (done, total) => {
             const pct = total > 0 ? (60 * done) / total : 0;
-            progress.report({ message: `running the U-Net (${done}/${total})`, increment: Math.max(0, pct - reported) });
+            progress.report({ message: `running the U-Net (${done}/${total}${left(done, total)})`, increment: Math.max(0, pct - reported) });
             reported = pct;
           },
         });
         log.info(`segment: ${result.count} nuclei, mean area ${result.meanArea.toFixed(1)} px, in ${Date.now() - started} ms`);
+        // A result: an earlier "cancelled" note of this image is out of date.
+        cancelledNotes.get(file)?.dispose();
+        cancelledNotes.delete(file);
         progress.report({ message: 'done', increment: 70 - reported });
         const pixelSize = await pixelSizeFor(file, config.pixelSize, log);
         // Every channel of the plane is measured (an image of one channel: the one segmented).
@@ -124,7 +143,9 @@ export async function runSegmentation(
   } catch (err) {
     if ((err as Error).name === 'AbortError') {
       log.info(`segment: ${name} cancelled`);
-      void vscode.window.showInformationMessage(`Nuclei: segmentation of ${name} cancelled.`);
+      // In the status bar for a while, not a notification that outlives it: it goes when the image is segmented after all.
+      cancelledNotes.get(file)?.dispose();
+      cancelledNotes.set(file, vscode.window.setStatusBarMessage(`$(circle-slash) Nuclei: segmentation of ${name} cancelled`, 15_000));
       return undefined;
     }
     log.error(`segment: ${file} failed`, err);
@@ -144,6 +165,8 @@ export async function buildPayload(panel: NucleiPanel, session: SegmentationSess
   let imageSrc: string;
   if (shownSrc) {
     imageSrc = shownSrc;
+  } else if (session.truth) {
+    imageSrc = `data:image/png;base64,${(await api.encodePng(drawTruthOutlines(image, session.truth), MAX_DISPLAY_PIXELS)).toString('base64')}`;
   } else if (BROWSER_IMAGES.includes(ext) && image.width * image.height <= MAX_DISPLAY_PIXELS) {
     imageSrc = panel.panel.webview.asWebviewUri(vscode.Uri.file(imagePath)).toString();
   } else {
@@ -152,7 +175,7 @@ export async function buildPayload(panel: NucleiPanel, session: SegmentationSess
   }
   const nuclei = nucleusRows(api.measure(result, image, session.pixelSize, session.channels), session.pixelSize);
   return {
-    fileName: path.basename(imagePath),
+    fileName: path.basename(imagePath) + (session.truth ? ` (${TRUTH_COLOUR_NAME} outlines: the true nuclei)` : ''),
     imageSrc,
     width: result.width,
     height: result.height,
@@ -174,6 +197,7 @@ export async function showSegmentation(context: vscode.ExtensionContext, log: Lo
     [vscode.Uri.file(path.dirname(session.imagePath))],
     async (message: FromWebview, p) => {
       if (message.type === 'save') await saveFromPage(session, message.what, message.pickLocation, p, log, message.overlay, message.filters);
+      else if (message.type === 'region') await answerRegion(session.image, message, p);
       else if (corrections && isEditMessage(message)) answerEdit(corrections, message, p, log);
       else if (corrections && message.type === 'saveCorrections') await saveCorrections(context, log, corrections);
     },
@@ -263,8 +287,8 @@ export async function saveOutputs(
   options: { replace?: boolean; overlay?: OverlayView; filters?: ViewFilters } = {},
 ): Promise<string[]> {
   const api = await import('./nuclei-api');
-  const baseName = path.basename(session.imagePath, path.extname(session.imagePath));
-  let outDir = runFolder(session.imagePath, session.modelDir);
+  const baseName = session.baseName ?? path.basename(session.imagePath, path.extname(session.imagePath));
+  let outDir = session.outDir ?? runFolder(session.imagePath, session.modelDir);
   if (pickLocation) {
     const picked = await vscode.window.showOpenDialog({
       canSelectFiles: false,

@@ -16,7 +16,8 @@ import { compareModelsCommand, evaluateModelCommand } from '../src/commands/eval
 import { selectModelCommand } from '../src/commands/selectModel';
 import { IMAGE_VIEW_TYPE } from '../src/image-editor';
 import { createLogger } from '../src/log';
-import { VIEWER_ACTIONS } from '../src/webview/messages';
+import { batchBaseNames, flagOutliers, type BatchResult } from '../src/commands/segmentBatch';
+import { VIEWER_ACTIONS, type MetricsRow } from '../src/webview/messages';
 
 /** The five outputs the mocked nuclei-api writes (the real one writes eight). */
 function fakeOutputs(outDir: string, base: string): Record<string, string> {
@@ -68,6 +69,9 @@ jest.mock('../src/nuclei-api', () => ({
     jest.requireActual('../../../packages/segmentation/src/measurements').measureNuclei(r.labels, r.width, r.height, r.count, channels ?? image, px ?? 1),
   ),
   pixelSizeOf: jest.fn(() => undefined),
+  // What the fake segmentImage finds, as a saved label image would give it back.
+  readLabels: jest.fn(async () => ({ width: 4, height: 2, labels: Int32Array.from([1, 1, 0, 0, 0, 0, 2, 0]) })),
+  loadSample: jest.fn(),
   imageAxes: jest.fn(async () => ({ channels: [{ index: 0 }], planes: 1, rgb: false })),
   // Every channel: the fake image's first byte per pixel, named.
   readChannels: jest.fn(async () => [
@@ -172,7 +176,7 @@ describe('activate', () => {
 });
 
 describe('Segment several images', () => {
-  it('segments an explorer multi-selection, each into its run folder, and sums them up on one page', async () => {
+  it('segments an explorer multi-selection into one results folder, sums them up on one page, and a row opens its result', async () => {
     activate(context);
     const a = imageFile('a.png');
     const b = imageFile('b.tif');
@@ -182,15 +186,32 @@ describe('Segment several images', () => {
       'nuclei.segmentImage',
       vscode.Uri.file(a),
       [a, b, notes].map((f) => vscode.Uri.file(f)),
-    )) as { table: { rows: Array<{ name: string; values: Record<string, number> }> }; failed: unknown[] };
+    )) as BatchResult;
     expect(r.table.rows.map((x) => x.name)).toEqual(['a.png', 'b.tif']);
     expect(r.table.rows[0].values).toMatchObject({ nuclei: 2, 'mean area (px)': 1.5, 'covered (%)': 37.5 });
     expect(r.failed).toEqual([]);
-    for (const base of ['a', 'b']) expect(fs.readdirSync(path.join(tmp, `${base}.nuclei-default`))).toContain(`${base}_mask.png`);
+    // One folder for the run (the first choice of the question asked once), not one per image.
+    expect(mock.window.showQuickPick).toHaveBeenCalledTimes(1);
+    expect(r.outDir).toBe(path.join(tmp, 'nuclei-default'));
+    expect(fs.readdirSync(r.outDir)).toEqual(expect.arrayContaining(['a_mask.png', 'b_mask.png', 'a_labels.png']));
+    expect(fs.readdirSync(tmp).filter((f) => f.includes('.nuclei-'))).toEqual([]);
     expect(mock.window.withProgress.mock.calls[0][0]).toMatchObject({ cancellable: true });
     const page = mock.createdPanels[0];
     await page.receive({ type: 'ready' });
-    expect(page.webview.postMessage).toHaveBeenCalledWith(expect.objectContaining({ type: 'evaluation', datasetName: '2 of 2 images' }));
+    const shown = page.webview.postMessage.mock.calls[0][0];
+    expect(shown).toMatchObject({ type: 'evaluation', heading: `2 of 2 images \u2192 ${r.outDir}` });
+    expect(shown.heading).not.toMatch(/image\(s\)/);
+    expect(shown.table.decimals.nuclei).toBe(0);
+    // A row opens that image with its saved labels (not segmented again) in the viewer.
+    await page.receive({ type: 'openRow', name: 'b.tif' });
+    expect(api.readLabels).toHaveBeenCalledWith(path.join(r.outDir, 'b_labels.png'));
+    expect(api.segmentImage).toHaveBeenCalledTimes(2);
+    const viewer = mock.createdPanels[1];
+    expect(viewer.title).toMatch(/^Nuclei: b\.tif/);
+    await viewer.receive({ type: 'ready' });
+    const payload = viewer.webview.postMessage.mock.calls.find((c: Array<{ type: string }>) => c[0].type === 'segmentation')[0].payload;
+    expect(payload.count).toBe(2);
+    expect(payload.nuclei.map((n: { area: number }) => n.area)).toEqual([2, 1]);
   });
 
   it('multi-channel images: the channel is asked once per folder and used for every image; the summary in µm² once pixel sizes are known', async () => {
@@ -207,11 +228,12 @@ describe('Segment several images', () => {
     });
     api.pixelSizeOf.mockReturnValue({ microns: 0.5, source: 'OME-XML' });
     try {
-      mock.window.showQuickPick.mockImplementationOnce(async <T>(items: T[]) => items[1]);
+      // First where the results go (the default), then the channel (DAPI).
+      mock.window.showQuickPick.mockImplementationOnce(async <T>(items: T[]) => items[0]).mockImplementationOnce(async <T>(items: T[]) => items[1]);
       const r = (await mock.commands.executeCommand('nuclei.segmentFolder', vscode.Uri.file(tmp))) as {
         table: { columns: string[]; rows: Array<{ name: string; values: Record<string, number> }> };
       };
-      expect(mock.window.showQuickPick).toHaveBeenCalledTimes(1);
+      expect(mock.window.showQuickPick).toHaveBeenCalledTimes(2);
       expect(api.readImage.mock.calls.map((c: unknown[]) => [path.basename(c[0] as string), c[1]])).toEqual([
         ['one.tif', { channel: 1 }],
         ['two.tif', { channel: 1 }],
@@ -229,26 +251,51 @@ describe('Segment several images', () => {
     }
   });
 
-  it('segments every image of a folder; a failure is listed and the others go on; existing outputs need a confirmation', async () => {
+  it('segments every image of a folder; a failure is listed and the others go on; existing results: replace, skip or stop', async () => {
     activate(context);
     imageFile('one.png');
     imageFile('two.jpg');
+    imageFile('three.png');
     api.segmentImage.mockRejectedValueOnce(new Error('one.png: image is empty'));
-    const r = (await mock.commands.executeCommand('nuclei.segmentFolder', vscode.Uri.file(tmp))) as {
-      table: { rows: Array<{ name: string }> };
-      failed: Array<{ file: string }>;
-    };
-    expect(r.table.rows.map((x) => x.name)).toEqual(['two.jpg']);
+    const r = (await mock.commands.executeCommand('nuclei.segmentFolder', vscode.Uri.file(tmp))) as BatchResult;
+    expect(r.table.rows.map((x) => x.name)).toEqual(['three.png', 'two.jpg']);
     expect(r.failed.map((f) => path.basename(f.file))).toEqual(['one.png']);
-    expect(mock.window.showErrorMessage).toHaveBeenCalledWith(expect.stringMatching(/1 of 2 images failed: one\.png/), 'Show log');
-    // Again: two.jpg has outputs from this model; declining stops before anything is written.
+    expect(r.cancelled).toBe(false);
+    expect(mock.window.showErrorMessage).toHaveBeenCalledWith(expect.stringMatching(/1 of 3 images failed: one\.png/), 'Show log');
+    // Again: two images have results in that folder; dismissing the question stops before anything is written.
     mock.window.showWarningMessage.mockResolvedValueOnce(undefined);
     expect(await mock.commands.executeCommand('nuclei.segmentFolder', vscode.Uri.file(tmp))).toBeUndefined();
     expect(mock.window.showWarningMessage).toHaveBeenLastCalledWith(
-      expect.stringMatching(/1 of the 2 images already have outputs from this model/),
+      expect.stringMatching(/2 of the 3 images already have results in .*nuclei-default/),
       { modal: true },
       'Replace',
+      'Skip existing',
     );
+    // Skip existing: only one.png is segmented; the kept images' rows come from their saved labels.
+    api.segmentImage.mockClear();
+    mock.window.showWarningMessage.mockResolvedValueOnce('Skip existing');
+    const again = (await mock.commands.executeCommand('nuclei.segmentFolder', vscode.Uri.file(tmp))) as BatchResult;
+    expect(api.segmentImage).toHaveBeenCalledTimes(1);
+    expect(again.skipped.map((f) => path.basename(f))).toEqual(['three.png', 'two.jpg']);
+    expect(again.table.rows.map((x) => [x.name, x.values.nuclei])).toEqual([
+      ['one.png', 2],
+      ['three.png', 2],
+      ['two.jpg', 2],
+    ]);
+  });
+
+  it('flags counts far from the median of the folder, and names files apart in one folder', () => {
+    const rows: MetricsRow[] = [3, 40, 42, 45, 100].map((n, i) => ({ name: `img${i}`, values: { nuclei: n } }));
+    flagOutliers(rows);
+    expect(rows.map((r) => r.flag)).toEqual(['7% of the median (42)', undefined, undefined, undefined, '2.4\u00d7 the median (42)']);
+    const few: MetricsRow[] = [
+      { name: 'a', values: { nuclei: 1 } },
+      { name: 'b', values: { nuclei: 30 } },
+    ];
+    flagOutliers(few);
+    expect(few.map((r) => r.flag)).toEqual([undefined, undefined]);
+    const names = batchBaseNames(['/d/a.png', '/d/a.tif', '/d/b.png', '/e/b.png']);
+    expect([...names.values()]).toEqual(['a', 'a_tif', 'b', 'b_png']);
   });
 });
 
@@ -325,7 +372,7 @@ describe('Segment nuclei in image', () => {
     expect(mock.outputLines.join('\n')).toContain('2 nuclei');
   });
 
-  it('can be cancelled from the notification: the signal aborts, nothing is shown but a note', async () => {
+  it('can be cancelled from the notification: the signal aborts, nothing is shown but a passing note, gone once the image is segmented', async () => {
     mock.window.withProgress.mockImplementationOnce(async (_o: unknown, task: (p: never, t: never) => Promise<unknown>) => {
       let cancel: () => void = () => undefined;
       const run = task(
@@ -348,9 +395,36 @@ describe('Segment nuclei in image', () => {
     const r = await segmentImageCommand(context, log, vscode.Uri.file(imageFile()));
     expect(r).toBeUndefined();
     expect(mock.window.withProgress.mock.calls[0][0]).toMatchObject({ cancellable: true });
-    expect(mock.window.showInformationMessage).toHaveBeenCalledWith(expect.stringMatching(/segmentation of .* cancelled/));
+    expect([...mock.statusNotes]).toEqual([expect.stringMatching(/segmentation of cells\.png cancelled/)]);
+    expect(mock.window.showInformationMessage).not.toHaveBeenCalled();
     expect(mock.window.showErrorMessage).not.toHaveBeenCalled();
     expect(mock.window.createWebviewPanel).not.toHaveBeenCalled();
+    // Segmented after all: the result is shown and the note of the cancelled run is gone.
+    expect(await segmentImageCommand(context, log, vscode.Uri.file(imageFile()))).toBeDefined();
+    expect([...mock.statusNotes]).toEqual([]);
+  });
+
+  it('says how long the U-Net has left once tiles are done', async () => {
+    let now = 1_000_000;
+    const clock = jest.spyOn(Date, 'now').mockImplementation(() => now);
+    const reports: string[] = [];
+    mock.window.withProgress.mockImplementationOnce(async (_o: unknown, task: (p: never, t: never) => Promise<unknown>) =>
+      task({ report: (r: { message?: string }) => reports.push(r.message ?? '') } as never, { onCancellationRequested: () => undefined } as never),
+    );
+    api.segmentImage.mockImplementationOnce(async (_i: unknown, _m: unknown, _d: unknown, settings: { onProgress: (d: number, t: number) => void }) => {
+      now += 10_000; // the first of 10 tiles took 10 s
+      settings.onProgress(1, 10);
+      now += 80_000;
+      settings.onProgress(9, 10); // 10 s left: still said
+      return { width: 4, height: 2, mask: new Uint8Array(8), labels: new Int32Array(8), count: 0, areas: [], meanArea: 0 };
+    });
+    try {
+      await segmentImageCommand(context, log, vscode.Uri.file(imageFile()));
+    } finally {
+      clock.mockRestore();
+    }
+    expect(reports).toContain('running the U-Net (1/10, about 1 min 30 s left)');
+    expect(reports).toContain('running the U-Net (9/10, about 10 s left)');
   });
 
   it('uses the configured model path (relative to the workspace), backend, tiling and threshold', async () => {
@@ -853,33 +927,83 @@ describe('Fine-tune on my corrections', () => {
 });
 
 describe('Evaluate nuclei model', () => {
-  it('evaluates the configured model on the picked folder and shows the table', async () => {
-    mock.window.showOpenDialog.mockResolvedValueOnce([vscode.Uri.file(path.join(tmp, 'stage1_test'))]);
-    const row = { id: 'a', iou: 0.8, dice: 0.88, accuracy: 0.9, precision: 0.85, recall: 0.8, dsb: 0.6, ap50: 0.7, predCount: 5, trueCount: 6 };
-    api.evaluate.mockResolvedValueOnce({
-      report: { imageCount: 1, rows: [row], mean: { iou: 0.8, dice: 0.88, accuracy: 0.9, precision: 0.85, recall: 0.8, dsb: 0.6, ap50: 0.7 } },
-      text: 'image IoU\na 0.800',
-    });
+  const row = (id: string, dsb: number, found: number, f1 = 0.8) => ({
+    id,
+    iou: 0.8,
+    dice: 0.88,
+    accuracy: 0.9,
+    precision: 0.85,
+    recall: 0.8,
+    dsb,
+    nucleusPrecision: 0.9,
+    nucleusRecall: 0.75,
+    f1,
+    ap50: 0.7,
+    predCount: found,
+    trueCount: 6,
+  });
+  const report = (rows: ReturnType<typeof row>[]) => {
+    const mean = (k: keyof ReturnType<typeof row>) => rows.reduce((s, r) => s + Number(r[k]), 0) / rows.length;
+    const keys = ['iou', 'dice', 'accuracy', 'precision', 'recall', 'dsb', 'nucleusPrecision', 'nucleusRecall', 'f1', 'ap50'] as const;
+    return { imageCount: rows.length, rows, mean: Object.fromEntries(keys.map((k) => [k, mean(k)])) };
+  };
+
+  it('shows nucleus-level F1, precision and recall and the DSB score first, pixel metrics after; a row opens the image over its truth', async () => {
+    const dataset = path.join(tmp, 'stage1_test');
+    mock.window.showOpenDialog.mockResolvedValueOnce([vscode.Uri.file(dataset)]);
+    api.evaluate.mockResolvedValueOnce({ report: report([row('a', 0.6, 5)]), text: 'image IoU\na 0.800' });
     const table = await evaluateModelCommand(context, log);
     expect(api.loadModelCached).toHaveBeenCalledWith(path.join(EXT, 'dist/models/default'), 'auto');
-    expect(table?.columns).toEqual(['IoU', 'Dice', 'accuracy', 'precision', 'recall', 'DSB score', 'AP@0.5', 'found', 'true']);
-    expect(table?.rows[0]).toEqual({ name: 'a', values: expect.objectContaining({ IoU: 0.8, 'DSB score': 0.6, found: 5 }) });
-    expect(table?.mean['found']).toBe(5);
+    expect(table?.columns).toEqual([
+      'F1 @0.5',
+      'precision @0.5',
+      'recall @0.5',
+      'DSB score',
+      'found',
+      'true',
+      'AP@0.5',
+      'pixel IoU',
+      'pixel Dice',
+      'pixel accuracy',
+      'pixel precision',
+      'pixel recall',
+    ]);
+    expect(table?.rows[0]).toEqual({ name: 'a', values: expect.objectContaining({ 'F1 @0.5': 0.8, 'pixel IoU': 0.8, 'DSB score': 0.6, found: 5 }) });
+    expect(table?.decimals).toEqual({ found: 0, true: 0 });
+    expect(table?.verdict).toBe('Mean over 1 image: F1 @0.5 0.800 (precision 0.900, recall 0.750), DSB score 0.600');
+    expect(table?.tips?.['pixel IoU']).toMatch(/^Pixels, not nuclei/);
     const panel = mock.createdPanels[0];
     await panel.receive({ type: 'ready' });
-    expect(panel.webview.postMessage.mock.calls[0][0]).toMatchObject({ type: 'evaluation', datasetName: 'stage1_test' });
+    expect(panel.webview.postMessage.mock.calls[0][0]).toMatchObject({ type: 'evaluation', heading: 'stage1_test: 1 image' });
     expect(mock.outputLines.join('\n')).toContain('a 0.800');
-    expect(table?.tips?.['DSB score']).toMatch(/Data Science Bowl/);
     // Export CSV: every row and the mean, written where the user says.
     const csv = path.join(tmp, 'eval.csv');
     mock.window.showSaveDialog.mockResolvedValueOnce(vscode.Uri.file(csv));
     await panel.receive({ type: 'exportCsv' });
-    expect(fs.readFileSync(csv, 'utf8')).toBe(
-      'image,IoU,Dice,accuracy,precision,recall,DSB score,AP@0.5,found,true\na,0.8,0.88,0.9,0.85,0.8,0.6,0.7,5,6\nmean,0.8,0.88,0.9,0.85,0.8,0.6,0.7,5,6\n',
-    );
+    expect(fs.readFileSync(csv, 'utf8').split('\n').slice(0, 2)).toEqual([
+      'image,F1 @0.5,precision @0.5,recall @0.5,DSB score,found,true,AP@0.5,pixel IoU,pixel Dice,pixel accuracy,pixel precision,pixel recall',
+      'a,0.8,0.9,0.75,0.6,5,6,0.7,0.8,0.88,0.9,0.85,0.8',
+    ]);
+    // A row: that sample segmented again by the same model and shown over its true outlines.
+    const image = path.join(dataset, 'a', 'images', 'a.png');
+    const truth = Int32Array.from([0, 3, 3, 0, 0, 0, 0, 0]);
+    api.loadSample.mockResolvedValueOnce({ image: { width: 4, height: 2, data: new Uint8Array(24) }, labels: truth, imagePath: image });
+    await panel.receive({ type: 'openRow', name: 'a' });
+    expect(api.loadSample).toHaveBeenCalledWith(dataset, 'a');
+    expect(api.segmentImage).toHaveBeenCalledTimes(1);
+    const viewer = mock.createdPanels[1];
+    await viewer.receive({ type: 'ready' });
+    const payload = viewer.webview.postMessage.mock.calls.find((c: Array<{ type: string }>) => c[0].type === 'segmentation')[0].payload;
+    expect(payload.fileName).toBe('a.png (yellow outlines: the true nuclei)');
+    // The image shown has the true outlines drawn in (yellow at pixels 1 and 2).
+    const shown = api.encodePng.mock.calls.at(-1)[0] as { data: Uint8Array };
+    expect(Array.from(shown.data.slice(0, 12))).toEqual([0, 0, 0, 255, 255, 0, 255, 255, 0, 0, 0, 0]);
+    // A name the table does not hold opens nothing.
+    await panel.receive({ type: 'openRow', name: 'elsewhere' });
+    expect(api.loadSample).toHaveBeenCalledTimes(1);
   });
 
-  it('compares two models on the same images side by side', async () => {
+  it('compares two models: B - A for F1 and DSB first, the better value marked, a verdict; B is not offered A again', async () => {
     const other = path.join(tmp, 'run1', 'best');
     fs.mkdirSync(other, { recursive: true });
     fs.writeFileSync(path.join(other, 'model.json'), '{}');
@@ -888,35 +1012,37 @@ describe('Evaluate nuclei model', () => {
       .mockImplementationOnce(async <T>(items: T[]) => items[0])
       .mockImplementationOnce(async <T>(items: T[]) => items[items.length - 1]);
     mock.window.showOpenDialog.mockResolvedValueOnce([vscode.Uri.file(path.join(tmp, 'stage1_test'))]).mockResolvedValueOnce([vscode.Uri.file(other)]);
-    const row = (id: string, dsb: number, found: number) => ({
-      id,
-      iou: 0.8,
-      dice: 0.88,
-      accuracy: 0.9,
-      precision: 0.85,
-      recall: 0.8,
-      dsb,
-      ap50: 0.7,
-      predCount: found,
-      trueCount: 6,
-    });
-    const report = (rows: ReturnType<typeof row>[]) => ({
-      imageCount: rows.length,
-      rows,
-      mean: { iou: 0.8, dice: 0.88, accuracy: 0.9, precision: 0.85, recall: 0.8, dsb: rows.reduce((s, r) => s + r.dsb, 0) / rows.length, ap50: 0.7 },
-    });
     api.evaluate
-      .mockResolvedValueOnce({ report: report([row('a', 0.5, 5), row('b', 0.3, 4)]), text: '' })
-      .mockResolvedValueOnce({ report: report([row('a', 0.7, 6), row('b', 0.4, 7)]), text: '' });
+      .mockResolvedValueOnce({ report: report([row('a', 0.5, 5), row('b', 0.3, 4), row('c', 0.6, 6)]), text: '' })
+      .mockResolvedValueOnce({ report: report([row('a', 0.7, 6, 0.9), row('b', 0.4, 7, 0.7), row('c', 0.5, 6)]), text: '' });
     const table = await compareModelsCommand(context, log);
     expect(api.loadModelCached.mock.calls.map((c) => c[0])).toEqual([path.join(EXT, 'dist/models/default'), other]);
-    expect(table?.columns.slice(0, 2)).toEqual(['IoU A', 'IoU B']);
-    expect(table?.columns).toContain('DSB score B');
+    // B's list leaves out the bundled model, chosen as A: what VS Code preselects is never A.
+    const bItems = mock.window.showQuickPick.mock.calls[1][0] as Array<{ label: string }>;
+    expect(bItems.map((i) => i.label)).toEqual(['$(folder-opened) Choose a model folder...']);
+    expect(table?.columns.slice(0, 9)).toEqual([
+      'F1 @0.5 A',
+      'F1 @0.5 B',
+      'F1 @0.5 B\u2212A',
+      'DSB score A',
+      'DSB score B',
+      'DSB score B\u2212A',
+      'found A',
+      'found B',
+      'true',
+    ]);
+    expect(table?.columns).toContain('pixel IoU B');
     expect(table?.rows.map((r) => [r.name, r.values['DSB score A'], r.values['DSB score B'], r.values['found B'], r.values.true])).toEqual([
       ['a', 0.5, 0.7, 6, 6],
       ['b', 0.3, 0.4, 7, 6],
+      ['c', 0.6, 0.5, 6, 6],
     ]);
-    expect(table?.mean['DSB score B']).toBeCloseTo(0.55, 12);
+    expect(table?.rows[0].values['DSB score B\u2212A']).toBeCloseTo(0.2, 12);
+    // Marked: the higher score, and the count nearer the truth (b: B's 7 is 1 off the 6 true nuclei, A's 4 is 2 off).
+    expect(table?.rows[0].marks).toEqual(['F1 @0.5 B', 'DSB score B', 'found B']);
+    expect(table?.rows[1].marks).toEqual(['F1 @0.5 A', 'DSB score B', 'found B']);
+    expect(table?.rows[2].marks).toEqual(['DSB score A']);
+    expect(table?.verdict).toBe('B better on 2 of 3 images (by DSB score); mean B\u2212A: DSB +0.067, F1 @0.5 +0.000');
     expect(mock.createdPanels[0].title).toBe('Nuclei: bundled model vs run1/best on stage1_test');
   });
 });

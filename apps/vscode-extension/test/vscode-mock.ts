@@ -220,6 +220,7 @@ export interface MockStatusBarItem {
   dispose(): void;
 }
 export const statusBarItems: MockStatusBarItem[] = [];
+export const statusNotes = new Set<string>();
 
 export const window = {
   createStatusBarItem: jest.fn((id: string, alignment: StatusBarAlignment) => {
@@ -251,6 +252,11 @@ export const window = {
   showErrorMessage: jest.fn(async (_message: string, ..._items: string[]): Promise<string | undefined> => undefined),
   showWarningMessage: jest.fn(async (_message: string, ..._items: string[]): Promise<string | undefined> => undefined),
   showInformationMessage: jest.fn(async (_message: string, ..._items: string[]): Promise<string | undefined> => undefined),
+  /** A status bar note; `statusNotes` holds the ones not disposed. */
+  setStatusBarMessage: jest.fn((text: string, _timeout?: number) => {
+    statusNotes.add(text);
+    return { dispose: () => statusNotes.delete(text) };
+  }),
   withProgress: jest.fn(
     async <R>(
       _options: unknown,
@@ -319,6 +325,7 @@ export function resetMock(): void {
   for (const p of createdPanels) p.dispose(); // as closing the tabs would: the extension forgets them
   createdPanels.length = 0;
   statusBarItems.length = 0;
+  statusNotes.clear();
   window.showQuickPick.mockReset();
   // Like pressing Enter: the first item.
   window.showQuickPick.mockImplementation(async <T>(items: T[]) => items[0]);

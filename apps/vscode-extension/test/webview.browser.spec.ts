@@ -246,14 +246,22 @@ describeBrowser('webview browser test')(`segmentation webview page in chromium${
     await page.screenshot({ path: path.join(__dirname, '../test-output/segment-view-zoomed.png') });
     await page.click('#zoom-fit');
     expect(Number(await page.getAttribute('#view', 'data-scale'))).toBeCloseTo(scale0, 5);
+    // Save is one split button: Save all, and a menu of the single outputs (it closes on a choice).
+    const fromMenu = async (id: string) => {
+      await page.click('#save-more');
+      expect(await page.getAttribute('#save-more', 'aria-expanded')).toBe('true');
+      await page.click(id);
+      expect(await page.isVisible('#save-menu')).toBe(false);
+    };
     await page.uncheck('#fill');
-    await page.click('#save-overlay');
+    await fromMenu('#save-overlay');
     await page.check('#fill');
-    await page.click('#save-mask');
-    await page.click('#save-measurements');
-    await page.click('#save-rois');
-    await page.click('#save-geojson');
-    await page.click('#save-pick');
+    for (const id of ['#save-mask', '#save-measurements', '#save-rois', '#save-geojson', '#save-pick']) await fromMenu(id);
+    await page.click('#save-all');
+    // Escape closes the menu without saving.
+    await page.click('#save-more');
+    await page.keyboard.press('Escape');
+    expect(await page.isVisible('#save-menu')).toBe(false);
     const posted = await page.evaluate(() => (window as unknown as { __posted: unknown[] }).__posted);
     // Every save says how the viewer draws the overlay, so the saved overlay is what it shows.
     const shown = { fill: true, outline: true, alpha: 0.45 };
@@ -265,6 +273,7 @@ describeBrowser('webview browser test')(`segmentation webview page in chromium${
         { type: 'save', what: 'rois', pickLocation: false, overlay: shown },
         { type: 'save', what: 'geojson', pickLocation: false, overlay: shown },
         { type: 'save', what: 'all', pickLocation: true, overlay: shown },
+        { type: 'save', what: 'all', pickLocation: false, overlay: shown },
       ]),
     );
     await page.evaluate(() => window.postMessage({ type: 'saved', files: ['/x/a_mask.png', '/x/a.csv'] }, '*'));
@@ -550,7 +559,7 @@ describeBrowser('webview browser test')(`segmentation webview page in chromium${
       window.postMessage(
         {
           type: 'evaluation',
-          datasetName: 'stage1_test',
+          heading: 'stage1_test: 3 images',
           table: {
             columns: ['IoU', 'Dice', 'DSB score', 'found'],
             rows: [
@@ -560,6 +569,7 @@ describeBrowser('webview browser test')(`segmentation webview page in chromium${
             ],
             mean: { IoU: 0.753, Dice: 0.856, 'DSB score': 0.507, found: 11.333 },
             tips: { 'DSB score': 'The 2018 Data Science Bowl score' },
+            decimals: { found: 0 },
           },
         },
         '*',
@@ -572,7 +582,7 @@ describeBrowser('webview browser test')(`segmentation webview page in chromium${
       ['img_a', '0.810', '0.895', '0.520', '14'],
       ['img_b', '0.700', '0.824', '0.400', '9'],
       ['img_c', '0.750', '0.850', '0.600', '11'],
-      ['mean', '0.753', '0.856', '0.507', '11.333'],
+      ['mean', '0.753', '0.856', '0.507', '11.3'],
     ]);
     expect(await ev.getAttribute('#metrics th:nth-child(4)', 'title')).toBe('The 2018 Data Science Bowl score. Click to sort.');
     await ev.click('#metrics th:nth-child(4)'); // DSB score, best first; the mean stays last

@@ -196,7 +196,7 @@ export async function loadSampleFullSize(
   id: string,
   pairs?: Map<string, PairFiles>,
   options: Pick<LoadOptions, 'allowEmpty'> = {},
-): Promise<{ id: string; image: RgbImage; labels: Int32Array }> {
+): Promise<{ id: string; image: RgbImage; labels: Int32Array; imagePath: string }> {
   const pair = pairOf(resolve(dir), id, pairs);
   if (pair) {
     const image = await readImageRgb(pair.imagePath);
@@ -204,7 +204,7 @@ export async function loadSampleFullSize(
     if (l.width !== image.width || l.height !== image.height) {
       throw new NucleiInputError(pair.labelPath, `label image is ${l.width}x${l.height}, its image ${pair.imagePath} is ${image.width}x${image.height}`);
     }
-    return { id, image, labels: l.labels };
+    return { id, image, labels: l.labels, imagePath: pair.imagePath };
   }
   const files = scanSample(resolve(dir), id, options.allowEmpty);
   let labels = new Int32Array(0);
@@ -215,7 +215,7 @@ export async function loadSampleFullSize(
       mask: (k, data) => labelInto(labels, data, k + 1),
     };
   });
-  return { id, image, labels };
+  return { id, image, labels, imagePath: files.imagePath };
 }
 
 /** A sample at its own size with instance labels (training on native-resolution crops). */

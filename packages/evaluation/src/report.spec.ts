@@ -7,9 +7,47 @@ describe('evaluateImages', () => {
   it('scores each image and averages over images', () => {
     const r = evaluateImages([perfect, missed]);
     expect(r.imageCount).toBe(2);
-    expect(r.rows[0]).toEqual({ id: 'a', iou: 1, dice: 1, accuracy: 1, precision: 1, recall: 1, dsb: 1, ap50: 1, predCount: 1, trueCount: 1 });
-    expect(r.rows[1]).toMatchObject({ iou: 0, accuracy: 0.5, dsb: 0, predCount: 0, trueCount: 1 });
-    expect(r.mean).toEqual({ iou: 0.5, dice: 0.5, accuracy: 0.75, precision: 0.5, recall: 0.5, dsb: 0.5, ap50: 0.5 });
+    expect(r.rows[0]).toEqual({
+      id: 'a',
+      iou: 1,
+      dice: 1,
+      accuracy: 1,
+      precision: 1,
+      recall: 1,
+      dsb: 1,
+      nucleusPrecision: 1,
+      nucleusRecall: 1,
+      f1: 1,
+      ap50: 1,
+      predCount: 1,
+      trueCount: 1,
+    });
+    expect(r.rows[1]).toMatchObject({ iou: 0, accuracy: 0.5, dsb: 0, nucleusPrecision: 0, nucleusRecall: 0, f1: 0, predCount: 0, trueCount: 1 });
+    expect(r.mean).toEqual({
+      iou: 0.5,
+      dice: 0.5,
+      accuracy: 0.75,
+      precision: 0.5,
+      recall: 0.5,
+      dsb: 0.5,
+      nucleusPrecision: 0.5,
+      nucleusRecall: 0.5,
+      f1: 0.5,
+      ap50: 0.5,
+    });
+  });
+
+  it('counts nuclei found at IoU 0.5: precision over predictions, recall over true nuclei, F1 between', () => {
+    // 1x8: true nuclei at 0-1, 3-4, 6-7; predicted: the first exactly, the second by one pixel of two
+    // (IoU 0.5, not above it: no match), and a spurious one at 5.
+    const truth = Int32Array.from([1, 1, 0, 2, 2, 0, 3, 3]);
+    const pred = Int32Array.from([1, 1, 0, 2, 0, 3, 0, 0]);
+    const [row] = evaluateImages([{ id: 'x', predLabels: pred, trueLabels: truth, width: 8, height: 1 }]).rows;
+    expect(row.nucleusPrecision).toBeCloseTo(1 / 3, 12);
+    expect(row.nucleusRecall).toBeCloseTo(1 / 3, 12);
+    expect(row.f1).toBeCloseTo(1 / 3, 12);
+    const [fewer] = evaluateImages([{ id: 'y', predLabels: Int32Array.from([1, 1, 0, 0, 0, 0, 0, 0]), trueLabels: truth, width: 8, height: 1 }]).rows;
+    expect([fewer.nucleusPrecision, fewer.nucleusRecall, fewer.f1]).toEqual([1, 1 / 3, 0.5]);
   });
 
   it('is JSON-serialisable without loss', () => {

@@ -19,6 +19,14 @@ export interface EvaluationRow {
   recall: number;
   /** 2018 Data Science Bowl score of the instances. */
   dsb: number;
+  /**
+   * Nucleus detection at IoU 0.5, as Cellpose and StarDist report it: matched predictions over
+   * predictions, matched true nuclei over true nuclei, and their harmonic mean (1 when both are empty,
+   * else 0 for a ratio with nothing to count).
+   */
+  nucleusPrecision: number;
+  nucleusRecall: number;
+  f1: number;
   ap50: number;
   predCount: number;
   trueCount: number;
@@ -38,7 +46,7 @@ export interface EvaluationReport {
   byKind?: Record<string, { imageCount: number; mean: EvaluationMeans }>;
 }
 
-const MEAN_KEYS = ['iou', 'dice', 'accuracy', 'precision', 'recall', 'dsb', 'ap50'] as const;
+const MEAN_KEYS = ['iou', 'dice', 'accuracy', 'precision', 'recall', 'dsb', 'nucleusPrecision', 'nucleusRecall', 'f1', 'ap50'] as const;
 
 /** Score one image: pixel metrics on the foreground (label > 0) and the DSB score on instances. */
 export function evaluateImage(item: EvaluationItem): EvaluationRow {
@@ -55,7 +63,20 @@ export function evaluateImage(item: EvaluationItem): EvaluationRow {
   }
   const px = pixelMetrics(predMask, trueMask);
   const d = dsbScore(predLabels, trueLabels, width, height);
-  return { id, ...px, dsb: d.score, ap50: d.ap50, predCount: d.predCount, trueCount: d.trueCount };
+  const { tp, fp, fn } = d.perThreshold[0];
+  // As StarDist: 0 when a ratio has nothing to count, except that nothing to find and nothing found is perfect.
+  const ratio = (num: number, den: number) => (tp + fp + fn === 0 ? 1 : den === 0 ? 0 : num / den);
+  return {
+    id,
+    ...px,
+    dsb: d.score,
+    nucleusPrecision: ratio(tp, tp + fp),
+    nucleusRecall: ratio(tp, tp + fn),
+    f1: ratio(2 * tp, 2 * tp + fp + fn),
+    ap50: d.ap50,
+    predCount: d.predCount,
+    trueCount: d.trueCount,
+  };
 }
 
 /** Combine already-scored rows (e.g. computed one at a time to keep memory low) into a report. */

@@ -5,13 +5,7 @@
 // redraw of the view), zoomed in on the nucleus edited (as a click on its table row zooms) and with
 // the whole image in view. Not a test: it prints figures (aim: under 16 ms, one frame). Skips without chromium.
 // Run: npm run bench -- edit [-- --reps 20]
-import { spawnSync } from 'child_process';
-import * as fs from 'fs';
-import * as http from 'http';
-import * as os from 'os';
-import * as path from 'path';
-import type { AddressInfo } from 'net';
-import { renderWebviewHtml } from '../../../apps/vscode-extension/src/webview/html';
+import { CHROMIUM, openViewerPage } from './viewer-page';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -22,10 +16,6 @@ const SIDE = 4096;
 /** Nuclei on a 100 x 100 grid, one per 40 px cell. */
 const GRID = 100;
 
-const CHROMIUM = (process.env.NUCLEI_CHROMIUM !== undefined ? [process.env.NUCLEI_CHROMIUM] : ['/usr/lib/chromium/chromium', '/usr/bin/chromium']).find(
-  (p): p is string => !!p && fs.existsSync(p),
-);
-
 /** The tools timed, in this order (each rep works on its own nuclei, so every edit is a real one). */
 const TOOLS = ['select', 'delete', 'merge', 'split line', 'draw', 'brush stroke', 'erase', 'undo', 'redo'] as const;
 type Timings = Record<(typeof TOOLS)[number] | 'stroke move (preview)', number[]>;
@@ -35,47 +25,9 @@ async function main(): Promise<void> {
     console.log('SKIPPED edit benchmark: chromium not found (apt-get install -y chromium, or set NUCLEI_CHROMIUM)');
     return;
   }
-  const repo = path.resolve(__dirname, '../../..');
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nuclei-edit-bench-'));
-  // The page bundle as the extension builds it (esbuild stays a build tool: not bundled in here).
-  const built = spawnSync(
-    process.execPath,
-    ['-e', `require(${JSON.stringify(path.join(repo, 'apps/vscode-extension/build.js'))}).buildWebviews(${JSON.stringify(tmp)})`],
-    { stdio: 'inherit' },
-  );
-  if (built.status !== 0) throw new Error('building the webview bundle failed');
-  let origin = '';
-  const server = http.createServer((req, res) => {
-    if (req.url === '/') {
-      res.setHeader('content-type', 'text/html');
-      res.end(renderWebviewHtml({ view: 'segment', title: 'bench', cspSource: origin, scriptUri: `${origin}/segment.js` }));
-    } else if (req.url === '/segment.js') {
-      res.setHeader('content-type', 'text/javascript');
-      res.end(fs.readFileSync(path.join(tmp, 'segment.js')));
-    } else {
-      res.statusCode = 404;
-      res.end();
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update'],
-  });
+  const viewer = await openViewerPage({ width: 1400, height: 900 });
   try {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 }, deviceScaleFactor: 1 });
-    const errors: string[] = [];
-    page.on('pageerror', (e: Error) => errors.push(e.message));
-    await page.addInitScript(() => {
-      const w = window as unknown as { __posted: unknown[]; acquireVsCodeApi: () => unknown };
-      w.__posted = [];
-      w.acquireVsCodeApi = () => ({ postMessage: (m: unknown) => w.__posted.push(m), getState: () => undefined, setState: () => undefined });
-    });
-    await page.goto(`${origin}/`);
-    await page.waitForFunction(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
+    const { page, errors } = viewer;
     // The scene is made in the page (16 M labels do not cross the wire): ellipses of 10-16 px radii
     // on a grid, their rows, a probability map, and a gray image as a blob URL.
     const t0 = Date.now();
@@ -172,9 +124,7 @@ async function main(): Promise<void> {
     const posted = await page.evaluate(() => (window as unknown as { __posted: Array<{ type: string }> }).__posted.filter((m) => m.type !== 'ready').length);
     console.log(`(${posted} messages posted to the host; page errors: ${errors.length ? errors.join('; ') : 'none'})`);
   } finally {
-    await browser.close();
-    server.close();
-    fs.rmSync(tmp, { recursive: true, force: true });
+    await viewer.close();
   }
 }
 

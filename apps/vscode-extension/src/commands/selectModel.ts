@@ -22,14 +22,15 @@ interface Choice extends vscode.QuickPickItem {
 
 /**
  * A quick pick of models: the bundled one, recent runs and chosen folders, or a folder to browse
- * to (checked). Returns the folder ('' for the bundled model), undefined when dismissed.
+ * to (checked), without `exclude` (a folder, '' for the bundled model). Returns the folder ('' for
+ * the bundled model), undefined when dismissed.
  */
-export async function pickModelDir(context: vscode.ExtensionContext, title: string, openLabel = USE_MODEL): Promise<string | undefined> {
+export async function pickModelDir(context: vscode.ExtensionContext, title: string, openLabel = USE_MODEL, exclude?: string): Promise<string | undefined> {
   const current = resolveModelDir(readConfig(), context.extensionPath);
   const bundled = bundledModel(context.extensionPath);
-  const choices: Choice[] = [{ label: '$(package) Bundled model', description: describeModelDir(bundled.dir, true).detail, dir: '' }];
-  const recent = (context.globalState.get<string[]>(RECENT_KEY) ?? []).filter((d) => !modelProblem({ dir: d, isDefault: false }));
-  if (recent.length) choices.push({ label: 'Recent', kind: vscode.QuickPickItemKind.Separator });
+  const choices: Choice[] = exclude === '' ? [] : [{ label: '$(package) Bundled model', description: describeModelDir(bundled.dir, true).detail, dir: '' }];
+  const recent = (context.globalState.get<string[]>(RECENT_KEY) ?? []).filter((d) => d !== exclude && !modelProblem({ dir: d, isDefault: false }));
+  if (recent.length && choices.length) choices.push({ label: 'Recent', kind: vscode.QuickPickItemKind.Separator });
   for (const dir of recent) {
     const { label, detail } = describeModelDir(dir, false);
     choices.push({ label: `$(history) ${label}`, description: detail, detail: dir, dir });

@@ -1,15 +1,24 @@
-// Evaluation report (one model, a two-model comparison, or a batch summary): per-image rows that
-// sort by any column (click or Enter on a header), the mean row below them, header tooltips that
-// say what each metric means, and an Export CSV button.
-import type { MetricsTable } from '../webview/messages';
+// Evaluation report (one model, a two-model comparison, or a batch summary): the answer in one
+// line above per-image rows that sort by any column (click or Enter on a header), the mean row
+// below them, header tooltips that say what each metric means, and an Export CSV button. Long
+// sample ids are shortened (the full one in the tooltip); the better value of a comparison is
+// marked; flagged rows say why; a row that opens its image does so on a click or Enter.
+import type { MetricsRow, MetricsTable } from '../webview/messages';
 import { $, onMessage, post, showError } from './api';
+import { shortNames } from './short-names';
 
-function format(v: number | undefined): string {
+/** A value with the column's decimals; whole counts stay whole, their mean gets one decimal. */
+function format(v: number | undefined, decimals = 3, isMean = false): string {
   if (v === undefined || !isFinite(v)) return '\u2013';
-  return Number.isInteger(v) ? String(v) : v.toFixed(3);
+  if (decimals === 0) return isMean && !Number.isInteger(v) ? v.toFixed(1) : String(Math.round(v));
+  return v.toFixed(decimals);
 }
 
+/** Differences (B - A) carry their sign. */
+const isDelta = (column: string) => column.endsWith('B\u2212A');
+
 let table: MetricsTable | undefined;
+let names = new Map<string, string>();
 let sort: { column: string; descending: boolean } = { column: 'image', descending: false };
 
 function header(el: HTMLTableElement, columns: string[], tips: Record<string, string>): void {
@@ -36,6 +45,23 @@ function header(el: HTMLTableElement, columns: string[], tips: Record<string, st
   }
 }
 
+function cells(tr: HTMLTableRowElement, t: MetricsTable, values: Record<string, number>, marks: readonly string[], isMean: boolean): void {
+  for (const c of t.columns) {
+    const td = tr.insertCell();
+    const v = values[c];
+    td.textContent = (isDelta(c) && v > 0 ? '+' : '') + format(v, t.decimals?.[c], isMean).replace(/^-/, '\u2212');
+    if (isDelta(c) && v !== 0 && isFinite(v)) td.className = v > 0 ? 'up' : 'down';
+    if (marks.includes(c)) {
+      td.classList.add('better');
+      td.title = 'The better of A and B';
+    }
+  }
+}
+
+function openRow(row: MetricsRow): void {
+  post({ type: 'openRow', name: row.name });
+}
+
 function render(): void {
   if (!table) return;
   const t = table;
@@ -51,13 +77,31 @@ function render(): void {
   const body = el.createTBody();
   for (const row of rows) {
     const tr = body.insertRow();
-    tr.insertCell().textContent = row.name;
-    for (const c of t.columns) tr.insertCell().textContent = format(row.values[c]);
+    const name = tr.insertCell();
+    name.textContent = names.get(row.name) ?? row.name;
+    name.title = row.name;
+    if (row.flag) {
+      tr.classList.add('flagged');
+      const flag = document.createElement('span');
+      flag.className = 'flag';
+      flag.textContent = ` \u26A0 ${row.flag}`;
+      name.appendChild(flag);
+    }
+    cells(tr, t, row.values, row.marks ?? [], false);
+    if (t.opens) {
+      tr.classList.add('opens');
+      tr.tabIndex = 0;
+      tr.title = `${row.name}: ${t.opens}`;
+      tr.addEventListener('click', () => openRow(row));
+      tr.addEventListener('keydown', (e) => {
+        if (e.key === 'Enter') openRow(row);
+      });
+    }
   }
   const mean = el.createTFoot().insertRow();
   mean.className = 'mean';
   mean.insertCell().textContent = 'mean';
-  for (const c of t.columns) mean.insertCell().textContent = format(t.mean[c]);
+  cells(mean, t, t.mean, t.meanMarks ?? [], true);
 }
 
 $('export-csv').addEventListener('click', () => post({ type: 'exportCsv' }));
@@ -65,8 +109,11 @@ $('export-csv').addEventListener('click', () => post({ type: 'exportCsv' }));
 onMessage((message) => {
   if (message.type === 'evaluation') {
     table = message.table;
+    names = shortNames(table.rows.map((r) => r.name));
     render();
-    $('status').textContent = `${message.datasetName}: ${message.table.rows.length} image(s)`;
+    $('status').textContent = message.heading;
+    $('verdict').textContent = message.table.verdict ?? '';
+    $('verdict').classList.toggle('hidden', !message.table.verdict);
     if (message.text) $('note').textContent = message.text;
     ($('export-csv') as HTMLButtonElement).disabled = false;
     document.body.dataset.state = 'done';

@@ -106,7 +106,13 @@ export class NucleiTable {
       });
     };
     this.wrap.addEventListener('scroll', later, { passive: true });
-    new ResizeObserver(later).observe(this.wrap);
+    // The table's height changes under a selection (the readout above it grows, the panel is
+    // resized): the selected row is kept in view, not left under the bottom edge.
+    new ResizeObserver(() => {
+      const last = [...this.selected].pop();
+      if (last !== undefined) this.reveal(last);
+      later();
+    }).observe(this.wrap);
   }
 
   /** Shows `rows`; `channels`: whose intensity columns are shown (default: none). */

@@ -18,6 +18,7 @@ import { $, onMessage, post, showError, vscodeApi } from './api';
 import { percentileLevels, stretchLevels } from './contrast';
 import { EditSession } from './edit-session';
 import { EditTools, type EditToolsState } from './edit-tools';
+import { Detail } from './detail';
 import { buildLayers, displayStep, updateLayers, type Layers } from './layers';
 import { describeRow, NucleiTable, type TableState } from './nuclei-table';
 
@@ -74,6 +75,12 @@ let scale = 1;
 let offsetX = 0;
 let offsetY = 0;
 let fitted = false;
+/** The view is the fit view (not zoomed or panned since): it refits when the panel or the table changes size. */
+let atFit = false;
+/** The labels drawn (the filters' kept nuclei), for the full-resolution detail. */
+let shownLabels: Int32Array | undefined;
+/** Full-resolution parts of a downsampled image, asked from the host when zoomed in. */
+const detail = new Detail((region) => post({ type: 'region', ...region }));
 
 const saved = vscodeApi().getState() as ViewState | undefined;
 if (saved) {
@@ -91,7 +98,8 @@ const table = new NucleiTable(
 );
 const additive = (event: MouseEvent | KeyboardEvent) => event.shiftKey || event.ctrlKey || event.metaKey;
 const tableBox = $('show-table') as HTMLInputElement;
-tableBox.checked = saved?.showTable ?? true;
+// The table beside the image by default when there is room; in a narrow panel it starts collapsed (T shows it, below the image).
+tableBox.checked = saved?.showTable ?? !window.matchMedia('(max-width: 760px)').matches;
 $('side').classList.toggle('hidden', !tableBox.checked);
 
 const minArea = $('min-area') as HTMLInputElement;
@@ -164,6 +172,7 @@ function applyContrast(): void {
   const out = new ImageData(pixels.width, pixels.height);
   stretchLevels(pixels.data, low, high, out.data);
   shown.getContext('2d')!.putImageData(out, 0, 0);
+  detail.setLevels([low, high]);
   $('levels').textContent = `${low}\u2013${high}`;
   document.body.dataset.levels = `${low},${high}`;
 }
@@ -176,8 +185,10 @@ function select(labels: number[], centre: boolean): void {
   const row = selection.length ? table.row(selection[selection.length - 1]) : undefined;
   if (row && centre) {
     const [, , bw, bh] = row.box;
-    // Small nuclei are zoomed to about 80 screen pixels; larger views are kept.
-    scale = Math.min(64, Math.max(scale, 80 / Math.max(bw, bh, 1)));
+    // Small nuclei are zoomed to about 80 screen pixels, up to 400 % (a tiny one keeps its
+    // surroundings in view); larger views are kept.
+    scale = Math.max(scale, Math.min(4 * (window.devicePixelRatio || 1), 80 / Math.max(bw, bh, 1)));
+    atFit = false;
     // Centroids put pixel centres at +0.5 (as the CSV).
     offsetX = view.width / 2 - row.centroidX * scale;
     offsetY = view.height / 2 - row.centroidY * scale;
@@ -219,6 +230,7 @@ function fit(): void {
   offsetX = (view.width - payload.width * scale) / 2;
   offsetY = (view.height - payload.height * scale) / 2;
   fitted = true;
+  atFit = true;
 }
 
 function draw(): void {
@@ -234,17 +246,34 @@ function draw(): void {
   }
   ctx.setTransform(scale, 0, 0, scale, offsetX, offsetY);
   ctx.imageSmoothingEnabled = scale < 1;
+  // Zoomed in on a downsampled image: the part in view at full resolution over the display copy.
+  const part = detail.part;
+  const W = payload.width;
+  const H = payload.height;
+  /** A coarse layer, and where the detail is, its full-resolution counterpart instead. */
+  const layer = (coarse: CanvasImageSource, fine: HTMLCanvasElement | undefined) => {
+    if (!part || !fine) return ctx.drawImage(coarse, 0, 0, W, H);
+    const { x0, y0, x1, y1 } = part.box;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(0, 0, W, H);
+    ctx.rect(x0, y0, x1 - x0, y1 - y0);
+    ctx.clip('evenodd');
+    ctx.drawImage(coarse, 0, 0, W, H);
+    ctx.restore();
+    ctx.drawImage(fine, x0, y0, x1 - x0, y1 - y0);
+  };
   if (image && image.complete && image.naturalWidth > 0) {
-    ctx.drawImage(shown ?? image, 0, 0, payload.width, payload.height);
+    layer(shown ?? image, part?.image);
   } else {
     ctx.fillStyle = '#000';
-    ctx.fillRect(0, 0, payload.width, payload.height);
+    ctx.fillRect(0, 0, W, H);
   }
   const alpha = Number(opacityRange.value) / 100;
   ctx.globalAlpha = alpha;
-  if (fillBox.checked && layers) ctx.drawImage(layers.fill, 0, 0, payload.width, payload.height);
+  if (fillBox.checked && layers) layer(layers.fill, part?.fill);
   ctx.globalAlpha = 1; // outlines opaque, as in the saved overlay
-  if (outlineBox.checked && layers) ctx.drawImage(layers.outline, 0, 0, payload.width, payload.height);
+  if (outlineBox.checked && layers) layer(layers.outline, part?.outline);
   ctx.setTransform(1, 0, 0, 1, 0, 0);
   const dpr = window.devicePixelRatio || 1;
   for (const label of selection) {
@@ -268,7 +297,13 @@ function draw(): void {
   view.dataset.offsetX = String(offsetX);
   view.dataset.offsetY = String(offsetY);
   const loaded = image && image.complete && image.naturalWidth > 0;
+  if (loaded && layers) {
+    // The display copy's own resolution: image pixels per pixel of the copy (and of the layers).
+    const step = Math.max(layers.step, payload.width / image!.naturalWidth);
+    detail.want({ scale, offsetX, offsetY, width: view.width, height: view.height }, W, H, step);
+  }
   document.body.dataset.state = loaded ? 'drawn' : image && !image.complete ? 'loading' : 'drawn-no-image';
+  document.body.dataset.detail = part ? `${part.box.x0},${part.box.y0},${part.box.x1},${part.box.y1}` : '';
   $('loading').classList.toggle('hidden', !image || image.complete);
 }
 
@@ -277,6 +312,7 @@ function zoomAt(factor: number, cx: number, cy: number): void {
   offsetX = cx - ((cx - offsetX) * next) / scale;
   offsetY = cy - ((cy - offsetY) * next) / scale;
   scale = next;
+  atFit = false;
   draw();
 }
 
@@ -314,6 +350,7 @@ function applyChange(change: EditChange, selectAfter?: number[]): void {
   if (filtering()) applyFilters();
   else {
     if (layers) updateLayers(layers, payload.width, payload.height, labels, change.box);
+    detail.update(labels, payload.width, payload.height, change.box);
     table.update(rows, removed, true);
     showTotals();
   }
@@ -377,6 +414,8 @@ function applyFilters(): void {
   table.show(kept, payload.unit, shownChannels());
   const visible = hidden.size ? labels.map((l) => (hidden.has(l) ? 0 : l)) : labels;
   layers = buildLayers(payload.width, payload.height, visible);
+  shownLabels = visible;
+  detail.relabel(visible, payload.width, payload.height);
   selection = selection.filter((l) => !hidden.has(l));
   table.select(selection);
   showTotals();
@@ -542,6 +581,8 @@ function display(p: Omit<SegmentationPayload, 'labels'>, lab: Int32Array | undef
   showUnit(p.unit);
   fillMeasureChannels(p.input);
   layers = lab && buildLayers(p.width, p.height, lab);
+  shownLabels = lab;
+  detail.reset();
   if (layers) document.body.dataset.displayStep = String(layers.step);
   table.show(p.nuclei, p.unit, shownChannels());
   selection = [];
@@ -628,6 +669,7 @@ view.addEventListener('pointermove', (event) => {
     if (Math.abs(cx - drag.x) + Math.abs(cy - drag.y) > 3) drag.moved = true;
     offsetX = drag.ox + cx - drag.x;
     offsetY = drag.oy + cy - drag.y;
+    atFit = false;
     draw();
   } else if (tools.followsPointer) draw();
   showHover(event);
@@ -682,7 +724,11 @@ tableBox.addEventListener('change', () => {
   remember();
   draw();
 });
-window.addEventListener('resize', () => draw());
+// The panel resized, or the table shown or hidden: the fit view fits again; other views keep their place.
+new ResizeObserver(() => {
+  if (atFit) fit();
+  draw();
+}).observe(stage);
 
 const saveButtons: Array<[string, SaveKind, boolean]> = [
   ['save-mask', 'mask', false],
@@ -695,17 +741,41 @@ const saveButtons: Array<[string, SaveKind, boolean]> = [
   ['save-all', 'all', false],
   ['save-pick', 'all', true],
 ];
+// Save all, or one output from the split button's menu (closed by a choice, Escape or a click elsewhere).
+const saveMore = $('save-more');
+const saveMenu = $('save-menu');
+function openSaveMenu(open: boolean): void {
+  saveMenu.classList.toggle('hidden', !open);
+  saveMore.setAttribute('aria-expanded', String(open));
+  if (open) ($('save-mask') as HTMLButtonElement).focus();
+}
+saveMore.addEventListener('click', () => openSaveMenu(saveMenu.classList.contains('hidden')));
+saveMenu.addEventListener('keydown', (event) => {
+  const items = Array.from(saveMenu.querySelectorAll('button'));
+  const at = items.indexOf(document.activeElement as HTMLButtonElement);
+  if (event.key === 'Escape') {
+    openSaveMenu(false);
+    saveMore.focus();
+  } else if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+    event.preventDefault();
+    items[(at + (event.key === 'ArrowDown' ? 1 : items.length - 1)) % items.length].focus();
+  }
+});
+document.addEventListener('pointerdown', (event) => {
+  if (!$('save-group').contains(event.target as Node)) openSaveMenu(false);
+});
 for (const [id, what, pickLocation] of saveButtons) {
   // The saved overlay is what the viewer shows (fill, outline, opacity; on the image's own contrast).
-  $(id).addEventListener('click', () =>
+  $(id).addEventListener('click', () => {
+    openSaveMenu(false);
     post({
       type: 'save',
       what,
       pickLocation,
       overlay: { fill: fillBox.checked, outline: outlineBox.checked, alpha: Number(opacityRange.value) / 100 },
       ...(filtering() ? { filters: { ...readFilters(), unit: payload?.unit ?? 'px' } } : {}),
-    }),
-  );
+    });
+  });
 }
 
 /** The viewer's commands (palette and key bindings, sent by the extension). */
@@ -770,6 +840,12 @@ onMessage((message) => {
     case 'editState':
       setDirty(message.dirty);
       if (message.savedTo) $('saved').textContent = `Saved corrections: ${message.savedTo.split(/[\\/]/).pop()}`;
+      break;
+    case 'region':
+      if (payload && shownLabels) {
+        const [low, high] = (document.body.dataset.levels ?? '0,255').split(',').map(Number) as [number, number];
+        detail.receive(message, shownLabels, payload.width, payload.height, [low, high], () => draw());
+      }
       break;
     case 'error':
       ($('segment-now') as HTMLButtonElement).disabled = false;

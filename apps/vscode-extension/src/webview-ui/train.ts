@@ -1,6 +1,7 @@
 // Training monitor: live loss and IoU curves drawn on canvases from pushed progress messages.
 import { MODEL_ACTIONS, type TrainProgress } from '../webview/messages';
 import { $, onMessage, post, showError } from './api';
+import { formatEta } from '../webview/eta';
 
 interface Point {
   x: number;
@@ -21,13 +22,6 @@ const valIou: Point[] = [];
 let epochs = 1;
 /** The epoch `best/` holds: the lowest validation loss so far (as the checkpoint callback chooses). */
 let bestEpoch: number | undefined;
-
-function formatEta(seconds?: number): string {
-  if (seconds === undefined || !isFinite(seconds)) return '\u2013';
-  const s = Math.max(0, Math.round(seconds));
-  const m = Math.floor(s / 60);
-  return m > 0 ? `${m} min ${s % 60} s` : `${s} s`;
-}
 
 export function drawChart(canvas: HTMLCanvasElement, series: Series[], fixedMax?: number, best?: number): void {
   const points = series.flatMap((s) => s.points);
@@ -188,13 +182,16 @@ onMessage((message) => {
       redraw();
       break;
     case 'trainProgress':
-      onProgress(message.progress);
+      // A late progress message (replayed or in flight) must not bring back an ETA after the end.
+      if (!document.body.dataset.state) onProgress(message.progress);
       break;
     case 'trainEpoch':
       onEpoch(message.epoch, message.valLoss, message.valIou);
       break;
     case 'trainDone':
-      ($('cancel') as HTMLButtonElement).disabled = true;
+      // Finished: nothing left to wait for or to cancel.
+      $('cancel').classList.add('hidden');
+      $('eta').parentElement!.classList.add('hidden');
       $('status').textContent =
         message.status === 'completed'
           ? `Done: model saved to ${message.modelDir}`

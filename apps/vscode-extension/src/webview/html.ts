@@ -42,6 +42,17 @@ const STYLE = `
   #stage { position: relative; overflow: hidden; flex: 1; min-width: 120px; cursor: grab; }
   #side { width: min(44em, 45vw); display: flex; flex-direction: column; border-left: 1px solid var(--vscode-panel-border, #8884); }
   #side.hidden { display: none; }
+  /* Save: one split button; its menu opens below it, over the image. */
+  .split { position: relative; gap: 1px; }
+  #save-menu { position: absolute; top: 100%; left: 0; z-index: 5; display: flex; flex-direction: column; gap: 1px; padding: 2px;
+    background: var(--vscode-menu-background, var(--vscode-editorWidget-background, #eee)); border: 1px solid var(--vscode-menu-border, var(--vscode-panel-border, #8886)); }
+  #save-menu button { text-align: left; white-space: nowrap; }
+  #save-menu.hidden { display: none; }
+  /* Narrow panels: the table, when shown, takes the lower part instead of a column beside the image. */
+  @media (max-width: 760px) {
+    #main { flex-direction: column; }
+    #side { width: auto; height: 40%; border-left: 0; border-top: 1px solid var(--vscode-panel-border, #8884); }
+  }
   #selected { padding: 6px 10px; min-height: 2.6em; border-bottom: 1px solid var(--vscode-panel-border, #8884); }
   #table-wrap { overflow: auto; flex: 1; }
   #nuclei-table { margin: 0; width: 100%; font-size: 0.92em; }
@@ -68,7 +79,8 @@ const STYLE = `
   #hover { min-width: 16em; }
   #status { padding: 6px 10px; }
   .charts { display: flex; flex-wrap: wrap; gap: 12px; padding: 10px; }
-  .charts figure { margin: 0; }
+  .charts figure { margin: 0; max-width: 100%; }
+  .charts canvas { max-width: 100%; height: auto; }
   .charts figcaption { font-weight: bold; margin-bottom: 4px; }
   table { border-collapse: collapse; margin: 10px; font-variant-numeric: tabular-nums; }
   th, td { border: 1px solid var(--vscode-panel-border, #8886); padding: 3px 8px; text-align: right; }
@@ -77,6 +89,23 @@ const STYLE = `
   #metrics th { cursor: pointer; }
   #metrics th[aria-sort="ascending"]::after { content: " \\25B2"; }
   #metrics th[aria-sort="descending"]::after { content: " \\25BC"; }
+  /* Results pages fit the panel: the table scrolls inside it, its header row and image column stay put. */
+  body[data-view="evaluate"] { display: flex; flex-direction: column; height: 100vh; }
+  #metrics-wrap { flex: 1; min-height: 0; overflow: auto; margin: 0 10px 10px; }
+  #metrics { margin: 0; }
+  #metrics thead th { position: sticky; top: 0; z-index: 1; background: var(--vscode-editor-background, #fff); }
+  #metrics tbody td:first-child, #metrics tfoot td:first-child, #metrics th:first-child { position: sticky; left: 0; background: var(--vscode-editor-background, #fff); }
+  #metrics thead th:first-child { z-index: 2; }
+  #metrics tfoot td { position: sticky; bottom: 0; background: var(--vscode-editor-background, #fff); }
+  #metrics td:first-child { white-space: nowrap; }
+  #metrics tr.opens { cursor: pointer; }
+  #metrics tr.opens:hover td { background: var(--vscode-list-hoverBackground, #8882); }
+  #metrics td.better { font-weight: bold; }
+  #metrics td.better::before { content: "\\25B2 "; font-size: 0.75em; color: var(--vscode-testing-iconPassed, #388a34); }
+  #metrics td.up { color: var(--vscode-testing-iconPassed, #388a34); }
+  #metrics td.down { color: var(--vscode-errorForeground, #c00); }
+  #metrics tr.flagged td:first-child .flag { color: var(--vscode-editorWarning-foreground, #b58900); }
+  #verdict { padding: 6px 10px; font-weight: bold; }
   .note { padding: 0 10px; }
   #level-low, #level-high { width: 72px; }
   #min-area, #max-area { width: 6em; }
@@ -139,14 +168,17 @@ const BODIES: Record<ViewKind, string> = {
     <span class="note">Pan: middle button or Space + drag; zoom: wheel</span>
   </header>
   <header id="saves">
-    <span class="group">Save:
-      <button id="save-mask">Mask</button><button id="save-labels">Labels</button>
-      <button id="save-overlay">Overlay</button><button id="save-csv">CSV</button>
-      <button id="save-measurements" title="One row per nucleus: area, perimeter, axes, intensities (_measurements.csv)">Measurements</button>
-      <button id="save-rois" title="ImageJ ROI Manager outlines (_rois.zip)">ROIs</button>
-      <button id="save-geojson" title="QuPath detections (.geojson)">GeoJSON</button>
-      <button id="save-all">All</button>
-      <button id="save-pick" class="secondary">All to folder&hellip;</button></span>
+    <span class="group split" id="save-group"><button id="save-all" title="Save every output (mask, labels, overlay, CSV, measurements, ROIs, GeoJSON, summary) in the run folder">Save all</button><button
+      id="save-more" aria-haspopup="menu" aria-expanded="false" aria-controls="save-menu" title="Save one output, or all of them to a folder you pick">&#9662;</button>
+      <span id="save-menu" class="menu hidden" role="menu" aria-label="Save">
+        <button role="menuitem" id="save-mask" class="secondary">Mask</button>
+        <button role="menuitem" id="save-labels" class="secondary">Labels</button>
+        <button role="menuitem" id="save-overlay" class="secondary">Overlay</button>
+        <button role="menuitem" id="save-csv" class="secondary">CSV (run-length)</button>
+        <button role="menuitem" id="save-measurements" class="secondary" title="One row per nucleus: area, perimeter, axes, intensities (_measurements.csv)">Measurements</button>
+        <button role="menuitem" id="save-rois" class="secondary" title="ImageJ ROI Manager outlines (_rois.zip)">ROIs (ImageJ)</button>
+        <button role="menuitem" id="save-geojson" class="secondary" title="QuPath detections (.geojson)">GeoJSON (QuPath)</button>
+        <button role="menuitem" id="save-pick" class="secondary">All to folder&hellip;</button></span></span>
     <span id="saved"></span>
     <span class="stat" id="hover" aria-live="polite">&nbsp;</span>
   </header>
@@ -186,8 +218,9 @@ const BODIES: Record<ViewKind, string> = {
   <header><span id="status">Evaluating&hellip;</span>
     <button id="export-csv" class="secondary" disabled title="Save this table (every row, the mean, full precision) as CSV">Export CSV</button></header>
   <div id="error" class="error hidden"></div>
+  <div id="verdict" class="hidden" role="status"></div>
   <div id="note" class="note"></div>
-  <table id="metrics"></table>`,
+  <div id="metrics-wrap"><table id="metrics"></table></div>`,
 };
 
 /** Builds the HTML of a webview page. */

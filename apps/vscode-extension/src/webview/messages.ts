@@ -140,14 +140,26 @@ export interface TrainProgress {
 export interface MetricsRow {
   name: string;
   values: Record<string, number>;
+  /** Columns whose value is the better one of a comparison (marked on the page). */
+  marks?: string[];
+  /** Why this row stands out (a count far from the folder's median), shown beside its name. */
+  flag?: string;
 }
 
 export interface MetricsTable {
   columns: string[];
   rows: MetricsRow[];
   mean: Record<string, number>;
+  /** The mean row's marked columns. */
+  meanMarks?: string[];
   /** Header tooltips: what a column means. */
   tips?: Record<string, string>;
+  /** Decimals per column (default 3); 0 for whole counts (their mean gets one). */
+  decimals?: Record<string, number>;
+  /** Set when a row opens its image (a click or Enter posts `openRow`): what opening shows, for the row's tooltip. */
+  opens?: string;
+  /** The answer in one line, above the table ("B better on 6 of 8 images, DSB +0.040"). */
+  verdict?: string;
 }
 
 /** The viewer's keyboard commands (contributed, so the palette lists them while a viewer is active). */
@@ -174,8 +186,22 @@ export type ToWebview =
   /** One completed epoch (1-based): train means and validation figures. */
   | { type: 'trainEpoch'; epoch: number; loss: number; iou?: number; valLoss?: number; valIou?: number }
   | { type: 'trainDone'; status: 'completed' | 'cancelled' | 'failed'; modelDir?: string; message?: string }
-  | { type: 'evaluation'; datasetName: string; table: MetricsTable; text?: string }
-  | { type: 'error'; message: string };
+  /** `heading`: the page's first line (the dataset and how many images, or "7 of 7 images"). */
+  | { type: 'evaluation'; heading: string; table: MetricsTable; text?: string }
+  | { type: 'error'; message: string }
+  /** A part of the image at full resolution (`src` a PNG of its 8-bit view), asked for with 'region' when the display is downsampled. */
+  | ({ type: 'region'; src: string } & Region);
+
+/** A part of the image, in image pixels. */
+export interface Region {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** The largest region the viewer asks for at full resolution (the view of a zoomed-in large image, with a margin). */
+export const MAX_REGION_PIXELS = 8_000_000;
 
 /** Webview -> extension. */
 export type FromWebview =
@@ -199,6 +225,10 @@ export type FromWebview =
   | { type: 'cancelTraining' }
   /** The evaluation page's Export CSV button. */
   | { type: 'exportCsv' }
+  /** A row of the evaluation or batch page: open that image (with its result) in the viewer. */
+  | { type: 'openRow'; name: string }
+  /** The viewer, zoomed in on a downsampled image: this part at full resolution, please. */
+  | ({ type: 'region' } & Region)
   /** The Done page's buttons: put the trained model in use, segment an image with it, evaluate it. */
   | { type: 'modelAction'; action: ModelAction };
 
@@ -210,6 +240,12 @@ export function isFromWebview(value: unknown): value is FromWebview {
   const t = (value as { type?: unknown }).type;
   if (t === 'ready' || t === 'cancelTraining' || t === 'segment' || t === 'exportCsv' || t === 'undo' || t === 'redo' || t === 'saveCorrections') return true;
   if (t === 'edit') return isEditOp((value as { op?: unknown }).op);
+  if (t === 'region') {
+    const r = value as Partial<Region>;
+    const whole = (n: unknown, min: number) => typeof n === 'number' && Number.isInteger(n) && n >= min;
+    return whole(r.x, 0) && whole(r.y, 0) && whole(r.width, 1) && whole(r.height, 1) && r.width! * r.height! <= MAX_REGION_PIXELS;
+  }
+  if (t === 'openRow') return typeof (value as { name?: unknown }).name === 'string';
   if (t === 'modelAction') return (MODEL_ACTIONS as readonly unknown[]).includes((value as { action?: unknown }).action);
   if (t === 'channel') {
     const c = (value as { channel?: unknown }).channel;

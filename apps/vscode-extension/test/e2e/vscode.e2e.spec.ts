@@ -433,8 +433,38 @@ run(`VS Code (code-server) end to end${E2E ? '' : ' (SKIPPED: set NUCLEI_E2E=1)'
         }
       }
       await page.keyboard.press('Enter');
+      // Where the results go is asked once for the run: the default, one folder beside the images.
+      await page.locator('.quick-input-widget .quick-input-title', { hasText: 'where the results of 2 images go' }).waitFor({ timeout: 30_000 });
+      await page.keyboard.press('Enter');
       const summary = await pageFrame(page, 'evaluate', (f) => f.$eval('body', (b: HTMLElement) => b.dataset.state === 'done'), 90_000);
       expect(await summary.$$eval('#metrics tbody tr', (trs: Element[]) => trs.map((tr) => tr.children[0].textContent))).toEqual(['cells.png', 'cells.tif']);
+      expect(await summary.textContent('#status')).toMatch(/^2 of 2 images \u2192 .*nuclei-/);
+      const results = fs.readdirSync(ws.dir).filter((f) => f.startsWith('nuclei-'));
+      expect(results).toHaveLength(1);
+      expect(fs.readdirSync(path.join(ws.dir, results[0]))).toEqual(expect.arrayContaining(['cells_labels.png', 'cells_tif_labels.png']));
+      // Batch -> row -> viewer: the row opens that image with its saved result.
+      await summary.click('#metrics tbody tr:nth-child(2)');
+      const fromBatch = await segmentationFrame(page, 'cells.tif', [], 90_000);
+      expect(Number(await fromBatch.textContent('#count'))).toBe(count);
+
+      // Evaluate -> row -> overlay: the model scored on the labelled folder, a row opens that image
+      // with the nuclei found over the true ones (outlined).
+      expect(await runFromPalette(page, 'Evaluate nuclei model')).toBe(true);
+      await answerOpenDialog(page, 'Labelled dataset folder to evaluate on', ws.dataset);
+      const evaluation = await pageFrame(
+        page,
+        'evaluate',
+        (f) => f.$eval('body', (b: HTMLElement) => b.dataset.state === 'done' && /train-data/.test(document.getElementById('status')!.textContent ?? '')),
+        180_000,
+        [summary],
+      );
+      const heads = await evaluation.$$eval('#metrics thead th', (ths: Element[]) => ths.map((th) => th.textContent));
+      expect(heads.slice(0, 5)).toEqual(['image', 'F1 @0.5', 'precision @0.5', 'recall @0.5', 'DSB score']);
+      const sample = (await evaluation.getAttribute('#metrics tbody tr:first-child td:first-child', 'title')) as string;
+      await evaluation.click('#metrics tbody tr:first-child');
+      const overlay = await segmentationFrame(page, `${sample}.png (yellow outlines: the true nuclei)`, [fromBatch], 120_000, `Nuclei: ${sample}.png`);
+      await page.screenshot({ path: path.join(outDir, 'vscode-evaluate-overlay.png') });
+      expect(Number(await overlay.textContent('#count'))).toBeGreaterThanOrEqual(0);
 
       // The training dialog: dataset folder, fine-tune the bundled model, run name, epochs; the
       // training page then draws the validation curve and offers the trained model.
