@@ -64,21 +64,21 @@ describe('slide sources read regions', () => {
     const r = await gfp.readRegion({ x: 1, y: 1, width: 2, height: 2 });
     expect(Array.from(r.source!.data)).toEqual([17000, 18000, 21000, 22000]);
     const meta = JSON.parse(fs.readFileSync(path.join(root, '0', 'zarr.json'), 'utf8'));
-    meta.codecs[1] = { name: 'blosc' };
+    meta.codecs[1] = { name: 'zstd' };
     fs.writeFileSync(path.join(root, '0', 'zarr.json'), JSON.stringify(meta));
-    await expect(openSlideSource(root, { channel: 0 })).rejects.toThrow(/codecs blosc are not supported/);
+    await expect(openSlideSource(root, { channel: 0 })).rejects.toThrow(/codecs zstd are not supported/);
   });
 
   const py = spawnSync('/usr/bin/python3', ['-c', 'import zarr, numpy'], { encoding: 'utf8' });
-  (py.status === 0 ? it : it.skip)('reads an OME-Zarr that Python zarr wrote (v2, zlib, 5-D tczyx)', async () => {
+  (py.status === 0 ? it : it.skip)('reads an OME-Zarr that Python zarr wrote (v2, its default blosc lz4 compressor, 5-D tczyx)', async () => {
     const root = path.join(dir, 'py.zarr');
     const script = [
       'import sys, zarr, numpy as np',
-      'from numcodecs import Zlib',
       'g = zarr.open_group(sys.argv[1], mode="w")',
       'a = np.zeros((1, 2, 1, 300, 200), dtype=np.uint8)',
       'a[0, 1] = (np.arange(300)[:, None] + np.arange(200)[None, :]) % 251',
-      'g.create_dataset("0", data=a, chunks=(1, 1, 1, 128, 128), compressor=Zlib(level=1), dimension_separator="/")',
+      'g.create_dataset("0", data=a, chunks=(1, 1, 1, 128, 128), dimension_separator="/")',
+      'assert g["0"].compressor.codec_id == "blosc"',
       'g.attrs["multiscales"] = [{"version": "0.4", "axes": [{"name": n} for n in "tczyx"], "datasets": [{"path": "0"}]}]',
     ].join('\n');
     const w = spawnSync('/usr/bin/python3', ['-c', script, root], { encoding: 'utf8' });

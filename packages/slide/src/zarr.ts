@@ -2,11 +2,12 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import { NucleiInputError, writeFileAtomic } from '@nuclei/data';
+import { bloscDecompress } from './blosc';
 
 /**
  * Just enough Zarr for slides: arrays of Zarr v2 (what NGFF 0.4 uses and most viewers read today)
- * and v3 (NGFF 0.5), read chunk by chunk, uncompressed or zlib / gzip compressed; and writing v2
- * with zlib. (zarrita is ESM-only, which this CommonJS toolkit cannot load under Node 20.9.)
+ * and v3 (NGFF 0.5), read chunk by chunk, uncompressed, zlib, gzip or blosc (lz4 or zlib inside:
+ * Zarr's and ome-zarr-py's default) compressed; and writing v2 with zlib. (zarrita is ESM-only, which this CommonJS toolkit cannot load under Node 20.9.)
  */
 export type ZarrDtype = 'uint8' | 'uint16' | 'uint32' | 'int16' | 'int32' | 'float32' | 'float64';
 
@@ -75,7 +76,7 @@ export function openZarrArray(dir: string): ZarrArray {
   let shape: number[];
   let chunks: number[];
   let dtype: ZarrDtype;
-  let codec: 'none' | 'zlib' | 'gzip';
+  let codec: 'none' | 'zlib' | 'gzip' | 'blosc';
   let fill = 0;
   let key: (idx: number[]) => string;
   if (fs.existsSync(path.join(dir, '.zarray'))) {
@@ -87,9 +88,9 @@ export function openZarrArray(dir: string): ZarrArray {
     if (m.filters?.length) bad(`Zarr filters (${m.filters.map((f: { id: string }) => f.id).join(', ')}) are not supported`);
     const id = m.compressor?.id ?? 'none';
     codec =
-      id === 'zlib' || id === 'gzip' || id === 'none'
+      id === 'zlib' || id === 'gzip' || id === 'none' || id === 'blosc'
         ? id
-        : bad(`Zarr compressor "${id}" is not supported (zlib, gzip or none; re-save the image with one of these, or as a tiled TIFF)`);
+        : bad(`Zarr compressor "${id}" is not supported (blosc with lz4 or zlib, zlib, gzip or none; re-save the image with one of these, or as a tiled TIFF)`);
     fill = typeof m.fill_value === 'number' ? m.fill_value : 0;
     const sep = m.dimension_separator ?? '.';
     key = (idx) => idx.join(sep);
@@ -106,9 +107,9 @@ export function openZarrArray(dir: string): ZarrArray {
     const bytes = codecs.find((c) => c.name === 'bytes');
     if (bytes?.configuration?.endian === 'big') bad('big-endian Zarr arrays are not supported');
     const other = codecs.filter((c) => c.name !== 'bytes').map((c) => c.name);
-    if (other.length > 1 || (other[0] && other[0] !== 'gzip' && other[0] !== 'zlib'))
-      bad(`Zarr codecs ${other.join(', ')} are not supported (gzip or none; re-save the image with one of these, or as a tiled TIFF)`);
-    codec = (other[0] as 'gzip' | undefined) ?? 'none';
+    if (other.length > 1 || (other[0] && other[0] !== 'gzip' && other[0] !== 'zlib' && other[0] !== 'blosc'))
+      bad(`Zarr codecs ${other.join(', ')} are not supported (blosc with lz4 or zlib, gzip or none; re-save the image with one of these, or as a tiled TIFF)`);
+    codec = (other[0] as 'gzip' | 'blosc' | undefined) ?? 'none';
     fill = typeof m.fill_value === 'number' ? m.fill_value : 0;
     const enc = m.chunk_key_encoding ?? { name: 'default' };
     const sep = enc.configuration?.separator ?? (enc.name === 'v2' ? '.' : '/');
@@ -129,7 +130,12 @@ export function openZarrArray(dir: string): ZarrArray {
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
         return new Float64Array(size).fill(fill); // a chunk never written holds the fill value
       }
-      const bytes = codec === 'none' ? raw : codec === 'zlib' ? zlib.inflateSync(raw) : zlib.gunzipSync(raw);
+      let bytes: Uint8Array;
+      try {
+        bytes = codec === 'none' ? raw : codec === 'zlib' ? zlib.inflateSync(raw) : codec === 'gzip' ? zlib.gunzipSync(raw) : bloscDecompress(raw);
+      } catch (e) {
+        throw new NucleiInputError(file, `cannot decompress this Zarr chunk (${(e as Error).message})`);
+      }
       if (bytes.length !== size * BYTES[dtype]) throw new NucleiInputError(file, `Zarr chunk has ${bytes.length} bytes, expected ${size * BYTES[dtype]}`);
       return typed(dtype, bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer);
     },
