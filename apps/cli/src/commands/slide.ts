@@ -38,7 +38,7 @@ const HELP = `nuclei slide plan|run|merge|slurm|status: whole slides and screens
 
   nuclei slide plan IMAGE --out DIR [--shards N] [--block 4096] [--halo PX] [--model DIR] [segment flags]
       Writes DIR/plan.json: the blocks (cores of --block px, each segmented with a halo of --halo px
-      around it; default twice the largest nucleus diameter), the model and its settings, and the
+      around it, default 128: twice a large nucleus), the model and its settings, and the
       whole slide's normalisation (from a sample), so every shard segments alike.
   nuclei slide plan IMAGE IMAGE... | FOLDER --out DIR [--shards N] [--results DIR]
       A plate or a folder: the images are the shards' work (each image whole, its usual outputs
