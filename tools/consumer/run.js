@@ -76,7 +76,7 @@ const { planBlocks } = require('@nuclei/slide');
 `,
   );
   const cjs = JSON.parse(run(process.execPath, ['pipeline.cjs'], app).trim().split('\n').pop());
-  if (cjs.stop !== 'completed' || typeof cjs.dsb !== 'number' || cjs.blocks !== 12) throw new Error(`pipeline: ${JSON.stringify(cjs)}`);
+  if (cjs.stop !== 'completed' || typeof cjs.dsb !== 'number' || cjs.blocks !== 16) throw new Error(`pipeline: ${JSON.stringify(cjs)}`);
   // Importing the model package leaves TF.js's backend registry alone (backends are @nuclei/backend's business).
   fs.writeFileSync(
     path.join(app, 'esm.mjs'),
