@@ -85,18 +85,30 @@ function sectionsOf(buf: Buffer): Buffer[] | undefined {
   return at === buf.length ? out : undefined;
 }
 
-/** A finished block of this plan, or undefined (missing, another plan's, or not whole). */
+/**
+ * A finished block of this plan, or undefined (missing, another plan's, or not whole). Reads only
+ * the header and the meta section: shards and merge ask this of every block.
+ */
 export function readBlockMeta(file: string, planId: string): BlockMeta | undefined {
-  let buf: Buffer;
+  let fd: number;
   try {
-    buf = fs.readFileSync(file);
+    fd = fs.openSync(file, 'r');
   } catch {
     return undefined;
   }
-  const s = sectionsOf(buf);
-  if (!s) return undefined;
-  const meta = JSON.parse(s[0].toString()) as BlockMeta;
-  return meta.planId === planId ? meta : undefined;
+  try {
+    const size = fs.fstatSync(fd).size;
+    const head = Buffer.alloc(24);
+    if (fs.readSync(fd, head, 0, 24, 0) < 24 || head.toString('latin1', 0, 8) !== MAGIC) return undefined;
+    const lengths = [0, 1, 2, 3].map((i) => head.readUInt32LE(8 + 4 * i));
+    if (24 + lengths.reduce((a, b) => a + b, 0) !== size) return undefined; // not whole
+    const metaBytes = Buffer.alloc(lengths[0]);
+    fs.readSync(fd, metaBytes, 0, lengths[0], 24);
+    const meta = JSON.parse(metaBytes.toString()) as BlockMeta;
+    return meta.planId === planId ? meta : undefined;
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** A block's nuclei, its core labels and its preview pixels (the file is known whole: readBlockMeta said so). */
