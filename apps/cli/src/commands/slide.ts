@@ -145,7 +145,7 @@ export interface SlideSettings {
 }
 
 /** A plan for `image`, written to DIR/plan.json (an identical plan there is kept, with its finished blocks). */
-export async function writePlan(image: string, dir: string, s: SlideSettings, overwrite: boolean): Promise<SlidePlan> {
+export async function writePlan(image: string, dir: string, s: SlideSettings, overwrite: boolean): Promise<{ plan: SlidePlan; source: SlideSource }> {
   const source = await openSlideSource(path.resolve(image), { channel: s.channel });
   const plan = await createPlan(source, {
     model: s.model,
@@ -165,12 +165,12 @@ export async function writePlan(image: string, dir: string, s: SlideSettings, ov
         return undefined;
       }
     })();
-    if (old?.id === plan.id) return plan;
+    if (old?.id === plan.id) return { plan, source };
     if (!overwrite) throw new CliError(`${file} holds another plan (of ${old?.image ?? 'an unreadable file'}); --overwrite replaces it`);
   }
   await fs.promises.mkdir(dir, { recursive: true });
   await writeFileAtomic(file, JSON.stringify(plan, null, 2) + '\n');
-  return plan;
+  return { plan, source };
 }
 
 async function plan(argv: string[]): Promise<number> {
@@ -206,7 +206,7 @@ async function plan(argv: string[]): Promise<number> {
   const image = positionals[0];
   const folder = positionals.length === 1 && fs.statSync(image).isDirectory() && !zarrAttributes(image);
   if (positionals.length > 1 || folder) return planImages(folder ? imagesIn(image) : positionals, dir, { ...settings, model: modelDir, options }, values);
-  const p = await writePlan(image, dir, { ...settings, model: modelDir, options }, Boolean(values.overwrite));
+  const { plan: p } = await writePlan(image, dir, { ...settings, model: modelDir, options }, Boolean(values.overwrite));
   const shards = p.shards;
   console.log(`${image}: ${p.width}x${p.height}, ${p.blocks.length} blocks of ${p.block} px (halo ${p.halo} px) in ${shards} shard${shards === 1 ? '' : 's'}`);
   console.log(`plan: ${path.join(dir, PLAN_FILE)}`);
@@ -390,8 +390,8 @@ export async function segmentSlide(
 ): Promise<SlideSummary> {
   if (!s.overwrite) refuseExistingOutputs(out, base);
   const work = path.join(out, `.${base}.slide`);
-  const p = await writePlan(image, work, s, true);
-  const source = await openPlanned(p);
+  // The source writePlan opened and measured: not opened a second time.
+  const { plan: p, source } = await writePlan(image, work, s, true);
   const t0 = Date.now();
   const { skipped } = await runShard(work, p, 0, 1, source, predictor, {
     onBlock: (b) =>
