@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { channelLabel, readAllChannels, readPixelSize, type PixelSize } from '@nuclei/data';
 import { filterResult, OUTPUT_KINDS, outputPaths, readImageForSegmentation, segment, type OutputKind, writeSegmentationOutputs } from '@nuclei/segmentation';
-import { zarrAttributes } from '@nuclei/slide';
+import { imageBase, zarrAttributes } from '@nuclei/slide';
 import { intOption, numberOption, parseCommandArgs } from '../args';
 import { CliError, errorMessage, EXIT, exitCodeOf, worstExitCode } from '../cli-error';
 import { checkOutputDir } from '../paths';
@@ -221,7 +221,7 @@ export async function runSegment(argv: string[]): Promise<number> {
 
 /** Output file stem of an input: its file name without the extension. */
 function outputBase(file: string): string {
-  return fs.statSync(file).isDirectory() ? slideBase(file) : path.basename(file).replace(/\.[^.]+$/, '');
+  return fs.statSync(file).isDirectory() ? slideBase(file) : imageBase(file); // as plates name them
 }
 
 /** The pixel size a file records, or none (an unreadable file is reported when it is read). */
