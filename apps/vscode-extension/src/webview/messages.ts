@@ -1,6 +1,7 @@
 // Messages between the extension host and the webviews, as discriminated unions on `type`.
 // Imported by both sides: the extension (Node) and the webview scripts (browser bundles),
 // so this file must stay free of `vscode` and Node imports.
+import type { ChannelStats } from '@nuclei/segmentation';
 import { isEditOp, type EditOp } from '@nuclei/segmentation/label-edit';
 
 /** Which page a webview shows. */
@@ -61,15 +62,8 @@ export interface PlaneInput {
   z?: PlaneChoice;
 }
 
-/** Intensity statistics of one channel in one nucleus (as the CSV's NAME_mean, NAME_std, ... columns). */
-export interface ChannelValues {
-  channel: string;
-  mean: number;
-  min: number;
-  max: number;
-  integrated: number;
-  std: number;
-}
+/** Intensity statistics of one channel in one nucleus: @nuclei/segmentation's own (a type: nothing of it is bundled into the page). */
+export type ChannelValues = ChannelStats;
 
 /**
  * One nucleus in the viewer's table: scikit-image `regionprops` definitions, as the saved
