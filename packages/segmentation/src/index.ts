@@ -21,6 +21,7 @@ export {
 export {
   measureNuclei,
   measurementsCsv,
+  parseMeasurementsCsv,
   measurementHeader,
   measurementValues,
   measurementRecord,

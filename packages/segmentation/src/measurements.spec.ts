@@ -1,4 +1,4 @@
-import { measureNuclei, measurementsCsv } from './measurements';
+import { measureNuclei, measurementsCsv, parseMeasurementsCsv } from './measurements';
 
 // Reference values from scikit-image 0.19.3 regionprops on the same label and intensity images
 // (python3-skimage: label, area, perimeter, centroid (row, col), bbox, equivalent_diameter,
@@ -174,6 +174,17 @@ describe('measureNuclei: every channel and a ring, by hand', () => {
     ]);
     const value = (name: string) => Number(first[head.indexOf(name)]);
     expect([value('area_um2'), value('centroid_x_um'), value('centroid_y_um'), value('ring_area_um2'), value('GFP_mean')]).toEqual([0.5, 1, 0.75, 1.5, 98.5]);
+    // Read back (a slide viewer's table): the same rows, to the CSV's 4 decimals.
+    const back = parseMeasurementsCsv(measurementsCsv(rows, 'um'));
+    expect(back.unit).toBe('um');
+    expect(back.rows).toHaveLength(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      expect(back.rows[i].label).toBe(rows[i].label);
+      expect(back.rows[i].area).toBeCloseTo(rows[i].area, 4);
+      expect(back.rows[i].intensity.map((c) => [c.channel, c.mean])).toEqual(rows[i].intensity.map((c) => [c.channel, +c.mean.toFixed(4)]));
+      expect(back.rows[i].ring!.intensity[1].integrated).toBeCloseTo(rows[i].ring!.intensity[1].integrated, 4);
+    }
+    expect(() => parseMeasurementsCsv('label,x,y\n1,2,3\n')).toThrow(/not a nuclei measurements table/);
     // No nuclei: the header still names the channels.
     expect(measurementsCsv([], 'px', { channels: ['DAPI'], ring: true })).toMatch(
       /solidity,DAPI_mean,DAPI_min,DAPI_max,DAPI_integrated,DAPI_std,ring_area_px2,DAPI_ring_mean,.*DAPI_ring_std\n$/,

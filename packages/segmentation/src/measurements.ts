@@ -345,6 +345,38 @@ export function measurementRecord(m: NucleusMeasurements, unit: string): Record<
 }
 
 /**
+ * The rows of a measurements CSV as measurementsCsv wrote it (the inverse: a slide's or a saved
+ * result's table read back), with the unit of its lengths. A header of other columns is refused.
+ */
+export function parseMeasurementsCsv(text: string): { unit: string; rows: NucleusMeasurements[] } {
+  const lines = text.split(/\r?\n/).filter((l) => l.length > 0);
+  const head = (lines[0] ?? '').split(',');
+  const unit = /^area_(.+)2$/.exec(head[1] ?? '')?.[1];
+  if (!unit) throw new Error(`not a nuclei measurements table (its second column is ${head[1] ?? 'missing'}, not area_px2 or area_um2)`);
+  const ringAt = head.indexOf(`ring_area_${unit}2`);
+  const channelEnd = ringAt >= 0 ? ringAt : head.length;
+  const channels: string[] = [];
+  for (let c = SHAPE.length; c + STATS.length <= channelEnd; c += STATS.length) channels.push(head[c].replace(/_mean$/, ''));
+  const expected = measurementHeader(unit, channels, ringAt >= 0);
+  if (expected.join(',') !== head.join(',')) throw new Error(`not a nuclei measurements table (unexpected columns: ${head.join(',').slice(0, 120)})`);
+  const stats = (v: number[], at: number): ChannelStats[] =>
+    channels.map((channel, c) => {
+      const o = at + c * STATS.length;
+      return { channel, mean: v[o], min: v[o + 1], max: v[o + 2], integrated: v[o + 3], std: v[o + 4] };
+    });
+  const rows = lines.slice(1).map((line) => {
+    const v = line.split(',').map(Number);
+    const m = Object.fromEntries(SHAPE.map(([key], i) => [key, v[i]])) as Omit<NucleusMeasurements, 'intensity' | 'ring'>;
+    return {
+      ...m,
+      intensity: stats(v, SHAPE.length),
+      ...(ringAt >= 0 ? { ring: { area: v[ringAt], intensity: stats(v, ringAt + 1) } } : {}),
+    } as NucleusMeasurements;
+  });
+  return { unit, rows };
+}
+
+/**
  * The measurements as CSV, one row per nucleus (see measurementHeader). `channels` and `ring`
  * say the columns when there are no nuclei.
  */

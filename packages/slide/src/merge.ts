@@ -29,6 +29,8 @@ export function refuseExistingOutputs(outDir: string, base: string): void {
 
 export interface SlideSummary {
   image: string;
+  /** The channel (sample or page) segmented, when the image has several. */
+  channel?: number;
   width: number;
   height: number;
   count: number;
@@ -184,6 +186,7 @@ export async function mergeSlide(dir: string, plan: SlidePlan, outDir: string, b
   await fs.promises.rename(tmpZarr, paths.zarr);
   const summary: SlideSummary = {
     image: plan.image,
+    ...(plan.channel !== undefined ? { channel: plan.channel } : {}),
     width: plan.width,
     height: plan.height,
     count: total,
