@@ -13,7 +13,7 @@ const path = require('path');
 const root = __dirname;
 const repo = path.resolve(root, '../..');
 const dist = path.join(root, 'dist');
-const VIEWS = ['segment', 'train', 'evaluate'];
+const VIEWS = ['segment', 'train', 'evaluate', 'slide'];
 
 function buildWebviews(outDir = path.join(dist, 'webview')) {
   esbuild.buildSync({

@@ -10,6 +10,7 @@ import { createCorrectionsStatus, FINE_TUNE_COMMAND } from './corrections/status
 import { IMAGE_VIEW_TYPE, NucleiImageEditor } from './image-editor';
 import { createLogger } from './log';
 import { createModelStatus } from './model-status';
+import { openSlideCommand } from './slide-viewer';
 import { VIEWER_ACTIONS } from './webview/messages';
 import { activeViewer } from './webview/panel';
 
@@ -27,6 +28,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('nuclei.trainModel', (uri?: vscode.Uri) => trainModelCommand(context, log, uri)),
     vscode.commands.registerCommand('nuclei.evaluateModel', (uri?: vscode.Uri) => evaluateModelCommand(context, log, uri)),
     vscode.commands.registerCommand('nuclei.compareModels', (uri?: vscode.Uri) => compareModelsCommand(context, log, uri)),
+    vscode.commands.registerCommand('nuclei.openSlide', (uri?: vscode.Uri) => openSlideCommand(context, log, uri)),
     vscode.commands.registerCommand('nuclei.selectModel', () => selectModelCommand(context, log)),
     vscode.commands.registerCommand(FINE_TUNE_COMMAND, () => fineTuneOnCorrectionsCommand(context, log)),
     // The viewer's commands act on the viewer in the active tab (the palette shows them only then).

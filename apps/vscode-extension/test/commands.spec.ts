@@ -121,6 +121,7 @@ describe('activate', () => {
         'nuclei.compareModels',
         'nuclei.evaluateModel',
         'nuclei.fineTuneOnCorrections',
+        'nuclei.openSlide',
         'nuclei.segmentFolder',
         'nuclei.segmentImage',
         'nuclei.selectModel',
@@ -144,7 +145,7 @@ describe('activate', () => {
     for (const a of VIEWER_ACTIONS)
       expect(pkg.contributes.menus.commandPalette).toContainEqual({
         command: `nuclei.viewer.${a}`,
-        when: "activeWebviewPanelId == 'nuclei.segment' || activeCustomEditorId == 'nuclei.imageViewer'",
+        when: "activeWebviewPanelId == 'nuclei.segment' || activeWebviewPanelId == 'nuclei.slide' || activeCustomEditorId == 'nuclei.imageViewer'",
       });
     expect(pkg.activationEvents).toEqual(['onStartupFinished']); // the status bar shows the model from the start
     const title = pkg.contributes.menus['editor/title'].find((m: { command: string }) => m.command === 'nuclei.segmentImage');
@@ -154,6 +155,12 @@ describe('activate', () => {
       for (const ext of ['.png', '.jpg', '.jpeg', '.tif', '.tiff', '.PNG']) expect(re.test(ext)).toBe(true);
       for (const ext of ['.json', '.pngx', '.gif']) expect(re.test(ext)).toBe(false);
     }
+    // "Open slide result" on folders named *.ome.zarr only.
+    const slide = pkg.contributes.menus['explorer/context'].find((m: { command: string }) => m.command === 'nuclei.openSlide');
+    expect(slide.when).toMatch(/^explorerResourceIsFolder && /);
+    const folder = new RegExp(/resourceFilename =~ \/(.+)\/i/.exec(slide.when)![1], 'i');
+    for (const name of ['slide.ome.zarr', 'S.OME.ZARR']) expect(folder.test(name)).toBe(true);
+    for (const name of ['slide.zarr', 'ome.zarr.txt', 'images']) expect(folder.test(name)).toBe(false);
     expect(Object.keys(settingsOf(pkg)).sort()).toEqual([
       'nuclei.backend',
       'nuclei.batchSize',

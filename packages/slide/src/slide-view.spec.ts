@@ -1,33 +1,14 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import sharp from 'sharp';
 import { NucleiInputError } from '@nuclei/data';
-import { DEFAULT_PREPROCESSING, type TilePredictor } from '@nuclei/model';
-import { createPlan } from './create-plan';
-import { mergeSlide, type SlideSummary } from './merge';
+import type { SlideSummary } from './merge';
 import { LABELS_PATH } from './ome-zarr-labels';
-import { runShard } from './run';
 import { readShrunk, shrinkImage } from './shrink';
 import { openSlideView, viewLevels, VIEW_TILE } from './slide-view';
 import { openSlideSource } from './source';
-import { syntheticSlide } from './synthetic-slide';
+import { writeSlideResult } from './test-utils/slide-result';
 import { openZarrArray, readZarrWindow } from './zarr';
-
-/** A stand-in for the U-Net: the normalised intensity as the mask (the synthetic nuclei are bright), so the test needs no model. */
-const thresholdPredictor: TilePredictor = {
-  engine: 'test',
-  description: 'threshold',
-  size: 128,
-  channels: 3,
-  outputs: 1,
-  async predict(tiles, n, side) {
-    const out = new Float32Array(n * side * side);
-    for (let i = 0; i < out.length; i++) out[i] = Math.min(1, Math.max(0, tiles[3 * i]));
-    return out;
-  },
-  dispose() {},
-};
 
 describe('a slide result as a tile pyramid', () => {
   jest.setTimeout(120_000);
@@ -38,16 +19,8 @@ describe('a slide result as a tile pyramid', () => {
   let level0: Float32Array;
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nuclei-slide-view-'));
-    const slide = syntheticSlide({ width: W, height: H, seed: 5 });
-    const file = path.join(dir, 'slide.png');
-    await sharp(Buffer.from(slide.render({ x: 0, y: 0, width: W, height: H })), { raw: { width: W, height: H, channels: 1 } })
-      .png()
-      .toFile(file);
-    const source = await openSlideSource(file);
     // Chunks of 1024: the labels pyramid has 2 levels, the view 3, so the top view level samples the pyramid's top.
-    const plan = await createPlan(source, { model: 'threshold', options: { mode: 'tile', split: 'components', threshold: 0.5, preprocessing: DEFAULT_PREPROCESSING }, block: 1024, chunk: 1024 });
-    await runShard(path.join(dir, 'work'), plan, 0, 1, source, thresholdPredictor);
-    summary = await mergeSlide(path.join(dir, 'work'), plan, path.join(dir, 'out'), 'slide');
+    summary = await writeSlideResult(dir, W, H, { chunk: 1024 });
     level0 = await readZarrWindow(openZarrArray(path.join(summary.outputs.zarr, LABELS_PATH, '0')), [], 0, 0, W, H);
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -37,7 +37,7 @@ const STYLE = `
   button.secondary { color: var(--vscode-button-secondaryForeground, #fff); background: var(--vscode-button-secondaryBackground, #5a5d5e); }
   button:disabled { opacity: 0.5; cursor: default; }
   .stat b { font-variant-numeric: tabular-nums; }
-  body[data-view="segment"] { display: flex; flex-direction: column; height: 100vh; }
+  body[data-view="segment"], body[data-view="slide"] { display: flex; flex-direction: column; height: 100vh; }
   #main { display: flex; flex: 1; min-height: 200px; }
   #stage { position: relative; overflow: hidden; flex: 1; min-width: 120px; cursor: grab; }
   #side { width: min(44em, 45vw); display: flex; flex-direction: column; border-left: 1px solid var(--vscode-panel-border, #8884); }
@@ -213,6 +213,33 @@ const BODIES: Record<ViewKind, string> = {
   <div class="charts">
     <figure><figcaption>Loss per epoch (dotted line: the best epoch, which best/ holds)</figcaption><canvas id="chart-loss" width="520" height="260" role="img" aria-label="Training and validation loss per epoch"></canvas></figure>
     <figure><figcaption>IoU per epoch (train, validation)</figcaption><canvas id="chart-iou" width="520" height="260" role="img" aria-label="Training and validation IoU per epoch"></canvas></figure>
+  </div>`,
+  slide: `
+  <header>
+    <span class="group"><label><input type="checkbox" id="fill" checked> Fill</label>
+      <label><input type="checkbox" id="outline" checked> Outline</label></span>
+    <span class="group"><label for="opacity">Opacity</label>
+      <input type="range" id="opacity" min="0" max="100" value="45"> <span id="opacity-value">45%</span></span>
+    <span class="group"><button id="zoom-out" class="secondary" title="Zoom out">&minus;</button>
+      <span id="zoom-value">100%</span>
+      <button id="zoom-in" class="secondary" title="Zoom in">+</button>
+      <button id="zoom-fit" class="secondary" title="Fit to window">Fit</button>
+      <span id="level" title="The resolution shown: tiles of the slide shrunk this much, full resolution once zoomed in"></span></span>
+    <span class="stat">Nuclei: <b id="count">&ndash;</b></span>
+    <span class="stat" id="size"></span>
+    <label><input type="checkbox" id="show-table" checked> Table</label>
+    <span id="file-name"></span>
+    <span class="stat" id="hover" aria-live="polite">&nbsp;</span>
+  </header>
+  <div id="note" class="note hidden" role="status"></div>
+  <div id="error" class="error hidden"></div>
+  <div id="main">
+    <div id="stage"><canvas id="view" role="img" aria-label="The slide with the nuclei found"></canvas>
+      <div id="loading" class="loading" role="status">Loading tiles&hellip;</div></div>
+    <aside id="side" aria-label="Measurements per nucleus">
+      <div id="selected" aria-live="polite">Click a nucleus or a row to select it.</div>
+      <div id="table-wrap"><table id="nuclei-table"></table></div>
+    </aside>
   </div>`,
   evaluate: `
   <header><span id="status">Evaluating&hellip;</span>

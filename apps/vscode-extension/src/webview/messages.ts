@@ -5,7 +5,7 @@ import type { ChannelStats } from '@nuclei/segmentation';
 import { isEditOp, type EditOp } from '@nuclei/segmentation/label-edit';
 
 /** Which page a webview shows. */
-export type ViewKind = 'segment' | 'train' | 'evaluate';
+export type ViewKind = 'segment' | 'train' | 'evaluate' | 'slide';
 
 /**
  * A label image for postMessage: the typed array itself (VS Code transfers typed arrays in webview
@@ -160,8 +160,40 @@ export interface MetricsTable {
 export const VIEWER_ACTIONS = ['toggleFill', 'toggleOutline', 'toggleTable', 'zoomIn', 'zoomOut', 'fit'] as const;
 export type ViewerAction = (typeof VIEWER_ACTIONS)[number];
 
+/** A whole-slide result (`nuclei slide merge`, or `segment` block by block), shown by the tiles in view. */
+export interface SlidePayload {
+  fileName: string;
+  width: number;
+  height: number;
+  /** Levels 0 .. levels - 1 (level k: the slide shrunk by 2^k); the last fits one tile. */
+  levels: number;
+  /** Tile side in level pixels. */
+  tile: number;
+  count: number;
+  unit: 'px' | 'um';
+  /** Nuclei in clusters wider than the blocks' halo (their shape may depend on a block border). */
+  uncertain: number;
+  /** Why the slide image is not shown (the labels are shown alone), when it is not. */
+  imageProblem?: string;
+}
+
+/** One tile of a slide: RGB 8-bit pixels and label ids, both `width` x `height` level pixels (typed arrays travel as binary). */
+export interface SlideTileMessage {
+  level: number;
+  tx: number;
+  ty: number;
+  width: number;
+  height: number;
+  image: Uint8Array;
+  labels: Uint32Array;
+}
+
 /** Extension -> webview. */
 export type ToWebview =
+  | { type: 'slide'; payload: SlidePayload }
+  /** The slide's measurement rows (sent after the first tiles: the picture comes first). */
+  | { type: 'slideRows'; nuclei: NucleusRow[]; unit: 'px' | 'um' }
+  | ({ type: 'tile' } & SlideTileMessage)
   | { type: 'image'; payload: ImagePayload }
   /** A viewer command from the palette or its key binding (not replayed when the page reloads). */
   | { type: 'viewer'; action: ViewerAction }
@@ -224,7 +256,9 @@ export type FromWebview =
   /** The viewer, zoomed in on a downsampled image: this part at full resolution, please. */
   | ({ type: 'region' } & Region)
   /** The Done page's buttons: put the trained model in use, segment an image with it, evaluate it. */
-  | { type: 'modelAction'; action: ModelAction };
+  | { type: 'modelAction'; action: ModelAction }
+  /** The slide viewer: this tile, please (level k, column tx, row ty). */
+  | { type: 'tile'; level: number; tx: number; ty: number };
 
 export const MODEL_ACTIONS = ['use', 'segment', 'evaluate'] as const;
 export type ModelAction = (typeof MODEL_ACTIONS)[number];
@@ -238,6 +272,10 @@ export function isFromWebview(value: unknown): value is FromWebview {
     const r = value as Partial<Region>;
     const whole = (n: unknown, min: number) => typeof n === 'number' && Number.isInteger(n) && n >= min;
     return whole(r.x, 0) && whole(r.y, 0) && whole(r.width, 1) && whole(r.height, 1) && r.width! * r.height! <= MAX_REGION_PIXELS;
+  }
+  if (t === 'tile') {
+    const v = value as { level?: unknown; tx?: unknown; ty?: unknown };
+    return [v.level, v.tx, v.ty].every((n) => typeof n === 'number' && Number.isInteger(n) && n >= 0 && n < 1 << 20);
   }
   if (t === 'openRow') return typeof (value as { name?: unknown }).name === 'string';
   if (t === 'modelAction') return (MODEL_ACTIONS as readonly unknown[]).includes((value as { action?: unknown }).action);

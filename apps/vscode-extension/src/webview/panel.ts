@@ -73,7 +73,7 @@ export function attachNucleiPage(
     disposed = true;
     viewers.delete(result);
   });
-  if (view === 'segment') viewers.add(result);
+  if (view === 'segment' || view === 'slide') viewers.add(result);
   panel.webview.html = renderWebviewHtml({
     view,
     title,
