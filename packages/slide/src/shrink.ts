@@ -18,16 +18,21 @@ export function shrinkImage(image: RgbImage, step: number): RgbImage {
   const sc = src?.channels ?? 0;
   const sums = new Float64Array(w * h * 3);
   const srcSums = src ? new Float64Array(w * h * sc) : undefined;
+  // The box of each column, once (a division per pixel costs more than the sums).
+  const boxOf = new Int32Array(width);
+  for (let x = 0; x < width; x++) boxOf[x] = Math.floor(x / step);
+  const d = image.data;
   for (let y = 0; y < height; y++) {
     const oy = Math.floor(y / step) * w;
+    const row = y * width;
     for (let x = 0; x < width; x++) {
-      const o = oy + Math.floor(x / step);
-      const i = y * width + x;
-      sums[3 * o] += image.data[3 * i];
-      sums[3 * o + 1] += image.data[3 * i + 1];
-      sums[3 * o + 2] += image.data[3 * i + 2];
-      if (srcSums) for (let c = 0; c < sc; c++) srcSums[o * sc + c] += src!.data[i * sc + c];
+      const o = 3 * (oy + boxOf[x]);
+      const i = 3 * (row + x);
+      sums[o] += d[i];
+      sums[o + 1] += d[i + 1];
+      sums[o + 2] += d[i + 2];
     }
+    if (srcSums) for (let x = 0; x < width; x++) for (let c = 0; c < sc; c++) srcSums[(oy + boxOf[x]) * sc + c] += src!.data[(row + x) * sc + c];
   }
   const data = new Uint8Array(w * h * 3);
   const values = srcSums ? new Float32Array(w * h * sc) : undefined;
@@ -43,9 +48,13 @@ export function shrinkImage(image: RgbImage, step: number): RgbImage {
   return { width: w, height: h, data, ...(src ? { source: { channels: sc, data: values!, depth: src.depth } } : {}) };
 }
 
-/** A region of a slide shrunk by `step`, read in strips of whole boxes so no read holds more than about `maxPixels`. */
+/**
+ * A region of a slide shrunk by `step`: by the source itself when it can (libvips), else read in
+ * strips of whole boxes so no read holds more than about `maxPixels`.
+ */
 export async function readShrunk(source: SlideSource, r: Rect, step: number, maxPixels = STRIP_PIXELS): Promise<RgbImage> {
   if (step === 1) return source.readRegion(r);
+  if (source.readShrunk) return source.readShrunk(r, step);
   const rows = Math.max(step, Math.floor(maxPixels / r.width / step) * step);
   const parts: RgbImage[] = [];
   for (let y = 0; y < r.height; y += rows) {

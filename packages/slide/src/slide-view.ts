@@ -146,7 +146,30 @@ export async function openSlideView(file: string): Promise<SlideView> {
 function labelPyramid(dir: string): ZarrArray[] {
   const ms = (zarrAttributes(dir)?.multiscales as { datasets: { path: string }[] }[] | undefined)?.[0];
   if (!ms?.datasets?.length) throw new NucleiInputError(dir, 'has no OME-Zarr labels (multiscales metadata)');
-  return ms.datasets.map((d) => openZarrArray(path.join(dir, d.path)));
+  return ms.datasets.map((d) => withChunkCache(openZarrArray(path.join(dir, d.path)), CHUNKS_KEPT));
+}
+
+/** Decoded label chunks kept per level (4 MB each at 1024 px): neighbouring tiles share chunks. */
+const CHUNKS_KEPT = 6;
+
+/** The array with its last `keep` chunks kept decoded (least recently read first out). */
+function withChunkCache(arr: ZarrArray, keep: number): ZarrArray {
+  const cache = new Map<string, Promise<ArrayLike<number>>>();
+  return {
+    ...arr,
+    readChunk(idx) {
+      const k = idx.join(',');
+      let hit = cache.get(k);
+      if (hit) cache.delete(k);
+      else {
+        hit = arr.readChunk(idx);
+        hit.catch(() => cache.delete(k));
+      }
+      cache.set(k, hit);
+      if (cache.size > keep) cache.delete(cache.keys().next().value!);
+      return hit;
+    },
+  };
 }
 
 /**
@@ -187,13 +210,28 @@ async function labelTile(pyramid: ZarrArray[], level: number, x: number, y: numb
 /** Low and high display values: the 0.1 and 99.9 percentiles of the overview's samples (original values for deep images). */
 export function displayRange(image: RgbImage): [number, number] {
   const values = image.source?.data ?? image.data;
-  const stride = Math.max(1, Math.floor(values.length / 1_000_000));
-  const sample = new Float32Array(Math.ceil(values.length / stride));
-  for (let i = 0, j = 0; i < values.length; i += stride) sample[j++] = values[i];
-  sample.sort();
-  const at = (p: number) => sample[Math.min(sample.length - 1, Math.floor((p / 100) * sample.length))];
-  const low = at(0.1);
-  const high = at(99.9);
+  let low: number;
+  let high: number;
+  if (values instanceof Uint8Array) {
+    // 8-bit: a histogram (exact, and no sort of millions of values).
+    const hist = new Float64Array(256);
+    for (let i = 0; i < values.length; i++) hist[values[i]]++;
+    const at = (p: number) => {
+      let seen = 0;
+      for (let v = 0; v < 256; v++) if ((seen += hist[v]) > (p / 100) * values.length) return v;
+      return 255;
+    };
+    low = at(0.1);
+    high = at(99.9);
+  } else {
+    const stride = Math.max(1, Math.floor(values.length / 1_000_000));
+    const sample = new Float32Array(Math.ceil(values.length / stride));
+    for (let i = 0, j = 0; i < values.length; i += stride) sample[j++] = values[i];
+    sample.sort();
+    const at = (p: number) => sample[Math.min(sample.length - 1, Math.floor((p / 100) * sample.length))];
+    low = at(0.1);
+    high = at(99.9);
+  }
   return high > low ? [low, high] : [low, low + 1];
 }
 

@@ -18,6 +18,11 @@ export interface SlideSource {
   gray: boolean;
   /** A region as the model and the measurements take it: 8-bit RGB view, original samples for deeper files. */
   readRegion(r: Rect): Promise<RgbImage>;
+  /**
+   * A region shrunk by `step` (box means), where the format can do it faster than reading it whole
+   * (libvips shrinks while it decodes); otherwise shrink.ts's readShrunk reads it in strips.
+   */
+  readShrunk?(r: Rect, step: number): Promise<RgbImage>;
 }
 
 export interface SourceOptions {
@@ -54,9 +59,11 @@ export async function openSlideSource(path: string, options: SourceOptions = {})
   // measurements use the original samples, normalised by the whole slide's percentiles).
   const range = { ushort: 65535, short: 32767, uint: 4294967295, int: 2147483647 }[depth as 'ushort'] ?? 1;
   const open = () => sharp(path, { limitInputPixels: false, failOn: 'truncated', page, sequentialRead: false });
-  const readRegion = async (r: Rect): Promise<RgbImage> => {
+  const read = async (r: Rect, step = 1): Promise<RgbImage> => {
     try {
       let pipeline = open().extract({ left: r.x, top: r.y, width: r.width, height: r.height }).removeAlpha();
+      // Shrinking: libvips's box shrink (exact for whole steps) as it decodes.
+      if (step > 1) pipeline = pipeline.resize(Math.ceil(r.width / step), Math.ceil(r.height / step), { fit: 'fill', kernel: 'linear' });
       if (!deep) {
         const { data, info } = await pipeline.toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
         return pickChannel({ width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) }, pick);
@@ -65,10 +72,13 @@ export async function openSlideSource(path: string, options: SourceOptions = {})
       const { data, info } = await pipeline.raw({ depth: depth as 'ushort' }).toBuffer({ resolveWithObject: true });
       return pickChannel(deepImage(typedView(data, depth), info.width, info.height, info.channels, range, depth), pick);
     } catch (e) {
-      throw new NucleiInputError(path, `cannot read region ${r.x},${r.y} ${r.width}x${r.height} (${(e as Error).message})`);
+      throw new NucleiInputError(
+        path,
+        `cannot read region ${r.x},${r.y} ${r.width}x${r.height}${step > 1 ? ` shrunk by ${step}` : ''} (${(e as Error).message})`,
+      );
     }
   };
-  return { path, width, height, depth: deep ? depth : 'uchar', gray: colours === 1 || pick !== undefined, readRegion };
+  return { path, width, height, depth: deep ? depth : 'uchar', gray: colours === 1 || pick !== undefined, readRegion: (r) => read(r), readShrunk: read };
 }
 
 /** An image from deep samples (`c` per pixel): 8-bit view values / range * 255, original values as `source` (1 or 3 channels). */

@@ -6,7 +6,7 @@ import { createPlan } from '../create-plan';
 import { mergeSlide, type SlideSummary } from '../merge';
 import { runShard } from '../run';
 import { openSlideSource } from '../source';
-import { syntheticSlide } from '../synthetic-slide';
+import { syntheticSlide, writeSyntheticSlide } from '../synthetic-slide';
 
 /** A stand-in for the U-Net: the normalised intensity as the mask (the synthetic nuclei are bright). */
 export const thresholdPredictor: TilePredictor = {
@@ -24,15 +24,23 @@ export const thresholdPredictor: TilePredictor = {
 };
 
 /**
- * Writes a synthetic slide (`dir/slide.png`), segments it block by block (blocks and label chunks
- * of `chunk` px) and merges it into `dir/out`; returns the summary.
+ * Writes a synthetic slide (`dir/slide.png`, or a tiled TIFF `dir/slide.tif` as slides come),
+ * segments it block by block (blocks and label chunks of `chunk` px) and merges it into `dir/out`;
+ * returns the summary.
  */
-export async function writeSlideResult(dir: string, width: number, height: number, options: { seed?: number; chunk?: number } = {}): Promise<SlideSummary> {
-  const slide = syntheticSlide({ width, height, seed: options.seed ?? 5 });
-  const file = path.join(dir, 'slide.png');
-  await sharp(Buffer.from(slide.render({ x: 0, y: 0, width, height })), { raw: { width, height, channels: 1 } })
-    .png()
-    .toFile(file);
+export async function writeSlideResult(
+  dir: string,
+  width: number,
+  height: number,
+  options: { seed?: number; chunk?: number; format?: 'png' | 'tif' } = {},
+): Promise<SlideSummary> {
+  const seed = options.seed ?? 5;
+  const file = path.join(dir, `slide.${options.format ?? 'png'}`);
+  if (options.format === 'tif') await writeSyntheticSlide(file, { width, height, seed });
+  else
+    await sharp(Buffer.from(syntheticSlide({ width, height, seed }).render({ x: 0, y: 0, width, height })), { raw: { width, height, channels: 1 } })
+      .png()
+      .toFile(file);
   const source = await openSlideSource(file);
   const chunk = options.chunk ?? 1024;
   const plan = await createPlan(source, {
