@@ -11,3 +11,4 @@ export { syntheticSlide, writeSyntheticSlide, type SyntheticSlide, type Syntheti
 export { resolveShard, SHARD_INDEX_VARIABLES } from './shard';
 export { slurmScripts, shellQuote, type SlurmOptions } from './slurm';
 export { createImagesPlan, checkImagesPlan, runImagesShard, mergeImages, missingImages, imageBase, type ImagesPlan, type ImageDone } from './images-plan';
+export { segmentSlide, writePlan, blockwiseReason, slideBase, PLAN_FILE, BLOCKWISE_PIXELS, type SlideSettings } from './segment-slide';

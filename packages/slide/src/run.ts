@@ -22,6 +22,8 @@ export interface ShardProgress {
   total: number;
   count: number;
   seconds: number;
+  /** This shard's blocks done by an earlier run (not in `total`). */
+  skipped: number;
 }
 
 /**
@@ -47,7 +49,7 @@ export async function runShard(
     const result = await segmentBlock(plan, block, source, predictor, options.signal);
     await writeBlockFile(blockFile(dir, block.index), result, block.core);
     done++;
-    options.onBlock?.({ block, done, total: todo.length, count: result.count, seconds: (Date.now() - t0) / 1000 });
+    options.onBlock?.({ block, done, total: todo.length, count: result.count, seconds: (Date.now() - t0) / 1000, skipped: mine.length - todo.length });
   }
   return { done, skipped: mine.length - todo.length };
 }

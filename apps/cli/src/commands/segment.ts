@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { channelLabel, readAllChannels, readPixelSize, type PixelSize } from '@nuclei/data';
 import { filterResult, OUTPUT_KINDS, outputPaths, readImageForSegmentation, segment, type OutputKind, writeSegmentationOutputs } from '@nuclei/segmentation';
-import { imageBase, zarrAttributes } from '@nuclei/slide';
+import { blockwiseReason, imageBase, segmentSlide, slideBase, zarrAttributes } from '@nuclei/slide';
 import { intOption, numberOption, parseCommandArgs } from '../args';
 import { CliError, errorMessage, EXIT, exitCodeOf, worstExitCode } from '../cli-error';
 import { checkOutputDir } from '../paths';
@@ -13,7 +13,7 @@ import { chooseOptions, describeOptions, loadModelOption, MAX_AREA, SEGMENT_FLAG
 import { inPixels, MEASURE_FLAGS, MEASURE_HELP, requireMicrons, sizeOption } from './measure-flags';
 import { PLANE_FLAGS, PLANE_HELP, planeChoiceFromFlags, resolvePlanes } from './image-planes';
 import { checkPlannedOutputs, plannedKinds, recordWriting, recordWritten } from './segment-outputs';
-import { blockwiseReason, printSummary, segmentSlide, slideBase } from './slide';
+import { printSummary } from './slide';
 
 const HELP = `nuclei segment IMAGE... --out DIR [options]
   Segments each image at its native resolution and writes, per image: NAME_mask.png (binary),
@@ -151,7 +151,16 @@ export async function runSegment(argv: string[]): Promise<number> {
         if (blockwise) {
           console.log(`${file}: ${blockwise}: segmenting block by block (outputs: OME-Zarr labels, measurements, GeoJSON, preview)`);
           const s = { model: dir, options: chosen, channel: planes.get(file)!.read.channel, pixelSize, overwrite: Boolean(values.overwrite) };
-          printSummary(await segmentSlide(path.resolve(file), out, outputBase(file), s, predictor));
+          const t0 = Date.now();
+          const base = outputBase(file);
+          const summary = await segmentSlide(path.resolve(file), out, base, s, predictor, {
+            onBlock: (b) => {
+              if (b.done === 1 && b.skipped) console.log(`${base}: ${b.skipped} blocks were done by an earlier run`);
+              const left = b.done < b.total ? `, about ${Math.round(((Date.now() - t0) / 1000 / b.done) * (b.total - b.done))} s left` : '';
+              console.log(`${base}: block ${b.done}/${b.total}, ${b.count} nuclei, ${b.seconds.toFixed(1)} s${left}`);
+            },
+          });
+          printSummary(summary);
           continue;
         }
         const { read, axes } = planes.get(file)!;

@@ -1,21 +1,21 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { NucleiInputError, readPixelSize, writeFileAtomic } from '@nuclei/data';
-import type { TilePredictor } from '@nuclei/model';
-import type { SegmentOptions } from '@nuclei/segmentation';
+import { NucleiInputError, writeFileAtomic } from '@nuclei/data';
 import {
   checkImagesPlan,
   checkPlan,
   createImagesPlan,
-  createPlan,
   mergeImages,
   missingImages,
   runImagesShard,
   mergeSlide,
   missingBlocks,
   openSlideSource,
-  refuseExistingOutputs,
+  PLAN_FILE,
+  slideBase,
+  writePlan,
+  type SlideSettings,
   resolveShard,
   runShard,
   shardBlocks,
@@ -85,8 +85,6 @@ export async function runSlide(argv: string[]): Promise<number> {
   return command(rest);
 }
 
-const PLAN_FILE = 'plan.json';
-
 type AnyPlan = { kind: 'slide'; plan: SlidePlan } | { kind: 'images'; plan: ImagesPlan };
 
 /** Reads and checks DIR/plan.json: a slide's blocks, or many images. */
@@ -122,55 +120,6 @@ async function openPlanned(plan: SlidePlan): Promise<SlideSource> {
   if (source.width !== plan.width || source.height !== plan.height)
     throw new NucleiInputError(plan.image, `is ${source.width}x${source.height} now; the plan was made for ${plan.width}x${plan.height}`);
   return source;
-}
-
-/** The microns per pixel a file records (TIFF tags, OME-XML, ImageJ), none for other inputs. */
-function recordedPixelSize(image: string): number | undefined {
-  if (fs.statSync(image).isDirectory()) return undefined;
-  try {
-    return readPixelSize(image)?.microns;
-  } catch {
-    return undefined;
-  }
-}
-
-export interface SlideSettings {
-  model: string;
-  options: SegmentOptions;
-  block?: number;
-  halo?: number;
-  shards?: number;
-  channel?: number;
-  pixelSize?: number;
-}
-
-/** A plan for `image`, written to DIR/plan.json (an identical plan there is kept, with its finished blocks). */
-export async function writePlan(image: string, dir: string, s: SlideSettings, overwrite: boolean): Promise<{ plan: SlidePlan; source: SlideSource }> {
-  const source = await openSlideSource(path.resolve(image), { channel: s.channel });
-  const plan = await createPlan(source, {
-    model: s.model,
-    options: s.options,
-    block: s.block,
-    halo: s.halo,
-    shards: s.shards,
-    channel: s.channel,
-    pixelSize: s.pixelSize ?? recordedPixelSize(image),
-  });
-  const file = path.join(dir, PLAN_FILE);
-  if (fs.existsSync(file)) {
-    const old = (() => {
-      try {
-        return JSON.parse(fs.readFileSync(file, 'utf8')) as SlidePlan;
-      } catch {
-        return undefined;
-      }
-    })();
-    if (old?.id === plan.id) return { plan, source };
-    if (!overwrite) throw new CliError(`${file} holds another plan (of ${old?.image ?? 'an unreadable file'}); --overwrite replaces it`);
-  }
-  await fs.promises.mkdir(dir, { recursive: true });
-  await writeFileAtomic(file, JSON.stringify(plan, null, 2) + '\n');
-  return { plan, source };
 }
 
 async function plan(argv: string[]): Promise<number> {
@@ -329,11 +278,6 @@ async function run(argv: string[]): Promise<number> {
   return 0;
 }
 
-/** The output name of a slide: its file name without extensions (.ome.tif, .ome.zarr, .tif, ...). */
-export function slideBase(image: string): string {
-  return path.basename(image.replace(/[\\/]+$/, '')).replace(/(\.ome)?\.(tiff?|zarr|png|jpe?g|svs|btf)$/i, '');
-}
-
 export function printSummary(s: SlideSummary): void {
   console.log(`${s.image}: ${s.count} nuclei in ${s.blocks} blocks (${s.tiles} tiles)`);
   if (s.uncertain)
@@ -360,49 +304,6 @@ async function merge(argv: string[]): Promise<number> {
   const p = any.plan;
   printSummary(await mergeSlide(dir, p, out, slideBase(p.image), { overwrite: Boolean(values.overwrite) }));
   return 0;
-}
-
-/** Images above this many pixels are segmented block by block (their outputs: the slide outputs). */
-export const BLOCKWISE_PIXELS = 50_000_000;
-
-/** Why `file` goes block by block (an OME-Zarr folder, a large image, --blocks), or undefined. */
-export async function blockwiseReason(file: string, forced: boolean): Promise<string | undefined> {
-  if (fs.statSync(file).isDirectory()) return 'an OME-Zarr image';
-  if (forced) return '--blocks';
-  const sharp = (await import('sharp')).default;
-  const meta = await sharp(file, { limitInputPixels: false })
-    .metadata()
-    .catch(() => undefined);
-  const px = (meta?.width ?? 0) * (meta?.height ?? 0);
-  return px > BLOCKWISE_PIXELS ? `${(px / 1e6).toFixed(0)} megapixels, above ${BLOCKWISE_PIXELS / 1e6}` : undefined;
-}
-
-/**
- * `nuclei segment` of a slide on this machine: plan, every block, merge, in a hidden work folder
- * beside the outputs (kept when interrupted, so the next run resumes from the finished blocks).
- */
-export async function segmentSlide(
-  image: string,
-  out: string,
-  base: string,
-  s: { model: string; options: SegmentOptions; channel?: number; pixelSize?: number; overwrite: boolean },
-  predictor: TilePredictor,
-): Promise<SlideSummary> {
-  if (!s.overwrite) refuseExistingOutputs(out, base);
-  const work = path.join(out, `.${base}.slide`);
-  // The source writePlan opened and measured: not opened a second time.
-  const { plan: p, source } = await writePlan(image, work, s, true);
-  const t0 = Date.now();
-  const { skipped } = await runShard(work, p, 0, 1, source, predictor, {
-    onBlock: (b) =>
-      console.log(
-        `${base}: block ${b.done}/${b.total}, ${b.count} nuclei, ${b.seconds.toFixed(1)} s${b.done < b.total ? `, about ${Math.round(((Date.now() - t0) / 1000 / b.done) * (b.total - b.done))} s left` : ''}`,
-      ),
-  });
-  if (skipped) console.log(`${base}: ${skipped} blocks were done by an earlier run`);
-  const summary = await mergeSlide(work, p, out, base, { overwrite: s.overwrite });
-  fs.rmSync(work, { recursive: true, force: true });
-  return summary;
 }
 
 async function status(argv: string[]): Promise<number> {
