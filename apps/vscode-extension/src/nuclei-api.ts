@@ -55,7 +55,7 @@ import {
   type TrainResult,
 } from '@nuclei/training';
 import * as tf from '@tensorflow/tfjs';
-export { openSlideView, VIEW_TILE, type SlideView } from '@nuclei/slide';
+export { openSlideView, VIEW_TILE, blockwiseReason, segmentSlide, slideBase, type SlideView } from '@nuclei/slide';
 
 export type { RgbImage, EvaluationReport, ProgressEvent, LoadProgress, NucleusMeasurements, PixelSize, IntensityChannel };
 
@@ -177,6 +177,11 @@ export interface SegmentSettings {
 
 function optionsFor(metadata: ModelMetadata | undefined, { mode, threshold }: SegmentSettings) {
   return segmentOptionsForModel(metadata, { mode: mode === 'auto' ? undefined : mode, threshold });
+}
+
+/** The settings a slide's blocks are segmented with: the model's, with the user's mode and threshold (as segmentImage). */
+export function slideOptions(metadata: ModelMetadata | undefined, settings: SegmentSettings) {
+  return optionsFor(metadata, settings);
 }
 
 export function segmentImage(

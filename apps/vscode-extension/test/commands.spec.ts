@@ -73,6 +73,13 @@ jest.mock('../src/nuclei-api', () => ({
   readLabels: jest.fn(async () => ({ width: 4, height: 2, labels: Int32Array.from([1, 1, 0, 0, 0, 0, 2, 0]) })),
   loadSample: jest.fn(),
   imageAxes: jest.fn(async () => ({ channels: [{ index: 0 }], planes: 1, rgb: false })),
+  // Slides: an ordinary image unless a test says otherwise.
+  blockwiseReason: jest.fn(async () => undefined),
+  slideBase: jest.requireActual('../../../packages/slide/src/segment-slide').slideBase,
+  slideOptions: jest.fn(() => ({ threshold: 0.5 })),
+  segmentSlide: jest.fn(),
+  openSlideView: jest.fn(),
+  VIEW_TILE: 512,
   // Every channel: the fake image's first byte per pixel, named.
   readChannels: jest.fn(async () => [
     { name: 'GFP', values: new Float32Array(8).fill(7) },
@@ -256,6 +263,68 @@ describe('Segment several images', () => {
       api.imageAxes.mockResolvedValue({ channels: [{ index: 0 }], planes: 1, rgb: false });
       api.pixelSizeOf.mockReturnValue(undefined);
     }
+  });
+
+  it('a whole slide goes block by block into its run folder (the nuclear channel asked first) and opens in the slide viewer by tiles', async () => {
+    activate(context);
+    const file = imageFile('big.ome.tif');
+    api.imageAxes.mockResolvedValueOnce({
+      channels: [
+        { index: 0, name: 'GFP' },
+        { index: 1, name: 'DAPI' },
+      ],
+      planes: 1,
+      rgb: false,
+    });
+    api.blockwiseReason.mockResolvedValueOnce('900 megapixels, above 50');
+    mock.window.showQuickPick.mockImplementationOnce(async <T>(items: T[]) => items[1]);
+    const out = path.join(tmp, 'big.ome.nuclei-default');
+    const summary = {
+      image: file,
+      width: 30000,
+      height: 30000,
+      count: 1234,
+      uncertain: 0,
+      pixelSize: null,
+      blocks: 64,
+      outputs: { summary: path.join(out, 'big.json') },
+    };
+    api.segmentSlide.mockImplementationOnce(async (_f: string, _o: string, _b: string, _s: unknown, _p: unknown, o: { onBlock: (b: object) => void }) => {
+      o.onBlock({ done: 1, total: 64, count: 20, seconds: 30, skipped: 0 });
+      return summary;
+    });
+    const tile = jest.fn(async (level: number, tx: number, ty: number) => ({
+      level,
+      tx,
+      ty,
+      width: 2,
+      height: 1,
+      image: new Uint8Array(6),
+      labels: new Uint32Array(2),
+    }));
+    api.openSlideView.mockResolvedValueOnce({
+      summaryPath: summary.outputs.summary,
+      summary,
+      width: 30000,
+      height: 30000,
+      levels: 7,
+      tile,
+      measurements: async () => ({ unit: 'px', rows: [] }),
+    });
+    await mock.commands.executeCommand('nuclei.segmentImage', vscode.Uri.file(file));
+    expect(api.readImage).not.toHaveBeenCalled();
+    expect(api.segmentImage).not.toHaveBeenCalled();
+    const [image, outDir, base, settings] = api.segmentSlide.mock.calls[0];
+    expect([image, outDir, base]).toEqual([file, out, 'big']);
+    expect(settings).toMatchObject({ channel: 1, overwrite: false, options: { threshold: 0.5 } });
+    expect(api.openSlideView).toHaveBeenCalledWith(summary.outputs.summary);
+    const panel = mock.createdPanels[mock.createdPanels.length - 1];
+    expect(panel.viewType).toBe('nuclei.slide');
+    await panel.receive({ type: 'ready' });
+    await panel.receive({ type: 'tile', level: 6, tx: 0, ty: 0 });
+    expect(tile).toHaveBeenCalledWith(6, 0, 0);
+    const posted = panel.webview.postMessage.mock.calls.map((c: unknown[]) => (c[0] as { type: string }).type);
+    expect(posted).toEqual(expect.arrayContaining(['slide', 'slideRows', 'tile']));
   });
 
   it('segments every image of a folder; a failure is listed and the others go on; existing results: replace, skip or stop', async () => {

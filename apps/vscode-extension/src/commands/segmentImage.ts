@@ -7,6 +7,7 @@ import { IMAGE_EXTENSIONS, isSupportedImage } from '../image-files';
 import { choosePlanes, planeInput } from '../image-planes';
 import type { Logger } from '../log';
 import { runSegmentation, showSegmentation, type SegmentationSession } from '../segmentation-session';
+import { segmentSlideCommand } from '../slide-segmentation';
 
 /** The image shown in the active editor tab (an image preview / custom editor, or a text editor). */
 export function activeImageUri(): vscode.Uri | undefined {
@@ -50,6 +51,18 @@ export async function segmentImageCommand(
   const axes = await api.imageAxes(file);
   const planes = await choosePlanes(context, file, axes);
   if (!planes) return undefined;
+  // A whole slide: block by block, into the slide viewer (it never holds the whole image).
+  const blockwise = await api.blockwiseReason(file, false);
+  if (blockwise) {
+    if (planes.z !== undefined) {
+      void vscode.window.showErrorMessage(
+        `Nuclei: ${path.basename(file)} is ${blockwise} with ${axes.planes} Z planes; slides are segmented one plane at a time: save the plane (or a projection) as its own file.`,
+      );
+      return undefined;
+    }
+    await segmentSlideCommand(context, log, file, { modelDir, channel: planes.channel, reason: blockwise });
+    return undefined;
+  }
   const session = await runSegmentation(context, log, file, { modelDir, ...planes, input: planeInput(axes, planes) });
   if (session) await showSegmentation(context, log, session);
   return session;
