@@ -55,7 +55,7 @@ import {
   type TrainResult,
 } from '@nuclei/training';
 import * as tf from '@tensorflow/tfjs';
-export { openSlideView, VIEW_TILE, blockwiseReason, segmentSlide, slideBase, type SlideView } from '@nuclei/slide';
+export { openSlideView, openSlideImage, VIEW_TILE, blockwiseReason, segmentSlide, slideBase, type SlideView } from '@nuclei/slide';
 
 export type { RgbImage, EvaluationReport, ProgressEvent, LoadProgress, NucleusMeasurements, PixelSize, IntensityChannel };
 

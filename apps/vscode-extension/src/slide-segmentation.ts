@@ -11,13 +11,17 @@ import { runFolder } from './segmentation-session';
 import { openSlideCommand } from './slide-viewer';
 import { etaSeconds, formatEta } from './webview/eta';
 
-/** Segments the slide `file` (channel: the nuclear one of several) and opens the result; undefined when nothing was made. */
+/**
+ * Segments the slide `file` (channel: the nuclear one of several) and shows the result (`show`:
+ * default a new slide viewer); returns the result's summary, undefined when nothing was made.
+ */
 export async function segmentSlideCommand(
   context: vscode.ExtensionContext,
   log: Logger,
   file: string,
-  options: { modelDir?: string; channel?: number; reason: string },
+  options: { modelDir?: string; channel?: number; reason: string; show?: (summary: string) => Promise<void> },
 ): Promise<string | undefined> {
+  const show = options.show ?? ((summary: string) => openSlideCommand(context, log, vscode.Uri.file(summary)));
   const name = path.basename(file);
   const config = readConfig();
   const model = options.modelDir ? { dir: options.modelDir, isDefault: false } : resolveModelDir(config, context.extensionPath);
@@ -39,7 +43,7 @@ export async function segmentSlideCommand(
       'Replace',
     );
     if (choice === 'Open Result') {
-      await openSlideCommand(context, log, vscode.Uri.file(summary));
+      await show(summary);
       return summary;
     }
     if (choice !== 'Replace') return undefined;
@@ -90,7 +94,7 @@ export async function segmentSlideCommand(
       },
     );
     log.info(`segment: ${name}: ${made.count} nuclei in ${made.blocks} blocks; ${made.outputs.summary}`);
-    await openSlideCommand(context, log, vscode.Uri.file(made.outputs.summary));
+    await show(made.outputs.summary);
     return made.outputs.summary;
   } catch (err) {
     if ((err as Error).name === 'AbortError') {

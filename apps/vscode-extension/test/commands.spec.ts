@@ -303,8 +303,8 @@ describe('Segment several images', () => {
       labels: new Uint32Array(2),
     }));
     api.openSlideView.mockResolvedValueOnce({
-      summaryPath: summary.outputs.summary,
-      summary,
+      image: file,
+      result: { summaryPath: summary.outputs.summary, summary },
       width: 30000,
       height: 30000,
       levels: 7,

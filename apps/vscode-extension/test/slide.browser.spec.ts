@@ -78,7 +78,7 @@ describeBrowser('slide viewer browser test')(`the slide viewer in chromium${CHRO
     expect(fitted.level).toBeGreaterThan(0);
     expect(fitted.level).toBe(Math.max(0, Math.min(view.levels - 1, Math.floor(Math.log2(1 / fitted.scale)))));
     expect(asked.every((k) => Number(k.split('/')[0]) >= fitted.level)).toBe(true);
-    expect(await page.textContent('#count')).toBe(view.summary.count.toLocaleString('en-US'));
+    expect(await page.textContent('#count')).toBe(view.result!.summary.count.toLocaleString('en-US'));
 
     // The rows: every nucleus of the slide, in the virtualised table.
     const { rows, unit } = await view.measurements();

@@ -5,7 +5,7 @@ export { segmentBlock, type BlockResult, type BlockNucleus } from './block';
 export { runShard, missingBlocks, blockFile, type ShardProgress } from './run';
 export { mergeSlide, slideOutputPaths, refuseExistingOutputs, type SlideSummary } from './merge';
 export { LABELS_PATH } from './ome-zarr-labels';
-export { openSlideView, findSlideSummary, viewLevels, VIEW_TILE, type SlideView, type SlideTile } from './slide-view';
+export { openSlideView, openSlideImage, findSlideSummary, viewLevels, VIEW_TILE, type SlideView, type SlideTile } from './slide-view';
 export { openZarrArray, readZarrWindow, createZarrArray, writeZarrGroup, zarrAttributes, type ZarrArray } from './zarr';
 export { syntheticSlide, writeSyntheticSlide, type SyntheticSlide, type SyntheticSlideOptions } from './synthetic-slide';
 export { resolveShard, SHARD_INDEX_VARIABLES } from './shard';

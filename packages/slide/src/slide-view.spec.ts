@@ -5,7 +5,7 @@ import { NucleiInputError } from '@nuclei/data';
 import type { SlideSummary } from './merge';
 import { LABELS_PATH } from './ome-zarr-labels';
 import { readShrunk, shrinkImage } from './shrink';
-import { openSlideView, viewLevels, VIEW_TILE } from './slide-view';
+import { openSlideImage, openSlideView, viewLevels, VIEW_TILE } from './slide-view';
 import { openSlideSource } from './source';
 import { writeSlideResult } from './test-utils/slide-result';
 import { openZarrArray, readZarrWindow } from './zarr';
@@ -64,6 +64,21 @@ describe('a slide result as a tile pyramid', () => {
       }
       expect(inside / n - outside / (t.labels.length - n)).toBeGreaterThan(60);
     }
+  });
+
+  it('shows a slide not segmented yet: the same pixels, no labels', async () => {
+    const result = await openSlideView(summary.outputs.zarr);
+    const alone = await openSlideImage(summary.image);
+    expect(alone.result).toBeUndefined();
+    expect(result.result?.summary.count).toBe(summary.count);
+    expect([alone.width, alone.height, alone.levels]).toEqual([result.width, result.height, result.levels]);
+    for (const [level, tx, ty] of [[0, 1, 1], [2, 0, 0]]) {
+      const a = await alone.tile(level, tx, ty);
+      const b = await result.tile(level, tx, ty);
+      expect(Buffer.from(a.image).equals(Buffer.from(b.image))).toBe(true);
+      expect(a.labels.every((l) => l === 0)).toBe(true);
+    }
+    expect((await alone.measurements()).rows).toEqual([]);
   });
 
   it('reads the measurements table back: a row per nucleus, areas as counted in the labels', async () => {

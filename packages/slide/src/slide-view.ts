@@ -31,9 +31,10 @@ export interface SlideTile {
 }
 
 export interface SlideView {
-  /** The summary file (`NAME.json`) the result was found by. */
-  summaryPath: string;
-  summary: SlideSummary;
+  /** The slide image (as the result records it, or as opened). */
+  image: string;
+  /** The result shown: its summary (`NAME.json`) and where it was found; absent: the slide alone, not segmented. */
+  result?: { summaryPath: string; summary: SlideSummary };
   width: number;
   height: number;
   /** Levels 0 .. levels - 1; the last fits one tile. */
@@ -41,7 +42,7 @@ export interface SlideView {
   /** Why the image is not shown (missing or unreadable), when it is not: the labels are shown alone. */
   imageProblem?: string;
   tile(level: number, tx: number, ty: number): Promise<SlideTile>;
-  /** The per-nucleus rows of `NAME_measurements.csv`, with the unit of its lengths. */
+  /** The per-nucleus rows of `NAME_measurements.csv`, with the unit of its lengths (none without a result). */
   measurements(): Promise<{ unit: string; rows: NucleusMeasurements[] }>;
 }
 
@@ -94,7 +95,38 @@ export async function openSlideView(file: string): Promise<SlideView> {
       ? `cannot read the slide image ${imagePath} (${(e as Error).message}): showing the labels alone`
       : `the slide image ${summary.image} was not found: showing the labels alone`;
   }
+  const tile = tilePyramid(source, labelLevels, width, height);
+  const measurements = async () => {
+    const csv = near(summary.outputs.measurements);
+    try {
+      return parseMeasurementsCsv(await fs.promises.readFile(csv, 'utf8'));
+    } catch (e) {
+      throw new NucleiInputError(csv, `cannot read the measurements (${(e as Error).message})`);
+    }
+  };
+  return { image: imagePath, result: { summaryPath, summary }, width, height, levels, ...(imageProblem ? { imageProblem } : {}), tile, measurements };
+}
 
+/** A slide not segmented (yet): its tiles, with no labels. Errors name the file. */
+export async function openSlideImage(file: string, options: { channel?: number } = {}): Promise<SlideView> {
+  const source = await openSlideSource(file, options);
+  const { width, height } = source;
+  return {
+    image: file,
+    width,
+    height,
+    levels: viewLevels(width, height),
+    tile: tilePyramid(source, undefined, width, height),
+    measurements: async () => ({ unit: 'px', rows: [] }),
+  };
+}
+
+/**
+ * A slide's tiles at every level: the image from `source` (absent: dark gray), the labels from
+ * the label pyramid (absent: none). Coarse levels are cut from one overview, read once.
+ */
+function tilePyramid(source: SlideSource | undefined, labelLevels: ZarrArray[] | undefined, width: number, height: number) {
+  const levels = viewLevels(width, height);
   // The overview (a level at most OVERVIEW_PIXELS) and the display range taken from it, read once.
   let overviewLevel = 0;
   while (Math.ceil(width / 2 ** overviewLevel) * Math.ceil(height / 2 ** overviewLevel) > OVERVIEW_PIXELS) overviewLevel++;
@@ -105,7 +137,7 @@ export async function openSlideView(file: string): Promise<SlideView> {
       return { image, range: displayRange(image) };
     })());
 
-  const tile = async (level: number, tx: number, ty: number): Promise<SlideTile> => {
+  return async (level: number, tx: number, ty: number): Promise<SlideTile> => {
     if (!Number.isInteger(level) || level < 0 || level >= levels) throw new RangeError(`level ${level} is outside 0..${levels - 1}`);
     const f = 2 ** level;
     const lw = Math.ceil(width / f);
@@ -116,7 +148,7 @@ export async function openSlideView(file: string): Promise<SlideView> {
       throw new RangeError(`tile ${tx},${ty} is outside level ${level} (${lw}x${lh})`);
     const w = Math.min(VIEW_TILE, lw - x);
     const h = Math.min(VIEW_TILE, lh - y);
-    const labels = await labelTile(labelLevels, level, x, y, w, h);
+    const labels = labelLevels ? await labelTile(labelLevels, level, x, y, w, h) : new Uint32Array(w * h);
     if (!source) return { level, tx, ty, width: w, height: h, image: new Uint8Array(w * h * 3).fill(32), labels };
     const { image: small, range } = await getOverview();
     let part: RgbImage;
@@ -130,16 +162,6 @@ export async function openSlideView(file: string): Promise<SlideView> {
     }
     return { level, tx, ty, width: w, height: h, image: stretch(part, range), labels };
   };
-
-  const measurements = async () => {
-    const csv = near(summary.outputs.measurements);
-    try {
-      return parseMeasurementsCsv(await fs.promises.readFile(csv, 'utf8'));
-    } catch (e) {
-      throw new NucleiInputError(csv, `cannot read the measurements (${(e as Error).message})`);
-    }
-  };
-  return { summaryPath, summary, width, height, levels, ...(imageProblem ? { imageProblem } : {}), tile, measurements };
 }
 
 /** The labels' pyramid levels, in order, as the multiscales metadata lists them. */

@@ -32,6 +32,7 @@ const fillBox = $('fill') as HTMLInputElement;
 const outlineBox = $('outline') as HTMLInputElement;
 const opacityRange = $('opacity') as HTMLInputElement;
 const tableBox = $('show-table') as HTMLInputElement;
+const segmentButton = $('segment-now') as HTMLButtonElement;
 
 let slide: SlidePayload | undefined;
 let unit: 'px' | 'um' = 'px';
@@ -264,7 +265,11 @@ onMessage((message) => {
     tiles.clear();
     inFlight.clear();
     $('file-name').textContent = slide.fileName;
-    $('count').textContent = slide.count.toLocaleString('en-US');
+    $('count').textContent = slide.segmented ? slide.count.toLocaleString('en-US') : 'not segmented yet';
+    segmentButton.classList.toggle('hidden', slide.segmented);
+    segmentButton.disabled = false;
+    segmentButton.textContent = 'Segment nuclei';
+    if (!slide.segmented) table.show([], unit);
     $('size').textContent = `${slide.width.toLocaleString('en-US')} x ${slide.height.toLocaleString('en-US')} px`;
     const notes = [slide.imageProblem, slide.uncertain ? `${slide.uncertain} nuclei in clusters wider than the blocks' halo` : ''].filter(Boolean);
     $('note').textContent = notes.join('; ');
@@ -278,7 +283,11 @@ onMessage((message) => {
     table.show(rows, unit, rows[0]?.intensity?.map((c) => c.channel) ?? []);
     document.body.dataset.rows = String(rows.length);
   } else if (message.type === 'viewer') act(message.action);
-  else if (message.type === 'error') showError(message.message);
+  else if (message.type === 'error') {
+    showError(message.message);
+    segmentButton.disabled = false;
+    segmentButton.textContent = 'Segment nuclei';
+  }
 });
 
 view.addEventListener(
@@ -329,6 +338,12 @@ view.addEventListener('pointerup', (event) => {
   select(labelAt(Math.floor(x), Math.floor(y)) || undefined, false);
 });
 
+segmentButton.addEventListener('click', () => {
+  segmentButton.disabled = true;
+  segmentButton.textContent = 'Segmenting\u2026';
+  $('error').classList.add('hidden');
+  post({ type: 'segment' });
+});
 $('zoom-in').addEventListener('click', () => act('zoomIn'));
 $('zoom-out').addEventListener('click', () => act('zoomOut'));
 $('zoom-fit').addEventListener('click', () => act('fit'));

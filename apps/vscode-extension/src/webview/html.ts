@@ -216,6 +216,7 @@ const BODIES: Record<ViewKind, string> = {
   </div>`,
   slide: `
   <header>
+    <button id="segment-now" class="hidden" title="Segment the whole slide block by block with the model in use (resumable: cancelled, the finished blocks are kept)">Segment nuclei</button>
     <span class="group"><label><input type="checkbox" id="fill" checked> Fill</label>
       <label><input type="checkbox" id="outline" checked> Outline</label></span>
     <span class="group"><label for="opacity">Opacity</label>

@@ -170,6 +170,8 @@ export interface SlidePayload {
   /** Tile side in level pixels. */
   tile: number;
   count: number;
+  /** False: the slide alone, not segmented yet (the page offers to segment it). */
+  segmented: boolean;
   unit: 'px' | 'um';
   /** Nuclei in clusters wider than the blocks' halo (their shape may depend on a block border). */
   uncertain: number;
