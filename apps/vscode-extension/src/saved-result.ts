@@ -30,7 +30,8 @@ export function settingsFrom(summary: SavedSummary | undefined): SegmentationSet
  * have many more separate patches (8-connected) than ids.
  */
 export function labelImageProblem(labels: Int32Array, width: number, height: number, count: number): string | undefined {
-  const limit = Math.max(2 * count, count + 16);
+  // Twice as many patches as ids, and one: room for nuclei cut in two by corrections.
+  const limit = 2 * count + 1;
   const seen = new Uint8Array(labels.length);
   const stack = new Int32Array(labels.length);
   let patches = 0;

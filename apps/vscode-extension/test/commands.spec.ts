@@ -121,6 +121,7 @@ describe('activate', () => {
         'nuclei.compareModels',
         'nuclei.evaluateModel',
         'nuclei.fineTuneOnCorrections',
+        'nuclei.labelsViewer.pickImage',
         'nuclei.segmentFolder',
         'nuclei.segmentImage',
         'nuclei.selectModel',
