@@ -8,6 +8,7 @@ import { fineTuneOnCorrectionsCommand } from './commands/fineTuneOnCorrections';
 import { trainModelCommand } from './commands/trainModel';
 import { createCorrectionsStatus, FINE_TUNE_COMMAND } from './corrections/status';
 import { IMAGE_VIEW_TYPE, NucleiImageEditor } from './image-editor';
+import { LABELS_VIEW_TYPE, NucleiLabelsEditor, PICK_IMAGE_COMMAND, pickImageCommand } from './labels-editor';
 import { createLogger } from './log';
 import { createModelStatus } from './model-status';
 import { openSlideCommand } from './slide-viewer';
@@ -34,6 +35,9 @@ export function activate(context: vscode.ExtensionContext): void {
     // The viewer's commands act on the viewer in the active tab (the palette shows them only then).
     ...VIEWER_ACTIONS.map((action) => vscode.commands.registerCommand(`nuclei.viewer.${action}`, () => activeViewer()?.poke({ type: 'viewer', action }))),
     vscode.window.registerCustomEditorProvider(IMAGE_VIEW_TYPE, new NucleiImageEditor(context, log), { supportsMultipleEditorsPerDocument: true }),
+    // One view per label file: each view is a session with its own corrections.
+    vscode.window.registerCustomEditorProvider(LABELS_VIEW_TYPE, new NucleiLabelsEditor(context, log)),
+    vscode.commands.registerCommand(PICK_IMAGE_COMMAND, (uri?: vscode.Uri) => pickImageCommand(context, log, uri)),
   );
   createModelStatus(context);
   createCorrectionsStatus(context);

@@ -50,6 +50,8 @@ export interface SegmentationSession {
   /** Where its outputs go and under which name (a batch's results folder); default: runFolder, the image's name. */
   outDir?: string;
   baseName?: string;
+  /** Saved labels shown without their image (`imagePath` is the label file): nothing to pair corrections with. */
+  imageless?: boolean;
 }
 
 /** Microns per pixel for an image: `nuclei.pixelSize`, else what the file records, else undefined (pixels). */
@@ -167,7 +169,7 @@ export async function buildPayload(panel: NucleiPanel, session: SegmentationSess
     imageSrc = shownSrc;
   } else if (session.truth) {
     imageSrc = `data:image/png;base64,${(await api.encodePng(drawTruthOutlines(image, session.truth), MAX_DISPLAY_PIXELS)).toString('base64')}`;
-  } else if (BROWSER_IMAGES.includes(ext) && image.width * image.height <= MAX_DISPLAY_PIXELS) {
+  } else if (BROWSER_IMAGES.includes(ext) && !session.imageless && image.width * image.height <= MAX_DISPLAY_PIXELS) {
     imageSrc = panel.panel.webview.asWebviewUri(vscode.Uri.file(imagePath)).toString();
   } else {
     // TIFF (browsers cannot show it), or an image too large to show whole: a PNG of the 8-bit view, shrunk if large.
@@ -188,20 +190,31 @@ export async function buildPayload(panel: NucleiPanel, session: SegmentationSess
   };
 }
 
-export async function showSegmentation(context: vscode.ExtensionContext, log: Logger, session: SegmentationSession): Promise<NucleiPanel> {
-  let corrections: CorrectionSession | undefined;
-  const nucleiPanel = createNucleiPanel(
-    context.extensionUri,
-    'segment',
-    segmentationTitle(context, session),
-    [vscode.Uri.file(path.dirname(session.imagePath))],
-    async (message: FromWebview, p) => {
-      if (message.type === 'save') await saveFromPage(session, message.what, message.pickLocation, p, log, message.overlay, message.filters);
-      else if (message.type === 'region') await answerRegion(session.image, message, p);
-      else if (corrections && isEditMessage(message)) answerEdit(corrections, message, p, log);
-      else if (corrections && message.type === 'saveCorrections') await saveCorrections(context, log, corrections);
-    },
+/** Shows a segmentation in a new viewer panel beside the image. */
+export function showSegmentation(context: vscode.ExtensionContext, log: Logger, session: SegmentationSession): Promise<NucleiPanel> {
+  return presentSegmentation(context, log, session, (onMessage) =>
+    createNucleiPanel(context.extensionUri, 'segment', segmentationTitle(context, session), [vscode.Uri.file(path.dirname(session.imagePath))], onMessage),
   );
+}
+
+/**
+ * Shows a segmentation in the page `open` makes with the handler it is given (a new panel, or a
+ * custom editor's): measurements, saving, Edit mode and its corrections, asking before unsaved
+ * ones go and offering a backup of them.
+ */
+export async function presentSegmentation(
+  context: vscode.ExtensionContext,
+  log: Logger,
+  session: SegmentationSession,
+  open: (onMessage: (message: FromWebview, p: NucleiPanel) => Promise<void>) => NucleiPanel,
+): Promise<NucleiPanel> {
+  let corrections: CorrectionSession | undefined;
+  const nucleiPanel = open(async (message, p) => {
+    if (message.type === 'save') await saveFromPage(session, message.what, message.pickLocation, p, log, message.overlay, message.filters);
+    else if (message.type === 'region') await answerRegion(session.image, message, p);
+    else if (corrections && isEditMessage(message)) answerEdit(corrections, message, p, log);
+    else if (corrections && message.type === 'saveCorrections') await saveCorrections(context, log, corrections);
+  });
   corrections = await CorrectionSession.create(context, log, session, await buildPayload(nucleiPanel, session));
   session.corrections = corrections;
   // A function: a page rebuilt after a tab switch gets the labels as corrected by then.
@@ -325,7 +338,7 @@ export async function saveOutputs(
   const { result, removed } = filters ? api.filterSegmentation(corrected, filters) : { result: corrected, removed: undefined };
   const input = session.input;
   const info = {
-    imagePath: session.imagePath,
+    ...(session.imageless ? {} : { imagePath: session.imagePath }),
     model: session.modelDir,
     pixelSize: session.pixelSize,
     ...(session.channels ? { channels: session.channels } : {}),

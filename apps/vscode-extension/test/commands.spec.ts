@@ -128,6 +128,7 @@ describe('activate', () => {
         'nuclei.compareModels',
         'nuclei.evaluateModel',
         'nuclei.fineTuneOnCorrections',
+        'nuclei.labelsViewer.pickImage',
         'nuclei.openSlide',
         'nuclei.segmentFolder',
         'nuclei.segmentImage',
@@ -152,7 +153,7 @@ describe('activate', () => {
     for (const a of VIEWER_ACTIONS)
       expect(pkg.contributes.menus.commandPalette).toContainEqual({
         command: `nuclei.viewer.${a}`,
-        when: "activeWebviewPanelId == 'nuclei.segment' || activeWebviewPanelId == 'nuclei.slide' || activeCustomEditorId == 'nuclei.imageViewer'",
+        when: "activeWebviewPanelId == 'nuclei.segment' || activeWebviewPanelId == 'nuclei.slide' || activeCustomEditorId == 'nuclei.imageViewer' || activeCustomEditorId == 'nuclei.labelsViewer'",
       });
     expect(pkg.activationEvents).toEqual(['onStartupFinished']); // the status bar shows the model from the start
     const title = pkg.contributes.menus['editor/title'].find((m: { command: string }) => m.command === 'nuclei.segmentImage');

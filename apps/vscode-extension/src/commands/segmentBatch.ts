@@ -12,7 +12,9 @@ import { choosePlanes, planeInput, type PlaneSelection } from '../image-planes';
 import { createNucleiPanel } from '../webview/panel';
 import { IMAGE_EXTENSIONS, isSupportedImage } from '../image-files';
 import { pixelSizeFor, saveOutputs, showSegmentation, type SegmentationSession } from '../segmentation-session';
-import { resultFromLabels, type SegmentationSettings } from '../result-from-labels';
+import { resultFromLabels } from '../result-from-labels';
+import { readSavedLabels, savedResultSession, settingsFrom } from '../saved-result';
+import { readSummary } from '../source-image';
 import type { Segmentation } from '../nuclei-api';
 
 /** The images a command was given: the selected files that are images, or the images in a selected folder (not recursive). */
@@ -66,9 +68,6 @@ export function flagOutliers(rows: MetricsTable['rows'], column = 'nuclei'): voi
       r.flag = `${ratio > 1 ? `${ratio.toFixed(1)}\u00d7` : `${Math.round(100 * ratio)}% of`} the median (${+median.toFixed(1)})`;
   }
 }
-
-/** A saved result's settings when its summary does not say (only the labels are used). */
-const UNKNOWN_SETTINGS: SegmentationSettings = { mode: 'tile', tiles: 0, threshold: 0.5, split: 'watershed' };
 
 /** The summary's columns: areas in square microns when every image has a pixel size, else pixels. */
 function summaryColumns(microns: boolean): [string, string, string, string] {
@@ -188,7 +187,7 @@ export async function segmentBatchCommand(context: vscode.ExtensionContext, log:
             const saved = await api.readLabels(api.outputFiles(outDir, baseName, ['labels'])[0]);
             rows.push({
               name: path.basename(file),
-              values: rowValues(resultFromLabels(saved.labels, saved.width, saved.height, UNKNOWN_SETTINGS), columns, pixelArea(file)),
+              values: rowValues(resultFromLabels(saved.labels, saved.width, saved.height, settingsFrom(undefined)), columns, pixelArea(file)),
             });
             done++;
             continue;
@@ -290,29 +289,10 @@ export async function openBatchResult(
   plane: PlaneSelection = {},
 ): Promise<SegmentationSession | undefined> {
   const api = await import('../nuclei-api');
-  const labelsFile = api.outputFiles(outDir, baseName, ['labels'])[0];
-  const summaryFile = api.outputFiles(outDir, baseName, ['json'])[0];
   try {
-    const [image, saved] = await Promise.all([api.readImage(file, plane), api.readLabels(labelsFile)]);
-    if (saved.width !== image.width || saved.height !== image.height)
-      throw new Error(`${path.basename(labelsFile)} is ${saved.width}x${saved.height}, the image ${image.width}x${image.height}`);
-    let settings = UNKNOWN_SETTINGS;
-    try {
-      const summary = JSON.parse(fs.readFileSync(summaryFile, 'utf8')) as Partial<typeof settings>;
-      settings = { ...settings, ...pickDefined(summary, ['mode', 'tiles', 'threshold', 'split']) };
-    } catch {
-      // No summary: the labels are what matters.
-    }
-    const session: SegmentationSession = {
-      imagePath: file,
-      image,
-      result: resultFromLabels(saved.labels, saved.width, saved.height, settings),
-      modelDir,
-      pixelSize: await pixelSizeFor(file, readConfig().pixelSize, log),
-      ...(plane.channel !== undefined ? { channel: plane.channel } : {}),
-      outDir,
-      baseName,
-    };
+    const saved = await readSavedLabels(api.outputFiles(outDir, baseName, ['labels'])[0]);
+    const summary = readSummary(api.outputFiles(outDir, baseName, ['json'])[0]);
+    const session = await savedResultSession(log, saved, { imagePath: file, plane, summary, modelDir, outDir, baseName });
     await showSegmentation(context, log, session);
     return session;
   } catch (err) {
@@ -320,8 +300,4 @@ export async function openBatchResult(
     void vscode.window.showErrorMessage(`Nuclei: cannot open the result of ${path.basename(file)}: ${errorMessage(err)}`);
     return undefined;
   }
-}
-
-function pickDefined<T extends object>(o: T, keys: Array<keyof T>): Partial<T> {
-  return Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]])) as Partial<T>;
 }

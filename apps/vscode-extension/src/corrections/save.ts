@@ -107,8 +107,15 @@ export async function saveCorrections(
   corrections: CorrectionSession,
   options: { imageDest?: string } = {},
 ): Promise<string | undefined> {
-  const { imagePath, channel } = corrections.session;
+  const { imagePath, channel, imageless } = corrections.session;
   const name = path.basename(imagePath);
+  if (imageless) {
+    // Training data is an image with its labels: labels alone would teach nothing.
+    void vscode.window.showErrorMessage(
+      `Nuclei: ${name} is shown without its image, so its corrections cannot be saved as training data; choose the image (Open with image...) first. They stay backed up.`,
+    );
+    return undefined;
+  }
   if (channel !== undefined && channel > 0) {
     // The loader reads page 0 of a multi-page TIFF: these labels would be paired with the wrong page.
     void vscode.window.showErrorMessage(

@@ -447,6 +447,27 @@ run(`VS Code (code-server) end to end${E2E ? '' : ' (SKIPPED: set NUCLEI_E2E=1)'
       const fromBatch = await segmentationFrame(page, 'cells.tif', [], 90_000);
       expect(Number(await fromBatch.textContent('#count'))).toBe(count);
 
+      // A saved label image opened from the explorer: the labels viewer shows it as a result over
+      // the image its summary names (not black, as VS Code's own preview shows a 16-bit label PNG).
+      await page.locator('.explorer-folders-view .monaco-list-row', { hasText: results[0] }).first().click();
+      const labelsRow = page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'cells_labels.png' });
+      await labelsRow.first().waitFor({ timeout: 30_000 });
+      await labelsRow.first().dblclick();
+      const reopened = await segmentationFrame(page, 'cells.png', [fromBatch], 90_000, 'cells_labels.png');
+      await reopened.waitForFunction(() => document.body.dataset.state === 'drawn', undefined, { timeout: 30_000 });
+      expect(Number(await reopened.textContent('#count'))).toBe(count);
+      if (count > 0) {
+        // The overlay's colours are drawn: some pixel of the view is neither black nor grey.
+        const coloured = await reopened.$eval('#view', (c: HTMLCanvasElement) => {
+          const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+          let n = 0;
+          for (let i = 0; i < d.length; i += 4) if (Math.max(d[i], d[i + 1], d[i + 2]) - Math.min(d[i], d[i + 1], d[i + 2]) > 40) n++;
+          return n;
+        });
+        expect(coloured).toBeGreaterThan(0);
+      }
+      await page.screenshot({ path: path.join(outDir, 'vscode-labels-viewer.png') });
+
       // Evaluate -> row -> overlay: the model scored on the labelled folder, a row opens that image
       // with the nuclei found over the true ones (outlined).
       expect(await runFromPalette(page, 'Evaluate nuclei model')).toBe(true);
