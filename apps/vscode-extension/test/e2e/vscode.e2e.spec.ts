@@ -12,6 +12,7 @@ import sharp from 'sharp';
 import type { Point } from '@nuclei/segmentation/label-edit';
 import { planCorrections, readLabelImage, samePartition } from './corrections-plan';
 import { APP, E2E, makeWorkspace, packagedVsix } from './support';
+import { writeSlideResult } from '../../../../packages/slide/src/test-utils/slide-result';
 
 // NUCLEI_CHROMIUM, when set, is the only browser tried (empty: behave as if there were none).
 const CHROMIUM = (process.env.NUCLEI_CHROMIUM !== undefined ? [process.env.NUCLEI_CHROMIUM] : ['/usr/lib/chromium/chromium', '/usr/bin/chromium']).find(
@@ -467,6 +468,26 @@ run(`VS Code (code-server) end to end${E2E ? '' : ' (SKIPPED: set NUCLEI_E2E=1)'
         expect(coloured).toBeGreaterThan(0);
       }
       await page.screenshot({ path: path.join(outDir, 'vscode-labels-viewer.png') });
+
+      // A whole slide's result (OME-Zarr labels, as `nuclei slide merge` writes them) opened from the
+      // palette: the slide viewer shows it by tiles, fitted at a coarse level, every nucleus in its
+      // table; a row click goes to full resolution around that nucleus.
+      const slide = await writeSlideResult(path.join(tmp, 'slide-run'), 1800, 1100, { chunk: 256, format: 'tif' });
+      expect(await runFromPalette(page, 'Open slide result')).toBe(true);
+      await answerOpenDialog(page, 'A slide result', slide.outputs.summary);
+      const slideView = await pageFrame(
+        page,
+        'slide',
+        (f) => f.$eval('body', (b: HTMLElement) => b.dataset.state === 'drawn' && b.dataset.rows !== undefined),
+        90_000,
+      );
+      expect(await slideView.textContent('#count')).toBe(slide.count.toLocaleString('en-US'));
+      expect(Number(await slideView.getAttribute('body', 'data-rows'))).toBe(slide.count);
+      expect(Number(await slideView.getAttribute('body', 'data-level'))).toBeGreaterThan(0);
+      await slideView.click('#nuclei-table tbody tr:first-child');
+      await slideView.waitForFunction(() => document.body.dataset.level === '0' && document.body.dataset.state === 'drawn', undefined, { timeout: 60_000 });
+      expect(Number(await slideView.$eval('#view', (c: HTMLElement) => c.dataset.selected))).toBeGreaterThan(0);
+      await page.screenshot({ path: path.join(outDir, 'vscode-slide-viewer.png') });
 
       // Evaluate -> row -> overlay: the model scored on the labelled folder, a row opens that image
       // with the nuclei found over the true ones (outlined).

@@ -1,4 +1,5 @@
 // A slide result as `nuclei slide merge` writes it, made without a model (tests of what reads results).
+import * as fs from 'fs';
 import * as path from 'path';
 import sharp from 'sharp';
 import { DEFAULT_PREPROCESSING, type TilePredictor } from '@nuclei/model';
@@ -35,6 +36,7 @@ export async function writeSlideResult(
   options: { seed?: number; chunk?: number; format?: 'png' | 'tif' } = {},
 ): Promise<SlideSummary> {
   const seed = options.seed ?? 5;
+  fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `slide.${options.format ?? 'png'}`);
   if (options.format === 'tif') await writeSyntheticSlide(file, { width, height, seed });
   else
