@@ -6,11 +6,8 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { describeModelDir, modelName } from './model-status';
 import { bundledModel, modelProblem, readConfig, resolveModelDir } from './config';
-import { BROWSER_IMAGES } from './image-files';
 import { errorMessage, type Logger } from './log';
 import {
-  MAX_DISPLAY_PIXELS,
-  packLabels,
   type FromWebview,
   type OverlayView,
   type SaveKind,
@@ -18,12 +15,11 @@ import {
   type PlaneInput,
   type ViewFilters,
 } from './webview/messages';
-import { nucleusRows } from './webview/nucleus-rows';
+import { segmentationPayload } from './viewer-payload';
 import { etaSeconds, formatEta } from './webview/eta';
 import { createNucleiPanel, type NucleiPanel } from './webview/panel';
 import type { IntensityChannel, RgbImage, Segmentation } from './nuclei-api';
 import type { PlaneSelection } from './image-planes';
-import { drawTruthOutlines, TRUTH_COLOUR_NAME } from './truth-outlines';
 import { answerRegion } from './image-region';
 import { correctedResult } from './corrections/corrected-result';
 import { saveCorrections } from './corrections/save';
@@ -158,34 +154,8 @@ export async function runSegmentation(
 }
 
 /** What the viewer page gets; `shownSrc`: the image the page already shows (not encoded again). */
-export async function buildPayload(panel: NucleiPanel, session: SegmentationSession, shownSrc?: string): Promise<SegmentationPayload> {
-  const { imagePath, image, result } = session;
-  const ext = path.extname(imagePath).slice(1).toLowerCase();
-  const api = await import('./nuclei-api');
-  let imageSrc: string;
-  if (shownSrc) {
-    imageSrc = shownSrc;
-  } else if (session.truth) {
-    imageSrc = `data:image/png;base64,${(await api.encodePng(drawTruthOutlines(image, session.truth), MAX_DISPLAY_PIXELS)).toString('base64')}`;
-  } else if (BROWSER_IMAGES.includes(ext) && image.width * image.height <= MAX_DISPLAY_PIXELS) {
-    imageSrc = panel.panel.webview.asWebviewUri(vscode.Uri.file(imagePath)).toString();
-  } else {
-    // TIFF (browsers cannot show it), or an image too large to show whole: a PNG of the 8-bit view, shrunk if large.
-    imageSrc = `data:image/png;base64,${(await api.encodePng(image, MAX_DISPLAY_PIXELS)).toString('base64')}`;
-  }
-  const nuclei = nucleusRows(api.measure(result, image, session.pixelSize, session.channels), session.pixelSize);
-  return {
-    fileName: path.basename(imagePath) + (session.truth ? ` (${TRUTH_COLOUR_NAME} outlines: the true nuclei)` : ''),
-    imageSrc,
-    width: result.width,
-    height: result.height,
-    labels: packLabels(result.labels, result.count),
-    count: result.count,
-    meanArea: result.meanArea,
-    nuclei,
-    unit: session.pixelSize ? 'um' : 'px',
-    ...(session.input ? { input: session.input } : {}),
-  };
+export function buildPayload(panel: NucleiPanel, session: SegmentationSession, shownSrc?: string): Promise<SegmentationPayload> {
+  return segmentationPayload(session, (file) => panel.panel.webview.asWebviewUri(vscode.Uri.file(file)).toString(), shownSrc);
 }
 
 export async function showSegmentation(context: vscode.ExtensionContext, log: Logger, session: SegmentationSession): Promise<NucleiPanel> {
