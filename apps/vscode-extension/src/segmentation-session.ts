@@ -11,6 +11,7 @@ import {
   type FromWebview,
   type OverlayView,
   type SaveKind,
+  type ImageSource,
   type SegmentationPayload,
   type PlaneInput,
   type ViewFilters,
@@ -153,9 +154,30 @@ export async function runSegmentation(
   }
 }
 
-/** What the viewer page gets; `shownSrc`: the image the page already shows (not encoded again). */
-export function buildPayload(panel: NucleiPanel, session: SegmentationSession, shownSrc?: string): Promise<SegmentationPayload> {
-  return segmentationPayload(session, (file) => panel.panel.webview.asWebviewUri(vscode.Uri.file(file)).toString(), shownSrc);
+/**
+ * What the viewer page gets first: the image and labels, without the rows (`measuring`); see
+ * showRows. `shownSrc`: the image the page already shows (not encoded again).
+ */
+export function buildPayload(panel: NucleiPanel, session: SegmentationSession, shownSrc?: ImageSource): Promise<SegmentationPayload> {
+  return segmentationPayload(session, (file) => panel.panel.webview.asWebviewUri(vscode.Uri.file(file)).toString(), shownSrc, { rows: false });
+}
+
+/**
+ * Measures the rows once `shown` (the segmentation message) has reached VS Code, so the image is on
+ * its way before the host is busy measuring, and sends them to `panels`. A page rebuilt later gets
+ * them in its segmentation message (not replayed).
+ */
+export async function showRows(corrections: CorrectionSession, shown: Promise<void>, panels: () => Iterable<NucleiPanel>, log: Logger): Promise<void> {
+  await shown;
+  // A turn of the event loop for the message's bytes to go out.
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  try {
+    const rows = corrections.measureRows();
+    if (rows) for (const p of panels()) p.poke(rows);
+  } catch (err) {
+    log.error(`segment: measuring ${corrections.session.imagePath} failed`, err);
+    for (const p of panels()) p.poke({ type: 'error', message: `Measuring the nuclei failed: ${errorMessage(err)}` });
+  }
 }
 
 export async function showSegmentation(context: vscode.ExtensionContext, log: Logger, session: SegmentationSession): Promise<NucleiPanel> {
@@ -175,7 +197,7 @@ export async function showSegmentation(context: vscode.ExtensionContext, log: Lo
   corrections = await CorrectionSession.create(context, log, session, await buildPayload(nucleiPanel, session));
   session.corrections = corrections;
   // A function: a page rebuilt after a tab switch gets the labels as corrected by then.
-  nucleiPanel.send(() => corrections.message());
+  void showRows(corrections, nucleiPanel.send(() => corrections.message()), () => [nucleiPanel], log);
   postEditState(corrections, () => [nucleiPanel]);
   markDirtyTitle(corrections, nucleiPanel, () => segmentationTitle(context, session));
   // VS Code closes a panel without asking; the host still holds the corrections, so it asks then.

@@ -129,6 +129,7 @@ async function openViewer(name = 'cells.png', dir = tmp) {
   const panel = mock.createdPanels.at(-1)!;
   await panel.receive({ type: 'ready' });
   const payload = last(panel, 'segmentation').payload;
+  if (payload.measuring) await panel.posted('rows'); // the table's rows follow the image (a restored session has them)
   const page = new LabelEditor(unpackLabels(payload.labels), W, H, { probability: payload.probability });
   const answer = async (message: { type: 'edit'; op: EditOp } | { type: 'undo' } | { type: 'redo' }) => {
     const before = messages(panel, 'editRows').length;

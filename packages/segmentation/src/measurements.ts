@@ -120,7 +120,9 @@ function convexArea(inside: Uint8Array, w: number, h: number): number {
 
 /** Andrew's monotone chain; counter-clockwise, no collinear points. */
 export function convexHull(points: [number, number][]): [number, number][] {
-  const p = [...new Map(points.map((q) => [`${q[0]},${q[1]}`, q])).values()].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  // Sorted, then equal neighbours dropped (no string keys: this runs for every nucleus).
+  const sorted = [...points].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const p = sorted.filter((q, i) => i === 0 || q[0] !== sorted[i - 1][0] || q[1] !== sorted[i - 1][1]);
   if (p.length < 3) return p;
   const cross = (o: number[], a: number[], b: number[]) => (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
   const lower: [number, number][] = [];

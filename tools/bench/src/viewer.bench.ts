@@ -6,6 +6,7 @@
 // and the zoom a row click on a tiny nucleus gives. Not a test: it prints figures (aims in the issue:
 // first view within 2 s, sort and row click under 100 ms). Skips without chromium.
 // Run: npm run bench -- viewer [-- --reps 10]
+import * as fs from 'fs';
 import * as os from 'os';
 import type { RgbImage } from '@nuclei/data';
 import type { SegmentationSession } from '../../../apps/vscode-extension/src/segmentation-session';
@@ -20,6 +21,7 @@ function arg(name: string, def: string): string {
 const reps = Number(arg('reps', '10'));
 /** First views (host and page) timed; the median is quoted. */
 const firstReps = Number(arg('first-reps', '3'));
+const profile = arg('profile', '');
 const SIDE = 4096;
 /** Nuclei on a 142 x 142 grid, one per 28 px cell; every 50th is tiny (2x2 px). */
 const GRID = 142;
@@ -69,31 +71,42 @@ function serialiseAsVsCode(message: unknown): { json: string; buffers: Uint8Arra
 }
 
 interface HostTimes {
+  /** The first message: the image's pixels, the labels packed, VS Code's serialisation. */
   image: number;
-  rows: number;
   labels: number;
   serialise: number;
-  total: number;
+  first: number;
+  /** The second: every nucleus measured into rows, serialised. */
+  rows: number;
+  rowsSerialise: number;
 }
 
-/** The host's first view, with its own code: the segmentation result ready until the message is handed to VS Code. */
-async function hostFirstView(session: SegmentationSession): Promise<{ times: HostTimes; posted: Array<{ json: string; buffers: Uint8Array[] }> }> {
+type Posted = { json: string; buffers: Uint8Array[] };
+
+/**
+ * The host's first view, with its own code (as showSegmentation: the segmentation message without
+ * rows, then the rows): from the segmentation result ready until each message is handed to VS Code.
+ */
+async function hostFirstView(session: SegmentationSession): Promise<{ times: HostTimes; posted: Posted[] }> {
   const t0 = performance.now();
-  const payload = await segmentationPayload(session, () => {
-    throw new Error('a TIFF is never loaded by URI');
-  });
+  const payload = await segmentationPayload(session, () => '', undefined, { rows: false });
   const t1 = performance.now();
-  const posted = [serialiseAsVsCode({ type: 'segmentation', payload })];
+  const first = serialiseAsVsCode({ type: 'segmentation', payload });
   const t2 = performance.now();
-  // The parts again, one by one, for the breakdown (same code, same inputs).
+  const nuclei = await viewerRows(session);
+  const t3 = performance.now();
+  const rows = serialiseAsVsCode({ type: 'rows', nuclei });
+  const t4 = performance.now();
+  // The first message's parts again, one by one, for the breakdown (same code, same inputs).
   const a = performance.now();
-  await viewerImageSrc(session, () => '');
+  viewerImageSrc(session, () => '');
   const b = performance.now();
-  await viewerRows(session);
-  const c = performance.now();
   packLabels(session.result.labels, session.result.count);
-  const d = performance.now();
-  return { times: { image: b - a, rows: c - b, labels: d - c, serialise: t2 - t1, total: t2 - t0 }, posted };
+  const c = performance.now();
+  return {
+    times: { image: b - a, labels: c - b, serialise: t2 - t1, first: t2 - t0, rows: t3 - t2, rowsSerialise: t4 - t3 },
+    posted: [first, rows],
+  };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -111,7 +124,7 @@ async function main(): Promise<void> {
     modelDir: '/bench/model',
   } as unknown as SegmentationSession;
   const hosts: HostTimes[] = [];
-  let posted: Array<{ json: string; buffers: Uint8Array[] }> = [];
+  let posted: Posted[] = [];
   for (let r = 0; r < firstReps; r++) {
     const h = await hostFirstView(session);
     hosts.push(h.times);
@@ -122,15 +135,15 @@ async function main(): Promise<void> {
     files[`/message/${k}.json`] = Buffer.from(m.json);
     m.buffers.forEach((b, j) => (files[`/message/${k}/${j}`] = b));
   });
-  const bytes = posted.reduce((s, m) => s + Buffer.byteLength(m.json) + m.buffers.reduce((t, b) => t + b.byteLength, 0), 0);
 
   const viewer = await openViewerPage({ width: 1400, height: 860 }, files);
   try {
     const { page, errors } = viewer;
     const shape = posted.map((m) => m.buffers.length);
     // The page's first view: the messages as VS Code's webview delivers them (JSON parsed, buffers
-    // put back, posted to the page) until the page says it is drawn. Fetching them is not timed.
-    const pageFirstView = (): Promise<number> =>
+    // put back, posted to the page): the first until the page says the image is drawn, the second
+    // (the rows) until the table is filled. Fetching them is not timed.
+    const pageFirstView = (): Promise<{ drawn: number; rows: number }> =>
       page.evaluate(async (counts: number[]) => {
         const messages = await Promise.all(
           counts.map(async (n, k) => ({
@@ -138,16 +151,16 @@ async function main(): Promise<void> {
             buffers: await Promise.all(Array.from({ length: n }, async (_, j) => (await fetch(`/message/${k}/${j}`)).arrayBuffer())),
           })),
         );
-        const drawn = new Promise<number>((resolve) => {
-          new MutationObserver((_m, obs) => {
-            if (document.body.dataset.state === 'drawn') {
-              obs.disconnect();
-              resolve(performance.now());
-            }
-          }).observe(document.body, { attributes: true, attributeFilter: ['data-state'] });
-        });
-        const t0 = performance.now();
-        for (const m of messages) {
+        const when = (attr: string, value: string) =>
+          new Promise<number>((resolve) => {
+            new MutationObserver((_m, obs) => {
+              if (document.body.dataset[attr] === value) {
+                obs.disconnect();
+                resolve(performance.now());
+              }
+            }).observe(document.body, { attributes: true, attributeFilter: [`data-${attr}`] });
+          });
+        const deliver = (m: { json: string; buffers: ArrayBuffer[] }) => {
           const data = JSON.parse(m.json, (_key, value) => {
             const ref = value && typeof value === 'object' ? value.$$vscode_array_buffer_reference$$ : undefined;
             if (ref === undefined) return value;
@@ -156,18 +169,30 @@ async function main(): Promise<void> {
             return new Type(m.buffers[ref], value.offset, value.length / per);
           });
           window.postMessage(data, '*');
-        }
-        return (await drawn) - t0;
+        };
+        const drawn = when('state', 'drawn');
+        const t0 = performance.now();
+        deliver(messages[0]);
+        const t1 = await drawn;
+        const filled = when('rows', 'shown');
+        const t2 = performance.now();
+        deliver(messages[1]);
+        return { drawn: t1 - t0, rows: (await filled) - t2 };
       }, shape);
-    const pages: number[] = [];
+    const pages: Array<{ drawn: number; rows: number }> = [];
     for (let r = 0; r < firstReps; r++) {
       if (r > 0) {
         await page.reload();
         await page.waitForFunction(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
       }
+      // --profile FILE: the page's CPU profile of the last first view (open it in Chrome's DevTools).
+      const cdp = profile && r === firstReps - 1 ? await page.context().newCDPSession(page) : undefined;
+      if (cdp) await cdp.send('Profiler.enable').then(() => cdp.send('Profiler.start'));
       pages.push(await pageFirstView());
+      if (cdp) fs.writeFileSync(profile, JSON.stringify((await cdp.send('Profiler.stop')).profile));
     }
-    const firstViewMs = median(pages);
+    const firstViewMs = median(pages.map((p) => p.drawn));
+    const rowsMs = median(pages.map((p) => p.rows));
 
     // Two frames after the event: its handling, the table's rendering and a paint.
     const timed = (what: 'sort' | 'row' | 'tiny', n: number): Promise<Array<{ ms: number; zoom?: string }>> =>
@@ -215,10 +240,16 @@ async function main(): Promise<void> {
     console.log(`${SIDE}x${SIDE} (${((SIDE * SIDE) / 1e6).toFixed(1)} megapixels), ${GRID * GRID} nuclei, window 1400x860; ${reps} reps`);
     const hm = (k: keyof HostTimes) => median(hosts.map((h) => h[k])).toFixed(0);
     console.log(`first view, medians of ${firstReps} (load average ${os.loadavg()[0].toFixed(2)} on ${os.cpus().length} CPUs):`);
-    console.log(`  host (result -> message posted):            ${hm('total')} ms: image ${hm('image')}, rows ${hm('rows')}, labels ${hm('labels')}, VS Code's serialisation ${hm('serialise')}`);
-    console.log(`  message:                                    ${(bytes / 1e6).toFixed(1)} MB in ${posted.length} message(s)`);
-    console.log(`  page (message -> drawn):                    ${firstViewMs.toFixed(0)} ms (each: ${pages.map((t) => t.toFixed(0)).join(', ')})`);
-    console.log(`  total:                                      ${((median(hosts.map((h) => h.total)) + firstViewMs) / 1000).toFixed(2)} s`);
+    const size = (m: Posted) => Buffer.byteLength(m.json) + m.buffers.reduce((t, b) => t + b.byteLength, 0);
+    const host = median(hosts.map((h) => h.first));
+    const hostRows = median(hosts.map((h) => h.rows + h.rowsSerialise));
+    console.log(`  host, image (result -> 1st message posted): ${hm('first')} ms: image ${hm('image')}, labels ${hm('labels')}, VS Code's serialisation ${hm('serialise')}`);
+    console.log(`  message 1 (image, labels):                  ${(size(posted[0]) / 1e6).toFixed(1)} MB`);
+    console.log(`  page (message 1 -> image drawn):            ${firstViewMs.toFixed(0)} ms (each: ${pages.map((t) => t.drawn.toFixed(0)).join(', ')})`);
+    console.log(`  FIRST VIEW (host + page):                   ${((host + firstViewMs) / 1000).toFixed(2)} s`);
+    console.log(`  host, rows (measuring, serialisation):      ${hm('rows')} + ${hm('rowsSerialise')} ms; message 2 ${(size(posted[1]) / 1e6).toFixed(1)} MB`);
+    console.log(`  page (message 2 -> table filled):           ${rowsMs.toFixed(0)} ms`);
+    console.log(`  table filled (host, then page and host's rows side by side, then page): ${((host + Math.max(firstViewMs, hostRows) + rowsMs) / 1000).toFixed(2)} s`);
     console.log(`sort (header click -> two frames):            ${stat(sorts.map((t) => t.ms))}`);
     console.log(
       `row click (-> two frames, view moved):        ${stat(rows.map((t) => t.ms))}; zoom after: ${[...new Set(rows.map((t) => t.zoom))].join(', ')}`,
