@@ -248,6 +248,31 @@ describe('the host mirrors the page', () => {
     },
   );
 
+  it('the rows follow the image, measured on the labels as edited by then (a new label above the first count too)', async () => {
+    const file = path.join(tmp, 'cells.png');
+    fs.writeFileSync(file, await encodePng(c));
+    await segmentImageCommand(context, log, vscode.Uri.file(file));
+    const panel = mock.createdPanels.at(-1)!;
+    await panel.receive({ type: 'ready' });
+    const first = last(panel, 'segmentation').payload;
+    expect(first).toMatchObject({ measuring: true, nuclei: [] });
+    // An edit before the host has measured (it measures once the image is posted, a turn later).
+    expect(messages(panel, 'rows')).toHaveLength(0);
+    const page = new LabelEditor(unpackLabels(first.labels), W, H, { probability: first.probability });
+    expect(page.apply(SPLIT_4)).toBeDefined();
+    await panel.receive({ type: 'edit', op: SPLIT_4 });
+    const rows = ((await panel.posted('rows')) as Extract<ToWebview, { type: 'rows' }>).nuclei;
+    const full = fullRows(page.labels);
+    expect(rows.map((r) => r.label)).toEqual([...full.keys()].sort((a, b) => a - b));
+    expect(Math.max(...rows.map((r) => r.label))).toBeGreaterThan(first.count);
+    expectSameRows(rows, full);
+    // Measured once: a page rebuilt now gets them in its segmentation message.
+    await panel.receive({ type: 'ready' });
+    expect(last(panel, 'segmentation').payload.measuring).toBeUndefined();
+    expect(last(panel, 'segmentation').payload.nuclei).toEqual(rows);
+    expect(messages(panel, 'rows')).toHaveLength(1);
+  });
+
   it('a page rebuilt after a tab switch gets the corrected labels and rows, and knows the next label', async () => {
     const v = await openViewer();
     await v.edit(DELETE_2);
