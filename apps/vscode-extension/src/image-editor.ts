@@ -246,7 +246,12 @@ export class NucleiImageEditor implements vscode.CustomEditorProvider<NucleiImag
     if (restore) corrections.restore(restore);
     postEditState(corrections, () => document.views);
     const sent = [...document.views].map((v) => v.send(() => corrections.message()));
-    void showRows(corrections, Promise.all(sent).then(() => undefined), () => document.views, this.log);
+    void showRows(
+      corrections,
+      Promise.all(sent).then(() => undefined),
+      () => document.views,
+      this.log,
+    );
     if (restore) this.changed.fire({ document });
   }
 

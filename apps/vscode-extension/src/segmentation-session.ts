@@ -197,7 +197,12 @@ export async function showSegmentation(context: vscode.ExtensionContext, log: Lo
   corrections = await CorrectionSession.create(context, log, session, await buildPayload(nucleiPanel, session));
   session.corrections = corrections;
   // A function: a page rebuilt after a tab switch gets the labels as corrected by then.
-  void showRows(corrections, nucleiPanel.send(() => corrections.message()), () => [nucleiPanel], log);
+  void showRows(
+    corrections,
+    nucleiPanel.send(() => corrections.message()),
+    () => [nucleiPanel],
+    log,
+  );
   postEditState(corrections, () => [nucleiPanel]);
   markDirtyTitle(corrections, nucleiPanel, () => segmentationTitle(context, session));
   // VS Code closes a panel without asking; the host still holds the corrections, so it asks then.

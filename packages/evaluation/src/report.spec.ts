@@ -82,7 +82,12 @@ describe('formatReportTable', () => {
 describe('formatKindTable', () => {
   it('gives each kind its count, DSB, F1, AP50 and pixel IoU', () => {
     const [a, b] = evaluateImages([perfect, missed]).rows;
-    const text = formatKindTable(reportFromRows([{ ...a, kind: 'fluorescence' }, { ...b, kind: 'stained' }]));
+    const text = formatKindTable(
+      reportFromRows([
+        { ...a, kind: 'fluorescence' },
+        { ...b, kind: 'stained' },
+      ]),
+    );
     expect(text.split('\n')).toEqual([
       'fluorescence     1 images  DSB 1.000  F1 1.000  AP50 1.000  px IoU 1.000',
       'stained          1 images  DSB 0.000  F1 0.000  AP50 0.000  px IoU 0.000',

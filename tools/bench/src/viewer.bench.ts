@@ -243,13 +243,17 @@ async function main(): Promise<void> {
     const size = (m: Posted) => Buffer.byteLength(m.json) + m.buffers.reduce((t, b) => t + b.byteLength, 0);
     const host = median(hosts.map((h) => h.first));
     const hostRows = median(hosts.map((h) => h.rows + h.rowsSerialise));
-    console.log(`  host, image (result -> 1st message posted): ${hm('first')} ms: image ${hm('image')}, labels ${hm('labels')}, VS Code's serialisation ${hm('serialise')}`);
+    console.log(
+      `  host, image (result -> 1st message posted): ${hm('first')} ms: image ${hm('image')}, labels ${hm('labels')}, VS Code's serialisation ${hm('serialise')}`,
+    );
     console.log(`  message 1 (image, labels):                  ${(size(posted[0]) / 1e6).toFixed(1)} MB`);
     console.log(`  page (message 1 -> image drawn):            ${firstViewMs.toFixed(0)} ms (each: ${pages.map((t) => t.drawn.toFixed(0)).join(', ')})`);
     console.log(`  FIRST VIEW (host + page):                   ${((host + firstViewMs) / 1000).toFixed(2)} s`);
     console.log(`  host, rows (measuring, serialisation):      ${hm('rows')} + ${hm('rowsSerialise')} ms; message 2 ${(size(posted[1]) / 1e6).toFixed(1)} MB`);
     console.log(`  page (message 2 -> table filled):           ${rowsMs.toFixed(0)} ms`);
-    console.log(`  table filled (host, then page and host's rows side by side, then page): ${((host + Math.max(firstViewMs, hostRows) + rowsMs) / 1000).toFixed(2)} s`);
+    console.log(
+      `  table filled (host, then page and host's rows side by side, then page): ${((host + Math.max(firstViewMs, hostRows) + rowsMs) / 1000).toFixed(2)} s`,
+    );
     console.log(`sort (header click -> two frames):            ${stat(sorts.map((t) => t.ms))}`);
     console.log(
       `row click (-> two frames, view moved):        ${stat(rows.map((t) => t.ms))}; zoom after: ${[...new Set(rows.map((t) => t.zoom))].join(', ')}`,
