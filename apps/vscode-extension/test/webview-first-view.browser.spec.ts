@@ -45,7 +45,7 @@ describeBrowser('first view browser test')(`viewer first view in chromium${CHROM
   async function post(
     page: any,
     pixels: ReturnType<typeof displayPixels>,
-    options: { measuring?: boolean; width?: number; height?: number; labels?: Int32Array | null } = {},
+    options: { measuring?: boolean; width?: number; height?: number; labels?: Int32Array | null; fileName?: string } = {},
   ) {
     const lab = options.labels === undefined ? c.labels : options.labels;
     const base64 = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
@@ -57,7 +57,7 @@ describeBrowser('first view browser test')(`viewer first view in chromium${CHROM
       },
       [
         {
-          fileName: 'mosaic.tif',
+          fileName: options.fileName ?? 'mosaic.tif',
           imageSrc: { id: pixels.id, width: pixels.width, height: pixels.height, channels: pixels.channels },
           width: options.width ?? c.width,
           height: options.height ?? c.height,
@@ -141,6 +141,22 @@ describeBrowser('first view browser test')(`viewer first view in chromium${CHROM
     // A row click now selects and centres its nucleus.
     await page.click(`#nuclei-table tbody tr[data-label="${rows[3].label}"]`);
     expect(await page.getAttribute('#view', 'data-selected')).toBe(String(rows[3].label));
+    await page.close();
+  });
+
+  it("the same pixels again (the TIFF viewer's image, then segmented) keep the zoom; other pixels are fitted anew", async () => {
+    const page = await openPage();
+    const pixels = displayPixels({ width: c.width, height: c.height, data: c.rgb });
+    await post(page, pixels, { labels: null });
+    const fitScale = await page.getAttribute('#view', 'data-scale');
+    await page.click('#zoom-in');
+    const zoomed = await page.getAttribute('#view', 'data-scale');
+    expect(zoomed).not.toBe(fitScale);
+    // Another name (the segmentation's), the same encoding: the view stays.
+    await post(page, pixels, { fileName: 'mosaic.tif (segmented)' });
+    expect(await page.getAttribute('#view', 'data-scale')).toBe(zoomed);
+    await post(page, displayPixels({ width: c.width, height: c.height, data: c.rgb }), { fileName: 'other.tif' });
+    expect(await page.getAttribute('#view', 'data-scale')).toBe(fitScale);
     await page.close();
   });
 

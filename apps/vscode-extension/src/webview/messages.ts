@@ -27,7 +27,7 @@ export interface ImagePixels {
   data: Uint8Array;
 }
 
-/** What the page shows: a URI it can load (a webview resource URI, a data: URL), or the pixels themselves. */
+/** What the page shows: a URI it can load (the image file as a webview resource), or the pixels themselves. */
 export type ImageSource = string | ImagePixels;
 
 /** Whether two sources are the same image (the same URI, or pixels of the same encoding). */
