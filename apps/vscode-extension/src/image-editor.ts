@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { answerRegion } from './image-region';
-import { buildPayload, pixelSizeFor, runSegmentation, saveFromPage, type SegmentationSession } from './segmentation-session';
+import { buildPayload, pixelSizeFor, runSegmentation, saveFromPage, showRows, type SegmentationSession } from './segmentation-session';
 import { readConfig } from './config';
 import { errorMessage, type Logger } from './log';
 import type { RgbImage } from './nuclei-api';
@@ -19,7 +19,8 @@ import { saveCorrections } from './corrections/save';
 import { CorrectionSession, isEditMessage } from './corrections/session';
 import { answerEdit, askRestore, findBackup, postEditState, settleUnsaved } from './corrections/viewer';
 import { choosePlanes, needsChoice, planeInput, rememberPlanes, type PlaneSelection } from './image-planes';
-import { describeChannel, describePlane, MAX_DISPLAY_PIXELS, type AxesView, type FromWebview, type ToWebview } from './webview/messages';
+import { describeChannel, describePlane, type AxesView, type FromWebview, type ImageSource, type ToWebview } from './webview/messages';
+import { displayPixels } from './viewer-payload';
 import { attachNucleiPage, type NucleiPanel } from './webview/panel';
 
 export const IMAGE_VIEW_TYPE = 'nuclei.imageViewer';
@@ -28,7 +29,7 @@ const RELOAD = 'Reload from disk';
 /** The page shown: decoded and encoded once, then reused by Segment (a large TIFF is not read again). */
 interface Shown {
   image: RgbImage;
-  src: string;
+  src: ImageSource;
   axes: AxesView;
 }
 
@@ -244,7 +245,13 @@ export class NucleiImageEditor implements vscode.CustomEditorProvider<NucleiImag
     document.session = session;
     if (restore) corrections.restore(restore);
     postEditState(corrections, () => document.views);
-    for (const v of document.views) v.send(() => corrections.message());
+    const sent = [...document.views].map((v) => v.send(() => corrections.message()));
+    void showRows(
+      corrections,
+      Promise.all(sent).then(() => undefined),
+      () => document.views,
+      this.log,
+    );
     if (restore) this.changed.fire({ document });
   }
 
@@ -320,7 +327,7 @@ export class NucleiImageEditor implements vscode.CustomEditorProvider<NucleiImag
       const api = await import('./nuclei-api');
       const axes = await api.imageAxes(file);
       const image = await api.readImage(file, plane);
-      const src = `data:image/png;base64,${(await api.encodePng(image, MAX_DISPLAY_PIXELS)).toString('base64')}`;
+      const src = displayPixels(image);
       const input = planeInput(axes, plane);
       const where = [describeChannel(input), describePlane(input)].filter(Boolean).join(', ');
       this.log.info(`viewer: ${file} ${image.width}x${image.height}${where ? `, ${where}` : ''}`);

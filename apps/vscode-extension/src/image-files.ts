@@ -4,7 +4,7 @@ import * as path from 'path';
 
 /** What "Segment nuclei" accepts (PNG, JPEG, TIFF: what sharp decodes for @nuclei/data). */
 export const IMAGE_EXTENSIONS = ['png', 'jpg', 'jpeg', 'tif', 'tiff'];
-/** What the webview shows as it is; others (TIFF) are sent as a PNG of their 8-bit view. */
+/** What the webview shows as it is; others (TIFF) are sent as the pixels of their 8-bit view. */
 export const BROWSER_IMAGES = ['png', 'jpg', 'jpeg'];
 
 export function isSupportedImage(file: string): boolean {

@@ -243,17 +243,13 @@ export { holdsTrainingRun };
 /** The corrected label image as the dataset loader reads it: 16-bit PNG, or 32-bit TIFF above 65,535. */
 export { encodeLabelImage, type LabelFile } from './corrections/label-file';
 
-/**
- * PNG of an RGB image, for showing formats a browser can't (TIFF) in the webview; shrunk to at
- * most `maxPixels` (the viewer's display limit) so a huge image does not blank the page.
- */
-export function encodePng(image: RgbImage, maxPixels = Infinity): Promise<Buffer> {
-  const k = Math.sqrt((image.width * image.height) / maxPixels);
-  let pipeline = sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength), {
+/** PNG of an RGB image (a part of a large image at full resolution, for the viewer's detail). */
+export function encodePng(image: RgbImage): Promise<Buffer> {
+  return sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength), {
     raw: { width: image.width, height: image.height, channels: 3 },
-  });
-  if (k > 1) pipeline = pipeline.resize(Math.max(1, Math.floor(image.width / k)), Math.max(1, Math.floor(image.height / k)));
-  return pipeline.png().toBuffer();
+  })
+    .png()
+    .toBuffer();
 }
 
 /** Checks that sharp's native module loads (logged at the first command). */

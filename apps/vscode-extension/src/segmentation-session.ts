@@ -6,24 +6,21 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { describeModelDir, modelName } from './model-status';
 import { bundledModel, modelProblem, readConfig, resolveModelDir } from './config';
-import { BROWSER_IMAGES } from './image-files';
 import { errorMessage, type Logger } from './log';
 import {
-  MAX_DISPLAY_PIXELS,
-  packLabels,
   type FromWebview,
   type OverlayView,
   type SaveKind,
+  type ImageSource,
   type SegmentationPayload,
   type PlaneInput,
   type ViewFilters,
 } from './webview/messages';
-import { nucleusRows } from './webview/nucleus-rows';
+import { segmentationPayload } from './viewer-payload';
 import { etaSeconds, formatEta } from './webview/eta';
 import { createNucleiPanel, type NucleiPanel } from './webview/panel';
 import type { IntensityChannel, RgbImage, Segmentation } from './nuclei-api';
 import type { PlaneSelection } from './image-planes';
-import { drawTruthOutlines, TRUTH_COLOUR_NAME } from './truth-outlines';
 import { answerRegion } from './image-region';
 import { correctedResult } from './corrections/corrected-result';
 import { saveCorrections } from './corrections/save';
@@ -159,35 +156,30 @@ export async function runSegmentation(
   }
 }
 
-/** What the viewer page gets; `shownSrc`: the image the page already shows (not encoded again). */
-export async function buildPayload(panel: NucleiPanel, session: SegmentationSession, shownSrc?: string): Promise<SegmentationPayload> {
-  const { imagePath, image, result } = session;
-  const ext = path.extname(imagePath).slice(1).toLowerCase();
-  const api = await import('./nuclei-api');
-  let imageSrc: string;
-  if (shownSrc) {
-    imageSrc = shownSrc;
-  } else if (session.truth) {
-    imageSrc = `data:image/png;base64,${(await api.encodePng(drawTruthOutlines(image, session.truth), MAX_DISPLAY_PIXELS)).toString('base64')}`;
-  } else if (BROWSER_IMAGES.includes(ext) && !session.imageless && image.width * image.height <= MAX_DISPLAY_PIXELS) {
-    imageSrc = panel.panel.webview.asWebviewUri(vscode.Uri.file(imagePath)).toString();
-  } else {
-    // TIFF (browsers cannot show it), or an image too large to show whole: a PNG of the 8-bit view, shrunk if large.
-    imageSrc = `data:image/png;base64,${(await api.encodePng(image, MAX_DISPLAY_PIXELS)).toString('base64')}`;
+/**
+ * What the viewer page gets first: the image and labels, without the rows (`measuring`); see
+ * showRows. `shownSrc`: the image the page already shows (not encoded again).
+ */
+export function buildPayload(panel: NucleiPanel, session: SegmentationSession, shownSrc?: ImageSource): Promise<SegmentationPayload> {
+  return segmentationPayload(session, (file) => panel.panel.webview.asWebviewUri(vscode.Uri.file(file)).toString(), shownSrc, { rows: false });
+}
+
+/**
+ * Measures the rows once `shown` (the segmentation message) has reached VS Code, so the image is on
+ * its way before the host is busy measuring, and sends them to `panels`. A page rebuilt later gets
+ * them in its segmentation message (not replayed).
+ */
+export async function showRows(corrections: CorrectionSession, shown: Promise<void>, panels: () => Iterable<NucleiPanel>, log: Logger): Promise<void> {
+  await shown;
+  // A turn of the event loop for the message's bytes to go out.
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  try {
+    const rows = corrections.measureRows();
+    if (rows) for (const p of panels()) p.poke(rows);
+  } catch (err) {
+    log.error(`segment: measuring ${corrections.session.imagePath} failed`, err);
+    for (const p of panels()) p.poke({ type: 'error', message: `Measuring the nuclei failed: ${errorMessage(err)}` });
   }
-  const nuclei = nucleusRows(api.measure(result, image, session.pixelSize, session.channels), session.pixelSize);
-  return {
-    fileName: path.basename(imagePath) + (session.truth ? ` (${TRUTH_COLOUR_NAME} outlines: the true nuclei)` : ''),
-    imageSrc,
-    width: result.width,
-    height: result.height,
-    labels: packLabels(result.labels, result.count),
-    count: result.count,
-    meanArea: result.meanArea,
-    nuclei,
-    unit: session.pixelSize ? 'um' : 'px',
-    ...(session.input ? { input: session.input } : {}),
-  };
 }
 
 /** Shows a segmentation in a new viewer panel beside the image. */
@@ -218,7 +210,12 @@ export async function presentSegmentation(
   corrections = await CorrectionSession.create(context, log, session, await buildPayload(nucleiPanel, session));
   session.corrections = corrections;
   // A function: a page rebuilt after a tab switch gets the labels as corrected by then.
-  nucleiPanel.send(() => corrections.message());
+  void showRows(
+    corrections,
+    nucleiPanel.send(() => corrections.message()),
+    () => [nucleiPanel],
+    log,
+  );
   postEditState(corrections, () => [nucleiPanel]);
   markDirtyTitle(corrections, nucleiPanel, () => segmentationTitle(context, session));
   // VS Code closes a panel without asking; the host still holds the corrections, so it asks then.

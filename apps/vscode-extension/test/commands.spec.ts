@@ -226,7 +226,7 @@ describe('Segment several images', () => {
     await viewer.receive({ type: 'ready' });
     const payload = viewer.webview.postMessage.mock.calls.find((c: Array<{ type: string }>) => c[0].type === 'segmentation')[0].payload;
     expect(payload.count).toBe(2);
-    expect(payload.nuclei.map((n: { area: number }) => n.area)).toEqual([2, 1]);
+    expect((await viewer.posted('rows')).nuclei.map((n: { area: number }) => n.area)).toEqual([2, 1]);
   });
 
   it('multi-channel images: the channel is asked once per folder and used for every image; the summary in µm² once pixel sizes are known', async () => {
@@ -567,10 +567,15 @@ describe('Segment nuclei in image', () => {
     expect(panel.webview.postMessage).not.toHaveBeenCalled();
     await panel.receive({ type: 'ready' });
     const msg = panel.webview.postMessage.mock.calls[0][0];
-    expect(msg).toMatchObject({ type: 'segmentation', payload: { fileName: 'cells.png', width: 4, height: 2, count: 2, meanArea: 1.5, unit: 'px' } });
-    // The table's rows: label 1 is the pair at (0,0)-(1,0), label 2 the pixel at (2,1).
+    expect(msg).toMatchObject({
+      type: 'segmentation',
+      payload: { fileName: 'cells.png', width: 4, height: 2, count: 2, meanArea: 1.5, unit: 'px', nuclei: [], measuring: true },
+    });
+    // The table's rows come next, measured once the image is on its way: label 1 is the pair at (0,0)-(1,0), label 2 the pixel at (2,1).
+    const rows = await panel.posted('rows');
+    expect(panel.webview.postMessage.mock.calls[1][0]).toBe(rows);
     expect(
-      msg.payload.nuclei.map((n: { label: number; area: number; centroidX: number; centroidY: number; box: number[] }) => [
+      rows.nuclei.map((n: { label: number; area: number; centroidX: number; centroidY: number; box: number[] }) => [
         n.label,
         n.area,
         n.centroidX,
@@ -586,9 +591,13 @@ describe('Segment nuclei in image', () => {
     expect(panel.title).toBe('Nuclei: cells.png · bundled model'); // every page names its model
     expect(msg.payload.labels).toBeInstanceOf(Uint16Array); // binary, no text codec
     expect(Array.from(msg.payload.labels)).toEqual([1, 1, 0, 0, 0, 0, 2, 0]);
-    // A reloaded page (hidden and shown again) gets the data again.
+    // A reloaded page (hidden and shown again) gets the data again, the rows in it now.
     await panel.receive({ type: 'ready' });
-    expect(panel.webview.postMessage).toHaveBeenCalledTimes(2);
+    expect(panel.webview.postMessage).toHaveBeenCalledTimes(3);
+    const again = panel.webview.postMessage.mock.calls[2][0];
+    expect(again.type).toBe('segmentation');
+    expect(again.payload.measuring).toBeUndefined();
+    expect(again.payload.nuclei).toEqual(rows.nuclei);
   });
 
   it("the viewer's palette commands go to the viewer in the active tab, and are not replayed", async () => {
@@ -607,11 +616,17 @@ describe('Segment nuclei in image', () => {
     expect(pkg.contributes.keybindings.map((k: { command: string; key: string }) => `${k.command}=${k.key}`)).toContain('nuclei.viewer.toggleFill=f');
   });
 
-  it('sends TIFF images to the page as PNG data (browsers cannot show TIFF)', async () => {
+  it('sends TIFF images to the page as their pixels (browsers cannot show TIFF; no PNG to encode), gray as one channel', async () => {
+    const data = Uint8Array.from({ length: 24 }, (_, i) => 10 * Math.floor(i / 3)); // gray: 0, 10, ..., 70
+    api.readImage.mockResolvedValueOnce({ width: 4, height: 2, data });
     await segmentImageCommand(context, log, vscode.Uri.file(imageFile('cells.tiff')));
     const panel = mock.createdPanels[0];
     await panel.receive({ type: 'ready' });
-    expect(panel.webview.postMessage.mock.calls[0][0].payload.imageSrc).toBe(`data:image/png;base64,${Buffer.from('png!').toString('base64')}`);
+    const src = panel.webview.postMessage.mock.calls[0][0].payload.imageSrc;
+    expect(src).toMatchObject({ width: 4, height: 2, channels: 1 });
+    expect(src.data).toBeInstanceOf(Uint8Array); // binary, no text codec
+    expect(Array.from(src.data)).toEqual([0, 10, 20, 30, 40, 50, 60, 70]);
+    expect(api.encodePng).not.toHaveBeenCalled();
   });
 
   it('measures in microns when the image records its pixel size, and the setting wins over the file', async () => {
@@ -623,7 +638,7 @@ describe('Segment nuclei in image', () => {
     let payload = panel.webview.postMessage.mock.calls[0][0].payload;
     expect(payload.unit).toBe('um');
     // Areas in square microns, centroids and boxes still in pixels (the viewer draws with them).
-    expect(payload.nuclei[0]).toMatchObject({ label: 1, area: 0.5, centroidX: 1, box: [0, 0, 2, 1] });
+    expect((await panel.posted('rows')).nuclei[0]).toMatchObject({ label: 1, area: 0.5, centroidX: 1, box: [0, 0, 2, 1] });
     expect(mock.outputLines.join('\n')).toContain('cal.tif records 0.5 um per pixel (ImageJ)');
     await panel.receive({ type: 'save', what: 'measurements', pickLocation: false });
     expect(api.writeOutputs).toHaveBeenLastCalledWith(
@@ -639,8 +654,7 @@ describe('Segment nuclei in image', () => {
       await segmentImageCommand(context, log, vscode.Uri.file(file));
       panel = mock.createdPanels[1];
       await panel.receive({ type: 'ready' });
-      payload = panel.webview.postMessage.mock.calls[0][0].payload;
-      expect(payload.nuclei[0].area).toBeCloseTo(2 * 0.25 * 0.25, 12);
+      expect((await panel.posted('rows')).nuclei[0].area).toBeCloseTo(2 * 0.25 * 0.25, 12);
       expect(api.pixelSizeOf).toHaveBeenCalledTimes(1); // not read when the setting gives it
     } finally {
       delete mock.settings['nuclei.pixelSize'];
@@ -667,7 +681,7 @@ describe('Segment nuclei in image', () => {
       await panel.receive({ type: 'ready' });
       const payload = panel.webview.postMessage.mock.calls[0][0].payload;
       expect(payload.input).toEqual({ axes, channel: 1, z: 'max' });
-      expect(payload.nuclei[0].intensity.map((s: { channel: string; mean: number }) => [s.channel, s.mean])).toEqual([
+      expect((await panel.posted('rows')).nuclei[0].intensity.map((s: { channel: string; mean: number }) => [s.channel, s.mean])).toEqual([
         ['GFP', 7],
         ['DAPI', 9],
       ]);
@@ -1072,9 +1086,9 @@ describe('Evaluate nuclei model', () => {
     await viewer.receive({ type: 'ready' });
     const payload = viewer.webview.postMessage.mock.calls.find((c: Array<{ type: string }>) => c[0].type === 'segmentation')[0].payload;
     expect(payload.fileName).toBe('a.png (yellow outlines: the true nuclei)');
-    // The image shown has the true outlines drawn in (yellow at pixels 1 and 2).
-    const shown = api.encodePng.mock.calls.at(-1)[0] as { data: Uint8Array };
-    expect(Array.from(shown.data.slice(0, 12))).toEqual([0, 0, 0, 255, 255, 0, 255, 255, 0, 0, 0, 0]);
+    // The image shown has the true outlines drawn in (yellow at pixels 1 and 2), sent as RGB pixels.
+    expect(payload.imageSrc).toMatchObject({ width: 4, height: 2, channels: 3 });
+    expect(Array.from(payload.imageSrc.data.slice(0, 12))).toEqual([0, 0, 0, 255, 255, 0, 255, 255, 0, 0, 0, 0]);
     // A name the table does not hold opens nothing.
     await panel.receive({ type: 'openRow', name: 'elsewhere' });
     expect(api.loadSample).toHaveBeenCalledTimes(1);

@@ -69,6 +69,7 @@ jest.mock('../src/nuclei-api', () => {
     encodePng: jest.fn(async () => Buffer.from('png!')),
     pixelSizeOf: jest.fn(() => undefined),
     imageAxes: jest.fn(async () => ({ channels: [{ index: 0 }], planes: 1, rgb: false })),
+    blockwiseReason: jest.fn(async () => undefined), // not a slide
     readChannels: jest.fn(async () => []),
     writeFileAtomic: jest.fn(writeFileAtomic),
     encodeLabelImage: jest.fn(encode),
@@ -129,6 +130,7 @@ async function openViewer(name = 'cells.png', dir = tmp) {
   const panel = mock.createdPanels.at(-1)!;
   await panel.receive({ type: 'ready' });
   const payload = last(panel, 'segmentation').payload;
+  if (payload.measuring) await panel.posted('rows'); // the table's rows follow the image (a restored session has them)
   const page = new LabelEditor(unpackLabels(payload.labels), W, H, { probability: payload.probability });
   const answer = async (message: { type: 'edit'; op: EditOp } | { type: 'undo' } | { type: 'redo' }) => {
     const before = messages(panel, 'editRows').length;
@@ -246,6 +248,31 @@ describe('the host mirrors the page', () => {
       for (const [r] of calls) expect(r.width * r.height).toBeLessThan((W * H) / 4);
     },
   );
+
+  it('the rows follow the image, measured on the labels as edited by then (a new label above the first count too)', async () => {
+    const file = path.join(tmp, 'cells.png');
+    fs.writeFileSync(file, await encodePng(c));
+    await segmentImageCommand(context, log, vscode.Uri.file(file));
+    const panel = mock.createdPanels.at(-1)!;
+    await panel.receive({ type: 'ready' });
+    const first = last(panel, 'segmentation').payload;
+    expect(first).toMatchObject({ measuring: true, nuclei: [] });
+    // An edit before the host has measured (it measures once the image is posted, a turn later).
+    expect(messages(panel, 'rows')).toHaveLength(0);
+    const page = new LabelEditor(unpackLabels(first.labels), W, H, { probability: first.probability });
+    expect(page.apply(SPLIT_4)).toBeDefined();
+    await panel.receive({ type: 'edit', op: SPLIT_4 });
+    const rows = ((await panel.posted('rows')) as Extract<ToWebview, { type: 'rows' }>).nuclei;
+    const full = fullRows(page.labels);
+    expect(rows.map((r) => r.label)).toEqual([...full.keys()].sort((a, b) => a - b));
+    expect(Math.max(...rows.map((r) => r.label))).toBeGreaterThan(first.count);
+    expectSameRows(rows, full);
+    // Measured once: a page rebuilt now gets them in its segmentation message.
+    await panel.receive({ type: 'ready' });
+    expect(last(panel, 'segmentation').payload.measuring).toBeUndefined();
+    expect(last(panel, 'segmentation').payload.nuclei).toEqual(rows);
+    expect(messages(panel, 'rows')).toHaveLength(1);
+  });
 
   it('a page rebuilt after a tab switch gets the corrected labels and rows, and knows the next label', async () => {
     const v = await openViewer();

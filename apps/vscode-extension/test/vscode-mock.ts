@@ -117,6 +117,8 @@ export interface MockPanel {
   };
   /** Simulates a message from the page. */
   receive(message: unknown): Promise<void>;
+  /** The first message of `type` posted to the page: at once if it was, else when it is. */
+  posted(type: string): Promise<any>;
   onDidDispose: Emitter<void>['event'];
   dispose(): void;
 }
@@ -126,6 +128,7 @@ export const createdPanels: MockPanel[] = [];
 function createWebviewPanel(viewType: string, title: string, _column: unknown, options: MockPanel['options']): MockPanel {
   const received = new Emitter<unknown>();
   const disposed = new Emitter<void>();
+  const waiting: Array<{ type: string; resolve: (m: unknown) => void }> = [];
   const panel: MockPanel = {
     viewType,
     title,
@@ -136,10 +139,20 @@ function createWebviewPanel(viewType: string, title: string, _column: unknown, o
       html: '',
       cspSource: 'vscode-resource://mock',
       asWebviewUri: (uri: Uri) => Uri.parse(`vscode-resource://mock${uri.path}`),
-      postMessage: jest.fn(async () => true),
+      postMessage: jest.fn(async (m: { type?: string }) => {
+        for (const w of waiting.filter((x) => x.type === m?.type)) {
+          waiting.splice(waiting.indexOf(w), 1);
+          w.resolve(m);
+        }
+        return true;
+      }),
       onDidReceiveMessage: received.event,
     },
     receive: (m) => received.fire(m),
+    posted: (type) => {
+      const done = panel.webview.postMessage.mock.calls.find((c) => (c[0] as { type?: string })?.type === type);
+      return done ? Promise.resolve(done[0]) : new Promise((resolve) => waiting.push({ type, resolve }));
+    },
     onDidDispose: disposed.event,
     dispose: () => {
       void disposed.fire();

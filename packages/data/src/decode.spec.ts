@@ -1,7 +1,7 @@
 import { writeFileSync } from 'fs';
 import { join } from 'path';
 import sharp from 'sharp';
-import { readImageRgb, readMaskPng } from './decode';
+import { intensityChannelsOf, readImageRgb, readMaskPng } from './decode';
 import { NucleiInputError } from './errors';
 import { createRng } from './random';
 import { tempDirs } from './test-utils/tmp';
@@ -249,5 +249,26 @@ describe('readImageRgb: channels and pages', () => {
     } finally {
       warn.mockRestore();
     }
+  });
+});
+
+describe('intensityChannelsOf', () => {
+  it('gives a gray image one channel, a colour one red, green and blue, and original samples as they are', () => {
+    const gray = intensityChannelsOf({ width: 2, height: 1, data: Uint8Array.from([3, 3, 3, 250, 250, 250]) });
+    expect(gray.map((c) => c.name)).toEqual(['ch0']);
+    expect(Array.from(gray[0].values)).toEqual([3, 250]);
+    const colour = intensityChannelsOf({ width: 2, height: 1, data: Uint8Array.from([3, 3, 3, 1, 2, 3]) });
+    expect(colour.map((c) => [c.name, Array.from(c.values)])).toEqual([
+      ['red', [3, 1]],
+      ['green', [3, 2]],
+      ['blue', [3, 3]],
+    ]);
+    const source = { data: Float32Array.from([1000, 2000, 3000, 1000, 2000, 3000]), channels: 3, depth: 'ushort' };
+    const wide = intensityChannelsOf({ width: 2, height: 1, data: new Uint8Array(6), source });
+    expect(wide.map((c) => Array.from(c.values))).toEqual([
+      [1000, 1000],
+      [2000, 2000],
+      [3000, 3000],
+    ]);
   });
 });

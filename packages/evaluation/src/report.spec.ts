@@ -1,4 +1,4 @@
-import { evaluateImages, formatReportTable } from './report';
+import { evaluateImages, formatKindTable, formatReportTable, reportFromRows } from './report';
 
 const perfect = { id: 'a', predLabels: Int32Array.from([2, 2, 0, 0]), trueLabels: Int32Array.from([1, 1, 0, 0]), width: 2, height: 2 };
 const missed = { id: 'bb-long-name', predLabels: new Int32Array(4), trueLabels: Int32Array.from([0, 0, 1, 1]), width: 2, height: 2 };
@@ -62,16 +62,36 @@ describe('evaluateImages', () => {
 });
 
 describe('formatReportTable', () => {
-  it('prints an aligned table with a mean row', () => {
+  it('prints an aligned table with a mean row: nucleus figures first, pixel metrics after, named as such', () => {
     const lines = formatReportTable(evaluateImages([perfect, missed])).split('\n');
     expect(lines).toHaveLength(6);
-    expect(lines[0]).toMatch(/^image\s+IoU\s+Dice\s+acc\s+prec\s+recall\s+DSB\s+AP50\s+pred\s+true$/);
-    expect(lines[2]).toMatch(/^a\s+1\.000\s+1\.000/);
-    expect(lines[5]).toMatch(/^mean \(2\)\s+0\.500\s+0\.500\s+0\.750/);
+    expect(lines[0]).toMatch(/^image\s+DSB\s+F1\s+prec@0\.5\s+rec@0\.5\s+AP50\s+pred\s+true\s+px IoU\s+px Dice\s+px prec\s+px rec$/);
+    expect(lines[2]).toMatch(/^a\s+1\.000\s+1\.000\s+1\.000\s+1\.000\s+1\.000\s+1\s+1\s+1\.000/);
+    expect(lines[3]).toMatch(/^bb-long-name\s+0\.000\s+0\.000\s+0\.000\s+0\.000\s+0\.000\s+0\s+1\s+0\.000\s+0\.000\s+0\.000\s+0\.000$/);
+    expect(lines[5]).toMatch(/^mean \(2\)\s+0\.500\s+0\.500\s+0\.500\s+0\.500\s+0\.500\s+0\.500/);
+    // Accuracy (mostly background) is no column any more.
+    expect(lines[0]).not.toMatch(/acc/);
     // Right-aligned numeric columns end at the same offset on every row.
     const end = lines[0].indexOf('DSB') + 3;
     expect(lines[2].slice(end - 5, end)).toBe('1.000');
     expect(lines[3].slice(end - 5, end)).toBe('0.000');
     expect(lines[5].slice(end - 5, end)).toBe('0.500');
+  });
+});
+
+describe('formatKindTable', () => {
+  it('gives each kind its count, DSB, F1, AP50 and pixel IoU', () => {
+    const [a, b] = evaluateImages([perfect, missed]).rows;
+    const text = formatKindTable(
+      reportFromRows([
+        { ...a, kind: 'fluorescence' },
+        { ...b, kind: 'stained' },
+      ]),
+    );
+    expect(text.split('\n')).toEqual([
+      'fluorescence     1 images  DSB 1.000  F1 1.000  AP50 1.000  px IoU 1.000',
+      'stained          1 images  DSB 0.000  F1 0.000  AP50 0.000  px IoU 0.000',
+    ]);
+    expect(formatKindTable(evaluateImages([perfect]))).toBe('');
   });
 });

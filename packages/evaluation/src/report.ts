@@ -99,12 +99,13 @@ export function reportFromRows(rows: EvaluationRow[]): EvaluationReport {
   return report;
 }
 
-/** One line per kind of image: count, DSB, AP50, IoU. Empty when the report has no kinds. */
+/** One line per kind of image: count, DSB, F1 and AP50 at IoU 0.5, then pixel IoU. Empty when the report has no kinds. */
 export function formatKindTable(report: EvaluationReport): string {
   if (!report.byKind) return '';
   const f = (v: number) => v.toFixed(3);
   const lines = Object.entries(report.byKind).map(
-    ([k, v]) => `${k.padEnd(13)} ${String(v.imageCount).padStart(4)} images  DSB ${f(v.mean.dsb)}  AP50 ${f(v.mean.ap50)}  IoU ${f(v.mean.iou)}`,
+    ([k, v]) =>
+      `${k.padEnd(13)} ${String(v.imageCount).padStart(4)} images  DSB ${f(v.mean.dsb)}  F1 ${f(v.mean.f1)}  AP50 ${f(v.mean.ap50)}  px IoU ${f(v.mean.iou)}`,
   );
   return lines.join('\n');
 }
@@ -114,24 +115,19 @@ export function evaluateImages(items: EvaluationItem[]): EvaluationReport {
   return reportFromRows(items.map(evaluateImage));
 }
 
-/** Aligned plain-text table of a report: one row per image, then the means. */
+/**
+ * Aligned plain-text table of a report: one row per image, then the means. The nucleus figures
+ * come first (DSB score, then F1, precision and recall of nuclei matched at IoU 0.5, AP50, counts),
+ * the pixel metrics after them, named as such (a mask can be right pixel by pixel and still merge
+ * every pair of touching nuclei).
+ */
 export function formatReportTable(report: EvaluationReport): string {
-  const head = ['image', 'IoU', 'Dice', 'acc', 'prec', 'recall', 'DSB', 'AP50', 'pred', 'true'];
+  const head = ['image', 'DSB', 'F1', 'prec@0.5', 'rec@0.5', 'AP50', 'pred', 'true', 'px IoU', 'px Dice', 'px prec', 'px rec'];
   const f = (v: number) => v.toFixed(3);
-  const body = report.rows.map((r) => [
-    r.id,
-    f(r.iou),
-    f(r.dice),
-    f(r.accuracy),
-    f(r.precision),
-    f(r.recall),
-    f(r.dsb),
-    f(r.ap50),
-    String(r.predCount),
-    String(r.trueCount),
-  ]);
-  const m = report.mean;
-  const meanRow = [`mean (${report.imageCount})`, f(m.iou), f(m.dice), f(m.accuracy), f(m.precision), f(m.recall), f(m.dsb), f(m.ap50), '', ''];
+  const figures = (m: EvaluationMeans) => [f(m.dsb), f(m.f1), f(m.nucleusPrecision), f(m.nucleusRecall), f(m.ap50)];
+  const pixels = (m: EvaluationMeans) => [f(m.iou), f(m.dice), f(m.precision), f(m.recall)];
+  const body = report.rows.map((r) => [r.id, ...figures(r), String(r.predCount), String(r.trueCount), ...pixels(r)]);
+  const meanRow = [`mean (${report.imageCount})`, ...figures(report.mean), '', '', ...pixels(report.mean)];
   const all = [head, ...body, meanRow];
   const widths = head.map((_, c) => Math.max(...all.map((r) => r[c].length)));
   // Text column left-aligned, numbers right-aligned so the decimals line up.

@@ -129,6 +129,24 @@ describe('LabelEditor bookkeeping', () => {
     expectBookkeeping(ed);
   });
 
+  it('lists each nucleus present with its area, as edits change them', () => {
+    const ed = editor(['. 1 1 . .', '. 1 1 . 7', '4 . . . 7']);
+    expect(new Map(ed.areas())).toEqual(
+      new Map([
+        [1, 4],
+        [7, 2],
+        [4, 1],
+      ]),
+    );
+    expect(ed.apply({ kind: 'delete', labels: [7] })).toBeDefined();
+    expect(new Map(ed.areas())).toEqual(
+      new Map([
+        [1, 4],
+        [4, 1],
+      ]),
+    );
+  });
+
   it('rejects a size that does not match, negative labels and a probability map of the wrong size', () => {
     expect(() => new LabelEditor(new Int32Array(5), 3, 2)).toThrow(/expected 3x2/);
     expect(() => new LabelEditor(new Int32Array([0, -1]), 2, 1)).toThrow(/negative/);

@@ -194,6 +194,11 @@ export class LabelEditor {
     return this.stats.size;
   }
 
+  /** Each nucleus present now with its area in pixels (what the constructor counted: no pass over the image). */
+  *areas(): IterableIterator<[label: number, area: number]> {
+    for (const [label, st] of this.stats) yield [label, st.area];
+  }
+
   /** The id a new nucleus gets: one above every id ever present in this session (ids are never reused, so undo/redo and the host's copy stay in step). */
   nextLabel(): number {
     return this.maxEver + 1;

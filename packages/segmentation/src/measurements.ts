@@ -94,33 +94,41 @@ function perimeterOf(inside: Uint8Array, w: number, h: number): number {
  * edge midpoints (its "diamond" offsets of 0.5), then the pixels whose centres lie in it.
  */
 function convexArea(inside: Uint8Array, w: number, h: number): number {
+  // The leftmost and rightmost pixels of each row are enough for the hull: the midpoints of the
+  // pixels between them lie on the segments joining theirs (same hull, a fraction of the points).
   const pts: [number, number][] = [];
   for (let y = 0; y < h; y++) {
+    let l = -1;
+    let r = -1;
     for (let x = 0; x < w; x++) {
       if (!inside[y * w + x]) continue;
-      // Boundary pixels are enough for the hull.
-      const edge =
-        x === 0 ||
-        y === 0 ||
-        x === w - 1 ||
-        y === h - 1 ||
-        !inside[y * w + x - 1] ||
-        !inside[y * w + x + 1] ||
-        !inside[(y - 1) * w + x] ||
-        !inside[(y + 1) * w + x];
-      if (edge) pts.push([x - 0.5, y], [x + 0.5, y], [x, y - 0.5], [x, y + 0.5]);
+      if (l < 0) l = x;
+      r = x;
     }
+    if (l < 0) continue;
+    pts.push([l - 0.5, y], [l, y - 0.5], [l, y + 0.5], [r + 0.5, y], [r, y - 0.5], [r, y + 0.5]);
   }
   const hull = convexHull(pts);
   if (hull.length < 3) return inside.reduce((a, v) => a + v, 0);
+  // The hull holds every pixel of the region (their centres are means of their midpoints) and is
+  // convex, so each row's pixels in it run from the first to the last found from either end.
   let count = 0;
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (inside[y * w + x] || insideConvex(hull, x, y)) count++;
+  for (let y = 0; y < h; y++) {
+    let lo = 0;
+    while (lo < w && !inside[y * w + lo] && !insideConvex(hull, lo, y)) lo++;
+    if (lo === w) continue;
+    let hi = w - 1;
+    while (hi > lo && !inside[y * w + hi] && !insideConvex(hull, hi, y)) hi--;
+    count += hi - lo + 1;
+  }
   return count;
 }
 
 /** Andrew's monotone chain; counter-clockwise, no collinear points. */
 export function convexHull(points: [number, number][]): [number, number][] {
-  const p = [...new Map(points.map((q) => [`${q[0]},${q[1]}`, q])).values()].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  // Sorted, then equal neighbours dropped (no string keys: this runs for every nucleus).
+  const sorted = [...points].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const p = sorted.filter((q, i) => i === 0 || q[0] !== sorted[i - 1][0] || q[1] !== sorted[i - 1][1]);
   if (p.length < 3) return p;
   const cross = (o: number[], a: number[], b: number[]) => (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
   const lower: [number, number][] = [];

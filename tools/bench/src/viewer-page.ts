@@ -19,8 +19,11 @@ export interface ViewerPage {
   close(): Promise<void>;
 }
 
-/** The segment page at `viewport`, ready (it has posted 'ready'); `close` ends the browser, the server and the temp folder. */
-export async function openViewerPage(viewport: { width: number; height: number }): Promise<ViewerPage> {
+/**
+ * The segment page at `viewport`, ready (it has posted 'ready'); `close` ends the browser, the server and the temp folder.
+ * `files`: more bytes served by path (what a benchmark made in Node, fetched by the page untimed).
+ */
+export async function openViewerPage(viewport: { width: number; height: number }, files: Record<string, Uint8Array> = {}): Promise<ViewerPage> {
   const repo = path.resolve(__dirname, '../../..');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nuclei-viewer-bench-'));
   // The page bundle as the extension builds it (esbuild stays a build tool: not bundled in here).
@@ -38,6 +41,9 @@ export async function openViewerPage(viewport: { width: number; height: number }
     } else if (req.url === '/segment.js') {
       res.setHeader('content-type', 'text/javascript');
       res.end(fs.readFileSync(path.join(tmp, 'segment.js')));
+    } else if (req.url && files[req.url]) {
+      res.setHeader('content-type', 'application/octet-stream');
+      res.end(files[req.url]);
     } else {
       res.statusCode = 404;
       res.end();
@@ -57,7 +63,8 @@ export async function openViewerPage(viewport: { width: number; height: number }
     fs.rmSync(tmp, { recursive: true, force: true });
   };
   try {
-    const page = await browser.newPage({ viewport, deviceScaleFactor: 1 });
+    // With files to fetch, the page's CSP (no connect-src) is bypassed for them.
+    const page = await browser.newPage({ viewport, deviceScaleFactor: 1, bypassCSP: Object.keys(files).length > 0 });
     const errors: string[] = [];
     page.on('pageerror', (e: Error) => errors.push(e.message));
     await page.addInitScript(() => {

@@ -13,8 +13,9 @@ import { chooseOptions, describeOptions, loadModelOption, SEGMENT_FLAGS, segment
 
 const HELP = `nuclei evaluate --data DIR [options]
   Segments every image of a dataset (the DSB layout, or image + label-image pairs in one folder:
-  NAME.png beside NAME_labels.png) at native size and scores it against the full-size truth: IoU,
-  Dice, accuracy, precision, recall and the 2018 DSB score, per image and mean.
+  NAME.png beside NAME_labels.png) at native size and scores it against the full-size truth: the
+  2018 DSB score, F1, precision and recall of nuclei at IoU 0.5 and AP50 first, then pixel IoU,
+  Dice, precision and recall, per image and mean.
 Options:
   --model DIR          model folder (default: the bundled model)
   --out FILE           also write the JSON report (per image, means, per kind) to FILE

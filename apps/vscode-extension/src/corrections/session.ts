@@ -15,6 +15,7 @@ import { measureNucleiIn } from './rows';
 type NucleiApi = typeof import('../nuclei-api');
 export type EditMessage = Extract<FromWebview, { type: 'edit' | 'undo' | 'redo' }>;
 export type EditRowsMessage = Extract<ToWebview, { type: 'editRows' }>;
+export type RowsMessage = Extract<ToWebview, { type: 'rows' }>;
 
 export function isEditMessage(m: FromWebview): m is EditMessage {
   return m.type === 'edit' || m.type === 'undo' || m.type === 'redo';
@@ -58,6 +59,8 @@ export class CorrectionSession {
   private readonly backup: CorrectionBackup;
   private meta: BackupMeta;
   private disposed = false;
+  /** Every nucleus has its row (false: the payload came `measuring`, and measureRows has not run yet). */
+  private measured: boolean;
   /** The labels file last saved, and how many saves there were. */
   savedTo?: string;
   saves = 0;
@@ -66,11 +69,13 @@ export class CorrectionSession {
     private readonly api: NucleiApi,
     readonly session: SegmentationSession,
     /** What the page shows besides the labels and rows (image, size, unit). */
-    private readonly shown: Omit<SegmentationPayload, 'labels' | 'nuclei'>,
+    private readonly shown: Omit<SegmentationPayload, 'labels' | 'nuclei' | 'measuring'>,
     private probabilityU8: Uint8Array | undefined,
     backupDir: string,
     log: Logger,
+    measured: boolean,
   ) {
+    this.measured = measured;
     const { result, imagePath } = session;
     this.editor = new LabelEditor(result.labels, result.width, result.height, { probability: probabilityU8 });
     this.backup = new CorrectionBackup(backupDir, log);
@@ -101,8 +106,8 @@ export class CorrectionSession {
     const probability = session.result.probability ? quantiseProbability(session.result.probability) : undefined;
     const dir = backupDirFor(backupRoot(context), session.imagePath, session.channel);
     // The first labels are not kept twice: payload() packs the live ones.
-    const { labels: _packed, nuclei, ...shown } = payload;
-    const corrections = new CorrectionSession(api, session, shown, probability, dir, log);
+    const { labels: _packed, nuclei, measuring, ...shown } = payload;
+    const corrections = new CorrectionSession(api, session, shown, probability, dir, log, !measuring);
     for (const row of nuclei) corrections.rows.set(row.label, row);
     return corrections;
   }
@@ -181,6 +186,7 @@ export class CorrectionSession {
       count: this.count,
       meanArea: this.meanArea,
       nuclei,
+      ...(this.measured ? {} : { measuring: true }),
       ...(this.probabilityU8 ? { probability: this.probabilityU8 } : {}),
       dirty: this.dirty,
       nextLabel: this.editor.nextLabel(),
@@ -189,6 +195,16 @@ export class CorrectionSession {
 
   message(): ToWebview | undefined {
     return this.disposed ? undefined : { type: 'segmentation', payload: this.payload() };
+  }
+
+  /**
+   * Measures every nucleus of the labels as they are now (edits made meanwhile included) when the
+   * payload came without rows; the page's 'rows' message, or undefined when there was nothing to do.
+   */
+  measureRows(): RowsMessage | undefined {
+    if (this.measured || this.disposed) return undefined;
+    this.measureAll();
+    return { type: 'rows', nuclei: [...this.rows.values()].sort((a, b) => a.label - b.label) };
   }
 
   /** A copy of the labels now (cheap next to encoding them), so edits during a save do not reach the file. */
@@ -306,18 +322,25 @@ export class CorrectionSession {
 
   /** New editor on `base` with `entries` replayed, and every row measured again (restore and revert only). */
   private rebuild(base: Int32Array, entries: readonly LogEntry[]): void {
-    const { result, image, pixelSize } = this.session;
+    const { result } = this.session;
     this.labels.set(base);
     this.editor = new LabelEditor(this.labels, result.width, result.height, { probability: this.probabilityU8 });
     this.done = [];
     this.undone = [];
     for (const e of entries) this.applyEntry(e);
     this.countAreas();
+    this.measureAll();
+  }
+
+  /** Every row measured again on the labels now (every channel the session has). */
+  private measureAll(): void {
+    const { result, image, pixelSize, channels } = this.session;
     let max = 0;
     for (const l of this.areas.keys()) if (l > max) max = l;
     this.rows.clear();
-    const measured = this.api.measure({ labels: this.labels, width: result.width, height: result.height, count: max }, image, pixelSize);
+    const measured = this.api.measure({ labels: this.labels, width: result.width, height: result.height, count: max }, image, pixelSize, channels);
     for (const row of nucleusRows(measured, pixelSize)) this.rows.set(row.label, row);
+    this.measured = true;
   }
 
   private countAreas(): void {

@@ -17,7 +17,8 @@ export class EditSession {
   private readonly changedAt = new Map<number, number>();
 
   /** Table area units per pixel: 1, or the pixel area in µm² (found from a row of the host's table). */
-  private readonly areaScale: number = 1;
+  private areaScale = 1;
+  private readonly unit: 'px' | 'um';
 
   /** Takes ownership of `labels` (edited in place). `rows`: the host's table, for the unit of area; `nextLabel`: the host editor's. */
   constructor(
@@ -29,22 +30,31 @@ export class EditSession {
     // The host's nextLabel: after deletions the current labels alone would number new nuclei lower than the host does.
     this.editor = new LabelEditor(labels, width, height, { probability: options.probability, nextLabel: options.nextLabel });
     this.send = options.send;
-    let last = 0;
-    let run = 0;
-    for (let i = 0; i < labels.length; i++) {
-      const v = labels[i];
-      if (v === last) {
-        run++;
-        continue;
-      }
-      if (last) this.areas.set(last, (this.areas.get(last) ?? 0) + run);
-      last = v;
-      run = 1;
+    // The editor has counted the areas already: no second pass over the image.
+    for (const [label, area] of this.editor.areas()) {
+      this.areas.set(label, area);
+      this.foreground += area;
     }
-    if (last) this.areas.set(last, (this.areas.get(last) ?? 0) + run);
-    for (const a of this.areas.values()) this.foreground += a;
-    const known = options.unit === 'um' ? options.rows.find((r) => r.area > 0 && this.areas.has(r.label)) : undefined;
+    this.unit = options.unit;
+    this.learnAreaScale(options.rows);
+  }
+
+  private learnAreaScale(rows: readonly NucleusRow[]): void {
+    // Only a row of a label not changed here since the host measured it tells the scale.
+    const known = this.unit === 'um' ? rows.find((r) => r.area > 0 && !this.changedAt.has(r.label) && this.areas.has(r.label)) : undefined;
     if (known) this.areaScale = known.area / this.areas.get(known.label)!;
+  }
+
+  /**
+   * The host's rows of every nucleus, measured after the image was shown: those of labels changed
+   * here and not answered yet give way to provisional rows (their answer brings the measured ones).
+   */
+  measured(rows: readonly NucleusRow[]): NucleusRow[] {
+    this.learnAreaScale(rows);
+    const pending = (l: number) => (this.changedAt.get(l) ?? 0) > this.answered;
+    const out = rows.filter((r) => !pending(r.label) && this.editor.areaOf(r.label) > 0);
+    for (const l of this.changedAt.keys()) if (pending(l) && this.editor.areaOf(l) > 0) out.push(this.provisionalRow(l));
+    return out;
   }
 
   get count(): number {

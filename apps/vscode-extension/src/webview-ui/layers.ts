@@ -4,15 +4,7 @@
 // edit's box is redrawn, so correcting one nucleus of a large image costs what the box costs.
 import { labelColour } from '@nuclei/segmentation/label-colours';
 import type { Box } from '@nuclei/segmentation/label-edit';
-import { MAX_DISPLAY_PIXELS } from '../webview/messages';
-
-/**
- * The display step: 1, or the factor that brings a large image's layers and contrast copy under
- * MAX_DISPLAY_PIXELS (hover, click and the table stay exact: they use the full label image).
- */
-export function displayStep(width: number, height: number): number {
-  return Math.max(1, Math.ceil(Math.sqrt((width * height) / MAX_DISPLAY_PIXELS)));
-}
+import { displayStep } from '../webview/messages';
 
 export interface Layers {
   fill: HTMLCanvasElement;

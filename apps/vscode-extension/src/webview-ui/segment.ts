@@ -6,8 +6,11 @@ import type { EditChange, EditOp, Point } from '@nuclei/segmentation/label-edit'
 import {
   describeChannel,
   describePlane,
+  displayStep,
+  sameImageSource,
   unpackLabels,
   type ImagePayload,
+  type ImagePixels,
   type NucleusRow,
   type PlaneInput,
   type SaveKind,
@@ -19,7 +22,7 @@ import { percentileLevels, stretchLevels } from './contrast';
 import { EditSession } from './edit-session';
 import { EditTools, type EditToolsState } from './edit-tools';
 import { Detail } from './detail';
-import { buildLayers, displayStep, updateLayers, type Layers } from './layers';
+import { buildLayers, updateLayers, type Layers } from './layers';
 import { describeRow, NucleiTable, type TableState } from './nuclei-table';
 
 /** Zoom and pan of one image, kept so a tab switch (the page is rebuilt) shows the same view. */
@@ -67,6 +70,7 @@ const opacityRange = $('opacity') as HTMLInputElement;
 /** What is shown (the label image itself is unpacked into `labels`, absent before segmenting). */
 let payload: Omit<SegmentationPayload, 'labels'> | undefined;
 let labels: Int32Array | undefined;
+/** The image of a URI source while it loads (pixels sent in the message need none). */
 let image: HTMLImageElement | undefined;
 let layers: Layers | undefined;
 /** The page's own editor over `labels` (which it edits in place); absent before segmenting. */
@@ -142,7 +146,7 @@ function remember(): void {
   } satisfies ViewState);
 }
 
-/** The image's pixels (read once per image) and the contrast-stretched copy that is drawn. */
+/** The image's pixels (read once per image) and the contrast-stretched copy that is drawn (set: the image is there). */
 let pixels: ImageData | undefined;
 let shown: HTMLCanvasElement | undefined;
 
@@ -153,10 +157,30 @@ function readPixels(img: HTMLImageElement): void {
   c.height = Math.ceil(img.naturalHeight / k);
   const ctx = c.getContext('2d', { willReadFrequently: true })!;
   ctx.drawImage(img, 0, 0, c.width, c.height);
-  pixels = ctx.getImageData(0, 0, c.width, c.height);
+  usePixels(ctx.getImageData(0, 0, c.width, c.height));
+}
+
+/** Pixels sent in the message (gray or RGB) as RGBA: nothing to decode, nothing read back from a canvas. */
+function pixelsOf(p: ImagePixels): ImageData {
+  const out = new ImageData(p.width, p.height);
+  const d = out.data;
+  const n = p.width * p.height;
+  if (p.channels === 1) for (let i = 0, o = 0; i < n; i++, o += 4) d[o] = d[o + 1] = d[o + 2] = p.data[i];
+  else
+    for (let i = 0, j = 0, o = 0; i < n; i++, j += 3, o += 4) {
+      d[o] = p.data[j];
+      d[o + 1] = p.data[j + 1];
+      d[o + 2] = p.data[j + 2];
+    }
+  for (let o = 3; o < d.length; o += 4) d[o] = 255;
+  return out;
+}
+
+function usePixels(data: ImageData): void {
+  pixels = data;
   shown = document.createElement('canvas');
-  shown.width = c.width;
-  shown.height = c.height;
+  shown.width = data.width;
+  shown.height = data.height;
 }
 
 /** Re-stretches the shown copy: auto levels from the image's percentiles, else the sliders'. */
@@ -263,8 +287,8 @@ function draw(): void {
     ctx.restore();
     ctx.drawImage(fine, x0, y0, x1 - x0, y1 - y0);
   };
-  if (image && image.complete && image.naturalWidth > 0) {
-    layer(shown ?? image, part?.image);
+  if (shown) {
+    layer(shown, part?.image);
   } else {
     ctx.fillStyle = '#000';
     ctx.fillRect(0, 0, W, H);
@@ -296,10 +320,10 @@ function draw(): void {
   view.dataset.scale = String(scale);
   view.dataset.offsetX = String(offsetX);
   view.dataset.offsetY = String(offsetY);
-  const loaded = image && image.complete && image.naturalWidth > 0;
-  if (loaded && layers) {
+  const loaded = !!shown;
+  if (shown && layers) {
     // The display copy's own resolution: image pixels per pixel of the copy (and of the layers).
-    const step = Math.max(layers.step, payload.width / image!.naturalWidth);
+    const step = Math.max(layers.step, payload.width / shown.width);
     detail.want({ scale, offsetX, offsetY, width: view.width, height: view.height }, W, H, step);
   }
   document.body.dataset.state = loaded ? 'drawn' : image && !image.complete ? 'loading' : 'drawn-no-image';
@@ -542,6 +566,29 @@ function showHover(event: MouseEvent): void {
   hover.dataset.id = String(at.id);
 }
 
+/** While the rows are measured (the image is shown first) the table says so. */
+function showMeasuring(on: boolean): void {
+  $('measuring').classList.toggle('hidden', !on);
+  document.body.dataset.rows = on ? 'measuring' : 'shown';
+}
+
+/** The host's rows, measured after the image was sent: the table, the channel picker and the totals fill in. */
+function receiveRows(rows: NucleusRow[]): void {
+  if (!payload || !session) return;
+  allRows.clear();
+  for (const r of session.measured(rows)) allRows.set(r.label, r);
+  payload = { ...payload, measuring: false };
+  fillMeasureChannels(payload.input);
+  showMeasuring(false);
+  if (filtering()) applyFilters();
+  else {
+    table.show([...allRows.values()], payload.unit, shownChannels());
+    table.select(selection);
+    showTotals();
+  }
+  showSelection();
+}
+
 /** The image alone (the TIFF viewer before segmenting): no overlay, a Segment button, a page picker. */
 function showImage(p: ImagePayload): void {
   $('segment-group').classList.remove('hidden');
@@ -567,7 +614,7 @@ function show(p: SegmentationPayload): void {
 
 function display(p: Omit<SegmentationPayload, 'labels'>, lab: Int32Array | undefined): void {
   // The same image again (segmented after it was shown): keep the zoom and pan.
-  const sameImage = payload?.imageSrc === p.imageSrc && image?.complete;
+  const sameImage = sameImageSource(payload?.imageSrc, p.imageSrc) && !!shown;
   payload = p;
   labels = lab;
   session = lab
@@ -590,7 +637,16 @@ function display(p: Omit<SegmentationPayload, 'labels'>, lab: Int32Array | undef
   $('selected').textContent = lab ? 'Click a nucleus or a row to select it.' : 'Not segmented yet.';
   $('count').textContent = lab ? String(p.count) : '\u2013';
   // meanArea is in pixels; shown in the unit of the table.
-  $('mean-area').textContent = !lab ? '\u2013' : p.count > 0 ? (p.nuclei.reduce((a, r) => a + r.area, 0) / Math.max(1, p.nuclei.length)).toFixed(1) : '0';
+  $('mean-area').textContent = !lab
+    ? '\u2013'
+    : p.count === 0
+      ? '0'
+      : p.measuring
+        ? p.unit === 'px'
+          ? p.meanArea.toFixed(1)
+          : '\u2026'
+        : (p.nuclei.reduce((a, r) => a + r.area, 0) / Math.max(1, p.nuclei.length)).toFixed(1);
+  showMeasuring(!!lab && !!p.measuring);
   document.body.dataset.count = lab ? String(p.count) : '';
   if (lab && filtering()) applyFilters();
   $('file-name').textContent = p.fileName;
@@ -604,18 +660,28 @@ function display(p: Omit<SegmentationPayload, 'labels'>, lab: Int32Array | undef
     ({ scale, offsetX, offsetY } = viewport);
     fitted = true;
   } else fitted = false;
-  image = new Image();
   pixels = shown = undefined;
-  image.onload = () => {
-    readPixels(image!);
+  image = undefined;
+  const src = p.imageSrc;
+  if (typeof src !== 'string') {
+    usePixels(pixelsOf(src));
     applyContrast();
-    draw();
-  };
-  image.onerror = () => {
-    showError(`Could not display ${p.fileName}; showing the overlay only.`);
-    draw();
-  };
-  image.src = p.imageSrc;
+  } else {
+    const img = new Image();
+    image = img;
+    img.onload = () => {
+      if (image !== img) return; // another image came meanwhile
+      readPixels(img);
+      applyContrast();
+      draw();
+    };
+    img.onerror = () => {
+      if (image !== img) return;
+      showError(`Could not display ${p.fileName}; showing the overlay only.`);
+      draw();
+    };
+    img.src = src;
+  }
   draw();
 }
 
@@ -822,6 +888,9 @@ onMessage((message) => {
       break;
     case 'segmentation':
       show(message.payload);
+      break;
+    case 'rows':
+      receiveRows(message.nuclei);
       break;
     case 'saved':
       $('saved').textContent = `Saved ${message.files.length} file(s): ${message.files.map((f) => f.split(/[\\/]/).pop()).join(', ')}`;

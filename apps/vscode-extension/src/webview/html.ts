@@ -188,6 +188,7 @@ const BODIES: Record<ViewKind, string> = {
       <div id="loading" class="loading" role="status">Loading the image&hellip;</div></div>
     <aside id="side" aria-label="Measurements per nucleus">
       <div id="selected" aria-live="polite">Click a nucleus or a row to select it.</div>
+      <div id="measuring" class="hidden" role="status">Measuring the nuclei&hellip;</div>
       <div id="table-wrap"><table id="nuclei-table"></table></div>
     </aside>
   </div>`,

@@ -13,10 +13,33 @@ export type ViewKind = 'segment' | 'train' | 'evaluate' | 'slide';
  */
 export type PackedLabels = Uint16Array | Int32Array;
 
+/**
+ * An image as its pixels (8-bit, row-major; 1 channel: gray, 3: RGB), at most MAX_DISPLAY_PIXELS:
+ * a typed array crosses postMessage as binary and the page puts it on a canvas, with no PNG to
+ * encode on the host nor decode on the page. `id` names one encoding (the page keeps its view
+ * when the same image comes again, as after segmenting the TIFF viewer's image).
+ */
+export interface ImagePixels {
+  id: string;
+  width: number;
+  height: number;
+  channels: 1 | 3;
+  data: Uint8Array;
+}
+
+/** What the page shows: a URI it can load (the image file as a webview resource), or the pixels themselves. */
+export type ImageSource = string | ImagePixels;
+
+/** Whether two sources are the same image (the same URI, or pixels of the same encoding). */
+export function sameImageSource(a: ImageSource | undefined, b: ImageSource | undefined): boolean {
+  if (a === undefined || b === undefined) return false;
+  if (typeof a === 'string' || typeof b === 'string') return a === b;
+  return a.id === b.id;
+}
+
 export interface SegmentationPayload {
   fileName: string;
-  /** A URI the webview can load (webview resource URI or a data: URL). */
-  imageSrc: string;
+  imageSrc: ImageSource;
   width: number;
   height: number;
   labels: PackedLabels;
@@ -25,6 +48,8 @@ export interface SegmentationPayload {
   meanArea: number;
   /** nuclei[i] is nucleus i + 1 (label order). */
   nuclei: NucleusRow[];
+  /** The rows are being measured (`nuclei` is empty): a 'rows' message brings them, so the image shows first. */
+  measuring?: boolean;
   /** 'um' when the image records its pixel size (or `nuclei.pixelSize` gives one): lengths in microns. */
   unit: 'px' | 'um';
   /** What was segmented, for the viewer's "channel 2 of 3: DAPI" / "plane 4 of 12" (absent: a plain image). */
@@ -92,10 +117,18 @@ export interface NucleusRow {
 /** Images above this are sent to the viewer downsampled (its layers are drawn at most this big too). */
 export const MAX_DISPLAY_PIXELS = 16_000_000;
 
+/**
+ * The display step: 1, or the factor that brings a large image's pixels and layers under
+ * MAX_DISPLAY_PIXELS (hover, click and the table stay exact: they use the full label image).
+ */
+export function displayStep(width: number, height: number): number {
+  return Math.max(1, Math.ceil(Math.sqrt((width * height) / MAX_DISPLAY_PIXELS)));
+}
+
 /** An image shown before it is segmented (the TIFF viewer): the segment page with a Segment button. */
 export interface ImagePayload {
   fileName: string;
-  imageSrc: string;
+  imageSrc: ImageSource;
   width: number;
   height: number;
   /** The channel and plane shown (and segmented by Segment), with what the image holds. */
@@ -200,6 +233,8 @@ export type ToWebview =
   /** A viewer command from the palette or its key binding (not replayed when the page reloads). */
   | { type: 'viewer'; action: ViewerAction }
   | { type: 'segmentation'; payload: SegmentationPayload }
+  /** The rows of a segmentation sent while they were being measured (`measuring`): every nucleus, label order. */
+  | { type: 'rows'; nuclei: NucleusRow[] }
   | { type: 'saved'; files: string[] }
   /**
    * After an edit (or undo / redo) the host has applied too: the re-measured rows of the nuclei it
@@ -314,15 +349,16 @@ export function isFromWebview(value: unknown): value is FromWebview {
 
 /** Packs a label image for a message: Uint16 when every label fits, else Int32 (the array itself). */
 export function packLabels(labels: Int32Array, count: number): PackedLabels {
-  return count < 65536 ? Uint16Array.from(labels) : labels;
+  // The constructor converts natively; `Uint16Array.from` iterates (a tenth of a second per 17 MP).
+  return count < 65536 ? new Uint16Array(labels) : labels;
 }
 
 /** The label image of a message as Int32; anything but a typed array is refused. */
 export function unpackLabels(packed: PackedLabels): Int32Array {
   // By tag, not instanceof: a cloned array may come from another realm (another window, a test sandbox).
   const tag = Object.prototype.toString.call(packed);
-  if (tag === '[object Int32Array]') return packed instanceof Int32Array ? packed : Int32Array.from(packed);
-  if (tag === '[object Uint16Array]') return Int32Array.from(packed);
+  if (tag === '[object Int32Array]') return packed instanceof Int32Array ? packed : new Int32Array(packed);
+  if (tag === '[object Uint16Array]') return new Int32Array(packed);
   throw new TypeError('labels did not arrive as a typed array');
 }
 

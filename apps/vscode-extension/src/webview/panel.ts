@@ -10,8 +10,12 @@ import { isFromWebview, type FromWebview, type ToWebview, type ViewKind } from '
 
 export interface NucleiPanel {
   panel: vscode.WebviewPanel;
-  /** Sends now if the page is ready, else when it is; kept for replay (a function: made at each post; undefined: nothing). */
-  send(message: ToWebview | (() => ToWebview | undefined)): void;
+  /**
+   * Sends now if the page is ready, else when it is; kept for replay (a function: made at each post;
+   * undefined: nothing). Settles once VS Code has taken the message (or the panel is gone), so work
+   * that would hold up the host (measuring every nucleus) can wait until the page has what to show.
+   */
+  send(message: ToWebview | (() => ToWebview | undefined)): Promise<void>;
   /** Sends now if the page is ready, else drops it; never replayed (a key press, not state). */
   poke(message: ToWebview): void;
   readonly disposed: boolean;
@@ -56,11 +60,15 @@ export function attachNucleiPage(
   };
   let ready = false;
   let disposed = false;
+  /** Sends waiting for the page to be ready: settled at its first replay, or when the panel goes. */
+  const waiting: Array<() => void> = [];
   const result: NucleiPanel = {
     panel,
     send(message) {
       sent.push(message);
-      if (ready && !disposed) void post(message);
+      if (disposed) return Promise.resolve();
+      if (ready) return post(message).catch(() => undefined);
+      return new Promise<void>((resolve) => waiting.push(resolve));
     },
     poke(message) {
       if (ready && !disposed) void panel.webview.postMessage(message);
@@ -71,6 +79,7 @@ export function attachNucleiPage(
   };
   panel.onDidDispose(() => {
     disposed = true;
+    for (const resolve of waiting.splice(0)) resolve();
     viewers.delete(result);
   });
   if (view === 'segment' || view === 'slide') viewers.add(result);
@@ -84,7 +93,11 @@ export function attachNucleiPage(
     if (!isFromWebview(m)) return;
     if (m.type === 'ready') {
       ready = true;
-      for (const message of sent) await post(message);
+      try {
+        for (const message of sent) await post(message);
+      } finally {
+        for (const resolve of waiting.splice(0)) resolve();
+      }
     }
     await onMessage(m, result);
   });
