@@ -4,7 +4,8 @@
 // the document dirty, so VS Code shows the dot, Ctrl+S saves them as training data, closing asks,
 // and hot exit backs them up (a copy of the corrections backup, restored when VS Code reopens it).
 // When the file changes on disk the views show it again, as VS Code's media preview does, unless
-// they hold unsaved corrections: those are not replaced without asking.
+// they hold unsaved corrections: those are not replaced without asking. A whole slide (above 50
+// megapixels) is shown by tiles instead (slide-editor.ts).
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
@@ -22,6 +23,7 @@ import { choosePlanes, needsChoice, planeInput, rememberPlanes, type PlaneSelect
 import { describeChannel, describePlane, type AxesView, type FromWebview, type ImageSource, type ToWebview } from './webview/messages';
 import { displayPixels } from './viewer-payload';
 import { attachNucleiPage, type NucleiPanel } from './webview/panel';
+import { resolveSlideEditor } from './slide-editor';
 
 export const IMAGE_VIEW_TYPE = 'nuclei.imageViewer';
 const RELOAD = 'Reload from disk';
@@ -136,6 +138,9 @@ export class NucleiImageEditor implements vscode.CustomEditorProvider<NucleiImag
 
   async resolveCustomEditor(document: NucleiImageDocument, webviewPanel: vscode.WebviewPanel): Promise<void> {
     const file = document.uri.fsPath;
+    // A whole slide is shown by tiles (slide-editor.ts), never read whole.
+    const slide = await (await import('./nuclei-api')).blockwiseReason(file, false).catch(() => undefined);
+    if (slide) return resolveSlideEditor(this.context, this.log, file, webviewPanel, slide);
     const page = attachNucleiPage(
       webviewPanel,
       this.context.extensionUri,

@@ -79,6 +79,7 @@ jest.mock('../src/nuclei-api', () => ({
   slideOptions: jest.fn(() => ({ threshold: 0.5 })),
   segmentSlide: jest.fn(),
   openSlideView: jest.fn(),
+  openSlideImage: jest.fn(),
   VIEW_TILE: 512,
   // Every channel: the fake image's first byte per pixel, named.
   readChannels: jest.fn(async () => [
@@ -764,6 +765,55 @@ describe('Segment nuclei in image', () => {
     } finally {
       api.imageAxes.mockResolvedValue({ channels: [{ index: 0 }], planes: 1, rgb: false });
     }
+  });
+
+  it('opens a whole-slide TIFF by tiles, never reading it whole; Segment segments it block by block and shows the result in the same tab', async () => {
+    activate(context);
+    const file = imageFile('slide.tif');
+    api.blockwiseReason.mockResolvedValueOnce('900 megapixels, above 50');
+    const tile = jest.fn(async (level: number, tx: number, ty: number) => ({
+      level,
+      tx,
+      ty,
+      width: 2,
+      height: 1,
+      image: new Uint8Array(6),
+      labels: new Uint32Array(2),
+    }));
+    const bare = { image: file, width: 30000, height: 30000, levels: 7, tile, measurements: async () => ({ unit: 'px', rows: [] }) };
+    api.openSlideImage.mockResolvedValueOnce(bare);
+    const panel = await mock.openInCustomEditor(IMAGE_VIEW_TYPE, vscode.Uri.file(file));
+    expect(panel.webview.html).toContain('data-view="slide"');
+    await panel.receive({ type: 'ready' });
+    expect(api.readImage).not.toHaveBeenCalled();
+    expect(api.openSlideImage).toHaveBeenCalledWith(file, { channel: undefined });
+    expect(panel.webview.postMessage.mock.calls[0][0]).toMatchObject({ type: 'slide', payload: { fileName: 'slide.tif', segmented: false, levels: 7 } });
+    await panel.receive({ type: 'tile', level: 3, tx: 1, ty: 2 });
+    expect(tile).toHaveBeenCalledWith(3, 1, 2);
+    expect(panel.webview.postMessage.mock.calls.at(-1)[0]).toMatchObject({ type: 'tile', level: 3, tx: 1, ty: 2 });
+
+    const out = path.join(tmp, 'slide.nuclei-default');
+    const summary = {
+      image: file,
+      width: 30000,
+      height: 30000,
+      count: 77,
+      uncertain: 0,
+      pixelSize: null,
+      blocks: 64,
+      outputs: { summary: path.join(out, 'slide.json') },
+    };
+    api.segmentSlide.mockResolvedValueOnce(summary);
+    api.openSlideView.mockResolvedValueOnce({ ...bare, result: { summaryPath: summary.outputs.summary, summary } });
+    await panel.receive({ type: 'segment' });
+    expect(api.segmentSlide.mock.calls[0].slice(0, 3)).toEqual([file, out, 'slide']);
+    expect(mock.createdPanels).toHaveLength(1); // the result in this tab, not a new one
+    const shown = panel.webview.postMessage.mock.calls.map((c: unknown[]) => c[0] as { type: string; payload?: { segmented: boolean; count: number } });
+    expect(shown.filter((m) => m.type === 'slide').map((m) => [m.payload!.segmented, m.payload!.count])).toEqual([
+      [false, 0],
+      [true, 77],
+    ]);
+    expect(shown.at(-1)).toMatchObject({ type: 'slideRows' });
   });
 
   it('shows why a TIFF cannot be displayed, naming it', async () => {
