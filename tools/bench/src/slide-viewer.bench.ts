@@ -9,6 +9,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { openSlideView, VIEW_TILE, type SlideView } from '@nuclei/slide';
 import { writeSlideResult } from '../../../packages/slide/src/test-utils/slide-result';
+import { nucleusRows } from '../../../apps/vscode-extension/src/webview/nucleus-rows';
+import { CHROMIUM, openViewerPage } from './viewer-page';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -75,8 +77,84 @@ async function main(): Promise<void> {
     console.log(`pan by half a view:                          ${pan.length} new tiles, ${sum(panMs).toFixed(0)} ms`);
     console.log(`measurement table: ${table.rows.length} rows read in ${tableMs.toFixed(0)} ms`);
     console.log(`peak RSS: ${peakRssMb().toFixed(0)} MB (${rssBefore.toFixed(0)} MB before opening: writing the result)`);
+    await pageFigures(view, table.rows.length ? nucleusRows(table.rows) : []);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The page in chromium at 1400x860: every tile it asks for is answered at once (their bytes made
+ * in Node beforehand and fetched untimed), so this times the page's own work: from the slide
+ * message to the view drawn (fitted), then a row click to the nucleus drawn at full resolution.
+ */
+async function pageFigures(view: SlideView, rows: unknown[]): Promise<void> {
+  if (!CHROMIUM) {
+    console.log('page: SKIPPED (chromium not found: apt-get install -y chromium, or set NUCLEI_CHROMIUM)');
+    return;
+  }
+  // Every tile of the levels a fitted view and a zoom around any nucleus can ask for is too many at
+  // full resolution: the fitted view's levels whole, and level 0 around the first row's nucleus.
+  const files: Record<string, Uint8Array> = {};
+  const put = async (level: number, tx: number, ty: number) => {
+    const t = await view.tile(level, tx, ty);
+    files[`/tile/${level}/${tx}/${ty}`] = Buffer.concat([Buffer.from(Uint32Array.of(t.width, t.height).buffer), Buffer.from(t.image), Buffer.from(t.labels.buffer)]);
+  };
+  for (let level = 2; level < view.levels; level++) {
+    const side = VIEW_TILE * 2 ** level;
+    for (let ty = 0; ty * side < view.height; ty++) for (let tx = 0; tx * side < view.width; tx++) await put(level, tx, ty);
+  }
+  const first = rows[0] as { centroidX: number; centroidY: number } | undefined;
+  for (let l = 0; l < 2 && first; l++) {
+    const side = VIEW_TILE * 2 ** l;
+    const [cx, cy] = [Math.floor(first.centroidX / side), Math.floor(first.centroidY / side)];
+    for (let ty = Math.max(0, cy - 2); ty <= cy + 2 && ty * side < view.height; ty++)
+      for (let tx = Math.max(0, cx - 2); tx <= cx + 2 && tx * side < view.width; tx++) await put(l, tx, ty);
+  }
+  const viewer = await openViewerPage({ width: 1400, height: 860 }, files, 'slide');
+  try {
+    const { page, errors } = viewer;
+    const payload = { fileName: 'slide.tif', width: view.width, height: view.height, levels: view.levels, tile: VIEW_TILE, count: rows.length, segmented: true, unit: 'px', uncertain: 0 };
+    // The host's part, played in the page: tile requests answered from the bytes served.
+    const serve = `(async () => {
+      const w = window;
+      w.__served = 0;
+      for (;;) {
+        const asked = w.__posted.splice(0).filter((m) => m.type === 'tile');
+        for (const m of asked) {
+          const r = await fetch('/tile/' + m.level + '/' + m.tx + '/' + m.ty);
+          if (!r.ok) continue;
+          const buf = await r.arrayBuffer();
+          const [width, height] = new Uint32Array(buf, 0, 2);
+          const image = new Uint8Array(buf, 8, width * height * 3).slice();
+          const labels = new Uint32Array(buf.slice(8 + width * height * 3));
+          w.postMessage({ type: 'tile', level: m.level, tx: m.tx, ty: m.ty, width, height, image, labels }, '*');
+          w.__served++;
+        }
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    })()`;
+    await page.evaluate(serve);
+    const drawn = (after: () => void) =>
+      page.evaluate(`new Promise((resolve) => {
+        const t0 = performance.now();
+        (${after.toString()})();
+        const check = () => (document.body.dataset.state === 'drawn' && !document.getElementById('loading').offsetParent ? resolve(performance.now() - t0) : requestAnimationFrame(check));
+        requestAnimationFrame(check);
+      })`);
+    await page.evaluate((p: unknown) => ((window as unknown as { __payload: unknown }).__payload = p), payload);
+    const fitMs = (await drawn(() => window.postMessage({ type: 'slide', payload: (window as unknown as { __payload: unknown }).__payload }, '*'))) as number;
+    const level = await page.evaluate(() => document.body.dataset.level);
+    const t0 = Date.now();
+    await page.evaluate((r: unknown) => window.postMessage({ type: 'slideRows', nuclei: r, unit: 'px' }, '*'), rows);
+    await page.waitForFunction((n: number) => document.body.dataset.rows === String(n), rows.length);
+    const rowsMs = Date.now() - t0;
+    const clickMs = (await drawn(() => (document.querySelector('#nuclei-table tbody tr') as HTMLElement).click())) as number;
+    console.log(`page (chromium, 1400x860; tiles answered at once): first view drawn ${fitMs.toFixed(0)} ms at level ${level}`);
+    console.log(`  ${rows.length} rows into the table ${rowsMs} ms (posting included); row click -> full resolution drawn ${clickMs.toFixed(0)} ms (level ${await page.evaluate(() => document.body.dataset.level)})`);
+    console.log(`  (page errors: ${errors.length ? errors.join('; ') : 'none'})`);
+  } finally {
+    await viewer.close();
   }
 }
 

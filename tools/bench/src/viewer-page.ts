@@ -20,10 +20,14 @@ export interface ViewerPage {
 }
 
 /**
- * The segment page at `viewport`, ready (it has posted 'ready'); `close` ends the browser, the server and the temp folder.
+ * The segment page (or `view`) at `viewport`, ready (it has posted 'ready'); `close` ends the browser, the server and the temp folder.
  * `files`: more bytes served by path (what a benchmark made in Node, fetched by the page untimed).
  */
-export async function openViewerPage(viewport: { width: number; height: number }, files: Record<string, Uint8Array> = {}): Promise<ViewerPage> {
+export async function openViewerPage(
+  viewport: { width: number; height: number },
+  files: Record<string, Uint8Array> = {},
+  view: 'segment' | 'slide' = 'segment',
+): Promise<ViewerPage> {
   const repo = path.resolve(__dirname, '../../..');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nuclei-viewer-bench-'));
   // The page bundle as the extension builds it (esbuild stays a build tool: not bundled in here).
@@ -37,10 +41,10 @@ export async function openViewerPage(viewport: { width: number; height: number }
   const server = http.createServer((req, res) => {
     if (req.url === '/') {
       res.setHeader('content-type', 'text/html');
-      res.end(renderWebviewHtml({ view: 'segment', title: 'bench', cspSource: origin, scriptUri: `${origin}/segment.js` }));
-    } else if (req.url === '/segment.js') {
+      res.end(renderWebviewHtml({ view, title: 'bench', cspSource: origin, scriptUri: `${origin}/${view}.js` }));
+    } else if (req.url === `/${view}.js`) {
       res.setHeader('content-type', 'text/javascript');
-      res.end(fs.readFileSync(path.join(tmp, 'segment.js')));
+      res.end(fs.readFileSync(path.join(tmp, `${view}.js`)));
     } else if (req.url && files[req.url]) {
       res.setHeader('content-type', 'application/octet-stream');
       res.end(files[req.url]);

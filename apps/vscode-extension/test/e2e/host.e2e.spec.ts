@@ -39,6 +39,8 @@ run(`packaged extension in a Node host${E2E ? '' : ' (SKIPPED: set NUCLEI_E2E=1)
       'nuclei.compareModels',
       'nuclei.evaluateModel',
       'nuclei.fineTuneOnCorrections',
+      'nuclei.labelsViewer.pickImage',
+      'nuclei.openSlide',
       'nuclei.segmentFolder',
       'nuclei.segmentImage',
       'nuclei.selectModel',
