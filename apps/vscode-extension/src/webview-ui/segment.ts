@@ -24,6 +24,7 @@ import { EditTools, type EditToolsState } from './edit-tools';
 import { Detail } from './detail';
 import { buildLayers, updateLayers, type Layers } from './layers';
 import { describeRow, NucleiTable, type TableState } from './nuclei-table';
+import { centredOn, fitPlacement, sizeToStage, strokeSelection } from './view-geometry';
 
 /** Zoom and pan of one image, kept so a tab switch (the page is rebuilt) shows the same view. */
 interface Viewport {
@@ -208,14 +209,8 @@ function select(labels: number[], centre: boolean): void {
   showSelection();
   const row = selection.length ? table.row(selection[selection.length - 1]) : undefined;
   if (row && centre) {
-    const [, , bw, bh] = row.box;
-    // Small nuclei are zoomed to about 80 screen pixels, up to 400 % (a tiny one keeps its
-    // surroundings in view); larger views are kept.
-    scale = Math.max(scale, Math.min(4 * (window.devicePixelRatio || 1), 80 / Math.max(bw, bh, 1)));
+    ({ scale, offsetX, offsetY } = centredOn(view, scale, row.box, row.centroidX, row.centroidY));
     atFit = false;
-    // Centroids put pixel centres at +0.5 (as the CSV).
-    offsetX = view.width / 2 - row.centroidX * scale;
-    offsetY = view.height / 2 - row.centroidY * scale;
     fitted = true;
   }
   view.dataset.selected = selection.join(',') || '0';
@@ -235,30 +230,16 @@ function showSelection(): void {
   $('selected').textContent = row && payload ? more + describeRow(row, payload.unit) : 'Click a nucleus or a row to select it.';
 }
 
-function resizeCanvas(): void {
-  const dpr = window.devicePixelRatio || 1;
-  const w = Math.max(1, Math.floor(stage.clientWidth * dpr));
-  const h = Math.max(1, Math.floor(stage.clientHeight * dpr));
-  if (view.width !== w || view.height !== h) {
-    view.width = w;
-    view.height = h;
-    view.style.width = `${stage.clientWidth}px`;
-    view.style.height = `${stage.clientHeight}px`;
-  }
-}
-
 function fit(): void {
   if (!payload) return;
-  resizeCanvas();
-  scale = Math.min(view.width / payload.width, view.height / payload.height);
-  offsetX = (view.width - payload.width * scale) / 2;
-  offsetY = (view.height - payload.height * scale) / 2;
+  sizeToStage(view, stage);
+  ({ scale, offsetX, offsetY } = fitPlacement(view, payload.width, payload.height));
   fitted = true;
   atFit = true;
 }
 
 function draw(): void {
-  resizeCanvas();
+  sizeToStage(view, stage);
   const ctx = view.getContext('2d')!;
   ctx.setTransform(1, 0, 0, 1, 0, 0);
   ctx.clearRect(0, 0, view.width, view.height);
@@ -302,16 +283,7 @@ function draw(): void {
   const dpr = window.devicePixelRatio || 1;
   for (const label of selection) {
     const row = table.row(label);
-    if (!row) continue;
-    // At screen resolution, dark under light, so it shows on bright and dark images alike.
-    const [bx, by, bw, bh] = row.box;
-    const r = [offsetX + bx * scale - 3 * dpr, offsetY + by * scale - 3 * dpr, bw * scale + 6 * dpr, bh * scale + 6 * dpr] as const;
-    ctx.lineWidth = 4 * dpr;
-    ctx.strokeStyle = '#000';
-    ctx.strokeRect(...r);
-    ctx.lineWidth = 2 * dpr;
-    ctx.strokeStyle = '#00e5ff';
-    ctx.strokeRect(...r);
+    if (row) strokeSelection(ctx, row.box, { scale, offsetX, offsetY });
   }
   tools.drawOverlay(ctx, scale, offsetX, offsetY, dpr);
   $('zoom-value').textContent = `${Math.round(scale * 100)}%`;

@@ -8,6 +8,7 @@ import type { NucleusRow, SlidePayload, SlideTileMessage, ViewerAction } from '.
 import { $, onMessage, post, showError } from './api';
 import { buildRegionLayers } from './layers';
 import { describeRow, NucleiTable } from './nuclei-table';
+import { centredOn, fitPlacement, sizeToStage, strokeSelection } from './view-geometry';
 
 interface Tile {
   level: number;
@@ -120,29 +121,15 @@ function later(): void {
   });
 }
 
-function resizeCanvas(): void {
-  const dpr = window.devicePixelRatio || 1;
-  const w = Math.max(1, Math.floor(stage.clientWidth * dpr));
-  const h = Math.max(1, Math.floor(stage.clientHeight * dpr));
-  if (view.width !== w || view.height !== h) {
-    view.width = w;
-    view.height = h;
-    view.style.width = `${stage.clientWidth}px`;
-    view.style.height = `${stage.clientHeight}px`;
-  }
-}
-
 function fit(): void {
   if (!slide) return;
-  resizeCanvas();
-  scale = Math.min(view.width / slide.width, view.height / slide.height);
-  offsetX = (view.width - slide.width * scale) / 2;
-  offsetY = (view.height - slide.height * scale) / 2;
+  sizeToStage(view, stage);
+  ({ scale, offsetX, offsetY } = fitPlacement(view, slide.width, slide.height));
   atFit = true;
 }
 
 function draw(): void {
-  resizeCanvas();
+  sizeToStage(view, stage);
   ctx.setTransform(1, 0, 0, 1, 0, 0);
   ctx.clearRect(0, 0, view.width, view.height);
   if (!slide) return;
@@ -175,17 +162,7 @@ function draw(): void {
   }
   ctx.setTransform(1, 0, 0, 1, 0, 0);
   const row = selection !== undefined ? table.row(selection) : undefined;
-  if (row) {
-    const dpr = window.devicePixelRatio || 1;
-    const [bx, by, bw, bh] = row.box;
-    const r = [offsetX + bx * scale - 3 * dpr, offsetY + by * scale - 3 * dpr, bw * scale + 6 * dpr, bh * scale + 6 * dpr] as const;
-    ctx.lineWidth = 4 * dpr;
-    ctx.strokeStyle = '#000';
-    ctx.strokeRect(...r);
-    ctx.lineWidth = 2 * dpr;
-    ctx.strokeStyle = '#00e5ff';
-    ctx.strokeRect(...r);
-  }
+  if (row) strokeSelection(ctx, row.box, { scale, offsetX, offsetY });
   // The top tile first (the whole slide at once), then the view's own, nearest the centre first.
   queue = missing.sort((a, b) => Number(b.split('/')[0]) - Number(a.split('/')[0]));
   ask();
@@ -225,11 +202,7 @@ function select(label: number | undefined, centre: boolean): void {
   const row = selection === undefined ? undefined : table.row(selection);
   $('selected').textContent = row ? describeRow(row, unit) : 'Click a nucleus or a row to select it.';
   if (row && centre) {
-    const [, , bw, bh] = row.box;
-    // As the image viewer: small nuclei to about 80 screen pixels, up to 400 %; larger views kept.
-    scale = Math.max(scale, Math.min(4 * (window.devicePixelRatio || 1), 80 / Math.max(bw, bh, 1)));
-    offsetX = view.width / 2 - row.centroidX * scale;
-    offsetY = view.height / 2 - row.centroidY * scale;
+    ({ scale, offsetX, offsetY } = centredOn(view, scale, row.box, row.centroidX, row.centroidY));
     atFit = false;
   }
   view.dataset.selected = String(selection ?? 0);
