@@ -2,6 +2,7 @@
 // Imported by both sides: the extension (Node) and the webview scripts (browser bundles),
 // so this file must stay free of `vscode` and Node imports.
 import type { ChannelStats } from '@nuclei/segmentation';
+import type { SlideTile } from '@nuclei/slide';
 import { isEditOp, type EditOp } from '@nuclei/segmentation/label-edit';
 
 /** Which page a webview shows. */
@@ -212,16 +213,8 @@ export interface SlidePayload {
   imageProblem?: string;
 }
 
-/** One tile of a slide: RGB 8-bit pixels and label ids, both `width` x `height` level pixels (typed arrays travel as binary). */
-export interface SlideTileMessage {
-  level: number;
-  tx: number;
-  ty: number;
-  width: number;
-  height: number;
-  image: Uint8Array;
-  labels: Uint32Array;
-}
+/** One tile of a slide: RGB 8-bit pixels and label ids, both `width` x `height` level pixels (typed arrays travel as binary): @nuclei/slide's own. */
+export type SlideTileMessage = SlideTile;
 
 /** Extension -> webview. */
 export type ToWebview =
