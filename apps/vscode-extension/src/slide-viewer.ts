@@ -90,6 +90,8 @@ export async function openSlideCommand(context: vscode.ExtensionContext, log: Lo
   log.info(`slide: ${view.result!.summaryPath}: ${view.width}x${view.height}, ${view.result!.summary.count} nuclei, ${view.levels} levels`);
   if (view.imageProblem) log.info(`slide: ${view.imageProblem}`);
   const host = new SlidePageHost(log);
-  const panel = createNucleiPanel(context.extensionUri, 'slide', `Nuclei: ${path.basename(view.image)} (slide)`, [], (m, p) => host.answer(m, p).then(() => undefined));
+  const panel = createNucleiPanel(context.extensionUri, 'slide', `Nuclei: ${path.basename(view.image)} (slide)`, [], (m, p) =>
+    host.answer(m, p).then(() => undefined),
+  );
   await host.show(panel, view);
 }

@@ -72,7 +72,10 @@ describe('a slide result as a tile pyramid', () => {
     expect(alone.result).toBeUndefined();
     expect(result.result?.summary.count).toBe(summary.count);
     expect([alone.width, alone.height, alone.levels]).toEqual([result.width, result.height, result.levels]);
-    for (const [level, tx, ty] of [[0, 1, 1], [2, 0, 0]]) {
+    for (const [level, tx, ty] of [
+      [0, 1, 1],
+      [2, 0, 0],
+    ]) {
       const a = await alone.tile(level, tx, ty);
       const b = await result.tile(level, tx, ty);
       expect(Buffer.from(a.image).equals(Buffer.from(b.image))).toBe(true);
