@@ -8,7 +8,7 @@ import { errorMessage, type Logger } from './log';
 import type { SlideView } from './nuclei-api';
 import { nucleusRows } from './webview/nucleus-rows';
 import { createNucleiPanel, type NucleiPanel } from './webview/panel';
-import type { FromWebview, SlidePayload } from './webview/messages';
+import { MAX_SLIDE_ROWS, type FromWebview, type SlidePayload } from './webview/messages';
 
 /** What the page gets first: the slide's size, levels and counts (the rows follow). */
 export function slidePayload(view: SlideView, tile: number): SlidePayload {
@@ -40,8 +40,8 @@ export class SlidePageHost {
     panel.send({ type: 'slide', payload: slidePayload(view, api.VIEW_TILE) });
     if (!view.result) return;
     try {
-      const { rows, unit } = await view.measurements();
-      panel.send({ type: 'slideRows', nuclei: nucleusRows(rows, view.result.summary.pixelSize ?? 1), unit: unit === 'um' ? 'um' : 'px' });
+      const { rows, unit, total } = await view.measurements(MAX_SLIDE_ROWS);
+      panel.send({ type: 'slideRows', nuclei: nucleusRows(rows, view.result.summary.pixelSize ?? 1), unit: unit === 'um' ? 'um' : 'px', total });
     } catch (err) {
       this.log.error(`slide: measurements of ${view.result.summaryPath}`, err);
       panel.send({ type: 'error', message: `No table: ${errorMessage(err)}` });

@@ -83,8 +83,12 @@ describeBrowser('slide viewer browser test')(`the slide viewer in chromium${CHRO
     // The rows: every nucleus of the slide, in the virtualised table.
     const { rows, unit } = await view.measurements();
     const nuclei = nucleusRows(rows);
-    await page.evaluate(([n, u]: [unknown, string]) => window.postMessage({ type: 'slideRows', nuclei: n, unit: u }, '*'), [nuclei, unit]);
+    await page.evaluate(
+      ([n, u]: [unknown, string]) => window.postMessage({ type: 'slideRows', nuclei: n, unit: u, total: (n as unknown[]).length }, '*'),
+      [nuclei, unit],
+    );
     await page.waitForSelector(`body[data-rows="${rows.length}"]`);
+    expect(await page.textContent('#note')).not.toMatch(/first/);
     // The last nucleus (the table sorted by label, descending): far from the first tiles asked for.
     await page.click('#nuclei-table th:first-child');
     expect(await page.getAttribute('#nuclei-table th:first-child', 'aria-sort')).toBe('descending');
@@ -137,6 +141,16 @@ describeBrowser('slide viewer browser test')(`the slide viewer in chromium${CHRO
     expect(await page.evaluate(() => document.getElementById('view')!.dataset.selected)).toBe(String(expected));
     expect(await page.textContent('#hover')).toMatch(new RegExp(`nucleus #${expected}`));
     expect(await page.textContent('#selected')).toMatch(new RegExp(`#${expected}\\b|${expected}`));
+  });
+
+  it('says when the table holds only the first rows of a very large slide', async () => {
+    const page = await openStubbedPage(browser, `${server!.origin}/?view=slide`, { viewport: { width: 1000, height: 700 }, errors });
+    await page.evaluate((p: unknown) => window.postMessage({ type: 'slide', payload: p }, '*'), slidePayload(view, VIEW_TILE));
+    const nuclei = nucleusRows((await view.measurements(10)).rows);
+    await page.evaluate((n: unknown) => window.postMessage({ type: 'slideRows', nuclei: n, unit: 'px', total: 1_234_567 }, '*'), nuclei);
+    await page.waitForSelector('body[data-rows="10"]');
+    expect(await page.textContent('#note')).toContain('The table lists the first 10 of 1,234,567 nuclei (by label); the measurements CSV holds every one.');
+    await page.close();
   });
 
   it('accepts only whole, non-negative tile requests', () => {

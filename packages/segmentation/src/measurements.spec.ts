@@ -185,6 +185,9 @@ describe('measureNuclei: every channel and a ring, by hand', () => {
       expect(back.rows[i].ring!.intensity[1].integrated).toBeCloseTo(rows[i].ring!.intensity[1].integrated, 4);
     }
     expect(() => parseMeasurementsCsv('label,x,y\n1,2,3\n')).toThrow(/not a nuclei measurements table/);
+    // The first rows only (a slide's table), and how many there are.
+    const cut = parseMeasurementsCsv(measurementsCsv(rows, 'um'), 1);
+    expect([cut.rows.length, cut.rows[0].label, cut.total, back.total]).toEqual([1, rows[0].label, rows.length, rows.length]);
     // No nuclei: the header still names the channels.
     expect(measurementsCsv([], 'px', { channels: ['DAPI'], ring: true })).toMatch(
       /solidity,DAPI_mean,DAPI_min,DAPI_max,DAPI_integrated,DAPI_std,ring_area_px2,DAPI_ring_mean,.*DAPI_ring_std\n$/,

@@ -354,9 +354,10 @@ export function measurementRecord(m: NucleusMeasurements, unit: string): Record<
 
 /**
  * The rows of a measurements CSV as measurementsCsv wrote it (the inverse: a slide's or a saved
- * result's table read back), with the unit of its lengths. A header of other columns is refused.
+ * result's table read back), with the unit of its lengths: the first `limit` rows, and how many
+ * the file holds. A header of other columns is refused.
  */
-export function parseMeasurementsCsv(text: string): { unit: string; rows: NucleusMeasurements[] } {
+export function parseMeasurementsCsv(text: string, limit = Infinity): { unit: string; rows: NucleusMeasurements[]; total: number } {
   const lines = text.split(/\r?\n/).filter((l) => l.length > 0);
   const head = (lines[0] ?? '').split(',');
   const unit = /^area_(.+)2$/.exec(head[1] ?? '')?.[1];
@@ -372,7 +373,7 @@ export function parseMeasurementsCsv(text: string): { unit: string; rows: Nucleu
       const o = at + c * STATS.length;
       return { channel, mean: v[o], min: v[o + 1], max: v[o + 2], integrated: v[o + 3], std: v[o + 4] };
     });
-  const rows = lines.slice(1).map((line) => {
+  const rows = lines.slice(1, 1 + Math.min(limit, lines.length)).map((line) => {
     const v = line.split(',').map(Number);
     const m = Object.fromEntries(SHAPE.map(([key], i) => [key, v[i]])) as Omit<NucleusMeasurements, 'intensity' | 'ring'>;
     return {
@@ -381,7 +382,7 @@ export function parseMeasurementsCsv(text: string): { unit: string; rows: Nucleu
       ...(ringAt >= 0 ? { ring: { area: v[ringAt], intensity: stats(v, ringAt + 1) } } : {}),
     } as NucleusMeasurements;
   });
-  return { unit, rows };
+  return { unit, rows, total: lines.length - 1 };
 }
 
 /**

@@ -89,6 +89,9 @@ describe('a slide result as a tile pyramid', () => {
     const { unit, rows } = await view.measurements();
     expect(unit).toBe('px');
     expect(rows).toHaveLength(summary.count);
+    const first = await view.measurements(5);
+    expect([first.rows.length, first.total]).toEqual([5, summary.count]);
+    expect(first.rows.map((r) => r.label)).toEqual(rows.slice(0, 5).map((r) => r.label));
     const area = new Map<number, number>();
     for (const l of level0) if (l) area.set(l, (area.get(l) ?? 0) + 1);
     for (const r of rows.slice(0, 20)) expect(r.area).toBe(area.get(r.label));

@@ -42,8 +42,8 @@ export interface SlideView {
   /** Why the image is not shown (missing or unreadable), when it is not: the labels are shown alone. */
   imageProblem?: string;
   tile(level: number, tx: number, ty: number): Promise<SlideTile>;
-  /** The per-nucleus rows of `NAME_measurements.csv`, with the unit of its lengths (none without a result). */
-  measurements(): Promise<{ unit: string; rows: NucleusMeasurements[] }>;
+  /** The first `limit` per-nucleus rows of `NAME_measurements.csv`, with the unit of its lengths and how many it holds (none without a result). */
+  measurements(limit?: number): Promise<{ unit: string; rows: NucleusMeasurements[]; total: number }>;
 }
 
 /** Levels until the whole slide fits one tile. */
@@ -96,10 +96,10 @@ export async function openSlideView(file: string): Promise<SlideView> {
       : `the slide image ${summary.image} was not found: showing the labels alone`;
   }
   const tile = tilePyramid(source, labelLevels, width, height);
-  const measurements = async () => {
+  const measurements = async (limit?: number) => {
     const csv = near(summary.outputs.measurements);
     try {
-      return parseMeasurementsCsv(await fs.promises.readFile(csv, 'utf8'));
+      return parseMeasurementsCsv(await fs.promises.readFile(csv, 'utf8'), limit);
     } catch (e) {
       throw new NucleiInputError(csv, `cannot read the measurements (${(e as Error).message})`);
     }
@@ -117,7 +117,7 @@ export async function openSlideImage(file: string, options: { channel?: number }
     height,
     levels: viewLevels(width, height),
     tile: tilePyramid(source, undefined, width, height),
-    measurements: async () => ({ unit: 'px', rows: [] }),
+    measurements: async () => ({ unit: 'px', rows: [], total: 0 }),
   };
 }
 

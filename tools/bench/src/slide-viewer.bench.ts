@@ -167,7 +167,7 @@ async function pageFigures(view: SlideView, rows: unknown[]): Promise<void> {
     await page.evaluate((r: unknown) => ((window as unknown as { __rows: unknown }).__rows = r), rows);
     const rowsMs = (await page.evaluate(`new Promise((resolve) => {
       const t0 = performance.now();
-      window.postMessage({ type: 'slideRows', nuclei: window.__rows, unit: 'px' }, '*');
+      window.postMessage({ type: 'slideRows', nuclei: window.__rows, unit: 'px', total: window.__rows.length }, '*');
       const check = () => (document.body.dataset.rows === String(window.__rows.length) && document.querySelector('#nuclei-table tbody tr') ? requestAnimationFrame(() => resolve(performance.now() - t0)) : requestAnimationFrame(check));
       requestAnimationFrame(check);
     })`)) as number;

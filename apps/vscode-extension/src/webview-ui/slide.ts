@@ -255,6 +255,15 @@ onMessage((message) => {
     const rows: NucleusRow[] = message.nuclei;
     table.show(rows, unit, rows[0]?.intensity?.map((c) => c.channel) ?? []);
     document.body.dataset.rows = String(rows.length);
+    // A very large slide: the table holds the first rows; the CSV every nucleus (the page says so).
+    const cut =
+      message.total > rows.length
+        ? `The table lists the first ${rows.length.toLocaleString('en-US')} of ${message.total.toLocaleString('en-US')} nuclei (by label); the measurements CSV holds every one.`
+        : '';
+    if (cut) {
+      $('note').textContent = [$('note').textContent, cut].filter(Boolean).join(' ');
+      $('note').classList.remove('hidden');
+    }
   } else if (message.type === 'viewer') act(message.action);
   else if (message.type === 'error') {
     showError(message.message);

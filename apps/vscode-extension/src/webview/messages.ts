@@ -213,14 +213,17 @@ export interface SlidePayload {
   imageProblem?: string;
 }
 
+/** The most rows the slide viewer's table takes (about 3 s into the page; the CSV holds every nucleus). */
+export const MAX_SLIDE_ROWS = 250_000;
+
 /** One tile of a slide: RGB 8-bit pixels and label ids, both `width` x `height` level pixels (typed arrays travel as binary): @nuclei/slide's own. */
 export type SlideTileMessage = SlideTile;
 
 /** Extension -> webview. */
 export type ToWebview =
   | { type: 'slide'; payload: SlidePayload }
-  /** The slide's measurement rows (sent after the first tiles: the picture comes first). */
-  | { type: 'slideRows'; nuclei: NucleusRow[]; unit: 'px' | 'um' }
+  /** The slide's measurement rows (sent after the first tiles: the picture comes first); `total`: how many the slide has (more than the rows above MAX_SLIDE_ROWS). */
+  | { type: 'slideRows'; nuclei: NucleusRow[]; unit: 'px' | 'um'; total: number }
   | ({ type: 'tile' } & SlideTileMessage)
   | { type: 'image'; payload: ImagePayload }
   /** A viewer command from the palette or its key binding (not replayed when the page reloads). */
