@@ -1,6 +1,7 @@
 // What the viewer page is sent for a segmentation, free of `vscode` (the host passes how a file
 // becomes a webview URI), so the viewer benchmark times the host's own code in plain Node.
 import * as path from 'path';
+import { shrinkSamples } from '@nuclei/data';
 import { BROWSER_IMAGES } from './image-files';
 import { displayStep, packLabels, type ImagePixels, type ImageSource, type NucleusRow, type SegmentationPayload } from './webview/messages';
 import { nucleusRows } from './webview/nucleus-rows';
@@ -25,38 +26,16 @@ export function displayPixels(image: RgbImage): ImagePixels {
   for (let j = 0; j < 3 * n && gray; j += 3) gray = data[j] === data[j + 1] && data[j] === data[j + 2];
   const channels = gray ? 1 : 3;
   const id = `pixels-${++encodings}`;
-  if (k === 1) {
-    if (!gray) return { id, width, height, channels, data: Uint8Array.from(data) };
-    const out = new Uint8Array(n);
-    for (let i = 0, j = 0; i < n; i++, j += 3) out[i] = data[j];
-    return { id, width, height, channels, data: out };
+  // Gray: the first sample of each pixel.
+  let values: Uint8Array = data;
+  if (gray) {
+    values = new Uint8Array(n);
+    for (let i = 0, j = 0; i < n; i++, j += 3) values[i] = data[j];
   }
+  if (k === 1) return { id, width, height, channels, data: gray ? values : Uint8Array.from(data) };
   // Blocks at the edges are partial (the page's layers are ceil(width / k) wide too).
-  const w = Math.ceil(width / k);
-  const h = Math.ceil(height / k);
-  const sums = new Uint32Array(w * channels);
-  const out = new Uint8Array(w * h * channels);
-  for (let by = 0; by < h; by++) {
-    sums.fill(0);
-    const y1 = Math.min(height, (by + 1) * k);
-    for (let y = by * k; y < y1; y++) {
-      let j = y * width * 3;
-      if (gray) for (let x = 0; x < width; x++, j += 3) sums[(x / k) | 0] += data[j];
-      else
-        for (let x = 0; x < width; x++, j += 3) {
-          const o = ((x / k) | 0) * 3;
-          sums[o] += data[j];
-          sums[o + 1] += data[j + 1];
-          sums[o + 2] += data[j + 2];
-        }
-    }
-    const rows = y1 - by * k;
-    for (let bx = 0; bx < w; bx++) {
-      const area = rows * (Math.min(width, (bx + 1) * k) - bx * k);
-      for (let c = 0; c < channels; c++) out[(by * w + bx) * channels + c] = Math.round(sums[bx * channels + c] / area);
-    }
-  }
-  return { id, width: w, height: h, channels, data: out };
+  const out = shrinkSamples(values, width, height, channels, k, true) as Uint8Array;
+  return { id, width: Math.ceil(width / k), height: Math.ceil(height / k), channels, data: out };
 }
 
 /** The image as the page gets it: the file itself when a browser shows it, else its pixels (shrunk if large). */

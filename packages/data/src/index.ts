@@ -13,6 +13,7 @@ export {
 export { readPixelSize, type PixelSize } from './pixel-size';
 export { masksToLabels } from './masks';
 export { resizeImage, resampleFloat, resampleWindow, resampleSpan, type Rect } from './resize';
+export { shrinkImage, shrinkSamples } from './shrink';
 export { createRng, seededShuffle, splitTrainVal } from './random';
 export { rleEncode, rleDecode } from './rle';
 export { listSampleIds, isDatasetImage } from './layout';

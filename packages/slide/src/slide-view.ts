@@ -5,12 +5,12 @@
 // from one overview of at most OVERVIEW_PIXELS, read once; the fine ones from the slide's region.
 import * as fs from 'fs';
 import * as path from 'path';
-import { NucleiInputError, type RgbImage } from '@nuclei/data';
+import { NucleiInputError, shrinkImage, type RgbImage } from '@nuclei/data';
 import { parseMeasurementsCsv, type NucleusMeasurements } from '@nuclei/segmentation';
 import type { SlideSummary } from './merge';
-import { LABELS_PATH } from './ome-zarr-labels';
+import { LABELS_PATH, pyramidLevels } from './ome-zarr-labels';
 import { cropImage, openSlideSource, type SlideSource } from './source';
-import { readShrunk, shrinkImage } from './shrink';
+import { readShrunk } from './shrink';
 import { openZarrArray, zarrAttributes, type ZarrArray } from './zarr';
 
 export const VIEW_TILE = 512;
@@ -46,11 +46,9 @@ export interface SlideView {
   measurements(limit?: number): Promise<{ unit: string; rows: NucleusMeasurements[]; total: number }>;
 }
 
-/** Levels until the whole slide fits one tile. */
-export function viewLevels(width: number, height: number, tile = VIEW_TILE): number {
-  let levels = 1;
-  while (Math.max(width, height) / 2 ** (levels - 1) > tile) levels++;
-  return levels;
+/** Levels until the whole slide fits one tile (halving, as the label pyramid halves to one chunk). */
+export function viewLevels(width: number, height: number): number {
+  return pyramidLevels(width, height, VIEW_TILE);
 }
 
 /** The summary of a slide result given its `NAME.ome.zarr` folder or its `NAME.json`. */

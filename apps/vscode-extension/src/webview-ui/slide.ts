@@ -173,7 +173,7 @@ function draw(): void {
   view.dataset.offsetX = String(offsetX);
   view.dataset.offsetY = String(offsetY);
   document.body.dataset.level = String(level);
-  const complete = tilesInView(level).every(([tx, ty]) => tiles.has(key(level, tx, ty)));
+  const complete = !missing.some((k) => k.startsWith(`${level}/`));
   document.body.dataset.state = complete ? 'drawn' : 'loading';
   $('loading').classList.toggle('hidden', complete);
 }
