@@ -3,6 +3,7 @@
 // image, and a stub VS Code API that records what the page posts (`window.__posted`).
 import * as fs from 'fs';
 import * as http from 'http';
+import * as os from 'os';
 import * as path from 'path';
 import type { AddressInfo } from 'net';
 import { renderWebviewHtml } from '../src/webview/html';
@@ -89,5 +90,40 @@ export async function openStubbedPage(
     });
   }, options.state);
   await page.goto(url);
+  return page;
+}
+
+/**
+ * The pages' server (`image` at /image.png) and chromium for the tests of one describe block:
+ * started before them, closed after, with the temporary folder (`tmp`, named from `prefix`).
+ */
+export function usePages(prefix: string, image: () => Promise<Buffer>): { readonly tmp: string; readonly origin: string; readonly browser: any } {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  let server: PageServer | undefined;
+  let browser: any;
+  beforeAll(async () => {
+    server = await servePages(tmp, await image());
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    server?.close();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+  return {
+    tmp,
+    get origin() {
+      return server!.origin;
+    },
+    get browser() {
+      return browser;
+    },
+  };
+}
+
+/** openStubbedPage, once the page has posted 'ready'. */
+export async function openReadyPage(browser: any, url: string, options: Parameters<typeof openStubbedPage>[2]): Promise<any> {
+  const page = await openStubbedPage(browser, url, options);
+  await page.waitForFunction(() => (window as unknown as { __posted: Array<{ type: string }> }).__posted.some((m) => m.type === 'ready'));
   return page;
 }

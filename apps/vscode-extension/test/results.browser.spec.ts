@@ -2,14 +2,12 @@
 // size (1400x860) and a narrow one: the evaluation of one model, the comparison of two, a batch
 // summary, and the training page once it is done. Tables as the host builds them. Skips when
 // chromium is absent.
-import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import type { MetricsTable } from '../src/webview/messages';
 import { comparisonTable, reportToTable } from '../src/commands/evaluateModel';
 import { flagOutliers } from '../src/commands/segmentBatch';
 import { evaluateImages } from '../../../packages/evaluation/src/report';
-import { CHROMIUM, describeBrowser, launchChromium, openStubbedPage, servePages, type PageServer } from './browser-page';
+import { CHROMIUM, describeBrowser, openStubbedPage, usePages } from './browser-page';
 import { encodePng, makeSyntheticCase } from './fixtures';
 
 const WIDE = { width: 1400, height: 860 };
@@ -40,24 +38,12 @@ function report(shift: number) {
 
 describeBrowser('results pages browser test')(`results pages in chromium${CHROMIUM ? '' : ' (SKIPPED: chromium not found)'}`, () => {
   jest.setTimeout(30_000);
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nuclei-results-'));
-  let server: PageServer | undefined;
-  let browser: any;
+  const pages = usePages('nuclei-results-', async () => encodePng(makeSyntheticCase()));
   const errors: string[] = [];
-
-  beforeAll(async () => {
-    server = await servePages(tmp, await encodePng(makeSyntheticCase()));
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    server?.close();
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
   afterEach(() => expect(errors).toEqual([]));
 
   async function showTable(viewport: { width: number; height: number }, heading: string, table: MetricsTable, text?: string): Promise<any> {
-    const page = await openStubbedPage(browser, `${server!.origin}/?view=evaluate`, { viewport, errors });
+    const page = await openStubbedPage(pages.browser, `${pages.origin}/?view=evaluate`, { viewport, errors });
     await page.evaluate((m: unknown) => window.postMessage(m, '*'), { type: 'evaluation', heading, table, text });
     await page.waitForSelector('body[data-state="done"]');
     return page;
@@ -186,7 +172,7 @@ describeBrowser('results pages browser test')(`results pages in chromium${CHROMI
 
   it('training page: once done or cancelled, no ETA and no Cancel button', async () => {
     for (const status of ['completed', 'cancelled'] as const) {
-      const page = await openStubbedPage(browser, `${server!.origin}/?view=train`, { viewport: NARROW, errors });
+      const page = await openStubbedPage(pages.browser, `${pages.origin}/?view=train`, { viewport: NARROW, errors });
       await page.evaluate(() => {
         window.postMessage({ type: 'trainStart', epochs: 2, datasetName: 'stage1_train', samples: 8 }, '*');
         window.postMessage({ type: 'trainProgress', progress: { epoch: 1, epochs: 2, batch: 1, batches: 4, loss: 0.5, etaSeconds: 30 } }, '*');

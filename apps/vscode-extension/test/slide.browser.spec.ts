@@ -2,38 +2,26 @@
 // block and merged), opened with @nuclei/slide's openSlideView, its tiles answered as the extension
 // answers them. The page first shows a coarse level, asks only for the tiles in view, shows the
 // nuclei filled, and a row click goes to full resolution around that nucleus. Skips without chromium.
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
 import { openSlideView, VIEW_TILE, type SlideView } from '../../../packages/slide/src/slide-view';
 import { writeSlideResult } from '../../../packages/slide/src/test-utils/slide-result';
 import { isFromWebview } from '../src/webview/messages';
 import { nucleusRows } from '../src/webview/nucleus-rows';
 import { slidePayload } from '../src/slide-viewer';
-import { CHROMIUM, describeBrowser, launchChromium, openStubbedPage, servePages, type PageServer } from './browser-page';
+import { CHROMIUM, describeBrowser, openReadyPage, openStubbedPage, usePages } from './browser-page';
 
 describeBrowser('slide viewer browser test')(`the slide viewer in chromium${CHROMIUM ? '' : ' (SKIPPED: chromium not found)'}`, () => {
   jest.setTimeout(120_000);
   const W = 1800;
   const H = 1100;
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nuclei-slide-page-'));
-  let server: PageServer | undefined;
-  let browser: any;
+  const pages = usePages('nuclei-slide-page-', async () => Buffer.alloc(0));
   let view: SlideView;
   const errors: string[] = [];
   /** Every tile the page asked for, in order. */
   const asked: string[] = [];
 
   beforeAll(async () => {
-    const summary = await writeSlideResult(tmp, W, H, { chunk: 256 });
+    const summary = await writeSlideResult(pages.tmp, W, H, { chunk: 256 });
     view = await openSlideView(summary.outputs.zarr);
-    server = await servePages(tmp, Buffer.alloc(0));
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    server?.close();
-    fs.rmSync(tmp, { recursive: true, force: true });
   });
   afterEach(() => expect(errors).toEqual([]));
 
@@ -69,8 +57,7 @@ describeBrowser('slide viewer browser test')(`the slide viewer in chromium${CHRO
   }
 
   it('shows the slide by the tiles in view: coarse first, full resolution around a nucleus picked in the table', async () => {
-    const page = await openStubbedPage(browser, `${server!.origin}/?view=slide`, { viewport: { width: 1000, height: 700 }, errors });
-    await page.waitForFunction(() => (window as unknown as { __posted: Array<{ type: string }> }).__posted.some((m) => m.type === 'ready'));
+    const page = await openReadyPage(pages.browser, `${pages.origin}/?view=slide`, { viewport: { width: 1000, height: 700 }, errors });
     await page.evaluate((p: unknown) => window.postMessage({ type: 'slide', payload: p }, '*'), slidePayload(view, VIEW_TILE));
     await serveUntilDrawn(page);
     // Fitted: a coarse level, and only its tiles (plus the top one) were asked for.
@@ -144,7 +131,7 @@ describeBrowser('slide viewer browser test')(`the slide viewer in chromium${CHRO
   });
 
   it('says when the table holds only the first rows of a very large slide', async () => {
-    const page = await openStubbedPage(browser, `${server!.origin}/?view=slide`, { viewport: { width: 1000, height: 700 }, errors });
+    const page = await openStubbedPage(pages.browser, `${pages.origin}/?view=slide`, { viewport: { width: 1000, height: 700 }, errors });
     await page.evaluate((p: unknown) => window.postMessage({ type: 'slide', payload: p }, '*'), slidePayload(view, VIEW_TILE));
     const nuclei = nucleusRows((await view.measurements(10)).rows);
     await page.evaluate((n: unknown) => window.postMessage({ type: 'slideRows', nuclei: n, unit: 'px', total: 1_234_567 }, '*'), nuclei);

@@ -1,12 +1,10 @@
 // The viewer's channel and Z pickers, its measurement-channel selector, live filters and units, in
 // a real browser (Debian chromium via playwright-core); skips when chromium is absent.
-import * as fs from 'fs';
 import * as os from 'os';
-import * as path from 'path';
 import type { AxesView, SegmentationPayload } from '../src/webview/messages';
 import { nucleusRows } from '../src/webview/nucleus-rows';
 import { measureNuclei } from '../../../packages/segmentation/src/measurements';
-import { CHROMIUM, describeBrowser, launchChromium, openStubbedPage, servePages, type PageServer } from './browser-page';
+import { CHROMIUM, describeBrowser, openReadyPage, usePages } from './browser-page';
 import { encodePng, makeSyntheticCase } from './fixtures';
 
 describeBrowser('webview channels browser test')(
@@ -27,25 +25,11 @@ describeBrowser('webview channels browser test')(
     const rows = nucleusRows(measureNuclei(labels, c.width, c.height, count, channels, { pixelSize }), pixelSize);
     const axes: AxesView = { channels: [{ index: 0, name: 'GFP' }, { index: 1, name: 'DAPI' }, { index: 2 }], planes: 12, rgb: false };
 
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nuclei-webview-channels-'));
-    let server: PageServer | undefined;
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    let browser: any;
-    beforeAll(async () => {
-      server = await servePages(tmp, await encodePng(c));
-      browser = await launchChromium();
-    });
-    afterAll(async () => {
-      await browser?.close();
-      server?.close();
-      fs.rmSync(tmp, { recursive: true, force: true });
-    });
+    const pages = usePages('nuclei-webview-channels-', async () => encodePng(c));
 
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     async function openPage(): Promise<any> {
-      const page = await openStubbedPage(browser, `${server!.origin}/`, { viewport: { width: 1100, height: 600 } });
-      await page.waitForFunction(() => (window as unknown as { __posted: Array<{ type: string }> }).__posted.some((m) => m.type === 'ready'));
-      return page;
+      return openReadyPage(pages.browser, `${pages.origin}/`, { viewport: { width: 1100, height: 600 } });
     }
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     const posted = (page: any) => page.evaluate(() => (window as unknown as { __posted: unknown[] }).__posted);
@@ -62,7 +46,7 @@ describeBrowser('webview channels browser test')(
             { type: 'image', payload: { fileName: 'stack.tif', imageSrc: src, width: 256, height: 192, input: { axes: a, channel: 1, z: 3 } } },
             '*',
           ),
-        [`${server!.origin}/image.png`, axes],
+        [`${pages.origin}/image.png`, axes],
       );
       await page.waitForSelector('body[data-mode="image"][data-state="drawn"]');
       expect(await page.textContent('#axes-status')).toBe('channel 2 of 3: DAPI \u00b7 plane 4 of 12');
@@ -89,7 +73,7 @@ describeBrowser('webview channels browser test')(
       await page.evaluate(
         ([src, a]: [string, AxesView]) =>
           window.postMessage({ type: 'image', payload: { fileName: 'merge.png', imageSrc: src, width: 256, height: 192, input: { axes: a } } }, '*'),
-        [`${server!.origin}/image.png`, rgb],
+        [`${pages.origin}/image.png`, rgb],
       );
       await page.waitForFunction(() => document.getElementById('axes-status')!.textContent === 'RGB');
       expect(await page.isVisible('#plane-group')).toBe(false);
@@ -104,7 +88,7 @@ describeBrowser('webview channels browser test')(
       const page = await openPage();
       const payload: Omit<SegmentationPayload, 'labels'> = {
         fileName: 'cells.ome.tif',
-        imageSrc: `${server!.origin}/image.png`,
+        imageSrc: `${pages.origin}/image.png`,
         width: c.width,
         height: c.height,
         count,

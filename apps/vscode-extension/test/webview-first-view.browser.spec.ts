@@ -2,40 +2,23 @@
 // its pixels (the host's displayPixels: gray as one channel, a large image shrunk to the display
 // step) is drawn where it belongs, and the image shows before the rows, which fill the table when
 // their message comes. Skips when chromium is absent.
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
 import type { NucleusRow } from '../src/webview/messages';
 import { nucleusRows } from '../src/webview/nucleus-rows';
 import { displayPixels } from '../src/viewer-payload';
 import { measureNuclei } from '../../../packages/segmentation/src/measurements';
-import { CHROMIUM, describeBrowser, launchChromium, openStubbedPage, servePages, type PageServer } from './browser-page';
+import { CHROMIUM, describeBrowser, openReadyPage, usePages } from './browser-page';
 import { encodePng, makeSyntheticCase } from './fixtures';
 
 describeBrowser('first view browser test')(`viewer first view in chromium${CHROMIUM ? '' : ' (SKIPPED: chromium not found)'}`, () => {
   jest.setTimeout(30_000);
   const c = makeSyntheticCase();
   const rows: NucleusRow[] = nucleusRows(measureNuclei(c.labels, c.width, c.height, c.areas.length, { width: c.width, height: c.height, data: c.rgb }));
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nuclei-first-view-'));
-  let server: PageServer | undefined;
-  let browser: any;
+  const pages = usePages('nuclei-first-view-', async () => encodePng(c));
   /** The image as it is (no auto levels), no overlay: the canvas shows the image's own pixels. */
   const plain = { fill: false, outline: false, opacity: 50, contrast: { auto: false, low: 0, high: 255 } };
 
-  beforeAll(async () => {
-    server = await servePages(tmp, await encodePng(c));
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    server?.close();
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
-
   async function openPage(): Promise<any> {
-    const page = await openStubbedPage(browser, `${server!.origin}/`, { viewport: { width: 900, height: 560 }, state: plain });
-    await page.waitForFunction(() => (window as unknown as { __posted: Array<{ type: string }> }).__posted.some((m) => m.type === 'ready'));
-    return page;
+    return openReadyPage(pages.browser, `${pages.origin}/`, { viewport: { width: 900, height: 560 }, state: plain });
   }
 
   /**

@@ -4,13 +4,11 @@
 // table collapsed when narrow, Save as one split button; a row click on a tiny nucleus zooms to at
 // most 400 %; zoomed in on an image above the display limit, the part in view is asked for and drawn
 // at full resolution. Skips when chromium is absent.
-import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { packLabels, type NucleusRow, type SegmentationPayload } from '../src/webview/messages';
 import { nucleusRows } from '../src/webview/nucleus-rows';
 import { measureNuclei } from '../../../packages/segmentation/src/measurements';
-import { CHROMIUM, describeBrowser, launchChromium, openStubbedPage, servePages, type PageServer } from './browser-page';
+import { CHROMIUM, describeBrowser, openStubbedPage, usePages } from './browser-page';
 import { encodePng, makeSyntheticCase } from './fixtures';
 
 const BESIDE = { width: 526, height: 780 };
@@ -23,27 +21,15 @@ describeBrowser('viewer layout browser test')(`the viewer at real sizes in chrom
   const n = c.areas.length;
   for (let y = 4; y < 6; y++) for (let x = 4; x < 6; x++) c.labels[y * c.width + x] = n + 1;
   const rows: NucleusRow[] = nucleusRows(measureNuclei(c.labels, c.width, c.height, n + 1, { width: c.width, height: c.height, data: c.rgb }));
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nuclei-layout-'));
-  let server: PageServer | undefined;
-  let browser: any;
+  const pages = usePages('nuclei-layout-', async () => encodePng(c));
   const errors: string[] = [];
-
-  beforeAll(async () => {
-    server = await servePages(tmp, await encodePng(c));
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    server?.close();
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
   afterEach(() => expect(errors).toEqual([]));
 
   async function viewer(viewport: { width: number; height: number }): Promise<any> {
-    const page = await openStubbedPage(browser, `${server!.origin}/`, { viewport, errors });
+    const page = await openStubbedPage(pages.browser, `${pages.origin}/`, { viewport, errors });
     const payload: SegmentationPayload = {
       fileName: 'cells.png',
-      imageSrc: `${server!.origin}/image.png`,
+      imageSrc: `${pages.origin}/image.png`,
       width: c.width,
       height: c.height,
       labels: packLabels(c.labels, n + 1),
@@ -177,7 +163,7 @@ describeBrowser('viewer layout browser test')(`the viewer at real sizes in chrom
   });
 
   it('zoomed in on an image above the display limit: the part in view is asked for and drawn at full resolution', async () => {
-    const page = await openStubbedPage(browser, `${server!.origin}/`, { viewport: EDITOR, errors });
+    const page = await openStubbedPage(pages.browser, `${pages.origin}/`, { viewport: EDITOR, errors });
     // 4100 x 4000 (16.4 MP): displayed at half resolution; one nucleus (label 1) at x 2001..2099, y 1001..1099.
     await page.evaluate((src: string) => {
       const [width, height] = [4100, 4000];
@@ -189,7 +175,7 @@ describeBrowser('viewer layout browser test')(`the viewer at real sizes in chrom
         { type: 'segmentation', payload: { fileName: 'big.png', imageSrc: src, width, height, labels, count: 1, meanArea: 9801, nuclei: [row], unit: 'px' } },
         '*',
       );
-    }, `${server!.origin}/image.png`);
+    }, `${pages.origin}/image.png`);
     await page.waitForSelector('body[data-state="drawn"]', { timeout: 60_000 });
     const asked = () =>
       page.evaluate(() => (window as unknown as { __posted: Array<{ type: string }> }).__posted.filter((m) => m.type === 'region')) as Promise<
